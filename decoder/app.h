@@ -1,0 +1,62 @@
+/* app.h - how the engine hands transport payload to a protocol parser.
+ * Internal to the decoder library (front ends use hs.h only).
+ *
+ * Each protocol file (krb5.c, http.c, smb2.c ...) exports one const hs_app.
+ * The engine owns per-flow parser state (state_size bytes, zeroed when the
+ * flow starts, passed back on every call; close() releases anything the
+ * parser allocated inside it).
+ *
+ * TCP: stream() is given the unconsumed, in-order bytes of one direction.  It
+ * returns HS_PARSE_OK with how many bytes it consumed (may be fewer than len:
+ * the rest is kept and presented again with more data appended), or
+ * HS_PARSE_INCOMPLETE (nothing consumed; `needed` = total bytes wanted if
+ * known, so the engine can tell at once when a PDU cannot fit its cap), or
+ * HS_PARSE_ERROR (the engine reports an anomaly, drops the buffered bytes of
+ * that direction and calls gap() so the parser resynchronises).
+ * The parser is called again while it consumes something and bytes remain.
+ * Results never depend on how the bytes were segmented.
+ *
+ * gap(): bytes were lost in ctx->dir (capture loss, cap hit, mid-stream
+ * pickup); drop any partial PDU and resynchronise.  May be NULL.
+ * datagram(): one UDP payload.  May be NULL.
+ */
+#ifndef HS_APP_H
+#define HS_APP_H
+
+#include "hs.h"
+
+typedef struct hs_app_ctx {
+	hs_engine *eng;
+	const hs_meta *meta; /* frame that delivered the data; direction of the data */
+	void *state;         /* this flow's parser state */
+	uint8_t dir;         /* 0 initiator->responder, 1 reverse */
+	bool eof;            /* stream(): this direction is closed (FIN/RST/end of input) */
+} hs_app_ctx;
+
+typedef struct hs_app {
+	const char *name;
+	size_t state_size;
+	hs_parse_result (*stream)(hs_app_ctx *ctx, const uint8_t *data, size_t len);
+	void (*gap)(hs_app_ctx *ctx);
+	void (*datagram)(hs_app_ctx *ctx, const uint8_t *data, size_t len);
+	void (*close)(hs_app_ctx *ctx);
+} hs_app;
+
+/* Hand a decoded message to the sinks (engine.c).  body's type depends on
+ * proto; it needs to live only until this returns. */
+void hs_emit(hs_app_ctx *ctx, hs_proto proto, const void *body);
+
+/* The same for an authentication token carried by another protocol; the
+ * message gets carrier (a string literal: "http", "smb2" ...). */
+void hs_emit_token(hs_app_ctx *ctx, hs_proto proto, const void *body, const char *carrier);
+
+/* Report an anomaly at the current frame (engine.c).  kind is a string
+ * literal; detail is formatted. */
+void hs_report_anomaly(hs_app_ctx *ctx, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Per-protocol describe functions, dispatched by hs_msg_describe.  Each is
+ * defined in its protocol's file; flags are HS_DESCRIBE_*. */
+typedef void (*hs_describe_fn)(const void *body, hs_out *o, unsigned flags);
+
+#endif

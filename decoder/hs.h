@@ -1,0 +1,179 @@
+/* hs.h - the public API of libhsdecoder, the one decoder shared by the
+ * `hopsniff` command and the Wireshark plugin.
+ *
+ * A front end creates an engine, registers sinks, and feeds it link-layer
+ * frames in capture order (hs_engine_feed).  The engine parses link, IP
+ * (with fragment reassembly) and TCP/UDP, reassembles TCP streams per
+ * direction, hands payload to the protocol parsers and calls the message
+ * sink once per decoded message and the anomaly sink once per anomaly.
+ * Front ends contain no protocol logic.
+ *
+ * Threading: an engine is used by one thread at a time.  Memory: every
+ * buffer the engine keeps is bounded by hs_config caps; hitting a cap is an
+ * anomaly plus a counter, never unbounded growth.
+ */
+#ifndef HS_H
+#define HS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "out.h"
+#include "status.h"
+
+#define HS_VERSION "0.1.0"
+
+/* Link types: the libpcap DLT_/LINKTYPE_ numbers hopsniff decodes. */
+enum {
+	HS_DLT_NULL = 0,        /* BSD loopback */
+	HS_DLT_EN10MB = 1,      /* Ethernet, with 802.1Q / 802.1ad tags */
+	HS_DLT_RAW = 101,       /* LINKTYPE_RAW: raw IPv4/IPv6 */
+	HS_DLT_LOOP = 108,      /* OpenBSD loopback (network byte order AF) */
+	HS_DLT_LINUX_SLL = 113,
+	HS_DLT_IPV4 = 228,
+	HS_DLT_IPV6 = 229,
+	HS_DLT_LINUX_SLL2 = 276,
+	HS_DLT_RAW_ALT = 12     /* DLT_RAW on some BSDs */
+};
+
+/* True when hs_engine_feed understands frames of this link type. */
+bool hs_linktype_supported(int linktype);
+
+typedef struct hs_addr {
+	uint8_t family; /* 4 or 6 */
+	uint8_t a[16];  /* IPv4 in the first 4 bytes */
+} hs_addr;
+
+/* Render "10.0.0.1" / "2001:db8::1" into buf (at least 46 bytes). */
+const char *hs_addr_str(const hs_addr *a, char *buf, size_t n);
+
+/* Where a message came from.  For a message reassembled from several TCP
+ * segments, frame and ts are those of the segment that completed it (as
+ * Wireshark shows a reassembled PDU); src/dst follow the data's direction. */
+typedef struct hs_meta {
+	uint32_t input;      /* index of the capture file, 0-based */
+	uint64_t frame;      /* 1-based frame number within that input */
+	int64_t ts_sec;      /* UTC */
+	uint32_t ts_nsec;
+	hs_addr src, dst;
+	uint16_t sport, dport;
+	uint8_t ipproto;     /* 6 TCP, 17 UDP */
+	uint64_t flow_id;    /* unique per connection instance (port reuse = new id) */
+	uint8_t dir;         /* 0 = from the connection's initiator, 1 = reply */
+} hs_meta;
+
+/* RFC 3339 UTC with microseconds ("2016-07-21T10:01:02.123456Z"). */
+void hs_ts_rfc3339(int64_t sec, uint32_t nsec, char *buf, size_t n);
+
+typedef enum hs_proto {
+	HS_PROTO_KERBEROS = 0,
+	HS_PROTO_SPNEGO,
+	HS_PROTO_NTLMSSP,
+	HS_PROTO_HTTP,
+	HS_PROTO_WINRM,
+	HS_PROTO_SMB2,
+	HS_PROTO_LDAP,
+	HS_PROTO_DCERPC,
+	HS_PROTO_TDS,
+	HS_PROTO_TLS,
+	HS_PROTO_CREDSSP,
+	HS_PROTO_RDP,
+	HS_PROTO__COUNT
+} hs_proto;
+
+/* The contract's "proto" string ("kerberos", "ntlmssp", ...). */
+const char *hs_proto_name(hs_proto p);
+
+/* One decoded message.  body points to the protocol's decoded struct
+ * (hs_krb_msg for HS_PROTO_KERBEROS, ...), whose slices point into the
+ * engine's buffers: everything is valid only during the sink call. */
+typedef struct hs_msg {
+	const hs_meta *meta;
+	hs_proto proto;
+	const void *body;
+	/* For an authentication token carried inside another protocol (SPNEGO
+	 * in an HTTP header, NTLMSSP in an SMB2 SESSION_SETUP ...): that
+	 * protocol's name ("http", "smb2", "ldap", "dcerpc", "tds", "credssp").
+	 * NULL for messages that are not carried tokens. */
+	const char *carrier;
+} hs_msg;
+
+/* Flags for describing messages. */
+#define HS_DESCRIBE_SECRETS 0x1u /* include secret material (tickets, responses...) */
+
+/* Describe m through the writer: the common header (input, frame, ts, src,
+ * dst, proto) and the protocol's fields.  Secret material is left out unless
+ * HS_DESCRIBE_SECRETS. */
+void hs_msg_describe(const hs_msg *m, hs_out *o, unsigned flags);
+
+typedef struct hs_anomaly {
+	uint32_t input;
+	uint64_t frame;
+	const char *kind;   /* stable identifier: "malformed_der", "tcp_gap", "flow_cap" ... */
+	const char *detail; /* human sentence; valid during the sink call only */
+} hs_anomaly;
+
+typedef struct hs_config {
+	size_t max_flows;          /* concurrent TCP/UDP flows tracked */
+	size_t max_stream_buffer;  /* bytes buffered per TCP direction (unconsumed + out of order) */
+	size_t max_total_buffer;   /* bytes buffered by all flows together */
+	size_t max_ip_fragments;   /* IPv4/IPv6 datagrams being reassembled at once */
+	double flow_idle_timeout;  /* seconds of silence before a flow is expired */
+	unsigned describe_flags;   /* HS_DESCRIBE_* */
+} hs_config;
+
+/* Defaults: 100k flows, 4 MiB per direction, 512 MiB total, 1024 fragments,
+ * 600 s idle. */
+void hs_config_default(hs_config *c);
+
+typedef struct hs_stats {
+	uint64_t packets, bytes;        /* frames fed and their wire length */
+	uint64_t flows;                 /* flows ever created */
+	uint64_t decoded_messages;
+	uint64_t dropped;               /* frames or bytes discarded because of a cap */
+	uint64_t anomalies;
+	uint64_t tcp_gaps;
+	uint64_t cap_hits;              /* times any memory cap was hit */
+	uint64_t ip_fragments;
+	uint64_t undecodable;           /* frames whose link/IP layer could not be parsed */
+	size_t buffered_bytes;          /* current bytes held by streams */
+	size_t peak_buffered_bytes;
+} hs_stats;
+
+typedef struct hs_engine hs_engine;
+
+typedef struct hs_frame {
+	uint32_t input;
+	uint64_t frame;       /* 1-based */
+	int64_t ts_sec;
+	uint32_t ts_nsec;
+	int linktype;
+	const uint8_t *data;  /* caller's buffer, only read during the call */
+	size_t caplen;        /* bytes present */
+	size_t wirelen;       /* bytes on the wire (>= caplen when snaplen cut) */
+} hs_frame;
+
+typedef void (*hs_msg_fn)(void *ud, const hs_msg *m);
+typedef void (*hs_anomaly_fn)(void *ud, const hs_anomaly *a);
+
+/* NULL config = defaults.  Returns NULL only when out of memory. */
+hs_engine *hs_engine_new(const hs_config *cfg);
+void hs_engine_free(hs_engine *e);
+
+/* Sinks may be NULL.  Several message sinks may be added (e.g. the printer
+ * and the correlation model); they are called in the order added. */
+void hs_engine_add_msg_sink(hs_engine *e, hs_msg_fn fn, void *ud);
+void hs_engine_set_anomaly_sink(hs_engine *e, hs_anomaly_fn fn, void *ud);
+
+/* Feed one frame.  Frames of several inputs may be interleaved (merged by
+ * timestamp by the caller).  Returns HS_OK, or HS_E_UNSUPPORTED for a link
+ * type hopsniff does not decode (nothing else is done with that frame). */
+hs_err hs_engine_feed(hs_engine *e, const hs_frame *f);
+
+/* End of all input: flush partial streams (reporting truncated PDUs). */
+void hs_engine_finish(hs_engine *e);
+
+const hs_stats *hs_engine_stats(const hs_engine *e);
+
+#endif

@@ -1,0 +1,56 @@
+/* out.h - one structured writer, two renderings.
+ *
+ * Every decoder describes its message once, as a tree of keys and values,
+ * through these calls; the writer renders that tree either as one compact
+ * JSON object (for `--json`, one per line) or as an indented readable block.
+ * Strings are escaped (JSON) or sanitised (text): control bytes and invalid
+ * UTF-8 never reach the terminal raw.
+ *
+ * Inside an object every value has a key; inside a list key must be NULL.
+ * The writer owns its buffer (a GString); hs_out_text() stays valid until the
+ * next write, reset or free.  Nesting is limited to HS_OUT_MAX_DEPTH levels
+ * (deeper calls are ignored and counted in hs_out_overflow()).
+ */
+#ifndef HS_OUT_H
+#define HS_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cursor.h"
+
+#define HS_OUT_MAX_DEPTH 24
+
+typedef enum hs_out_mode {
+	HS_OUT_JSON = 0,
+	HS_OUT_TEXT = 1
+} hs_out_mode;
+
+typedef struct hs_out hs_out;
+
+hs_out *hs_out_new(hs_out_mode mode);
+void hs_out_free(hs_out *o);
+void hs_out_reset(hs_out *o);
+hs_out_mode hs_out_get_mode(const hs_out *o);
+/* The rendered text so far (NUL terminated); *len may be NULL. */
+const char *hs_out_text(const hs_out *o, size_t *len);
+unsigned hs_out_overflow(const hs_out *o);
+
+void hs_out_begin(hs_out *o, const char *key);      /* object */
+void hs_out_end(hs_out *o);
+void hs_out_begin_list(hs_out *o, const char *key); /* array */
+void hs_out_end_list(hs_out *o);
+
+void hs_out_str(hs_out *o, const char *key, const void *s, size_t len);
+void hs_out_slice(hs_out *o, const char *key, hs_slice s);
+void hs_out_cstr(hs_out *o, const char *key, const char *s); /* NULL prints null */
+void hs_out_int(hs_out *o, const char *key, int64_t v);
+void hs_out_uint(hs_out *o, const char *key, uint64_t v);
+void hs_out_bool(hs_out *o, const char *key, bool v);
+void hs_out_null(hs_out *o, const char *key);
+void hs_out_hex32(hs_out *o, const char *key, uint32_t v);   /* "0xc000006d" */
+void hs_out_fmt(hs_out *o, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

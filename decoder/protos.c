@@ -1,0 +1,41 @@
+/* protos.c - protocol registry (see protos.h). */
+#include "protos.h"
+
+typedef struct port_entry {
+	uint8_t ipproto;
+	uint16_t port;
+	const hs_app *app;
+} port_entry;
+
+/* Well-known ports of the protocols hopsniff decodes.  Filled as protocol
+ * files are added. */
+static const port_entry ports[] = {
+	{ 0, 0, NULL }
+};
+
+static const hs_describe_fn describers[HS_PROTO__COUNT] = {
+	NULL
+};
+
+hs_describe_fn hs_proto_describe(hs_proto p)
+{
+	return (unsigned)p < HS_PROTO__COUNT ? describers[p] : NULL;
+}
+
+const hs_app *hs_app_for_ports(uint8_t ipproto, uint16_t sport, uint16_t dport, bool *server_is_src)
+{
+	for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
+		const port_entry *p = &ports[i];
+		if (!p->app || p->ipproto != ipproto)
+			continue;
+		if (p->port == dport) {
+			*server_is_src = false;
+			return p->app;
+		}
+		if (p->port == sport) {
+			*server_is_src = true;
+			return p->app;
+		}
+	}
+	return NULL;
+}
