@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# dev.sh - the one entry point behind the README's two commands.
+#
+#   scripts/dev.sh demo   install what is missing, build, run hopsniff on a bundled capture
+#   scripts/dev.sh test   install what is missing, build (plain and ASan+UBSan), run every test
+#   scripts/dev.sh deps   only install the Debian packages
+#   scripts/dev.sh build  only build (build/)
+#
+# Works as root (CI) or as a user with sudo.  Never asks a question.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+cd "$here"
+
+# Every dependency, by Debian 12 package name (README lists the same).
+PACKAGES=(
+	gcc make cmake pkg-config clang libclang-rt-14-dev   # toolchain; clang for the libFuzzer targets
+	libpcap-dev libglib2.0-dev libxml2-dev libssl-dev      # the decoder and the command
+	libcunit1-dev                                          # unit tests
+	libwireshark-dev tshark wireshark-common               # the plugin; tshark is the test oracle; mergecap/editcap
+	python3 tcpdump jq util-linux                          # test scripts, lab and bench helpers
+)
+
+log() { printf '\033[1mdev.sh:\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+deps() {
+	local missing=()
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	if [ ${#missing[@]} -eq 0 ]; then
+		log "all packages present"
+		return
+	fi
+	log "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	as_root apt-get update -qq
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+build() { # build DIR [cmake args...]
+	local dir=$1; shift
+	cmake -S . -B "$dir" -DHS_WERROR=ON "$@" >/dev/null
+	cmake --build "$dir" -j"$(nproc)"
+}
+
+demo() {
+	deps
+	build build
+	local cap=captures/third-party/zeek/krb_error-preauth-padata.pcap
+	log "hopsniff decode -r $cap"
+	./build/standalone/hopsniff decode -r "$cap"
+}
+
+test_all() {
+	deps
+	log "build (plain)"
+	build build
+	log "unit, differential and CLI tests (plain build)"
+	(cd build && ctest --output-on-failure -j"$(nproc)")
+	log "build (AddressSanitizer + UndefinedBehaviorSanitizer)"
+	build build-asan -DHS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+	log "the same tests under ASan+UBSan"
+	(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j"$(nproc)")
+}
+
+case "${1:-}" in
+	demo) demo ;;
+	test) test_all ;;
+	deps) deps ;;
+	build) deps; build build ;;
+	*) echo "usage: scripts/dev.sh demo|test|deps|build" >&2; exit 2 ;;
+esac
