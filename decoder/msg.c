@@ -46,31 +46,43 @@ void hs_ts_rfc3339(int64_t sec, uint32_t nsec, char *buf, size_t n)
 	snprintf(buf, n, "%s.%06uZ", day, (unsigned)(nsec / 1000u));
 }
 
-static void endpoint(hs_out *o, const char *key, const hs_addr *a, uint16_t port)
+static const char *endpoint_str(const hs_addr *a, uint16_t port, char *buf, size_t n)
 {
 	char ip[64];
 	hs_addr_str(a, ip, sizeof ip);
-	if (a->family == 6)
-		hs_out_fmt(o, key, "[%s]:%u", ip, port);
-	else
-		hs_out_fmt(o, key, "%s:%u", ip, port);
+	snprintf(buf, n, a->family == 6 ? "[%s]:%u" : "%s:%u", ip, port);
+	return buf;
 }
 
 void hs_msg_describe(const hs_msg *m, hs_out *o, unsigned flags)
 {
 	char ts[64];
 	const hs_meta *mt = m->meta;
+	char src[80], dst[80];
 	hs_ts_rfc3339(mt->ts_sec, mt->ts_nsec, ts, sizeof ts);
-	hs_out_begin(o, NULL);
-	hs_out_uint(o, "input", mt->input);
-	hs_out_uint(o, "frame", mt->frame);
-	hs_out_cstr(o, "ts", ts);
-	endpoint(o, "src", &mt->src, mt->sport);
-	endpoint(o, "dst", &mt->dst, mt->dport);
-	hs_out_cstr(o, "transport", mt->ipproto == 17 ? "udp" : "tcp");
-	hs_out_cstr(o, "proto", hs_proto_name(m->proto));
-	if (m->carrier)
-		hs_out_cstr(o, "carrier", m->carrier);
+	endpoint_str(&mt->src, mt->sport, src, sizeof src);
+	endpoint_str(&mt->dst, mt->dport, dst, sizeof dst);
+	if (hs_out_get_mode(o) == HS_OUT_TEXT) {
+		/* readable: one summary line, the fields indented below it */
+		char line[400];
+		snprintf(line, sizeof line, "[%u] frame %llu  %s  %s -> %s  %s %s%s%s",
+			 mt->input, (unsigned long long)mt->frame, ts, src, dst,
+			 mt->ipproto == 17 ? "udp" : "tcp", hs_proto_name(m->proto),
+			 m->carrier ? " in " : "", m->carrier ? m->carrier : "");
+		hs_out_text_line(o, line, 4);
+		hs_out_begin(o, NULL);
+	} else {
+		hs_out_begin(o, NULL);
+		hs_out_uint(o, "input", mt->input);
+		hs_out_uint(o, "frame", mt->frame);
+		hs_out_cstr(o, "ts", ts);
+		hs_out_cstr(o, "src", src);
+		hs_out_cstr(o, "dst", dst);
+		hs_out_cstr(o, "transport", mt->ipproto == 17 ? "udp" : "tcp");
+		hs_out_cstr(o, "proto", hs_proto_name(m->proto));
+		if (m->carrier)
+			hs_out_cstr(o, "carrier", m->carrier);
+	}
 	hs_describe_fn fn = hs_proto_describe(m->proto);
 	if (fn && m->body)
 		fn(m->body, o, flags);

@@ -18,6 +18,7 @@ struct hs_out {
 	unsigned depth;     /* 0 = outside everything */
 	unsigned ignored;   /* levels opened past the cap */
 	unsigned overflow;
+	unsigned base_indent; /* text mode: extra spaces before every line */
 };
 
 hs_out *hs_out_new(hs_out_mode mode)
@@ -42,6 +43,7 @@ void hs_out_reset(hs_out *o)
 	o->depth = 0;
 	o->ignored = 0;
 	o->overflow = 0;
+	o->base_indent = 0;
 }
 
 hs_out_mode hs_out_get_mode(const hs_out *o) { return o->mode; }
@@ -95,6 +97,8 @@ static void put_string(hs_out *o, const char *s, size_t len, bool json)
 
 static void indent(hs_out *o, unsigned d)
 {
+	for (unsigned i = 0; i < o->base_indent; i++)
+		g_string_append_c(o->buf, ' ');
 	for (unsigned i = 0; i < d; i++)
 		g_string_append(o->buf, "  ");
 }
@@ -293,4 +297,17 @@ void hs_out_fmt(hs_out *o, const char *key, const char *fmt, ...)
 	if ((size_t)n >= sizeof b)
 		n = sizeof b - 1;
 	scalar(o, key, b, (size_t)n, true);
+}
+
+void hs_out_text_line(hs_out *o, const char *line, unsigned ind)
+{
+	if (o->mode != HS_OUT_TEXT)
+		return;
+	if (o->buf->len && o->buf->str[o->buf->len - 1] != '\n')
+		g_string_append_c(o->buf, '\n');
+	for (unsigned i = 0; i < o->base_indent; i++)
+		g_string_append_c(o->buf, ' ');
+	put_string(o, line, strlen(line), false);
+	g_string_append_c(o->buf, '\n');
+	o->base_indent += ind;
 }

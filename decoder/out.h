@@ -53,4 +53,9 @@ void hs_out_hex32(hs_out *o, const char *key, uint32_t v);   /* "0xc000006d" */
 void hs_out_fmt(hs_out *o, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Text mode only (ignored in JSON): write a line of the caller's own text
+ * (sanitised like strings) at the current position, and indent everything
+ * that follows by `indent` more spaces until hs_out_reset. */
+void hs_out_text_line(hs_out *o, const char *line, unsigned indent);
+
 #endif
