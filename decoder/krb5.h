@@ -26,6 +26,7 @@
 
 #include "app.h"
 #include "cursor.h"
+#include "ntstatus.h"
 #include "out.h"
 #include "status.h"
 
@@ -274,6 +275,7 @@ typedef struct hs_krb_msg {
 	hs_slice pw_salt;                   /* PA-PW-SALT (3), when not an NTSTATUS carrier */
 
 	/* decoding bookkeeping */
+	hs_err err;                         /* what the decode function returned */
 	hs_err value_err;                   /* first error met inside a PA-DATA/e-data value (outer PDU intact) */
 } hs_krb_msg;
 
@@ -317,7 +319,7 @@ const char *hs_krb_padata_name(int32_t type);   /* 129 -> "PA-FOR-USER" */
 const char *hs_krb_etype_name(int32_t etype);   /* 18 -> "aes256-cts-hmac-sha1-96" */
 const char *hs_krb_kdc_option_name(unsigned bit); /* bit 0..31 (RFC numbering) -> "forwardable" ...; never NULL for 0..31 */
 const char *hs_krb_name_type_name(int32_t type);  /* 1 -> "NT-PRINCIPAL" */
-const char *hs_ntstatus_name(uint32_t status);  /* 0xC0000272 -> "STATUS_NO_MATCH"; ntstatus.c */
+/* hs_ntstatus_name(): see ntstatus.h */
 
 /* The port-88 parser (TCP record marking and UDP datagrams).  Emits one
  * HS_PROTO_KERBEROS message per PDU; a PDU that does not decode is emitted
