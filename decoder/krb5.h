@@ -206,6 +206,7 @@ typedef struct hs_krb_msg {
 	hs_krb_ap_req ap_req;
 
 	/* KRB-ERROR */
+	bool has_error_code;
 	int32_t error_code;
 	bool has_ctime, has_cusec;
 	hs_slice ctime;

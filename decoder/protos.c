@@ -1,6 +1,8 @@
 /* protos.c - protocol registry (see protos.h). */
 #include "protos.h"
 
+#include "krb5.h"
+
 typedef struct port_entry {
 	uint8_t ipproto;
 	uint16_t port;
@@ -10,11 +12,13 @@ typedef struct port_entry {
 /* Well-known ports of the protocols hopsniff decodes.  Filled as protocol
  * files are added. */
 static const port_entry ports[] = {
+	{ 6, 88, &hs_krb5_app },
+	{ 17, 88, &hs_krb5_app },
 	{ 0, 0, NULL }
 };
 
 static const hs_describe_fn describers[HS_PROTO__COUNT] = {
-	NULL
+	[HS_PROTO_KERBEROS] = hs_krb_describe,
 };
 
 hs_describe_fn hs_proto_describe(hs_proto p)
