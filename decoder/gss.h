@@ -48,9 +48,12 @@ typedef struct hs_gss_token {
 /* Decode a security blob (len bytes at p) into *t (overwritten).  Never
  * allocates; slices in *t point into p and live as long as it.
  * Returns the first error met (outer, else inner): HS_OK; HS_E_UNKNOWN when
- * the blob is no known mechanism (t->kind HS_GSS_UNKNOWN); HS_E_TRUNCATED /
- * HS_E_MALFORMED / ... with what was decoded kept in *t.  An empty blob is
- * HS_OK with kind HS_GSS_NONE. */
+ * the blob is no known mechanism (t->kind HS_GSS_UNKNOWN), or when SPNEGO
+ * is fine but its inner token is not decodable here (NEGOEX, a Kerberos
+ * user-to-user TGT-REQ: t->err HS_OK, t->inner_err HS_E_UNKNOWN);
+ * HS_E_TRUNCATED / HS_E_MALFORMED / ... with what was decoded kept in *t.
+ * An empty blob is HS_OK with kind HS_GSS_NONE.  t is ~5 KiB: fine on a
+ * thread stack, make it static in fuzzers. */
 hs_err hs_gss_decode(const uint8_t *p, size_t len, hs_gss_token *t);
 
 /* Decode the blob and emit one message for it through hs_emit_token with
@@ -62,7 +65,8 @@ hs_err hs_gss_decode(const uint8_t *p, size_t len, hs_gss_token *t);
  * Nothing is emitted for an empty blob or an unknown one (the latter is an
  * anomaly "unknown_gss_token").  Malformed tokens are still emitted with
  * what was decoded, plus an anomaly "malformed_spnego", "malformed_ntlmssp"
- * or "malformed_kerberos".  Returns the outermost kind so the carrier can
+ * or "malformed_kerberos" (an inner token that is merely undecodable here,
+ * HS_E_UNKNOWN, is no anomaly).  Returns the outermost kind so the carrier can
  * note it.  Uses the stack only (the token lives during the sink calls). */
 hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, const char *carrier, const uint8_t *p, size_t len);
 

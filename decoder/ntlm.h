@@ -147,9 +147,10 @@ hs_err hs_ntlm_decode(const uint8_t *p, size_t len, hs_ntlm_msg *m);
 
 /* Render an NTLM name field as UTF-8 into buf (size n >= 1, always NUL
  * terminated).  unicode: UTF-16LE (unpaired surrogates and an odd final byte
- * become U+FFFD); otherwise OEM bytes, non-ASCII mapped to U+FFFD.  Output
- * that does not fit is cut at a character boundary.  Returns the byte length
- * written (without the NUL). */
+ * become U+FFFD); otherwise OEM bytes: the code page is not on the wire, so
+ * valid UTF-8 (what non-Windows clients send) is kept and every other
+ * non-ASCII byte becomes U+FFFD.  Output that does not fit is cut at a
+ * character boundary.  Returns the byte length written (without the NUL). */
 size_t hs_ntlm_text(hs_slice s, bool unicode, char *buf, size_t n);
 
 /* "NEGOTIATE" / "CHALLENGE" / "AUTHENTICATE" / "unknown". */

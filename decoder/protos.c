@@ -1,7 +1,9 @@
 /* protos.c - protocol registry (see protos.h). */
 #include "protos.h"
 
+#include "gss.h"
 #include "krb5.h"
+#include "ntlm.h"
 
 typedef struct port_entry {
 	uint8_t ipproto;
@@ -19,6 +21,8 @@ static const port_entry ports[] = {
 
 static const hs_describe_fn describers[HS_PROTO__COUNT] = {
 	[HS_PROTO_KERBEROS] = hs_krb_describe,
+	[HS_PROTO_SPNEGO] = hs_spnego_describe,
+	[HS_PROTO_NTLMSSP] = hs_ntlm_describe,
 };
 
 hs_describe_fn hs_proto_describe(hs_proto p)
