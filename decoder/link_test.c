@@ -77,7 +77,7 @@ static void test_vlan_loop(void)
 {
 	uint8_t h[60] = { 0 };
 	ft_eth(h, 0x8100);
-	for (int i = 14; i < 60; i += 4)
+	for (int i = 14; i + 4 <= 60; i += 4)
 		ft_put16(h + i + 2, 0x8100);
 	hs_link l;
 	CU_ASSERT_EQUAL(hs_link_decode(HS_DLT_EN10MB, h, sizeof h, &l), HS_E_MALFORMED);

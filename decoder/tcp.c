@@ -614,6 +614,12 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 		return;
 	}
 
+	/* The app follows from the ports, so traffic no app wants is known to
+	 * have no flow: it costs this lookup and nothing else. */
+	bool srv_src;
+	const hs_app *app = e->resolve(6, sp, dp, &srv_src);
+	if (!app)
+		return;
 	flow_key k;
 	make_key(&k, 6, &ip->src, sp, &ip->dst, dp);
 	hs_flow *f = g_hash_table_lookup(e->flows.tab, &k);
@@ -631,10 +637,6 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 	if (!f) {
 		if (flags & TH_RST)
 			return;
-		bool srv_src;
-		const hs_app *app = e->resolve(6, sp, dp, &srv_src);
-		if (!app)
-			return; /* nobody wants this traffic: no state at all */
 		if (flags & TH_SYN)
 			srv_src = flags & TH_ACK; /* the SYN's sender initiated */
 		else

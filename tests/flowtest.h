@@ -66,7 +66,7 @@ static FT_UNUSED ft_flow *ft_flow_for(const hs_app_ctx *c)
 
 static FT_UNUSED void ft_keep(ft_flow *f, int dir, const uint8_t *p, size_t n)
 {
-	if (f->len[dir] + n <= FT_CAP) {
+	if (n && f->len[dir] + n <= FT_CAP) {
 		memcpy(f->data[dir] + f->len[dir], p, n);
 		f->len[dir] += n;
 	}
