@@ -1,6 +1,14 @@
 /* protos.c - protocol registry (see protos.h). */
 #include "protos.h"
 
+#include "dcerpc.h"
+#include "gss.h"
+#include "krb5.h"
+#include "ldap.h"
+#include "ntlm.h"
+#include "smb2.h"
+#include "tds.h"
+
 typedef struct port_entry {
 	uint8_t ipproto;
 	uint16_t port;
@@ -10,11 +18,25 @@ typedef struct port_entry {
 /* Well-known ports of the protocols hopsniff decodes.  Filled as protocol
  * files are added. */
 static const port_entry ports[] = {
+	{ 6, 88, &hs_krb5_app },
+	{ 17, 88, &hs_krb5_app },
+	{ 6, 135, &hs_dcerpc_app },
+	{ 6, 139, &hs_smb2_app },
+	{ 6, 389, &hs_ldap_app },
+	{ 6, 445, &hs_smb2_app },
+	{ 6, 1433, &hs_tds_app },
+	{ 6, 3268, &hs_ldap_app },
 	{ 0, 0, NULL }
 };
 
 static const hs_describe_fn describers[HS_PROTO__COUNT] = {
-	NULL
+	[HS_PROTO_KERBEROS] = hs_krb_describe,
+	[HS_PROTO_SPNEGO] = hs_spnego_describe,
+	[HS_PROTO_NTLMSSP] = hs_ntlm_describe,
+	[HS_PROTO_SMB2] = hs_smb2_describe,
+	[HS_PROTO_LDAP] = hs_ldap_describe,
+	[HS_PROTO_DCERPC] = hs_dcerpc_describe,
+	[HS_PROTO_TDS] = hs_tds_describe,
 };
 
 hs_describe_fn hs_proto_describe(hs_proto p)

@@ -1,0 +1,214 @@
+/* engine.c - the engine object: frames in (link -> IP -> TCP/UDP), parser
+ * calls per the app.h contract, messages and anomalies out. */
+#include "engine.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "link.h"
+#include "protos.h"
+
+void hs_config_default(hs_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->max_flows = 100000;
+	c->max_stream_buffer = 4u << 20;
+	c->max_total_buffer = 512u << 20;
+	c->max_ip_fragments = 1024;
+	c->flow_idle_timeout = 600.0;
+	c->describe_flags = 0;
+}
+
+hs_engine *hs_engine_new(const hs_config *cfg)
+{
+	hs_engine *e = g_try_new0(hs_engine, 1);
+	if (!e)
+		return NULL;
+	if (cfg)
+		e->cfg = *cfg;
+	else
+		hs_config_default(&e->cfg);
+	/* A zero cap would make every flow an anomaly; treat 0 as "minimal". */
+	if (!e->cfg.max_flows)
+		e->cfg.max_flows = 1;
+	if (!e->cfg.max_ip_fragments)
+		e->cfg.max_ip_fragments = 1;
+	if (e->cfg.flow_idle_timeout <= 0)
+		e->cfg.flow_idle_timeout = 600.0;
+	e->idle_ns = (int64_t)(e->cfg.flow_idle_timeout * 1e9);
+	e->resolve = hs_app_for_ports;
+	e->defrag = hs_ip_defrag_new(e->cfg.max_ip_fragments);
+	hs_flows_init(&e->flows);
+	return e;
+}
+
+void hs_engine_free(hs_engine *e)
+{
+	if (!e)
+		return;
+	hs_flows_free(e);
+	hs_ip_defrag_free(e->defrag);
+	g_free(e);
+}
+
+void hs_engine_add_msg_sink(hs_engine *e, hs_msg_fn fn, void *ud)
+{
+	if (fn && e->nsinks < HS_MAX_SINKS) {
+		e->sinks[e->nsinks].fn = fn;
+		e->sinks[e->nsinks].ud = ud;
+		e->nsinks++;
+	}
+}
+
+void hs_engine_set_anomaly_sink(hs_engine *e, hs_anomaly_fn fn, void *ud)
+{
+	e->anom = fn;
+	e->anom_ud = ud;
+}
+
+void hs_engine_set_resolver(hs_engine *e, hs_resolver_fn fn)
+{
+	e->resolve = fn ? fn : hs_app_for_ports;
+}
+
+const hs_stats *hs_engine_stats(const hs_engine *e) { return &e->st; }
+
+static void anomaly_v(hs_engine *e, uint32_t input, uint64_t frame, const char *kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+static void anomaly_v(hs_engine *e, uint32_t input, uint64_t frame, const char *kind, const char *fmt, va_list ap)
+{
+	e->st.anomalies++;
+	if (!e->anom)
+		return;
+	vsnprintf(e->detail, sizeof e->detail, fmt, ap);
+	hs_anomaly a = { input, frame, kind, e->detail };
+	e->anom(e->anom_ud, &a);
+}
+
+void hs_engine_anomaly(hs_engine *e, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	anomaly_v(e, e->input, e->frame, kind, fmt, ap);
+	va_end(ap);
+}
+
+void hs_engine_anomaly_at(hs_engine *e, uint32_t input, uint64_t frame, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	anomaly_v(e, input, frame, kind, fmt, ap);
+	va_end(ap);
+}
+
+void hs_report_anomaly(hs_app_ctx *ctx, const char *kind, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	anomaly_v(ctx->eng, ctx->meta->input, ctx->meta->frame, kind, fmt, ap);
+	va_end(ap);
+}
+
+void hs_emit_token(hs_app_ctx *ctx, hs_proto proto, const void *body, const char *carrier)
+{
+	hs_engine *e = ctx->eng;
+	hs_msg m = { ctx->meta, proto, body, carrier };
+	e->st.decoded_messages++;
+	for (unsigned i = 0; i < e->nsinks; i++)
+		e->sinks[i].fn(e->sinks[i].ud, &m);
+}
+
+void hs_emit(hs_app_ctx *ctx, hs_proto proto, const void *body)
+{
+	hs_emit_token(ctx, proto, body, NULL);
+}
+
+hs_deliver hs_engine_stream(hs_engine *e, const hs_app *app, hs_app_ctx *ctx, const uint8_t *data, size_t len)
+{
+	hs_deliver out = { 0, 0, false };
+	size_t done = 0;
+	for (;;) {
+		hs_parse_result r = app->stream(ctx, len ? data + done : data, len - done);
+		if (r.status == HS_PARSE_OK) {
+			if (r.consumed > len - done) {
+				/* A parser bug must not make the engine read past its buffer. */
+				hs_report_anomaly(ctx, "parser_overrun", "%s consumed %zu of %zu bytes", app->name,
+						  r.consumed, len - done);
+				r.consumed = len - done;
+			}
+			done += r.consumed;
+			if (r.consumed == 0 || done == len)
+				break;
+			continue;
+		}
+		if (r.status == HS_PARSE_INCOMPLETE) {
+			if (r.needed > e->cfg.max_stream_buffer) {
+				e->st.cap_hits++;
+				hs_report_anomaly(ctx, "pdu_too_large",
+						  "%s PDU of %zu bytes exceeds max_stream_buffer (%zu); skipped", app->name,
+						  r.needed, e->cfg.max_stream_buffer);
+				out.drop = true;
+			} else {
+				out.needed = r.needed;
+			}
+			break;
+		}
+		char kind[48];
+		snprintf(kind, sizeof kind, "malformed_%s", app->name);
+		hs_report_anomaly(ctx, kind, "%s: %s data after %zu bytes of the stream segment; resynchronising",
+				  app->name, hs_err_name(r.err), done);
+		out.drop = true;
+		break;
+	}
+	out.consumed = done;
+	return out;
+}
+
+hs_err hs_engine_feed(hs_engine *e, const hs_frame *f)
+{
+	e->st.packets++;
+	e->st.bytes += f->wirelen;
+	if (!hs_linktype_supported(f->linktype)) {
+		e->st.undecodable++;
+		return HS_E_UNSUPPORTED;
+	}
+	e->input = f->input;
+	e->frame = f->frame;
+	e->ts_sec = f->ts_sec;
+	e->ts_nsec = f->ts_nsec;
+	/* Merged inputs can step back a little; time used for expiry only
+	 * moves forward. */
+	int64_t t = f->ts_sec * 1000000000LL + f->ts_nsec;
+	if (t > e->now_ns)
+		e->now_ns = t;
+	if (e->flows.head)
+		hs_flows_expire(e);
+
+	hs_link l;
+	if (hs_link_decode(f->linktype, f->data, f->caplen, &l) != HS_OK) {
+		e->st.undecodable++;
+		return HS_OK;
+	}
+	if (l.ethertype != HS_ETH_IPV4 && l.ethertype != HS_ETH_IPV6)
+		return HS_OK; /* ARP, LLDP ...: not ours, not an error */
+	hs_ip_pkt ip;
+	hs_ip_status s = hs_ip_input(e, l.ethertype, f->data + l.offset, f->caplen - l.offset, &ip);
+	if (s == HS_IP_BAD) {
+		e->st.undecodable++;
+		return HS_OK;
+	}
+	if (s == HS_IP_HELD)
+		return HS_OK;
+	if (ip.proto == 6)
+		hs_tcp_input(e, &ip);
+	else if (ip.proto == 17)
+		hs_udp_input(e, &ip);
+	return HS_OK;
+}
+
+void hs_engine_finish(hs_engine *e)
+{
+	hs_flows_finish(e);
+	hs_ip_expire(e, true);
+}

@@ -1,0 +1,64 @@
+/* engine.h - engine internals shared by engine.c, ip.c and tcp.c.
+ * Not part of the public API (front ends use hs.h only); tests and the flow
+ * fuzz target use hs_engine_set_resolver() to plug in their own hs_app.
+ */
+#ifndef HS_ENGINE_H
+#define HS_ENGINE_H
+
+#include <glib.h>
+
+#include "app.h"
+#include "ip.h"
+#include "tcp.h"
+
+#define HS_MAX_SINKS 8
+
+typedef const hs_app *(*hs_resolver_fn)(uint8_t ipproto, uint16_t sport, uint16_t dport, bool *server_is_src);
+
+struct hs_engine {
+	hs_config cfg;
+	hs_stats st;
+	struct { hs_msg_fn fn; void *ud; } sinks[HS_MAX_SINKS];
+	unsigned nsinks;
+	hs_anomaly_fn anom;
+	void *anom_ud;
+	hs_resolver_fn resolve;
+
+	/* the frame being fed */
+	uint32_t input;
+	uint64_t frame;
+	int64_t ts_sec;
+	uint32_t ts_nsec;
+	int64_t now_ns;        /* capture time of the newest frame seen */
+	int64_t idle_ns;       /* cfg.flow_idle_timeout in ns */
+
+	hs_ip_defrag *defrag;
+	hs_flows flows;
+
+	char detail[512];      /* anomaly detail, formatted here: bounded */
+};
+
+/* Report an anomaly at the frame being fed (or at input/frame given). */
+void hs_engine_anomaly(hs_engine *e, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void hs_engine_anomaly_at(hs_engine *e, uint32_t input, uint64_t frame, const char *kind,
+			  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Replace the port -> parser lookup (default hs_app_for_ports).  For tests
+ * and fuzzing; call before the first feed. */
+void hs_engine_set_resolver(hs_engine *e, hs_resolver_fn fn);
+
+/* Result of handing bytes to a stream parser. */
+typedef struct hs_deliver {
+	size_t consumed; /* bytes the parser took */
+	size_t needed;   /* parser's last word: total bytes it needs from data+consumed (0 = unknown) */
+	bool drop;       /* parser failed or asked for more than the cap: drop the rest and gap() */
+} hs_deliver;
+
+/* Run ctx's parser over data per the app.h contract (called while it
+ * consumes and bytes remain).  Reports malformed_<app> / pdu_too_large /
+ * truncated_pdu anomalies; the caller drops and calls gap() when drop. */
+hs_deliver hs_engine_stream(hs_engine *e, const hs_app *app, hs_app_ctx *ctx, const uint8_t *data,
+			    size_t len);
+
+#endif

@@ -1,0 +1,748 @@
+/* tcp.c - flow table, TCP reassembly (RFC 9293) and UDP dispatch.
+ * Policies are documented in tcp.h. */
+#include "tcp.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "cursor.h"
+#include "engine.h"
+
+#define TH_FIN 0x01
+#define TH_SYN 0x02
+#define TH_RST 0x04
+#define TH_ACK 0x10
+
+#define BUF_MIN 4096
+#define BUF_KEEP (64 * 1024) /* an emptied buffer larger than this is freed */
+
+typedef struct seg {
+	struct seg *next;
+	uint32_t seq, len;
+	uint8_t data[];
+} seg;
+
+typedef struct tdir {
+	uint32_t next_seq;  /* next byte expected in order */
+	uint32_t isn;
+	uint32_t fin_seq;   /* sequence number after the last byte, once FIN seen */
+	uint8_t *buf;       /* unconsumed in-order bytes at buf + off */
+	size_t off, len, cap;
+	size_t needed;      /* parser said it needs this many bytes in total */
+	seg *ooo;           /* out of order, sorted, non-overlapping */
+	size_t ooo_bytes;
+	bool started, syn, fin, eof, pickup;
+} tdir;
+
+typedef struct flow_key {
+	uint8_t a[16], b[16];
+	uint16_t pa, pb;
+	uint8_t family, proto;
+	uint8_t pad[2];
+} flow_key;
+
+struct hs_flow {
+	flow_key key;
+	hs_flow *prev, *next;
+	uint64_t id;
+	const hs_app *app;
+	void *state;
+	hs_addr addr[2];   /* [0] initiator, [1] responder */
+	uint16_t port[2];
+	uint8_t ipproto;
+	bool closed;
+	int64_t last_ns;
+	int64_t last_sec;
+	uint32_t last_nsec, last_input;
+	uint64_t last_frame;
+	tdir d[2];
+};
+
+static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+
+static const char *dir_name(int dir) { return dir == 0 ? "client->server" : "server->client"; }
+
+/* ---- flow table ---- */
+
+static guint key_hash(gconstpointer p)
+{
+	/* FNV-1a over the normalised key */
+	const uint8_t *k = p;
+	guint h = 2166136261u;
+	for (size_t i = 0; i < sizeof(flow_key); i++)
+		h = (h ^ k[i]) * 16777619u;
+	return h;
+}
+
+static gboolean key_eq(gconstpointer a, gconstpointer b) { return memcmp(a, b, sizeof(flow_key)) == 0; }
+
+void hs_flows_init(hs_flows *t)
+{
+	memset(t, 0, sizeof *t);
+	t->tab = g_hash_table_new(key_hash, key_eq);
+	t->next_id = 1;
+}
+
+static void make_key(flow_key *k, uint8_t proto, const hs_addr *s, uint16_t sp, const hs_addr *d, uint16_t dp)
+{
+	memset(k, 0, sizeof *k);
+	int c = memcmp(s->a, d->a, 16);
+	bool swap = c > 0 || (c == 0 && sp > dp);
+	memcpy(k->a, swap ? d->a : s->a, 16);
+	memcpy(k->b, swap ? s->a : d->a, 16);
+	k->pa = swap ? dp : sp;
+	k->pb = swap ? sp : dp;
+	k->family = s->family;
+	k->proto = proto;
+}
+
+static void lru_unlink(hs_flows *t, hs_flow *f)
+{
+	if (f->prev) f->prev->next = f->next; else t->head = f->next;
+	if (f->next) f->next->prev = f->prev; else t->tail = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void lru_append(hs_flows *t, hs_flow *f)
+{
+	f->prev = t->tail;
+	f->next = NULL;
+	if (t->tail) t->tail->next = f; else t->head = f;
+	t->tail = f;
+}
+
+static void touch(hs_engine *e, hs_flow *f)
+{
+	f->last_ns = e->now_ns;
+	f->last_sec = e->ts_sec;
+	f->last_nsec = e->ts_nsec;
+	f->last_input = e->input;
+	f->last_frame = e->frame;
+	if (e->flows.tail != f) {
+		lru_unlink(&e->flows, f);
+		lru_append(&e->flows, f);
+	}
+}
+
+/* Meta for data flowing in dir, at the flow's latest frame (which is the
+ * frame being fed when called from packet processing). */
+static void make_meta(const hs_flow *f, int dir, hs_meta *m)
+{
+	m->input = f->last_input;
+	m->frame = f->last_frame;
+	m->ts_sec = f->last_sec;
+	m->ts_nsec = f->last_nsec;
+	m->src = f->addr[dir];
+	m->dst = f->addr[!dir];
+	m->sport = f->port[dir];
+	m->dport = f->port[!dir];
+	m->ipproto = f->ipproto;
+	m->flow_id = f->id;
+	m->dir = (uint8_t)dir;
+}
+
+static void make_ctx(hs_engine *e, hs_flow *f, int dir, const hs_meta *m, bool eof, hs_app_ctx *c)
+{
+	c->eng = e;
+	c->meta = m;
+	c->state = f->state;
+	c->dir = (uint8_t)dir;
+	c->eof = eof;
+}
+
+static void flow_anomaly(hs_engine *e, const hs_flow *f, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void flow_anomaly(hs_engine *e, const hs_flow *f, const char *kind, const char *fmt, ...)
+{
+	char a[64], b[64], msg[320];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	hs_addr_str(&f->addr[0], a, sizeof a);
+	hs_addr_str(&f->addr[1], b, sizeof b);
+	hs_engine_anomaly_at(e, f->last_input, f->last_frame, kind, "%s %s:%u -> %s:%u (flow %llu): %s",
+			     f->app->name, a, f->port[0], b, f->port[1], (unsigned long long)f->id, msg);
+}
+
+/* ---- buffers ---- */
+
+static void account(hs_engine *e, ssize_t delta)
+{
+	e->st.buffered_bytes = (size_t)((ssize_t)e->st.buffered_bytes + delta);
+	if (e->st.buffered_bytes > e->st.peak_buffered_bytes)
+		e->st.peak_buffered_bytes = e->st.buffered_bytes;
+}
+
+static void buf_clear(hs_engine *e, tdir *d, bool release)
+{
+	d->off = d->len = 0;
+	d->needed = 0;
+	if (d->buf && (release || d->cap > BUF_KEEP)) {
+		account(e, -(ssize_t)d->cap);
+		g_free(d->buf);
+		d->buf = NULL;
+		d->cap = 0;
+	}
+}
+
+static void ooo_clear(hs_engine *e, tdir *d)
+{
+	seg *s = d->ooo;
+	while (s) {
+		seg *n = s->next;
+		account(e, -(ssize_t)s->len);
+		g_free(s);
+		s = n;
+	}
+	d->ooo = NULL;
+	d->ooo_bytes = 0;
+}
+
+/* Room for n more bytes in d->buf within the caps; false when a cap says no. */
+static bool buf_reserve(hs_engine *e, tdir *d, size_t n)
+{
+	size_t want = d->len + n;
+	if (want + d->ooo_bytes > e->cfg.max_stream_buffer)
+		return false;
+	if (d->off + want <= d->cap)
+		return true;
+	if (want <= d->cap) {
+		memmove(d->buf, d->buf + d->off, d->len);
+		d->off = 0;
+		return true;
+	}
+	size_t ncap = d->cap ? d->cap : BUF_MIN;
+	while (ncap < want)
+		ncap *= 2;
+	if (ncap > e->cfg.max_stream_buffer)
+		ncap = want > e->cfg.max_stream_buffer ? want : e->cfg.max_stream_buffer;
+	if (e->st.buffered_bytes + (ncap - d->cap) > e->cfg.max_total_buffer)
+		return false;
+	uint8_t *nb = g_malloc(ncap);
+	if (d->len)
+		memcpy(nb, d->buf + d->off, d->len);
+	g_free(d->buf);
+	account(e, (ssize_t)ncap - (ssize_t)d->cap);
+	d->buf = nb;
+	d->cap = ncap;
+	d->off = 0;
+	return true;
+}
+
+/* ---- delivery ---- */
+
+static void call_gap(hs_engine *e, hs_flow *f, int dir)
+{
+	if (!f->app->gap)
+		return;
+	hs_meta m;
+	hs_app_ctx c;
+	make_meta(f, dir, &m);
+	make_ctx(e, f, dir, &m, false, &c);
+	f->app->gap(&c);
+}
+
+/* Drop what the parser holds in dir and tell it to resynchronise. */
+static void drop_and_gap(hs_engine *e, hs_flow *f, int dir)
+{
+	buf_clear(e, &f->d[dir], false);
+	call_gap(e, f, dir);
+}
+
+static void cap_hit(hs_engine *e, hs_flow *f, int dir, size_t dropped)
+{
+	tdir *d = &f->d[dir];
+	bool total = d->len + d->ooo_bytes + dropped <= e->cfg.max_stream_buffer;
+	e->st.cap_hits++;
+	e->st.dropped += d->len + dropped;
+	flow_anomaly(e, f, total ? "memory_cap" : "stream_cap",
+		     "%s: %zu bytes buffered would pass %s (%zu); buffered data dropped", dir_name(dir),
+		     d->len + d->ooo_bytes + dropped, total ? "max_total_buffer" : "max_stream_buffer",
+		     total ? e->cfg.max_total_buffer : e->cfg.max_stream_buffer);
+	drop_and_gap(e, f, dir);
+}
+
+/* Run the parser over data, which is either d->buf+off (buffered) or a
+ * segment's bytes (nothing buffered). */
+static hs_deliver run_parser(hs_engine *e, hs_flow *f, int dir, const uint8_t *data, size_t len, bool eof)
+{
+	hs_meta m;
+	hs_app_ctx c;
+	if (!f->app->stream) {
+		hs_deliver all = { len, 0, false };
+		return all;
+	}
+	make_meta(f, dir, &m);
+	make_ctx(e, f, dir, &m, eof, &c);
+	return hs_engine_stream(e, f->app, &c, data, len);
+}
+
+/* In-order bytes for dir: zero-copy when nothing is buffered and the parser
+ * takes them all; what it leaves is kept for the next call. */
+static void push_bytes(hs_engine *e, hs_flow *f, int dir, const uint8_t *data, size_t len)
+{
+	tdir *d = &f->d[dir];
+	hs_deliver r;
+	if (d->pickup) {
+		d->pickup = false;
+		call_gap(e, f, dir);
+	}
+	if (d->len) {
+		if (!buf_reserve(e, d, len)) {
+			cap_hit(e, f, dir, len);
+			return;
+		}
+		memcpy(d->buf + d->off + d->len, data, len);
+		d->len += len;
+		/* A parser that said how much it needs is not asked again before:
+		 * a large PDU is not re-parsed once per segment. */
+		if (d->needed && d->len < d->needed)
+			return;
+		r = run_parser(e, f, dir, d->buf + d->off, d->len, false);
+		if (r.drop) {
+			e->st.dropped += d->len;
+			drop_and_gap(e, f, dir);
+			return;
+		}
+		d->off += r.consumed;
+		d->len -= r.consumed;
+		d->needed = r.needed;
+		if (!d->len)
+			buf_clear(e, d, false);
+		return;
+	}
+	r = run_parser(e, f, dir, data, len, false);
+	if (r.drop) {
+		e->st.dropped += len;
+		drop_and_gap(e, f, dir);
+		return;
+	}
+	if (r.consumed == len)
+		return;
+	if (!buf_reserve(e, d, len - r.consumed)) {
+		cap_hit(e, f, dir, len - r.consumed);
+		return;
+	}
+	memcpy(d->buf + d->off, data + r.consumed, len - r.consumed);
+	d->len = len - r.consumed;
+	d->needed = r.needed;
+}
+
+/* Deliver out-of-order segments that have become contiguous. */
+static void drain(hs_engine *e, hs_flow *f, int dir)
+{
+	tdir *d = &f->d[dir];
+	while (d->ooo && seq_leq(d->ooo->seq, d->next_seq)) {
+		seg *s = d->ooo;
+		d->ooo = s->next;
+		d->ooo_bytes -= s->len;
+		uint32_t skip = d->next_seq - s->seq;
+		if (skip < s->len) {
+			d->next_seq += s->len - skip;
+			push_bytes(e, f, dir, s->data + skip, s->len - skip);
+		}
+		account(e, -(ssize_t)s->len);
+		g_free(s);
+		if (f->closed)
+			break;
+	}
+}
+
+/* The bytes [next_seq, to) will never be seen: say so and resume at to. */
+static void skip_to(hs_engine *e, hs_flow *f, int dir, uint32_t to, const char *why)
+{
+	tdir *d = &f->d[dir];
+	uint32_t n = to - d->next_seq;
+	e->st.tcp_gaps++;
+	flow_anomaly(e, f, "tcp_gap", "%s: %u bytes missing at seq %u (%s)", dir_name(dir), n, d->next_seq, why);
+	e->st.dropped += d->len;
+	d->next_seq = to;
+	d->pickup = false;
+	drop_and_gap(e, f, dir);
+	drain(e, f, dir);
+}
+
+static seg *seg_new(hs_engine *e, uint32_t seq, const uint8_t *data, uint32_t len)
+{
+	seg *s = g_malloc(sizeof(seg) + len);
+	s->next = NULL;
+	s->seq = seq;
+	s->len = len;
+	memcpy(s->data, data, len);
+	account(e, len);
+	return s;
+}
+
+/* Queue [seq, seq+len) out of order; bytes already queued win. */
+static void ooo_insert(hs_engine *e, hs_flow *f, int dir, uint32_t seq, const uint8_t *data, uint32_t len)
+{
+	tdir *d = &f->d[dir];
+	if (d->len + d->ooo_bytes + len > e->cfg.max_stream_buffer ||
+	    e->st.buffered_bytes + len > e->cfg.max_total_buffer) {
+		/* The hole is not being filled within the budget: give it up. */
+		e->st.cap_hits++;
+		flow_anomaly(e, f, d->len + d->ooo_bytes + len > e->cfg.max_stream_buffer ? "stream_cap" : "memory_cap",
+			     "%s: out-of-order data would pass the buffer cap; hole skipped", dir_name(dir));
+		uint32_t to = d->ooo && seq_lt(d->ooo->seq, seq) ? d->ooo->seq : seq;
+		skip_to(e, f, dir, to, "buffer cap");
+		if (f->closed)
+			return;
+		if (seq_leq(seq, d->next_seq)) {
+			uint32_t skip = d->next_seq - seq;
+			if (skip < len) {
+				d->next_seq += len - skip;
+				push_bytes(e, f, dir, data + skip, len - skip);
+				drain(e, f, dir);
+			}
+			return;
+		}
+		if (d->len + d->ooo_bytes + len > e->cfg.max_stream_buffer ||
+		    e->st.buffered_bytes + len > e->cfg.max_total_buffer) {
+			e->st.dropped += len;
+			return;
+		}
+	}
+	seg **pp = &d->ooo;
+	uint32_t cur = seq, end = seq + len;
+	bool differs = false;
+	while (seq_lt(cur, end)) {
+		seg *s = *pp;
+		if (!s || seq_leq(end, s->seq)) {
+			seg *n = seg_new(e, cur, data + (cur - seq), end - cur);
+			n->next = s;
+			*pp = n;
+			d->ooo_bytes += n->len;
+			break;
+		}
+		uint32_t s_end = s->seq + s->len;
+		if (seq_leq(s_end, cur)) {
+			pp = &s->next;
+			continue;
+		}
+		if (seq_lt(cur, s->seq)) {
+			seg *n = seg_new(e, cur, data + (cur - seq), s->seq - cur);
+			n->next = s;
+			*pp = n;
+			d->ooo_bytes += n->len;
+			cur = s->seq;
+		}
+		uint32_t o_end = seq_lt(end, s_end) ? end : s_end;
+		if (memcmp(s->data + (cur - s->seq), data + (cur - seq), o_end - cur) != 0)
+			differs = true;
+		cur = o_end;
+		pp = &s->next;
+	}
+	if (differs)
+		flow_anomaly(e, f, "tcp_overlap", "%s: retransmitted bytes differ from the first copy; first kept",
+			     dir_name(dir));
+}
+
+static void segment_data(hs_engine *e, hs_flow *f, int dir, uint32_t seq, const uint8_t *data, uint32_t len)
+{
+	tdir *d = &f->d[dir];
+	if (d->eof)
+		return;
+	if (seq_lt(seq, d->next_seq)) {
+		uint32_t old = d->next_seq - seq;
+		if (old >= len)
+			return; /* retransmission of delivered bytes: first copy won */
+		data += old;
+		len -= old;
+		seq = d->next_seq;
+	}
+	if (seq != d->next_seq) {
+		ooo_insert(e, f, dir, seq, data, len);
+		return;
+	}
+	d->next_seq += len;
+	push_bytes(e, f, dir, data, len);
+	if (d->ooo && !f->closed)
+		drain(e, f, dir);
+}
+
+/* ---- closing ---- */
+
+/* End of dir: give up remaining holes, hand the parser its last bytes
+ * with eof. */
+static void dir_eof(hs_engine *e, hs_flow *f, int dir)
+{
+	tdir *d = &f->d[dir];
+	if (d->eof || !d->started)
+		return;
+	while (d->ooo && !f->closed)
+		skip_to(e, f, dir, d->ooo->seq, "never received before the end of the stream");
+	d->eof = true;
+	if (f->app->stream) {
+		hs_deliver r = run_parser(e, f, dir, d->buf ? d->buf + d->off : NULL, d->len, true);
+		if (!r.drop && r.consumed < d->len) {
+			e->st.dropped += d->len - r.consumed;
+			flow_anomaly(e, f, "truncated_pdu", "%s: stream ended inside a PDU (%zu bytes unparsed)",
+				     dir_name(dir), d->len - r.consumed);
+		}
+	}
+	buf_clear(e, d, true);
+	ooo_clear(e, d);
+}
+
+static void close_flow(hs_engine *e, hs_flow *f)
+{
+	if (f->closed)
+		return;
+	if (f->ipproto == 6) {
+		dir_eof(e, f, 0);
+		dir_eof(e, f, 1);
+	}
+	if (f->app->close) {
+		hs_meta m;
+		hs_app_ctx c;
+		make_meta(f, 0, &m);
+		make_ctx(e, f, 0, &m, true, &c);
+		f->app->close(&c);
+	}
+	f->closed = true;
+	g_free(f->state);
+	f->state = NULL;
+	for (int i = 0; i < 2; i++) {
+		buf_clear(e, &f->d[i], true);
+		ooo_clear(e, &f->d[i]);
+	}
+}
+
+static void flow_remove(hs_engine *e, hs_flow *f)
+{
+	close_flow(e, f);
+	g_hash_table_remove(e->flows.tab, &f->key);
+	lru_unlink(&e->flows, f);
+	e->flows.count--;
+	g_free(f);
+}
+
+void hs_flows_expire(hs_engine *e)
+{
+	while (e->flows.head && e->now_ns - e->flows.head->last_ns > e->idle_ns)
+		flow_remove(e, e->flows.head);
+}
+
+void hs_flows_finish(hs_engine *e)
+{
+	while (e->flows.head)
+		flow_remove(e, e->flows.head);
+}
+
+void hs_flows_free(hs_engine *e)
+{
+	hs_flow *f = e->flows.head;
+	while (f) {
+		hs_flow *n = f->next;
+		for (int i = 0; i < 2; i++) {
+			buf_clear(e, &f->d[i], true);
+			ooo_clear(e, &f->d[i]);
+		}
+		g_free(f->state);
+		g_free(f);
+		f = n;
+	}
+	if (e->flows.tab)
+		g_hash_table_destroy(e->flows.tab);
+	memset(&e->flows, 0, sizeof e->flows);
+}
+
+/* ---- lookup and creation ---- */
+
+static hs_flow *flow_new(hs_engine *e, const flow_key *k, const hs_app *app, uint8_t proto, const hs_addr *cli,
+			 uint16_t cport, const hs_addr *srv, uint16_t sport)
+{
+	if (e->flows.count >= e->cfg.max_flows && e->flows.head) {
+		hs_flow *old = e->flows.head;
+		e->st.cap_hits++;
+		flow_anomaly(e, old, "flow_cap", "%zu flows tracked (max_flows); least recently active flow evicted",
+			     e->flows.count);
+		flow_remove(e, old);
+	}
+	hs_flow *f = g_new0(hs_flow, 1);
+	f->key = *k;
+	f->id = e->flows.next_id++;
+	f->app = app;
+	f->state = g_malloc0(app->state_size ? app->state_size : 1);
+	f->addr[0] = *cli;
+	f->addr[1] = *srv;
+	f->port[0] = cport;
+	f->port[1] = sport;
+	f->ipproto = proto;
+	g_hash_table_insert(e->flows.tab, &f->key, f);
+	lru_append(&e->flows, f);
+	e->flows.count++;
+	e->st.flows++;
+	return f;
+}
+
+/* Which side initiated, when no SYN says so. */
+static bool server_is_src_by_port(hs_engine *e, uint8_t proto, uint16_t sp, uint16_t dp, bool hint)
+{
+	bool x;
+	bool s_known = e->resolve(proto, sp, 0, &x) != NULL;
+	bool d_known = e->resolve(proto, 0, dp, &x) != NULL;
+	if (s_known && d_known)
+		return sp < dp || (sp == dp && hint);
+	return hint;
+}
+
+void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
+{
+	hs_cur c = hs_cur_make(ip->payload, ip->len);
+	uint16_t sp = hs_cur_u16be(&c);
+	uint16_t dp = hs_cur_u16be(&c);
+	uint32_t seq = hs_cur_u32be(&c);
+	uint32_t ack = hs_cur_u32be(&c);
+	uint8_t doff = hs_cur_u8(&c);
+	uint8_t flags = hs_cur_u8(&c);
+	if (!hs_cur_ok(&c)) {
+		e->st.undecodable++;
+		return;
+	}
+	size_t hl = (size_t)(doff >> 4) * 4;
+	if (hl < 20 || hl > ip->wire_len) {
+		e->st.undecodable++;
+		return;
+	}
+	if (hl > ip->len) { /* options cut by snaplen: nothing usable */
+		e->st.undecodable++;
+		return;
+	}
+
+	/* The app follows from the ports, so traffic no app wants is known to
+	 * have no flow: it costs this lookup and nothing else. */
+	bool srv_src;
+	const hs_app *app = e->resolve(6, sp, dp, &srv_src);
+	if (!app)
+		return;
+	flow_key k;
+	make_key(&k, 6, &ip->src, sp, &ip->dst, dp);
+	hs_flow *f = g_hash_table_lookup(e->flows.tab, &k);
+	bool syn_only = (flags & (TH_SYN | TH_ACK)) == TH_SYN;
+	if (f && syn_only) {
+		/* Port reuse: a fresh SYN from the initiator on a finished flow,
+		 * or one with a new ISN, is a new connection. */
+		bool from_init = memcmp(ip->src.a, f->addr[0].a, 16) == 0 && sp == f->port[0];
+		tdir *d0 = &f->d[0];
+		if (f->closed || !from_init || (d0->syn && d0->isn != seq) || (!d0->syn && d0->started)) {
+			flow_remove(e, f);
+			f = NULL;
+		}
+	}
+	if (!f) {
+		if (flags & TH_RST)
+			return;
+		if (flags & TH_SYN)
+			srv_src = flags & TH_ACK; /* the SYN's sender initiated */
+		else
+			srv_src = server_is_src_by_port(e, 6, sp, dp, srv_src);
+		f = srv_src ? flow_new(e, &k, app, 6, &ip->dst, dp, &ip->src, sp)
+			    : flow_new(e, &k, app, 6, &ip->src, sp, &ip->dst, dp);
+	}
+	touch(e, f);
+	if (f->closed)
+		return;
+
+	int dir = (sp == f->port[0] && memcmp(ip->src.a, f->addr[0].a, 16) == 0) ? 0 : 1;
+	if (f->port[0] == f->port[1] && memcmp(f->addr[0].a, f->addr[1].a, 16) == 0)
+		dir = 0; /* a connection to itself: one direction */
+	tdir *d = &f->d[dir];
+	const uint8_t *payload = ip->payload + hl;
+	uint32_t caplen = (uint32_t)(ip->len - hl);
+	uint32_t wirelen = (uint32_t)(ip->wire_len - hl);
+	uint32_t dseq = seq;
+
+	if (flags & TH_SYN) {
+		if (!d->syn && (!d->started || (d->next_seq == seq + 1 && !d->ooo))) {
+			d->isn = seq;
+			d->next_seq = seq + 1;
+			d->syn = d->started = true;
+			d->pickup = false;
+		}
+		dseq = seq + 1;
+	}
+	if (!d->started) {
+		d->started = true;
+		d->next_seq = dseq;
+		d->pickup = true;
+	}
+	if (flags & TH_ACK) {
+		/* The peer acknowledged bytes we never saw while later ones wait:
+		 * the capture lost them. */
+		tdir *o = &f->d[!dir];
+		if (o->ooo && seq_lt(o->next_seq, ack) && seq_leq(o->ooo->seq, ack) && !o->eof)
+			skip_to(e, f, !dir, o->ooo->seq, "acknowledged by the peer but not captured");
+		if (f->closed)
+			return;
+	}
+	if (caplen)
+		segment_data(e, f, dir, dseq, payload, caplen);
+	if (f->closed)
+		return;
+	if (wirelen > caplen && !d->eof) {
+		uint32_t end = dseq + wirelen;
+		if (d->next_seq == dseq + caplen)
+			skip_to(e, f, dir, end, "cut by the capture's snaplen");
+		if (f->closed)
+			return;
+	}
+	if (flags & TH_FIN && !d->fin) {
+		d->fin = true;
+		d->fin_seq = dseq + wirelen;
+	}
+	if (flags & TH_RST) {
+		close_flow(e, f);
+		return;
+	}
+	if (d->fin && !d->eof && seq_leq(d->fin_seq, d->next_seq))
+		dir_eof(e, f, dir);
+	if (d->eof && f->d[!dir].eof)
+		close_flow(e, f);
+}
+
+void hs_udp_input(hs_engine *e, const hs_ip_pkt *ip)
+{
+	hs_cur c = hs_cur_make(ip->payload, ip->len);
+	uint16_t sp = hs_cur_u16be(&c);
+	uint16_t dp = hs_cur_u16be(&c);
+	uint16_t ulen = hs_cur_u16be(&c);
+	hs_cur_skip(&c, 2);
+	if (!hs_cur_ok(&c)) {
+		e->st.undecodable++;
+		return;
+	}
+	bool srv_src;
+	const hs_app *app = e->resolve(17, sp, dp, &srv_src);
+	if (!app)
+		return;
+	size_t plen = ip->len - 8;
+	/* The UDP length bounds the payload (frames may be padded); 0 happens
+	 * with offload, and jumbograms (RFC 2675) have no limit here. */
+	if (ulen >= 8 && (size_t)ulen - 8 < plen)
+		plen = (size_t)ulen - 8;
+	flow_key k;
+	make_key(&k, 17, &ip->src, sp, &ip->dst, dp);
+	hs_flow *f = g_hash_table_lookup(e->flows.tab, &k);
+	if (!f) {
+		srv_src = server_is_src_by_port(e, 17, sp, dp, srv_src);
+		f = srv_src ? flow_new(e, &k, app, 17, &ip->dst, dp, &ip->src, sp)
+			    : flow_new(e, &k, app, 17, &ip->src, sp, &ip->dst, dp);
+	}
+	touch(e, f);
+	if (f->closed || !f->app->datagram)
+		return;
+	int dir = (sp == f->port[0] && memcmp(ip->src.a, f->addr[0].a, 16) == 0) ? 0 : 1;
+	if (ip->truncated)
+		flow_anomaly(e, f, "truncated_datagram", "%s: datagram cut by the capture (%zu of %zu bytes)",
+			     dir_name(dir), plen, ip->wire_len - 8);
+	hs_meta m;
+	hs_app_ctx ctx;
+	make_meta(f, dir, &m);
+	make_ctx(e, f, dir, &m, false, &ctx);
+	f->app->datagram(&ctx, c.p, plen);
+}
