@@ -1,6 +1,9 @@
 /* protos.c - protocol registry (see protos.h). */
 #include "protos.h"
 
+#include "http.h"
+#include "winrm.h"
+
 typedef struct port_entry {
 	uint8_t ipproto;
 	uint16_t port;
@@ -10,11 +13,18 @@ typedef struct port_entry {
 /* Well-known ports of the protocols hopsniff decodes.  Filled as protocol
  * files are added. */
 static const port_entry ports[] = {
+	{ 6, 80, &hs_http_app },
+	{ 6, 5985, &hs_http_app },    /* WinRM HTTP (MS-WSMV 2.1) */
+	{ 6, 5986, &hs_http_app },    /* WinRM HTTPS: plaintext once TLS is decrypted */
+	{ 6, 8080, &hs_http_app },
+	{ 6, 47001, &hs_http_app },   /* WinRM compatibility listener */
 	{ 0, 0, NULL }
 };
 
 static const hs_describe_fn describers[HS_PROTO__COUNT] = {
-	NULL
+	NULL,
+	[HS_PROTO_HTTP] = hs_http_describe,
+	[HS_PROTO_WINRM] = hs_winrm_describe,
 };
 
 hs_describe_fn hs_proto_describe(hs_proto p)
