@@ -2,6 +2,7 @@
 #include "protos.h"
 
 #include "http.h"
+#include "krb5.h"
 #include "winrm.h"
 
 typedef struct port_entry {
@@ -14,6 +15,8 @@ typedef struct port_entry {
  * files are added. */
 static const port_entry ports[] = {
 	{ 6, 80, &hs_http_app },
+	{ 6, 88, &hs_krb5_app },
+	{ 17, 88, &hs_krb5_app },
 	{ 6, 5985, &hs_http_app },    /* WinRM HTTP (MS-WSMV 2.1) */
 	{ 6, 5986, &hs_http_app },    /* WinRM HTTPS: plaintext once TLS is decrypted */
 	{ 6, 8080, &hs_http_app },
@@ -22,7 +25,7 @@ static const port_entry ports[] = {
 };
 
 static const hs_describe_fn describers[HS_PROTO__COUNT] = {
-	NULL,
+	[HS_PROTO_KERBEROS] = hs_krb_describe,
 	[HS_PROTO_HTTP] = hs_http_describe,
 	[HS_PROTO_WINRM] = hs_winrm_describe,
 };
