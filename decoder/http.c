@@ -5,12 +5,7 @@
 #include <glib.h>
 #include <string.h>
 
-#if defined(__has_include)
-#if __has_include("gss.h")
 #include "gss.h"
-#define HS_HAVE_GSS 1
-#endif
-#endif
 
 /* ---------------------------------------------------------------- chars */
 
@@ -1042,11 +1037,7 @@ static void emit_tokens(hs_app_ctx *ctx, http_state *st, const hs_http_msg *m)
 		size_t n;
 		if (hs_http_b64_decode(a->token, st->scratch->data, st->scratch->len, &n) != HS_OK)
 			continue;
-#ifdef HS_HAVE_GSS
 		(void)hs_gss_emit(ctx, "http", st->scratch->data, n);
-#else
-		(void)ctx;
-#endif
 	}
 }
 

@@ -1,8 +1,10 @@
 /* protos.c - protocol registry (see protos.h). */
 #include "protos.h"
 
+#include "gss.h"
 #include "http.h"
 #include "krb5.h"
+#include "ntlm.h"
 #include "winrm.h"
 
 typedef struct port_entry {
@@ -26,6 +28,8 @@ static const port_entry ports[] = {
 
 static const hs_describe_fn describers[HS_PROTO__COUNT] = {
 	[HS_PROTO_KERBEROS] = hs_krb_describe,
+	[HS_PROTO_SPNEGO] = hs_spnego_describe,
+	[HS_PROTO_NTLMSSP] = hs_ntlm_describe,
 	[HS_PROTO_HTTP] = hs_http_describe,
 	[HS_PROTO_WINRM] = hs_winrm_describe,
 };
