@@ -3,11 +3,13 @@
 
 #include "dcerpc.h"
 #include "gss.h"
+#include "http.h"
 #include "krb5.h"
 #include "ldap.h"
 #include "ntlm.h"
 #include "smb2.h"
 #include "tds.h"
+#include "winrm.h"
 
 typedef struct port_entry {
 	uint8_t ipproto;
@@ -18,6 +20,7 @@ typedef struct port_entry {
 /* Well-known ports of the protocols hopsniff decodes.  Filled as protocol
  * files are added. */
 static const port_entry ports[] = {
+	{ 6, 80, &hs_http_app },
 	{ 6, 88, &hs_krb5_app },
 	{ 17, 88, &hs_krb5_app },
 	{ 6, 135, &hs_dcerpc_app },
@@ -26,6 +29,10 @@ static const port_entry ports[] = {
 	{ 6, 445, &hs_smb2_app },
 	{ 6, 1433, &hs_tds_app },
 	{ 6, 3268, &hs_ldap_app },
+	{ 6, 5985, &hs_http_app },    /* WinRM HTTP (MS-WSMV 2.1) */
+	{ 6, 5986, &hs_http_app },    /* WinRM HTTPS: plaintext once TLS is decrypted */
+	{ 6, 8080, &hs_http_app },
+	{ 6, 47001, &hs_http_app },   /* WinRM compatibility listener */
 	{ 0, 0, NULL }
 };
 
@@ -37,6 +44,8 @@ static const hs_describe_fn describers[HS_PROTO__COUNT] = {
 	[HS_PROTO_LDAP] = hs_ldap_describe,
 	[HS_PROTO_DCERPC] = hs_dcerpc_describe,
 	[HS_PROTO_TDS] = hs_tds_describe,
+	[HS_PROTO_HTTP] = hs_http_describe,
+	[HS_PROTO_WINRM] = hs_winrm_describe,
 };
 
 hs_describe_fn hs_proto_describe(hs_proto p)
