@@ -64,23 +64,21 @@ done
 set_bytes=$(cat "${srcs[@]}" | wc -c)
 copies=$(( (auth_mb << 20) / set_bytes + 1 ))
 echo "auth traffic: $copies copies of ${#srcs[@]} real captures over ${span}s"
-# Shift each source so copy 0 starts at the bulk capture's start.
+# Shift each source so it starts at the bulk capture's start; one set file.
 i=0
-parts=()
 for s in "${srcs[@]}"; do
 	read -r _ t0 < <(capinfos -T -r -a -S "$s")
 	editcap -t "$(python3 -c "print(float('$first') - float('$t0'))")" "$s" "$tmp/base$i.pcap"
 	i=$((i + 1))
 done
+mergecap -F pcap -w "$tmp/set.pcap" "$tmp"/base*.pcap
+parts=()
 for ((c = 0; c < copies; c++)); do
-	off=$(python3 -c "print($c * $span / $copies)")
-	for ((j = 0; j < i; j++)); do
-		editcap -t "$off" "$tmp/base$j.pcap" "$tmp/c${c}_$j.pcap"
-	done
+	editcap -t "$(python3 -c "print($c * $span / $copies)")" "$tmp/set.pcap" "$tmp/c$c.pcap"
 	# merge in batches to keep the number of open files small
-	if (( (c + 1) % 50 == 0 || c + 1 == copies )); then
-		mergecap -F pcap -w "$tmp/auth$c.pcap" "$tmp"/c*_*.pcap
-		rm -f "$tmp"/c*_*.pcap
+	if (( (c + 1) % 100 == 0 || c + 1 == copies )); then
+		mergecap -F pcap -w "$tmp/auth$c.pcap" "$tmp"/c[0-9]*.pcap
+		rm -f "$tmp"/c[0-9]*.pcap
 		parts+=("$tmp/auth$c.pcap")
 	fi
 done

@@ -496,16 +496,22 @@ static void fx_fast(kd *d, hs_cur *v)
 }
 
 /* MS-KILE 2.2.1 KERB-EXT-ERROR: NTSTATUS, reserved, flags; 32-bit little
- * endian each. */
-static bool ext_error(hs_krb_msg *m, hs_slice v)
+ * endian each.  strict: the bytes came as a PA-PW-SALT, which may also be a
+ * real 12-byte salt; take it as a status only when it looks like one (an
+ * error or warning severity, reserved zero). */
+static bool ext_error(hs_krb_msg *m, hs_slice v, bool strict)
 {
 	hs_cur c = hs_cur_make(v.p, v.len);
 	if (v.len != 12)
 		return false;
+	uint32_t status = hs_cur_u32le(&c);
+	uint32_t reserved = hs_cur_u32le(&c);
+	uint32_t flags = hs_cur_u32le(&c);
+	if (strict && (status >> 30 < 2 || reserved != 0 || flags > 1))
+		return false;
 	m->has_ntstatus = true;
-	m->ntstatus = hs_cur_u32le(&c);
-	(void)hs_cur_u32le(&c);
-	m->ext_error_flags = hs_cur_u32le(&c);
+	m->ntstatus = status;
+	m->ext_error_flags = flags;
 	return true;
 }
 
@@ -516,6 +522,13 @@ static void padata_value(kd *parent, hs_krb_padata *pd)
 	hs_cur v = hs_cur_make(pd->value.p, pd->value.len);
 	hs_cur s;
 
+	/* An empty value names a method the KDC offers (METHOD-DATA in
+	 * KDC_ERR_PREAUTH_REQUIRED) or, for PA-REQ-ENC-PA-REP, asks for it. */
+	if (pd->value.len == 0) {
+		if (pd->type == HS_KRB_PA_REQ_ENC_PA_REP)
+			m->req_enc_pa_rep = true;
+		return;
+	}
 	switch (pd->type) {
 	case HS_KRB_PA_TGS_REQ:
 		if (m->tgs_ap_req.present)
@@ -535,7 +548,7 @@ static void padata_value(kd *parent, hs_krb_padata *pd)
 	case HS_KRB_PA_PW_SALT:
 		/* Samba's KDC puts KERB-EXT-ERROR here in KRB-ERROR METHOD-DATA
 		 * (Wireshark decodes it so too); otherwise it is a salt. */
-		if (!(d.in_error && ext_error(m, pd->value)))
+		if (!(d.in_error && ext_error(m, pd->value, true)))
 			m->pw_salt = pd->value;
 		return;
 	case HS_KRB_PA_ETYPE_INFO:
@@ -773,7 +786,7 @@ static void e_data(kd *parent, hs_slice v)
 			hs_der_close(&c, &s);
 		}
 		/* data-type 3 = KERB_ERR_TYPE_EXTENDED: value is KERB-EXT-ERROR */
-		if (hs_cur_ok(&c) && m->edata_type == 3 && !ext_error(m, m->edata_value))
+		if (hs_cur_ok(&c) && m->edata_type == 3 && !ext_error(m, m->edata_value, false))
 			hs_cur_fail(&c, HS_E_MALFORMED);
 	} else if (u.cls == UNIV && u.tag == SEQ && u.cons) {
 		tlv w;

@@ -2,7 +2,8 @@
 """make_flow_corpus.py OUTDIR CAPTURE... - seed corpus for fuzz_flow from
 real captures (classic pcap, Ethernet): byte 0 = link type index 0 (Ethernet),
 byte 1 = flags (1: real parsers), then per frame u16 length, u8 time step, bytes.
-Convert pcapng first (editcap -F pcap)."""
+Seeds are kept under MAX bytes (a long capture becomes consecutive chunks) so
+the fuzzer runs fast.  Convert pcapng first (editcap -F pcap)."""
 import os, struct, sys
 
 out = sys.argv[1]
@@ -18,12 +19,24 @@ for path in sys.argv[2:]:
         sec, usec, incl, orig = struct.unpack(end + 'IIII', b[at:at + 16])
         frames.append((sec + usec / 1e6, b[at + 16:at + 16 + incl]))
         at += 16 + incl
-    for flags in (1, 0):
-        body = bytearray([0, flags])
-        prev = frames[0][0] if frames else 0
-        for ts, data in frames:
-            step = min(255, max(0, int((ts - prev) * 10)))
-            prev = ts
-            body += struct.pack('>HB', len(data), step) + data
-        name = os.path.splitext(os.path.basename(path))[0] + ('_real' if flags else '_framed')
-        open(os.path.join(out, name), 'wb').write(bytes(body))
+    MAX = 12000
+    chunks, cur, size = [], [], 0
+    for fr in frames:
+        if cur and size + len(fr[1]) + 3 > MAX:
+            chunks.append(cur)
+            cur, size = [], 0
+        cur.append(fr)
+        size += len(fr[1]) + 3
+    if cur:
+        chunks.append(cur)
+    base = os.path.splitext(os.path.basename(path))[0]
+    for n, chunk in enumerate(chunks):
+        for flags in (1, 0):
+            body = bytearray([0, flags])
+            prev = chunk[0][0]
+            for ts, data in chunk:
+                step = min(255, max(0, int((ts - prev) * 10)))
+                prev = ts
+                body += struct.pack('>HB', len(data), step) + data
+            name = base + ('_%d' % n if len(chunks) > 1 else '') + ('_real' if flags else '_framed')
+            open(os.path.join(out, name), 'wb').write(bytes(body))

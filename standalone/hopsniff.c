@@ -141,8 +141,18 @@ static bool open_input(input *in)
 		fprintf(stderr, "hopsniff: %s: empty file, not a pcap or pcapng capture\n", in->path);
 		return false;
 	}
-	in->p = pcap_open_offline_with_tstamp_precision(in->path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	/* Our own FILE with a large buffer: libpcap reads record by record
+	 * through stdio, and the default 4 KiB buffer makes one read(2) per
+	 * few packets. */
+	FILE *fp = fopen(in->path, "rb");
+	if (!fp) {
+		fprintf(stderr, "hopsniff: %s: %s\n", in->path, strerror(errno));
+		return false;
+	}
+	setvbuf(fp, NULL, _IOFBF, 1 << 20);
+	in->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!in->p) {
+		fclose(fp);
 		if (strstr(errbuf, "unknown file format"))
 			fprintf(stderr, "hopsniff: %s: not a pcap or pcapng capture (libpcap: %s)\n", in->path, errbuf);
 		else
