@@ -116,7 +116,9 @@ static void supported_list(char *buf, size_t n)
 		if (!hs_linktype_supported(dlt))
 			continue;
 		const char *name = pcap_datalink_val_to_name(dlt);
-		int w = snprintf(buf + at, n - at, "%s%s (%d)", at ? ", " : "", name ? name : "?", dlt);
+		if (!name)
+			continue; /* LINKTYPE_RAW (101): libpcap reports it as DLT_RAW (12) */
+		int w = snprintf(buf + at, n - at, "%s%s (%d)", at ? ", " : "", name, dlt);
 		if (w < 0)
 			break;
 		at += (size_t)w;
@@ -150,7 +152,12 @@ static bool open_input(input *in)
 	in->linktype = pcap_datalink(in->p);
 	if (!hs_linktype_supported(in->linktype)) {
 		const char *name = pcap_datalink_val_to_name(in->linktype);
-		char list[512];
+		char user[16], list[512];
+		if (!name && in->linktype >= 147 && in->linktype <= 162) {
+			/* DLT_USER0..15: private use, unnamed by libpcap */
+			snprintf(user, sizeof user, "USER%d", in->linktype - 147);
+			name = user;
+		}
 		supported_list(list, sizeof list);
 		fprintf(stderr, "hopsniff: %s: link type %d (%s) is not supported; supported: %s\n", in->path,
 			in->linktype, name ? name : "unknown", list);
