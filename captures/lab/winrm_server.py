@@ -112,20 +112,24 @@ def hop2(argv, conn):
         steps.append({'cmd': ['kinit', cred[0]], 'rc': p.returncode, 'stderr': p.stderr.decode(errors='replace')})
         log('kinit', cred[0], 'rc', p.returncode, p.stderr.decode(errors='replace').strip())
         if p.returncode != 0:
-            return p.returncode, '', 'kinit %s: %s' % (cred[0], p.stderr.decode(errors='replace'))
+            _record(principal, conn, how, target, p.returncode, steps)
+            return p.returncode, 'srv1 second hop using: %s\n' % how, 'kinit %s: %s' % (cred[0], p.stderr.decode(errors='replace'))
     elif ARGS.hop2 == 's4u' and principal:
-        how, smb_user = 'S4U2Self + S4U2Proxy for %s with %s keytab' % (principal, ARGS.machine), user
-        try:
-            svc = gssapi.Credentials(name=gssapi.Name('%s@%s' % (ARGS.machine, ARGS.realm),
-                                                      gssapi.NameType.kerberos_principal),
-                                     usage='initiate',
-                                     store={'client_keytab': ARGS.keytab,
-                                            'ccache': 'FILE:' + os.path.join(work, 'svc.ccache')})
-            imp = svc.impersonate(gssapi.Name(principal, gssapi.NameType.kerberos_principal), usage='initiate')
-            imp.store(store={'ccache': ccache}, overwrite=True)
-        except gssapi.exceptions.GSSError as e:
-            log('S4U2Self failed:', e)
-            return 1, '', 'S4U2Self for %s failed: %s\n' % (principal, e)
+        # Protocol transition + constrained delegation with MIT krb5's kvno: TGT of SRV1$ from its keytab,
+        # S4U2Self for the caller, S4U2Proxy to the hop-2 SPN; the proxy ticket goes to the ccache smbclient
+        # uses. (Storing gssapi impersonated creds into a ccache lost the impersonation for smbclient: it then
+        # sent a plain TGS-REQ with SRV1$'s TGT, so the lab does not use that route.)
+        how, smb_user = 'S4U2Self + S4U2Proxy for %s as %s (kvno -U -P)' % (principal, ARGS.machine), user
+        svc_cc = 'FILE:' + os.path.join(work, 'svc.ccache')
+        spn = 'cifs/' + target.lstrip('/').split('/')[0]
+        for cmd in (['kinit', '-k', '-t', ARGS.keytab, '-c', svc_cc, '%s@%s' % (ARGS.machine, ARGS.realm)],
+                    ['kvno', '-c', svc_cc, '-U', principal.split('@')[0], '-P', '--out-cache', ccache, spn]):
+            p = run(cmd, env, steps)
+            if p.returncode != 0:
+                err = p.stderr.decode(errors='replace')
+                log('S4U failed:', cmd[0], err.strip())
+                _record(principal, conn, how, target, p.returncode, steps)
+                return p.returncode, 'srv1 second hop using: %s\n' % how, '%s: %s' % (cmd[0], err)
     elif ARGS.hop2 == 'runas':
         how, smb_user = 'RunAs account svc_runas (keytab)', 'svc_runas'
         p = subprocess.run(['kinit', '-k', '-t', ARGS.runas_keytab, 'svc_runas@' + ARGS.realm],
@@ -153,10 +157,14 @@ def hop2(argv, conn):
     out = 'srv1 second hop using: %s\n%s' % (how, p.stdout.decode(errors='replace'))
     err = p.stderr.decode(errors='replace')
     log('hop2 rc', p.returncode, 'via', how, '|', (out + err).replace('\n', ' ')[:300])
+    _record(principal, conn, how, target, p.returncode, steps)
+    return p.returncode, out, err
+
+
+def _record(principal, conn, how, target, rc, steps):
     with open(os.path.join(ARGS.workdir, 'hop2-results.jsonl'), 'a') as f:
         f.write(json.dumps({'principal': principal, 'mech': conn.get('mech'), 'how': how, 'target': target,
-                            'rc': p.returncode, 'steps': steps}) + '\n')
-    return p.returncode, out, err
+                            'rc': rc, 'steps': steps}) + '\n')
 
 
 # ------------------------------------------------------------------ HTTP / WS-Man
