@@ -115,6 +115,10 @@ net_up() {
     hop.test = $REALM
 EOF
   export KRB5_CONFIG=$LAB/krb5.conf
+  # requests_ntlm needs MD4 (NTLM hashes): OpenSSL 3 has it only in the legacy provider
+  printf '%s\n' 'openssl_conf = openssl_init' '[openssl_init]' 'providers = provider_sect' '[provider_sect]' \
+    'default = default_sect' 'legacy = legacy_sect' '[default_sect]' 'activate = 1' '[legacy_sect]' 'activate = 1' \
+    > "$LAB/openssl-legacy.cnf"
   export KRB5CCNAME=FILE:$LAB/default.ccache   # nothing should use it; each step sets its own
 }
 
@@ -300,7 +304,7 @@ client_kinit() { # user password -> sets CLIENT_CC
 # pywinrm on client1; writes the client's observed outcome (JSON) to $CUR/client-<tag>.json
 pywinrm() { # tag, then winrm_client.py args
   local tag=$1; shift
-  in_ns client1 env KRB5CCNAME="${CLIENT_CC:-}" $PY "$HERE/winrm_client.py" "$@" \
+  in_ns client1 env KRB5CCNAME="${CLIENT_CC:-}" OPENSSL_CONF="$LAB/openssl-legacy.cnf" $PY "$HERE/winrm_client.py" "$@" \
     > "$CUR/client-$tag.json" 2>"$CUR/client-$tag.stderr" || true
   log "client $tag: $(tr -d '\n' < "$CUR/client-$tag.json" | cut -c1-300)"
 }
@@ -338,7 +342,7 @@ EOF
 # ---------------------------------------------------------------- scenarios
 source "$HERE/scenarios.sh"
 
-ALL=(${HS_LAB_ALL_SCENARIOS[@]})
+ALL=(${HS_LAB_ALL_SCENARIOS[@]} ${HS_LAB_EXTRA:-})
 want=("$@"); [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")
 sel=()
 for w in "${want[@]}"; do
@@ -359,6 +363,7 @@ for s in "${sel[@]}"; do
   record_stop
   winrm_stop
   cp "$LAB/srv1/hop2-results.jsonl" "$CUR/srv1-hop2.jsonl" 2>/dev/null || true
+  $PY "$HERE/observed.py" "$CUR"
   secrets_file
   log "=== scenario $s done in $(( $(date +%s) - t ))s"
 done

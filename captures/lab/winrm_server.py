@@ -150,7 +150,8 @@ def hop2(argv, conn):
         cmd = base + ['-N']
     elif cred and ARGS.hop2 == 'auto' and conn.get('delegated') is None:
         # fresh credentials: Kerberos first, NTLM with the same password if Kerberos is impossible
-        cmd = base + ['--use-kerberos=desired', '-U', '%s\\%s%%%s' % (ARGS.domain, cred[0], cred[1])]
+        # (a DOMAIN\\user name makes Samba 4.17 try the realm "DOMAIN" and skip Kerberos: give the bare name)
+        cmd = base + ['--use-kerberos=desired', '-U', '%s%%%s' % (cred[0], cred[1])]
     else:
         cmd = base + ['--use-kerberos=required', '-U', smb_user]
     p = run(cmd, env, steps)
