@@ -246,6 +246,10 @@ srv1_files() {
     cache directory = $d/cache
     client min protocol = SMB2
 EOF
+  # self-signed certificate for WinRM over HTTPS (scenario 14); throw-away, saved beside the capture
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=srv1.hop.test -addext subjectAltName=DNS:srv1.hop.test \
+    -keyout "$d/winrm-https.pem" -out "$d/winrm-https.crt" >/dev/null 2>&1
+  cat "$d/winrm-https.crt" >> "$d/winrm-https.pem"
   # NTLM accounts for the gss-ntlmssp acceptor (srv1 verifies NTLM locally; see docs/lab.md)
   printf '%s:%s:%s\n' "$DOMAIN" alice "$ALICE_PW" "$DOMAIN" bob "$BOB_PW" > "$d/ntlm_users"
 }
@@ -280,15 +284,16 @@ record_stop() {
 }
 
 SRV1_PID=
-winrm_start() { # extra args for winrm_server.py
-  local d=$LAB/srv1
+winrm_start() { # extra args for winrm_server.py (--port 5986 --tls-cert ... for HTTPS)
+  local d=$LAB/srv1 port=5985 a
+  for a in "$@"; do [ "$a" = --tls-cert ] && port=5986; done
   rm -f "$d/hop2-results.jsonl"
   (bg_ns srv1 env KRB5_KTNAME="FILE:$d/srv1.keytab" NTLM_USER_FILE="$d/ntlm_users" \
-    $PY "$HERE/winrm_server.py" --bind "${IP[srv1]}" --port 5985 --realm $REALM --domain $DOMAIN \
+    $PY "$HERE/winrm_server.py" --bind "${IP[srv1]}" --port $port --realm $REALM --domain $DOMAIN \
     --keytab "$d/srv1.keytab" --machine 'SRV1$' --workdir "$d" --smbconf "$d/smb.conf" \
     --runas-keytab "$d/svc_runas.keytab" "$@" >"$CUR/srv1-winrm.log" 2>&1) &
   SRV1_PID=$!
-  wait_port srv1 "${IP[srv1]}" 5985 20
+  wait_port srv1 "${IP[srv1]}" $port 20
 }
 winrm_stop() {
   if [ -n "$SRV1_PID" ]; then kill "$SRV1_PID" 2>/dev/null || true; wait "$SRV1_PID" 2>/dev/null || true; fi
@@ -304,7 +309,7 @@ client_kinit() { # user password -> sets CLIENT_CC
 # pywinrm on client1; writes the client's observed outcome (JSON) to $CUR/client-<tag>.json
 pywinrm() { # tag, then winrm_client.py args
   local tag=$1; shift
-  in_ns client1 env KRB5CCNAME="${CLIENT_CC:-}" OPENSSL_CONF="$LAB/openssl-legacy.cnf" $PY "$HERE/winrm_client.py" "$@" \
+  in_ns client1 env KRB5CCNAME="${CLIENT_CC:-}" SSLKEYLOGFILE="${CLIENT_KEYLOG:-}" OPENSSL_CONF="$LAB/openssl-legacy.cnf" $PY "$HERE/winrm_client.py" "$@" \
     > "$CUR/client-$tag.json" 2>"$CUR/client-$tag.stderr" || true
   log "client $tag: $(tr -d '\n' < "$CUR/client-$tag.json" | cut -c1-300)"
 }
@@ -354,7 +359,7 @@ done
 lab_up
 for s in "${sel[@]}"; do
   CUR=$OUT/$s
-  rm -f "$CUR"/*.pcapng "$CUR"/client-* "$CUR"/srv1-* "$CUR"/*.keytab 2>/dev/null || true
+  rm -f "$CUR"/*.pcapng "$CUR"/client-* "$CUR"/srv1-* "$CUR"/*.keytab "$CUR"/tls-keylog-* 2>/dev/null || true
   mkdir -p "$CUR"
   log "=== scenario $s"
   reset_delegation

@@ -4,7 +4,7 @@
 HS_LAB_ALL_SCENARIOS=(01-kerberos-nothing-configured 02-ntlm-first-hop 05-unconstrained
   06-unconstrained-not-trusted 07-constrained-protocol-transition 08-constrained-target-not-allowed
   09-constrained-no-protocol-transition 10-rbcd 11-fresh-credentials 12-runas 13-target-without-spn
-  15-two-users)
+  14-https-keylog 15-two-users)
 
 SRV1_URL=http://srv1.hop.test:5985/wsman
 SHARE=//srv2.hop.test/share
@@ -112,6 +112,19 @@ scn_13() {
   record_start "$CUR"
   client_kinit alice "$ALICE_PW"
   pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 smb //files.hop.test/share --cred alice "$ALICE_PW"
+}
+
+# 14. WinRM over HTTPS (5986), Kerberos with TGT forwarding to a trusted srv1 (as 05), TLS key logs saved:
+#     client side by urllib3 (SSLKEYLOGFILE), server side by Python ssl (keylog_filename). Same secrets in both.
+scn_14() {
+  deleg for-any-service 'SRV1$' on
+  winrm_start --hop2 auto --tls-cert "$LAB/srv1/winrm-https.pem" --keylog "$CUR/tls-keylog-srv1.txt"
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  rm -f "$CUR/tls-keylog-client1.txt"
+  CLIENT_KEYLOG=$CUR/tls-keylog-client1.txt pywinrm alice --endpoint https://srv1.hop.test:5986/wsman \
+    --transport kerberos --delegate hop2 smb $SHARE
+  cp "$LAB/srv1/winrm-https.pem" "$CUR/srv1-winrm-https-cert-and-key.pem"
 }
 
 # 15. Two users at once on srv1 (trusted for delegation): alice forwards her TGT (ok), bob does not (anonymous).

@@ -254,10 +254,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             shell_id = str(uuid.uuid4()).upper()
             SHELLS[shell_id] = {}
             return 200, envelope('http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse', msgid,
-                                 '<x:ResourceCreated><a:Address>http://%s:5985/wsman</a:Address><a:ReferenceParameters>'
+                                 '<x:ResourceCreated><a:Address>%s://%s:%d/wsman</a:Address><a:ReferenceParameters>'
                                  '<w:ResourceURI>http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd</w:ResourceURI>'
                                  '<w:SelectorSet><w:Selector Name="ShellId">%s</w:Selector></w:SelectorSet>'
-                                 '</a:ReferenceParameters></x:ResourceCreated>' % (ARGS.bind, shell_id))
+                                 '</a:ReferenceParameters></x:ResourceCreated>' % ('https' if ARGS.tls_cert else 'http', ARGS.bind, ARGS.port, shell_id))
         if shell_id not in SHELLS:
             return 500, fault(msgid, 'Sender', 'InvalidSelectors', 2150858843,
                               'The request for the Windows Remote Shell with ShellId %s failed because the shell was not found on the server.' % shell_id)
@@ -311,9 +311,20 @@ def main():
     ap.add_argument('--smbconf', required=True)
     ap.add_argument('--hop2', choices=['auto', 's4u', 'runas', 'machine'], default='auto')
     ap.add_argument('--no-ntlm', dest='ntlm', action='store_false')
+    ap.add_argument('--tls-cert', help='serve HTTPS (WinRM 5986) with this PEM cert+key')
+    ap.add_argument('--keylog', help='TLS key log file (NSS format) written by the server')
     ARGS = ap.parse_args()
-    log('WinRM lab endpoint on %s:%d hop2=%s ntlm=%s' % (ARGS.bind, ARGS.port, ARGS.hop2, ARGS.ntlm))
-    Server((ARGS.bind, ARGS.port), Handler).serve_forever()
+    log('WinRM lab endpoint on %s:%d hop2=%s ntlm=%s tls=%s' % (ARGS.bind, ARGS.port, ARGS.hop2, ARGS.ntlm,
+                                                               bool(ARGS.tls_cert)))
+    srv = Server((ARGS.bind, ARGS.port), Handler)
+    if ARGS.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(ARGS.tls_cert)
+        if ARGS.keylog:
+            ctx.keylog_filename = ARGS.keylog
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    srv.serve_forever()
 
 
 if __name__ == '__main__':
