@@ -123,7 +123,7 @@ scn_14() {
   client_kinit alice "$ALICE_PW"
   rm -f "$CUR/tls-keylog-client1.txt"
   CLIENT_KEYLOG=$CUR/tls-keylog-client1.txt pywinrm alice --endpoint https://srv1.hop.test:5986/wsman \
-    --transport kerberos --delegate hop2 smb $SHARE
+    --ca "$LAB/srv1/winrm-https.crt" --transport kerberos --delegate hop2 smb $SHARE
   cp "$LAB/srv1/winrm-https.pem" "$CUR/srv1-winrm-https-cert-and-key.pem"
 }
 

@@ -13,6 +13,7 @@ ap.add_argument('--transport', choices=['kerberos', 'ntlm'], default='kerberos')
 ap.add_argument('--delegate', action='store_true', help='pywinrm kerberos_delegation=True (forward the TGT)')
 ap.add_argument('--user', default='')
 ap.add_argument('--password', default='')
+ap.add_argument('--ca', help='HTTPS: validate srv1 against this certificate (ca_trust_path)')
 ap.add_argument('command', nargs=argparse.REMAINDER)
 a = ap.parse_args()
 res = {'client': 'pywinrm %s' % getattr(winrm, '__version__', '0.3.0'), 'endpoint': a.endpoint,
@@ -20,7 +21,7 @@ res = {'client': 'pywinrm %s' % getattr(winrm, '__version__', '0.3.0'), 'endpoin
 try:
     s = winrm.Session(a.endpoint, auth=(a.user, a.password), transport=a.transport,
                       kerberos_delegation=a.delegate, message_encryption='never',
-                      server_cert_validation='ignore')
+                      server_cert_validation='validate' if a.ca else 'ignore', ca_trust_path=a.ca)
     r = s.run_cmd(a.command[0], a.command[1:])
     res.update(status_code=r.status_code, std_out=r.std_out.decode(errors='replace'),
                std_err=r.std_err.decode(errors='replace'))

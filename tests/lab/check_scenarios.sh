@@ -104,6 +104,16 @@ check() {
     at_least 1 "NTLM fallback: NTLMSSP AUTHENTICATE as alice to 445" srv1.pcapng 'tcp.dstport == 445 && ntlmssp.messagetype == 3 && ntlmssp.auth.username contains "alice"'
     at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
     client_rc alice 0 ;;
+  14-*)
+    at_least 1 "TLS on 5986" client1.pcapng 'tcp.dstport == 5986 && tls.handshake.type == 1'
+    none "no clear-text HTTP without the key log" client1.pcapng 'http.request'
+    KL="-o tls.keylog_file:$CUR/tls-keylog-client1.txt"
+    c=$(tshark -n -r "$CUR/client1.pcapng" $KL -Y 'tcp.dstport == 5986 && http.authorization contains "Negotiate"' -T fields -e frame.number 2>/dev/null | grep -c .)
+    if [ "$c" -ge 1 ]; then echo "ok   $S: key log decrypts the Negotiate Authorization ($c)"; PASS=$((PASS + 1))
+    else echo "FAIL $S: key log does not reveal the Negotiate Authorization"; FAIL=$((FAIL + 1)); fi
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    client_rc alice 0 ;;
   15-*)
     at_least 1 "alice's forwarded TGT" client1.pcapng "$FWD_TGT"
     at_least 2 "two users authenticated to WinRM" client1.pcapng "$HOP1_KRB"
