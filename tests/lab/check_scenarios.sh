@@ -11,7 +11,10 @@ PASS=0 FAIL=0
 command -v tshark >/dev/null || { echo "tshark missing"; echo "0 passed, 1 failed"; exit 1; }
 
 # count FILE FILTER: number of frames matching a display filter
-count() { tshark -n -r "$1" -Y "$2" -T fields -e frame.number 2>/dev/null | grep -c . ; }
+# (TSOPTS: extra tshark options, e.g. decryption with a scenario keytab)
+TSOPTS=()
+count() { tshark -n -r "$1" "${TSOPTS[@]}" -Y "$2" -T fields -e frame.number 2>/dev/null | grep -c . ; }
+with_keytab() { TSOPTS=(-o kerberos.decrypt:TRUE -o "kerberos.file:$CUR/$1"); }
 # at_least N WHAT FILE FILTER
 at_least() {
   local n=$1 what=$2 f=$CUR/$3 flt=$4 c
@@ -61,6 +64,9 @@ check() {
     client_rc alice 1 ;;
   05-*)
     at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    with_keytab srv1.keytab
+    at_least 1 "HTTP/srv1 ticket has ok-as-delegate=1 (srv1.keytab)" client1.pcapng 'kerberos.msg_type == 13 && kerberos.TicketFlags.ok.as.delegate == 1'
+    TSOPTS=()
     at_least 1 "srv1 TGS-REQ for cifs/srv2 with alice's TGT" srv1.pcapng "$TGS_REQ && kerberos.SNameString == \"cifs\""
     at_least 1 "hop 2 SMB session setup ok" srv1.pcapng "$SMB_SESS_OK"
     at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
@@ -68,17 +74,28 @@ check() {
   06-*)
     at_least 1 "hop 1 Kerberos to WinRM (curl)" client1.pcapng "$HOP1_KRB"
     none "no forwarded TGT requested (srv1 not ok-as-delegate)" client1.pcapng "$FWD_TGT"
-    none "ok-as-delegate not set on srv1's ticket" client1.pcapng 'kerberos.msg_type == 13 && kerberos.TicketFlags.ok.as.delegate == 1'
+    with_keytab srv1.keytab
+    at_least 1 "HTTP/srv1 ticket has ok-as-delegate=0 (srv1.keytab)" client1.pcapng 'kerberos.msg_type == 13 && kerberos.TicketFlags.ok.as.delegate == 0'
+    TSOPTS=()
     at_least 1 "hop 2 anonymous" srv1.pcapng "$ANON_SMB"
     client_rc alice 1 ;;
   07-*)
     at_least 1 "S4U2Self (PA-FOR-USER)" srv1.pcapng "$S4U2SELF"
+    with_keytab srv1.keytab
+    at_least 1 "S4U2Self ticket forwardable (srv1.keytab)" srv1.pcapng 'kerberos.msg_type == 13 && kerberos.SNameString == "SRV1$" && kerberos.TicketFlags.forwardable == 1'
+    TSOPTS=()
     at_least 1 "S4U2Proxy (cname-in-addl-tkt)" srv1.pcapng "$S4U2PROXY"
     none "no KRB-ERROR 13" srv1.pcapng 'kerberos.error_code == 13'
     at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
     client_rc alice 0 ;;
   08-*|09-*|10-*)
     at_least 1 "S4U2Self (PA-FOR-USER)" srv1.pcapng "$S4U2SELF"
+    with_keytab srv1.keytab
+    case $S in
+    08-*) at_least 1 "S4U2Self ticket forwardable (srv1.keytab)" srv1.pcapng 'kerberos.msg_type == 13 && kerberos.SNameString == "SRV1$" && kerberos.TicketFlags.forwardable == 1' ;;
+    *)    at_least 1 "S4U2Self ticket NOT forwardable (srv1.keytab)" srv1.pcapng 'kerberos.msg_type == 13 && kerberos.SNameString == "SRV1$" && kerberos.TicketFlags.forwardable == 0' ;;
+    esac
+    TSOPTS=()
     at_least 1 "S4U2Proxy (cname-in-addl-tkt)" srv1.pcapng "$S4U2PROXY"
     at_least 1 "KDC_ERR_BADOPTION (13)" srv1.pcapng 'kerberos.error_code == 13'
     at_least 1 "KDC_ERR_BADOPTION (13) seen at the DC" dc.pcapng 'kerberos.error_code == 13'
