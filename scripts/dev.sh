@@ -66,6 +66,9 @@ test_all() {
 	log "the same tests under ASan+UBSan"
 	(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j"$(nproc)")
+	log "lab: build it, record one scenario end to end, tear down, check with tshark (needs root)"
+	as_root bash tests/lab/ci_one_scenario.sh
+	log "all tests passed"
 }
 
 case "${1:-}" in
