@@ -74,7 +74,7 @@ done
 mergecap -F pcap -w "$tmp/set.pcap" "$tmp"/base*.pcap
 parts=()
 for ((c = 0; c < copies; c++)); do
-	editcap -t "$(python3 -c "print($c * $span / $copies)")" "$tmp/set.pcap" "$tmp/c$c.pcap"
+	editcap -t "$(awk -v c=$c -v s="$span" -v n=$copies 'BEGIN{printf "%.6f", c * s / n}')" "$tmp/set.pcap" "$tmp/c$c.pcap"
 	# merge in batches to keep the number of open files small
 	if (( (c + 1) % 100 == 0 || c + 1 == copies )); then
 		mergecap -F pcap -w "$tmp/auth$c.pcap" "$tmp"/c[0-9]*.pcap

@@ -699,9 +699,14 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 		close_flow(e, f);
 		return;
 	}
-	if (d->fin && !d->eof && seq_leq(d->fin_seq, d->next_seq))
-		dir_eof(e, f, dir);
-	if (d->eof && f->d[!dir].eof)
+	/* Either direction may have reached its FIN: this one by its data,
+	 * the other by a hole given up on this segment's ACK. */
+	for (int i = 0; i < 2 && !f->closed; i++) {
+		tdir *x = &f->d[i];
+		if (x->fin && !x->eof && seq_leq(x->fin_seq, x->next_seq))
+			dir_eof(e, f, i);
+	}
+	if (f->d[0].eof && f->d[1].eof)
 		close_flow(e, f);
 }
 

@@ -117,6 +117,23 @@ static void test_gap_by_ack(void)
 	hs_engine_free(e);
 }
 
+static void test_fin_after_ack_gap(void)
+{
+	hs_engine *e = ft_engine(NULL, FT_CONSUME_ALL);
+	handshake(e, ISN_C, ISN_S);
+	ft_seg(e, 0, ISN_C + 1, ISN_S + 1, FT_ACK, "abc", 3);
+	ft_seg(e, 0, ISN_C + 10, ISN_S + 1, FT_ACK | FT_FIN, "xyz", 3); /* 6 bytes lost before */
+	CU_ASSERT_EQUAL(ft.flows[0].eofs[0], 0);
+	ft_seg(e, 1, ISN_S + 1, ISN_C + 14, FT_ACK | FT_FIN, NULL, 0); /* acks all, and FIN */
+	CU_ASSERT_EQUAL(ft_count("tcp_gap"), 1);
+	CU_ASSERT_EQUAL(ft.flows[0].eofs[0], 1);
+	CU_ASSERT_EQUAL(ft.flows[0].eofs[1], 1);
+	CU_ASSERT_EQUAL(ft.flows[0].closes, 1);
+	CU_ASSERT_NSTRING_EQUAL(ft.flows[0].data[0], "abcxyz", 6);
+	hs_engine_finish(e);
+	hs_engine_free(e);
+}
+
 static void test_gap_at_fin(void)
 {
 	hs_engine *e = ft_engine(NULL, FT_CONSUME_ALL);
@@ -398,6 +415,7 @@ HS_UNIT_MAIN("tcp",
 	{ "partial overlaps", test_partial_overlap },
 	{ "gap detected by the peer's ACK, resync", test_gap_by_ack },
 	{ "gap at end of stream", test_gap_at_fin },
+	{ "FIN reached through a hole given up by ACK", test_fin_after_ack_gap },
 	{ "mid-stream pickup", test_midstream_pickup },
 	{ "RST", test_rst },
 	{ "port reuse gives new flow ids", test_port_reuse },
