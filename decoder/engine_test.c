@@ -127,9 +127,57 @@ static void test_udp_flow(void)
 	hs_engine_free(e);
 }
 
+/* DCE/RPC on a dynamic port (DCOM/WMI): no port names it, the first PDU the
+ * client sends does; unrelated traffic on other ports creates no flow. */
+static unsigned probe_msgs[HS_PROTO__COUNT];
+static void probe_sink(void *ud, const hs_msg *m)
+{
+	(void)ud;
+	probe_msgs[m->proto]++;
+}
+
+static void test_dynamic_port_probe(void)
+{
+	/* C706 12.6.4.3 bind: version 5.0, ptype 11, first|last, little
+	 * endian drep, frag_length 72, one presentation context. */
+	static const uint8_t bind[72] = {
+		5, 0, 11, 3, 0x10, 0, 0, 0, 72, 0, 0, 0, 1, 0, 0, 0,
+		0xb8, 0x10, 0xb8, 0x10, 0, 0, 0, 0,
+		1, 0, 0, 0,
+		0, 0, 1, 0,
+		0xa0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0, 0, 0, 0, 0, 0, 0x46, 0, 0, 0, 0,
+		0x04, 0x5d, 0x88, 0x8a, 0xeb, 0x1c, 0xc9, 0x11, 0x9f, 0xe8, 0x08, 0x00, 0x2b, 0x10, 0x48, 0x60, 2, 0, 0, 0 };
+	static const uint8_t junk[] = "GET-ish bytes, not DCE/RPC";
+	uint8_t buf[2000];
+	memset(probe_msgs, 0, sizeof probe_msgs);
+	hs_engine *e = hs_engine_new(NULL);
+	hs_engine_add_msg_sink(e, probe_sink, NULL);
+	hs_frame f = { 0, 1, 1, 0, HS_DLT_EN10MB, buf, 0, 0 };
+
+	f.caplen = f.wirelen = ft_tcp4(buf, FT_CLI, 50000, FT_SRV, 50001, 1, 1, FT_ACK | FT_PSH, junk, sizeof junk);
+	hs_engine_feed(e, &f);
+	CU_ASSERT_EQUAL(hs_engine_stats(e)->flows, 0);
+
+	f.caplen = f.wirelen = ft_tcp4(buf, FT_CLI, 50002, FT_SRV, 49700, 100, 0, FT_SYN, NULL, 0);
+	hs_engine_feed(e, &f);
+	CU_ASSERT_EQUAL(hs_engine_stats(e)->flows, 0);
+	f.caplen = f.wirelen = ft_tcp4(buf, FT_CLI, 50002, FT_SRV, 49700, 101, 1, FT_ACK | FT_PSH, bind, sizeof bind);
+	hs_engine_feed(e, &f);
+	CU_ASSERT_EQUAL(hs_engine_stats(e)->flows, 1);
+	CU_ASSERT_EQUAL(probe_msgs[HS_PROTO_DCERPC], 1);
+	/* a second bind on the same connection finds the flow again */
+	f.caplen = f.wirelen = ft_tcp4(buf, FT_CLI, 50002, FT_SRV, 49700, 101 + sizeof bind, 1, FT_ACK | FT_PSH, bind, sizeof bind);
+	hs_engine_feed(e, &f);
+	CU_ASSERT_EQUAL(hs_engine_stats(e)->flows, 1);
+	CU_ASSERT_EQUAL(probe_msgs[HS_PROTO_DCERPC], 2);
+	hs_engine_finish(e);
+	hs_engine_free(e);
+}
+
 HS_UNIT_MAIN("engine",
 	{ "defaults", test_defaults },
 	{ "message sinks in order", test_sinks_in_order },
 	{ "anomaly detail bounded", test_anomaly_detail_bounded },
 	{ "idle expiry", test_idle_expiry },
-	{ "UDP flows", test_udp_flow })
+	{ "UDP flows", test_udp_flow },
+	{ "DCE/RPC found on a dynamic port by its first PDU", test_dynamic_port_probe })

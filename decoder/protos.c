@@ -70,3 +70,21 @@ const hs_app *hs_app_for_ports(uint8_t ipproto, uint16_t sport, uint16_t dport, 
 	}
 	return NULL;
 }
+
+typedef struct probe_entry {
+	uint8_t ipproto;
+	bool (*probe)(const uint8_t *p, size_t len);
+	const hs_app *app;
+} probe_entry;
+
+static const probe_entry probes[] = {
+	{ 6, hs_dcerpc_probe, &hs_dcerpc_app }, /* MS-RPCE on endpoint-mapper-assigned ports */
+};
+
+const hs_app *hs_app_probe(uint8_t ipproto, const uint8_t *payload, size_t len)
+{
+	for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)
+		if (probes[i].ipproto == ipproto && probes[i].probe(payload, len))
+			return probes[i].app;
+	return NULL;
+}

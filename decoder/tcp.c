@@ -9,6 +9,7 @@
 
 #include "cursor.h"
 #include "engine.h"
+#include "protos.h"
 
 #define TH_FIN 0x01
 #define TH_SYN 0x02
@@ -53,6 +54,7 @@ struct hs_flow {
 	uint16_t port[2];
 	uint8_t ipproto;
 	bool closed;
+	bool probed;       /* found by payload (hs_app_probe), not by a well-known port */
 	int64_t last_ns;
 	int64_t last_sec;
 	uint32_t last_nsec, last_input;
@@ -518,6 +520,8 @@ static void flow_remove(hs_engine *e, hs_flow *f)
 	g_hash_table_remove(e->flows.tab, &f->key);
 	lru_unlink(&e->flows, f);
 	e->flows.count--;
+	if (f->probed)
+		e->flows.probed--;
 	g_free(f);
 }
 
@@ -617,12 +621,33 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 	/* The app follows from the ports, so traffic no app wants is known to
 	 * have no flow: it costs this lookup and nothing else. */
 	bool srv_src;
-	const hs_app *app = e->resolve(6, sp, dp, &srv_src);
-	if (!app)
-		return;
+	bool probed = false;
 	flow_key k;
-	make_key(&k, 6, &ip->src, sp, &ip->dst, dp);
-	hs_flow *f = g_hash_table_lookup(e->flows.tab, &k);
+	hs_flow *f = NULL;
+	const hs_app *app = e->resolve(6, sp, dp, &srv_src);
+	if (!app) {
+		/* Dynamic ports (DCOM/WMI endpoints, RPC over any port): such a
+		 * flow exists only if a probe recognised its first payload.  The
+		 * table lookup is paid only while such flows exist. */
+		if (e->flows.probed) {
+			make_key(&k, 6, &ip->src, sp, &ip->dst, dp);
+			f = g_hash_table_lookup(e->flows.tab, &k);
+		}
+		if (f) {
+			app = f->app;
+		} else {
+			if (flags & (TH_SYN | TH_RST) || ip->len <= hl)
+				return;
+			app = hs_app_probe(6, ip->payload + hl, ip->len - hl);
+			if (!app)
+				return;
+			probed = true;
+			make_key(&k, 6, &ip->src, sp, &ip->dst, dp);
+		}
+	} else {
+		make_key(&k, 6, &ip->src, sp, &ip->dst, dp);
+		f = g_hash_table_lookup(e->flows.tab, &k);
+	}
 	bool syn_only = (flags & (TH_SYN | TH_ACK)) == TH_SYN;
 	if (f && syn_only) {
 		/* Port reuse: a fresh SYN from the initiator on a finished flow,
@@ -639,10 +664,16 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 			return;
 		if (flags & TH_SYN)
 			srv_src = flags & TH_ACK; /* the SYN's sender initiated */
+		else if (probed)
+			srv_src = false; /* probes accept only a client's first PDU */
 		else
 			srv_src = server_is_src_by_port(e, 6, sp, dp, srv_src);
 		f = srv_src ? flow_new(e, &k, app, 6, &ip->dst, dp, &ip->src, sp)
 			    : flow_new(e, &k, app, 6, &ip->src, sp, &ip->dst, dp);
+		if (probed) {
+			f->probed = true;
+			e->flows.probed++;
+		}
 	}
 	touch(e, f);
 	if (f->closed)

@@ -40,6 +40,7 @@ typedef struct hs_flows {
 	GHashTable *tab;
 	hs_flow *head, *tail; /* least recently active first */
 	size_t count;
+	size_t probed;        /* flows found by hs_app_probe */
 	uint64_t next_id;
 } hs_flows;
 

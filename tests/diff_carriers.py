@@ -35,10 +35,6 @@ EXPLAINED = {
         "no authentication carrier; hopsniff registers SMB on TCP 139/445 only",
     ("smb_raw_ntlm_in_smb.pcap", "smb.cmd", 47):
         "the same announcement again (UDP 138 broadcast)",
-    ("dce-rpc_dce_rpc_ntlm.pcapng", "*", None):
-        "DCE/RPC on dynamic ports (54784 <-> 58772, DCOM after an OXID lookup): the engine does not yet call "
-        "hs_dcerpc_probe() for flows no port matched, so hopsniff sees nothing there; the parser itself is "
-        "checked on this connection in decoder/dcerpc_test.c",
 }
 
 TSHARK_FIELDS = [
