@@ -65,6 +65,16 @@ static void put_string(hs_out *o, const char *s, size_t len, bool json)
 	if (json)
 		g_string_append_c(o->buf, '"');
 	while (s < end) {
+		/* the common case: a run of printable ASCII needing no escape */
+		const char *run = s;
+		while (run < end && (unsigned char)*run >= 0x20 && (unsigned char)*run < 0x7f &&
+		       *run != '"' && *run != '\\')
+			run++;
+		if (run > s) {
+			g_string_append_len(o->buf, s, run - s);
+			s = run;
+			continue;
+		}
 		unsigned char ch = (unsigned char)*s;
 		if (ch < 0x80) {
 			if (json && (ch == '"' || ch == '\\')) {

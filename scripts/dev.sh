@@ -20,7 +20,7 @@ PACKAGES=(
 	python3 tcpdump jq util-linux                          # test scripts, lab and bench helpers
 )
 
-log() { printf '\033[1mdev.sh:\033[0m %s\n' "$*" >&2; }
+log() { if [ -t 2 ]; then printf '\033[1mdev.sh:\033[0m %s\n' "$*" >&2; else printf 'dev.sh: %s\n' "$*" >&2; fi; }
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
