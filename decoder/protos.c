@@ -1,6 +1,7 @@
 /* protos.c - protocol registry (see protos.h). */
 #include "protos.h"
 
+#include "credssp.h"
 #include "dcerpc.h"
 #include "gss.h"
 #include "http.h"
@@ -48,6 +49,7 @@ static const hs_describe_fn describers[HS_PROTO__COUNT] = {
 	[HS_PROTO_DCERPC] = hs_dcerpc_describe,
 	[HS_PROTO_TDS] = hs_tds_describe,
 	[HS_PROTO_TLS] = hs_tls_describe,
+	[HS_PROTO_CREDSSP] = hs_credssp_describe,
 	[HS_PROTO_HTTP] = hs_http_describe,
 	[HS_PROTO_WINRM] = hs_winrm_describe,
 };
