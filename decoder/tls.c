@@ -272,10 +272,12 @@ hs_err hs_tls_hello_parse(const uint8_t *p, size_t len, bool server, hs_tls_hell
 	h->legacy_version = hs_cur_u16be(&c);
 	h->random = hs_cur_bytes(&c, 32);
 	hs_cur sid = vec(&c, 1);
-	if (hs_cur_ok(&sid) && sid.len > 32)
-		hs_cur_fail(&c, HS_E_MALFORMED);
-	h->session_id.p = sid.p;
-	h->session_id.len = hs_cur_ok(&sid) ? sid.len : 0;
+	if (hs_cur_ok(&sid) && sid.len <= 32) {
+		h->session_id.p = sid.p;
+		h->session_id.len = sid.len;
+	} else if (hs_cur_ok(&sid)) {
+		hs_cur_fail(&c, HS_E_MALFORMED); /* RFC 8446 4.1.2: opaque legacy_session_id<0..32> */
+	}
 	if (server) {
 		h->suite = hs_cur_u16be(&c);
 		hs_cur_skip(&c, 1); /* legacy_compression_method */
@@ -665,8 +667,8 @@ static void handshake_msg(hs_tls_conn *c, hs_app_ctx *ctx, int dir, uint8_t type
 		if (h.random) {
 			memcpy(c->client_random, h.random, 32);
 			c->have_cr = true;
-			c->sid_len = (uint8_t)h.session_id.len;
-			if (h.session_id.len)
+			c->sid_len = (uint8_t)(h.session_id.len <= sizeof c->sid ? h.session_id.len : 0);
+			if (c->sid_len)
 				memcpy(c->sid, h.session_id.p, h.session_id.len);
 			c->client_ticket = h.session_ticket && h.ticket_len;
 		}
