@@ -8,6 +8,7 @@
 
 #include "link.h"
 #include "protos.h"
+#include "tls.h"
 
 void hs_config_default(hs_config *c)
 {
@@ -49,6 +50,7 @@ void hs_engine_free(hs_engine *e)
 		return;
 	hs_flows_free(e);
 	hs_ip_defrag_free(e->defrag);
+	hs_keylog_free(e->keylog);
 	g_free(e);
 }
 
@@ -71,6 +73,24 @@ void hs_engine_set_resolver(hs_engine *e, hs_resolver_fn fn)
 {
 	e->resolve = fn ? fn : hs_app_for_ports;
 }
+
+/* Key logs (hs.h); the store is tls_crypt.c. */
+hs_err hs_engine_add_keylog(hs_engine *e, const char *path)
+{
+	if (!e->keylog)
+		e->keylog = hs_keylog_new();
+	size_t added = 0, bad = 0;
+	hs_err rc = hs_keylog_load(e->keylog, path, &added, &bad);
+	if (rc == HS_E_UNKNOWN)
+		return rc;
+	if (bad)
+		hs_engine_anomaly_at(e, 0, 0, "keylog_malformed", "%s: %zu malformed key log line(s) skipped", path, bad);
+	if (rc == HS_E_LIMIT)
+		hs_engine_anomaly_at(e, 0, 0, "keylog_cap", "%s: more than %u client randoms; the rest ignored", path,
+				     HS_KEYLOG_MAX_ENTRIES);
+	return HS_OK;
+}
+
 
 const hs_stats *hs_engine_stats(const hs_engine *e) { return &e->st; }
 

@@ -36,6 +36,7 @@ struct hs_engine {
 	hs_flows flows;
 
 	char detail[512];      /* anomaly detail, formatted here: bounded */
+	struct hs_keylog *keylog; /* TLS secrets (tls_crypt.c), NULL when none */
 };
 
 /* Report an anomaly at the frame being fed (or at input/frame given). */

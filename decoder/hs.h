@@ -166,6 +166,15 @@ void hs_engine_free(hs_engine *e);
 void hs_engine_add_msg_sink(hs_engine *e, hs_msg_fn fn, void *ud);
 void hs_engine_set_anomaly_sink(hs_engine *e, hs_anomaly_fn fn, void *ud);
 
+/* Load an NSS key log file (SSLKEYLOGFILE format: CLIENT_RANDOM for TLS
+ * 1.2, *_TRAFFIC_SECRET_* for TLS 1.3) whose secrets decrypt TLS
+ * connections (HTTPS WinRM, LDAPS, CredSSP, RDP).  May be called several
+ * times (files add up); call before the first feed.  Returns HS_OK (bad
+ * lines are skipped and reported as a "keylog_malformed" anomaly), or
+ * HS_E_UNKNOWN when the file cannot be read (errno set).  Secrets stay in
+ * the engine and are wiped by hs_engine_free. */
+hs_err hs_engine_add_keylog(hs_engine *e, const char *path);
+
 /* Feed one frame.  Frames of several inputs may be interleaved (merged by
  * timestamp by the caller).  Returns HS_OK, or HS_E_UNSUPPORTED for a link
  * type hopsniff does not decode (nothing else is done with that frame). */

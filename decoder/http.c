@@ -2,6 +2,8 @@
  * parser (see http.h). */
 #include "http.h"
 
+#include "credssp.h"
+
 #include <glib.h>
 #include <string.h>
 
@@ -944,6 +946,8 @@ typedef struct http_state {
 	unsigned qhead, qcount;
 	uint64_t seq;
 	GByteArray *scratch;    /* decoded GSS tokens */
+	hs_credssp_flow *credssp; /* the TLS connection inside CredSSP headers (MS-CSSP over MS-WSMV) */
+	bool credssp_asked;     /* a request carried CredSSP and awaits its final response */
 } http_state;
 
 static hs_slice str_slice(const char *s, size_t n)
@@ -1021,15 +1025,23 @@ static void gather_auth(hs_app_ctx *ctx, const hs_http_head *h, hs_http_msg *m)
 			}
 }
 
-/* Hand each SPNEGO / Kerberos / NTLM token to the GSS dispatcher. */
+/* Hand each SPNEGO / Kerberos / NTLM token to the GSS dispatcher, and each
+ * CredSSP blob to the connection's CredSSP flow: the blobs of consecutive
+ * messages are one TLS stream per direction (MS-CSSP 3.1.5, MS-WSMV
+ * 2.2.9.1.1). */
 static void emit_tokens(hs_app_ctx *ctx, http_state *st, const hs_http_msg *m)
 {
+	bool offers_credssp = false;
 	for (size_t i = 0; i < m->nauth; i++) {
 		const hs_http_auth *a = &m->auth[i];
+		if (a->scheme == HS_HTTP_SCHEME_CREDSSP && !m->response)
+			st->credssp_asked = true;
+		if (a->scheme == HS_HTTP_SCHEME_CREDSSP && m->response)
+			offers_credssp = true;
 		if (!a->token_ok || !a->token_len)
 			continue;
 		if (a->scheme != HS_HTTP_SCHEME_NEGOTIATE && a->scheme != HS_HTTP_SCHEME_KERBEROS &&
-		    a->scheme != HS_HTTP_SCHEME_NTLM)
+		    a->scheme != HS_HTTP_SCHEME_NTLM && a->scheme != HS_HTTP_SCHEME_CREDSSP)
 			continue;
 		if (!st->scratch)
 			st->scratch = g_byte_array_new();
@@ -1037,7 +1049,20 @@ static void emit_tokens(hs_app_ctx *ctx, http_state *st, const hs_http_msg *m)
 		size_t n;
 		if (hs_http_b64_decode(a->token, st->scratch->data, st->scratch->len, &n) != HS_OK)
 			continue;
-		(void)hs_gss_emit(ctx, "http", st->scratch->data, n);
+		if (a->scheme == HS_HTTP_SCHEME_CREDSSP) {
+			if (!st->credssp)
+				st->credssp = g_new0(hs_credssp_flow, 1);
+			hs_credssp_flow_feed(st->credssp, ctx, "http", st->scratch->data, n);
+		} else {
+			(void)hs_gss_emit(ctx, "http", st->scratch->data, n);
+		}
+	}
+	/* The final answer to a CredSSP leg says how far the exchange got. */
+	if (m->response && st->credssp_asked && (m->status >= 200 || m->status == 101)) {
+		if (!st->credssp)
+			st->credssp = g_new0(hs_credssp_flow, 1);
+		hs_credssp_flow_outcome(st->credssp, ctx, m->status, offers_credssp);
+		st->credssp_asked = false;
 	}
 }
 
@@ -1379,6 +1404,11 @@ static void http_close(hs_app_ctx *ctx)
 	if (st->scratch) {
 		g_byte_array_free(st->scratch, TRUE);
 		st->scratch = NULL;
+	}
+	if (st->credssp) {
+		hs_credssp_flow_release(st->credssp);
+		g_free(st->credssp);
+		st->credssp = NULL;
 	}
 }
 

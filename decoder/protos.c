@@ -1,6 +1,7 @@
 /* protos.c - protocol registry (see protos.h). */
 #include "protos.h"
 
+#include "credssp.h"
 #include "dcerpc.h"
 #include "gss.h"
 #include "http.h"
@@ -9,6 +10,7 @@
 #include "ntlm.h"
 #include "smb2.h"
 #include "tds.h"
+#include "tls.h"
 #include "winrm.h"
 
 typedef struct port_entry {
@@ -27,10 +29,12 @@ static const port_entry ports[] = {
 	{ 6, 139, &hs_smb2_app },
 	{ 6, 389, &hs_ldap_app },
 	{ 6, 445, &hs_smb2_app },
+	{ 6, 636, &hs_tls_ldap_app },    /* LDAPS */
 	{ 6, 1433, &hs_tds_app },
 	{ 6, 3268, &hs_ldap_app },
+	{ 6, 3269, &hs_tls_ldap_app },   /* global catalog over TLS */
 	{ 6, 5985, &hs_http_app },    /* WinRM HTTP (MS-WSMV 2.1) */
-	{ 6, 5986, &hs_http_app },    /* WinRM HTTPS: plaintext once TLS is decrypted */
+	{ 6, 5986, &hs_tls_http_app },  /* WinRM HTTPS (MS-WSMV 2.1): HTTP inside TLS */
 	{ 6, 8080, &hs_http_app },
 	{ 6, 47001, &hs_http_app },   /* WinRM compatibility listener */
 	{ 0, 0, NULL }
@@ -44,6 +48,8 @@ static const hs_describe_fn describers[HS_PROTO__COUNT] = {
 	[HS_PROTO_LDAP] = hs_ldap_describe,
 	[HS_PROTO_DCERPC] = hs_dcerpc_describe,
 	[HS_PROTO_TDS] = hs_tds_describe,
+	[HS_PROTO_TLS] = hs_tls_describe,
+	[HS_PROTO_CREDSSP] = hs_credssp_describe,
 	[HS_PROTO_HTTP] = hs_http_describe,
 	[HS_PROTO_WINRM] = hs_winrm_describe,
 };

@@ -176,7 +176,19 @@ static bool open_input(input *in)
 	return true;
 }
 
-static int run_decode(char **files, bool json, bool secrets)
+/* --keylog FILE (repeatable), shared by every mode that builds an engine:
+ * the TLS secrets that decrypt HTTPS WinRM, LDAPS, CredSSP and RDP. */
+static bool load_keylogs(hs_engine *e, char **keylogs)
+{
+	for (guint i = 0; keylogs && keylogs[i]; i++)
+		if (hs_engine_add_keylog(e, keylogs[i]) != HS_OK) {
+			fprintf(stderr, "hopsniff: %s: cannot read the key log (%s)\n", keylogs[i], g_strerror(errno));
+			return false;
+		}
+	return true;
+}
+
+static int run_decode(char **files, char **keylogs, bool json, bool secrets)
 {
 	guint n = files ? g_strv_length(files) : 0;
 	if (n == 0) {
@@ -202,6 +214,13 @@ static int run_decode(char **files, bool json, bool secrets)
 	hs_engine *e = hs_engine_new(&cfg);
 	if (!e) {
 		fprintf(stderr, "hopsniff: out of memory\n");
+		return EXIT_USAGE;
+	}
+	if (!load_keylogs(e, keylogs)) {
+		hs_engine_free(e);
+		for (guint i = 0; i < n; i++)
+			pcap_close(in[i].p);
+		g_free(in);
 		return EXIT_USAGE;
 	}
 	printer pr = { hs_out_new(json ? HS_OUT_JSON : HS_OUT_TEXT), json, cfg.describe_flags, 0, 0 };
@@ -259,7 +278,7 @@ static const char *summary =
 	"Commands:\n"
 	"  decode   print every decoded authentication message (Kerberos ...)\n"
 	"\n"
-	"hopsniff decode -r FILE [-r FILE ...] [--json] [--show-secrets]\n"
+	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--json] [--show-secrets]\n"
 	"  Reads pcap and pcapng captures (several -r are merged by timestamp; input numbers\n"
 	"  follow the order of -r from 0, frame numbers count from 1 in each input).\n"
 	"  Prints one readable block per message, or with --json one JSON object per line.\n"
@@ -271,10 +290,11 @@ static const char *summary =
 
 int main(int argc, char **argv)
 {
-	gchar **files = NULL;
+	gchar **files = NULL, **keylogs = NULL;
 	gboolean json = FALSE, secrets = FALSE, version = FALSE;
 	GOptionEntry entries[] = {
 		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &files, "Capture file to read (pcap or pcapng); repeatable", "FILE" },
+		{ "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keylogs, "TLS key log (SSLKEYLOGFILE format) to decrypt TLS; repeatable", "FILE" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per line (NDJSON) instead of readable blocks", NULL },
 		{ "show-secrets", 0, 0, G_OPTION_ARG_NONE, &secrets, "Include secret material (ticket enc-parts, NTLM responses ...)", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -303,11 +323,13 @@ int main(int argc, char **argv)
 	if (version) {
 		printf("hopsniff %s (%s)\n", HS_VERSION, pcap_lib_version());
 		g_strfreev(files);
+		g_strfreev(keylogs);
 		return EXIT_OK;
 	}
 	if (argc > 1) {
 		fprintf(stderr, "hopsniff: unexpected argument '%s' (captures are given with -r FILE)\n", argv[1]);
 		g_strfreev(files);
+		g_strfreev(keylogs);
 		return EXIT_USAGE;
 	}
 	if (!decode && !files) {
@@ -318,7 +340,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hopsniff: the report mode is not built yet; running 'hopsniff decode'\n");
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	int rc = run_decode(files, json, secrets);
+	int rc = run_decode(files, keylogs, json, secrets);
 	g_strfreev(files);
+	g_strfreev(keylogs);
 	return rc;
 }
