@@ -1,0 +1,141 @@
+# Scenario definitions for run.sh (sourced). Each scn_NN runs with the lab up, delegation settings reset,
+# $CUR = the scenario's output folder. run.sh stops the captures and saves keytabs/secrets afterwards.
+# The client's observed answers go to client-<tag>.json, srv1's second-hop tool answers to srv1-hop2.jsonl.
+HS_LAB_ALL_SCENARIOS=(01-kerberos-nothing-configured 02-ntlm-first-hop 05-unconstrained
+  06-unconstrained-not-trusted 07-constrained-protocol-transition 08-constrained-target-not-allowed
+  09-constrained-no-protocol-transition 10-rbcd 11-fresh-credentials 12-runas 13-target-without-spn
+  14-https-keylog 15-two-users)
+
+SRV1_URL=http://srv1.hop.test:5985/wsman
+SHARE=//srv2.hop.test/share
+deleg() { samba-tool delegation "$@" -s "$DCCONF" >/dev/null; }
+
+# 1. Kerberos first hop, nothing configured: srv1 holds no credential of alice -> anonymous SMB, denied.
+scn_01() {
+  winrm_start --hop2 auto
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE
+}
+
+# 2. NTLM first hop (srv1 addressed by IP): nothing to delegate -> anonymous SMB, denied.
+scn_02() {
+  winrm_start --hop2 auto
+  record_start "$CUR"
+  CLIENT_CC=
+  pywinrm alice --endpoint "http://${IP[srv1]}:5985/wsman" --transport ntlm --user "HOP\\alice" \
+    --password "$ALICE_PW" hop2 smb $SHARE
+}
+
+# 5. Unconstrained delegation: SRV1$ trusted for delegation, pywinrm kerberos_delegation=True forwards the TGT.
+scn_05() {
+  deleg for-any-service 'SRV1$' on
+  winrm_start --hop2 auto
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos --delegate hop2 smb $SHARE
+}
+
+# 6. Client asks for delegation only where policy allows (GSS_C_DELEG_POLICY_FLAG: honour ok-as-delegate),
+#    srv1 NOT trusted for delegation: no TGT forwarded, hop 2 falls back to anonymous.
+#    Client: curl --negotiate --delegation policy (pywinrm 0.3.0 cannot ask for policy delegation).
+scn_06() {
+  winrm_start --hop2 auto
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  in_ns client1 env KRB5CCNAME="$CLIENT_CC" bash "$HERE/winrm_curl.sh" $SRV1_URL policy hop2 smb $SHARE \
+    > "$CUR/client-alice.json" 2>"$CUR/client-alice.stderr" || true
+  log "client alice: $(tr -d '\n' < "$CUR/client-alice.json" | cut -c1-300)"
+}
+
+# 7. Constrained delegation with protocol transition to cifs/srv2: S4U2Self + S4U2Proxy.
+scn_07() {
+  deleg add-service 'SRV1$' cifs/srv2.hop.test
+  deleg for-any-protocol 'SRV1$' on
+  winrm_start --hop2 s4u
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE
+}
+
+# 8. Constrained delegation with protocol transition, but only cifs/dc.hop.test allowed: S4U2Proxy refused.
+scn_08() {
+  deleg add-service 'SRV1$' cifs/dc.hop.test
+  deleg for-any-protocol 'SRV1$' on
+  winrm_start --hop2 s4u
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE
+}
+
+# 9. Constrained delegation to cifs/srv2 WITHOUT protocol transition: S4U2Self ticket not forwardable.
+scn_09() {
+  deleg add-service 'SRV1$' cifs/srv2.hop.test
+  winrm_start --hop2 s4u
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE
+}
+
+# 10. Resource-based constrained delegation: SRV2$ msDS-AllowedToActOnBehalfOfOtherIdentity = SRV1$.
+scn_10() {
+  deleg add-principal 'SRV2$' 'SRV1$'
+  winrm_start --hop2 s4u
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE
+}
+
+# 11. Fresh credentials ($using:cred style): srv1 runs kinit for alice with the password sent in the command.
+#     Two chains in one capture: right password (ok), wrong password (KDC_ERR_PREAUTH_FAILED).
+scn_11() {
+  winrm_start --hop2 auto
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice-goodpw --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE --cred alice "$ALICE_PW"
+  sleep 1
+  pywinrm alice-badpw --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE --cred alice 'Wrong-Password-1'
+}
+
+# 12. RunAs: srv1 performs hop 2 as the fixed account svc_runas, whoever called.
+scn_12() {
+  winrm_start --hop2 runas
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE
+}
+
+# 13. Hop-2 target by a name with no SPN (files.hop.test = srv2's address): Kerberos TGS fails with
+#     KDC_ERR_S_PRINCIPAL_UNKNOWN, smbclient falls back to NTLM with the fresh credentials.
+scn_13() {
+  winrm_start --hop2 auto
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 smb //files.hop.test/share --cred alice "$ALICE_PW"
+}
+
+# 14. WinRM over HTTPS (5986), Kerberos with TGT forwarding to a trusted srv1 (as 05), TLS key logs saved:
+#     client side by urllib3 (SSLKEYLOGFILE), server side by Python ssl (keylog_filename). Same secrets in both.
+scn_14() {
+  deleg for-any-service 'SRV1$' on
+  winrm_start --hop2 auto --tls-cert "$LAB/srv1/winrm-https.pem" --keylog "$CUR/tls-keylog-srv1.txt"
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  rm -f "$CUR/tls-keylog-client1.txt"
+  CLIENT_KEYLOG=$CUR/tls-keylog-client1.txt pywinrm alice --endpoint https://srv1.hop.test:5986/wsman \
+    --ca "$LAB/srv1/winrm-https.crt" --transport kerberos --delegate hop2 smb $SHARE
+  cp "$LAB/srv1/winrm-https.pem" "$CUR/srv1-winrm-https-cert-and-key.pem"
+}
+
+# 15. Two users at once on srv1 (trusted for delegation): alice forwards her TGT (ok), bob does not (anonymous).
+scn_15() {
+  deleg for-any-service 'SRV1$' on
+  winrm_start --hop2 auto
+  record_start "$CUR"
+  client_kinit bob "$BOB_PW"; local bobcc=$CLIENT_CC
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos --delegate hop2 smb $SHARE &
+  local p1=$!
+  CLIENT_CC=$bobcc pywinrm bob --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE &
+  wait $p1 $!
+}

@@ -1,0 +1,331 @@
+#!/usr/bin/python3
+"""Lab-only WinRM endpoint for the hopsniff double-hop lab (not product code).
+
+HTTP on 5985, connection-based Negotiate auth through GSS-API: Kerberos with the service keytab
+(KRB5_KTNAME; HTTP/ and WSMAN/ SPNs of SRV1$) and, when a client sends raw NTLMSSP (srv1 addressed by IP),
+NTLM through gss-ntlmssp (NTLM_USER_FILE). WS-Management SOAP answers that pywinrm accepts
+(Create shell, Command, Receive, Signal, Delete) and WinRM-style SOAP faults. Unencrypted bodies only
+(like AllowUnencrypted=true): the lab clients ask for message_encryption='never'.
+
+The one command it runs is the second hop:  hop2 smb //srv2.hop.test/share [--cred USER PASSWORD]
+srv1 performs it with whatever credential it really holds, chosen by --hop2:
+  auto     forwarded TGT (delegated GSS creds) if the client sent one, else the password given with
+           --cred (fresh credentials: a new AS exchange), else nothing (anonymous SMB)
+  s4u      S4U2Self for the authenticated user with SRV1$'s keytab, then S4U2Proxy (MIT krb5 does it
+           when smbclient asks for cifs/srv2 with the impersonation ccache)
+  runas    a fixed account (svc_runas, from its keytab), whoever the caller is
+  machine  srv1's machine account SRV1$ (keytab)
+"""
+import argparse
+import base64
+import http.server
+import json
+import os
+import shlex
+import socketserver
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import xml.etree.ElementTree as ET
+
+import gssapi
+import gssapi.raw
+
+NS = {
+    's': 'http://www.w3.org/2003/05/soap-envelope',
+    'a': 'http://schemas.xmlsoap.org/ws/2004/08/addressing',
+    'w': 'http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd',
+    'p': 'http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd',
+    'rsp': 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell',
+    'x': 'http://schemas.xmlsoap.org/ws/2004/09/transfer',
+}
+ACT = {
+    'create': 'http://schemas.xmlsoap.org/ws/2004/09/transfer/Create',
+    'delete': 'http://schemas.xmlsoap.org/ws/2004/09/transfer/Delete',
+    'command': 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Command',
+    'receive': 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Receive',
+    'signal': 'http://schemas.microsoft.com/wbem/wsman/1/windows/shell/Signal',
+}
+ARGS = None
+SHELLS = {}     # shell id -> {command id -> result dict}
+
+
+def log(*a):
+    print(time.strftime('%H:%M:%S'), *a, file=sys.stderr, flush=True)
+
+
+def envelope(action, relates_to, body):
+    return ('<?xml version="1.0" encoding="utf-8"?>'
+            '<s:Envelope xml:lang="en-US" xmlns:s="%s" xmlns:a="%s" xmlns:x="%s" xmlns:w="%s" '
+            'xmlns:rsp="%s" xmlns:p="%s"><s:Header><a:Action>%s</a:Action>'
+            '<a:MessageID>uuid:%s</a:MessageID><a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>'
+            '<a:RelatesTo>%s</a:RelatesTo></s:Header><s:Body>%s</s:Body></s:Envelope>'
+            % (NS['s'], NS['a'], NS['x'], NS['w'], NS['rsp'], NS['p'], action, str(uuid.uuid4()).upper(),
+               relates_to, body))
+
+
+def fault(relates_to, code, subcode, wsman_code, text):
+    """A WinRM-style fault: s:Fault with a wsmanfault:WSManFault carrying the Windows error code."""
+    body = ('<s:Fault><s:Code><s:Value>s:%s</s:Value><s:Subcode><s:Value>w:%s</s:Value></s:Subcode></s:Code>'
+            '<s:Reason><s:Text xml:lang="en-US">%s</s:Text></s:Reason><s:Detail>'
+            '<f:WSManFault xmlns:f="http://schemas.microsoft.com/wbem/wsman/1/wsmanfault" Code="%d" Machine="srv1.hop.test">'
+            '<f:Message>%s</f:Message></f:WSManFault></s:Detail></s:Fault>') % (code, subcode, text, wsman_code, text)
+    return envelope('http://schemas.dmtf.org/wbem/wsman/1/wsman/fault', relates_to, body)
+
+
+# ------------------------------------------------------------------ second hop
+def run(cmd, env, log_to):
+    log('hop2 exec:', ' '.join(shlex.quote(c) for c in cmd))
+    p = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    log_to.append({'cmd': cmd, 'rc': p.returncode, 'stdout': p.stdout.decode(errors='replace'),
+                   'stderr': p.stderr.decode(errors='replace')})
+    return p
+
+
+def hop2(argv, conn):
+    """Performs the second hop; returns (rc, stdout, stderr). conn: authenticated connection state."""
+    if len(argv) < 2 or argv[0] != 'smb':
+        return 2, '', 'usage: hop2 smb //host/share [--cred USER PASSWORD]\n'
+    target = argv[1]
+    cred = None
+    if '--cred' in argv:
+        i = argv.index('--cred')
+        cred = (argv[i + 1], argv[i + 2])
+    work = tempfile.mkdtemp(prefix='hop2-', dir=ARGS.workdir)
+    ccache = 'FILE:' + os.path.join(work, 'ccache')
+    env = dict(os.environ, KRB5CCNAME=ccache)
+    steps = []
+    how = None
+    smb_user = None
+    principal = conn.get('principal')
+    user = principal.split('@')[0] if principal else None
+
+    if ARGS.hop2 == 'auto' and conn.get('delegated') is not None:
+        conn['delegated'].store(store={'ccache': ccache}, overwrite=True)
+        how, smb_user = 'forwarded TGT of %s (delegated GSS credentials)' % principal, user
+    elif ARGS.hop2 == 'auto' and cred:
+        how, smb_user = 'fresh credentials for %s (kinit with the password from the command)' % cred[0], cred[0]
+        p = subprocess.run(['kinit', '%s@%s' % (cred[0], ARGS.realm)], input=(cred[1] + '\n').encode(),
+                           env=env, capture_output=True, timeout=30)
+        steps.append({'cmd': ['kinit', cred[0]], 'rc': p.returncode, 'stderr': p.stderr.decode(errors='replace')})
+        log('kinit', cred[0], 'rc', p.returncode, p.stderr.decode(errors='replace').strip())
+        if p.returncode != 0:
+            _record(principal, conn, how, target, p.returncode, steps)
+            return p.returncode, 'srv1 second hop using: %s\n' % how, 'kinit %s: %s' % (cred[0], p.stderr.decode(errors='replace'))
+    elif ARGS.hop2 == 's4u' and principal:
+        # Protocol transition + constrained delegation with MIT krb5's kvno: TGT of SRV1$ from its keytab,
+        # S4U2Self for the caller, S4U2Proxy to the hop-2 SPN; the proxy ticket goes to the ccache smbclient
+        # uses. (Storing gssapi impersonated creds into a ccache lost the impersonation for smbclient: it then
+        # sent a plain TGS-REQ with SRV1$'s TGT, so the lab does not use that route.)
+        how, smb_user = 'S4U2Self + S4U2Proxy for %s as %s (kvno -U -P)' % (principal, ARGS.machine), user
+        svc_cc = 'FILE:' + os.path.join(work, 'svc.ccache')
+        spn = 'cifs/' + target.lstrip('/').split('/')[0]
+        for cmd in (['kinit', '-k', '-t', ARGS.keytab, '-c', svc_cc, '%s@%s' % (ARGS.machine, ARGS.realm)],
+                    ['kvno', '-c', svc_cc, '-U', principal.split('@')[0], '-P', '--out-cache', ccache, spn]):
+            p = run(cmd, env, steps)
+            if p.returncode != 0:
+                err = p.stderr.decode(errors='replace')
+                log('S4U failed:', cmd[0], err.strip())
+                _record(principal, conn, how, target, p.returncode, steps)
+                return p.returncode, 'srv1 second hop using: %s\n' % how, '%s: %s' % (cmd[0], err)
+    elif ARGS.hop2 == 'runas':
+        how, smb_user = 'RunAs account svc_runas (keytab)', 'svc_runas'
+        p = subprocess.run(['kinit', '-k', '-t', ARGS.runas_keytab, 'svc_runas@' + ARGS.realm],
+                           env=env, capture_output=True, timeout=30)
+        if p.returncode != 0:
+            return p.returncode, '', p.stderr.decode(errors='replace')
+    elif ARGS.hop2 == 'machine':
+        how, smb_user = 'machine account %s (keytab)' % ARGS.machine, ARGS.machine
+        p = subprocess.run(['kinit', '-k', '-t', ARGS.keytab, '%s@%s' % (ARGS.machine, ARGS.realm)],
+                           env=env, capture_output=True, timeout=30)
+        if p.returncode != 0:
+            return p.returncode, '', p.stderr.decode(errors='replace')
+    else:
+        how = 'no credential of the caller on srv1: anonymous SMB session'
+
+    base = ['smbclient', '-s', ARGS.smbconf, target, '-c', 'ls']
+    if smb_user is None:
+        cmd = base + ['-N']
+    elif cred and ARGS.hop2 == 'auto' and conn.get('delegated') is None:
+        # fresh credentials: Kerberos first, NTLM with the same password if Kerberos is impossible
+        # (a DOMAIN\\user name makes Samba 4.17 try the realm "DOMAIN" and skip Kerberos: give the bare name)
+        cmd = base + ['--use-kerberos=desired', '-U', '%s%%%s' % (cred[0], cred[1])]
+    else:
+        cmd = base + ['--use-kerberos=required', '-U', smb_user]
+    p = run(cmd, env, steps)
+    out = 'srv1 second hop using: %s\n%s' % (how, p.stdout.decode(errors='replace'))
+    err = p.stderr.decode(errors='replace')
+    log('hop2 rc', p.returncode, 'via', how, '|', (out + err).replace('\n', ' ')[:300])
+    _record(principal, conn, how, target, p.returncode, steps)
+    return p.returncode, out, err
+
+
+def _record(principal, conn, how, target, rc, steps):
+    with open(os.path.join(ARGS.workdir, 'hop2-results.jsonl'), 'a') as f:
+        f.write(json.dumps({'principal': principal, 'mech': conn.get('mech'), 'how': how, 'target': target,
+                            'rc': rc, 'steps': steps}) + '\n')
+
+
+# ------------------------------------------------------------------ HTTP / WS-Man
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+    server_version = 'Microsoft-HTTPAPI/2.0'
+    sys_version = ''
+
+    def setup(self):
+        super().setup()
+        self.conn = {}          # per TCP connection: WinRM authenticates connections, not requests
+        self.gss = None
+
+    def log_message(self, fmt, *a):
+        log('%s %s' % (self.client_address[0], fmt % a))
+
+    def send(self, status, body=b'', headers=()):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        if body:
+            self.send_header('Content-Type', 'application/soap+xml;charset=UTF-8')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
+
+    def challenge(self, token=None):
+        if token:
+            hdrs = [('WWW-Authenticate', 'Negotiate ' + base64.b64encode(token).decode())]
+        else:
+            hdrs = [('WWW-Authenticate', 'Negotiate'), ('WWW-Authenticate', 'Kerberos')]
+        self.send(401, b'', hdrs)
+
+    def do_POST(self):
+        length = int(self.headers.get('Content-Length', 0))
+        body = self.rfile.read(length) if length else b''
+        out_token = None
+        auth = self.headers.get('Authorization')
+        if auth:
+            scheme, _, b64 = auth.partition(' ')
+            if scheme.lower() not in ('negotiate', 'kerberos') or not b64:
+                return self.challenge()
+            token = base64.b64decode(b64)
+            if token.startswith(b'NTLMSSP\0') and not ARGS.ntlm:
+                return self.challenge()
+            try:
+                if self.gss is None or self.gss.complete:
+                    self.gss = gssapi.SecurityContext(usage='accept')
+                out_token = self.gss.step(token)
+            except gssapi.exceptions.GSSError as e:
+                log('GSS accept failed:', e)
+                self.gss = None
+                self.conn = {}
+                return self.challenge()
+            if not self.gss.complete:
+                return self.challenge(out_token)
+            self.conn = {'principal': str(self.gss.initiator_name), 'mech': str(self.gss.mech),
+                         'delegated': self.gss.delegated_creds}
+            log('authenticated %s mech %s delegated=%s' % (self.conn['principal'], self.conn['mech'],
+                                                           self.conn['delegated'] is not None))
+        if not self.conn:
+            return self.challenge()
+        if self.headers.get('Content-Type', '').startswith('multipart/encrypted'):
+            # message encryption is not implemented in this lab endpoint
+            return self.send(400, b'')
+        status, resp = self.wsman(body)
+        hdrs = [('WWW-Authenticate', 'Negotiate ' + base64.b64encode(out_token).decode())] if out_token else []
+        self.send(status, resp.encode(), hdrs)
+
+    def wsman(self, body):
+        try:
+            root = ET.fromstring(body)
+        except ET.ParseError:
+            return 500, fault('', 'Sender', 'SchemaValidationError', 2150858817, 'The SOAP XML in the message does not match the corresponding XML schema definition.')
+        action = root.findtext('s:Header/a:Action', '', NS)
+        msgid = root.findtext('s:Header/a:MessageID', '', NS)
+        sel = root.find(".//w:SelectorSet/w:Selector[@Name='ShellId']", NS)
+        shell_id = sel.text if sel is not None else None
+        if action == ACT['create']:
+            shell_id = str(uuid.uuid4()).upper()
+            SHELLS[shell_id] = {}
+            return 200, envelope('http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse', msgid,
+                                 '<x:ResourceCreated><a:Address>%s://%s:%d/wsman</a:Address><a:ReferenceParameters>'
+                                 '<w:ResourceURI>http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd</w:ResourceURI>'
+                                 '<w:SelectorSet><w:Selector Name="ShellId">%s</w:Selector></w:SelectorSet>'
+                                 '</a:ReferenceParameters></x:ResourceCreated>' % ('https' if ARGS.tls_cert else 'http', ARGS.bind, ARGS.port, shell_id))
+        if shell_id not in SHELLS:
+            return 500, fault(msgid, 'Sender', 'InvalidSelectors', 2150858843,
+                              'The request for the Windows Remote Shell with ShellId %s failed because the shell was not found on the server.' % shell_id)
+        if action == ACT['command']:
+            cmd = root.findtext('.//rsp:CommandLine/rsp:Command', '', NS).strip().strip('"')
+            # pywinrm 0.3.0 joins all arguments into one rsp:Arguments element
+            args = [x for a in root.findall('.//rsp:CommandLine/rsp:Arguments', NS) for x in shlex.split(a.text or '')]
+            cid = str(uuid.uuid4()).upper()
+            if cmd != 'hop2':
+                res = (1, '', "'%s' is not recognized as an internal or external command.\r\n" % cmd)
+            else:
+                res = hop2(args, self.conn)
+            SHELLS[shell_id][cid] = res
+            return 200, envelope(ACT['command'] + 'Response', msgid,
+                                 '<rsp:CommandResponse><rsp:CommandId>%s</rsp:CommandId></rsp:CommandResponse>' % cid)
+        if action == ACT['receive']:
+            ds = root.find('.//rsp:DesiredStream', NS)
+            cid = ds.get('CommandId') if ds is not None else None
+            if cid not in SHELLS[shell_id]:
+                return 500, fault(msgid, 'Sender', 'InvalidSelectors', 2150858843, 'The command was not found.')
+            rc, out, err = SHELLS[shell_id][cid]
+            streams = ''
+            for name, data in (('stdout', out), ('stderr', err)):
+                if data:
+                    streams += '<rsp:Stream Name="%s" CommandId="%s">%s</rsp:Stream>' % (
+                        name, cid, base64.b64encode(data.encode()).decode())
+                streams += '<rsp:Stream Name="%s" CommandId="%s" End="true"></rsp:Stream>' % (name, cid)
+            return 200, envelope(ACT['receive'] + 'Response', msgid,
+                                 '<rsp:ReceiveResponse>%s<rsp:CommandState CommandId="%s" State="http://schemas.microsoft.com/wbem/wsman/1/windows/shell/CommandState/Done">'
+                                 '<rsp:ExitCode>%d</rsp:ExitCode></rsp:CommandState></rsp:ReceiveResponse>' % (streams, cid, rc))
+        if action == ACT['signal']:
+            return 200, envelope(ACT['signal'] + 'Response', msgid, '<rsp:SignalResponse/>')
+        if action == ACT['delete']:
+            SHELLS.pop(shell_id, None)
+            return 200, envelope('http://schemas.xmlsoap.org/ws/2004/09/transfer/DeleteResponse', msgid, '')
+        return 500, fault(msgid, 'Sender', 'ActionNotSupported', 2150858771,
+                          'The WS-Management service cannot process the request because the action is not supported.')
+
+
+def main():
+    global ARGS
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--bind', required=True)
+    ap.add_argument('--port', type=int, default=5985)
+    ap.add_argument('--realm', required=True)
+    ap.add_argument('--domain', default='HOP')
+    ap.add_argument('--keytab', required=True)
+    ap.add_argument('--machine', required=True)
+    ap.add_argument('--runas-keytab')
+    ap.add_argument('--workdir', required=True)
+    ap.add_argument('--smbconf', required=True)
+    ap.add_argument('--hop2', choices=['auto', 's4u', 'runas', 'machine'], default='auto')
+    ap.add_argument('--no-ntlm', dest='ntlm', action='store_false')
+    ap.add_argument('--tls-cert', help='serve HTTPS (WinRM 5986) with this PEM cert+key')
+    ap.add_argument('--keylog', help='TLS key log file (NSS format) written by the server')
+    ARGS = ap.parse_args()
+    log('WinRM lab endpoint on %s:%d hop2=%s ntlm=%s tls=%s' % (ARGS.bind, ARGS.port, ARGS.hop2, ARGS.ntlm,
+                                                               bool(ARGS.tls_cert)))
+    srv = Server((ARGS.bind, ARGS.port), Handler)
+    if ARGS.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(ARGS.tls_cert)
+        if ARGS.keylog:
+            ctx.keylog_filename = ARGS.keylog
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    srv.serve_forever()
+
+
+if __name__ == '__main__':
+    main()

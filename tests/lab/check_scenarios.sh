@@ -1,0 +1,154 @@
+#!/bin/bash
+# Checks the key facts of each recorded lab scenario with tshark (independent of hopsniff).
+#   tests/lab/check_scenarios.sh [SCENARIO_ROOT] [SCENARIO...]
+# SCENARIO_ROOT defaults to captures/lab/scenarios. A scenario folder without pcaps is skipped.
+# Last line: "N passed, N failed". Exit 1 on any failure.
+set -u
+ROOT=${1:-$(cd "$(dirname "$0")/../.." && pwd)/captures/lab/scenarios}
+shift || true
+ONLY=("$@")
+PASS=0 FAIL=0
+command -v tshark >/dev/null || { echo "tshark missing"; echo "0 passed, 1 failed"; exit 1; }
+
+# count FILE FILTER: number of frames matching a display filter
+# (TSOPTS: extra tshark options, e.g. decryption with a scenario keytab)
+TSOPTS=()
+count() { tshark -n -r "$1" "${TSOPTS[@]}" -Y "$2" -T fields -e frame.number 2>/dev/null | grep -c . ; }
+with_keytab() { TSOPTS=(-o kerberos.decrypt:TRUE -o "kerberos.file:$CUR/$1"); }
+# at_least N WHAT FILE FILTER
+at_least() {
+  local n=$1 what=$2 f=$CUR/$3 flt=$4 c
+  if [ ! -f "$f" ]; then echo "FAIL $S: $what ($3 missing)"; FAIL=$((FAIL + 1)); return; fi
+  c=$(count "$f" "$flt")
+  if [ "$c" -ge "$n" ]; then echo "ok   $S: $what ($c)"; PASS=$((PASS + 1))
+  else echo "FAIL $S: $what: $3 [$flt] matched $c, want >= $n"; FAIL=$((FAIL + 1)); fi
+}
+none() {
+  local what=$1 f=$CUR/$2 flt=$3 c
+  if [ ! -f "$f" ]; then echo "FAIL $S: $what ($2 missing)"; FAIL=$((FAIL + 1)); return; fi
+  c=$(count "$f" "$flt")
+  if [ "$c" -eq 0 ]; then echo "ok   $S: $what"; PASS=$((PASS + 1))
+  else echo "FAIL $S: $what: $2 [$flt] matched $c, want 0"; FAIL=$((FAIL + 1)); fi
+}
+# client_rc TAG RC: the client's recorded exit status (pywinrm / curl JSON)
+client_rc() {
+  local f=$CUR/client-$1.json got
+  got=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("status_code"))' "$f" 2>/dev/null)
+  if [ "$got" = "$2" ]; then echo "ok   $S: client $1 exit status $2"; PASS=$((PASS + 1))
+  else echo "FAIL $S: client $1 exit status $got, want $2"; FAIL=$((FAIL + 1)); fi
+}
+
+HOP1_KRB='tcp.dstport == 5985 && http.authorization contains "Negotiate"'
+TGS_REQ='kerberos.msg_type == 12'
+FWD_TGT='kerberos.msg_type == 12 && kerberos.KDCOptions.forwarded == 1'
+ANON_SMB='tcp.dstport == 445 && ntlmssp.messagetype == 3 && ntlmssp.auth.username == "NULL"'
+SMB_DENIED='smb2.cmd == 3 && smb2.nt_status == 0xc0000022'
+SMB_SESS_OK='smb2.cmd == 1 && smb2.flags.response == 1 && smb2.nt_status == 0'
+SMB_TREE_OK='smb2.cmd == 3 && smb2.flags.response == 1 && smb2.nt_status == 0'
+S4U2SELF='kerberos.msg_type == 12 && kerberos.padata_type == 129'
+S4U2PROXY='kerberos.msg_type == 12 && kerberos.KDCOptions.constrained.delegation == 1'
+
+check() {
+  case $S in
+  01-*)
+    at_least 1 "hop 1 Kerberos (Negotiate) to WinRM" client1.pcapng "$HOP1_KRB"
+    none "no forwarded TGT requested" client1.pcapng "$FWD_TGT"
+    at_least 1 "hop 2 anonymous NTLMSSP to srv2:445" srv1.pcapng "$ANON_SMB"
+    at_least 1 "hop 2 tree connect ACCESS_DENIED" srv1.pcapng "$SMB_DENIED"
+    client_rc alice 1 ;;
+  02-*)
+    at_least 1 "hop 1 NTLMSSP AUTHENTICATE as alice on 5985" client1.pcapng 'tcp.dstport == 5985 && ntlmssp.messagetype == 3 && ntlmssp.auth.username contains "alice"'
+    none "no Kerberos on client1" client1.pcapng 'kerberos'
+    at_least 1 "hop 2 anonymous NTLMSSP" srv1.pcapng "$ANON_SMB"
+    at_least 1 "hop 2 ACCESS_DENIED" srv1.pcapng "$SMB_DENIED"
+    client_rc alice 1 ;;
+  05-*)
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    with_keytab srv1.keytab
+    at_least 1 "HTTP/srv1 ticket has ok-as-delegate=1 (srv1.keytab)" client1.pcapng 'kerberos.msg_type == 13 && kerberos.TicketFlags.ok.as.delegate == 1'
+    TSOPTS=()
+    at_least 1 "srv1 TGS-REQ for cifs/srv2 with alice's TGT" srv1.pcapng "$TGS_REQ && kerberos.SNameString == \"cifs\""
+    at_least 1 "hop 2 SMB session setup ok" srv1.pcapng "$SMB_SESS_OK"
+    at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    client_rc alice 0 ;;
+  06-*)
+    at_least 1 "hop 1 Kerberos to WinRM (curl)" client1.pcapng "$HOP1_KRB"
+    none "no forwarded TGT requested (srv1 not ok-as-delegate)" client1.pcapng "$FWD_TGT"
+    with_keytab srv1.keytab
+    at_least 1 "HTTP/srv1 ticket has ok-as-delegate=0 (srv1.keytab)" client1.pcapng 'kerberos.msg_type == 13 && kerberos.TicketFlags.ok.as.delegate == 0'
+    TSOPTS=()
+    at_least 1 "hop 2 anonymous" srv1.pcapng "$ANON_SMB"
+    client_rc alice 1 ;;
+  07-*)
+    at_least 1 "S4U2Self (PA-FOR-USER)" srv1.pcapng "$S4U2SELF"
+    with_keytab srv1.keytab
+    at_least 1 "S4U2Self ticket forwardable (srv1.keytab)" srv1.pcapng 'kerberos.msg_type == 13 && kerberos.SNameString == "SRV1$" && kerberos.TicketFlags.forwardable == 1'
+    TSOPTS=()
+    at_least 1 "S4U2Proxy (cname-in-addl-tkt)" srv1.pcapng "$S4U2PROXY"
+    none "no KRB-ERROR 13" srv1.pcapng 'kerberos.error_code == 13'
+    at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    client_rc alice 0 ;;
+  08-*|09-*|10-*)
+    at_least 1 "S4U2Self (PA-FOR-USER)" srv1.pcapng "$S4U2SELF"
+    with_keytab srv1.keytab
+    case $S in
+    08-*) at_least 1 "S4U2Self ticket forwardable (srv1.keytab)" srv1.pcapng 'kerberos.msg_type == 13 && kerberos.SNameString == "SRV1$" && kerberos.TicketFlags.forwardable == 1' ;;
+    *)    at_least 1 "S4U2Self ticket NOT forwardable (srv1.keytab)" srv1.pcapng 'kerberos.msg_type == 13 && kerberos.SNameString == "SRV1$" && kerberos.TicketFlags.forwardable == 0' ;;
+    esac
+    TSOPTS=()
+    at_least 1 "S4U2Proxy (cname-in-addl-tkt)" srv1.pcapng "$S4U2PROXY"
+    at_least 1 "KDC_ERR_BADOPTION (13)" srv1.pcapng 'kerberos.error_code == 13'
+    at_least 1 "KDC_ERR_BADOPTION (13) seen at the DC" dc.pcapng 'kerberos.error_code == 13'
+    none "no SMB from srv1" srv1.pcapng 'tcp.dstport == 445'
+    client_rc alice 1 ;;
+  11-*)
+    at_least 2 "AS-REQ for alice from srv1" srv1.pcapng 'kerberos.msg_type == 10 && ip.src == 10.200.0.11 && kerberos.CNameString == "alice"'
+    at_least 1 "AS-REP for alice to srv1" srv1.pcapng 'kerberos.msg_type == 11 && ip.dst == 10.200.0.11'
+    at_least 1 "KDC_ERR_PREAUTH_FAILED (24)" srv1.pcapng 'kerberos.error_code == 24'
+    at_least 1 "hop 2 by Kerberos: TGS-REQ for cifs/srv2 from srv1" srv1.pcapng "$TGS_REQ && kerberos.SNameString == \"srv2.hop.test\""
+    none "no NTLM on hop 2" srv1.pcapng 'tcp.dstport == 445 && ntlmssp.messagetype == 3'
+    at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    client_rc alice-goodpw 0
+    client_rc alice-badpw 1 ;;
+  12-*)
+    at_least 1 "AS-REQ for svc_runas from srv1" srv1.pcapng 'kerberos.msg_type == 10 && kerberos.CNameString == "svc_runas"'
+    none "no AS-REQ for alice from srv1" srv1.pcapng 'kerberos.msg_type == 10 && ip.src == 10.200.0.11 && kerberos.CNameString == "alice"'
+    at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    client_rc alice 0 ;;
+  13-*)
+    at_least 1 "TGS-REQ for cifs/files.hop.test" srv1.pcapng "$TGS_REQ && kerberos.SNameString == \"files.hop.test\""
+    at_least 1 "KDC_ERR_S_PRINCIPAL_UNKNOWN (7)" srv1.pcapng 'kerberos.error_code == 7'
+    at_least 1 "NTLM fallback: NTLMSSP AUTHENTICATE as alice to 445" srv1.pcapng 'tcp.dstport == 445 && ntlmssp.messagetype == 3 && ntlmssp.auth.username contains "alice"'
+    at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    client_rc alice 0 ;;
+  14-*)
+    at_least 1 "TLS on 5986" client1.pcapng 'tcp.dstport == 5986 && tls.handshake.type == 1'
+    none "no clear-text HTTP without the key log" client1.pcapng 'http.request'
+    KL="-o tls.keylog_file:$CUR/tls-keylog-client1.txt"
+    c=$(tshark -n -r "$CUR/client1.pcapng" $KL -Y 'tcp.dstport == 5986 && http.authorization contains "Negotiate"' -T fields -e frame.number 2>/dev/null | grep -c .)
+    if [ "$c" -ge 1 ]; then echo "ok   $S: key log decrypts the Negotiate Authorization ($c)"; PASS=$((PASS + 1))
+    else echo "FAIL $S: key log does not reveal the Negotiate Authorization"; FAIL=$((FAIL + 1)); fi
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    client_rc alice 0 ;;
+  15-*)
+    at_least 1 "alice's forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 2 "two users authenticated to WinRM" client1.pcapng "$HOP1_KRB"
+    at_least 1 "bob's hop 2 anonymous" srv1.pcapng "$ANON_SMB"
+    at_least 1 "alice's hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    client_rc alice 0
+    client_rc bob 1 ;;
+  *) echo "skip $S: no checks defined" ;;
+  esac
+}
+
+for CUR in "$ROOT"/*/; do
+  CUR=${CUR%/}; S=$(basename "$CUR")
+  if [ ${#ONLY[@]} -gt 0 ]; then
+    m=; for o in "${ONLY[@]}"; do [[ $S == "$o"* ]] && m=1; done; [ -n "$m" ] || continue
+  fi
+  ls "$CUR"/*.pcapng >/dev/null 2>&1 || { echo "skip $S: no captures"; continue; }
+  check
+done
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" -eq 0 ]
