@@ -1280,8 +1280,11 @@ static hs_parse_result http_stream(hs_app_ctx *ctx, const uint8_t *data, size_t 
 				if (n < 2)
 					break;
 				if (p[1] == 3) {
-					if (!d->tls_reported)
+					if (!d->tls_reported) {
 						hs_report_anomaly(ctx, "http_tls", "TLS on an HTTP port: not decrypted");
+						/* still a (WinRM HTTPS) connection for the correlation model */
+						hs_emit(ctx, HS_PROTO_TLS, NULL);
+					}
 					d->tls_reported = true;
 					d->state = D_TUNNEL;
 					off = len;
