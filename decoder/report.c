@@ -200,11 +200,11 @@ static void frames_text(GString *out, const hs_ref *r, unsigned n)
 }
 
 /* Wrap a paragraph at ~100 columns with an indent. */
-static void wrap(GString *out, const char *text, const char *indent)
+static void wrap2(GString *out, const char *text, const char *first, const char *indent)
 {
 	size_t col = 0;
 	const char *p = text;
-	g_string_append(out, indent);
+	g_string_append(out, first);
 	while (*p) {
 		size_t w = strcspn(p, " ");
 		if (col && col + w > 96) {
@@ -223,6 +223,11 @@ static void wrap(GString *out, const char *text, const char *indent)
 		}
 	}
 	g_string_append_c(out, '\n');
+}
+
+static void wrap(GString *out, const char *text, const char *indent)
+{
+	wrap2(out, text, indent, indent);
 }
 
 static void chain_text(GString *out, const hs_chain *c, const pal *k)
@@ -263,7 +268,7 @@ static void chain_text(GString *out, const hs_chain *c, const pal *k)
 			for (unsigned j = 0; j < r->ncommands; j++)
 				g_string_append_printf(out, "         %s%s%s\n", k->bold, r->commands[j], k->off);
 			g_string_append_printf(out, "%s", "");
-			wrap(out, r->security, "       Security: ");
+			wrap2(out, r->security, "       Security: ", "                 ");
 		}
 	}
 	if (d->nneeds) {

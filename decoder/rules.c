@@ -9,6 +9,7 @@
  */
 #include "rules.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -25,6 +26,8 @@ typedef struct names {
 	char uname[HS_NAME_MAX];  /* alice */
 	char s[HS_NAME_MAX];      /* srv1.hop.test */
 	char ss[64];              /* srv1 */
+	char SS[64];              /* SRV1 (account names) */
+	char TS[64];
 	char t[HS_NAME_MAX];      /* srv2.hop.test */
 	char ts[64];              /* srv2 */
 	char spn[HS_NAME_MAX];    /* cifs/srv2.hop.test */
@@ -41,6 +44,12 @@ static void fill_names(const hs_facts *f, names *n)
 	snprintf(n->ss, sizeof n->ss, "%s", f->s_short[0] ? f->s_short : "<server1>");
 	snprintf(n->t, sizeof n->t, "%s", f->t_name[0] ? f->t_name : "<server2>");
 	snprintf(n->ts, sizeof n->ts, "%s", f->t_short[0] ? f->t_short : "<server2>");
+	snprintf(n->SS, sizeof n->SS, "%s", n->ss);
+	snprintf(n->TS, sizeof n->TS, "%s", n->ts);
+	for (char *p = n->SS; *p && *p != '<'; p++)
+		*p = (char)toupper((unsigned char)*p);
+	for (char *p = n->TS; *p && *p != '<'; p++)
+		*p = (char)toupper((unsigned char)*p);
 	if (f->t_spn[0])
 		snprintf(n->spn, sizeof n->spn, "%s", f->t_spn);
 	else
@@ -235,8 +244,8 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 	if (hop2_ok && f->s4u2proxy && f->s4u2proxy_ok) {
 		set(d, HS_METHOD_CONSTRAINED, HS_VERDICT_DELEGATED, "ok");
 		detail(d, "%s obtained a ticket for %s to itself (S4U2Self) and exchanged it for %s (S4U2Proxy); hop 2 authenticated as %s.", n.ss, n.user, n.spn, n.user);
-		explain(d, "Kerberos constrained delegation worked: %s impersonated %s with S4U2Self and S4U2Proxy for %s. Whether the KDC allowed it through msDS-AllowedToDelegateTo on %s$ or resource-based delegation on %s is not visible on the wire (the client sets the resource-based bit of PA-PAC-OPTIONS in both cases).", n.ss, n.user, n.spn, n.ss, n.ts);
-		need(d, "the AD configuration (msDS-AllowedToDelegateTo of %s$, msDS-AllowedToActOnBehalfOfOtherIdentity of %s$) to tell classic constrained from resource-based delegation", n.ss, n.ts);
+		explain(d, "Kerberos constrained delegation worked: %s impersonated %s with S4U2Self and S4U2Proxy for %s. Whether the KDC allowed it through msDS-AllowedToDelegateTo on %s$ or resource-based delegation on %s is not visible on the wire (the client sets the resource-based bit of PA-PAC-OPTIONS in both cases).", n.ss, n.user, n.spn, n.SS, n.ts);
+		need(d, "the AD configuration (msDS-AllowedToDelegateTo of %s$, msDS-AllowedToActOnBehalfOfOtherIdentity of %s$) to tell classic constrained from resource-based delegation", n.SS, n.TS);
 		return;
 	}
 	if (hop2_ok && (f->tgt_forwarded_used || (f->forwarded_tgt && (f->hop2_as_user || !f->hop2_principal[0]) && f->hop2_auth == HS_AUTH_KERBEROS))) {
@@ -340,11 +349,11 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 		else
 			detail(d, "S4U2Proxy for %s refused with %s.", n.spn, krb_err(f->s4u2proxy_error, e1, sizeof e1));
 		explain(d, "%s%s tried constrained delegation for %s: S4U2Self%s, then S4U2Proxy for %s, which the KDC refused.%s Either the target is not in %s$'s msDS-AllowedToDelegateTo list, or the S4U2Self ticket was not forwardable (no protocol transition: TrustedToAuthForDelegation off, or %s is sensitive / in Protected Users), or resource-based delegation on %s$ does not list %s$. After fixing, purge %s's tickets (the KDC also caches refusals for 15 minutes).",
-			"", n.ss, n.user, f->s4u2self ? (f->s4u2self_ok ? " succeeded" : " was sent") : " (not captured)", n.spn, why, n.ss, n.uname, n.ts, n.ss, n.ss);
+			"", n.ss, n.user, f->s4u2self ? (f->s4u2self_ok ? " succeeded" : " was sent") : " (not captured)", n.spn, why, n.SS, n.uname, n.TS, n.SS, n.ss);
 		if (!f->s4u2proxy_has_ntstatus)
 			need(d, "the KERB-EXT-ERROR NTSTATUS%s: %s's keytab / the armor key, or the DC's event 4769 failure code", f->s4u2proxy_fast ? " (FAST-armored in this KRB-ERROR)" : "", n.ss);
 		need(d, "%s's keytab to read whether the S4U2Self ticket is forwardable (protocol transition / sensitive account)", n.ss);
-		need(d, "the AD configuration: msDS-AllowedToDelegateTo of %s$, TrustedToAuthForDelegation, msDS-AllowedToActOnBehalfOfOtherIdentity of %s$", n.ss, n.ts);
+		need(d, "the AD configuration: msDS-AllowedToDelegateTo of %s$, TrustedToAuthForDelegation, msDS-AllowedToActOnBehalfOfOtherIdentity of %s$", n.SS, n.TS);
 		remedies_std(d, &n, f->hop2_is_winrm, true, true, true, true);
 		return;
 	}
