@@ -2183,7 +2183,8 @@ void hs_model_finish(hs_model *m, bool redact_names)
 			continue;
 		g_array_append_val(m->chains, ch);
 	}
-	qsort(m->chains->data, m->chains->len, sizeof(hs_chain), chain_cmp);
+	if (m->chains->len > 1)
+		qsort(m->chains->data, m->chains->len, sizeof(hs_chain), chain_cmp);
 	/* A server that delegated someone's forwarded TGT in this capture is
 	 * trusted for delegation: another user's missing TGT is then the
 	 * client's choice, not the server's configuration. */
