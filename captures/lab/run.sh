@@ -209,7 +209,6 @@ srv2_up() {
     read only = yes
     valid users = $DOMAIN\\alice $DOMAIN\\svc_runas
 EOF
-  [ -n "${HS_LAB_DBG:-}" ] && source $HS_LAB_DBG
   log "joining srv2 to the domain (net ads join)"
   KRB5CCNAME=FILE:$d/join.ccache in_ns srv2 net ads join -S dc.hop.test -s "$d/smb.conf" -U "Administrator%$ADMIN_PW" \
     --no-dns-updates -d3 >"$d/join.log" 2>&1 || { grep -iE "error|fail|status|denied" "$d/join.log" | tail -30; grep -iE -B3 "SPNEGO login failed" "$d/join.log" | head -60; return 1; }

@@ -1,7 +1,7 @@
 # Scenario definitions for run.sh (sourced). Each scn_NN runs with the lab up, delegation settings reset,
 # $CUR = the scenario's output folder. run.sh stops the captures and saves keytabs/secrets afterwards.
 # The client's observed answers go to client-<tag>.json, srv1's second-hop tool answers to srv1-hop2.jsonl.
-HS_LAB_ALL_SCENARIOS=(01-kerberos-nothing-configured 02-ntlm-first-hop 05-unconstrained
+HS_LAB_ALL_SCENARIOS=(01-kerberos-nothing-configured 02-ntlm-first-hop 03-credssp 04-credssp-disabled-on-server 05-unconstrained
   06-unconstrained-not-trusted 07-constrained-protocol-transition 08-constrained-target-not-allowed
   09-constrained-no-protocol-transition 10-rbcd 11-fresh-credentials 12-runas 13-target-without-spn
   14-https-keylog 15-two-users)
@@ -25,6 +25,32 @@ scn_02() {
   CLIENT_CC=
   pywinrm alice --endpoint "http://${IP[srv1]}:5985/wsman" --transport ntlm --user "HOP\\alice" \
     --password "$ALICE_PW" hop2 smb $SHARE
+}
+
+# 3 and 4: CredSSP with the lab-written client (credssp_client.py; Debian has no CredSSP client for WinRM).
+credssp_client() { # tag, extra args
+  local tag=$1; shift
+  in_ns client1 env KRB5CCNAME="$CLIENT_CC" $PY "$HERE/credssp_client.py" --host srv1.hop.test --domain HOP \
+    --user alice --password "$ALICE_PW" "$@" > "$CUR/client-$tag.json" 2>"$CUR/client-$tag.stderr" || true
+  log "client $tag: $(tr -d '\n' < "$CUR/client-$tag.json" | cut -c1-300)"
+}
+
+# 3. CredSSP enabled on both sides: alice's password reaches srv1 in TSCredentials; srv1 logs on as alice
+#    (AS-REQ from srv1) and hop 2 succeeds. TLS key logs from both ends.
+scn_03() {
+  winrm_start --hop2 auto --credssp-cert "$LAB/srv1/winrm-https.pem" --keylog "$CUR/tls-keylog-srv1.txt"
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  credssp_client alice --keylog "$CUR/tls-keylog-client1.txt" hop2 smb $SHARE
+  cp "$LAB/srv1/winrm-https.pem" "$CUR/srv1-winrm-https-cert-and-key.pem"
+}
+
+# 4. The client asks for CredSSP, srv1 has CredSSP disabled: 401 offering only Negotiate and Kerberos.
+scn_04() {
+  winrm_start --hop2 auto
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  credssp_client alice --keylog "$CUR/tls-keylog-client1.txt" hop2 smb $SHARE
 }
 
 # 5. Unconstrained delegation: SRV1$ trusted for delegation, pywinrm kerberos_delegation=True forwards the TGT.

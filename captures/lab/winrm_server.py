@@ -30,8 +30,12 @@ import time
 import uuid
 import xml.etree.ElementTree as ET
 
+import ssl
+
 import gssapi
-import gssapi.raw
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import credssp  # noqa: E402  (lab-written MS-CSSP pieces)
 
 NS = {
     's': 'http://www.w3.org/2003/05/soap-envelope',
@@ -93,6 +97,8 @@ def hop2(argv, conn):
     if '--cred' in argv:
         i = argv.index('--cred')
         cred = (argv[i + 1], argv[i + 2])
+    elif conn.get('credssp'):
+        cred = conn['credssp']          # the password CredSSP delivered in TSCredentials
     work = tempfile.mkdtemp(prefix='hop2-', dir=ARGS.workdir)
     ccache = 'FILE:' + os.path.join(work, 'ccache')
     env = dict(os.environ, KRB5CCNAME=ccache)
@@ -106,7 +112,8 @@ def hop2(argv, conn):
         conn['delegated'].store(store={'ccache': ccache}, overwrite=True)
         how, smb_user = 'forwarded TGT of %s (delegated GSS credentials)' % principal, user
     elif ARGS.hop2 == 'auto' and cred:
-        how, smb_user = 'fresh credentials for %s (kinit with the password from the command)' % cred[0], cred[0]
+        how, smb_user = ('CredSSP-delegated password of %s (kinit)' if conn.get('credssp') else
+                         'fresh credentials for %s (kinit with the password from the command)') % cred[0], cred[0]
         p = subprocess.run(['kinit', '%s@%s' % (cred[0], ARGS.realm)], input=(cred[1] + '\n').encode(),
                            env=env, capture_output=True, timeout=30)
         steps.append({'cmd': ['kinit', cred[0]], 'rc': p.returncode, 'stderr': p.stderr.decode(errors='replace')})
@@ -183,6 +190,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         super().setup()
         self.conn = {}          # per TCP connection: WinRM authenticates connections, not requests
         self.gss = None
+        self.cssp = None
 
     def log_message(self, fmt, *a):
         log('%s %s' % (self.client_address[0], fmt % a))
@@ -203,7 +211,71 @@ class Handler(http.server.BaseHTTPRequestHandler):
             hdrs = [('WWW-Authenticate', 'Negotiate ' + base64.b64encode(token).decode())]
         else:
             hdrs = [('WWW-Authenticate', 'Negotiate'), ('WWW-Authenticate', 'Kerberos')]
+            if ARGS.credssp_cert:
+                hdrs.append(('WWW-Authenticate', 'CredSSP'))
         self.send(401, b'', hdrs)
+
+    def credssp_leg(self, token):
+        """One leg of MS-CSSP: TLS records in Authorization/WWW-Authenticate: CredSSP."""
+        st = self.cssp
+        if st is None:
+            c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            c.load_cert_chain(ARGS.credssp_cert)
+            c.maximum_version = ssl.TLSVersion.TLSv1_2
+            if ARGS.keylog:
+                c.keylog_filename = ARGS.keylog
+            inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
+            st = self.cssp = {'inc': inc, 'out': out, 'tls': c.wrap_bio(inc, out, server_side=True),
+                              'hs': False, 'gss': None}
+            pem = open(ARGS.credssp_cert).read()
+            st['pubkey'] = credssp.subject_public_key(ssl.PEM_cert_to_DER_cert(
+                pem[pem.index('-----BEGIN CERTIFICATE-----'):]))
+        st['inc'].write(token)
+        tls = st['tls']
+        reply = None
+        if not st['hs']:
+            try:
+                tls.do_handshake()
+                st['hs'] = True
+            except ssl.SSLWantReadError:
+                pass
+        else:
+            data = b''
+            while True:
+                try:
+                    data += tls.read(65536)
+                except ssl.SSLWantReadError:
+                    break
+            r = credssp.parse_ts_request(data)
+            out_tok = None
+            if 'nego_token' in r:
+                if st['gss'] is None:
+                    st['gss'] = gssapi.SecurityContext(usage='accept')
+                try:
+                    out_tok = st['gss'].step(r['nego_token'])
+                except gssapi.exceptions.GSSError as e:
+                    log('CredSSP SPNEGO failed:', e)
+                    tls.write(credssp.ts_request(6, error_code=0xC000006D - (1 << 32)))
+                    return self.send(401, b'', [('WWW-Authenticate', 'CredSSP ' + base64.b64encode(st['out'].read()).decode())])
+            if 'auth_info' in r:
+                dom, user, pw = credssp.parse_ts_credentials(st['gss'].unwrap(r['auth_info']).message)
+                self.conn = {'principal': str(st['gss'].initiator_name), 'mech': 'credssp', 'delegated': None,
+                             'credssp': (user, pw)}
+                log('CredSSP: %s delegated the password of %s\\%s' % (self.conn['principal'], dom, user))
+                self.cssp = None
+                return self.send(200, b'')
+            if 'pub_key_auth' in r:
+                ok = st['gss'].unwrap(r['pub_key_auth']).message == credssp.binding_hash(
+                    'c2s', r.get('client_nonce', b''), st['pubkey'])
+                if not ok:
+                    log('CredSSP pubKeyAuth mismatch')
+                    return self.challenge()
+                reply = credssp.ts_request(6, nego_token=out_tok, pub_key_auth=st['gss'].wrap(
+                    credssp.binding_hash('s2c', r.get('client_nonce', b''), st['pubkey']), True).message)
+            else:
+                reply = credssp.ts_request(6, nego_token=out_tok)
+            tls.write(reply)
+        self.send(401, b'', [('WWW-Authenticate', 'CredSSP ' + base64.b64encode(st['out'].read()).decode())])
 
     def do_POST(self):
         length = int(self.headers.get('Content-Length', 0))
@@ -212,6 +284,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         auth = self.headers.get('Authorization')
         if auth:
             scheme, _, b64 = auth.partition(' ')
+            if scheme.lower() == 'credssp' and b64:
+                if not ARGS.credssp_cert:       # CredSSP disabled on the server (Enable-WSManCredSSP -Role Server not run)
+                    log('client asked for CredSSP, which is disabled here: 401 Negotiate, Kerberos')
+                    return self.challenge()
+                return self.credssp_leg(base64.b64decode(b64))
             if scheme.lower() not in ('negotiate', 'kerberos') or not b64:
                 return self.challenge()
             token = base64.b64decode(b64)
@@ -313,6 +390,7 @@ def main():
     ap.add_argument('--no-ntlm', dest='ntlm', action='store_false')
     ap.add_argument('--tls-cert', help='serve HTTPS (WinRM 5986) with this PEM cert+key')
     ap.add_argument('--keylog', help='TLS key log file (NSS format) written by the server')
+    ap.add_argument('--credssp-cert', help='enable CredSSP (PEM cert+key for its TLS channel)')
     ARGS = ap.parse_args()
     log('WinRM lab endpoint on %s:%d hop2=%s ntlm=%s tls=%s' % (ARGS.bind, ARGS.port, ARGS.hop2, ARGS.ntlm,
                                                                bool(ARGS.tls_cert)))

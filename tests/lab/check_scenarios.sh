@@ -62,6 +62,19 @@ check() {
     at_least 1 "hop 2 anonymous NTLMSSP" srv1.pcapng "$ANON_SMB"
     at_least 1 "hop 2 ACCESS_DENIED" srv1.pcapng "$SMB_DENIED"
     client_rc alice 1 ;;
+  03-*)
+    at_least 4 "CredSSP Authorization headers (TLS records) on 5985" client1.pcapng 'tcp.dstport == 5985 && http.authorization contains "CredSSP"'
+    at_least 3 "CredSSP answers in WWW-Authenticate" client1.pcapng 'http.response.code == 401 && http.www_authenticate contains "CredSSP"'
+    at_least 1 "CredSSP completed (200 after the authInfo leg)" client1.pcapng 'http.response.code == 200'
+    at_least 1 "srv1 logs on anew as alice (AS-REQ from srv1)" srv1.pcapng 'kerberos.msg_type == 10 && ip.src == 10.200.0.11 && kerberos.CNameString == "alice"'
+    at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    client_rc alice 0 ;;
+  04-*)
+    at_least 1 "client asked for CredSSP" client1.pcapng 'tcp.dstport == 5985 && http.authorization contains "CredSSP"'
+    at_least 1 "401 offering Negotiate" client1.pcapng 'http.response.code == 401 && http.www_authenticate contains "Negotiate"'
+    none "server never offers or answers CredSSP" client1.pcapng 'http.www_authenticate contains "CredSSP"'
+    none "no second hop" srv1.pcapng 'tcp.dstport == 445'
+    client_rc alice None ;;
   05-*)
     at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
     with_keytab srv1.keytab
