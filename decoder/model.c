@@ -181,6 +181,7 @@ typedef struct session {
 	char s_spn_host[HS_NAME_MAX];
 	int kx_index;                /* inferred: the TGS exchange */
 	int nitems;
+	int nconn_items;             /* hop-2 connections attributed */
 	hs_carrier carrier;
 	uint16_t sport;
 	char link_user[HS_NAME_MAX]; /* from S4U2Self / forwarded TGT when principal unknown */
@@ -810,7 +811,11 @@ static void on_http(hs_model *m, conn *c, const hs_msg *msg, const hs_http_msg *
 					c->credssp_offered = true;
 			}
 		}
-		if (a && a->final_sent && a->result != HS_RES_OK) {
+		bool cont = false; /* a 401 carrying a token continues the exchange (CredSSP legs) */
+		for (size_t i = 0; i < h->nauth; i++)
+			if (h->auth[i].header == HS_HTTP_WWW_AUTHENTICATE && h->auth[i].token.len)
+				cont = true;
+		if (a && a->final_sent && a->result != HS_RES_OK && !cont) {
 			a->result = HS_RES_FAILED;
 			a->status = 401;
 			if (a->auth == HS_AUTH_CREDSSP)
@@ -1379,6 +1384,33 @@ static void build_sessions(hs_model *m)
 	}
 }
 
+/* CredSSP (MS-CSSP) runs its SPNEGO inside TLS: the AP-REQ is invisible,
+ * but the client's TGS exchange for HTTP/<server> just before names the
+ * user. */
+static void credssp_principals(hs_model *m)
+{
+	for (guint s = 0; s < m->sessions->len; s++) {
+		session *y = &g_array_index(m->sessions, session, s);
+		if (y->principal[0] || y->auth != HS_AUTH_CREDSSP)
+			continue;
+		const char *hn = host_name(m, &y->s);
+		for (guint i = 0; i < m->kxs->len; i++) {
+			const kx *x = &g_array_index(m->kxs, kx, i);
+			char h[HS_NAME_MAX];
+			if (!x->ok || !addr_eq(&x->c, &y->c) || x->msg != HS_KRB_TGS_REQ || x->s4u || x->proxy ||
+			    strncasecmp(x->sname, "HTTP/", 5) || !x->principal[0])
+				continue;
+			spn_host(x->sname, h, sizeof h);
+			size_t l = strcspn(h, ".");
+			if (!hn[0] || strncasecmp(h, hn, l) || (hn[l] != 0 && hn[l] != '.'))
+				continue;
+			if (x->ts < y->t0 - 60 * 1000000000LL || x->ts > y->t1)
+				continue;
+			snprintf(y->principal, sizeof y->principal, "%s", x->principal);
+		}
+	}
+}
+
 /* Keep the hop-1 principal as it was on the wire (NTLM: DOMAIN\user). */
 static void session_wire_principal(hs_model *m, const session *x, char *out, size_t n)
 {
@@ -1572,7 +1604,11 @@ static void attribute(hs_model *m)
 						w = INT64_MAX - 1 - (y->t0 > 0 ? 0 : 1);
 					/* tightest Command window; then a session still open;
 					 * then the latest started */
-					int64_t key = w != INT64_MAX ? w : (inside ? INT64_MAX - 2 : INT64_MAX - 1);
+					int64_t key = w != INT64_MAX ? w : (inside ? INT64_MAX - 4 : INT64_MAX - 3);
+					/* concurrent sessions: a connection goes first to a
+					 * session that has none yet (one second hop each) */
+					if (it->is_conn && y->nconn_items && key < INT64_MAX - 8)
+						key = INT64_MAX - 8 + (key > 0 ? 0 : 0);
 					if (key < best_w || (key == best_w && y->t0 > best_t0)) {
 						best_w = key;
 						best_t0 = y->t0;
@@ -1584,6 +1620,8 @@ static void attribute(hs_model *m)
 				*owner = best;
 				session *y = &g_array_index(m->sessions, session, best);
 				y->nitems++;
+				if (it->is_conn)
+					y->nconn_items++;
 				if (pass == 1 && !it->is_conn) {
 					kx *x = &g_array_index(m->kxs, kx, it->index);
 					/* S4U2Self naming the user / the user's forwarded TGT:
@@ -1643,6 +1681,8 @@ static void attribute(hs_model *m)
 				if (best >= 0) {
 					*owner = best;
 					g_array_index(m->sessions, session, best).nitems++;
+					if (it->is_conn)
+						g_array_index(m->sessions, session, best).nconn_items++;
 				}
 			}
 		}
@@ -1889,6 +1929,13 @@ static void build_chain(hs_model *m, int si, hs_chain *ch)
 				ok_kx = x;
 			}
 		}
+	}
+	if (!f->user[0] && f->hop1_auth == HS_AUTH_CREDSSP && f->other_as) {
+		/* CredSSP hands srv1 the password; its fresh AS exchange names the
+		 * user (the CredSSP TSCredentials are inside TLS) */
+		snprintf(f->user, sizeof f->user, "%s", f->other_principal);
+		f->other_as = false;
+		f->fresh_as = true;
 	}
 	if (!f->user[0] && f->tgt_forwarded_used) {
 		for (guint i = 0; i < m->kxs->len; i++) {
@@ -2148,6 +2195,7 @@ void hs_model_finish(hs_model *m, bool redact_names)
 	resolve_kdc(m);
 	resolve_conns(m);
 	build_sessions(m);
+	credssp_principals(m);
 	infer_sessions(m);
 	attribute(m);
 	if (getenv("HS_MODEL_DEBUG")) {

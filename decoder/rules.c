@@ -220,7 +220,7 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 	ev(d, f->skew_ref);
 
 	/* ---- 1. what worked ---- */
-	if (hop2_ok && f->hop2_as_user && f->hop1_auth == HS_AUTH_CREDSSP) {
+	if (hop2_ok && (f->hop2_as_user || !f->hop2_principal[0]) && f->hop1_auth == HS_AUTH_CREDSSP) {
 		set(d, HS_METHOD_CREDSSP, HS_VERDICT_DELEGATED, "ok");
 		detail(d, "%s delegated %s's credentials to %s with CredSSP; %s authenticated as %s.", "The client", n.user, n.s, hop2_what(f), n.user);
 		explain(d, "Hop 1 used CredSSP, which hands the user's password to %s. %s then logged on to %s as %s. This works, but %s holds a reusable credential of %s; consider resource-based constrained delegation or $using:cred instead.", n.s, n.ss, n.t, n.user, n.ss, n.uname);
@@ -373,18 +373,18 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 		cmd(r, "setspn -S %s %s", f->tgs_error_sname, n.ts);
 		return;
 	}
-	if (f->hop1_auth == HS_AUTH_CREDSSP && (f->credssp_failed || f->hop1_result == HS_RES_FAILED)) {
-		set(d, HS_METHOD_CREDSSP, HS_VERDICT_FAILED, "credssp_auth_failed");
-		detail(d, "The CredSSP exchange with %s ended in HTTP 401: the delegated credentials were not accepted.", n.s);
-		explain(d, "The client used CredSSP for hop 1 but %s refused the credentials (wrong password, account restrictions, Protected Users cannot use CredSSP, or the TLS channel binding failed).", n.s);
-		remedies_std(d, &n, f->hop2_is_winrm, true, true, false, false);
-		return;
-	}
 	if (f->credssp_asked && f->offers_seen && !f->credssp_offered) {
 		set(d, HS_METHOD_CREDSSP, HS_VERDICT_FAILED, "credssp_not_enabled_on_server");
 		detail(d, "The client asked for CredSSP but %s answered 401 offering only %s: CredSSP is disabled on the server.", n.s, f->offers);
 		explain(d, "WinRM on %s does not accept CredSSP (the client reports \"The authentication mechanism requested by the client is not supported by the server\"). Enable it on the server role, or prefer a method that does not hand the password to %s.", n.s, n.ss);
 		remedies_std(d, &n, f->hop2_is_winrm, true, true, true, false);
+		return;
+	}
+	if (f->hop1_auth == HS_AUTH_CREDSSP && (f->credssp_failed || f->hop1_result == HS_RES_FAILED)) {
+		set(d, HS_METHOD_CREDSSP, HS_VERDICT_FAILED, "credssp_auth_failed");
+		detail(d, "The CredSSP exchange with %s ended in HTTP 401: the delegated credentials were not accepted.", n.s);
+		explain(d, "The client used CredSSP for hop 1 but %s refused the credentials (wrong password, account restrictions, Protected Users cannot use CredSSP, or the TLS channel binding failed).", n.s);
+		remedies_std(d, &n, f->hop2_is_winrm, true, true, false, false);
 		return;
 	}
 	if (f->hop1_auth == HS_AUTH_NTLM && !(f->hop2_as_user && hop2_ok)) {

@@ -81,6 +81,15 @@ SPECIFIC = {
     # MIT kvno sets the PA-PAC-OPTIONS RBCD bit on every S4U2Proxy and the
     # KERB-EXT-ERROR is FAST-armored: the wire is identical to 08/09 (README).
     ("10", "*"): {"method": ["kerberos_constrained"]},
+    # CredSSP at the DC's port 88 is the client's Kerberos ticket for
+    # HTTP/srv1 (used inside the CredSSP TLS tunnel) followed by srv1's fresh
+    # AS exchange for alice: indistinguishable from Kerberos + $using:cred.
+    ("03", "dc"): {"hop1.auth": ["kerberos"], "method": ["fresh_credentials"]},
+    # The client asked for CredSSP and gave up at the 401: no Kerberos and no
+    # TSCredentials ever left client1, so nothing names alice, and nothing
+    # reaches the DC's port 88.
+    ("04", "*"): {"user": [None]},
+    ("04", "dc"): {"chains": "none"},
     # From srv1 alone the hop-1 user is unknown, so "srv1 logged on anew as X"
     # cannot be told apart between fresh credentials and RunAs.
     ("11", "srv1"): {"method": ["unknown"]},
