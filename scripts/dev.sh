@@ -18,6 +18,7 @@ PACKAGES=(
 	libcunit1-dev                                          # unit tests
 	libwireshark-dev tshark wireshark-common               # the plugin; tshark is the test oracle; mergecap/editcap
 	python3 tcpdump jq util-linux                          # test scripts, lab and bench helpers
+	python3-jsonschema chromium                            # report tests: JSON schema, HTML rendering
 )
 
 log() { if [ -t 2 ]; then printf '\033[1mdev.sh:\033[0m %s\n' "$*" >&2; else printf 'dev.sh: %s\n' "$*" >&2; fi; }
@@ -50,9 +51,11 @@ build() { # build DIR [cmake args...]
 demo() {
 	deps
 	build build
-	local cap=captures/third-party/zeek/krb_error-preauth-padata.pcap
-	log "hopsniff decode -r $cap"
-	./build/standalone/hopsniff decode -r "$cap"
+	# a failing double hop from the lab: constrained delegation to a target
+	# that is not allowed (S4U2Proxy KDC_ERR_BADOPTION), seen from srv1
+	local d=captures/lab/scenarios/08-constrained-target-not-allowed
+	log "hopsniff -r $d/srv1.pcapng"
+	./build/standalone/hopsniff -r "$d/srv1.pcapng" || true
 }
 
 test_all() {

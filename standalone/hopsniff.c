@@ -8,10 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "hs.h"
+#include "model.h"
+#include "report.h"
 
 #define EXIT_OK 0
+#define EXIT_FAILED 1
 #define EXIT_USAGE 2
 
 typedef struct input {
@@ -23,6 +27,9 @@ typedef struct input {
 	const u_char *data;
 	int64_t ts_ns;
 	bool has;                  /* h/data hold a record not fed yet */
+	bool has_ts;
+	int64_t first_ns, last_ns;
+	uint64_t size;             /* file size, for the progress indicator */
 } input;
 
 typedef struct printer {
@@ -31,7 +38,16 @@ typedef struct printer {
 	unsigned flags;
 	uint64_t items;
 	uint64_t cli_anomalies;
+	/* report mode: nothing is printed while reading */
+	bool report;
+	GArray *anomalies;         /* hs_report_anomaly, capped */
+	uint64_t anomalies_more;
+	GPtrArray *messages;       /* --messages: JSON of every message, capped */
+	uint64_t messages_more;
 } printer;
+
+#define REPORT_MAX_ANOMALIES 1000
+#define REPORT_MAX_MESSAGES 200000
 
 static void separate(printer *pr)
 {
@@ -44,6 +60,18 @@ static void on_msg(void *ud, const hs_msg *m)
 {
 	printer *pr = ud;
 	size_t n;
+	if (pr->report) {
+		if (!pr->messages)
+			return;
+		if (pr->messages->len >= REPORT_MAX_MESSAGES) {
+			pr->messages_more++;
+			return;
+		}
+		hs_out_reset(pr->o);
+		hs_msg_describe(m, pr->o, pr->flags);
+		g_ptr_array_add(pr->messages, g_strdup(hs_out_text(pr->o, NULL)));
+		return;
+	}
 	hs_out_reset(pr->o);
 	hs_msg_describe(m, pr->o, pr->flags);
 	const char *s = hs_out_text(pr->o, &n);
@@ -55,6 +83,20 @@ static void on_msg(void *ud, const hs_msg *m)
 
 static void print_anomaly(printer *pr, uint32_t in, uint64_t frame, const char *kind, const char *detail)
 {
+	if (pr->report) {
+		if (pr->anomalies->len >= REPORT_MAX_ANOMALIES) {
+			pr->anomalies_more++;
+			return;
+		}
+		hs_report_anomaly a;
+		memset(&a, 0, sizeof a);
+		a.input = in;
+		a.frame = frame;
+		snprintf(a.kind, sizeof a.kind, "%s", kind);
+		snprintf(a.detail, sizeof a.detail, "%s", detail);
+		g_array_append_val(pr->anomalies, a);
+		return;
+	}
 	separate(pr);
 	if (pr->json) {
 		size_t n;
@@ -87,6 +129,10 @@ static bool advance(input *in, uint32_t idx, printer *pr, int *status)
 		in->frame++;
 		in->ts_ns = (int64_t)in->h->ts.tv_sec * 1000000000LL + in->h->ts.tv_usec;
 		in->has = true;
+		if (!in->has_ts)
+			in->first_ns = in->ts_ns;
+		in->has_ts = true;
+		in->last_ns = in->ts_ns;
 		return true;
 	}
 	in->has = false;
@@ -137,6 +183,7 @@ static bool open_input(input *in)
 		fprintf(stderr, "hopsniff: %s: is a directory, not a capture file\n", in->path);
 		return false;
 	}
+	in->size = (uint64_t)st.st_size;
 	if (st.st_size == 0) {
 		fprintf(stderr, "hopsniff: %s: empty file, not a pcap or pcapng capture\n", in->path);
 		return false;
@@ -176,6 +223,12 @@ static bool open_input(input *in)
 	return true;
 }
 
+typedef struct options {
+	bool report, json, secrets, messages, redact_names;
+	const char *html;
+	char **keylogs; /* --keylog FILE ..., NULL-terminated or NULL */
+} options;
+
 /* --keylog FILE (repeatable), shared by every mode that builds an engine:
  * the TLS secrets that decrypt HTTPS WinRM, LDAPS, CredSSP and RDP. */
 static bool load_keylogs(hs_engine *e, char **keylogs)
@@ -188,11 +241,43 @@ static bool load_keylogs(hs_engine *e, char **keylogs)
 	return true;
 }
 
-static int run_decode(char **files, char **keylogs, bool json, bool secrets)
+static void progress(const input *in, guint n, uint64_t fed, bool done)
+{
+	uint64_t total = 0, at = 0;
+	for (guint i = 0; i < n; i++) {
+		total += in[i].size;
+		if (in[i].p) {
+			long off = ftell(pcap_file(in[i].p));
+			at += off > 0 ? (uint64_t)off : in[i].size;
+		}
+	}
+	if (done)
+		fprintf(stderr, "\r%80s\r", "");
+	else if (total)
+		fprintf(stderr, "\rhopsniff: reading %3.0f%% (%llu packets)", 100.0 * (double)at / (double)total,
+			(unsigned long long)fed);
+	fflush(stderr);
+}
+
+static bool write_file(const char *path, const GString *s)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "hopsniff: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	bool ok = fwrite(s->str, 1, s->len, f) == s->len;
+	ok = (fclose(f) == 0) && ok;
+	if (!ok)
+		fprintf(stderr, "hopsniff: %s: write error\n", path);
+	return ok;
+}
+
+static int run(char **files, const options *opt)
 {
 	guint n = files ? g_strv_length(files) : 0;
 	if (n == 0) {
-		fprintf(stderr, "hopsniff: no capture given; use -r FILE (see hopsniff decode --help)\n");
+		fprintf(stderr, "hopsniff: no capture given; use -r FILE (see hopsniff --help)\n");
 		return EXIT_USAGE;
 	}
 	input *in = g_new0(input, n);
@@ -210,22 +295,37 @@ static int run_decode(char **files, char **keylogs, bool json, bool secrets)
 
 	hs_config cfg;
 	hs_config_default(&cfg);
-	cfg.describe_flags = secrets ? HS_DESCRIBE_SECRETS : 0;
+	cfg.describe_flags = opt->secrets ? HS_DESCRIBE_SECRETS : 0;
 	hs_engine *e = hs_engine_new(&cfg);
-	if (!e) {
-		fprintf(stderr, "hopsniff: out of memory\n");
-		return EXIT_USAGE;
-	}
-	if (!load_keylogs(e, keylogs)) {
+	hs_model *model = opt->report ? hs_model_new(NULL) : NULL;
+	if (!e || (opt->report && !model) || !load_keylogs(e, opt->keylogs)) {
+		if (!e || (opt->report && !model))
+			fprintf(stderr, "hopsniff: out of memory\n");
 		hs_engine_free(e);
+		hs_model_free(model);
 		for (guint i = 0; i < n; i++)
 			pcap_close(in[i].p);
 		g_free(in);
 		return EXIT_USAGE;
 	}
-	printer pr = { hs_out_new(json ? HS_OUT_JSON : HS_OUT_TEXT), json, cfg.describe_flags, 0, 0 };
-	hs_engine_add_msg_sink(e, on_msg, &pr);
+	printer pr = { hs_out_new(opt->json || opt->report ? HS_OUT_JSON : HS_OUT_TEXT), opt->json, cfg.describe_flags, 0, 0,
+		       opt->report, NULL, 0, NULL, 0 };
+	if (opt->report) {
+		pr.anomalies = g_array_new(FALSE, TRUE, sizeof(hs_report_anomaly));
+		if (opt->messages)
+			pr.messages = g_ptr_array_new_with_free_func(g_free);
+		hs_engine_add_msg_sink(e, hs_model_sink, model);
+	}
+	if (!opt->report || opt->messages)
+		hs_engine_add_msg_sink(e, on_msg, &pr);
 	hs_engine_set_anomaly_sink(e, on_anomaly, &pr);
+
+	/* a progress line on a terminal, for inputs worth waiting for */
+	uint64_t total = 0;
+	for (guint i = 0; i < n; i++)
+		total += in[i].size;
+	bool show_progress = isatty(2) && total > (64u << 20);
+	uint64_t fed = 0;
 
 	for (guint i = 0; i < n; i++)
 		advance(&in[i], i, &pr, &status);
@@ -251,23 +351,66 @@ static int run_decode(char **files, char **keylogs, bool json, bool secrets)
 		};
 		hs_engine_feed(e, &f);
 		advance(c, (uint32_t)best, &pr, &status);
+		if (show_progress && (++fed & 0xffff) == 0)
+			progress(in, n, fed, false);
 	}
 	hs_engine_finish(e);
-	fflush(stdout);
+	if (show_progress)
+		progress(in, n, fed, true);
 
 	const hs_stats *st = hs_engine_stats(e);
+	if (opt->report) {
+		hs_model_finish(model, opt->redact_names);
+		hs_report_input *ri = g_new0(hs_report_input, n);
+		for (guint i = 0; i < n; i++) {
+			ri[i].file = in[i].path;
+			ri[i].packets = in[i].frame;
+			ri[i].has_ts = in[i].has_ts;
+			ri[i].first_sec = in[i].first_ns / 1000000000LL;
+			ri[i].first_nsec = (uint32_t)(in[i].first_ns % 1000000000LL);
+			ri[i].last_sec = in[i].last_ns / 1000000000LL;
+			ri[i].last_nsec = (uint32_t)(in[i].last_ns % 1000000000LL);
+		}
+		hs_report rep = { ri, n, model, st, (const hs_report_anomaly *)(void *)pr.anomalies->data,
+				  pr.anomalies->len, pr.anomalies_more, pr.messages };
+		GString *out = g_string_sized_new(8192);
+		if (opt->json)
+			hs_report_json(&rep, out);
+		else
+			hs_report_text(&rep, out, isatty(1));
+		fwrite(out->str, 1, out->len, stdout);
+		if (opt->html) {
+			GString *h = g_string_sized_new(16384);
+			hs_report_html(&rep, h);
+			if (!write_file(opt->html, h))
+				status = EXIT_USAGE;
+			g_string_free(h, TRUE);
+		}
+		g_string_free(out, TRUE);
+		g_free(ri);
+		if (status == EXIT_OK)
+			status = hs_report_exit_status(model);
+	}
+	fflush(stdout);
+
 	uint64_t packets = st->packets;
-	fprintf(stderr,
-		"hopsniff: %llu packets (%llu bytes) from %u input%s, %llu flows, %llu messages, %llu anomalies, "
-		"%llu tcp gaps, %llu dropped, %llu cap hits, %llu undecodable, peak buffered %zu bytes\n",
-		(unsigned long long)packets, (unsigned long long)st->bytes, n, n == 1 ? "" : "s",
-		(unsigned long long)st->flows, (unsigned long long)st->decoded_messages,
-		(unsigned long long)(st->anomalies + pr.cli_anomalies), (unsigned long long)st->tcp_gaps,
-		(unsigned long long)st->dropped, (unsigned long long)st->cap_hits,
-		(unsigned long long)st->undecodable, st->peak_buffered_bytes);
+	if (!opt->report || isatty(2))
+		fprintf(stderr,
+			"hopsniff: %llu packets (%llu bytes) from %u input%s, %llu flows, %llu messages, %llu anomalies, "
+			"%llu tcp gaps, %llu dropped, %llu cap hits, %llu undecodable, peak buffered %zu bytes\n",
+			(unsigned long long)packets, (unsigned long long)st->bytes, n, n == 1 ? "" : "s",
+			(unsigned long long)st->flows, (unsigned long long)st->decoded_messages,
+			(unsigned long long)(st->anomalies + pr.cli_anomalies), (unsigned long long)st->tcp_gaps,
+			(unsigned long long)st->dropped, (unsigned long long)st->cap_hits,
+			(unsigned long long)st->undecodable, st->peak_buffered_bytes);
 
 	hs_engine_free(e);
+	hs_model_free(model);
 	hs_out_free(pr.o);
+	if (pr.anomalies)
+		g_array_free(pr.anomalies, TRUE);
+	if (pr.messages)
+		g_ptr_array_free(pr.messages, TRUE);
 	for (guint i = 0; i < n; i++)
 		pcap_close(in[i].p);
 	g_free(in);
@@ -275,28 +418,40 @@ static int run_decode(char **files, char **keylogs, bool json, bool secrets)
 }
 
 static const char *summary =
-	"Commands:\n"
-	"  decode   print every decoded authentication message (Kerberos ...)\n"
+	"hopsniff -r FILE [-r FILE ...] [--keylog FILE ...] [--json] [--messages] [--html FILE]\n"
+	"         [--redact-names] [--show-secrets]\n"
+	"  Report mode: correlates each WinRM first hop (client -> server1) with the second hop it\n"
+	"  caused (server1 -> server2: SMB, LDAP, WinRM, RPC, SQL, or the KDC) and explains the\n"
+	"  delegation: method, verdict, cause, explanation, remedies, evidence frames.\n"
+	"  Several -r are merged by timestamp (client1 + srv1 + DC captures make one chain).\n"
+	"  --json: the report as JSON (docs/report.schema.json); --messages adds every decoded message.\n"
+	"  --html FILE: also write a self-contained HTML report with a sequence diagram.\n"
+	"  --redact-names: user and host names become stable pseudonyms (user1, host1 ...).\n"
+	"  Secrets (tickets, keys, NTLM responses, passwords) are never shown unless --show-secrets.\n"
+	"  --keylog FILE (both modes, repeatable): an SSLKEYLOGFILE-format key log that decrypts\n"
+	"  TLS (WinRM over HTTPS 5986, CredSSP).\n"
 	"\n"
 	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--json] [--show-secrets]\n"
-	"  Reads pcap and pcapng captures (several -r are merged by timestamp; input numbers\n"
-	"  follow the order of -r from 0, frame numbers count from 1 in each input).\n"
-	"  Prints one readable block per message, or with --json one JSON object per line.\n"
-	"  Anomalies are printed too (text: lines starting with \"! \"); a summary goes to stderr.\n"
+	"  Prints every decoded authentication message, one readable block each, or with --json\n"
+	"  one JSON object per line; anomalies too (text: lines starting with \"! \").\n"
+	"  Input numbers follow the order of -r from 0; frame numbers count from 1 in each input.\n"
 	"\n"
-	"hopsniff -r FILE: the report mode is not built yet; for now it runs decode.\n"
-	"\n"
-	"Exit status: 0 ok, 2 usage or input error.";
+	"Exit status: 0 no failed delegation found, 1 at least one chain failed (report mode),\n"
+	"2 usage or input error.";
 
 int main(int argc, char **argv)
 {
 	gchar **files = NULL, **keylogs = NULL;
-	gboolean json = FALSE, secrets = FALSE, version = FALSE;
+	gboolean json = FALSE, secrets = FALSE, version = FALSE, messages = FALSE, redact = FALSE;
+	gchar *html = NULL;
 	GOptionEntry entries[] = {
 		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &files, "Capture file to read (pcap or pcapng); repeatable", "FILE" },
 		{ "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keylogs, "TLS key log (SSLKEYLOGFILE format) to decrypt TLS; repeatable", "FILE" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per line (NDJSON) instead of readable blocks", NULL },
 		{ "show-secrets", 0, 0, G_OPTION_ARG_NONE, &secrets, "Include secret material (ticket enc-parts, NTLM responses ...)", NULL },
+		{ "messages", 0, 0, G_OPTION_ARG_NONE, &messages, "Report: add every decoded message (with --json)", NULL },
+		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &html, "Report: also write a self-contained HTML report to FILE", "FILE" },
+		{ "redact-names", 0, 0, G_OPTION_ARG_NONE, &redact, "Report: replace user and host names by stable pseudonyms", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
@@ -332,16 +487,24 @@ int main(int argc, char **argv)
 		g_strfreev(keylogs);
 		return EXIT_USAGE;
 	}
-	if (!decode && !files) {
-		fprintf(stderr, "hopsniff: nothing to do; try hopsniff decode -r FILE (hopsniff --help)\n");
+	if (!files) {
+		fprintf(stderr, "hopsniff: nothing to do; give a capture with -r FILE (hopsniff --help)\n");
+		g_free(html);
 		return EXIT_USAGE;
 	}
-	if (!decode)
-		fprintf(stderr, "hopsniff: the report mode is not built yet; running 'hopsniff decode'\n");
+	if (decode && (messages || html || redact)) {
+		fprintf(stderr, "hopsniff: --messages, --html and --redact-names belong to the report mode (hopsniff -r FILE)\n");
+		g_strfreev(files);
+		g_strfreev(keylogs);
+		g_free(html);
+		return EXIT_USAGE;
+	}
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	int rc = run_decode(files, keylogs, json, secrets);
+	options opt = { !decode, json, secrets, messages, redact, html, keylogs };
+	int rc = run(files, &opt);
 	g_strfreev(files);
 	g_strfreev(keylogs);
+	g_free(html);
 	return rc;
 }

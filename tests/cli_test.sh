@@ -47,8 +47,8 @@ expect "one bad input of two" 2 "user0.pcap" "$HS" decode -r "$REAL" -r "$T/user
 expect "directory" 2 "is a directory" "$HS" decode -r "$T"
 expect "good capture" 0 "^hopsniff: 2 packets" "$HS" decode -r "$REAL"
 expect "two inputs merged" 0 "^hopsniff: 4 packets .* from 2 inputs" "$HS" decode -r "$REAL" -r "$REAL"
-expect "report mode runs decode" 0 "report mode is not built yet" "$HS" -r "$REAL"
-expect "no -r" 2 "no capture given" "$HS" decode
+expect "report mode" 0 "hopsniff .* report" "$HS" -r "$REAL"
+expect "no -r" 2 "nothing to do" "$HS" decode
 expect "no arguments" 2 "nothing to do" "$HS"
 expect "unknown option" 2 "Unknown option" "$HS" decode --bogus -r "$REAL"
 expect "unknown command" 2 "unknown command 'frobnicate'" "$HS" frobnicate

@@ -1,0 +1,2261 @@
+/* model.c - the correlation model (see model.h).
+ *
+ * Two phases.  While the engine runs, hs_model_sink() copies the few facts
+ * each message carries into bounded tables (connections, KDC exchanges,
+ * tickets, hosts).  At the end, hs_model_finish() resolves identities
+ * through the ticket table, groups WinRM connections into hop-1 sessions,
+ * attributes what each hop-1 server did next to one session (identity links
+ * first, then the WinRM Command window that contains it), and asks the rules
+ * for a diagnosis.
+ */
+#include "model.h"
+
+#include <ctype.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Every text field is fixed-size on purpose (bounded memory): truncating a
+ * very long name is the intended behaviour, not a bug. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+#include <string.h>
+#include <strings.h>
+
+#include "dcerpc.h"
+#include "gss.h"
+#include "http.h"
+#include "krb5.h"
+#include "ldap.h"
+#include "ntlm.h"
+#include "rules.h"
+#include "smb2.h"
+#include "tds.h"
+#include "winrm.h"
+
+#define CONN_ATT 6        /* authentication attempts kept per connection */
+#define CONN_CMDWIN 16    /* WinRM Command windows kept per connection */
+#define SESS_CONNS 32     /* connections grouped into one hop-1 session */
+#define DEDUP_RING 1024   /* recent Kerberos PDUs remembered for de-duplication */
+#define DEDUP_NS 2000000000LL
+#define HOST_NAMES 4
+#define SLACK_NS 2000000000LL
+
+/* ------------------------------------------------------------------ */
+/* names of the contract vocabularies */
+
+const char *hs_carrier_name(hs_carrier c)
+{
+	static const char *const n[] = { "other", "winrm-http", "winrm-https", "http", "smb2",
+					 "ldap", "dcerpc", "mssql", "rdp", "kerberos" };
+	return (unsigned)c < G_N_ELEMENTS(n) ? n[c] : "other";
+}
+
+const char *hs_auth_name(hs_auth a)
+{
+	static const char *const n[] = { "unknown", "kerberos", "ntlm", "credssp", "basic", "anonymous", "none" };
+	return (unsigned)a < G_N_ELEMENTS(n) ? n[a] : "unknown";
+}
+
+const char *hs_result_name(hs_result r)
+{
+	static const char *const n[] = { "unknown", "ok", "failed" };
+	return (unsigned)r < G_N_ELEMENTS(n) ? n[r] : "unknown";
+}
+
+const char *hs_method_name(hs_method m)
+{
+	static const char *const n[] = { "unknown", "none", "credssp", "kerberos_unconstrained",
+					 "kerberos_constrained", "kerberos_rbcd", "fresh_credentials", "runas" };
+	return (unsigned)m < G_N_ELEMENTS(n) ? n[m] : "unknown";
+}
+
+const char *hs_verdict_name(hs_verdict v)
+{
+	static const char *const n[] = { "unknown", "delegated", "failed", "not_attempted" };
+	return (unsigned)v < G_N_ELEMENTS(n) ? n[v] : "unknown";
+}
+
+/* ------------------------------------------------------------------ */
+/* state */
+
+typedef struct attempt {
+	hs_auth auth;
+	char principal[HS_NAME_MAX];
+	uint64_t ticket_fp;          /* Kerberos: fingerprint of the AP-REQ ticket */
+	char sname[HS_NAME_MAX];
+	hs_result result;
+	bool final_sent;             /* the client's last leg was sent (AP-REQ, NTLM AUTHENTICATE, Basic) */
+	uint32_t status;             /* NTSTATUS / LDAP result / HTTP status of a failure */
+	int32_t krb_error;
+	hs_ref ref;
+} attempt;
+
+typedef struct conn {
+	uint64_t flow_id;
+	hs_addr c, s;
+	uint16_t cport, sport;
+	hs_carrier carrier;
+	int64_t t0, t1;
+	hs_ref frames[HS_HOP_FRAMES];
+	unsigned nframes;
+	attempt att[CONN_ATT];
+	unsigned natt;
+	/* SMB */
+	bool tree_seen;
+	hs_result tree_result;
+	uint32_t tree_status;
+	hs_ref tree_ref;
+	/* HTTP / WinRM */
+	bool winrm, tls;
+	bool credssp_asked, credssp_offered, offers_seen, credssp_failed, deleg_flag;
+	char offers[96];
+	char shell_id[64];
+	struct {
+		int64_t a, b;
+	} cmd[CONN_CMDWIN];
+	unsigned ncmd;
+	bool cmd_open;
+	/* attribution */
+	int session;                 /* hop-1 session this connection belongs to (-1) */
+	int owner;                   /* hop-2: session it was attributed to (-1) */
+} conn;
+
+typedef struct kx {
+	uint64_t flow_id;
+	hs_addr c, k;
+	uint16_t cport, kport;
+	int64_t ts;
+	hs_ref req, rep;
+	bool has_req;
+	int msg;                     /* HS_KRB_AS_REQ / HS_KRB_TGS_REQ */
+	uint32_t opts;
+	char cname[HS_NAME_MAX];     /* AS-REQ client */
+	char realm[64];
+	char sname[HS_NAME_MAX];
+	bool s4u;
+	char s4u_user[HS_NAME_MAX];
+	bool proxy, rbcd_bit;
+	uint64_t addl_fp, tgt_fp;
+	bool preauth;
+	bool forwarded_req;          /* TGS-REQ for krbtgt with the forwarded option */
+	bool answered, ok;
+	int32_t err;
+	bool has_nt, fast_err;
+	uint32_t nt;
+	char rep_cname[HS_NAME_MAX];
+	uint64_t rep_fp;
+	char principal[HS_NAME_MAX]; /* resolved at finish: whose ticket this is */
+	char tgt_owner[HS_NAME_MAX];
+	bool tgt_known, tgt_forwarded;
+	int owner;                   /* session it was attributed to (-1) */
+} kx;
+
+typedef struct ticket {
+	uint64_t fp;
+	char principal[HS_NAME_MAX];
+	bool forwarded;
+	hs_ref ref;
+} ticket;
+
+typedef struct host {
+	char ip[48];
+	hs_addr addr;
+	struct {
+		char name[HS_NAME_MAX];
+		int score;
+	} n[HOST_NAMES];
+	unsigned nn;
+} host;
+
+typedef struct session {
+	hs_addr c, s;
+	char shell_id[64];
+	int conns[SESS_CONNS];
+	unsigned nconns;
+	int64_t t0, t1;
+	char principal[HS_NAME_MAX];
+	hs_auth auth;
+	hs_result result;
+	bool inferred;               /* from the client's TGS only */
+	bool s_known;                /* s is a real address */
+	char s_spn_host[HS_NAME_MAX];
+	int kx_index;                /* inferred: the TGS exchange */
+	int nitems;
+	int nconn_items;             /* hop-2 connections attributed */
+	hs_carrier carrier;
+	uint16_t sport;
+	char link_user[HS_NAME_MAX]; /* from S4U2Self / forwarded TGT when principal unknown */
+} session;
+
+struct hs_model {
+	hs_model_config cfg;
+	GPtrArray *conns;            /* conn* */
+	GHashTable *conn_by_flow;    /* flow_id -> conn* */
+	GArray *kxs;                 /* kx */
+	GHashTable *kx_pending;      /* flow_id -> index+1 of the last unanswered request */
+	GHashTable *tickets;         /* &fp -> ticket* */
+	GHashTable *hosts;           /* ip string -> host* */
+	GHashTable *nbmap;           /* NetBIOS domain (upper) -> DNS realm (upper) */
+	struct {
+		uint64_t fp;
+		int64_t ts;
+	} ring[DEDUP_RING];
+	unsigned ring_at;
+	uint64_t dropped, dups;
+	GArray *sessions;            /* session */
+	GArray *chains;              /* hs_chain */
+	bool finished;
+};
+
+void hs_model_config_default(hs_model_config *c)
+{
+	c->max_conns = 65536;
+	c->max_kdc = 65536;
+	c->max_tickets = 65536;
+	c->max_hosts = 16384;
+	c->max_chains = 4096;
+}
+
+static void ticket_free(gpointer p)
+{
+	g_free(p);
+}
+
+hs_model *hs_model_new(const hs_model_config *cfg)
+{
+	hs_model *m = g_new0(hs_model, 1);
+	if (cfg)
+		m->cfg = *cfg;
+	else
+		hs_model_config_default(&m->cfg);
+	m->conns = g_ptr_array_new_with_free_func(g_free);
+	m->conn_by_flow = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, NULL);
+	m->kxs = g_array_new(FALSE, TRUE, sizeof(kx));
+	m->kx_pending = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+	m->tickets = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, ticket_free);
+	m->hosts = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+	m->nbmap = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	m->sessions = g_array_new(FALSE, TRUE, sizeof(session));
+	m->chains = g_array_new(FALSE, TRUE, sizeof(hs_chain));
+	return m;
+}
+
+void hs_model_free(hs_model *m)
+{
+	if (!m)
+		return;
+	g_ptr_array_free(m->conns, TRUE);
+	g_hash_table_destroy(m->conn_by_flow);
+	g_array_free(m->kxs, TRUE);
+	g_hash_table_destroy(m->kx_pending);
+	g_hash_table_destroy(m->tickets);
+	g_hash_table_destroy(m->hosts);
+	g_hash_table_destroy(m->nbmap);
+	g_array_free(m->sessions, TRUE);
+	g_array_free(m->chains, TRUE);
+	g_free(m);
+}
+
+size_t hs_model_chain_count(const hs_model *m)
+{
+	return m->chains->len;
+}
+
+const hs_chain *hs_model_chain(const hs_model *m, size_t i)
+{
+	return i < m->chains->len ? &g_array_index(m->chains, hs_chain, i) : NULL;
+}
+
+uint64_t hs_model_dropped(const hs_model *m)
+{
+	return m->dropped;
+}
+
+uint64_t hs_model_duplicates(const hs_model *m)
+{
+	return m->dups;
+}
+
+/* ------------------------------------------------------------------ */
+/* small helpers */
+
+static int64_t ts_of(const hs_meta *mt)
+{
+	return mt->ts_sec * 1000000000LL + mt->ts_nsec;
+}
+
+static hs_ref ref_of(const hs_meta *mt)
+{
+	hs_ref r = { mt->input, mt->frame };
+	return r;
+}
+
+static bool addr_eq(const hs_addr *a, const hs_addr *b)
+{
+	if (a->family != b->family)
+		return false;
+	return memcmp(a->a, b->a, a->family == 6 ? 16 : 4) == 0;
+}
+
+static void copy_slice(char *dst, size_t n, hs_slice s)
+{
+	size_t k = s.len < n - 1 ? s.len : n - 1;
+	for (size_t i = 0; i < k; i++) {
+		uint8_t ch = s.p[i];
+		dst[i] = (char)(ch < 0x20 || ch == 0x7f ? '?' : ch);
+	}
+	dst[k] = 0;
+}
+
+static void lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+static void upper(char *s)
+{
+	for (; *s; s++)
+		*s = (char)toupper((unsigned char)*s);
+}
+
+/* FNV-1a: a fingerprint of cipher text, to recognise the same ticket where
+ * it appears again (KDC-REP -> AP-REQ / PA-TGS-REQ / additional-tickets). */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	if (!h)
+		h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t ticket_fp(const hs_krb_ticket *t)
+{
+	if (!t->present || !t->enc.cipher.len)
+		return 0;
+	uint64_t h = fnv(0, t->enc.cipher.p, t->enc.cipher.len);
+	return h ? h : 1;
+}
+
+static void krb_name(char *dst, size_t n, const hs_krb_name *nm)
+{
+	dst[0] = 0;
+	if (!nm->present)
+		return;
+	size_t at = 0;
+	for (unsigned i = 0; i < nm->n && at + 1 < n; i++) {
+		if (i)
+			dst[at++] = '/';
+		char part[HS_NAME_MAX];
+		copy_slice(part, sizeof part, nm->comp[i]);
+		size_t l = strlen(part);
+		if (at + l >= n)
+			l = n - 1 - at;
+		memcpy(dst + at, part, l);
+		at += l;
+	}
+	dst[at] = 0;
+}
+
+/* "alice" + "HOP.TEST" -> "alice@HOP.TEST" (an enterprise name already
+ * holding '@' keeps it). */
+static void principal_of(char *dst, size_t n, const char *name, const char *realm)
+{
+	if (!name[0]) {
+		dst[0] = 0;
+		return;
+	}
+	if (strchr(name, '@') || !realm || !realm[0])
+		snprintf(dst, n, "%s", name);
+	else
+		snprintf(dst, n, "%s@%s", name, realm);
+}
+
+static bool is_anonymous_name(const char *p)
+{
+	return !p[0] || strncasecmp(p, "WELLKNOWN/ANONYMOUS", 19) == 0;
+}
+
+/* user part and realm/domain of "alice@HOP.TEST" or "HOP\alice" */
+static void split_principal(const char *p, char *user, size_t un, char *dom, size_t dn)
+{
+	const char *bs = strchr(p, '\\');
+	const char *at = strrchr(p, '@');
+	if (bs) {
+		snprintf(dom, dn, "%.*s", (int)(bs - p), p);
+		snprintf(user, un, "%s", bs + 1);
+	} else if (at) {
+		snprintf(user, un, "%.*s", (int)(at - p), p);
+		snprintf(dom, dn, "%s", at + 1);
+	} else {
+		snprintf(user, un, "%s", p);
+		dom[0] = 0;
+	}
+}
+
+/* Same account?  Case-insensitive user part; domains compared by their
+ * first label so that the NTLM domain HOP matches the realm HOP.TEST. */
+static bool principal_eq(const char *a, const char *b)
+{
+	if (!a[0] || !b[0])
+		return false;
+	char ua[HS_NAME_MAX], da[HS_NAME_MAX], ub[HS_NAME_MAX], db[HS_NAME_MAX];
+	split_principal(a, ua, sizeof ua, da, sizeof da);
+	split_principal(b, ub, sizeof ub, db, sizeof db);
+	if (strcasecmp(ua, ub) != 0)
+		return false;
+	if (!da[0] || !db[0])
+		return true;
+	size_t la = strcspn(da, "."), lb = strcspn(db, ".");
+	return la == lb && strncasecmp(da, db, la) == 0;
+}
+
+static bool is_machine(const char *p)
+{
+	char u[HS_NAME_MAX], d[HS_NAME_MAX];
+	split_principal(p, u, sizeof u, d, sizeof d);
+	size_t l = strlen(u);
+	return l > 1 && u[l - 1] == '$';
+}
+
+/* ------------------------------------------------------------------ */
+/* hosts */
+
+static host *host_get(hs_model *m, const hs_addr *a, bool create)
+{
+	char ip[48];
+	hs_addr_str(a, ip, sizeof ip);
+	host *h = g_hash_table_lookup(m->hosts, ip);
+	if (h || !create)
+		return h;
+	if (g_hash_table_size(m->hosts) >= m->cfg.max_hosts) {
+		m->dropped++;
+		return NULL;
+	}
+	h = g_new0(host, 1);
+	snprintf(h->ip, sizeof h->ip, "%s", ip);
+	h->addr = *a;
+	g_hash_table_insert(m->hosts, h->ip, h);
+	return h;
+}
+
+static bool looks_like_ip(const char *s)
+{
+	bool dots = true;
+	for (const char *p = s; *p; p++)
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			dots = false;
+	return dots || strchr(s, ':') != NULL || s[0] == '[';
+}
+
+/* score: 3 SPN / Host header / tree path / NTLM DNS name, 1 machine account */
+static void host_learn(hs_model *m, const hs_addr *a, const char *name_in, int score)
+{
+	char name[HS_NAME_MAX];
+	snprintf(name, sizeof name, "%s", name_in);
+	char *colon = strchr(name, ':');
+	if (colon)
+		*colon = 0;
+	lower(name);
+	if (!name[0] || looks_like_ip(name) || strcmp(name, "localhost") == 0)
+		return;
+	host *h = host_get(m, a, true);
+	if (!h)
+		return;
+	for (unsigned i = 0; i < h->nn; i++) {
+		if (strcmp(h->n[i].name, name) == 0) {
+			if (score > h->n[i].score)
+				h->n[i].score = score;
+			return;
+		}
+	}
+	if (h->nn < HOST_NAMES) {
+		snprintf(h->n[h->nn].name, sizeof h->n[h->nn].name, "%s", name);
+		h->n[h->nn].score = score;
+		h->nn++;
+	}
+}
+
+/* Best name: highest score, a fully qualified one preferred. */
+static const char *host_name(hs_model *m, const hs_addr *a)
+{
+	host *h = host_get(m, a, false);
+	if (!h || !h->nn)
+		return "";
+	int best = -1, bs = -1;
+	for (unsigned i = 0; i < h->nn; i++) {
+		int s = h->n[i].score * 2 + (strchr(h->n[i].name, '.') ? 1 : 0);
+		if (s > bs) {
+			bs = s;
+			best = (int)i;
+		}
+	}
+	return h->n[best].name;
+}
+
+/* The address of a host by name (first labels compared): NULL when unknown. */
+static const host *host_by_name(hs_model *m, const char *name)
+{
+	if (!name[0])
+		return NULL;
+	size_t l = strcspn(name, ".:/");
+	GHashTableIter it;
+	gpointer k, v;
+	const host *found = NULL;
+	g_hash_table_iter_init(&it, m->hosts);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		const host *h = v;
+		for (unsigned i = 0; i < h->nn; i++) {
+			size_t hl = strcspn(h->n[i].name, ".");
+			if (hl == l && strncasecmp(h->n[i].name, name, l) == 0) {
+				if (!found || h->n[i].score >= 3)
+					found = h;
+			}
+		}
+	}
+	return found;
+}
+
+/* "cifs/srv2.hop.test:445@HOP.TEST" -> "srv2.hop.test" */
+static void spn_host(const char *spn, char *dst, size_t n)
+{
+	const char *sl = strchr(spn, '/');
+	snprintf(dst, n, "%s", sl ? sl + 1 : "");
+	dst[strcspn(dst, ":/@")] = 0;
+}
+
+static void learn_spn(hs_model *m, const hs_addr *a, const char *sname)
+{
+	char h[HS_NAME_MAX];
+	if (!strncasecmp(sname, "krbtgt/", 7))
+		return;
+	spn_host(sname, h, sizeof h);
+	if (h[0])
+		host_learn(m, a, h, 3);
+}
+
+/* ------------------------------------------------------------------ */
+/* connections */
+
+static hs_carrier carrier_of_port(uint16_t port, uint8_t ipproto)
+{
+	switch (port) {
+	case 5985:
+	case 47001:
+		return HS_CAR_WINRM_HTTP;
+	case 5986:
+		return HS_CAR_WINRM_HTTPS;
+	case 80:
+	case 8080:
+		return HS_CAR_HTTP;
+	case 445:
+	case 139:
+		return HS_CAR_SMB2;
+	case 389:
+	case 3268:
+		return HS_CAR_LDAP;
+	case 1433:
+		return HS_CAR_MSSQL;
+	case 3389:
+		return HS_CAR_RDP;
+	case 88:
+		return HS_CAR_KERBEROS;
+	case 135:
+		return HS_CAR_DCERPC;
+	default:
+		return ipproto == 6 ? HS_CAR_OTHER : HS_CAR_OTHER;
+	}
+}
+
+static conn *conn_get(hs_model *m, const hs_msg *msg)
+{
+	const hs_meta *mt = msg->meta;
+	uint64_t id = mt->flow_id;
+	conn *c = g_hash_table_lookup(m->conn_by_flow, &id);
+	if (c) {
+		int64_t t = ts_of(mt);
+		if (t > c->t1)
+			c->t1 = t;
+		return c;
+	}
+	if (m->conns->len >= m->cfg.max_conns) {
+		m->dropped++;
+		return NULL;
+	}
+	c = g_new0(conn, 1);
+	c->flow_id = id;
+	if (mt->dir == 0) {
+		c->c = mt->src;
+		c->s = mt->dst;
+		c->cport = mt->sport;
+		c->sport = mt->dport;
+	} else {
+		c->c = mt->dst;
+		c->s = mt->src;
+		c->cport = mt->dport;
+		c->sport = mt->sport;
+	}
+	c->carrier = carrier_of_port(c->sport, mt->ipproto);
+	if (msg->proto == HS_PROTO_DCERPC)
+		c->carrier = HS_CAR_DCERPC;
+	c->t0 = c->t1 = ts_of(mt);
+	c->session = c->owner = -1;
+	g_ptr_array_add(m->conns, c);
+	g_hash_table_insert(m->conn_by_flow, &c->flow_id, c);
+	return c;
+}
+
+static void conn_frame(conn *c, const hs_meta *mt)
+{
+	if (c->nframes && c->frames[c->nframes - 1].input == mt->input && c->frames[c->nframes - 1].frame == mt->frame)
+		return;
+	if (c->nframes < HS_HOP_FRAMES)
+		c->frames[c->nframes++] = ref_of(mt);
+	else
+		c->frames[HS_HOP_FRAMES - 1] = ref_of(mt); /* keep the latest as the last one */
+}
+
+static attempt *att_new(conn *c, hs_auth auth, const hs_meta *mt)
+{
+	if (c->natt == CONN_ATT) {
+		memmove(&c->att[0], &c->att[1], sizeof(attempt) * (CONN_ATT - 1));
+		c->natt--;
+	}
+	attempt *a = &c->att[c->natt++];
+	memset(a, 0, sizeof *a);
+	a->auth = auth;
+	a->ref = ref_of(mt);
+	return a;
+}
+
+static attempt *att_last(conn *c)
+{
+	return c->natt ? &c->att[c->natt - 1] : NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* tokens carried by a connection */
+
+static void on_krb_token(hs_model *m, conn *c, const hs_msg *msg, const hs_krb_msg *k)
+{
+	const hs_meta *mt = msg->meta;
+	if (k->kind != HS_KRB_KIND_PDU)
+		return;
+	if (k->msg_type == HS_KRB_AP_REQ && mt->dir == 0) {
+		attempt *a = att_new(c, HS_AUTH_KERBEROS, mt);
+		a->ticket_fp = ticket_fp(&k->ap_req.ticket);
+		krb_name(a->sname, sizeof a->sname, &k->ap_req.ticket.sname);
+		a->final_sent = true;
+		learn_spn(m, &c->s, a->sname);
+		conn_frame(c, mt);
+	} else if (k->msg_type == HS_KRB_AP_REP && mt->dir == 1) {
+		attempt *a = att_last(c);
+		if (a && a->auth == HS_AUTH_KERBEROS && a->result == HS_RES_UNKNOWN)
+			a->result = HS_RES_OK;
+	} else if (k->msg_type == HS_KRB_ERROR) {
+		attempt *a = att_last(c);
+		if (a && a->auth == HS_AUTH_KERBEROS) {
+			a->result = HS_RES_FAILED;
+			a->krb_error = k->error_code;
+		}
+		conn_frame(c, mt);
+	}
+}
+
+static void on_ntlm_token(hs_model *m, conn *c, const hs_msg *msg, const hs_ntlm_msg *n)
+{
+	const hs_meta *mt = msg->meta;
+	char buf[HS_NAME_MAX], dom[HS_NAME_MAX];
+	if (n->type == 1 && mt->dir == 0) {
+		att_new(c, HS_AUTH_NTLM, mt);
+	} else if (n->type == 2) {
+		/* CHALLENGE TargetInfo (MS-NLMP 2.2.2.1): the server's own names,
+		 * and the NetBIOS -> DNS domain pair. */
+		if (n->av.dns_computer.len) {
+			hs_ntlm_text(n->av.dns_computer, true, buf, sizeof buf);
+			host_learn(m, &c->s, buf, 3);
+		} else if (n->av.nb_computer.len) {
+			hs_ntlm_text(n->av.nb_computer, true, buf, sizeof buf);
+			host_learn(m, &c->s, buf, 2);
+		}
+		if (n->av.nb_domain.len && n->av.dns_domain.len) {
+			hs_ntlm_text(n->av.nb_domain, true, buf, sizeof buf);
+			hs_ntlm_text(n->av.dns_domain, true, dom, sizeof dom);
+			upper(buf);
+			upper(dom);
+			if (buf[0] && dom[0] && g_hash_table_size(m->nbmap) < 256)
+				g_hash_table_replace(m->nbmap, g_strdup(buf), g_strdup(dom));
+		}
+	} else if (n->type == 3 && mt->dir == 0) {
+		attempt *a = att_last(c);
+		if (!a || a->auth != HS_AUTH_NTLM || a->final_sent)
+			a = att_new(c, HS_AUTH_NTLM, mt);
+		a->ref = ref_of(mt);
+		a->final_sent = true;
+		if (n->anonymous) {
+			a->auth = HS_AUTH_ANONYMOUS;
+			a->principal[0] = 0;
+		} else {
+			char user[HS_NAME_MAX];
+			hs_ntlm_text(n->user, n->unicode, user, sizeof user);
+			hs_ntlm_text(n->domain, n->unicode, dom, sizeof dom);
+			if (dom[0])
+				snprintf(a->principal, sizeof a->principal, "%s\\%s", dom, user);
+			else
+				snprintf(a->principal, sizeof a->principal, "%s", user);
+		}
+		if (n->workstation.len) {
+			hs_ntlm_text(n->workstation, n->unicode, buf, sizeof buf);
+			host_learn(m, &c->c, buf, 1);
+		}
+		conn_frame(c, mt);
+	}
+}
+
+static void on_gss(hs_model *m, conn *c, const hs_msg *msg, const hs_gss_token *t)
+{
+	const hs_meta *mt = msg->meta;
+	if (t->kind == HS_GSS_SPNEGO) {
+		/* RFC 4178 4.2.1: reqFlags bit 0 is delegFlag. */
+		if (mt->dir == 0 && t->spnego.has_req_flags && (t->spnego.req_flags & 0x80000000u))
+			c->deleg_flag = true;
+		if (t->has_krb)
+			on_krb_token(m, c, msg, &t->krb);
+		else if (t->has_ntlm)
+			on_ntlm_token(m, c, msg, &t->ntlm);
+		if (mt->dir == 1 && t->spnego.has_neg_state) {
+			attempt *a = att_last(c);
+			if (a && t->spnego.neg_state == HS_SPNEGO_REJECT) {
+				a->result = HS_RES_FAILED;
+				conn_frame(c, mt);
+			} else if (a && t->spnego.neg_state == HS_SPNEGO_ACCEPT_COMPLETED && a->result == HS_RES_UNKNOWN) {
+				a->result = HS_RES_OK;
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* carriers */
+
+static void on_http(hs_model *m, conn *c, const hs_msg *msg, const hs_http_msg *h)
+{
+	const hs_meta *mt = msg->meta;
+	char buf[HS_NAME_MAX];
+	if (!h->response) {
+		if (h->host.len) {
+			copy_slice(buf, sizeof buf, h->host);
+			host_learn(m, &c->s, buf, 3);
+		}
+		for (size_t i = 0; i < h->nauth; i++) {
+			const hs_http_auth *a = &h->auth[i];
+			if (a->header != HS_HTTP_AUTHORIZATION)
+				continue;
+			if (a->scheme == HS_HTTP_SCHEME_CREDSSP) {
+				c->credssp_asked = true;
+				attempt *l = att_last(c);
+				if (!l || l->auth != HS_AUTH_CREDSSP || l->result != HS_RES_UNKNOWN) {
+					l = att_new(c, HS_AUTH_CREDSSP, mt);
+					conn_frame(c, mt);
+				}
+				l->final_sent = true;
+			} else if (a->scheme == HS_HTTP_SCHEME_BASIC) {
+				attempt *l = att_new(c, HS_AUTH_BASIC, mt);
+				if (a->basic_ok) {
+					size_t k = a->user_len < sizeof l->principal - 1 ? a->user_len : sizeof l->principal - 1;
+					memcpy(l->principal, a->cred, k);
+					l->principal[k] = 0;
+				}
+				l->final_sent = true;
+				conn_frame(c, mt);
+			}
+		}
+		return;
+	}
+	/* response */
+	attempt *a = att_last(c);
+	if (h->status == 401) {
+		char offers[96] = "";
+		bool credssp = false;
+		for (size_t i = 0; i < h->nauth; i++) {
+			const hs_http_auth *x = &h->auth[i];
+			if (x->header != HS_HTTP_WWW_AUTHENTICATE)
+				continue;
+			if (x->scheme == HS_HTTP_SCHEME_CREDSSP)
+				credssp = true;
+			copy_slice(buf, 32, x->scheme_name);
+			if (!strstr(offers, buf) && strlen(offers) + strlen(buf) + 3 < sizeof offers) {
+				if (offers[0])
+					strcat(offers, ", ");
+				strcat(offers, buf);
+			}
+		}
+		if (offers[0] && !h->nauth) {
+			offers[0] = 0;
+		}
+		if (offers[0]) {
+			/* only the offer list of a 401 without a continuation token tells
+			 * what the server accepts */
+			bool has_token = false;
+			for (size_t i = 0; i < h->nauth; i++)
+				if (h->auth[i].header == HS_HTTP_WWW_AUTHENTICATE && h->auth[i].token.len)
+					has_token = true;
+			if (!has_token) {
+				c->offers_seen = true;
+				snprintf(c->offers, sizeof c->offers, "%s", offers);
+				if (credssp)
+					c->credssp_offered = true;
+			}
+		}
+		bool cont = false; /* a 401 carrying a token continues the exchange (CredSSP legs) */
+		for (size_t i = 0; i < h->nauth; i++)
+			if (h->auth[i].header == HS_HTTP_WWW_AUTHENTICATE && h->auth[i].token.len)
+				cont = true;
+		if (a && a->final_sent && a->result != HS_RES_OK && !cont) {
+			a->result = HS_RES_FAILED;
+			a->status = 401;
+			if (a->auth == HS_AUTH_CREDSSP)
+				c->credssp_failed = true;
+		}
+		conn_frame(c, mt);
+	} else if (h->status >= 200 && h->status != 407) {
+		if (a && a->result == HS_RES_UNKNOWN && (a->final_sent || a->auth == HS_AUTH_NTLM))
+			a->result = HS_RES_OK;
+	}
+}
+
+static void on_winrm(conn *c, const hs_msg *msg, const hs_winrm_msg *w)
+{
+	const hs_meta *mt = msg->meta;
+	int64_t t = ts_of(mt);
+	if (c->carrier == HS_CAR_HTTP || c->carrier == HS_CAR_OTHER)
+		c->carrier = HS_CAR_WINRM_HTTP;
+	c->winrm = true;
+	if (w->shell_id.len && !c->shell_id[0])
+		copy_slice(c->shell_id, sizeof c->shell_id, w->shell_id);
+	if (w->operation && !w->response && !strcmp(w->operation, "Command")) {
+		if (c->ncmd < CONN_CMDWIN) {
+			c->cmd[c->ncmd].a = t;
+			c->cmd[c->ncmd].b = INT64_MAX;
+			c->ncmd++;
+			c->cmd_open = true;
+		}
+	} else if (w->response && c->cmd_open && c->ncmd) {
+		/* the answer to the Command (WinRM answers in order on one connection) */
+		c->cmd[c->ncmd - 1].b = t;
+		c->cmd_open = false;
+	}
+	if (w->fault)
+		conn_frame(c, mt);
+}
+
+static bool path_is_ipc(const char *p)
+{
+	size_t l = strlen(p);
+	return l >= 4 && strcasecmp(p + l - 4, "IPC$") == 0;
+}
+
+static void on_smb2(hs_model *m, conn *c, const hs_msg *msg, const hs_smb2_msg *s)
+{
+	const hs_meta *mt = msg->meta;
+	if (s->kind != HS_SMB_V2 && s->kind != HS_SMB_V1)
+		return;
+	bool ss = (s->kind == HS_SMB_V2 && s->command == HS_SMB2_SESSION_SETUP) ||
+		  (s->kind == HS_SMB_V1 && s->command == HS_SMB1_SESSION_SETUP_ANDX);
+	bool tc = (s->kind == HS_SMB_V2 && s->command == HS_SMB2_TREE_CONNECT) ||
+		  (s->kind == HS_SMB_V1 && s->command == HS_SMB1_TREE_CONNECT_ANDX);
+	if (tc && s->has_path) {
+		/* \\server\share: the name the client used for the server */
+		const char *p = s->path;
+		while (*p == '\\')
+			p++;
+		char h[HS_NAME_MAX];
+		snprintf(h, sizeof h, "%.*s", (int)strcspn(p, "\\"), p);
+		host_learn(m, &c->s, h, 3);
+	}
+	if (!s->response || !s->has_status)
+		return;
+	if (ss) {
+		attempt *a = att_last(c);
+		if (!a)
+			a = att_new(c, HS_AUTH_UNKNOWN, mt);
+		if (s->status == 0) {
+			a->result = HS_RES_OK;
+			if (s->has_session_flags && (s->session_flags & HS_SMB2_SESSION_FLAG_IS_NULL))
+				a->auth = HS_AUTH_ANONYMOUS;
+			conn_frame(c, mt);
+		} else if (s->status != 0xC0000016u) { /* STATUS_MORE_PROCESSING_REQUIRED */
+			a->result = HS_RES_FAILED;
+			a->status = s->status;
+			conn_frame(c, mt);
+		}
+	} else if (tc && s->has_path && !path_is_ipc(s->path)) {
+		c->tree_seen = true;
+		c->tree_result = s->status == 0 ? HS_RES_OK : HS_RES_FAILED;
+		c->tree_status = s->status;
+		c->tree_ref = ref_of(mt);
+		conn_frame(c, mt);
+	}
+}
+
+static void on_ldap(conn *c, const hs_msg *msg, const hs_ldap_msg *l)
+{
+	const hs_meta *mt = msg->meta;
+	if (l->kind != HS_LDAP_MESSAGE)
+		return;
+	if (l->op == HS_LDAP_BIND_REQUEST && l->auth == HS_LDAP_AUTH_SIMPLE) {
+		attempt *a = att_new(c, l->name.len || l->credentials.len ? HS_AUTH_BASIC : HS_AUTH_ANONYMOUS, mt);
+		copy_slice(a->principal, sizeof a->principal, l->name);
+		a->final_sent = true;
+		conn_frame(c, mt);
+	} else if (l->op == HS_LDAP_BIND_RESPONSE && l->has_result) {
+		attempt *a = att_last(c);
+		if (!a)
+			a = att_new(c, HS_AUTH_UNKNOWN, mt);
+		if (l->result_code == 0)
+			a->result = HS_RES_OK;
+		else if (l->result_code != 14) { /* saslBindInProgress */
+			a->result = HS_RES_FAILED;
+			a->status = l->result_code;
+		}
+		conn_frame(c, mt);
+	}
+}
+
+static void on_dcerpc(conn *c, const hs_msg *msg, const hs_dcerpc_msg *d)
+{
+	attempt *a = att_last(c);
+	if (d->ptype == HS_DCERPC_BIND_NAK || (d->ptype == HS_DCERPC_FAULT && d->status == 5)) {
+		if (!a)
+			a = att_new(c, HS_AUTH_UNKNOWN, msg->meta);
+		a->result = HS_RES_FAILED;
+		a->status = d->ptype == HS_DCERPC_FAULT ? 5 : d->reject_reason;
+		conn_frame(c, msg->meta);
+	} else if ((d->ptype == HS_DCERPC_BIND_ACK || d->ptype == HS_DCERPC_ALTER_CONTEXT_RESP) && a &&
+		   a->result == HS_RES_UNKNOWN && a->final_sent) {
+		a->result = HS_RES_OK;
+	}
+}
+
+static void on_tds(conn *c, const hs_msg *msg, const hs_tds_msg *t)
+{
+	if (t->kind != HS_TDS_KIND_LOGIN_RESPONSE)
+		return;
+	attempt *a = att_last(c);
+	if (!a)
+		a = att_new(c, HS_AUTH_UNKNOWN, msg->meta);
+	for (unsigned i = 0; i < t->n_errors; i++)
+		if (!t->errors[i].info && t->errors[i].number == 18456) { /* Login failed for user */
+			a->result = HS_RES_FAILED;
+			a->status = 18456;
+		}
+	if (t->has_loginack && a->result == HS_RES_UNKNOWN)
+		a->result = HS_RES_OK;
+	conn_frame(c, msg->meta);
+}
+
+/* ------------------------------------------------------------------ */
+/* the KDC */
+
+static uint64_t krb_dedup_fp(const hs_msg *msg, const hs_krb_msg *k)
+{
+	const hs_meta *mt = msg->meta;
+	uint64_t h = fnv(0, mt->src.a, 16);
+	h = fnv(h, mt->dst.a, 16);
+	h = fnv(h, &mt->sport, sizeof mt->sport);
+	h = fnv(h, &mt->dport, sizeof mt->dport);
+	h = fnv(h, &k->msg_type, sizeof k->msg_type);
+	h = fnv(h, &k->nonce, sizeof k->nonce);
+	h = fnv(h, &k->error_code, sizeof k->error_code);
+	h = fnv(h, &k->susec, sizeof k->susec);
+	if (k->stime.len)
+		h = fnv(h, k->stime.p, k->stime.len);
+	if (k->ticket.enc.cipher.len)
+		h = fnv(h, k->ticket.enc.cipher.p, k->ticket.enc.cipher.len);
+	if (k->enc_part.cipher.len)
+		h = fnv(h, k->enc_part.cipher.p, k->enc_part.cipher.len);
+	if (k->tgs_ap_req.authenticator.cipher.len)
+		h = fnv(h, k->tgs_ap_req.authenticator.cipher.p, k->tgs_ap_req.authenticator.cipher.len);
+	if (k->enc_timestamp.cipher.len)
+		h = fnv(h, k->enc_timestamp.cipher.p, k->enc_timestamp.cipher.len);
+	if (k->fast.enc.cipher.len)
+		h = fnv(h, k->fast.enc.cipher.p, k->fast.enc.cipher.len);
+	return h;
+}
+
+/* The same datagram captured on two hosts reaches the model twice (TCP is
+ * de-duplicated by reassembly already). */
+static bool krb_duplicate(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
+{
+	uint64_t fp = krb_dedup_fp(msg, k);
+	int64_t t = ts_of(msg->meta);
+	for (unsigned i = 0; i < DEDUP_RING; i++) {
+		if (m->ring[i].fp == fp && m->ring[i].ts && t - m->ring[i].ts < DEDUP_NS && m->ring[i].ts - t < DEDUP_NS)
+			return true;
+	}
+	m->ring[m->ring_at].fp = fp;
+	m->ring[m->ring_at].ts = t ? t : 1;
+	m->ring_at = (m->ring_at + 1) % DEDUP_RING;
+	return false;
+}
+
+static bool has_padata(const hs_krb_msg *k, int32_t type)
+{
+	for (unsigned i = 0; i < k->n_padata; i++)
+		if (k->padata[i].type == type)
+			return true;
+	return false;
+}
+
+static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
+{
+	const hs_meta *mt = msg->meta;
+	if (k->kind != HS_KRB_KIND_PDU)
+		return;
+	if (krb_duplicate(m, msg, k)) {
+		m->dups++;
+		return;
+	}
+	uint64_t id = mt->flow_id;
+	bool req = k->msg_type == HS_KRB_AS_REQ || k->msg_type == HS_KRB_TGS_REQ;
+	bool rep = k->msg_type == HS_KRB_AS_REP || k->msg_type == HS_KRB_TGS_REP || k->msg_type == HS_KRB_ERROR;
+	if (!req && !rep)
+		return;
+	kx *x = NULL;
+	if (rep) {
+		gpointer v = g_hash_table_lookup(m->kx_pending, &id);
+		if (v) {
+			x = &g_array_index(m->kxs, kx, GPOINTER_TO_SIZE(v) - 1);
+			g_hash_table_remove(m->kx_pending, &id);
+		}
+	}
+	if (!x) {
+		if (m->kxs->len >= m->cfg.max_kdc) {
+			m->dropped++;
+			return;
+		}
+		kx z;
+		memset(&z, 0, sizeof z);
+		z.flow_id = id;
+		z.owner = -1;
+		if (req) {
+			z.c = mt->src;
+			z.k = mt->dst;
+			z.cport = mt->sport;
+			z.kport = mt->dport;
+		} else {
+			z.c = mt->dst;
+			z.k = mt->src;
+			z.cport = mt->dport;
+			z.kport = mt->sport;
+			z.msg = k->msg_type == HS_KRB_AS_REP ? HS_KRB_AS_REQ : HS_KRB_TGS_REQ;
+		}
+		z.ts = ts_of(mt);
+		g_array_append_val(m->kxs, z);
+		x = &g_array_index(m->kxs, kx, m->kxs->len - 1);
+		if (req) {
+			uint64_t *key = g_new(uint64_t, 1);
+			*key = id;
+			g_hash_table_replace(m->kx_pending, key, GSIZE_TO_POINTER((gsize)m->kxs->len));
+		}
+	}
+	if (req) {
+		x->has_req = true;
+		x->req = ref_of(mt);
+		x->msg = k->msg_type;
+		x->opts = k->kdc_options;
+		krb_name(x->cname, sizeof x->cname, &k->cname);
+		copy_slice(x->realm, sizeof x->realm, k->realm);
+		upper(x->realm);
+		krb_name(x->sname, sizeof x->sname, &k->sname);
+		x->preauth = has_padata(k, HS_KRB_PA_ENC_TIMESTAMP) || has_padata(k, HS_KRB_PA_ENCRYPTED_CHALLENGE) ||
+			     has_padata(k, 16 /* PA-PK-AS-REQ */);
+		/* MS-SFU 2.2.1 / 2.2.2: the user srv1 asks a ticket for */
+		if (k->for_user.present || k->s4u_x509.present) {
+			char u[HS_NAME_MAX], r[64];
+			if (k->s4u_x509.present && k->s4u_x509.cname.present) {
+				krb_name(u, sizeof u, &k->s4u_x509.cname);
+				copy_slice(r, sizeof r, k->s4u_x509.crealm);
+			} else {
+				krb_name(u, sizeof u, &k->for_user.user);
+				copy_slice(r, sizeof r, k->for_user.realm);
+			}
+			upper(r);
+			x->s4u = true;
+			principal_of(x->s4u_user, sizeof x->s4u_user, u, r);
+		}
+		/* RFC 4120 5.4.1: cname-in-addl-tkt is KDC option bit 14 (MS-SFU 3.2.5.2.2) */
+		if ((k->kdc_options & (0x80000000u >> 14)) && k->n_addl) {
+			x->proxy = true;
+			x->addl_fp = ticket_fp(&k->addl[0]);
+		}
+		/* MS-KILE 2.2.10 PA-PAC-OPTIONS: resource-based-constrained-delegation */
+		x->rbcd_bit = k->has_pac_options && (k->pac_options & 0x10000000u);
+		if (k->msg_type == HS_KRB_TGS_REQ && k->tgs_ap_req.present)
+			x->tgt_fp = ticket_fp(&k->tgs_ap_req.ticket);
+		/* RFC 4120 5.4.1: forwarded = bit 2 */
+		x->forwarded_req = k->msg_type == HS_KRB_TGS_REQ && (k->kdc_options & (0x80000000u >> 2)) &&
+				   !strncasecmp(x->sname, "krbtgt/", 7);
+		if (x->msg == HS_KRB_AS_REQ && is_machine(x->cname)) {
+			/* SRV1$ asking for its own TGT: the address is srv1 */
+			char h[HS_NAME_MAX];
+			snprintf(h, sizeof h, "%s", x->cname);
+			h[strlen(h) - 1] = 0;
+			host_learn(m, &x->c, h, 1);
+		}
+		return;
+	}
+	x->answered = true;
+	x->rep = ref_of(mt);
+	if (k->msg_type == HS_KRB_ERROR) {
+		x->ok = false;
+		x->err = k->error_code;
+		x->has_nt = k->has_ntstatus;
+		x->nt = k->ntstatus;
+		x->fast_err = k->fast.present;
+		if (!x->sname[0])
+			krb_name(x->sname, sizeof x->sname, &k->sname);
+	} else {
+		x->ok = true;
+		char cn[HS_NAME_MAX], cr[64];
+		krb_name(cn, sizeof cn, &k->cname);
+		copy_slice(cr, sizeof cr, k->crealm);
+		upper(cr);
+		principal_of(x->rep_cname, sizeof x->rep_cname, cn, cr);
+		x->rep_fp = ticket_fp(&k->ticket);
+		if (!x->sname[0])
+			krb_name(x->sname, sizeof x->sname, &k->ticket.sname);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* the sink */
+
+void hs_model_sink(void *ud, const hs_msg *msg)
+{
+	hs_model *m = ud;
+	const hs_meta *mt = msg->meta;
+	if (m->finished)
+		return;
+	if (msg->proto == HS_PROTO_KERBEROS && !msg->carrier && (mt->sport == 88 || mt->dport == 88)) {
+		on_kdc(m, msg, msg->body);
+		return;
+	}
+	conn *c = conn_get(m, msg);
+	if (!c)
+		return;
+	switch (msg->proto) {
+	case HS_PROTO_KERBEROS:
+		on_krb_token(m, c, msg, msg->body);
+		break;
+	case HS_PROTO_SPNEGO:
+		on_gss(m, c, msg, msg->body);
+		break;
+	case HS_PROTO_NTLMSSP:
+		on_ntlm_token(m, c, msg, msg->body);
+		break;
+	case HS_PROTO_HTTP:
+		on_http(m, c, msg, msg->body);
+		break;
+	case HS_PROTO_WINRM:
+		on_winrm(c, msg, msg->body);
+		break;
+	case HS_PROTO_SMB2:
+		on_smb2(m, c, msg, msg->body);
+		break;
+	case HS_PROTO_LDAP:
+		on_ldap(c, msg, msg->body);
+		break;
+	case HS_PROTO_DCERPC:
+		on_dcerpc(c, msg, msg->body);
+		break;
+	case HS_PROTO_TDS:
+		on_tds(c, msg, msg->body);
+		break;
+	case HS_PROTO_TLS:
+		/* TLS of the connection itself (WinRM HTTPS); the TLS that CredSSP
+		 * tunnels inside HTTP headers (carrier "http") is not transport. */
+		if (!msg->carrier) {
+			c->tls = true;
+			conn_frame(c, mt);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* finish: identities */
+
+static const ticket *ticket_find(hs_model *m, uint64_t fp)
+{
+	return fp ? g_hash_table_lookup(m->tickets, &fp) : NULL;
+}
+
+static void ticket_add(hs_model *m, uint64_t fp, const char *principal, bool forwarded, hs_ref ref)
+{
+	if (!fp || !principal[0] || ticket_find(m, fp))
+		return;
+	if (g_hash_table_size(m->tickets) >= m->cfg.max_tickets) {
+		m->dropped++;
+		return;
+	}
+	ticket *t = g_new0(ticket, 1);
+	t->fp = fp;
+	snprintf(t->principal, sizeof t->principal, "%s", principal);
+	t->forwarded = forwarded;
+	t->ref = ref;
+	g_hash_table_insert(m->tickets, &t->fp, t);
+}
+
+/* NetBIOS domain -> realm: "HOP\alice" -> "alice@HOP.TEST" when the pair was
+ * learned from NTLM AV pairs or a Kerberos realm starts with that label. */
+static void normalize_user(hs_model *m, const char *in, char *out, size_t n)
+{
+	const char *bs = strchr(in, '\\');
+	if (!bs) {
+		snprintf(out, n, "%s", in);
+		return;
+	}
+	char dom[64];
+	snprintf(dom, sizeof dom, "%.*s", (int)(bs - in), in);
+	upper(dom);
+	const char *realm = g_hash_table_lookup(m->nbmap, dom);
+	char guess[64] = "";
+	if (!realm) {
+		for (guint i = 0; i < m->kxs->len && !guess[0]; i++) {
+			const kx *x = &g_array_index(m->kxs, kx, i);
+			size_t l = strcspn(x->realm, ".");
+			if (x->realm[0] && l == strlen(dom) && !strncasecmp(x->realm, dom, l))
+				snprintf(guess, sizeof guess, "%s", x->realm);
+		}
+		if (guess[0])
+			realm = guess;
+	}
+	if (realm)
+		snprintf(out, n, "%s@%s", bs + 1, realm);
+	else
+		snprintf(out, n, "%s", in);
+}
+
+static void resolve_kdc(hs_model *m)
+{
+	for (guint i = 0; i < m->kxs->len; i++) {
+		kx *x = &g_array_index(m->kxs, kx, i);
+		if (x->msg == HS_KRB_AS_REQ) {
+			principal_of(x->principal, sizeof x->principal, x->cname, x->realm);
+			if (!x->principal[0] && !is_anonymous_name(x->rep_cname))
+				snprintf(x->principal, sizeof x->principal, "%s", x->rep_cname);
+		} else {
+			const ticket *t = ticket_find(m, x->tgt_fp);
+			if (t) {
+				x->tgt_known = true;
+				x->tgt_forwarded = t->forwarded;
+				snprintf(x->tgt_owner, sizeof x->tgt_owner, "%s", t->principal);
+			}
+			if (x->s4u) {
+				snprintf(x->principal, sizeof x->principal, "%s", x->s4u_user);
+			} else if (x->proxy) {
+				const ticket *e = ticket_find(m, x->addl_fp);
+				if (e)
+					snprintf(x->principal, sizeof x->principal, "%s", e->principal);
+				else if (!is_anonymous_name(x->rep_cname))
+					snprintf(x->principal, sizeof x->principal, "%s", x->rep_cname);
+			} else if (x->ok && !is_anonymous_name(x->rep_cname)) {
+				snprintf(x->principal, sizeof x->principal, "%s", x->rep_cname);
+			} else if (t) {
+				snprintf(x->principal, sizeof x->principal, "%s", t->principal);
+			}
+		}
+		if (x->ok)
+			ticket_add(m, x->rep_fp, x->principal, x->forwarded_req, x->rep);
+		if (x->s4u && is_machine(x->sname)) {
+			/* S4U2Self names the requesting service itself (MS-SFU 3.2.5.1) */
+			char h[HS_NAME_MAX];
+			snprintf(h, sizeof h, "%.*s", (int)strcspn(x->sname, "$@"), x->sname);
+			host_learn(m, &x->c, h, 1);
+		}
+	}
+}
+
+static void resolve_conns(hs_model *m)
+{
+	for (guint i = 0; i < m->conns->len; i++) {
+		conn *c = g_ptr_array_index(m->conns, i);
+		for (unsigned j = 0; j < c->natt; j++) {
+			attempt *a = &c->att[j];
+			if (a->auth == HS_AUTH_KERBEROS && !a->principal[0]) {
+				const ticket *t = ticket_find(m, a->ticket_fp);
+				if (t && !is_anonymous_name(t->principal))
+					snprintf(a->principal, sizeof a->principal, "%s", t->principal);
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* finish: hop-1 sessions */
+
+static bool is_hop1_carrier(hs_carrier c)
+{
+	return c == HS_CAR_WINRM_HTTP || c == HS_CAR_WINRM_HTTPS;
+}
+
+/* The attempt that decided the connection: the last one that succeeded,
+ * else the last one. */
+static const attempt *conn_final(const conn *c)
+{
+	for (int j = (int)c->natt - 1; j >= 0; j--)
+		if (c->att[j].result == HS_RES_OK)
+			return &c->att[j];
+	return c->natt ? &c->att[c->natt - 1] : NULL;
+}
+
+static hs_result conn_result(const conn *c)
+{
+	if (c->tree_seen)
+		return c->tree_result;
+	const attempt *a = conn_final(c);
+	return a ? a->result : HS_RES_UNKNOWN;
+}
+
+static void build_sessions(hs_model *m)
+{
+	for (guint i = 0; i < m->conns->len; i++) {
+		conn *c = g_ptr_array_index(m->conns, i);
+		if (!is_hop1_carrier(c->carrier))
+			continue;
+		int si = -1;
+		if (c->shell_id[0]) {
+			for (guint s = 0; s < m->sessions->len; s++) {
+				session *x = &g_array_index(m->sessions, session, s);
+				if (!strcmp(x->shell_id, c->shell_id) && addr_eq(&x->c, &c->c) && addr_eq(&x->s, &c->s) &&
+				    x->nconns < SESS_CONNS) {
+					si = (int)s;
+					break;
+				}
+			}
+		}
+		if (si < 0) {
+			session z;
+			memset(&z, 0, sizeof z);
+			z.c = c->c;
+			z.s = c->s;
+			z.s_known = true;
+			z.t0 = c->t0;
+			z.t1 = c->t1;
+			z.kx_index = -1;
+			z.carrier = c->carrier;
+			z.sport = c->sport;
+			snprintf(z.shell_id, sizeof z.shell_id, "%s", c->shell_id);
+			g_array_append_val(m->sessions, z);
+			si = (int)m->sessions->len - 1;
+		}
+		session *x = &g_array_index(m->sessions, session, si);
+		x->conns[x->nconns++] = (int)i;
+		c->session = si;
+		if (c->t0 < x->t0)
+			x->t0 = c->t0;
+		if (c->t1 > x->t1)
+			x->t1 = c->t1;
+	}
+	/* principal, auth, result */
+	for (guint s = 0; s < m->sessions->len; s++) {
+		session *x = &g_array_index(m->sessions, session, s);
+		hs_result res = HS_RES_UNKNOWN;
+		for (unsigned k = 0; k < x->nconns; k++) {
+			const conn *c = g_ptr_array_index(m->conns, x->conns[k]);
+			for (unsigned j = 0; j < c->natt; j++) {
+				const attempt *a = &c->att[j];
+				if (!x->principal[0] && a->principal[0])
+					normalize_user(m, a->principal, x->principal, sizeof x->principal), (void)0;
+				if (a->result == HS_RES_OK || x->auth == HS_AUTH_UNKNOWN)
+					x->auth = a->auth;
+				if (a->result == HS_RES_OK)
+					res = HS_RES_OK;
+				else if (a->result == HS_RES_FAILED && res != HS_RES_OK)
+					res = HS_RES_FAILED;
+			}
+			if (c->credssp_asked && x->auth == HS_AUTH_UNKNOWN)
+				x->auth = HS_AUTH_CREDSSP;
+		}
+		x->result = res;
+	}
+}
+
+/* CredSSP (MS-CSSP) runs its SPNEGO inside TLS: the AP-REQ is invisible,
+ * but the client's TGS exchange for HTTP/<server> just before names the
+ * user. */
+static void credssp_principals(hs_model *m)
+{
+	for (guint s = 0; s < m->sessions->len; s++) {
+		session *y = &g_array_index(m->sessions, session, s);
+		if (y->principal[0] || y->auth != HS_AUTH_CREDSSP)
+			continue;
+		const char *hn = host_name(m, &y->s);
+		for (guint i = 0; i < m->kxs->len; i++) {
+			const kx *x = &g_array_index(m->kxs, kx, i);
+			char h[HS_NAME_MAX];
+			if (!x->ok || !addr_eq(&x->c, &y->c) || x->msg != HS_KRB_TGS_REQ || x->s4u || x->proxy ||
+			    strncasecmp(x->sname, "HTTP/", 5) || !x->principal[0])
+				continue;
+			spn_host(x->sname, h, sizeof h);
+			size_t l = strcspn(h, ".");
+			if (!hn[0] || strncasecmp(h, hn, l) || (hn[l] != 0 && hn[l] != '.'))
+				continue;
+			if (x->ts < y->t0 - 60 * 1000000000LL || x->ts > y->t1)
+				continue;
+			snprintf(y->principal, sizeof y->principal, "%s", x->principal);
+		}
+	}
+}
+
+/* Keep the hop-1 principal as it was on the wire (NTLM: DOMAIN\user). */
+static void session_wire_principal(hs_model *m, const session *x, char *out, size_t n)
+{
+	out[0] = 0;
+	for (unsigned k = 0; k < x->nconns && !out[0]; k++) {
+		const conn *c = g_ptr_array_index(m->conns, x->conns[k]);
+		for (unsigned j = 0; j < c->natt && !out[0]; j++)
+			if (c->att[j].principal[0])
+				snprintf(out, n, "%s", c->att[j].principal);
+	}
+	if (!out[0] && x->principal[0])
+		snprintf(out, n, "%s", x->principal);
+}
+
+static bool spn_is_winrm(const char *sname)
+{
+	return !strncasecmp(sname, "HTTP/", 5) || !strncasecmp(sname, "WSMAN/", 6);
+}
+
+static bool ticket_used_by_conn(hs_model *m, uint64_t fp)
+{
+	for (guint i = 0; i < m->conns->len; i++) {
+		const conn *c = g_ptr_array_index(m->conns, i);
+		for (unsigned j = 0; j < c->natt; j++)
+			if (c->att[j].ticket_fp == fp)
+				return true;
+	}
+	return false;
+}
+
+/* From the KDC's view only: the client's TGS-REQ for HTTP/ or WSMAN/ is
+ * the trace of a hop 1 whose connection was not captured. */
+static void infer_sessions(hs_model *m)
+{
+	guint real = m->sessions->len;
+	for (guint i = 0; i < m->kxs->len; i++) {
+		const kx *x = &g_array_index(m->kxs, kx, i);
+		if (x->msg != HS_KRB_TGS_REQ || !x->ok || x->s4u || x->proxy || !spn_is_winrm(x->sname))
+			continue;
+		if (ticket_used_by_conn(m, x->rep_fp))
+			continue;
+		bool covered = false;
+		for (guint s = 0; s < real; s++) {
+			const session *y = &g_array_index(m->sessions, session, s);
+			if (addr_eq(&y->c, &x->c) && x->ts >= y->t0 - 120 * 1000000000LL && x->ts <= y->t1)
+				covered = true;
+		}
+		if (covered)
+			continue;
+		session z;
+		memset(&z, 0, sizeof z);
+		z.c = x->c;
+		z.inferred = true;
+		z.t0 = z.t1 = x->ts;
+		z.kx_index = (int)i;
+		z.auth = HS_AUTH_KERBEROS;
+		z.result = HS_RES_UNKNOWN;
+		z.carrier = HS_CAR_WINRM_HTTP;
+		snprintf(z.principal, sizeof z.principal, "%s", x->principal);
+		spn_host(x->sname, z.s_spn_host, sizeof z.s_spn_host);
+		const host *h = host_by_name(m, z.s_spn_host);
+		if (h) {
+			z.s = h->addr;
+			z.s_known = true;
+		}
+		g_array_append_val(m->sessions, z);
+	}
+	/* An inferred session's server: whoever later acts for its user with a
+	 * strong link (S4U2Self for the user, the user's forwarded TGT, an
+	 * AS exchange for the user from another address). */
+	for (guint s = real; s < m->sessions->len; s++) {
+		session *y = &g_array_index(m->sessions, session, s);
+		if (y->s_known)
+			continue;
+		for (guint i = 0; i < m->kxs->len && !y->s_known; i++) {
+			const kx *x = &g_array_index(m->kxs, kx, i);
+			if (x->ts < y->t0 || addr_eq(&x->c, &y->c))
+				continue;
+			bool link = (x->s4u && principal_eq(x->s4u_user, y->principal)) ||
+				    (x->tgt_forwarded && principal_eq(x->tgt_owner, y->principal)) ||
+				    (x->msg == HS_KRB_AS_REQ && x->preauth && principal_eq(x->principal, y->principal));
+			if (link) {
+				y->s = x->c;
+				y->s_known = true;
+				host_learn(m, &y->s, y->s_spn_host, 2);
+			}
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* finish: attribution of hop-2 items to sessions */
+
+typedef struct item {
+	bool is_conn;
+	int index;
+	int64_t ts;
+	char principal[HS_NAME_MAX];
+} item;
+
+static bool same_server(const session *y, const hs_addr *a)
+{
+	return y->s_known && addr_eq(&y->s, a);
+}
+
+/* The tightest WinRM Command window of the session containing t, as its
+ * length; INT64_MAX when none contains t. */
+static int64_t cmd_window(hs_model *m, const session *y, int64_t t)
+{
+	int64_t best = INT64_MAX;
+	for (unsigned k = 0; k < y->nconns; k++) {
+		const conn *c = g_ptr_array_index(m->conns, y->conns[k]);
+		for (unsigned w = 0; w < c->ncmd; w++) {
+			/* a hop-2 step starts after the Command request and before
+			 * its response (which reports its outcome) */
+			int64_t a = c->cmd[w].a - 1000000, b = c->cmd[w].b;
+			if (b != INT64_MAX)
+				b += 0;
+			if (t >= a && t <= b && b - a < best)
+				best = b - a;
+		}
+	}
+	return best;
+}
+
+static void attribute(hs_model *m)
+{
+	GArray *items = g_array_new(FALSE, TRUE, sizeof(item));
+	for (guint i = 0; i < m->conns->len; i++) {
+		const conn *c = g_ptr_array_index(m->conns, i);
+		if (c->carrier == HS_CAR_KERBEROS)
+			continue;
+		item it = { true, (int)i, c->t0, "" };
+		const attempt *a = conn_final(c);
+		if (a && a->principal[0])
+			normalize_user(m, a->principal, it.principal, sizeof it.principal);
+		g_array_append_val(items, it);
+	}
+	for (guint i = 0; i < m->kxs->len; i++) {
+		const kx *x = &g_array_index(m->kxs, kx, i);
+		item it = { false, (int)i, x->ts, "" };
+		snprintf(it.principal, sizeof it.principal, "%s", x->principal);
+		g_array_append_val(items, it);
+	}
+	for (int pass = 1; pass <= 2; pass++) {
+		for (guint i = 0; i < items->len; i++) {
+			item *it = &g_array_index(items, item, i);
+			const hs_addr *from;
+			int *owner;
+			if (it->is_conn) {
+				conn *c = g_ptr_array_index(m->conns, it->index);
+				from = &c->c;
+				owner = &c->owner;
+			} else {
+				kx *x = &g_array_index(m->kxs, kx, it->index);
+				from = &x->c;
+				owner = &x->owner;
+			}
+			if (*owner >= 0)
+				continue;
+			int best = -1;
+			int64_t best_w = INT64_MAX, best_t0 = INT64_MIN;
+			for (guint s = 0; s < m->sessions->len; s++) {
+				session *y = &g_array_index(m->sessions, session, s);
+				if (!same_server(y, from) || it->ts < y->t0 - SLACK_NS / 4)
+					continue;
+				if (pass == 1) {
+					/* identity link: the latest session of that user before it */
+					if (!principal_eq(it->principal, y->principal) && !principal_eq(it->principal, y->link_user))
+						continue;
+					if (y->t0 > best_t0) {
+						best_t0 = y->t0;
+						best = (int)s;
+					}
+				} else {
+					if (it->principal[0] && !is_machine(it->principal)) {
+						/* a named account that is some other session's user
+						 * belongs there (pass 1), not here */
+						bool other = false;
+						for (guint o = 0; o < m->sessions->len; o++) {
+							const session *z = &g_array_index(m->sessions, session, o);
+							if (o != s && same_server(z, from) && principal_eq(it->principal, z->principal))
+								other = true;
+						}
+						if (other)
+							continue;
+					}
+					int64_t w = cmd_window(m, y, it->ts);
+					bool inside = it->ts <= y->t1 + SLACK_NS;
+					if (w == INT64_MAX && !inside)
+						w = INT64_MAX - 1 - (y->t0 > 0 ? 0 : 1);
+					/* tightest Command window; then a session still open;
+					 * then the latest started */
+					int64_t key = w != INT64_MAX ? w : (inside ? INT64_MAX - 4 : INT64_MAX - 3);
+					/* concurrent sessions: a connection goes first to a
+					 * session that has none yet (one second hop each) */
+					if (it->is_conn && y->nconn_items && key < INT64_MAX - 8)
+						key = INT64_MAX - 8 + (key > 0 ? 0 : 0);
+					if (key < best_w || (key == best_w && y->t0 > best_t0)) {
+						best_w = key;
+						best_t0 = y->t0;
+						best = (int)s;
+					}
+				}
+			}
+			if (best >= 0) {
+				*owner = best;
+				session *y = &g_array_index(m->sessions, session, best);
+				y->nitems++;
+				if (it->is_conn)
+					y->nconn_items++;
+				if (pass == 1 && !it->is_conn) {
+					kx *x = &g_array_index(m->kxs, kx, it->index);
+					/* S4U2Self naming the user / the user's forwarded TGT:
+					 * strong links that also name an unknown hop-1 user */
+					(void)x;
+				}
+			}
+		}
+		if (pass == 1) {
+			/* strong links name the user of sessions whose hop-1 principal is
+			 * unknown (srv1's capture: the AP-REQ is encrypted) */
+			for (guint i = 0; i < m->kxs->len; i++) {
+				const kx *x = &g_array_index(m->kxs, kx, i);
+				if (x->owner >= 0 || !(x->s4u || x->tgt_forwarded))
+					continue;
+				const char *u = x->s4u ? x->s4u_user : x->tgt_owner;
+				int best = -1;
+				int64_t bw = INT64_MAX;
+				for (guint s = 0; s < m->sessions->len; s++) {
+					session *y = &g_array_index(m->sessions, session, s);
+					if (!same_server(y, &x->c) || y->principal[0] || y->link_user[0] || x->ts < y->t0)
+						continue;
+					int64_t w = cmd_window(m, y, x->ts);
+					if (w == INT64_MAX && x->ts > y->t1 + SLACK_NS)
+						continue;
+					if (best < 0 || w < bw) {
+						best = (int)s;
+						bw = w;
+					}
+				}
+				if (best >= 0) {
+					session *y = &g_array_index(m->sessions, session, best);
+					snprintf(y->link_user, sizeof y->link_user, "%s", u);
+				}
+			}
+			/* and run pass 1 again for those: cheap, items are few */
+			for (guint i = 0; i < items->len; i++) {
+				item *it = &g_array_index(items, item, i);
+				int *owner = it->is_conn ? &((conn *)g_ptr_array_index(m->conns, it->index))->owner
+							 : &g_array_index(m->kxs, kx, it->index).owner;
+				const hs_addr *from = it->is_conn ? &((conn *)g_ptr_array_index(m->conns, it->index))->c
+								  : &g_array_index(m->kxs, kx, it->index).c;
+				if (*owner >= 0 || !it->principal[0])
+					continue;
+				int best = -1;
+				int64_t bt = INT64_MIN;
+				for (guint s = 0; s < m->sessions->len; s++) {
+					session *y = &g_array_index(m->sessions, session, s);
+					if (!same_server(y, from) || it->ts < y->t0 - SLACK_NS / 4 || !y->link_user[0] ||
+					    !principal_eq(it->principal, y->link_user))
+						continue;
+					if (y->t0 > bt) {
+						bt = y->t0;
+						best = (int)s;
+					}
+				}
+				if (best >= 0) {
+					*owner = best;
+					g_array_index(m->sessions, session, best).nitems++;
+					if (it->is_conn)
+						g_array_index(m->sessions, session, best).nconn_items++;
+				}
+			}
+		}
+	}
+	g_array_free(items, TRUE);
+}
+
+/* ------------------------------------------------------------------ */
+/* finish: chains */
+
+static void endpoint_set(hs_model *m, hs_endpoint *e, const hs_addr *a, bool known, uint16_t port)
+{
+	memset(e, 0, sizeof *e);
+	if (known) {
+		e->has_ip = true;
+		hs_addr_str(a, e->ip, sizeof e->ip);
+		snprintf(e->name, sizeof e->name, "%s", host_name(m, a));
+	}
+	e->port = port;
+}
+
+static hs_carrier carrier_of_spn(const char *spn)
+{
+	if (!strncasecmp(spn, "cifs/", 5))
+		return HS_CAR_SMB2;
+	if (!strncasecmp(spn, "ldap/", 5) || !strncasecmp(spn, "GC/", 3))
+		return HS_CAR_LDAP;
+	if (!strncasecmp(spn, "MSSQLSvc/", 9))
+		return HS_CAR_MSSQL;
+	if (!strncasecmp(spn, "HTTP/", 5) || !strncasecmp(spn, "WSMAN/", 6))
+		return HS_CAR_WINRM_HTTP;
+	if (!strncasecmp(spn, "RPCSS/", 6) || !strncasecmp(spn, "HOST/", 5))
+		return HS_CAR_DCERPC;
+	if (!strncasecmp(spn, "TERMSRV/", 8))
+		return HS_CAR_RDP;
+	return HS_CAR_OTHER;
+}
+
+static uint16_t port_of_carrier(hs_carrier c)
+{
+	switch (c) {
+	case HS_CAR_SMB2:
+		return 445;
+	case HS_CAR_LDAP:
+		return 389;
+	case HS_CAR_MSSQL:
+		return 1433;
+	case HS_CAR_WINRM_HTTP:
+		return 5985;
+	case HS_CAR_DCERPC:
+		return 135;
+	case HS_CAR_RDP:
+		return 3389;
+	default:
+		return 0;
+	}
+}
+
+static void hop_frames_add(hs_hop *h, hs_ref r)
+{
+	if (!r.frame)
+		return;
+	for (unsigned i = 0; i < h->nframes; i++)
+		if (h->frames[i].input == r.input && h->frames[i].frame == r.frame)
+			return;
+	if (h->nframes < HS_HOP_FRAMES)
+		h->frames[h->nframes++] = r;
+}
+
+static void first_label(const char *name, char *out, size_t n)
+{
+	snprintf(out, n, "%.*s", (int)strcspn(name, "."), name);
+}
+
+static bool kx_benign(const kx *x)
+{
+	/* RFC 4120: PREAUTH_REQUIRED starts every pre-authenticated AS
+	 * exchange; RESPONSE_TOO_BIG sends the client to TCP. */
+	return !x->ok && (x->err == 25 || x->err == 52);
+}
+
+static void build_chain(hs_model *m, int si, hs_chain *ch)
+{
+	session *y = &g_array_index(m->sessions, session, si);
+	hs_facts *f = &ch->facts;
+	memset(ch, 0, sizeof *ch);
+
+	/* hop 1 */
+	hs_hop *h1 = &ch->hops[0];
+	h1->index = 1;
+	h1->t0_ns = y->t0;
+	endpoint_set(m, &h1->client, &y->c, true, 0);
+	endpoint_set(m, &h1->server, &y->s, y->s_known, y->inferred ? 0 : y->sport);
+	if (!h1->server.name[0] && y->s_spn_host[0])
+		snprintf(h1->server.name, sizeof h1->server.name, "%s", y->s_spn_host);
+	h1->carrier = y->carrier;
+	h1->auth = y->auth;
+	h1->result = y->result;
+	h1->inferred = y->inferred;
+	session_wire_principal(m, y, h1->principal, sizeof h1->principal);
+	bool tls = false;
+	for (unsigned k = 0; k < y->nconns; k++) {
+		const conn *c = g_ptr_array_index(m->conns, y->conns[k]);
+		tls |= c->tls || (c->carrier == HS_CAR_WINRM_HTTPS && !c->natt && !c->winrm);
+		for (unsigned j = 0; j < c->nframes; j++)
+			hop_frames_add(h1, c->frames[j]);
+		f->credssp_asked |= c->credssp_asked;
+		f->credssp_offered |= c->credssp_offered;
+		f->credssp_failed |= c->credssp_failed;
+		f->deleg_flag |= c->deleg_flag;
+		if (c->offers_seen) {
+			f->offers_seen = true;
+			snprintf(f->offers, sizeof f->offers, "%s", c->offers);
+		}
+	}
+	if (y->inferred) {
+		const kx *x = &g_array_index(m->kxs, kx, y->kx_index);
+		hop_frames_add(h1, x->req);
+		hop_frames_add(h1, x->rep);
+		snprintf(h1->target, sizeof h1->target, "%s", x->sname);
+		snprintf(h1->principal, sizeof h1->principal, "%s", y->principal);
+	}
+	ch->nhops = 1;
+
+	/* who */
+	if (y->principal[0])
+		snprintf(f->user, sizeof f->user, "%s", y->principal);
+	else if (y->link_user[0])
+		snprintf(f->user, sizeof f->user, "%s", y->link_user);
+	if (!h1->principal[0] && y->link_user[0])
+		snprintf(h1->principal, sizeof h1->principal, "%s", y->link_user);
+	snprintf(f->s_name, sizeof f->s_name, "%s", h1->server.name);
+	first_label(f->s_name, f->s_short, sizeof f->s_short);
+	snprintf(f->s_ip, sizeof f->s_ip, "%s", h1->server.ip);
+	f->hop1_seen = true;
+	f->hop1_inferred = y->inferred;
+	f->hop1_auth = y->auth;
+	f->hop1_result = y->result;
+	f->hop1_carrier = y->carrier;
+	f->hop1_tls_opaque = tls && y->auth == HS_AUTH_UNKNOWN;
+
+	/* visibility */
+	for (guint i = 0; i < m->conns->len && y->s_known; i++) {
+		const conn *c = g_ptr_array_index(m->conns, i);
+		if (addr_eq(&c->c, &y->s))
+			f->s_outbound_visible = true;
+	}
+	for (guint i = 0; i < m->kxs->len; i++) {
+		const kx *x = &g_array_index(m->kxs, kx, i);
+		if (y->s_known && addr_eq(&x->c, &y->s))
+			f->s_outbound_visible = true;
+		if (addr_eq(&x->c, &y->c))
+			f->client_kdc_visible = true;
+		/* the client's forwarded-TGT request around hop 1 (RFC 4120 2.6) */
+		if (addr_eq(&x->c, &y->c) && x->forwarded_req && x->ts <= y->t1 + SLACK_NS &&
+		    x->ts >= y->t0 - 300 * 1000000000LL && (!f->user[0] || principal_eq(x->principal, f->user))) {
+			f->forwarded_tgt = true;
+			f->forwarded_ref = x->req;
+			if (!f->user[0] && x->principal[0])
+				snprintf(f->user, sizeof f->user, "%s", x->principal);
+		}
+	}
+
+	/* hop-2 Kerberos evidence */
+	const kx *fail_kx = NULL, *ok_kx = NULL;
+	for (guint i = 0; i < m->kxs->len; i++) {
+		const kx *x = &g_array_index(m->kxs, kx, i);
+		if (x->owner != si)
+			continue;
+		if (x->err == 37 || x->err == 38) {
+			f->skew = true;
+			f->skew_ref = x->rep;
+		}
+		if (x->msg == HS_KRB_AS_REQ) {
+			if (is_machine(x->principal) || kx_benign(x) || (!x->preauth && !x->ok && x->err != 24))
+				continue;
+			bool for_user = f->user[0] ? principal_eq(x->principal, f->user) : false;
+			if (for_user) {
+				if (!f->fresh_as || x->ok || !f->fresh_as_ok) {
+					f->fresh_as = true;
+					f->fresh_as_ok = x->ok;
+					f->fresh_as_error = x->ok ? 0 : x->err;
+					f->fresh_as_ref = x->ok ? x->rep : (x->answered ? x->rep : x->req);
+				}
+			} else {
+				f->other_as = true;
+				snprintf(f->other_principal, sizeof f->other_principal, "%s", x->principal);
+				f->other_as_ref = x->answered ? x->rep : x->req;
+				if (!x->ok && x->answered && !kx_benign(x)) {
+					f->fresh_as_error = x->err;
+					f->fresh_as_ref = x->rep;
+				}
+				if (x->ok)
+					f->fresh_as_ok = true;
+			}
+			if (!x->ok && x->answered)
+				fail_kx = x;
+			continue;
+		}
+		if (x->s4u) {
+			f->s4u2self = true;
+			f->s4u2self_ok = x->ok;
+			f->s4u2self_error = x->ok ? 0 : x->err;
+			f->s4u2self_ref = x->answered ? x->rep : x->req;
+			if (!f->user[0])
+				snprintf(f->user, sizeof f->user, "%s", x->s4u_user);
+			if (!x->ok && x->answered)
+				fail_kx = x;
+			continue;
+		}
+		if (x->proxy) {
+			f->s4u2proxy = true;
+			f->s4u2proxy_ok = x->ok;
+			f->s4u2proxy_error = x->ok ? 0 : x->err;
+			f->s4u2proxy_rbcd_bit = x->rbcd_bit;
+			f->s4u2proxy_has_ntstatus = x->has_nt;
+			f->s4u2proxy_ntstatus = x->nt;
+			f->s4u2proxy_fast = x->fast_err && !x->has_nt;
+			f->s4u2proxy_ref = x->answered ? x->rep : x->req;
+			snprintf(f->t_spn, sizeof f->t_spn, "%s", x->sname);
+			if (x->ok)
+				ok_kx = x;
+			else if (x->answered)
+				fail_kx = x;
+			continue;
+		}
+		if (x->msg == HS_KRB_TGS_REQ && strncasecmp(x->sname, "krbtgt/", 7)) {
+			if (x->tgt_forwarded && (!f->user[0] || principal_eq(x->tgt_owner, f->user))) {
+				f->tgt_forwarded_used = true;
+				f->tgt_ref = x->req;
+			} else if (!x->tgt_known && x->tgt_fp) {
+				f->tgt_unknown_used = true;
+				f->tgt_ref = x->req;
+			}
+			if (!f->t_spn[0] || x->ok)
+				snprintf(f->t_spn, sizeof f->t_spn, "%s", x->sname);
+			if (!x->ok && x->answered) {
+				f->tgs_error = true;
+				f->tgs_error_code = x->err;
+				snprintf(f->tgs_error_sname, sizeof f->tgs_error_sname, "%s", x->sname);
+				f->tgs_error_ref = x->rep;
+				fail_kx = x;
+			} else if (x->ok) {
+				ok_kx = x;
+			}
+		}
+	}
+	if (!f->user[0] && f->hop1_auth == HS_AUTH_CREDSSP && f->other_as) {
+		/* CredSSP hands srv1 the password; its fresh AS exchange names the
+		 * user (the CredSSP TSCredentials are inside TLS) */
+		snprintf(f->user, sizeof f->user, "%s", f->other_principal);
+		f->other_as = false;
+		f->fresh_as = true;
+	}
+	if (!f->user[0] && f->tgt_forwarded_used) {
+		for (guint i = 0; i < m->kxs->len; i++) {
+			const kx *x = &g_array_index(m->kxs, kx, i);
+			if (x->owner == si && x->tgt_forwarded)
+				snprintf(f->user, sizeof f->user, "%s", x->tgt_owner);
+		}
+	}
+
+	/* hop 2: the connection that decided, else the KDC exchange */
+	const conn *h2c = NULL;
+	for (guint i = 0; i < m->conns->len; i++) {
+		const conn *c = g_ptr_array_index(m->conns, i);
+		if (c->owner != si)
+			continue;
+		if (!h2c || conn_result(c) == HS_RES_FAILED || (conn_result(h2c) != HS_RES_FAILED && c->natt))
+			h2c = c;
+	}
+	hs_hop *h2 = &ch->hops[1];
+	h2->index = 2;
+	if (h2c) {
+		const attempt *a = conn_final(h2c);
+		h2->t0_ns = h2c->t0;
+		endpoint_set(m, &h2->client, &h2c->c, true, 0);
+		endpoint_set(m, &h2->server, &h2c->s, true, h2c->sport);
+		h2->carrier = h2c->carrier;
+		h2->auth = a ? a->auth : HS_AUTH_NONE;
+		if (a && a->principal[0])
+			snprintf(h2->principal, sizeof h2->principal, "%s", a->principal);
+		h2->result = conn_result(h2c);
+		for (unsigned j = 0; j < h2c->nframes; j++)
+			hop_frames_add(h2, h2c->frames[j]);
+		f->hop2_seen = true;
+		f->hop2_carrier = h2->carrier;
+		f->hop2_auth = h2->auth;
+		f->hop2_result = h2->result;
+		f->hop2_is_winrm = is_hop1_carrier(h2c->carrier);
+		f->hop2_auth_ok = a && a->result == HS_RES_OK;
+		if (h2c->tree_seen && h2c->tree_result == HS_RES_FAILED) {
+			f->hop2_status = h2c->tree_status;
+			f->hop2_ref = h2c->tree_ref;
+		} else if (a) {
+			f->hop2_status = a->status;
+			f->hop2_ref = a->ref;
+		}
+		if (a && a->sname[0])
+			snprintf(f->t_spn, sizeof f->t_spn, "%s", a->sname);
+		ch->nhops = 2;
+	} else if (fail_kx) {
+		const kx *x = fail_kx;
+		h2->t0_ns = x->ts;
+		endpoint_set(m, &h2->client, &x->c, true, 0);
+		endpoint_set(m, &h2->server, &x->k, true, x->kport);
+		h2->carrier = HS_CAR_KERBEROS;
+		h2->auth = HS_AUTH_KERBEROS;
+		snprintf(h2->principal, sizeof h2->principal, "%s", f->user[0] ? f->user : x->principal);
+		h2->result = HS_RES_FAILED;
+		if (x->msg == HS_KRB_TGS_REQ)
+			snprintf(h2->target, sizeof h2->target, "%s", x->sname);
+		hop_frames_add(h2, x->req);
+		hop_frames_add(h2, x->rep);
+		f->hop2_inferred = true;
+		f->hop2_carrier = HS_CAR_KERBEROS;
+		f->hop2_auth = HS_AUTH_KERBEROS;
+		f->hop2_result = HS_RES_FAILED;
+		ch->nhops = 2;
+	} else if (ok_kx) {
+		const kx *x = ok_kx;
+		char th[HS_NAME_MAX];
+		spn_host(x->sname, th, sizeof th);
+		const host *h = host_by_name(m, th);
+		h2->t0_ns = x->ts;
+		endpoint_set(m, &h2->client, &x->c, true, 0);
+		h2->carrier = carrier_of_spn(x->sname);
+		endpoint_set(m, &h2->server, h ? &h->addr : &x->k, h != NULL, port_of_carrier(h2->carrier));
+		if (!h2->server.name[0])
+			snprintf(h2->server.name, sizeof h2->server.name, "%s", th);
+		h2->auth = HS_AUTH_KERBEROS;
+		snprintf(h2->principal, sizeof h2->principal, "%s", x->principal);
+		h2->result = HS_RES_UNKNOWN;
+		h2->inferred = true;
+		snprintf(h2->target, sizeof h2->target, "%s", x->sname);
+		hop_frames_add(h2, x->req);
+		hop_frames_add(h2, x->rep);
+		f->hop2_inferred = true;
+		f->hop2_carrier = h2->carrier;
+		f->hop2_auth = HS_AUTH_KERBEROS;
+		f->hop2_result = HS_RES_UNKNOWN;
+		f->hop2_auth_ok = true;
+		ch->nhops = 2;
+	}
+	if (ch->nhops == 2) {
+		/* the Kerberos hop-2 principal, when the ticket did not name it:
+		 * the exchange that issued it (AS for a fresh / RunAs account) */
+		if (!h2->principal[0] && h2->auth == HS_AUTH_KERBEROS && f->other_as && !f->user[0])
+			snprintf(h2->principal, sizeof h2->principal, "%s", f->other_principal);
+		char norm[HS_NAME_MAX];
+		normalize_user(m, h2->principal, norm, sizeof norm);
+		snprintf(f->hop2_principal, sizeof f->hop2_principal, "%s", norm);
+		snprintf(f->t_name, sizeof f->t_name, "%s", h2->server.name);
+		if (!f->t_name[0] && f->t_spn[0])
+			spn_host(f->t_spn, f->t_name, sizeof f->t_name);
+		first_label(f->t_name, f->t_short, sizeof f->t_short);
+		if (norm[0] && h2->auth != HS_AUTH_ANONYMOUS) {
+			char su[64];
+			snprintf(su, sizeof su, "%s$", f->s_short);
+			char u[HS_NAME_MAX], d[HS_NAME_MAX];
+			split_principal(norm, u, sizeof u, d, sizeof d);
+			if (f->user[0] && principal_eq(norm, f->user))
+				f->hop2_as_user = true;
+			else if (is_machine(norm) && (!f->s_short[0] || !strcasecmp(u, su)))
+				f->hop2_as_machine = true;
+			else if (f->user[0])
+				f->hop2_as_other = true;
+		}
+		if (h2c && f->hop2_status) {
+			const char *nm = hs_ntstatus_name(f->hop2_status);
+			if (nm)
+				snprintf(f->hop2_status_name, sizeof f->hop2_status_name, "%s", nm);
+			else
+				snprintf(f->hop2_status_name, sizeof f->hop2_status_name, "0x%08x", f->hop2_status);
+		}
+	}
+	if (f->user[0])
+		normalize_user(m, f->user, ch->user, sizeof ch->user);
+}
+
+/* ------------------------------------------------------------------ */
+/* redaction: stable pseudonyms for user and host names */
+
+typedef struct pseudo {
+	GHashTable *map; /* lower-case original -> pseudonym */
+	unsigned users, hosts, doms;
+} pseudo;
+
+static const char *pseudo_get(pseudo *p, const char *kind, const char *orig)
+{
+	char key[HS_NAME_MAX + 8];
+	snprintf(key, sizeof key, "%s:%s", kind, orig);
+	lower(key);
+	const char *v = g_hash_table_lookup(p->map, key);
+	if (v)
+		return v;
+	char val[64];
+	if (!strcmp(kind, "u"))
+		snprintf(val, sizeof val, "user%u", ++p->users);
+	else if (!strcmp(kind, "h"))
+		snprintf(val, sizeof val, "host%u", ++p->hosts);
+	else
+		snprintf(val, sizeof val, "dom%u", ++p->doms);
+	g_hash_table_insert(p->map, g_strdup(key), g_strdup(val));
+	return g_hash_table_lookup(p->map, key);
+}
+
+/* host: first label -> hostN, rest -> domN.example */
+static void redact_host(pseudo *p, char *s, size_t n)
+{
+	if (!s[0])
+		return;
+	char first[HS_NAME_MAX];
+	first_label(s, first, sizeof first);
+	const char *rest = s + strlen(first);
+	char out[HS_NAME_MAX];
+	if (*rest == '.')
+		snprintf(out, sizeof out, "%s.%s.example", pseudo_get(p, "h", first), pseudo_get(p, "d", rest + 1));
+	else
+		snprintf(out, sizeof out, "%s", pseudo_get(p, "h", first));
+	snprintf(s, n, "%s", out);
+}
+
+/* principal: user part -> userN (machine accounts HOSTN$), realm -> DOMN.EXAMPLE */
+static void redact_principal(pseudo *p, char *s, size_t n)
+{
+	if (!s[0])
+		return;
+	char u[HS_NAME_MAX], d[HS_NAME_MAX], out[HS_NAME_MAX];
+	bool bs = strchr(s, '\\') != NULL;
+	split_principal(s, u, sizeof u, d, sizeof d);
+	size_t l = strlen(u);
+	char pu[96];
+	if (l > 1 && u[l - 1] == '$') {
+		u[l - 1] = 0;
+		snprintf(pu, sizeof pu, "%s$", pseudo_get(p, "h", u));
+		upper(pu);
+	} else {
+		snprintf(pu, sizeof pu, "%s", pseudo_get(p, "u", u));
+	}
+	char pd[96] = "";
+	if (d[0]) {
+		char dl[HS_NAME_MAX];
+		first_label(d, dl, sizeof dl);
+		if (!strchr(d, '.'))
+			snprintf(pd, sizeof pd, "%s", pseudo_get(p, "d", d));
+		else
+			snprintf(pd, sizeof pd, "%s.example", pseudo_get(p, "d", d));
+		upper(pd);
+	}
+	if (bs)
+		snprintf(out, sizeof out, "%s\\%s", pd, pu);
+	else if (d[0])
+		snprintf(out, sizeof out, "%s@%s", pu, pd);
+	else
+		snprintf(out, sizeof out, "%s", pu);
+	snprintf(s, n, "%s", out);
+}
+
+static void redact_spn(pseudo *p, char *s, size_t n)
+{
+	const char *sl = strchr(s, '/');
+	if (!sl)
+		return redact_principal(p, s, n);
+	char cls[64], hostp[HS_NAME_MAX];
+	snprintf(cls, sizeof cls, "%.*s", (int)(sl - s), s);
+	snprintf(hostp, sizeof hostp, "%s", sl + 1);
+	char *at = strchr(hostp, '@');
+	if (at)
+		*at = 0;
+	redact_host(p, hostp, sizeof hostp);
+	snprintf(s, n, "%s/%s", cls, hostp);
+}
+
+static void redact_chain(pseudo *p, hs_chain *ch)
+{
+	hs_facts *f = &ch->facts;
+	redact_principal(p, ch->user, sizeof ch->user);
+	for (unsigned i = 0; i < ch->nhops; i++) {
+		hs_hop *h = &ch->hops[i];
+		redact_host(p, h->client.name, sizeof h->client.name);
+		redact_host(p, h->server.name, sizeof h->server.name);
+		redact_principal(p, h->principal, sizeof h->principal);
+		redact_spn(p, h->target, sizeof h->target);
+	}
+	redact_principal(p, f->user, sizeof f->user);
+	redact_host(p, f->s_name, sizeof f->s_name);
+	redact_host(p, f->s_short, sizeof f->s_short);
+	redact_host(p, f->t_name, sizeof f->t_name);
+	redact_host(p, f->t_short, sizeof f->t_short);
+	redact_spn(p, f->t_spn, sizeof f->t_spn);
+	redact_spn(p, f->tgs_error_sname, sizeof f->tgs_error_sname);
+	redact_principal(p, f->hop2_principal, sizeof f->hop2_principal);
+	redact_principal(p, f->other_principal, sizeof f->other_principal);
+}
+
+/* ------------------------------------------------------------------ */
+
+static int chain_cmp(const void *a, const void *b)
+{
+	const hs_chain *x = a, *y = b;
+	return x->hops[0].t0_ns < y->hops[0].t0_ns ? -1 : x->hops[0].t0_ns > y->hops[0].t0_ns;
+}
+
+void hs_model_finish(hs_model *m, bool redact_names)
+{
+	if (m->finished)
+		return;
+	m->finished = true;
+	resolve_kdc(m);
+	resolve_conns(m);
+	build_sessions(m);
+	credssp_principals(m);
+	infer_sessions(m);
+	attribute(m);
+	if (getenv("HS_MODEL_DEBUG")) {
+		for (guint s = 0; s < m->sessions->len; s++) {
+			const session *y = &g_array_index(m->sessions, session, s);
+			fprintf(stderr, "session %u shell=%s principal=%s link=%s t0=%lld t1=%lld nconns=%u items=%d\n", s, y->shell_id,
+				y->principal, y->link_user, (long long)y->t0, (long long)y->t1, y->nconns, y->nitems);
+		}
+		for (guint i = 0; i < m->conns->len; i++) {
+			const conn *c = g_ptr_array_index(m->conns, i);
+			char a[48], b[48];
+			fprintf(stderr, "conn %u %s:%u -> %s:%u car=%s sess=%d owner=%d t0=%lld ncmd=%u\n", i, hs_addr_str(&c->c, a, sizeof a), c->cport,
+				hs_addr_str(&c->s, b, sizeof b), c->sport, hs_carrier_name(c->carrier), c->session, c->owner, (long long)c->t0, c->ncmd);
+		}
+		for (guint i = 0; i < m->kxs->len; i++) {
+			const kx *x = &g_array_index(m->kxs, kx, i);
+			char a[48];
+			fprintf(stderr, "kx %u %s msg=%d sname=%s principal=%s ok=%d err=%d owner=%d\n", i, hs_addr_str(&x->c, a, sizeof a), x->msg,
+				x->sname, x->principal, x->ok, x->err, x->owner);
+		}
+	}
+	for (guint s = 0; s < m->sessions->len; s++) {
+		if (m->chains->len >= m->cfg.max_chains) {
+			m->dropped++;
+			continue;
+		}
+		hs_chain ch;
+		build_chain(m, (int)s, &ch);
+		/* A session whose server's own traffic is visible but did nothing
+		 * after it never tried a second hop: no chain (report-contract:
+		 * one chain per session that crossed or tried to cross). */
+		if (ch.nhops < 2 && ch.facts.s_outbound_visible)
+			continue;
+		g_array_append_val(m->chains, ch);
+	}
+	if (m->chains->len > 1)
+		qsort(m->chains->data, m->chains->len, sizeof(hs_chain), chain_cmp);
+	/* A server that delegated someone's forwarded TGT in this capture is
+	 * trusted for delegation: another user's missing TGT is then the
+	 * client's choice, not the server's configuration. */
+	for (guint i = 0; i < m->chains->len; i++) {
+		hs_chain *a = &g_array_index(m->chains, hs_chain, i);
+		for (guint j = 0; j < m->chains->len; j++) {
+			const hs_chain *b = &g_array_index(m->chains, hs_chain, j);
+			if (i != j && b->facts.tgt_forwarded_used && b->facts.hop2_result != HS_RES_FAILED &&
+			    !strcmp(a->facts.s_ip, b->facts.s_ip) && a->facts.s_ip[0])
+				a->facts.server_trusted_seen = true;
+		}
+	}
+	pseudo p = { g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free), 0, 0, 0 };
+	for (guint i = 0; i < m->chains->len; i++) {
+		hs_chain *ch = &g_array_index(m->chains, hs_chain, i);
+		ch->id = i + 1;
+		if (redact_names)
+			redact_chain(&p, ch);
+		hs_rules_diagnose(&ch->facts, &ch->diag);
+	}
+	g_hash_table_destroy(p.map);
+}

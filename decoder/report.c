@@ -1,0 +1,460 @@
+/* report.c - JSON, text and HTML renderings of the chains (see report.h). */
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* ------------------------------------------------------------------ */
+/* JSON, through the one structured writer (out.h) */
+
+static void ts_or_null(hs_out *o, const char *key, bool has, int64_t s, uint32_t ns)
+{
+	if (!has) {
+		hs_out_null(o, key);
+		return;
+	}
+	char b[64];
+	hs_ts_rfc3339(s, ns, b, sizeof b);
+	hs_out_cstr(o, key, b);
+}
+
+static void str_or_null(hs_out *o, const char *key, const char *s)
+{
+	if (s && s[0])
+		hs_out_cstr(o, key, s);
+	else
+		hs_out_null(o, key);
+}
+
+static void refs(hs_out *o, const char *key, const hs_ref *r, unsigned n)
+{
+	hs_out_begin_list(o, key);
+	for (unsigned i = 0; i < n; i++) {
+		hs_out_begin(o, NULL);
+		hs_out_uint(o, "input", r[i].input);
+		hs_out_uint(o, "frame", r[i].frame);
+		hs_out_end(o);
+	}
+	hs_out_end_list(o);
+}
+
+static void endpoint(hs_out *o, const char *key, const hs_endpoint *e)
+{
+	hs_out_begin(o, key);
+	str_or_null(o, "ip", e->has_ip ? e->ip : NULL);
+	str_or_null(o, "name", e->name);
+	if (e->port)
+		hs_out_uint(o, "port", e->port);
+	hs_out_end(o);
+}
+
+static void chain_json(hs_out *o, const hs_chain *c)
+{
+	const hs_diag *d = &c->diag;
+	hs_out_begin(o, NULL);
+	hs_out_uint(o, "id", c->id);
+	str_or_null(o, "user", c->user);
+	hs_out_begin_list(o, "hops");
+	for (unsigned i = 0; i < c->nhops; i++) {
+		const hs_hop *h = &c->hops[i];
+		hs_out_begin(o, NULL);
+		hs_out_uint(o, "index", h->index);
+		endpoint(o, "client", &h->client);
+		endpoint(o, "server", &h->server);
+		hs_out_cstr(o, "carrier", hs_carrier_name(h->carrier));
+		hs_out_cstr(o, "auth", hs_auth_name(h->auth));
+		str_or_null(o, "principal", h->principal);
+		hs_out_cstr(o, "result", hs_result_name(h->result));
+		if (h->target[0])
+			hs_out_cstr(o, "target", h->target);
+		if (h->inferred)
+			hs_out_bool(o, "inferred", true);
+		refs(o, "frames", h->frames, h->nframes);
+		hs_out_end(o);
+	}
+	hs_out_end_list(o);
+	hs_out_begin(o, "delegation");
+	hs_out_cstr(o, "method", hs_method_name(d->method));
+	hs_out_cstr(o, "verdict", hs_verdict_name(d->verdict));
+	hs_out_cstr(o, "cause", d->cause ? d->cause : "unknown");
+	hs_out_cstr(o, "detail", d->detail);
+	refs(o, "evidence_frames", d->evidence, d->nevidence);
+	hs_out_end(o);
+	hs_out_cstr(o, "explanation", d->explanation);
+	hs_out_begin_list(o, "remedies");
+	for (unsigned i = 0; i < d->nremedies; i++) {
+		const hs_remedy *r = &d->remedies[i];
+		hs_out_begin(o, NULL);
+		hs_out_cstr(o, "method", hs_method_name(r->method));
+		hs_out_cstr(o, "summary", r->summary);
+		hs_out_begin_list(o, "commands");
+		for (unsigned k = 0; k < r->ncommands; k++)
+			hs_out_cstr(o, NULL, r->commands[k]);
+		hs_out_end_list(o);
+		hs_out_cstr(o, "security", r->security);
+		hs_out_end(o);
+	}
+	hs_out_end_list(o);
+	hs_out_begin_list(o, "needs");
+	for (unsigned i = 0; i < d->nneeds; i++)
+		hs_out_cstr(o, NULL, d->needs[i]);
+	hs_out_end_list(o);
+	hs_out_end(o);
+}
+
+void hs_report_json(const hs_report *r, GString *out)
+{
+	hs_out *o = hs_out_new(HS_OUT_JSON);
+	hs_out_begin(o, NULL);
+	hs_out_cstr(o, "hopsniff_version", HS_VERSION);
+	hs_out_begin_list(o, "inputs");
+	for (size_t i = 0; i < r->ninputs; i++) {
+		const hs_report_input *in = &r->inputs[i];
+		hs_out_begin(o, NULL);
+		hs_out_cstr(o, "file", in->file);
+		hs_out_uint(o, "packets", in->packets);
+		ts_or_null(o, "first_ts", in->has_ts, in->first_sec, in->first_nsec);
+		ts_or_null(o, "last_ts", in->has_ts, in->last_sec, in->last_nsec);
+		hs_out_end(o);
+	}
+	hs_out_end_list(o);
+	hs_out_begin_list(o, "chains");
+	for (size_t i = 0; i < hs_model_chain_count(r->model); i++)
+		chain_json(o, hs_model_chain(r->model, i));
+	hs_out_end_list(o);
+	hs_out_begin_list(o, "anomalies");
+	for (size_t i = 0; i < r->nanomalies; i++) {
+		const hs_report_anomaly *a = &r->anomalies[i];
+		hs_out_begin(o, NULL);
+		hs_out_uint(o, "frame", a->frame);
+		hs_out_uint(o, "input", a->input);
+		hs_out_cstr(o, "kind", a->kind);
+		hs_out_cstr(o, "detail", a->detail);
+		hs_out_end(o);
+	}
+	hs_out_end_list(o);
+	hs_out_begin(o, "stats");
+	hs_out_uint(o, "packets", r->stats ? r->stats->packets : 0);
+	hs_out_uint(o, "bytes", r->stats ? r->stats->bytes : 0);
+	hs_out_uint(o, "flows", r->stats ? r->stats->flows : 0);
+	hs_out_uint(o, "decoded_messages", r->stats ? r->stats->decoded_messages : 0);
+	hs_out_uint(o, "dropped", (r->stats ? r->stats->dropped : 0) + hs_model_dropped(r->model));
+	hs_out_uint(o, "duplicates", hs_model_duplicates(r->model));
+	hs_out_uint(o, "anomalies_not_listed", r->anomalies_more);
+	hs_out_end(o);
+	hs_out_end(o);
+	size_t n;
+	const char *s = hs_out_text(o, &n);
+	if (r->messages) {
+		/* the messages are already JSON objects: splice them in before the
+		 * closing brace */
+		g_string_append_len(out, s, (gssize)n - 1);
+		g_string_append(out, ",\"messages\":[");
+		for (guint i = 0; i < r->messages->len; i++) {
+			if (i)
+				g_string_append_c(out, ',');
+			g_string_append(out, g_ptr_array_index(r->messages, i));
+		}
+		g_string_append(out, "]}");
+	} else {
+		g_string_append_len(out, s, (gssize)n);
+	}
+	g_string_append_c(out, '\n');
+	hs_out_free(o);
+}
+
+int hs_report_exit_status(const hs_model *m)
+{
+	for (size_t i = 0; i < hs_model_chain_count(m); i++)
+		if (hs_model_chain(m, i)->diag.verdict == HS_VERDICT_FAILED)
+			return 1;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* text */
+
+typedef struct pal {
+	const char *bold, *red, *green, *yellow, *dim, *off;
+} pal;
+
+static const char *ep_label(const hs_endpoint *e, char *buf, size_t n)
+{
+	if (e->name[0] && e->has_ip)
+		snprintf(buf, n, "%s (%s)", e->name, e->ip);
+	else if (e->name[0])
+		snprintf(buf, n, "%s", e->name);
+	else if (e->has_ip)
+		snprintf(buf, n, "%s", e->ip);
+	else
+		snprintf(buf, n, "?");
+	return buf;
+}
+
+static void frames_text(GString *out, const hs_ref *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		g_string_append_printf(out, "%s%u:%llu", i ? ", " : "", r[i].input, (unsigned long long)r[i].frame);
+	if (!n)
+		g_string_append(out, "-");
+}
+
+/* Wrap a paragraph at ~100 columns with an indent. */
+static void wrap2(GString *out, const char *text, const char *first, const char *indent)
+{
+	size_t col = 0;
+	const char *p = text;
+	g_string_append(out, first);
+	while (*p) {
+		size_t w = strcspn(p, " ");
+		if (col && col + w > 96) {
+			g_string_append_c(out, '\n');
+			g_string_append(out, indent);
+			col = 0;
+		}
+		g_string_append_len(out, p, (gssize)w);
+		col += w;
+		p += w;
+		if (*p == ' ') {
+			if (col)
+				g_string_append_c(out, ' ');
+			col++;
+			p++;
+		}
+	}
+	g_string_append_c(out, '\n');
+}
+
+static void wrap(GString *out, const char *text, const char *indent)
+{
+	wrap2(out, text, indent, indent);
+}
+
+static void chain_text(GString *out, const hs_chain *c, const pal *k)
+{
+	const hs_diag *d = &c->diag;
+	char a[256], b[256];
+	const char *vc = d->verdict == HS_VERDICT_FAILED ? k->red : d->verdict == HS_VERDICT_DELEGATED ? k->green : k->yellow;
+	g_string_append_printf(out, "%sChain %u%s: user %s\n\n", k->bold, c->id, k->off, c->user[0] ? c->user : "(unknown)");
+	/* the hop diagram */
+	for (unsigned i = 0; i < c->nhops; i++) {
+		const hs_hop *h = &c->hops[i];
+		if (i == 0)
+			g_string_append_printf(out, "  %s\n", ep_label(&h->client, a, sizeof a));
+		const char *rc = h->result == HS_RES_FAILED ? k->red : h->result == HS_RES_OK ? k->green : k->yellow;
+		g_string_append_printf(out, "    |  hop %u: %s%s%u, %s as %s%s%s\n", h->index, hs_carrier_name(h->carrier),
+				       h->server.port ? " port " : "", h->server.port, hs_auth_name(h->auth),
+				       h->principal[0] ? h->principal : "(unknown)", h->target[0] ? ", target " : "",
+				       h->target);
+		g_string_append_printf(out, "    |  %s%s%s%s  frames ", rc, h->result == HS_RES_FAILED ? "FAILED" : h->result == HS_RES_OK ? "ok" : "result unknown", k->off,
+				       h->inferred ? " (seen only at the KDC)" : "");
+		frames_text(out, h->frames, h->nframes);
+		g_string_append(out, "\n");
+		g_string_append_printf(out, "    %sv\n  %s\n", h->result == HS_RES_FAILED ? "X" : "", ep_label(&h->server, b, sizeof b));
+	}
+	if (c->nhops < 2)
+		g_string_append(out, "    :  hop 2: not in this input\n");
+	g_string_append_printf(out, "\n  Verdict:  %s%s%s (method %s)\n", vc, hs_verdict_name(d->verdict), k->off, hs_method_name(d->method));
+	g_string_append_printf(out, "  Cause:    %s%s%s\n", k->bold, d->cause, k->off);
+	g_string_append(out, "  Detail:\n");
+	wrap(out, d->detail, "    ");
+	g_string_append(out, "  Explanation:\n");
+	wrap(out, d->explanation, "    ");
+	if (d->nremedies) {
+		g_string_append(out, "  Remedies (most secure first):\n");
+		for (unsigned i = 0; i < d->nremedies; i++) {
+			const hs_remedy *r = &d->remedies[i];
+			g_string_append_printf(out, "    %u. %s [%s]\n", i + 1, r->summary, hs_method_name(r->method));
+			for (unsigned j = 0; j < r->ncommands; j++)
+				g_string_append_printf(out, "         %s%s%s\n", k->bold, r->commands[j], k->off);
+			g_string_append_printf(out, "%s", "");
+			wrap2(out, r->security, "       Security: ", "                 ");
+		}
+	}
+	if (d->nneeds) {
+		g_string_append(out, "  To be certain, hopsniff would need:\n");
+		for (unsigned i = 0; i < d->nneeds; i++)
+			g_string_append_printf(out, "    - %s\n", d->needs[i]);
+	}
+	g_string_append(out, "  Evidence frames (input:frame): ");
+	frames_text(out, d->evidence, d->nevidence);
+	g_string_append(out, "\n\n");
+}
+
+void hs_report_text(const hs_report *r, GString *out, bool color)
+{
+	pal k = { "", "", "", "", "", "" };
+	if (color) {
+		k.bold = "\033[1m";
+		k.red = "\033[1;31m";
+		k.green = "\033[1;32m";
+		k.yellow = "\033[1;33m";
+		k.dim = "\033[2m";
+		k.off = "\033[0m";
+	}
+	g_string_append_printf(out, "hopsniff %s report\n", HS_VERSION);
+	for (size_t i = 0; i < r->ninputs; i++)
+		g_string_append_printf(out, "  input %zu: %s (%llu packets)\n", i, r->inputs[i].file,
+				       (unsigned long long)r->inputs[i].packets);
+	size_t n = hs_model_chain_count(r->model);
+	g_string_append_printf(out, "  %zu chain%s\n\n", n, n == 1 ? "" : "s");
+	if (!n)
+		g_string_append(out, "No WinRM first hop with a second hop was found in this input.\n\n");
+	for (size_t i = 0; i < n; i++)
+		chain_text(out, hs_model_chain(r->model, i), &k);
+	if (r->nanomalies) {
+		g_string_append_printf(out, "Anomalies (%zu):\n", r->nanomalies);
+		for (size_t i = 0; i < r->nanomalies && i < 20; i++)
+			g_string_append_printf(out, "  ! input %u frame %llu: %s: %s\n", r->anomalies[i].input,
+					       (unsigned long long)r->anomalies[i].frame, r->anomalies[i].kind, r->anomalies[i].detail);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* HTML */
+
+static void esc(GString *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<':
+			g_string_append(out, "&lt;");
+			break;
+		case '>':
+			g_string_append(out, "&gt;");
+			break;
+		case '&':
+			g_string_append(out, "&amp;");
+			break;
+		case '"':
+			g_string_append(out, "&quot;");
+			break;
+		default:
+			g_string_append_c(out, *s);
+		}
+	}
+}
+
+static void svg_text(GString *out, int x, int y, const char *anchor, const char *cls, const char *s)
+{
+	g_string_append_printf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"%s\" class=\"%s\">", x, y, anchor, cls);
+	esc(out, s);
+	g_string_append(out, "</text>\n");
+}
+
+/* Sequence diagram: lifelines client / server1 / server2 (or KDC); one arrow
+ * per hop, the failing one red and crossed. */
+static void chain_svg(GString *out, const hs_chain *c)
+{
+	char a[256];
+	const hs_endpoint *lanes[3];
+	int nl = 0;
+	lanes[nl++] = &c->hops[0].client;
+	lanes[nl++] = &c->hops[0].server;
+	if (c->nhops > 1)
+		lanes[nl++] = &c->hops[1].server;
+	int w = 260 * nl + 40, h = 120 + 70 * (int)c->nhops;
+	g_string_append_printf(out, "<svg class=\"seq\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n", w, h, w, h);
+	g_string_append(out, "<defs><marker id=\"arr\" markerWidth=\"10\" markerHeight=\"8\" refX=\"9\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L10,4 L0,8 z\" fill=\"#333\"/></marker>"
+			     "<marker id=\"arrf\" markerWidth=\"10\" markerHeight=\"8\" refX=\"9\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L10,4 L0,8 z\" fill=\"#c00\"/></marker></defs>\n");
+	for (int i = 0; i < nl; i++) {
+		int x = 150 + 260 * i;
+		g_string_append_printf(out, "<rect x=\"%d\" y=\"10\" width=\"220\" height=\"40\" rx=\"6\" class=\"box\"/>\n", x - 110);
+		svg_text(out, x, 35, "middle", "host", ep_label(lanes[i], a, sizeof a));
+		g_string_append_printf(out, "<line x1=\"%d\" y1=\"50\" x2=\"%d\" y2=\"%d\" class=\"life\"/>\n", x, x, h - 10);
+	}
+	for (unsigned i = 0; i < c->nhops; i++) {
+		const hs_hop *hp = &c->hops[i];
+		int x1 = 150 + 260 * (int)i, x2 = x1 + 260, y = 100 + 70 * (int)i;
+		bool fail = hp->result == HS_RES_FAILED;
+		g_string_append_printf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"%s\" marker-end=\"url(#%s)\"/>\n",
+				       x1, y, x2 - 4, y, fail ? "msg fail" : "msg", fail ? "arrf" : "arr");
+		char lab[400];
+		snprintf(lab, sizeof lab, "hop %u: %s, %s as %s", hp->index, hs_carrier_name(hp->carrier), hs_auth_name(hp->auth),
+			 hp->principal[0] ? hp->principal : "?");
+		svg_text(out, (x1 + x2) / 2, y - 8, "middle", "lab", lab);
+		snprintf(lab, sizeof lab, "%s%s%s", hs_result_name(hp->result), hp->target[0] ? " - " : "", hp->target);
+		svg_text(out, (x1 + x2) / 2, y + 18, "middle", fail ? "lab failtxt" : "lab", lab);
+		if (fail)
+			g_string_append_printf(out, "<path d=\"M%d,%d l12,12 m0,-12 l-12,12\" class=\"cross\"/>\n", x2 - 30, y - 6);
+	}
+	g_string_append(out, "</svg>\n");
+}
+
+void hs_report_html(const hs_report *r, GString *out)
+{
+	g_string_append(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>hopsniff report</title>\n"
+			     "<style>body{font-family:sans-serif;margin:2em;max-width:1100px;color:#222}"
+			     "h2{border-bottom:1px solid #ccc}.verdict{font-size:1.3em;font-weight:bold}"
+			     ".failed{color:#c00}.delegated{color:#080}.unknown,.not_attempted{color:#a60}"
+			     ".box{fill:#eef;stroke:#449}.life{stroke:#999;stroke-dasharray:4 4}.msg{stroke:#333;stroke-width:2}"
+			     ".msg.fail{stroke:#c00}.cross{stroke:#c00;stroke-width:3}.host{font-size:13px}.lab{font-size:12px}"
+			     ".failtxt{fill:#c00;font-weight:bold}code{background:#f4f4f4;padding:2px 4px;display:block;margin:2px 0}"
+			     "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style></head><body>\n");
+	g_string_append_printf(out, "<h1>hopsniff %s report</h1>\n<p>Inputs:", HS_VERSION);
+	for (size_t i = 0; i < r->ninputs; i++) {
+		g_string_append_printf(out, " [%zu] ", i);
+		esc(out, r->inputs[i].file);
+	}
+	g_string_append(out, "</p>\n");
+	size_t n = hs_model_chain_count(r->model);
+	if (!n)
+		g_string_append(out, "<p>No WinRM first hop with a second hop was found in this input.</p>\n");
+	for (size_t i = 0; i < n; i++) {
+		const hs_chain *c = hs_model_chain(r->model, i);
+		const hs_diag *d = &c->diag;
+		g_string_append_printf(out, "<section class=\"chain\" id=\"chain%u\"><h2>Chain %u: ", c->id, c->id);
+		esc(out, c->user[0] ? c->user : "unknown user");
+		g_string_append(out, "</h2>\n");
+		chain_svg(out, c);
+		g_string_append_printf(out, "<p class=\"verdict %s\">Verdict: %s &mdash; cause <span class=\"cause\">%s</span> (method %s)</p>\n",
+				       hs_verdict_name(d->verdict), hs_verdict_name(d->verdict), d->cause, hs_method_name(d->method));
+		g_string_append(out, "<p>");
+		esc(out, d->detail);
+		g_string_append(out, "</p>\n<h3>Explanation</h3><p>");
+		esc(out, d->explanation);
+		g_string_append(out, "</p>\n");
+		if (d->nremedies) {
+			g_string_append(out, "<h3>Remedies (most secure first)</h3><ol>\n");
+			for (unsigned j = 0; j < d->nremedies; j++) {
+				const hs_remedy *rm = &d->remedies[j];
+				g_string_append(out, "<li><b>");
+				esc(out, rm->summary);
+				g_string_append(out, "</b>");
+				for (unsigned k = 0; k < rm->ncommands; k++) {
+					g_string_append(out, "<code>");
+					esc(out, rm->commands[k]);
+					g_string_append(out, "</code>");
+				}
+				g_string_append(out, "<i>Security: ");
+				esc(out, rm->security);
+				g_string_append(out, "</i></li>\n");
+			}
+			g_string_append(out, "</ol>\n");
+		}
+		if (d->nneeds) {
+			g_string_append(out, "<h3>To be certain</h3><ul>");
+			for (unsigned j = 0; j < d->nneeds; j++) {
+				g_string_append(out, "<li>");
+				esc(out, d->needs[j]);
+				g_string_append(out, "</li>");
+			}
+			g_string_append(out, "</ul>\n");
+		}
+		g_string_append(out, "<h3>Evidence</h3><table><tr><th>hop</th><th>carrier</th><th>auth</th><th>principal</th><th>result</th><th>frames (input:frame)</th></tr>\n");
+		for (unsigned j = 0; j < c->nhops; j++) {
+			const hs_hop *h = &c->hops[j];
+			GString *fr = g_string_new(NULL);
+			frames_text(fr, h->frames, h->nframes);
+			g_string_append_printf(out, "<tr><td>%u</td><td>%s</td><td>%s</td><td>", h->index, hs_carrier_name(h->carrier), hs_auth_name(h->auth));
+			esc(out, h->principal[0] ? h->principal : "-");
+			g_string_append_printf(out, "</td><td>%s</td><td>%s</td></tr>\n", hs_result_name(h->result), fr->str);
+			g_string_free(fr, TRUE);
+		}
+		GString *fr = g_string_new(NULL);
+		frames_text(fr, d->evidence, d->nevidence);
+		g_string_append_printf(out, "<tr><td colspan=\"5\">delegation evidence</td><td>%s</td></tr></table>\n</section>\n", fr->str);
+		g_string_free(fr, TRUE);
+	}
+	g_string_append(out, "</body></html>\n");
+}

@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""lab_reports.py HOPSNIFF SCENARIOS_DIR SCHEMA
+
+For every lab scenario with an expected.json, run `hopsniff --json` on each
+vantage point captured (client1, srv1, dc) and on all three merged, validate
+the report against docs/report.schema.json, and compare each expected chain
+on user, hops (carrier, auth, principal, result), method, verdict and cause
+(cause may be any of expected.json's acceptable_causes).
+
+expected.json describes what happened.  A single vantage point cannot always
+see all of it; the less specific answers accepted per vantage point are
+written down below, each with the reason taken from the lab configuration
+(docs/lab.md, the scenario's README.md) - never from hopsniff's output.
+"""
+import json
+import os
+import subprocess
+import sys
+
+HS, SCN, SCHEMA = sys.argv[1], sys.argv[2], sys.argv[3]
+ANY = object()
+
+# ---- what each vantage point cannot see (lab: dumpcap on each host's eth0) ----
+# client1: hop 1 and client1's own KDC exchanges; nothing srv1 does.
+#   -> hop 2 absent, verdict "unknown", method/cause "unknown" or the expected
+#      one (a forwarded TGT shows unconstrained delegation was requested).
+# srv1: hop 1 and hop 2, srv1's KDC exchanges.  The hop-1 AP-REQ names its
+#   client only inside the encrypted ticket (keytab needed): hop-1 principal and
+#   user may be null unless S4U2Self names the user (07-10).  Heimdal answers
+#   srv1's FAST-armored TGS-REQs with cname WELLKNOWN/ANONYMOUS, and a
+#   forwarded TGT arrives inside the encrypted authenticator, so a Kerberos
+#   hop-2 principal obtained with a forwarded TGT may be null (05, 14, 15).
+# dc: port 88 only (plus the DC's own LDAP/SMB): hop 1 is inferred from the
+#   client's TGS-REQ for HTTP/srv1 (result "unknown", carrier "winrm-http":
+#   HTTP vs HTTPS is not visible); SMB to srv2 is not visible, so hop 2 is
+#   either the KDC exchange that failed or inferred from a ticket (result
+#   "unknown"), or absent.
+
+
+def generic(vantage, path, exp):
+    """Accepted alternatives for (vantage, field) in every scenario."""
+    alt = []
+    if vantage == "client1":
+        if path.startswith("hop2"):
+            return ANY
+        if path in ("verdict",):
+            alt += ["unknown"]
+        if path in ("method", "cause"):
+            alt += ["unknown"]
+    if vantage == "srv1":
+        if path in ("user", "hop1.principal"):
+            alt += [None]
+        if path == "hop2.principal":
+            alt += [None]
+    if vantage == "dc":
+        if path == "hop1.result":
+            alt += ["unknown"]
+        if path == "hop1.carrier":
+            alt += ["winrm-http"]
+        if path.startswith("hop2"):
+            alt += ["unknown", None, "kerberos"] if path != "hop2.principal" else [None]
+            if path == "hop2":
+                return ANY
+        if path == "verdict":
+            alt += ["unknown"]
+        if path in ("method", "cause"):
+            alt += ["unknown"]
+    return alt
+
+
+# ---- scenario-specific, from each scenario's configuration ----
+SPECIFIC = {
+    # NTLM carries the NetBIOS domain only; Samba's CHALLENGE AV pairs carry
+    # empty DNS names and no Kerberos runs: HOP cannot be mapped to HOP.TEST.
+    ("02", "*"): {"user": ["HOP\\alice"]},
+    # NTLM only: nothing reaches the DC's port 88 -> no chain from the DC.
+    ("02", "dc"): {"chains": "none"},
+    # curl --delegation policy vs nothing configured: ok-as-delegate lives in
+    # the encrypted part of the ticket; on the wire identical to 01.
+    ("06", "*"): {"method": ["none"]},
+    # MIT kvno sets the PA-PAC-OPTIONS RBCD bit on every S4U2Proxy and the
+    # KERB-EXT-ERROR is FAST-armored: the wire is identical to 08/09 (README).
+    ("10", "*"): {"method": ["kerberos_constrained"]},
+    # CredSSP at the DC's port 88 is the client's Kerberos ticket for
+    # HTTP/srv1 (used inside the CredSSP TLS tunnel) followed by srv1's fresh
+    # AS exchange for alice: indistinguishable from Kerberos + $using:cred.
+    ("03", "dc"): {"hop1.auth": ["kerberos"], "method": ["fresh_credentials"]},
+    # The client asked for CredSSP and gave up at the 401: no Kerberos and no
+    # TSCredentials ever left client1, so nothing names alice, and nothing
+    # reaches the DC's port 88.
+    ("04", "*"): {"user": [None]},
+    ("04", "dc"): {"chains": "none"},
+    # From srv1 alone the hop-1 user is unknown, so "srv1 logged on anew as X"
+    # cannot be told apart between fresh credentials and RunAs.
+    ("11", "srv1"): {"method": ["unknown"]},
+    ("12", "srv1"): {"method": ["unknown"]},
+    ("13", "srv1"): {"method": ["unknown"]},
+    # The DC sees the failed TGS for cifs/files.hop.test but not the NTLM
+    # fallback to srv2 that succeeded.
+    ("13", "dc"): {"verdict": ["unknown"], "cause": ["spn_unknown"], "hop2.result": ["failed"]},
+    # TLS (WinRM HTTPS) without key-log support: hop-1 authentication is not
+    # visible (expected.json: needs_for_hop1).
+    ("14", "*"): {"hop1.auth": ["unknown"], "hop1.result": ["unknown"], "hop1.principal": [None]},
+    ("14", "srv1"): {"user": [None]},
+    # srv1 alone: bob's client not asking for delegation looks like nothing
+    # configured (the trust of srv1 shows only through alice's forwarded TGT,
+    # which is linked to alice only with the client's or the DC's capture).
+    ("15", "srv1"): {"method": ["none"]},
+}
+
+# Known limitations, reported as XFAIL (not hidden): the second session of 11
+# re-uses the cached HTTP/srv1 ticket, so the DC sees one hop-1 trace for two
+# sessions and cannot split them.
+XFAIL = {("11", "dc")}
+
+
+def allowed(scn, vantage, path, exp):
+    alt = generic(vantage, path, exp)
+    if alt is ANY:
+        return ANY
+    for key in ((scn, "*"), (scn, vantage)):
+        alt += SPECIFIC.get(key, {}).get(path, [])
+    return [exp] + alt
+
+
+def check_schema(rep, schema):
+    try:
+        import jsonschema
+    except ImportError:
+        jsonschema = None
+    if jsonschema:
+        jsonschema.validate(rep, schema)
+        return
+    for k in schema["required"]:  # stdlib fallback: required keys
+        assert k in rep, k
+
+
+def run(files):
+    cmd = [HS, "--json"]
+    for f in files:
+        cmd += ["-r", f]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        raise RuntimeError(f"exit {p.returncode}: {p.stderr.strip()}")
+    rep = json.loads(p.stdout)
+    failed = any(c["delegation"]["verdict"] == "failed" for c in rep["chains"])
+    if p.returncode != (1 if failed else 0):
+        raise RuntimeError(f"exit {p.returncode} does not match the verdicts")
+    return rep
+
+
+def compare(scn, vantage, exp, got):
+    errs = []
+
+    def cmp(path, e, g):
+        a = allowed(scn, vantage, path, e)
+        if a is ANY or g in a:
+            return
+        errs.append(f"{path}: got {g!r}, want {e!r}" + (f" (or {a[1:]!r})" if len(a) > 1 else ""))
+
+    cmp("user", exp["user"], got["user"])
+    for i, eh in enumerate(exp["hops"]):
+        name = f"hop{i + 1}"
+        gh = got["hops"][i] if i < len(got["hops"]) else None
+        if gh is None:
+            a = allowed(scn, vantage, name, "present")
+            if a is not ANY:
+                errs.append(f"{name}: missing")
+            continue
+        for k in ("carrier", "auth", "principal", "result"):
+            cmp(f"{name}.{k}", eh[k], gh[k])
+    d, gd = exp["delegation"], got["delegation"]
+    cmp("method", d["method"], gd["method"])
+    cmp("verdict", d["verdict"], gd["verdict"])
+    causes = d.get("acceptable_causes", [d["cause"]])
+    a = allowed(scn, vantage, "cause", d["cause"])
+    if a is not ANY and gd["cause"] not in causes + a:
+        errs.append(f"cause: got {gd['cause']!r}, want one of {sorted(set(causes + a))!r}")
+    return errs
+
+
+def match_chains(exp_chains, got_chains):
+    """Pair expected and reported chains: same user first, then order."""
+    pairs, left = [], list(got_chains)
+    for e in exp_chains:
+        g = next((c for c in left if c["user"] == e["user"]), None)
+        if g is None:
+            # by hop-2 auth (srv1 alone names no user in 15), then by order
+            e2 = e["hops"][1]["auth"] if len(e["hops"]) > 1 else None
+            g = next((c for c in left if len(c["hops"]) > 1 and c["hops"][1]["auth"] == e2), None)
+        if g is None and left:
+            g = left[0]
+        if g is not None:
+            left.remove(g)
+        pairs.append((e, g))
+    return pairs
+
+
+def main():
+    schema = json.load(open(SCHEMA))
+    npass = nfail = nxfail = 0
+    for scn_dir in sorted(os.listdir(SCN)):
+        path = os.path.join(SCN, scn_dir)
+        ej = os.path.join(path, "expected.json")
+        if not os.path.isfile(ej):
+            continue
+        scn = scn_dir[:2]
+        exp = json.load(open(ej))
+        views = [(v, [os.path.join(path, v + ".pcapng")]) for v in ("client1", "srv1", "dc")]
+        views = [(v, f) for v, f in views if os.path.isfile(f[0])]
+        views.append(("merged", [f[0] for _, f in views]))
+        for vantage, files in views:
+            errs = []
+            try:
+                rep = run(files)
+                check_schema(rep, schema)
+                spec = {}
+                for key in ((scn, "*"), (scn, vantage)):
+                    spec.update(SPECIFIC.get(key, {}))
+                if spec.get("chains") == "none":
+                    if rep["chains"]:
+                        errs.append(f"expected no chain, got {len(rep['chains'])}")
+                else:
+                    if len(rep["chains"]) != len(exp["chains"]):
+                        errs.append(f"{len(rep['chains'])} chains, want {len(exp['chains'])}")
+                    for e, g in match_chains(exp["chains"], rep["chains"]):
+                        if g is None:
+                            errs.append(f"chain {e['id']} ({e.get('tag', e['user'])}): missing")
+                            continue
+                        errs += [f"chain {e['id']}: {x}" for x in compare(scn, vantage, e, g)]
+            except Exception as ex:  # noqa: BLE001 - report and go on
+                errs.append(f"error: {ex}")
+            label = f"{scn_dir} [{vantage}]"
+            if not errs:
+                npass += 1
+                print(f"PASS  {label}")
+            elif (scn, vantage) in XFAIL:
+                nxfail += 1
+                print(f"XFAIL {label}: " + "; ".join(errs))
+            else:
+                nfail += 1
+                print(f"FAIL  {label}: " + "; ".join(errs))
+    print(f"{npass} passed, {nfail} failed, {nxfail} known limitations")
+    return 1 if nfail else 0
+
+
+sys.exit(main())
