@@ -5,7 +5,9 @@ For every lab scenario with an expected.json, run `hopsniff --json` on each
 vantage point captured (client1, srv1, dc) and on all three merged, validate
 the report against docs/report.schema.json, and compare each expected chain
 on user, hops (carrier, auth, principal, result), method, verdict and cause
-(cause may be any of expected.json's acceptable_causes).
+(cause may be any of expected.json's acceptable_causes).  Scenarios that
+recorded TLS key logs (tls-keylog-*.txt) are run again with them ("+keylog"
+views), as a user would hand them over with the captures.
 
 expected.json describes what happened.  A single vantage point cannot always
 see all of it; the less specific answers accepted per vantage point are
@@ -98,9 +100,9 @@ SPECIFIC = {
     # The DC sees the failed TGS for cifs/files.hop.test but not the NTLM
     # fallback to srv2 that succeeded.
     ("13", "dc"): {"verdict": ["unknown"], "cause": ["spn_unknown"], "hop2.result": ["failed"]},
-    # TLS (WinRM HTTPS) without key-log support: hop-1 authentication is not
-    # visible (expected.json: needs_for_hop1).
-    ("14", "*"): {"hop1.auth": ["unknown"], "hop1.result": ["unknown"], "hop1.principal": [None]},
+    # TLS (WinRM HTTPS) without its key log: hop-1 authentication is not
+    # visible (expected.json: needs_for_hop1); the "+keylog" views must show it.
+    ("14", "no-keylog"): {"hop1.auth": ["unknown"], "hop1.result": ["unknown"], "hop1.principal": [None]},
     ("14", "srv1"): {"user": [None]},
     # srv1 alone: bob's client not asking for delegation looks like nothing
     # configured (the trust of srv1 shows only through alice's forwarded TGT,
@@ -114,11 +116,19 @@ SPECIFIC = {
 XFAIL = {("11", "dc")}
 
 
+def spec_keys(scn, vantage):
+    """SPECIFIC entries that apply to a view: every view's (scn, "*"), its
+    vantage point's, and (scn, "no-keylog") for the views run without the
+    scenario's TLS key logs ("srv1+keylog" is srv1 with them)."""
+    base, _, keyed = vantage.partition("+")
+    return ((scn, "*"), (scn, base)) + (() if keyed else ((scn, "no-keylog"),))
+
+
 def allowed(scn, vantage, path, exp):
-    alt = generic(vantage, path, exp)
+    alt = generic(vantage.partition("+")[0], path, exp)
     if alt is ANY:
         return ANY
-    for key in ((scn, "*"), (scn, vantage)):
+    for key in spec_keys(scn, vantage):
         alt += SPECIFIC.get(key, {}).get(path, [])
     return [exp] + alt
 
@@ -135,10 +145,12 @@ def check_schema(rep, schema):
         assert k in rep, k
 
 
-def run(files):
+def run(files, keylogs=()):
     cmd = [HS, "--json"]
     for f in files:
         cmd += ["-r", f]
+    for k in keylogs:
+        cmd += ["--keylog", k]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode not in (0, 1):
         raise RuntimeError(f"exit {p.returncode}: {p.stderr.strip()}")
@@ -209,13 +221,20 @@ def main():
         views = [(v, [os.path.join(path, v + ".pcapng")]) for v in ("client1", "srv1", "dc")]
         views = [(v, f) for v, f in views if os.path.isfile(f[0])]
         views.append(("merged", [f[0] for _, f in views]))
-        for vantage, files in views:
+        views = [(v, f, []) for v, f in views]
+        # The TLS key logs the lab's clients and servers wrote (WinRM HTTPS):
+        # each vantage point again, decrypting with the key logs a user would
+        # hand over with the capture.
+        keylogs = sorted(os.path.join(path, k) for k in os.listdir(path) if k.startswith("tls-keylog-"))
+        if keylogs:
+            views += [(v + "+keylog", f, keylogs) for v, f, _ in views if v != "dc"]
+        for vantage, files, kl in views:
             errs = []
             try:
-                rep = run(files)
+                rep = run(files, kl)
                 check_schema(rep, schema)
                 spec = {}
-                for key in ((scn, "*"), (scn, vantage)):
+                for key in spec_keys(scn, vantage):
                     spec.update(SPECIFIC.get(key, {}))
                 if spec.get("chains") == "none":
                     if rep["chains"]:
