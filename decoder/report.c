@@ -124,7 +124,7 @@ void hs_report_json(const hs_report *r, GString *out)
 	hs_out_end_list(o);
 	hs_out_begin_list(o, "anomalies");
 	for (size_t i = 0; i < r->nanomalies; i++) {
-		const hs_report_anomaly *a = &r->anomalies[i];
+		const hs_anomaly_copy *a = &r->anomalies[i];
 		hs_out_begin(o, NULL);
 		hs_out_uint(o, "frame", a->frame);
 		hs_out_uint(o, "input", a->input);

@@ -23,19 +23,21 @@ typedef struct hs_report_input {
 	uint32_t first_nsec, last_nsec;
 } hs_report_input;
 
-typedef struct hs_report_anomaly {
+/* A kept copy of an hs_anomaly (whose strings live only during the sink
+ * call).  Not "hs_report_anomaly": that is app.h's reporting function. */
+typedef struct hs_anomaly_copy {
 	uint32_t input;
 	uint64_t frame;
 	char kind[48];
 	char detail[256];
-} hs_report_anomaly;
+} hs_anomaly_copy;
 
 typedef struct hs_report {
 	const hs_report_input *inputs;
 	size_t ninputs;
 	const hs_model *model;            /* finished */
 	const hs_stats *stats;            /* the engine's counters */
-	const hs_report_anomaly *anomalies;
+	const hs_anomaly_copy *anomalies;
 	size_t nanomalies;
 	uint64_t anomalies_more;          /* anomalies not kept by the caller */
 	const GPtrArray *messages;        /* char* JSON objects (one per message), or NULL: no "messages" key */

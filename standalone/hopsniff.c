@@ -88,7 +88,7 @@ static void print_anomaly(printer *pr, uint32_t in, uint64_t frame, const char *
 			pr->anomalies_more++;
 			return;
 		}
-		hs_report_anomaly a;
+		hs_anomaly_copy a;
 		memset(&a, 0, sizeof a);
 		a.input = in;
 		a.frame = frame;
@@ -311,7 +311,7 @@ static int run(char **files, const options *opt)
 	printer pr = { hs_out_new(opt->json || opt->report ? HS_OUT_JSON : HS_OUT_TEXT), opt->json, cfg.describe_flags, 0, 0,
 		       opt->report, NULL, 0, NULL, 0 };
 	if (opt->report) {
-		pr.anomalies = g_array_new(FALSE, TRUE, sizeof(hs_report_anomaly));
+		pr.anomalies = g_array_new(FALSE, TRUE, sizeof(hs_anomaly_copy));
 		if (opt->messages)
 			pr.messages = g_ptr_array_new_with_free_func(g_free);
 		hs_engine_add_msg_sink(e, hs_model_sink, model);
@@ -371,7 +371,7 @@ static int run(char **files, const options *opt)
 			ri[i].last_sec = in[i].last_ns / 1000000000LL;
 			ri[i].last_nsec = (uint32_t)(in[i].last_ns % 1000000000LL);
 		}
-		hs_report rep = { ri, n, model, st, (const hs_report_anomaly *)(void *)pr.anomalies->data,
+		hs_report rep = { ri, n, model, st, (const hs_anomaly_copy *)(void *)pr.anomalies->data,
 				  pr.anomalies->len, pr.anomalies_more, pr.messages };
 		GString *out = g_string_sized_new(8192);
 		if (opt->json)
