@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "credssp.h"
 #include "dcerpc.h"
 #include "gss.h"
 #include "http.h"
@@ -85,6 +86,7 @@ typedef struct attempt {
 	char sname[HS_NAME_MAX];
 	hs_result result;
 	bool final_sent;             /* the client's last leg was sent (AP-REQ, NTLM AUTHENTICATE, Basic) */
+	bool last_401;               /* CredSSP: the server's latest answer was a 401 (with a token) */
 	uint32_t status;             /* NTSTATUS / LDAP result / HTTP status of a failure */
 	int32_t krb_error;
 	hs_ref ref;
@@ -108,6 +110,7 @@ typedef struct conn {
 	/* HTTP / WinRM */
 	bool winrm, tls;
 	bool credssp_asked, credssp_offered, offers_seen, credssp_failed, deleg_flag;
+	uint32_t credssp_status;     /* TSRequest errorCode (NTSTATUS), 0 = none */
 	char offers[96];
 	char shell_id[64];
 	struct {
@@ -739,6 +742,64 @@ static void on_gss(hs_model *m, conn *c, const hs_msg *msg, const hs_gss_token *
 	}
 }
 
+/* CredSSP decrypted with a TLS key log (MS-CSSP 3.1.5): the SPNEGO, NTLM
+ * and Kerberos tokens inside the TSRequests (carrier "credssp") are the
+ * CredSSP attempt's own authentication, not attempts of the carrier.  They
+ * name its principal: the NTLM AUTHENTICATE user, or the AP-REQ's ticket
+ * (followed to the user through the ticket table).  A TSRequest errorCode
+ * (version 3+) is the server's refusal with its NTSTATUS; the carrier's
+ * stage report says accepted / refused. */
+static void on_credssp_token(hs_model *m, conn *c, const hs_msg *msg)
+{
+	const hs_meta *mt = msg->meta;
+	attempt *a = att_last(c);
+	if (!a || a->auth != HS_AUTH_CREDSSP)
+		return;
+	const hs_krb_msg *k = NULL;
+	const hs_ntlm_msg *n = NULL;
+	if (msg->proto == HS_PROTO_KERBEROS)
+		k = msg->body;
+	else if (msg->proto == HS_PROTO_NTLMSSP)
+		n = msg->body;
+	else if (msg->proto == HS_PROTO_SPNEGO) {
+		const hs_gss_token *t = msg->body;
+		if (t->kind == HS_GSS_SPNEGO && mt->dir == 0 && t->spnego.has_req_flags &&
+		    (t->spnego.req_flags & 0x80000000u))
+			c->deleg_flag = true;
+		k = t->has_krb ? &t->krb : NULL;
+		n = t->has_ntlm ? &t->ntlm : NULL;
+	}
+	if (k && k->kind == HS_KRB_KIND_PDU && k->msg_type == HS_KRB_AP_REQ && mt->dir == 0 && !a->ticket_fp) {
+		a->ticket_fp = ticket_fp(&k->ap_req.ticket);
+		krb_name(a->sname, sizeof a->sname, &k->ap_req.ticket.sname);
+		learn_spn(m, &c->s, a->sname);
+	}
+	if (n && n->type == 3 && mt->dir == 0 && !a->principal[0] && !n->anonymous) {
+		char user[HS_NAME_MAX], dom[HS_NAME_MAX];
+		hs_ntlm_text(n->user, n->unicode, user, sizeof user);
+		hs_ntlm_text(n->domain, n->unicode, dom, sizeof dom);
+		snprintf(a->principal, sizeof a->principal, dom[0] ? "%s\\%s" : "%s%s", dom, user);
+	}
+}
+
+static void on_credssp(conn *c, const hs_msg *msg, const hs_credssp_msg *x)
+{
+	attempt *a = att_last(c);
+	if (!a || a->auth != HS_AUTH_CREDSSP)
+		return;
+	if (x->req && x->req->has_error_code && x->req->error_code) {
+		c->credssp_failed = true;
+		c->credssp_status = x->req->error_code;
+		a->result = HS_RES_FAILED;
+		conn_frame(c, msg->meta);
+	} else if (x->stage == HS_CREDSSP_STAGE_ACCEPTED && a->result == HS_RES_UNKNOWN) {
+		a->result = HS_RES_OK;
+	} else if (x->stage == HS_CREDSSP_STAGE_REFUSED) {
+		c->credssp_failed = true;
+		a->result = HS_RES_FAILED;
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* carriers */
 
@@ -763,6 +824,7 @@ static void on_http(hs_model *m, conn *c, const hs_msg *msg, const hs_http_msg *
 					conn_frame(c, mt);
 				}
 				l->final_sent = true;
+				l->last_401 = false;
 			} else if (a->scheme == HS_HTTP_SCHEME_BASIC) {
 				attempt *l = att_new(c, HS_AUTH_BASIC, mt);
 				if (a->basic_ok) {
@@ -815,6 +877,8 @@ static void on_http(hs_model *m, conn *c, const hs_msg *msg, const hs_http_msg *
 		for (size_t i = 0; i < h->nauth; i++)
 			if (h->auth[i].header == HS_HTTP_WWW_AUTHENTICATE && h->auth[i].token.len)
 				cont = true;
+		if (a && a->auth == HS_AUTH_CREDSSP)
+			a->last_401 = true;
 		if (a && a->final_sent && a->result != HS_RES_OK && !cont) {
 			a->result = HS_RES_FAILED;
 			a->status = 401;
@@ -1148,7 +1212,14 @@ void hs_model_sink(void *ud, const hs_msg *msg)
 	conn *c = conn_get(m, msg);
 	if (!c)
 		return;
+	if (msg->carrier && strcmp(msg->carrier, "credssp") == 0) {
+		on_credssp_token(m, c, msg);
+		return;
+	}
 	switch (msg->proto) {
+	case HS_PROTO_CREDSSP:
+		on_credssp(c, msg, msg->body);
+		break;
 	case HS_PROTO_KERBEROS:
 		on_krb_token(m, c, msg, msg->body);
 		break;
@@ -1289,7 +1360,16 @@ static void resolve_conns(hs_model *m)
 		conn *c = g_ptr_array_index(m->conns, i);
 		for (unsigned j = 0; j < c->natt; j++) {
 			attempt *a = &c->att[j];
-			if (a->auth == HS_AUTH_KERBEROS && !a->principal[0]) {
+			/* MS-CSSP over WinRM: a 401 continues the exchange only if the
+			 * client answers it; when the server's last word was a 401 and
+			 * the client sent nothing more, the exchange was refused (the
+			 * errorCode TSRequest it carried needs the key log to read). */
+			if (a->auth == HS_AUTH_CREDSSP && a->result == HS_RES_UNKNOWN && a->last_401) {
+				a->result = HS_RES_FAILED;
+				a->status = 401;
+				c->credssp_failed = true;
+			}
+			if ((a->auth == HS_AUTH_KERBEROS || a->auth == HS_AUTH_CREDSSP) && !a->principal[0]) {
 				const ticket *t = ticket_find(m, a->ticket_fp);
 				if (t && !is_anonymous_name(t->principal))
 					snprintf(a->principal, sizeof a->principal, "%s", t->principal);
@@ -1581,6 +1661,10 @@ static void attribute(hs_model *m)
 				session *y = &g_array_index(m->sessions, session, s);
 				if (!same_server(y, from) || it->ts < y->t0 - SLACK_NS / 4)
 					continue;
+				/* a session's own hop-1 connection is never its hop 2
+				 * (client and server on one address: a loopback capture) */
+				if (it->is_conn && ((conn *)g_ptr_array_index(m->conns, it->index))->session == (int)s)
+					continue;
 				if (pass == 1) {
 					/* identity link: the latest session of that user before it */
 					if (!principal_eq(it->principal, y->principal) && !principal_eq(it->principal, y->link_user))
@@ -1796,6 +1880,8 @@ static void build_chain(hs_model *m, int si, hs_chain *ch)
 		f->credssp_asked |= c->credssp_asked;
 		f->credssp_offered |= c->credssp_offered;
 		f->credssp_failed |= c->credssp_failed;
+		if (c->credssp_status)
+			f->credssp_status = c->credssp_status;
 		f->deleg_flag |= c->deleg_flag;
 		if (c->offers_seen) {
 			f->offers_seen = true;
@@ -2230,8 +2316,10 @@ void hs_model_finish(hs_model *m, bool redact_names)
 		build_chain(m, (int)s, &ch);
 		/* A session whose server's own traffic is visible but did nothing
 		 * after it never tried a second hop: no chain (report-contract:
-		 * one chain per session that crossed or tried to cross). */
-		if (ch.nhops < 2 && ch.facts.s_outbound_visible)
+		 * one chain per session that crossed or tried to cross).  A client
+		 * asking for CredSSP is itself an attempt to delegate: it keeps its
+		 * chain even when hop 1 failed before any second hop. */
+		if (ch.nhops < 2 && ch.facts.s_outbound_visible && !ch.facts.credssp_asked)
 			continue;
 		g_array_append_val(m->chains, ch);
 	}

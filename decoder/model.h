@@ -155,6 +155,7 @@ typedef struct hs_facts {
 	bool offers_seen;                /* a 401 WWW-Authenticate list was seen */
 	char offers[96];                 /* "Negotiate, Kerberos" */
 	bool credssp_failed;             /* CredSSP exchange ended in 401 / TSRequest errorCode */
+	uint32_t credssp_status;         /* the TSRequest errorCode (NTSTATUS; needs the TLS key log), 0 = none */
 	bool forwarded_tgt;              /* the client asked the KDC for a forwarded TGT */
 	bool deleg_flag;                 /* SPNEGO reqFlags delegFlag in the client's token */
 	hs_ref forwarded_ref;

@@ -382,7 +382,16 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 	}
 	if (f->hop1_auth == HS_AUTH_CREDSSP && (f->credssp_failed || f->hop1_result == HS_RES_FAILED)) {
 		set(d, HS_METHOD_CREDSSP, HS_VERDICT_FAILED, "credssp_auth_failed");
-		detail(d, "The CredSSP exchange with %s ended in HTTP 401: the delegated credentials were not accepted.", n.s);
+		if (f->credssp_status) {
+			/* MS-CSSP 2.2.1 errorCode: the NTSTATUS of the server's failed
+			 * logon, e.g. STATUS_LOGON_FAILURE for a wrong password */
+			const char *st = hs_ntstatus_name(f->credssp_status);
+			detail(d, "%s refused the CredSSP logon with %s (0x%08x in the TSRequest errorCode): the delegated credentials were not accepted.",
+			       n.s, st ? st : "an NTSTATUS", f->credssp_status);
+		} else {
+			detail(d, "The CredSSP exchange with %s ended in HTTP 401: the delegated credentials were not accepted.", n.s);
+			need(d, "the TLS key log of hop 1 (--keylog) to read the server's TSRequest errorCode");
+		}
 		explain(d, "The client used CredSSP for hop 1 but %s refused the credentials (wrong password, account restrictions, Protected Users cannot use CredSSP, or the TLS channel binding failed).", n.s);
 		remedies_std(d, &n, f->hop2_is_winrm, true, true, false, false);
 		return;
