@@ -17,7 +17,9 @@
 
 /* Every text field is fixed-size on purpose (bounded memory): truncating a
  * very long name is the intended behaviour, not a bug. */
+#if defined(__GNUC__) && !defined(__clang__) /* a GCC-only warning */
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 #include <string.h>
 #include <strings.h>
 
