@@ -176,6 +176,7 @@ static void on_tsrequest(hs_credssp_flow *f, hs_app_ctx *ctx, const uint8_t *p, 
 	}
 	if (r.has_error_code)
 		f->stage = HS_CREDSSP_STAGE_REFUSED;
+	f->last_req_dir = (int8_t)(ctx->dir & 1);
 	m.stage = f->stage;
 	hs_emit_token(ctx, HS_PROTO_CREDSSP, &m, f->carrier);
 	for (size_t i = 0; i < r.ntokens; i++)
@@ -186,8 +187,14 @@ static void on_plain(void *ud, hs_app_ctx *ctx, const uint8_t *p, size_t n)
 {
 	hs_credssp_flow *f = ud;
 	int dir = ctx->dir & 1;
-	if (f->after_auth || f->broken[dir])
-		return; /* the protected payload (WinRM / RDP), not TSRequests */
+	if (f->after_auth) {
+		/* the protected payload (WinRM / RDP), not TSRequests */
+		if (f->on_payload)
+			f->on_payload(f->payload_ud, ctx, p, n);
+		return;
+	}
+	if (f->broken[dir])
+		return;
 	GByteArray *b = f->pdu[dir];
 	const uint8_t *q = p;
 	size_t len = n;
@@ -210,6 +217,12 @@ static void on_plain(void *ud, hs_app_ctx *ctx, const uint8_t *p, size_t n)
 		}
 		on_tsrequest(f, ctx, q + off, r.consumed);
 		off += r.consumed;
+		if (f->after_auth) {
+			/* authInfo was the last TSRequest: what follows is payload */
+			if (off < len && f->on_payload)
+				f->on_payload(f->payload_ud, ctx, q + off, len - off);
+			off = len;
+		}
 	}
 	if (q == p) {
 		if (off < len) {
@@ -229,6 +242,7 @@ void hs_credssp_flow_feed(hs_credssp_flow *f, hs_app_ctx *ctx, const char *carri
 		hs_tls_conn_init(&f->tls, carrier, on_plain, f);
 		f->carrier = carrier;
 		f->init = true;
+		f->last_req_dir = -1;
 		advance(f, HS_CREDSSP_STAGE_TLS_HANDSHAKE);
 	}
 	if (f->broken[dir] && !f->after_auth)
@@ -271,11 +285,35 @@ void hs_credssp_flow_feed(hs_credssp_flow *f, hs_app_ctx *ctx, const char *carri
 	}
 }
 
-void hs_credssp_flow_outcome(hs_credssp_flow *f, hs_app_ctx *ctx, unsigned http_status, bool server_continues)
+bool hs_credssp_flow_decrypted(const hs_credssp_flow *f)
+{
+	return f->init && (f->tls.d[0].decrypted || f->tls.d[1].decrypted);
+}
+
+static void emit_stage(hs_credssp_flow *f, hs_app_ctx *ctx, bool inferred, unsigned http_status)
 {
 	hs_credssp_msg m;
 	memset(&m, 0, sizeof m);
-	bool decrypted = f->tls.d[0].decrypted || f->tls.d[1].decrypted;
+	m.stage = f->stage;
+	m.inferred = inferred;
+	m.http_status = http_status;
+	m.client_records = f->app_records[0];
+	m.server_records = f->app_records[1];
+	hs_emit_token(ctx, HS_PROTO_CREDSSP, &m, f->carrier ? f->carrier : "http");
+}
+
+void hs_credssp_flow_settle(hs_credssp_flow *f, hs_app_ctx *ctx, hs_credssp_stage stage, bool inferred)
+{
+	if (stage == HS_CREDSSP_STAGE_ACCEPTED)
+		f->after_auth = true;
+	f->stage = stage;
+	f->settled = true;
+	emit_stage(f, ctx, inferred, 0);
+}
+
+void hs_credssp_flow_outcome(hs_credssp_flow *f, hs_app_ctx *ctx, unsigned http_status, bool server_continues)
+{
+	bool decrypted = hs_credssp_flow_decrypted(f);
 	if (!server_continues && http_status == 401 && (!f->init || !f->tls.d[1].records)) {
 		/* a 401 without a CredSSP challenge to the client's first leg:
 		 * the server does not have CredSSP enabled */
@@ -289,12 +327,19 @@ void hs_credssp_flow_outcome(hs_credssp_flow *f, hs_app_ctx *ctx, unsigned http_
 	} else if (!server_continues && http_status >= 400) {
 		f->stage = HS_CREDSSP_STAGE_REFUSED;
 	}
-	m.stage = f->stage;
-	m.inferred = !decrypted;
-	m.http_status = http_status;
-	m.client_records = f->app_records[0];
-	m.server_records = f->app_records[1];
-	hs_emit_token(ctx, HS_PROTO_CREDSSP, &m, f->carrier ? f->carrier : "http");
+	emit_stage(f, ctx, !decrypted, http_status);
+}
+
+void hs_credssp_flow_gap(hs_credssp_flow *f, hs_app_ctx *ctx)
+{
+	int dir = ctx->dir & 1;
+	if (!f->init)
+		return;
+	hs_tls_conn_gap(&f->tls, ctx);
+	if (f->rec[dir])
+		g_byte_array_set_size(f->rec[dir], 0);
+	if (f->pdu[dir])
+		g_byte_array_set_size(f->pdu[dir], 0);
 }
 
 void hs_credssp_flow_release(hs_credssp_flow *f)

@@ -90,6 +90,13 @@ typedef struct hs_credssp_flow {
 	hs_credssp_stage stage;
 	unsigned app_records[2];
 	bool after_auth;        /* TLS application data now carries the protected payload, not TSRequests */
+	int8_t last_req_dir;    /* direction of the last TSRequest (-1 = none yet) */
+	bool settled;           /* the carrier said accepted / refused */
+	/* Set by the carrier before feeding (may stay NULL): the decrypted
+	 * payload after CredSSP (RDP: the Early User Authorization Result and
+	 * MCS; WinRM: the sealed messages), per direction ctx->dir. */
+	hs_tls_data_fn on_payload;
+	void *payload_ud;
 } hs_credssp_flow;
 
 /* Feed TLS bytes of direction ctx->dir (0 = the CredSSP client).  Emits
@@ -106,6 +113,20 @@ void hs_credssp_flow_feed(hs_credssp_flow *f, hs_app_ctx *ctx, const char *carri
  * the first leg = not_offered, other 4xx/5xx without a challenge =
  * refused. */
 void hs_credssp_flow_outcome(hs_credssp_flow *f, hs_app_ctx *ctx, unsigned http_status, bool server_continues);
+
+/* Bytes of direction ctx->dir were lost: drop that direction's partial
+ * record and TSRequest; its TLS can no longer be decrypted. */
+void hs_credssp_flow_gap(hs_credssp_flow *f, hs_app_ctx *ctx);
+
+/* A carrier's own verdict (RDP: the Early User Authorization Result, the
+ * first MCS answer after authInfo, or the server closing during
+ * authentication): stage is HS_CREDSSP_STAGE_ACCEPTED or _REFUSED; inferred
+ * when it comes from the message sequence rather than decrypted content.
+ * Emits a stage report. */
+void hs_credssp_flow_settle(hs_credssp_flow *f, hs_app_ctx *ctx, hs_credssp_stage stage, bool inferred);
+
+/* True when a TLS record of the exchange was decrypted with the key log. */
+bool hs_credssp_flow_decrypted(const hs_credssp_flow *f);
 
 void hs_credssp_flow_release(hs_credssp_flow *f);
 

@@ -8,6 +8,7 @@
 #include "krb5.h"
 #include "ldap.h"
 #include "ntlm.h"
+#include "rdp.h"
 #include "smb2.h"
 #include "tds.h"
 #include "tls.h"
@@ -33,6 +34,7 @@ static const port_entry ports[] = {
 	{ 6, 1433, &hs_tds_app },
 	{ 6, 3268, &hs_ldap_app },
 	{ 6, 3269, &hs_tls_ldap_app },   /* global catalog over TLS */
+	{ 6, 3389, &hs_rdp_app },        /* RDP (MS-RDPBCGR): negotiation, TLS, NLA */
 	{ 6, 5985, &hs_http_app },    /* WinRM HTTP (MS-WSMV 2.1) */
 	{ 6, 5986, &hs_tls_http_app },  /* WinRM HTTPS (MS-WSMV 2.1): HTTP inside TLS */
 	{ 6, 8080, &hs_http_app },
@@ -52,6 +54,7 @@ static const hs_describe_fn describers[HS_PROTO__COUNT] = {
 	[HS_PROTO_CREDSSP] = hs_credssp_describe,
 	[HS_PROTO_HTTP] = hs_http_describe,
 	[HS_PROTO_WINRM] = hs_winrm_describe,
+	[HS_PROTO_RDP] = hs_rdp_describe,
 };
 
 hs_describe_fn hs_proto_describe(hs_proto p)
