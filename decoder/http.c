@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include "credssp.h"
+#include "engine.h"
 
 #include <glib.h>
 #include <string.h>
@@ -874,6 +875,8 @@ void hs_http_describe(const void *body, hs_out *o, unsigned flags)
 		hs_out_uint(o, "parts", e->nparts + e->parts_more);
 		hs_out_uint(o, "original_length", e->original_total);
 		hs_out_uint(o, "encrypted_length", e->encrypted_total);
+		if (e->decrypted)
+			hs_out_uint(o, "decrypted_length", e->decrypted_len);
 		hs_out_begin_list(o, "segments");
 		for (size_t i = 0; i < e->nparts; i++) {
 			const hs_winrm_enc_part *p = &e->parts[i];
@@ -948,6 +951,8 @@ typedef struct http_state {
 	GByteArray *scratch;    /* decoded GSS tokens */
 	hs_credssp_flow *credssp; /* the TLS connection inside CredSSP headers (MS-CSSP over MS-WSMV) */
 	bool credssp_asked;     /* a request carried CredSSP and awaits its final response */
+	GByteArray *unsealed;   /* plaintext of the CredSSP-sealed body being decoded */
+	bool unsealed_cap;
 } http_state;
 
 static hs_slice str_slice(const char *s, size_t n)
@@ -1067,6 +1072,50 @@ static void emit_tokens(hs_app_ctx *ctx, http_state *st, const hs_http_msg *m)
 }
 
 /* Build and emit the message whose head is h and whose kept body is body. */
+
+/* MS-WSMV 2.2.9.1.1 with CredSSP (MS-CSSP 3.1.5, step 5 on): each sealed part
+ * is TLS records of the CredSSP exchange's own TLS connection.  They go
+ * through the connection's CredSSP flow, whose TLS layer decrypts them with
+ * the key log; the plaintext (the SOAP message) comes back through the
+ * flow's payload hook and is decoded like a cleartext body. */
+static void on_unsealed(void *ud, hs_app_ctx *ctx, const uint8_t *p, size_t n)
+{
+	http_state *st = ud;
+	if (st->unsealed_cap)
+		return;
+	if (st->unsealed->len + n > ctx->eng->cfg.max_stream_buffer) {
+		hs_report_anomaly(ctx, "stream_cap", "CredSSP-sealed WinRM body over %zu bytes of plaintext; not decoded",
+				  ctx->eng->cfg.max_stream_buffer);
+		st->unsealed_cap = true;
+		return;
+	}
+	g_byte_array_append(st->unsealed, p, (guint)n);
+}
+
+static bool credssp_unseal(hs_app_ctx *ctx, http_state *st, hs_winrm_enc *enc, hs_winrm_msg *soap)
+{
+	if (!st->unsealed)
+		st->unsealed = g_byte_array_new();
+	g_byte_array_set_size(st->unsealed, 0);
+	st->unsealed_cap = false;
+	st->credssp->on_payload = on_unsealed;
+	st->credssp->payload_ud = st;
+	for (size_t i = 0; i < enc->nparts; i++)
+		hs_credssp_flow_feed(st->credssp, ctx, "http", enc->parts[i].sealed.p, enc->parts[i].sealed.len);
+	st->credssp->on_payload = NULL;
+	if (!st->unsealed->len || st->unsealed_cap)
+		return false;
+	enc->decrypted = true;
+	enc->decrypted_len = st->unsealed->len;
+	hs_err e = hs_winrm_parse(st->unsealed->data, st->unsealed->len, soap);
+	if (e != HS_OK) {
+		hs_report_anomaly(ctx, soap->error ? soap->error : "winrm_malformed",
+				  "CredSSP-sealed SOAP body not decoded (%s)", hs_err_name(e));
+		return false;
+	}
+	return true;
+}
+
 static void emit_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const hs_http_head *h, hs_slice body,
 			 bool incomplete)
 {
@@ -1113,6 +1162,8 @@ static void emit_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const hs_
 			if (hs_winrm_parse_encrypted(m.content_type, body.p, body.len, &enc) != HS_OK)
 				hs_report_anomaly(ctx, enc.error ? enc.error : "winrm_bad_encrypted",
 						  "multipart/encrypted WinRM body does not follow MS-WSMV 2.2.9.1");
+			else if (st->credssp && slice_iprefix(enc.protocol, "application/HTTP-CredSSP-session-encrypted"))
+				have_soap = credssp_unseal(ctx, st, &enc, &soap);
 			m.enc = &enc;
 		} else {
 			hs_err e = hs_winrm_parse(body.p, body.len, &soap);
@@ -1404,6 +1455,10 @@ static void http_close(hs_app_ctx *ctx)
 	if (st->scratch) {
 		g_byte_array_free(st->scratch, TRUE);
 		st->scratch = NULL;
+	}
+	if (st->unsealed) {
+		g_byte_array_free(st->unsealed, TRUE);
+		st->unsealed = NULL;
 	}
 	if (st->credssp) {
 		hs_credssp_flow_release(st->credssp);

@@ -801,8 +801,11 @@ hs_err hs_winrm_parse_encrypted(hs_slice ct, const uint8_t *body, size_t len, hs
 		if (ieq_prefix(e->protocol, "application/HTTP-CredSSP-session-encrypted"))
 			cur.wrap = "tls_record"; /* the length is the TLS trailer's (MS-WSMV 2.2.9.1.3) */
 		cur.enc_len = part.len - sl;
-		if (ieq_prefix(e->protocol, "application/HTTP-CredSSP-session-encrypted"))
+		cur.sealed = (hs_slice){ part.p + sl, part.len - sl };
+		if (ieq_prefix(e->protocol, "application/HTTP-CredSSP-session-encrypted")) {
 			cur.enc_len = part.len;
+			cur.sealed = (hs_slice){ part.p, part.len };
+		}
 		e->original_total += cur.original_length;
 		e->encrypted_total += part.len;
 		if (e->nparts < HS_WINRM_MAX_PARTS)

@@ -110,6 +110,7 @@ typedef struct hs_winrm_enc_part {
 	size_t sig_len;           /* 4-byte little-endian length before the wrap token */
 	size_t enc_len;           /* ciphertext after the wrap token */
 	const char *wrap;         /* "krb5_wrap", "ntlm_signature", "tls_record", "gss_legacy", "unknown" */
+	hs_slice sealed;          /* the sealed bytes (CredSSP: the TLS records after the 4-byte length) */
 } hs_winrm_enc_part;
 
 typedef struct hs_winrm_enc {
@@ -120,6 +121,11 @@ typedef struct hs_winrm_enc {
 	uint64_t original_total;  /* sum of Length= */
 	uint64_t encrypted_total; /* sum of signature + ciphertext bytes */
 	const char *error;        /* set when the body did not follow the format */
+	/* Set by the carrier, not the parser: the sealed parts were decrypted
+	 * (CredSSP: with the TLS session of the CredSSP exchange and the key
+	 * log) into decrypted_len bytes of SOAP. */
+	bool decrypted;
+	size_t decrypted_len;
 } hs_winrm_enc;
 
 /* True when content_type is multipart/encrypted or multipart/x-multi-encrypted. */

@@ -14,6 +14,23 @@ import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
+
+WSA = "{http://schemas.xmlsoap.org/ws/2004/08/addressing}"
+WSMAN = "{http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd}"
+SHELL = "{http://schemas.microsoft.com/wbem/wsman/1/windows/shell}"
+
+
+def soap_fields(text):
+    """The header fields of a SOAP message, read by Python's XML parser."""
+    root = ET.fromstring(text)
+    f = {}
+    for tag, key in ((WSA + "Action", "action"), (WSA + "MessageID", "message_id"), (WSA + "RelatesTo", "relates_to"),
+                     (WSMAN + "ResourceURI", "resource_uri"), (SHELL + "ShellId", "shell_id")):
+        e = root.find(".//" + tag)
+        if e is not None:
+            f[key] = e.text
+    return f
 
 FINAL = {"enabled": ("accepted", "accepted"), "badpass": ("refused", "authentication"),
          "disabled": ("not_offered", "not_offered")}
@@ -68,6 +85,20 @@ def main():
         check(stages and stages[-1]["stage"] == final_k and stages[-1]["http_status"] == status,
               f"{mode}: final stage {stages[-1] if stages else None}, want {final_k} {status}")
         check(not any("password" in json.dumps(m).lower() for m in msgs), f"{mode}: a password field")
+        # MS-WSMV 2.2.9.1.1 bodies sealed with the CredSSP TLS session: decrypted with the key log, the SOAP
+        # equals what the script sent (its length, and its header fields read by Python's XML parser)
+        sealed = [e for e in exp if "sealed" in e]
+        enc = [m for m in msgs if m["proto"] == "http" and "encrypted" in m]
+        check(len(enc) == len(sealed), f"{mode}: {len(enc)} sealed bodies, sent {len(sealed)}")
+        for m, e in zip(enc, sealed):
+            check(m["encrypted"].get("decrypted_length") == len(e["soap"].encode()),
+                  f"{mode}: sealed {e['sealed']} decrypted to {m['encrypted'].get('decrypted_length')} bytes, "
+                  f"sent {len(e['soap'].encode())}")
+            w = [x for x in msgs if x["proto"] == "winrm" and x["frame"] == m["frame"]]
+            want = soap_fields(e["soap"])
+            check(len(w) == 1 and all(w[0].get(k) == v for k, v in want.items()),
+                  f"{mode}: sealed {e['sealed']} SOAP {w} vs {want}")
+            check(w and w[0]["type"] == e["sealed"], f"{mode}: sealed {e['sealed']} type")
         # without the key log
         msgs0, anom0 = run(exe, base + ".pcap", None)
         stages0 = [m for m in msgs0 if m.get("credssp_msg") == "stage"]
@@ -75,10 +106,14 @@ def main():
         check(stages0 and stages0[-1]["stage"] == final_nok and stages0[-1]["inferred"],
               f"{mode}: without key log final stage {stages0[-1] if stages0 else None}, want {final_nok}")
         check(not [m for m in msgs0 if m.get("credssp_msg") == "ts_request"], f"{mode}: TSRequest without keys")
+        enc0 = [m for m in msgs0 if m["proto"] == "http" and "encrypted" in m]
+        check(len(enc0) == len(sealed) and not any("decrypted_length" in m["encrypted"] for m in enc0)
+              and not [m for m in msgs0 if m["proto"] == "winrm"], f"{mode}: sealed bodies without keys")
         if legs:
             check(len(hello) == 3 and all(m.get("carrier") == "http" for m in hello)
                   and hello[2]["subject"].endswith("CN=srv1.hop.test"), f"{mode}: TLS handshake in headers {hello}")
-        print(f"{mode}: {len(ts)} TSRequests = sent/received, NTLM {[t[0] for t in ntlm]}, stage "
+        print(f"{mode}: {len(ts)} TSRequests = sent/received, {len(sealed)} sealed SOAP bodies, NTLM "
+              f"{[t[0] for t in ntlm]}, stage "
               f"{stages[-1]['stage']} (without key log: {stages0[-1]['stage']})")
     print(f"{checks} checks, {fails} failures")
     return 1 if fails else 0

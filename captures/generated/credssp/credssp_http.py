@@ -11,14 +11,19 @@ MS-WSMV 2.2.9.1.1), client and server in one process, on loopback:
 Each leg is an empty POST /wsman with `Authorization: CredSSP <base64 TLS>`;
 the server answers 401 `WWW-Authenticate: CredSSP <base64 TLS>` until the
 credentials arrive (then 200).  Modes:
-  enabled   the whole exchange, 200 at the end
+  enabled   the whole exchange, 200 at the end, then one WinRM request and
+            its response sealed with the CredSSP TLS session (MS-WSMV
+            2.2.9.1.1 multipart/encrypted, protocol
+            application/HTTP-CredSSP-session-encrypted: a 4-byte trailer
+            length, then TLS records)
   disabled  the server does not offer CredSSP: 401 with Negotiate only
   badpass   the client's password is wrong: the server answers the
             AUTHENTICATE leg with TSRequest{errorCode STATUS_LOGON_FAILURE}
             and 401
 
 usage: credssp_http.py MODE KEYLOG   (writes the client's key log; prints
-the TSRequests it sent and received as JSON lines: the expected values)
+the TSRequests it sent and received as JSON lines: the expected values, and
+for "enabled" the two sealed SOAP messages in clear: {"sealed": ..., "soap": ...})
 """
 import base64
 import hashlib
@@ -201,6 +206,60 @@ def authenticate_check(msg, server_challenge, password):
     return key, flags
 
 
+
+# ---- MS-WSMV 2.2.9.1.1 sealing with the CredSSP TLS session
+SEALED_CT = 'multipart/encrypted;protocol="application/HTTP-CredSSP-session-encrypted";boundary="Encrypted Boundary"'
+SHELL_ID = "7B1CF8A0-55C1-4E2B-9D3A-0E4F0C5B6A11"
+REQUEST_ID = "uuid:5A0C1E2B-3C4D-4E5F-8A9B-0C1D2E3F4A5B"
+SOAP_REQUEST = (
+    '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
+    'xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" '
+    'xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" '
+    'xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell"><s:Header>'
+    '<a:To>http://srv1.hop.test:5985/wsman</a:To>'
+    '<w:ResourceURI s:mustUnderstand="true">http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd</w:ResourceURI>'
+    '<a:ReplyTo><a:Address s:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous'
+    '</a:Address></a:ReplyTo>'
+    '<a:Action s:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2004/09/transfer/Create</a:Action>'
+    '<w:MaxEnvelopeSize s:mustUnderstand="true">153600</w:MaxEnvelopeSize>'
+    '<a:MessageID>' + REQUEST_ID + '</a:MessageID>'
+    '<w:OperationTimeout>PT20S</w:OperationTimeout></s:Header><s:Body><rsp:Shell>'
+    '<rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>stdout stderr</rsp:OutputStreams>'
+    '</rsp:Shell></s:Body></s:Envelope>').encode()
+SOAP_RESPONSE = (
+    '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" '
+    'xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" '
+    'xmlns:x="http://schemas.xmlsoap.org/ws/2004/09/transfer" '
+    'xmlns:w="http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd" '
+    'xmlns:rsp="http://schemas.microsoft.com/wbem/wsman/1/windows/shell"><s:Header>'
+    '<a:Action>http://schemas.xmlsoap.org/ws/2004/09/transfer/CreateResponse</a:Action>'
+    '<a:MessageID>uuid:0D9E8F7A-6B5C-4D3E-2F1A-0B9C8D7E6F5A</a:MessageID>'
+    '<a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>'
+    '<a:RelatesTo>' + REQUEST_ID + '</a:RelatesTo></s:Header><s:Body><x:ResourceCreated>'
+    '<a:Address>http://srv1.hop.test:5985/wsman</a:Address><a:ReferenceParameters>'
+    '<w:ResourceURI>http://schemas.microsoft.com/wbem/wsman/1/windows/shell/cmd</w:ResourceURI>'
+    '<w:SelectorSet><w:Selector Name="ShellId">' + SHELL_ID + '</w:Selector></w:SelectorSet>'
+    '</a:ReferenceParameters></x:ResourceCreated><rsp:Shell><rsp:ShellId>' + SHELL_ID + '</rsp:ShellId>'
+    '</rsp:Shell></s:Body></s:Envelope>').encode()
+
+
+def seal(tls, outb, soap):
+    """The multipart/encrypted body: the SOAP written into the CredSSP TLS
+    connection; the 4-byte length is the TLS overhead (MS-WSMV 2.2.9.1.3)."""
+    tls.write(soap)
+    rec = outb.read()
+    return (b"--Encrypted Boundary\r\n\tContent-Type: application/HTTP-CredSSP-session-encrypted\r\n"
+            b"\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=%d\r\n"
+            b"--Encrypted Boundary\r\n\tContent-Type: application/octet-stream\r\n" % len(soap) +
+            struct.pack("<I", len(rec) - len(soap)) + rec + b"--Encrypted Boundary--\r\n")
+
+
+def unseal(tls, inb, body):
+    start = body.index(b"application/octet-stream\r\n") + len(b"application/octet-stream\r\n") + 4
+    inb.write(body[start:body.rindex(b"--Encrypted Boundary--")])
+    return tls.read(1 << 20)
+
+
 # ---- server
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -228,8 +287,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
 
     def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         auth = self.headers.get("Authorization", "")
+        if self.sec and self.headers.get("Content-Type", "").startswith("multipart/encrypted"):
+            assert unseal(self.tls, self.inb, body) == SOAP_REQUEST
+            out = seal(self.tls, self.outb, SOAP_RESPONSE)
+            self.send_response(200)
+            self.send_header("Content-Type", SEALED_CT)
+            self.send_header("Content-Length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+            return
         if self.mode == "disabled" or not auth.startswith("CredSSP "):
             return self.reply(401, [("WWW-Authenticate", "Negotiate"), ("WWW-Authenticate", "Kerberos")])
         self.inb.write(base64.b64decode(auth[8:]))
@@ -319,6 +387,15 @@ def client(mode, keylog, port, log):
                                                        ctx(1, octets(USER.encode("utf-16-le"))),
                                                        ctx(2, octets(password.encode("utf-16-le")))))))
     st, _ = send_ts(auth_info=ntlm.wrap(creds))
+    if st == 200:
+        # the first protected WinRM exchange (MS-WSMV 2.2.9.1.1)
+        conn.request("POST", "/wsman", body=seal(tls, outb, SOAP_REQUEST), headers={
+            "Content-Type": SEALED_CT, "User-Agent": "hopsniff CredSSP test"})
+        r = conn.getresponse()
+        answer = unseal(tls, inb, r.read())
+        assert r.status == 200 and answer == SOAP_RESPONSE
+        log.append({"sealed": "request", "soap": SOAP_REQUEST.decode()})
+        log.append({"sealed": "response", "soap": answer.decode()})
     return st
 
 

@@ -15,8 +15,8 @@ for mode in enabled disabled badpass; do
 	t=$!
 	sleep 0.5
 	/usr/bin/python3 credssp_http.py "$mode" "credssp-$mode.keylog" >"credssp-$mode.expected"
-	sleep 0.5
-	kill $t
+	sleep 2 # let tcpdump drain the kernel's buffer before it is stopped
+	kill -INT $t
 	wait $t 2>/dev/null || true
 	touch "credssp-$mode.keylog"
 	echo "credssp-$mode: $(stat -c %s "credssp-$mode.pcap") bytes"
