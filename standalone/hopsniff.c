@@ -429,7 +429,7 @@ static const char *summary =
 	"  --redact-names: user and host names become stable pseudonyms (user1, host1 ...).\n"
 	"  Secrets (tickets, keys, NTLM responses, passwords) are never shown unless --show-secrets.\n"
 	"  --keylog FILE (both modes, repeatable): an SSLKEYLOGFILE-format key log that decrypts\n"
-	"  TLS (WinRM over HTTPS 5986, CredSSP).\n"
+	"  TLS (WinRM over HTTPS 5986, CredSSP over HTTP and RDP NLA on 3389).\n"
 	"\n"
 	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--json] [--show-secrets]\n"
 	"  Prints every decoded authentication message, one readable block each, or with --json\n"
