@@ -10,7 +10,7 @@ src = "captures/generated/rdp"
 out = "fuzz/corpus/rdp"
 os.makedirs(out, exist_ok=True)
 keys = []
-for name in ("nla-ok", "nla-badpass", "nla-refused", "neg-failure", "tls-only"):
+for name in ("nla-ok", "nla-badpass", "nla-refused", "neg-failure", "tls-only", "hybrid-ex-ok", "hybrid-ex-denied"):
     rows = subprocess.run(["tshark", "-r", f"{src}/{name}.pcap", "-Y", "tcp.len>0", "-T", "fields", "-e",
                            "tcp.srcport", "-e", "tcp.payload"], check=True, capture_output=True,
                           text=True).stdout.split("\n")

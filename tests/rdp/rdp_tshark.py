@@ -12,7 +12,9 @@ hopsniff's fields against tshark's, frame by frame.
 - The outcome of each case, from how make.sh configured it (not from
   hopsniff): nla-ok accepted, nla-badpass refused, nla-refused the client
   abandons after the server chose SSL, neg-failure HYBRID_REQUIRED_BY_SERVER,
-  tls-only TLS security.
+  tls-only TLS security; hybrid-ex-ok / -denied: the Early User
+  Authorization Result equals what hybrid_ex.py sent (NAME.expected), and the
+  TSRequest sequence equals what it sent and received.
 - Without the key log: the negotiation and the TLS handshake are the same,
   no TSRequest is claimed.
 
@@ -30,6 +32,9 @@ CASES = {
     "nla-refused": {"outcome": "abandoned", "selected": "ssl", "stage": "negotiation", "nla_not_selected": True},
     "neg-failure": {"outcome": "negotiation_failed", "failure": "HYBRID_REQUIRED_BY_SERVER", "stage": "negotiation"},
     "tls-only": {"outcome": "unknown", "selected": "ssl", "stage": "tls"},
+    # hybrid_ex.py (Python peers; FreeRDP 2's server never selects HYBRID_EX)
+    "hybrid-ex-ok": {"outcome": "accepted", "selected": "hybrid_ex", "stage": "credssp:accepted"},
+    "hybrid-ex-denied": {"outcome": "refused", "selected": "hybrid_ex", "stage": "credssp:refused"},
 }
 HS_TYPES = {"client_hello": 1, "server_hello": 2, "new_session_ticket": 4, "end_of_early_data": 5,
             "encrypted_extensions": 8, "certificate": 11, "server_key_exchange": 12, "certificate_request": 13,
@@ -180,11 +185,28 @@ def main():
             st = [m for m in msgs if m["proto"] == "credssp" and m.get("credssp_msg") == "stage"]
             check(st and st[-1]["stage"] == want["outcome"], case, f"credssp stage {st[-1:]}")
 
+        if os.path.exists(os.path.join(d, case + ".expected")):
+            exp = [json.loads(l) for l in open(os.path.join(d, case + ".expected"))]
+            ea = [m for m in msgs if m["proto"] == "rdp" and m["rdp_msg"] == "early_user_authorization"]
+            want_r = [e["authz_result"] for e in exp if "authz_result" in e]
+            check([int(m["authz_result"], 16) for m in ea] == want_r, case, f"Early User Authorization {ea}")
+            legs = [e for e in exp if "dir" in e]
+            tsl = [m for m in msgs if m["proto"] == "credssp" and m.get("credssp_msg") == "ts_request"]
+            check(len(tsl) == len(legs), case, f"{len(tsl)} TSRequests, sent/received {len(legs)}")
+            for m, e in zip(tsl, legs):
+                check(m["dst"].endswith(":3389") == (e["dir"] == "client") and m["nego_tokens"] == e["tokens"]
+                      and m.get("pub_key_auth_len") == e.get("pub_key_auth")
+                      and m.get("auth_info_len") == e.get("auth_info")
+                      and m["client_nonce"] == ("nonce" in e), case, f"TSRequest {m} vs {e}")
+
         # ---- without the key log
         nk, anom = hopsniff(exe, pcap, None)
         check(not anom, case, f"anomalies without key log {anom}")
-        check([m for m in nk if m["proto"] == "rdp" and m["rdp_msg"] != "end"] ==
-              [m for m in msgs if m["proto"] == "rdp" and m["rdp_msg"] != "end"], case, "negotiation without key log")
+        check([m for m in nk if m["proto"] == "rdp" and m["rdp_msg"].startswith("connection_")] ==
+              [m for m in msgs if m["proto"] == "rdp" and m["rdp_msg"].startswith("connection_")], case,
+              "negotiation without key log")
+        check(not [m for m in nk if m["proto"] == "rdp" and m["rdp_msg"] == "early_user_authorization"], case,
+              "Early User Authorization Result claimed without keys")
         check(not [m for m in nk if m.get("credssp_msg") == "ts_request"], case, "TSRequests claimed without keys")
         ch = [m for m in nk if m.get("tls_msg") == "client_hello"]
         check(len(ch) == (1 if want["stage"] != "negotiation" else 0), case, "ClientHello without key log")

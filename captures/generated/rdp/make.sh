@@ -5,7 +5,8 @@
 # tcpdump on lo.  TLS key logs come from tests/rdp/keylog_shim.c (LD_PRELOAD;
 # OpenSSL's SSL_CTX_set_keylog_callback), written by both ends.
 # Outputs per case: NAME.pcap, NAME.keylog, NAME.log (client and server logs).
-# Usage: make.sh [CASE...]  (cases: nla-ok nla-badpass nla-refused neg-failure tls-only nla-ext)
+# Usage: make.sh [CASE...]  (cases: nla-ok nla-badpass nla-refused neg-failure tls-only hybrid-ex-ok
+# hybrid-ex-denied; nla-ext is the FreeRDP HYBRID_EX attempt that fails, see README.md)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -15,7 +16,7 @@ fi
 shift
 ip link set lo up
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(nla-ok nla-badpass nla-refused neg-failure tls-only)
+[ ${#cases[@]} -gt 0 ] || cases=(nla-ok nla-badpass nla-refused neg-failure tls-only hybrid-ex-ok hybrid-ex-denied)
 
 work=$(mktemp -d /tmp/hs-rdp.XXXXXX)
 pids=()
@@ -61,11 +62,25 @@ run_case() {
 	sleep 1
 	kill $s 2>/dev/null || true
 	wait $s 2>/dev/null || true
-	sleep 0.5
-	kill $t
+	sleep 2 # let tcpdump drain the kernel's buffer
+	kill -INT $t
 	wait $t 2>/dev/null || true
 	touch "$here/$name.keylog"
 	sed -e "s/$pass/<password>/g" "$work/$name.log" >"$here/$name.log"
+	echo "$name: $(stat -c %s "$here/$name.pcap") bytes, $(wc -l <"$here/$name.keylog") key log lines"
+}
+
+# HYBRID_EX: Python peers (hybrid_ex.py), since FreeRDP 2's server never selects it.
+run_py_case() {
+	local name=$1 mode=$2
+	rm -f "$here/$name.keylog" "$here/$name.pcap"
+	tcpdump -i lo -U -s 0 -w "$here/$name.pcap" "tcp port $port" 2>/dev/null &
+	local t=$!
+	sleep 0.5
+	/usr/bin/python3 "$here/hybrid_ex.py" "$mode" "$here/$name.keylog" >"$here/$name.expected"
+	sleep 2 # let tcpdump drain the kernel's buffer
+	kill -INT $t
+	wait $t 2>/dev/null || true
 	echo "$name: $(stat -c %s "$here/$name.pcap") bytes, $(wc -l <"$here/$name.keylog") key log lines"
 }
 
@@ -77,6 +92,8 @@ for c in "${cases[@]}"; do
 	neg-failure) run_case neg-failure "/sec:nla +auth" "/sec:tls" "$pass" ;;
 	tls-only) run_case tls-only "/sec:tls" "/sec:tls" "$pass" "" ;;
 	nla-ext) run_case nla-ext "+sec-ext +auth" "/sec:ext" "$pass" ;;
+	hybrid-ex-ok) run_py_case hybrid-ex-ok ok ;;
+	hybrid-ex-denied) run_py_case hybrid-ex-denied denied ;;
 	*) echo "unknown case $c" >&2; exit 2 ;;
 	esac
 done
