@@ -1,7 +1,11 @@
 /* rdp_test.c - TPKT / X.224 / RDP_NEG_* on the examples of MS-RDPBCGR 4.1.1
  * and 4.1.2 and on the PDUs FreeRDP 2 sent in captures/generated/rdp/ (bytes
  * copied from the captures with tshark -e tcp.payload); every truncated
- * prefix before a guard page; hostile variants. */
+ * prefix before a guard page; hostile variants; the stream parser on whole
+ * conversations (decoder/testdata/rdp: TCP payloads of
+ * captures/generated/rdp/neg-failure and hybrid-ex-denied as [dir<<7 |
+ * len>>8][len & 255][bytes] chunks) split at every point of each direction. */
+#include "engine.h"
 #include "rdp.h"
 #include "unit.h"
 
@@ -173,6 +177,172 @@ static void test_hostile(void)
 	CU_ASSERT_PTR_NULL(hs_rdp_failure_name(99));
 }
 
+
+/* ------------------------------------------------ the stream parser */
+
+static char events[4096];
+
+static void on_msg(void *ud, const hs_msg *m)
+{
+	(void)ud;
+	hs_out *o = hs_out_new(HS_OUT_JSON);
+	hs_msg_describe(m, o, 0);
+	size_t n;
+	const char *t = hs_out_text(o, &n);
+	/* keep the interesting fields only: the rest depends on nothing here */
+	static const char *const keys[] = { "\"rdp_msg\":\"connection_request\"", "\"rdp_msg\":\"connection_confirm\"",
+					    "\"failure\":\"HYBRID_REQUIRED_BY_SERVER\"", "\"authz\":\"AUTHZ_ACCESS_DENIED\"",
+					    "\"credssp_msg\":\"ts_request\"", "\"stage\":\"refused\"",
+					    "\"outcome\":\"refused\"", "\"outcome\":\"negotiation_failed\"", NULL };
+	for (size_t i = 0; keys[i]; i++)
+		if (strstr(t, keys[i]) && strlen(events) + strlen(keys[i]) + 2 < sizeof events) {
+			strcat(events, keys[i]);
+			strcat(events, "\n");
+		}
+	(void)n;
+	hs_out_free(o);
+}
+
+static unsigned anomalies;
+static void on_anomaly(void *ud, const hs_anomaly *a)
+{
+	(void)ud, (void)a;
+	anomalies++;
+}
+
+typedef struct side {
+	unsigned char *buf;
+	size_t have;
+} side;
+
+static void feed(hs_app_ctx *ctx, side *s, const unsigned char *p, size_t n)
+{
+	memcpy(s->buf + s->have, p, n);
+	s->have += n;
+	size_t done = 0;
+	while (done < s->have || (ctx->eof && !done)) {
+		hs_parse_result r = hs_rdp_app.stream(ctx, s->buf + done, s->have - done);
+		CU_ASSERT(r.status != HS_PARSE_ERROR);
+		if (r.status != HS_PARSE_OK || !r.consumed)
+			break;
+		done += r.consumed;
+	}
+	memmove(s->buf, s->buf + done, s->have - done);
+	s->have -= done;
+}
+
+/* Replay a conversation; the bytes of direction `dir` are cut once more,
+ * `split` bytes into that direction's stream.  Returns the events. */
+static const char *replay(const unsigned char *c, size_t len, hs_engine *e, int dir, size_t split)
+{
+	events[0] = 0;
+	anomalies = 0;
+	void *state = calloc(1, hs_rdp_app.state_size);
+	side sd[2] = { { malloc(len), 0 }, { malloc(len), 0 } };
+	size_t seen[2] = { 0, 0 };
+	hs_meta meta;
+	memset(&meta, 0, sizeof meta);
+	meta.ipproto = 6;
+	for (size_t at = 0; at + 2 <= len;) {
+		int d = c[at] >> 7;
+		size_t n = (size_t)(c[at] & 0x7f) << 8 | c[at + 1];
+		at += 2;
+		meta.dir = (uint8_t)d;
+		hs_app_ctx ctx = { e, &meta, state, (uint8_t)d, false };
+		if (d == dir && split > seen[d] && split < seen[d] + n) {
+			size_t k = split - seen[d];
+			feed(&ctx, &sd[d], c + at, k);
+			feed(&ctx, &sd[d], c + at + k, n - k);
+		} else {
+			feed(&ctx, &sd[d], c + at, n);
+		}
+		seen[d] += n;
+		at += n;
+	}
+	for (int d = 0; d < 2; d++) {
+		meta.dir = (uint8_t)d;
+		hs_app_ctx ctx = { e, &meta, state, (uint8_t)d, true };
+		feed(&ctx, &sd[d], NULL, 0);
+		CU_ASSERT_EQUAL(sd[d].have, 0);
+	}
+	hs_app_ctx ctx = { e, &meta, state, 0, true };
+	hs_rdp_app.close(&ctx);
+	free(state);
+	free(sd[0].buf);
+	free(sd[1].buf);
+	return events;
+}
+
+static unsigned char *load_conv(const char *name, size_t *len)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/decoder/testdata/rdp/%s", getenv("HS_SOURCE") ? getenv("HS_SOURCE") : ".", name);
+	return hs_read_file(path, len);
+}
+
+static void test_stream_negotiation_failure(void)
+{
+	size_t len;
+	unsigned char *c = load_conv("neg-failure", &len);
+	hs_engine *e = hs_engine_new(NULL);
+	hs_engine_add_msg_sink(e, on_msg, NULL);
+	hs_engine_set_anomaly_sink(e, on_anomaly, NULL);
+	static const char want[] = "\"rdp_msg\":\"connection_request\"\n\"rdp_msg\":\"connection_confirm\"\n"
+				   "\"failure\":\"HYBRID_REQUIRED_BY_SERVER\"\n\"failure\":\"HYBRID_REQUIRED_BY_SERVER\"\n"
+				   "\"outcome\":\"negotiation_failed\"\n";
+	for (int d = 0; d < 2; d++)
+		for (size_t k = 0; k <= 43; k++) {
+			CU_ASSERT_STRING_EQUAL(replay(c, len, e, d, k), want);
+			CU_ASSERT_EQUAL(anomalies, 0);
+		}
+	hs_engine_free(e);
+	free(c);
+}
+
+static void test_stream_hybrid_ex(void)
+{
+	size_t len;
+	unsigned char *c = load_conv("hybrid-ex-denied", &len);
+	char kl[512];
+	snprintf(kl, sizeof kl, "%s/generated/rdp/hybrid-ex-denied.keylog",
+		 getenv("HS_CAPTURES") ? getenv("HS_CAPTURES") : "captures");
+	hs_engine *e = hs_engine_new(NULL);
+	CU_ASSERT_EQUAL(hs_engine_add_keylog(e, kl), HS_OK);
+	hs_engine_add_msg_sink(e, on_msg, NULL);
+	hs_engine_set_anomaly_sink(e, on_anomaly, NULL);
+	static const char want[] =
+		"\"rdp_msg\":\"connection_request\"\n\"rdp_msg\":\"connection_confirm\"\n"
+		"\"credssp_msg\":\"ts_request\"\n\"credssp_msg\":\"ts_request\"\n\"credssp_msg\":\"ts_request\"\n"
+		"\"credssp_msg\":\"ts_request\"\n\"credssp_msg\":\"ts_request\"\n"
+		"\"authz\":\"AUTHZ_ACCESS_DENIED\"\n\"stage\":\"refused\"\n\"outcome\":\"refused\"\n";
+	/* every split point of the server's side (negotiation, TLS records,
+	 * the 4-byte result) and of the client's first 400 bytes */
+	size_t server_bytes = 0;
+	for (size_t at = 0; at + 2 <= len;) {
+		size_t n = (size_t)(c[at] & 0x7f) << 8 | c[at + 1];
+		if (c[at] >> 7)
+			server_bytes += n;
+		at += 2 + n;
+	}
+	CU_ASSERT(server_bytes > 1000);
+	for (size_t k = 0; k <= server_bytes; k += 1) {
+		const char *ev = replay(c, len, e, 1, k);
+		CU_ASSERT_STRING_EQUAL(ev, want);
+		CU_ASSERT_EQUAL(anomalies, 0);
+	}
+	for (size_t k = 0; k <= 400; k++)
+		CU_ASSERT_STRING_EQUAL(replay(c, len, e, 0, k), want);
+	/* without the key log: the negotiation only, no verdict */
+	hs_engine *e2 = hs_engine_new(NULL);
+	hs_engine_add_msg_sink(e2, on_msg, NULL);
+	CU_ASSERT_STRING_EQUAL(replay(c, len, e2, 0, 0),
+			       "\"rdp_msg\":\"connection_request\"\n\"rdp_msg\":\"connection_confirm\"\n");
+	hs_engine_free(e2);
+	hs_engine_free(e);
+	free(c);
+}
+
 HS_UNIT_MAIN("rdp", { "spec_request", test_spec_request }, { "spec_confirm", test_spec_confirm },
 	     { "freerdp", test_freerdp }, { "routing_and_correlation", test_routing_and_correlation },
-	     { "hostile", test_hostile })
+	     { "hostile", test_hostile }, { "stream_negotiation_failure", test_stream_negotiation_failure },
+	     { "stream_hybrid_ex", test_stream_hybrid_ex })
