@@ -38,7 +38,8 @@ printf '%s::%s:%s:::\n' "$user" "" "$nthash" >"$work/sam"
 
 export HOME="$work/home"  # FreeRDP keeps its generated server certificate and known hosts here
 mkdir -p "$HOME"
-Xvfb :77 -screen 0 800x600x24 -nolisten tcp >/dev/null 2>&1 &
+# -noreset: Xvfb would reset when its last client leaves, failing the next server
+Xvfb :77 -screen 0 800x600x24 -nolisten tcp -noreset >/dev/null 2>&1 &
 pids+=($!)
 export DISPLAY=:77
 sleep 1
@@ -54,8 +55,12 @@ run_case() {
 	HS_KEYLOG_FILE="$here/$name.keylog" LD_PRELOAD="$work/keylog_shim.so" \
 		freerdp-shadow-cli /port:$port /bind-address:127.0.0.1 $srvsec /sam-file:"$work/sam" \
 		>>"$work/$name.log" 2>&1 &
-	local s=$!
-	sleep 2
+	local s=$! i
+	for i in $(seq 50); do # until the server listens
+		ss -ltn "sport = :$port" | grep -q LISTEN && break
+		sleep 0.1
+	done
+	sleep 0.5
 	HS_KEYLOG_FILE="$here/$name.keylog" LD_PRELOAD="$work/keylog_shim.so" \
 		timeout -s INT 8 xfreerdp /v:127.0.0.1:$port /u:$user /p:"$cpass" /cert:ignore $clisec $mode \
 		>>"$work/$name.log" 2>&1 || echo "$name: xfreerdp exit $?" >>"$work/$name.log"
