@@ -217,7 +217,8 @@ typedef struct side {
 
 static void feed(hs_app_ctx *ctx, side *s, const unsigned char *p, size_t n)
 {
-	memcpy(s->buf + s->have, p, n);
+	if (n)
+		memcpy(s->buf + s->have, p, n);
 	s->have += n;
 	size_t done = 0;
 	while (done < s->have || (ctx->eof && !done)) {
