@@ -5,7 +5,9 @@
  * bit 1: text rendering, bits 2-7: segment size unit); the rest is a
  * sequence of records [dir:1 bit + len:7 bits][len*unit bytes] fed to the
  * client (dir 0) or server (dir 1) side, so pipelining, interleaving and
- * every segmentation are reachable.  Then both sides see end of stream. */
+ * every segmentation are reachable.  Then both sides see end of stream.
+ * The engine holds the key log of the CredSSP seed (http_seed_keys.h), so
+ * its TSRequests and CredSSP-sealed bodies decrypt. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,7 +15,9 @@
 
 #include "engine.h"
 #include "http.h"
+#include "http_seed_keys.h"
 #include "protos.h"
+#include "tls.h"
 
 static unsigned g_flags;
 static int g_mode;
@@ -59,6 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	hs_engine *e = hs_engine_new(NULL);
 	hs_engine_add_msg_sink(e, sink, NULL);
+	e->keylog = hs_keylog_new();
+	for (size_t i = 0; http_seed_keys[i]; i++)
+		hs_keylog_add_line(e->keylog, http_seed_keys[i], strlen(http_seed_keys[i]));
 	void *state = calloc(1, hs_http_app.state_size);
 	hs_meta meta;
 	memset(&meta, 0, sizeof meta);

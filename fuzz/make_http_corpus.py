@@ -1,10 +1,17 @@
 #!/usr/bin/python3
 """Seed corpora for fuzz_http and fuzz_winrm from the committed test data:
 the golden HTTP cases (decoder/testdata/http, segments -> records of the
-fuzz_http input format) and the WinRM samples (decoder/testdata/winrm)."""
+fuzz_http input format), the CredSSP-over-HTTP exchange with sealed bodies
+(captures/generated/credssp/credssp-enabled, its key log in
+http_seed_keys.h; needs tshark) and the WinRM samples (decoder/testdata/winrm)."""
 import glob
 import os
 import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from chunk_seed import write_keys  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..')
 
@@ -62,6 +69,23 @@ for path in sorted(glob.glob(os.path.join(ROOT, 'decoder', 'testdata', 'http', '
     name = os.path.splitext(os.path.basename(path))[0]
     with open(os.path.join(ROOT, 'fuzz', 'corpus', 'http', name), 'wb') as f:
         f.write(out)
+
+C = os.path.join(ROOT, 'captures', 'generated', 'credssp', 'credssp-enabled')
+rows = subprocess.run(['tshark', '-r', C + '.pcap', '-Y', 'tcp.len>0', '-T', 'fields', '-e', 'tcp.srcport', '-e',
+                       'tcp.payload'], check=True, capture_output=True, text=True).stdout.split('\n')
+out = bytearray([0])
+for r in rows:
+    if r:
+        port, hx = r.split('\t')
+        b = bytes.fromhex(hx)
+        for i in range(0, len(b), 127):
+            piece = b[i:i + 127]
+            out.append(((1 if port == '5985' else 0) << 7) | len(piece))
+            out += piece
+with open(os.path.join(ROOT, 'fuzz', 'corpus', 'http', 'credssp_sealed'), 'wb') as f:
+    f.write(out)
+write_keys(os.path.join(ROOT, 'fuzz', 'http_seed_keys.h'), 'make_http_corpus.py', 'http_seed_keys',
+           [l.strip() for l in open(C + '.keylog') if l[0].isupper()])
 
 os.makedirs(os.path.join(ROOT, 'fuzz', 'corpus', 'winrm'), exist_ok=True)
 W = os.path.join(ROOT, 'decoder', 'testdata', 'winrm')
