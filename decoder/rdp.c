@@ -250,6 +250,7 @@ enum {
 typedef struct rdp_state {
 	uint8_t phase;
 	bool have_req, have_rsp, neg_failed, ended, early_done, secured;
+	bool assumed;           /* security started without a Confirm (capture missed it) */
 	uint32_t requested, selected, failure_code;
 	hs_credssp_flow *nla;   /* PH_NLA */
 	hs_tls_conn *tls;       /* PH_TLS */
@@ -273,7 +274,9 @@ static void on_payload(void *ud, hs_app_ctx *ctx, const uint8_t *p, size_t n)
 	rdp_state *s = ud;
 	if (!(ctx->dir & 1) || s->nla->settled || !n)
 		return;
-	if (s->selected == HS_RDP_PROTOCOL_HYBRID_EX && !s->early_done) {
+	/* HYBRID_EX selected, or assumed (Confirm not captured): then only a
+	 * 4-byte plaintext is taken for the result, MCS starts with TPKT 3 */
+	if (!s->early_done && (s->selected == HS_RDP_PROTOCOL_HYBRID_EX || (s->assumed && n == 4 && p[0] != 3))) {
 		s->early_done = true;
 		if (n < 4) {
 			hs_report_anomaly(ctx, "malformed_rdp", "Early User Authorization Result of %zu bytes", n);
@@ -317,12 +320,11 @@ static void start_security(rdp_state *s, uint32_t selected)
 static void start_unseen(rdp_state *s)
 {
 	uint32_t sel = HS_RDP_PROTOCOL_SSL;
-	if (s->have_req && (s->requested & HS_RDP_PROTOCOL_HYBRID_EX))
-		sel = HS_RDP_PROTOCOL_HYBRID_EX;
-	else if (s->have_req && (s->requested & HS_RDP_PROTOCOL_HYBRID))
+	if (s->have_req && (s->requested & (HS_RDP_PROTOCOL_HYBRID | HS_RDP_PROTOCOL_HYBRID_EX)))
 		sel = HS_RDP_PROTOCOL_HYBRID;
-	s->selected = sel;
-	start_security(s, sel);
+	s->selected = sel == HS_RDP_PROTOCOL_HYBRID_EX ? HS_RDP_PROTOCOL_HYBRID : sel;
+	s->assumed = true;
+	start_security(s, s->selected);
 }
 
 static hs_parse_result neg_stream(rdp_state *s, hs_app_ctx *ctx, const uint8_t *p, size_t len)
@@ -369,11 +371,18 @@ static hs_parse_result neg_stream(rdp_state *s, hs_app_ctx *ctx, const uint8_t *
 		s->phase = PH_OPAQUE;
 		return r;
 	}
-	s->selected = x.has_neg ? x.neg_value : HS_RDP_PROTOCOL_RDP;
-	if (e == HS_OK && s->have_req && s->selected && !(s->selected & s->requested))
+	uint32_t sel = x.has_neg ? x.neg_value : HS_RDP_PROTOCOL_RDP;
+	if (e == HS_OK && s->have_req && sel && !(sel & s->requested))
 		hs_report_anomaly(ctx, "rdp_protocol_mismatch",
-				  "the server selected 0x%08x, which the client did not request (0x%08x)", s->selected,
-				  s->requested);
+				  "the server selected 0x%08x, which the client did not request (0x%08x)", sel, s->requested);
+	if (s->phase != PH_NEG) {
+		/* the Confirm comes after the client's TLS (merged captures
+		 * out of order): keep the security already running */
+		if (e == HS_OK && sel == HS_RDP_PROTOCOL_HYBRID_EX && s->nla)
+			s->selected = sel;
+		return r;
+	}
+	s->selected = sel;
 	start_security(s, e == HS_OK ? s->selected : HS_RDP_PROTOCOL_RDP);
 	return r;
 }
@@ -439,6 +448,8 @@ static hs_parse_result rdp_stream(hs_app_ctx *ctx, const uint8_t *p, size_t len)
 		hs_report_anomaly(ctx, "rdp_negotiation_lost", "TLS before the X.224 Connection Confirm was seen");
 		start_unseen(s);
 	}
+	if (s->phase != PH_NEG && s->assumed && !s->have_rsp && (ctx->dir & 1) && len && p[0] == 3)
+		return neg_stream(s, ctx, p, len); /* the late Confirm */
 	if (s->phase == PH_TLS || s->phase == PH_NLA)
 		s->secured |= len > 0;
 	switch (s->phase) {

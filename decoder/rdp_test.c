@@ -333,6 +333,29 @@ static void test_stream_hybrid_ex(void)
 	}
 	for (size_t k = 0; k <= 400; k++)
 		CU_ASSERT_STRING_EQUAL(replay(c, len, e, 0, k), want);
+	/* the Confirm after the client's ClientHello (merged captures out of
+	 * order), or missing: the same decoding, one anomaly each */
+	size_t at1 = 2 + ((size_t)(c[0] & 0x7f) << 8 | c[1]);                  /* chunk 1: the Confirm */
+	size_t at2 = at1 + 2 + ((size_t)(c[at1] & 0x7f) << 8 | c[at1 + 1]);   /* chunk 2: ClientHello */
+	size_t at3 = at2 + 2 + ((size_t)(c[at2] & 0x7f) << 8 | c[at2 + 1]);
+	CU_ASSERT(c[at1] >> 7 == 1 && c[at2] >> 7 == 0);
+	unsigned char *r = malloc(len);
+	memcpy(r, c, at1);
+	memcpy(r + at1, c + at2, at3 - at2);
+	memcpy(r + at1 + (at3 - at2), c + at1, at2 - at1);
+	memcpy(r + at3, c + at3, len - at3);
+	CU_ASSERT_STRING_EQUAL(replay(r, len, e, 0, 0), want);
+	CU_ASSERT_EQUAL(anomalies, 1); /* rdp_negotiation_lost */
+	memcpy(r, c, at1);
+	memcpy(r + at1, c + at2, len - at2);
+	static const char want_nocc[] =
+		"\"rdp_msg\":\"connection_request\"\n"
+		"\"credssp_msg\":\"ts_request\"\n\"credssp_msg\":\"ts_request\"\n\"credssp_msg\":\"ts_request\"\n"
+		"\"credssp_msg\":\"ts_request\"\n\"credssp_msg\":\"ts_request\"\n"
+		"\"authz\":\"AUTHZ_ACCESS_DENIED\"\n\"stage\":\"refused\"\n\"outcome\":\"refused\"\n";
+	CU_ASSERT_STRING_EQUAL(replay(r, len - (at2 - at1), e, 0, 0), want_nocc);
+	CU_ASSERT_EQUAL(anomalies, 1);
+	free(r);
 	/* without the key log: the negotiation only, no verdict */
 	hs_engine *e2 = hs_engine_new(NULL);
 	hs_engine_add_msg_sink(e2, on_msg, NULL);
