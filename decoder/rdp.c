@@ -234,6 +234,10 @@ void hs_rdp_describe(const void *body, hs_out *o, unsigned flags)
 		hs_out_cstr(o, "stage", m->stage);
 		hs_out_cstr(o, "outcome", m->outcome);
 		hs_out_bool(o, "decrypted", m->decrypted);
+		if (m->nla) {
+			hs_out_uint(o, "client_records", m->client_records);
+			hs_out_uint(o, "server_records", m->server_records);
+		}
 		break;
 	}
 }
@@ -435,6 +439,11 @@ static void end_connection(rdp_state *s, hs_app_ctx *ctx)
 		m.outcome = "accepted";
 	else if (s->nla && s->nla->stage == HS_CREDSSP_STAGE_REFUSED)
 		m.outcome = "refused";
+	if (s->nla && s->nla->init) {
+		m.nla = true;
+		m.client_records = s->nla->app_records[0];
+		m.server_records = s->nla->app_records[1];
+	}
 	m.decrypted = (s->nla && hs_credssp_flow_decrypted(s->nla)) ||
 		      (s->tls && (s->tls->d[0].decrypted || s->tls->d[1].decrypted));
 	hs_emit(ctx, HS_PROTO_RDP, &m);

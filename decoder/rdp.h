@@ -109,6 +109,8 @@ typedef struct hs_rdp_msg {
 	const char *outcome;       /* "accepted", "refused", "negotiation_failed", "abandoned" (client
 				      closed after the Confirm), "unknown" */
 	bool decrypted;            /* TLS records were decrypted with the key log */
+	bool nla;                  /* CredSSP ran: the record counts below are set */
+	unsigned client_records, server_records; /* TLS application-data records per side (NLA) */
 } hs_rdp_msg;
 
 void hs_rdp_describe(const void *body, hs_out *o, unsigned flags);
