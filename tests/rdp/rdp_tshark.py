@@ -208,6 +208,18 @@ def main():
         check(not [m for m in nk if m["proto"] == "rdp" and m["rdp_msg"] == "early_user_authorization"], case,
               "Early User Authorization Result claimed without keys")
         check(not [m for m in nk if m.get("credssp_msg") == "ts_request"], case, "TSRequests claimed without keys")
+        endk = [m for m in nk if m["proto"] == "rdp" and m["rdp_msg"] == "end"]
+        if endk and "client_records" in endk[0]:
+            # application-data records per side, as tshark counts them (no key log: opaque type 23)
+            # (TLS 1.3 records are tshark's tls.record.opaque_type)
+            rec = tshark(pcap, ["tcp.dstport", "tls.record.content_type", "tls.record.opaque_type"],
+                         ["-d", "tcp.port==3389,tls"], "tls.record")
+            per = [0, 0]
+            for t in rec.values():
+                types = t["tls.record.content_type"].split("|") + t["tls.record.opaque_type"].split("|")
+                per[t["tcp.dstport"] != "3389"] += types.count("23")
+            check([endk[0]["client_records"], endk[0]["server_records"]] == per, case,
+                  f"record counts {endk[0].get('client_records')}/{endk[0].get('server_records')} vs tshark {per}")
         ch = [m for m in nk if m.get("tls_msg") == "client_hello"]
         check(len(ch) == (1 if want["stage"] != "negotiation" else 0), case, "ClientHello without key log")
 
