@@ -175,6 +175,18 @@ void hs_engine_set_anomaly_sink(hs_engine *e, hs_anomaly_fn fn, void *ud);
  * the engine and are wiped by hs_engine_free. */
 hs_err hs_engine_add_keylog(hs_engine *e, const char *path);
 
+/* Like hs_engine_add_keylog, for a key log still being written by a running
+ * client (live capture): the file is read now and again whenever a TLS
+ * connection needs a secret that is not known yet (and at each
+ * hs_engine_reload_keylogs), so secrets appended later are used.  May be
+ * called at any time. */
+hs_err hs_engine_follow_keylog(hs_engine *e, const char *path);
+
+/* Read what was appended to the followed key logs; returns the number of
+ * secrets added (0 when nothing is followed).  Malformed lines are reported
+ * as "keylog_malformed" anomalies. */
+size_t hs_engine_reload_keylogs(hs_engine *e);
+
 /* Feed one frame.  Frames of several inputs may be interleaved (merged by
  * timestamp by the caller).  Returns HS_OK, or HS_E_UNSUPPORTED for a link
  * type hopsniff does not decode (nothing else is done with that frame). */
