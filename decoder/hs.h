@@ -166,6 +166,11 @@ void hs_engine_free(hs_engine *e);
 void hs_engine_add_msg_sink(hs_engine *e, hs_msg_fn fn, void *ud);
 void hs_engine_set_anomaly_sink(hs_engine *e, hs_anomaly_fn fn, void *ud);
 
+/* The well-known ports of ipproto (6 TCP, 17 UDP) that a parser wants, in
+ * table order, into out (at most max); returns how many there are (may be
+ * more than max).  Live capture builds its default BPF filter from them. */
+size_t hs_app_ports(uint8_t ipproto, uint16_t *out, size_t max);
+
 /* Load an NSS key log file (SSLKEYLOGFILE format: CLIENT_RANDOM for TLS
  * 1.2, *_TRAFFIC_SECRET_* for TLS 1.3) whose secrets decrypt TLS
  * connections (HTTPS WinRM, LDAPS, CredSSP, RDP).  May be called several
