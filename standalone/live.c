@@ -573,6 +573,9 @@ int hs_live_run(const hs_live_options *o)
 			  ro->messages ? g_ptr_array_new_with_free_func(g_free) : NULL, 0 };
 	L.seen = g_array_new(FALSE, TRUE, sizeof(seen));
 	int status = EXIT_OK;
+	for (guint i = 0; ro->keylogs && ro->keylogs[i]; i++)
+		if (access(ro->keylogs[i], F_OK) != 0)
+			fprintf(stderr, "hopsniff: %s: does not exist yet; read once the client creates it\n", ro->keylogs[i]);
 	if (!engine_inputs(L.e, ro, true))
 		status = EXIT_USAGE;
 	hs_engine_add_msg_sink(L.e, hs_model_sink, L.m);
@@ -624,11 +627,12 @@ int hs_live_run(const hs_live_options *o)
 
 const GOptionEntry *hs_live_option_entries(hs_live_cli *c)
 {
-	static GOptionEntry e[14];
+	static GOptionEntry e[16];
 	GOptionEntry v[] = {
 		{ "interface", 'i', 0, G_OPTION_ARG_STRING, &c->iface, "Live capture on IFACE (\"any\": every interface)", "IFACE" },
 		{ "filter", 'f', 0, G_OPTION_ARG_STRING, &c->filter, "Live: BPF filter replacing the default one", "EXPR" },
 		{ "list-interfaces", 0, 0, G_OPTION_ARG_NONE, &c->list, "List the interfaces live capture can use", NULL },
+		{ "print-filter", 0, 0, G_OPTION_ARG_NONE, &c->print_filter, "Print the default filter (with --rpc-dynamic / --all-tcp) and exit", NULL },
 		{ "count", 'c', 0, G_OPTION_ARG_INT64, &c->count, "Live: stop after COUNT packets analysed", "COUNT" },
 		{ "duration", 0, 0, G_OPTION_ARG_DOUBLE, &c->duration, "Live: stop after SECONDS", "SECONDS" },
 		{ "write", 'w', 0, G_OPTION_ARG_FILENAME, &c->write, "Live: also save the analysed packets to FILE (pcapng)", "FILE" },
@@ -647,7 +651,7 @@ const GOptionEntry *hs_live_option_entries(hs_live_cli *c)
 
 bool hs_live_requested(const hs_live_cli *c)
 {
-	return c->iface || c->list || c->filter || c->write || c->count || c->duration != 0 || c->rpc_dynamic ||
+	return c->iface || c->list || c->print_filter || c->filter || c->write || c->count || c->duration != 0 || c->rpc_dynamic ||
 	       c->all_tcp || c->settle != 0 || c->snaplen || c->buffer_mib || c->no_promisc;
 }
 
@@ -673,6 +677,15 @@ int hs_live_main(hs_live_cli *c, const options *opt, bool have_files, bool decod
 			return usage(c, "--list-interfaces takes no other input");
 		cli_free(c);
 		return hs_live_list_interfaces();
+	}
+	if (c->print_filter) {
+		if (c->iface || have_files || decode || c->filter)
+			return usage(c, "--print-filter takes no other input");
+		char *f = hs_live_default_filter(c->rpc_dynamic, c->all_tcp);
+		printf("%s\n", f);
+		g_free(f);
+		cli_free(c);
+		return EXIT_OK;
 	}
 	if (!c->iface)
 		return usage(c, "live capture options need an interface: -i IFACE");

@@ -34,7 +34,7 @@ typedef struct hs_live_cli {
 	gint64 count;
 	gdouble duration, settle;
 	gint snaplen, buffer_mib;
-	gboolean no_promisc, rpc_dynamic, all_tcp, list;
+	gboolean no_promisc, rpc_dynamic, all_tcp, list, print_filter;
 } hs_live_cli;
 
 /* The option entries (-i, -f, -c, -w, --duration ...) for the command's
