@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -534,6 +535,12 @@ static void summary(live *L, const char *why, double secs, bool have_stats, cons
 			"hopsniff: WARNING: %u packets were lost before hopsniff saw them; a verdict may lack evidence. "
 			"Raise --buffer-size or narrow the filter (-f).\n",
 			ps->ps_drop + ps->ps_ifdrop);
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		fprintf(stderr, "hopsniff: resources: peak RSS %.1f MiB, CPU %.2f s, peak stream buffers %zu bytes\n",
+			(double)ru.ru_maxrss / 1024.0,
+			(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+			st->peak_buffered_bytes);
 	if (L->o->write)
 		fprintf(stderr, "hopsniff: %s: %llu packets saved (pcapng)%s\n", L->o->write, (unsigned long long)L->w.packets,
 			L->w.failed ? " before a write error" : "");
