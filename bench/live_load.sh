@@ -1,5 +1,6 @@
 #!/bin/bash
 # bench/live_load.sh [COPIES] [BUFFER_MIB] - load test of live capture (root).
+#   REPLAY="--pps=20000" bench/live_load.sh   replays at a fixed rate instead of --topspeed.
 #   tcpreplay --topspeed replays bench/data/live-load.pcap (bench/make_live_capture.py: COPIES copies,
 #   default 600, of srv1's view of every lab scenario, each copy on its own addresses) from namespace
 #   hsl-load-tx over a veth pair to namespace hsl-load-rx, where `hopsniff -i veth-rx` listens with the
@@ -13,6 +14,7 @@ root=$(dirname "$here")
 copies=${1:-600}
 buf=${2:-64}
 HS=${HS:-$root/build/standalone/hopsniff}
+echo "live_load: $copies copies, --buffer-size $buf MiB, tcpreplay ${REPLAY:---topspeed}"
 if [ -z "${HSL_INNER:-}" ]; then
 	[ "$(id -u)" = 0 ] || { echo "live_load.sh: needs root (network namespaces)" >&2; exit 2; }
 	export HSL_INNER=1
@@ -42,7 +44,7 @@ done
 ip netns exec hsl-load-rx "$HS" -i veth-rx --json --buffer-size "$buf" >"$out/report.json" 2>"$out/hs.err" &
 HSPID=$!
 for _ in $(seq 100); do grep -q "capturing on" "$out/hs.err" && break; sleep 0.1; done
-ip netns exec hsl-load-tx tcpreplay -i veth-tx --topspeed "$cap" >"$out/replay.txt" 2>&1
+ip netns exec hsl-load-tx tcpreplay -i veth-tx ${REPLAY:---topspeed} "$cap" >"$out/replay.txt" 2>&1
 sleep 3
 kill -INT "$HSPID"
 rc=0; wait "$HSPID" || rc=$?

@@ -189,8 +189,9 @@ hs_err hs_keylog_load(hs_keylog *k, const char *path, size_t *added, size_t *bad
  * read its whole lines now, and the lines appended later at each
  * hs_keylog_refresh().  A last line without its newline is read once it is
  * complete; a file that shrinks (truncated, replaced) is read again from
- * the start.  Returns and counts as hs_keylog_load; the file is remembered
- * only when it could be opened. */
+ * the start.  A file that does not exist yet is followed too (the client
+ * creates it when it starts).  Returns and counts as hs_keylog_load; the
+ * file is not followed when it exists but cannot be read (HS_E_UNKNOWN). */
 hs_err hs_keylog_follow(hs_keylog *k, const char *path, size_t *added, size_t *bad);
 
 /* Read what was appended to every followed file since the last read.

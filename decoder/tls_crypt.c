@@ -330,7 +330,7 @@ static hs_err follow_read(hs_keylog *k, kl_follow *f, size_t *added, size_t *bad
 {
 	FILE *fp = fopen(f->path, "r");
 	if (!fp)
-		return HS_E_UNKNOWN;
+		return errno == ENOENT ? HS_OK : HS_E_UNKNOWN; /* not created yet: read once it is */
 	struct stat st;
 	if (fstat(fileno(fp), &st) != 0) {
 		fclose(fp);

@@ -22,6 +22,7 @@
 #define DEFAULT_BUFFER_MIB 64
 #define DEFAULT_SETTLE 2.0
 #define POLL_MS 200
+#define MAX_SEEN 65536 /* chains remembered for revisions */
 #define RDP_PORT 3389 /* RDP (MS-RDPBCGR) carries CredSSP: wanted before its parser exists */
 
 static volatile sig_atomic_t stop_signal;
@@ -269,6 +270,9 @@ typedef struct live {
 	bool dirty;            /* messages reached the model since the last judgement */
 	int64_t last_msg;      /* monotonic time of the newest message */
 	GArray *seen;          /* seen: chains already printed */
+	int64_t snap_cost;     /* how long the last snapshot took (ns) */
+	int64_t snap_end;      /* when it ended (monotonic) */
+	bool slow_noted;
 	FILE *stream;          /* where streamed verdicts go: stdout, stderr with --json */
 } live;
 
@@ -356,6 +360,8 @@ static void judge(live *L, const hs_model *m)
 		if (s && s->verdict == c->diag.verdict && s->method == c->diag.method && !strcmp(s->cause, c->diag.cause) &&
 		    !strcmp(s->user, c->user))
 			continue;
+		if (!s && L->seen->len >= MAX_SEEN)
+			continue; /* the model's chain cap is far below: a safety net only */
 		if (!s) {
 			seen z;
 			memset(&z, 0, sizeof z);
@@ -375,13 +381,32 @@ static void judge(live *L, const hs_model *m)
 /* A snapshot: the model's state so far, finished on a copy. */
 static void snapshot(live *L)
 {
+	int64_t t = mono_ns();
 	hs_model *c = hs_model_copy(L->m);
 	if (!c)
 		return;
 	hs_model_finish(c, L->o->report->redact_names);
 	judge(L, c);
+	size_t chains = hs_model_chain_count(c);
 	hs_model_free(c);
 	L->dirty = false;
+	L->snap_end = mono_ns();
+	L->snap_cost = L->snap_end - t;
+	if (L->snap_cost > 1000000000LL && !L->slow_noted) {
+		L->slow_noted = true;
+		fprintf(stderr,
+			"hopsniff: judging %zu chains took %.1f s (packets wait in the kernel buffer meanwhile); verdicts are "
+			"now printed at most every %.0f s\n",
+			chains, (double)L->snap_cost / 1e9, (double)L->snap_cost * 10 / 1e9);
+	}
+}
+
+/* Judge when no message came for --settle seconds, and (a snapshot stops
+ * the capture while it runs) not more than a tenth of the time. */
+static bool snapshot_due(const live *L, double settle)
+{
+	int64_t now = mono_ns();
+	return L->dirty && now - L->last_msg >= (int64_t)(settle * 1e9) && now - L->snap_end >= 10 * L->snap_cost;
 }
 
 static char *self_path(void)
@@ -507,7 +532,7 @@ static int capture(live *L, char *why, size_t whylen)
 			break;
 		}
 		pcapng_flush(&L->w);
-		if (L->dirty && mono_ns() - L->last_msg >= (int64_t)(settle * 1e9))
+		if (snapshot_due(L, settle))
 			snapshot(L);
 	}
 	return status;
