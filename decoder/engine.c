@@ -84,28 +84,26 @@ static void keylog_report(hs_engine *e, const char *path, hs_err rc, size_t bad)
 				     HS_KEYLOG_MAX_ENTRIES);
 }
 
-hs_err hs_engine_add_keylog(hs_engine *e, const char *path)
+static hs_err keylog_open(hs_engine *e, const char *path, bool follow)
 {
 	if (!e->keylog)
 		e->keylog = hs_keylog_new();
 	size_t added = 0, bad = 0;
-	hs_err rc = hs_keylog_load(e->keylog, path, &added, &bad);
+	hs_err rc = (follow ? hs_keylog_follow : hs_keylog_load)(e->keylog, path, &added, &bad);
 	if (rc == HS_E_UNKNOWN)
 		return rc;
 	keylog_report(e, path, rc, bad);
 	return HS_OK;
 }
 
+hs_err hs_engine_add_keylog(hs_engine *e, const char *path)
+{
+	return keylog_open(e, path, false);
+}
+
 hs_err hs_engine_follow_keylog(hs_engine *e, const char *path)
 {
-	if (!e->keylog)
-		e->keylog = hs_keylog_new();
-	size_t added = 0, bad = 0;
-	hs_err rc = hs_keylog_follow(e->keylog, path, &added, &bad);
-	if (rc == HS_E_UNKNOWN)
-		return rc;
-	keylog_report(e, path, rc, bad);
-	return HS_OK;
+	return keylog_open(e, path, true);
 }
 
 size_t hs_engine_reload_keylogs(hs_engine *e)

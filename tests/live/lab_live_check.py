@@ -19,14 +19,7 @@ LIVE = {
     # the client's key log, followed while written: the "+keylog" view
     "91-live-14-keylog": ("14-https-keylog", "srv1+keylog", 0),
 }
-checks = fails = 0
-
-
-def check(cond, what):
-    global checks, fails
-    checks += 1
-    fails += not cond
-    print(("ok   " if cond else "FAIL ") + what)
+check = lc.Checks()
 
 
 for live, (orig, vantage, want_rc) in LIVE.items():
@@ -57,5 +50,4 @@ for live, (orig, vantage, want_rc) in LIVE.items():
         h1 = rep["chains"][0]["hops"][0] if rep["chains"] else {}
         check(h1.get("auth") == "kerberos" and h1.get("carrier") == "winrm-https",
               f"{live}: hop 1 inside HTTPS decrypted with the growing key log (auth {h1.get('auth')!r})")
-print(f"{checks - fails} passed, {fails} failed")
-sys.exit(1 if fails else 0)
+check.done()

@@ -49,17 +49,7 @@ WANTED = ("tcp.port in {80, 88, 135, 139, 389, 445, 636, 1433, 3268, 3269, 3389,
 
 subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
 tmp = tempfile.mkdtemp(prefix="hsl-live.")
-fails = checks = 0
-
-
-def check(cond, what):
-    global fails, checks
-    checks += 1
-    if not cond:
-        fails += 1
-        print("FAIL", what)
-    else:
-        print("ok  ", what)
+check = lc.Checks()
 
 
 def live(args, replay=None, stop=None, name="run"):
@@ -155,5 +145,4 @@ s = lc.summary(err)
 check(s["packets"] == 20 and s["chains"] == 0, f"-f 'udp port 9999': only the 20 noise datagrams ({s['packets']})")
 
 shutil.rmtree(tmp, ignore_errors=True)
-print(f"{checks - fails} passed, {fails} failed")
-sys.exit(1 if fails else 0)
+check.done()

@@ -10,16 +10,12 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import livecheck as lc  # noqa: E402
+
 HS = os.path.abspath(sys.argv[1])
 CAPS = sys.argv[2]
-checks = fails = 0
-
-
-def check(cond, what):
-    global checks, fails
-    checks += 1
-    fails += not cond
-    print(("ok   " if cond else "FAIL ") + what)
+check = lc.Checks()
 
 
 def hs(*args, user=None):
@@ -80,5 +76,4 @@ else:
     check(p.returncode == 2 and "no permission" in p.stderr and "CAP_NET_RAW" in p.stderr
           and "CAP_NET_ADMIN" in p.stderr and "setcap cap_net_raw,cap_net_admin=eip" in p.stderr,
           "no permission (uid %s): exit 2, CAP_NET_RAW / CAP_NET_ADMIN and the setcap command" % (user or os.getuid()))
-print(f"{checks - fails} passed, {fails} failed")
-sys.exit(1 if fails else 0)
+check.done()

@@ -99,6 +99,22 @@ def compare_streamed(lines, expected, scn, vantage):
     return errs
 
 
+class Checks:
+    """Numbered checks: ok/FAIL lines, then "N passed, N failed"."""
+
+    def __init__(self):
+        self.n = self.fails = 0
+
+    def __call__(self, cond, what):
+        self.n += 1
+        self.fails += not cond
+        print(("ok   " if cond else "FAIL ") + what)
+
+    def done(self):
+        print(f"{self.n - self.fails} passed, {self.fails} failed")
+        sys.exit(1 if self.fails else 0)
+
+
 def load(path):
     with open(path) as f:
         return json.load(f)
