@@ -273,9 +273,13 @@ static hs_err read_lines(hs_keylog *k, FILE *fp, bool follow, size_t *added, siz
 	bool skipping = false; /* inside an over-long line */
 	long at = ftell(fp), done = at;
 	while (fgets(line, sizeof line, fp)) {
+		/* the bytes fgets stored, from the offsets: strlen would stop at a
+		 * NUL byte inside the line */
+		long prev = at;
+		at = ftell(fp);
+		size_t got = at > prev && at - prev < (long)sizeof line ? (size_t)(at - prev) : strlen(line);
 		size_t n = strlen(line);
-		bool whole = n && line[n - 1] == '\n';
-		at += (long)n;
+		bool whole = got && line[got - 1] == '\n';
 		if (skipping) {
 			skipping = !whole;
 			if (whole)

@@ -243,6 +243,16 @@ static void test_keylog_follow(void)
 	CU_ASSERT_EQUAL(hs_keylog_refresh(k, &a, &b), HS_OK);
 	CU_ASSERT_EQUAL(b, 0); /* counted once */
 
+	/* a NUL byte inside a line: the line is malformed, the next one is read */
+	FILE *nf = fopen(path, "a");
+	fwrite("CLIENT_RANDOM \0zz\n", 1, 18, nf);
+	fclose(nf);
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(a, 0);
+	CU_ASSERT_EQUAL(b, 1);
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(b, 0);
+
 	/* an over-long line, written in two goes: skipped once complete */
 	char *lng = g_strnfill(HS_KEYLOG_MAX_LINE + 100, 'A');
 	append(path, lng, false);
