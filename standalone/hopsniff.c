@@ -469,7 +469,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hopsniff: unknown command '%s' (commands: decode; see hopsniff --help)\n", argv[1]);
 		return EXIT_USAGE;
 	}
-	GOptionContext *ctx = g_option_context_new(decode ? "- print decoded messages" : "[decode] -r FILE ...");
+	GOptionContext *ctx = g_option_context_new(decode ? "- print decoded messages" : "[decode] -r FILE ... | -i IFACE");
 	g_option_context_set_summary(ctx, summary);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	g_option_context_add_main_entries(ctx, hs_live_option_entries(&live), NULL);
