@@ -53,7 +53,8 @@ check = lc.Checks()
 
 
 def live(args, replay=None, stop=None, name="run"):
-    """Run hopsniff -i lo; replay a file; stop it by a signal if asked.
+    """Run hopsniff -i lo; replay a file (or several, with a pause past
+    --settle between them); stop it by a signal if asked.
     Returns (exit status, stdout, stderr, -w path)."""
     w = os.path.join(tmp, name + ".pcapng")
     out, err = os.path.join(tmp, name + ".out"), os.path.join(tmp, name + ".err")
@@ -63,9 +64,12 @@ def live(args, replay=None, stop=None, name="run"):
             if p.poll() is not None or "capturing on" in open(err).read():
                 break
             time.sleep(0.1)
-        if replay and p.poll() is None:
-            subprocess.run(["tcpreplay", "-q", "-i", "lo", "--topspeed", replay], check=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for i, r in enumerate([replay] if isinstance(replay, str) else replay or []):
+            if i:
+                time.sleep(2.5)
+            if p.poll() is None:
+                subprocess.run(["tcpreplay", "-q", "-i", "lo", "--topspeed", r], check=True,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if stop and p.poll() is None:
             time.sleep(2.5)  # past --settle: the streamed verdict is out
             p.send_signal(stop)
@@ -114,6 +118,22 @@ for how, args, stop in (("--duration", ["--duration", "4", "--json"], None),
     errs = lc.compare_streamed(st, EXPECTED, "08", "srv1")
     check(not errs, f"{how}: streamed verdict = expected.json ({'; '.join(errs) or 'same'})")
     check(rc == 1, f"{how}: exit status 1 (a chain failed), got {rc}")
+
+# ---- streaming: the first 10 packets, a pause, the rest: a verdict, then its revision; --html at the end
+first, rest = os.path.join(tmp, "first.pcap"), os.path.join(tmp, "rest.pcap")
+pu.write_pcap(first, base_frames[:10])
+pu.write_pcap(rest, base_frames[10:])
+html = os.path.join(tmp, "live.html")
+rc, out, err, w = live(["--json", "--html", html], replay=[first, rest], stop=signal.SIGINT, name="revise")
+st = lc.streamed(err).get(1, [])
+check(len(st) >= 2 and not st[0][0] and st[0][1] == "unknown",
+      f"streaming: after 10 packets chain 1 is printed as unknown ({st[:1]})")
+check(st and st[-1][0] and st[-1][1] == "failed", f"streaming: a later 'revised' line says failed ({st[-1:]})")
+errs = lc.compare_streamed(lc.streamed(err), EXPECTED, "08", "srv1")
+check(not errs, f"streaming: the revised verdict = expected.json ({'; '.join(errs) or 'same'})")
+doc = open(html).read() if os.path.exists(html) else ""
+check(doc.startswith("<!DOCTYPE html>") and "s4u2proxy" in doc and "</html>" in doc,
+      "--html written at the end of the live run")
 
 # ---- VLAN-tagged copy: the same verdict, every frame analysed
 vl = os.path.join(tmp, "vlan.pcap")
