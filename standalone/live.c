@@ -631,6 +631,18 @@ int hs_live_run(const hs_live_options *o)
 	if (!pcapng_close(&L.w))
 		status = EXIT_USAGE;
 
+	if (have_stats && (ps.ps_drop || ps.ps_ifdrop)) {
+		/* in the report too (JSON and text), not only on stderr */
+		hs_anomaly_copy a;
+		memset(&a, 0, sizeof a);
+		snprintf(a.kind, sizeof a.kind, "capture_dropped");
+		snprintf(a.detail, sizeof a.detail,
+			 "%s: the kernel dropped %u packets (buffer full) and the interface %u (pcap_stats): evidence may be "
+			 "missing",
+			 o->iface, ps.ps_drop, ps.ps_ifdrop);
+		g_array_append_val(L.pr.anomalies, a);
+		L.pr.cli_anomalies++;
+	}
 	hs_engine_finish(L.e);
 	hs_model_finish(L.m, ro->redact_names);
 	judge(&L, L.m); /* the final word on every chain streamed so far */

@@ -159,6 +159,20 @@ check(s["packets"] == want, f"fragments: {want} packets analysed as tshark's fil
 errs = lc.compare_report(json.loads(out), EXPECTED, "08", "srv1")
 check(not errs and rc == 1, f"fragments: reassembled, final JSON = expected.json ({'; '.join(errs) or 'same'})")
 
+# ---- drops: a 1 MiB kernel buffer and 20 copies of every lab scenario at top speed (hopsniff decodes
+# ~50,000 packets/s of authentication traffic; tcpreplay on lo offers several times that)
+big = os.path.join(tmp, "big.pcap")
+subprocess.run([sys.executable, os.path.join(HERE, "..", "..", "bench", "make_live_capture.py"), "20", big],
+               check=True, stdout=subprocess.DEVNULL)
+sent = len(pu.read_pcap(big, tmp))
+rc, out, err, w = live(["--duration", "6", "--json", "--buffer-size", "1"], replay=big, name="drops")
+s = lc.summary(err)
+anom = [a for a in json.loads(out)["anomalies"] if a["kind"] == "capture_dropped"]
+check(s["kernel_drop"] > 0 and s["packets"] < sent and "WARNING" in err,
+      f"drops: {s['kernel_drop']} kernel drops shown, {s['packets']} of {sent} analysed, WARNING line")
+check(len(anom) == 1 and str(s["kernel_drop"]) in anom[0]["detail"], "drops: capture_dropped anomaly in the JSON report")
+check(len(lc.tshark_fields(w)) == s["packets"], "drops: -w holds exactly the packets analysed")
+
 # ---- -f replaces the default filter
 rc, out, err, w = live(["--duration", "3", "-f", "udp port 9999"], replay=fr, name="filter")
 s = lc.summary(err)
