@@ -54,7 +54,7 @@ static void ports_expr(GString *s, const char *proto, uint8_t ipproto, bool rdp)
 		g_string_append_printf(s, "%s%s port %u", s->len ? " or " : "", proto, p[i]);
 }
 
-char *hs_live_default_filter(bool rpc_dynamic, bool all_tcp)
+char *hs_live_default_filter(bool rpc_dynamic, bool all_tcp, bool vlan)
 {
 	GString *base = g_string_new(NULL);
 	if (all_tcp)
@@ -68,6 +68,8 @@ char *hs_live_default_filter(bool rpc_dynamic, bool all_tcp)
 	 * fragments): every fragment goes to the engine's reassembly, which
 	 * keeps only the datagrams a parser wants. */
 	g_string_append(base, " or (ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44)");
+	if (!vlan)
+		return g_string_free(base, FALSE);
 	/* `vlan` moves the offsets of what follows it by one tag (libpcap). */
 	char *f = g_strdup_printf("%s or (vlan and (%s)) or (vlan and vlan and (%s))", base->str, base->str, base->str);
 	g_string_free(base, TRUE);
@@ -465,7 +467,9 @@ static pcap_t *open_iface(const hs_live_options *o, bool *nano)
 
 static bool set_filter(pcap_t *p, const hs_live_options *o)
 {
-	char *def = o->filter ? NULL : hs_live_default_filter(o->rpc_dynamic, o->all_tcp);
+	/* VLAN tags exist on Ethernet frames only; on "any" (Linux cooked) the
+	 * kernel has removed them and libpcap refuses `vlan`. */
+	char *def = o->filter ? NULL : hs_live_default_filter(o->rpc_dynamic, o->all_tcp, pcap_datalink(p) == DLT_EN10MB);
 	const char *f = o->filter ? o->filter : def;
 	struct bpf_program prog;
 	bool ok = pcap_compile(p, &prog, f, 1, PCAP_NETMASK_UNKNOWN) == 0;
@@ -725,7 +729,7 @@ int hs_live_main(hs_live_cli *c, const options *opt, bool have_files, bool decod
 	if (c->print_filter) {
 		if (c->iface || have_files || decode || c->filter)
 			return usage(c, "--print-filter takes no other input");
-		char *f = hs_live_default_filter(c->rpc_dynamic, c->all_tcp);
+		char *f = hs_live_default_filter(c->rpc_dynamic, c->all_tcp, true);
 		printf("%s\n", f);
 		g_free(f);
 		cli_free(c);

@@ -51,9 +51,10 @@ int hs_live_main(hs_live_cli *c, const options *opt, bool have_files, bool decod
 
 /* The default BPF filter: the well-known ports the decoders want (from the
  * decoder's port table, plus RDP 3389), TCP or UDP as the table says, also
- * inside one or two VLAN tags, and every IPv4/IPv6 fragment (a non-first
- * fragment carries no port).  The caller g_free()s it. */
-char *hs_live_default_filter(bool rpc_dynamic, bool all_tcp);
+ * inside one or two VLAN tags when vlan (Ethernet links), and every
+ * IPv4/IPv6 fragment (a non-first fragment carries no port).  The caller
+ * g_free()s it. */
+char *hs_live_default_filter(bool rpc_dynamic, bool all_tcp, bool vlan);
 
 /* --list-interfaces: one line per interface libpcap can open, with its
  * flags, description and addresses.  Returns an exit status (0, or 2 when

@@ -52,14 +52,14 @@ tmp = tempfile.mkdtemp(prefix="hsl-live.")
 check = lc.Checks()
 
 
-def live(args, replay=None, stop=None, name="run"):
+def live(args, replay=None, stop=None, name="run", iface="lo"):
     """Run hopsniff -i lo; replay a file (or several, with a pause past
     --settle between them); stop it by a signal if asked.
     Returns (exit status, stdout, stderr, -w path)."""
     w = os.path.join(tmp, name + ".pcapng")
     out, err = os.path.join(tmp, name + ".out"), os.path.join(tmp, name + ".err")
     with open(out, "w") as fo, open(err, "w") as fe:
-        p = subprocess.Popen([HS, "-i", "lo", "--settle", "1", "-w", w] + args, stdout=fo, stderr=fe)
+        p = subprocess.Popen([HS, "-i", iface, "--settle", "1", "-w", w] + args, stdout=fo, stderr=fe)
         for _ in range(100):
             if p.poll() is not None or "capturing on" in open(err).read():
                 break
@@ -172,6 +172,15 @@ check(s["kernel_drop"] > 0 and s["packets"] < sent and "WARNING" in err,
       f"drops: {s['kernel_drop']} kernel drops shown, {s['packets']} of {sent} analysed, WARNING line")
 check(len(anom) == 1 and str(s["kernel_drop"]) in anom[0]["detail"], "drops: capture_dropped anomaly in the JSON report")
 check(len(lc.tshark_fields(w)) == s["packets"], "drops: -w holds exactly the packets analysed")
+
+# ---- -i any (Linux cooked SLL2 frames) and --snaplen
+rc, out, err, w = live(["-c", "20"], replay=base, name="any", iface="any")
+types = subprocess.run(["capinfos", "-E", w], capture_output=True, text=True).stdout
+check(lc.summary(err)["packets"] == 20 and "Linux cooked" in types, "-i any: 20 packets, Linux cooked frames in -w")
+rc, out, err, w = live(["--duration", "3", "--snaplen", "96"], replay=base, name="snaplen")
+f = lc.tshark_fields(w)
+check(len(f) == n and all(int(x[1]) <= 96 for x in f) and [x[0] for x in f] == [x[0] for x in base_fields],
+      "--snaplen 96: every frame cut to 96 bytes, original lengths kept (tshark frame.len / frame.cap_len)")
 
 # ---- -f replaces the default filter
 rc, out, err, w = live(["--duration", "3", "-f", "udp port 9999"], replay=fr, name="filter")
