@@ -207,7 +207,6 @@ static bool open_input(input *in)
 	return true;
 }
 
-
 /* Inputs every mode hands to its engine: --keylog FILE (repeatable), the
  * TLS secrets that decrypt HTTPS WinRM, LDAPS, CredSSP and RDP; followed as
  * they grow in live capture (a running client still writes them). */
