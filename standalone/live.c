@@ -272,6 +272,7 @@ typedef struct live {
 	bool dirty;            /* messages reached the model since the last judgement */
 	int64_t last_msg;      /* monotonic time of the newest message */
 	GArray *seen;          /* seen: chains already printed */
+	GHashTable *seen_by_key; /* chain key -> index + 1 in seen */
 	int64_t snap_cost;     /* how long the last snapshot took (ns) */
 	int64_t snap_end;      /* when it ended (monotonic) */
 	bool slow_noted;
@@ -354,13 +355,13 @@ static void judge(live *L, const hs_model *m)
 		const hs_chain *c = hs_model_chain(m, i);
 		char key[128];
 		chain_key(c, key, sizeof key);
-		seen *s = NULL;
-		for (guint j = 0; j < L->seen->len && !s; j++)
-			if (!strcmp(g_array_index(L->seen, seen, j).key, key))
-				s = &g_array_index(L->seen, seen, j);
+		guint at = GPOINTER_TO_UINT(g_hash_table_lookup(L->seen_by_key, key));
+		seen *s = at ? &g_array_index(L->seen, seen, at - 1) : NULL;
 		bool revised = s != NULL;
+		/* pseudonyms (--redact-names) are handed out per judgement: a new
+		 * chain may shift them, which is no revision */
 		if (s && s->verdict == c->diag.verdict && s->method == c->diag.method && !strcmp(s->cause, c->diag.cause) &&
-		    !strcmp(s->user, c->user))
+		    (L->o->report->redact_names || !strcmp(s->user, c->user)))
 			continue;
 		if (!s && L->seen->len >= MAX_SEEN)
 			continue; /* the model's chain cap is far below: a safety net only */
@@ -370,6 +371,7 @@ static void judge(live *L, const hs_model *m)
 			snprintf(z.key, sizeof z.key, "%s", key);
 			z.no = L->seen->len + 1;
 			g_array_append_val(L->seen, z);
+			g_hash_table_insert(L->seen_by_key, g_strdup(key), GUINT_TO_POINTER(L->seen->len));
 			s = &g_array_index(L->seen, seen, L->seen->len - 1);
 		}
 		s->verdict = c->diag.verdict;
@@ -608,6 +610,7 @@ int hs_live_run(const hs_live_options *o)
 			  g_array_new(FALSE, TRUE, sizeof(hs_anomaly_copy)), 0,
 			  ro->messages ? g_ptr_array_new_with_free_func(g_free) : NULL, 0 };
 	L.seen = g_array_new(FALSE, TRUE, sizeof(seen));
+	L.seen_by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	int status = EXIT_OK;
 	for (guint i = 0; ro->keylogs && ro->keylogs[i]; i++)
 		if (access(ro->keylogs[i], F_OK) != 0)
@@ -667,6 +670,7 @@ int hs_live_run(const hs_live_options *o)
 	if (L.pr.messages)
 		g_ptr_array_free(L.pr.messages, TRUE);
 	g_array_free(L.seen, TRUE);
+	g_hash_table_destroy(L.seen_by_key);
 	pcap_close(L.p);
 	return status;
 }
