@@ -14,12 +14,19 @@
 
 static char path[64];
 
+static void remove_file(void)
+{
+	unlink(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	if (!path[0])
+	if (!path[0]) {
 		snprintf(path, sizeof path, "/dev/shm/hs-fuzz-keylog.%d", (int)getpid());
+		atexit(remove_file);
+	}
 	unsigned pieces = 1 + data[0] % 8;
 	data++, size--;
 	FILE *f = fopen(path, "w");
