@@ -75,22 +75,46 @@ void hs_engine_set_resolver(hs_engine *e, hs_resolver_fn fn)
 }
 
 /* Key logs (hs.h); the store is tls_crypt.c. */
-hs_err hs_engine_add_keylog(hs_engine *e, const char *path)
+static void keylog_report(hs_engine *e, const char *path, hs_err rc, size_t bad)
 {
-	if (!e->keylog)
-		e->keylog = hs_keylog_new();
-	size_t added = 0, bad = 0;
-	hs_err rc = hs_keylog_load(e->keylog, path, &added, &bad);
-	if (rc == HS_E_UNKNOWN)
-		return rc;
 	if (bad)
 		hs_engine_anomaly_at(e, 0, 0, "keylog_malformed", "%s: %zu malformed key log line(s) skipped", path, bad);
 	if (rc == HS_E_LIMIT)
 		hs_engine_anomaly_at(e, 0, 0, "keylog_cap", "%s: more than %u client randoms; the rest ignored", path,
 				     HS_KEYLOG_MAX_ENTRIES);
+}
+
+static hs_err keylog_open(hs_engine *e, const char *path, bool follow)
+{
+	if (!e->keylog)
+		e->keylog = hs_keylog_new();
+	size_t added = 0, bad = 0;
+	hs_err rc = (follow ? hs_keylog_follow : hs_keylog_load)(e->keylog, path, &added, &bad);
+	if (rc == HS_E_UNKNOWN)
+		return rc;
+	keylog_report(e, path, rc, bad);
 	return HS_OK;
 }
 
+hs_err hs_engine_add_keylog(hs_engine *e, const char *path)
+{
+	return keylog_open(e, path, false);
+}
+
+hs_err hs_engine_follow_keylog(hs_engine *e, const char *path)
+{
+	return keylog_open(e, path, true);
+}
+
+size_t hs_engine_reload_keylogs(hs_engine *e)
+{
+	if (!hs_keylog_following(e->keylog))
+		return 0;
+	size_t added = 0, bad = 0;
+	hs_err rc = hs_keylog_refresh(e->keylog, &added, &bad);
+	keylog_report(e, "followed key log", rc, bad);
+	return added;
+}
 
 const hs_stats *hs_engine_stats(const hs_engine *e) { return &e->st; }
 

@@ -166,6 +166,11 @@ void hs_engine_free(hs_engine *e);
 void hs_engine_add_msg_sink(hs_engine *e, hs_msg_fn fn, void *ud);
 void hs_engine_set_anomaly_sink(hs_engine *e, hs_anomaly_fn fn, void *ud);
 
+/* The well-known ports of ipproto (6 TCP, 17 UDP) that a parser wants, in
+ * table order, into out (at most max); returns how many there are (may be
+ * more than max).  Live capture builds its default BPF filter from them. */
+size_t hs_app_ports(uint8_t ipproto, uint16_t *out, size_t max);
+
 /* Load an NSS key log file (SSLKEYLOGFILE format: CLIENT_RANDOM for TLS
  * 1.2, *_TRAFFIC_SECRET_* for TLS 1.3) whose secrets decrypt TLS
  * connections (HTTPS WinRM, LDAPS, CredSSP, RDP).  May be called several
@@ -174,6 +179,18 @@ void hs_engine_set_anomaly_sink(hs_engine *e, hs_anomaly_fn fn, void *ud);
  * HS_E_UNKNOWN when the file cannot be read (errno set).  Secrets stay in
  * the engine and are wiped by hs_engine_free. */
 hs_err hs_engine_add_keylog(hs_engine *e, const char *path);
+
+/* Like hs_engine_add_keylog, for a key log still being written by a running
+ * client (live capture): the file is read now and again whenever a TLS
+ * connection needs a secret that is not known yet (and at each
+ * hs_engine_reload_keylogs), so secrets appended later are used.  May be
+ * called at any time. */
+hs_err hs_engine_follow_keylog(hs_engine *e, const char *path);
+
+/* Read what was appended to the followed key logs; returns the number of
+ * secrets added (0 when nothing is followed).  Malformed lines are reported
+ * as "keylog_malformed" anomalies. */
+size_t hs_engine_reload_keylogs(hs_engine *e);
 
 /* Feed one frame.  Frames of several inputs may be interleaved (merged by
  * timestamp by the caller).  Returns HS_OK, or HS_E_UNSUPPORTED for a link

@@ -261,6 +261,46 @@ void hs_model_free(hs_model *m)
 	g_free(m);
 }
 
+/* A deep copy of the collected state (live mode finishes the copy for a
+ * snapshot and keeps feeding the original).  Every table is copied with its
+ * own keys: conn_by_flow and tickets are keyed by a field of their value,
+ * hosts by the host's ip field. */
+hs_model *hs_model_copy(const hs_model *m)
+{
+	if (!m || m->finished)
+		return NULL;
+	hs_model *c = hs_model_new(&m->cfg);
+	for (guint i = 0; i < m->conns->len; i++) {
+		conn *x = g_memdup2(g_ptr_array_index(m->conns, i), sizeof(conn));
+		g_ptr_array_add(c->conns, x);
+		g_hash_table_insert(c->conn_by_flow, &x->flow_id, x);
+	}
+	g_array_append_vals(c->kxs, m->kxs->data, m->kxs->len);
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, m->kx_pending);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_hash_table_insert(c->kx_pending, g_memdup2(k, sizeof(uint64_t)), v);
+	g_hash_table_iter_init(&it, m->tickets);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		ticket *t = g_memdup2(v, sizeof(ticket));
+		g_hash_table_insert(c->tickets, &t->fp, t);
+	}
+	g_hash_table_iter_init(&it, m->hosts);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		host *h = g_memdup2(v, sizeof(host));
+		g_hash_table_insert(c->hosts, h->ip, h);
+	}
+	g_hash_table_iter_init(&it, m->nbmap);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		g_hash_table_insert(c->nbmap, g_strdup(k), g_strdup(v));
+	memcpy(c->ring, m->ring, sizeof c->ring);
+	c->ring_at = m->ring_at;
+	c->dropped = m->dropped;
+	c->dups = m->dups;
+	return c;
+}
+
 size_t hs_model_chain_count(const hs_model *m)
 {
 	return m->chains->len;

@@ -259,6 +259,13 @@ void hs_model_sink(void *ud, const hs_msg *msg);
  * carry the pseudonyms too.  The chains belong to the model. */
 void hs_model_finish(hs_model *m, bool redact_names);
 
+/* A deep copy of m's collected state, for a snapshot while messages keep
+ * coming (live capture): finish the copy, read its chains, free it; m is
+ * not changed and may still be fed and finished.  NULL when m is NULL or
+ * already finished.  Costs time and memory in proportion to what m holds
+ * (bounded by its caps). */
+hs_model *hs_model_copy(const hs_model *m);
+
 size_t hs_model_chain_count(const hs_model *m);
 const hs_chain *hs_model_chain(const hs_model *m, size_t i);
 

@@ -80,6 +80,18 @@ const hs_app *hs_app_for_ports(uint8_t ipproto, uint16_t sport, uint16_t dport, 
 	return NULL;
 }
 
+size_t hs_app_ports(uint8_t ipproto, uint16_t *out, size_t max)
+{
+	size_t n = 0;
+	for (const port_entry *p = ports; p->app; p++)
+		if (p->ipproto == ipproto) {
+			if (n < max)
+				out[n] = p->port;
+			n++;
+		}
+	return n;
+}
+
 typedef struct probe_entry {
 	uint8_t ipproto;
 	bool (*probe)(const uint8_t *p, size_t len);

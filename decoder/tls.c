@@ -555,6 +555,19 @@ static void undecrypted(hs_tls_conn *c, hs_app_ctx *ctx, int dir, const char *re
 	emit(c, ctx, &m);
 }
 
+/* Secrets appended to followed key logs since the last read (live
+ * capture); the number added. */
+static size_t keylog_reload(hs_app_ctx *ctx)
+{
+	size_t added = 0, bad = 0;
+	if (!hs_keylog_following(ctx->eng->keylog))
+		return 0;
+	hs_keylog_refresh(ctx->eng->keylog, &added, &bad);
+	if (bad)
+		hs_report_anomaly(ctx, "keylog_malformed", "followed key log: %zu malformed line(s) skipped", bad);
+	return added;
+}
+
 /* Keys of direction dir from the key log: TLS 1.2 at its ChangeCipherSpec,
  * TLS 1.3 at ServerHello (handshake secret) and Finished (traffic secret 0). */
 static void set_keys(hs_tls_conn *c, hs_app_ctx *ctx, int dir, hs_keylog_label label)
@@ -563,6 +576,7 @@ static void set_keys(hs_tls_conn *c, hs_app_ctx *ctx, int dir, hs_keylog_label l
 	d->have_keys = false;
 	d->failed = false;
 	d->reported = false;
+	d->want = (uint8_t)(label + 1);
 	const hs_keylog *kl = ctx->eng->keylog;
 	hs_slice secret;
 	if (!c->have_cr || !c->have_sr) {
@@ -577,7 +591,10 @@ static void set_keys(hs_tls_conn *c, hs_app_ctx *ctx, int dir, hs_keylog_label l
 		d->failed = true;
 		return;
 	}
-	if (!hs_keylog_get(kl, c->client_random, label, &secret)) {
+	/* a followed key log (live capture) may have the line by now: the
+	 * client writes it as it derives the secret, around this very record */
+	if (!hs_keylog_get(kl, c->client_random, label, &secret) &&
+	    (!keylog_reload(ctx) || !hs_keylog_get(kl, c->client_random, label, &secret))) {
 		d->failed = true;
 		return;
 	}
@@ -807,6 +824,13 @@ static void record(hs_tls_conn *c, hs_app_ctx *ctx, int dir, const uint8_t *hdr,
 		content(c, ctx, dir, r->type, r->version, r->fragment.p, r->fragment.len, false);
 		return;
 	}
+	/* Live capture with a followed key log: the client may write its line
+	 * only after the packet that needed it was decoded.  At the first
+	 * protected record of the epoch (nothing skipped yet: sequence 0 and
+	 * nothing reported) the secret is looked up once more. */
+	if ((!d->have_keys || d->failed) && !d->lost && !d->reported && d->want &&
+	    hs_keylog_following(ctx->eng->keylog))
+		set_keys(c, ctx, dir, (hs_keylog_label)(d->want - 1));
 	if (!d->have_keys || d->failed || d->lost) {
 		if (!d->reported)
 			explain_missing(c, ctx, dir);

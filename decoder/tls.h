@@ -185,6 +185,24 @@ void hs_keylog_free(hs_keylog *k);
  * is reached (lines after it are ignored). */
 hs_err hs_keylog_load(hs_keylog *k, const char *path, size_t *added, size_t *bad);
 
+/* Follow a key log still being written (a running client's SSLKEYLOGFILE):
+ * read its whole lines now, and the lines appended later at each
+ * hs_keylog_refresh().  A last line without its newline is read once it is
+ * complete; a file that shrinks (truncated, replaced) is read again from
+ * the start.  A file that does not exist yet is followed too (the client
+ * creates it when it starts).  Returns and counts as hs_keylog_load; the
+ * file is not followed when it exists but cannot be read (HS_E_UNKNOWN). */
+hs_err hs_keylog_follow(hs_keylog *k, const char *path, size_t *added, size_t *bad);
+
+/* Read what was appended to every followed file since the last read.
+ * *added / *bad count this call's secrets and malformed lines (either may
+ * be NULL).  A followed file that cannot be opened any more is skipped
+ * (its secrets stay).  Returns HS_OK or HS_E_LIMIT. */
+hs_err hs_keylog_refresh(hs_keylog *k, size_t *added, size_t *bad);
+
+/* True when at least one file is followed. */
+bool hs_keylog_following(const hs_keylog *k);
+
 /* Add one line (no newline needed).  Returns HS_OK, HS_E_UNKNOWN for a
  * label hopsniff does not use or a comment/blank line, HS_E_MALFORMED,
  * HS_E_LIMIT. */
@@ -283,6 +301,7 @@ typedef struct hs_tls_dir {
 	bool hs_lost;               /* handshake reassembly given up (cap, gap) */
 	bool lost;                  /* stream gap: records no longer aligned/decryptable */
 	bool reported;
+	uint8_t want;               /* label + 1 of the secret the last set_keys asked for (0 none) */
 	uint64_t records, decrypted;
 } hs_tls_dir;
 

@@ -10,6 +10,7 @@
 #include <openssl/kdf.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tls.h"
 
@@ -130,8 +131,16 @@ typedef struct kl_entry {
 	uint8_t secret[HS_KL__COUNT][HS_KEYLOG_MAX_SECRET];
 } kl_entry;
 
+/* A key log followed as it grows (hs_keylog_follow): the offset just past
+ * the last whole line read; a line still being written is read next time. */
+typedef struct kl_follow {
+	char *path;
+	long off;
+} kl_follow;
+
 struct hs_keylog {
 	GHashTable *by_random; /* 32-byte client random (GBytes) -> kl_entry */
+	GPtrArray *follow;     /* kl_follow*, NULL when none */
 };
 
 hs_keylog *hs_keylog_new(void)
@@ -152,6 +161,13 @@ void hs_keylog_free(hs_keylog *k)
 	while (g_hash_table_iter_next(&it, &key, &val))
 		OPENSSL_cleanse(val, sizeof(kl_entry));
 	g_hash_table_destroy(k->by_random);
+	for (guint i = 0; k->follow && i < k->follow->len; i++) {
+		kl_follow *f = g_ptr_array_index(k->follow, i);
+		g_free(f->path);
+		g_free(f);
+	}
+	if (k->follow)
+		g_ptr_array_free(k->follow, TRUE);
 	g_free(k);
 }
 
@@ -246,44 +262,133 @@ hs_err hs_keylog_add_line(hs_keylog *k, const char *line, size_t len)
 	return HS_OK;
 }
 
-hs_err hs_keylog_load(hs_keylog *k, const char *path, size_t *added, size_t *bad)
+/* The lines of fp from where it stands.  follow: a last line without its
+ * newline is being written: it is left for the next read and *end is the
+ * offset just past the last whole line (an over-long line is skipped whole,
+ * and only once its newline arrived). */
+static hs_err read_lines(hs_keylog *k, FILE *fp, bool follow, size_t *added, size_t *bad, long *end)
 {
-	size_t a = 0, b = 0;
-	FILE *fp = fopen(path, "r");
-	if (!fp)
-		return HS_E_UNKNOWN;
 	char line[HS_KEYLOG_MAX_LINE + 2];
 	hs_err rc = HS_OK;
 	bool skipping = false; /* inside an over-long line */
+	long at = ftell(fp), done = at;
 	while (fgets(line, sizeof line, fp)) {
+		/* the bytes fgets stored, from the offsets: strlen would stop at a
+		 * NUL byte inside the line */
+		long prev = at;
+		at = ftell(fp);
+		size_t got = at > prev && at - prev < (long)sizeof line ? (size_t)(at - prev) : strlen(line);
 		size_t n = strlen(line);
-		bool whole = n && line[n - 1] == '\n';
+		bool whole = got && line[got - 1] == '\n';
 		if (skipping) {
 			skipping = !whole;
+			if (whole)
+				done = at;
 			continue;
 		}
 		if (!whole && !feof(fp)) {
-			b++;
+			(*bad)++;
 			skipping = true;
 			continue;
 		}
+		if (!whole && follow)
+			break; /* still being written */
+		done = at;
 		hs_err e = hs_keylog_add_line(k, line, n);
 		if (e == HS_OK)
-			a++;
+			(*added)++;
 		else if (e == HS_E_MALFORMED)
-			b++;
+			(*bad)++;
 		else if (e == HS_E_LIMIT) {
 			rc = HS_E_LIMIT;
 			break;
 		}
 	}
+	if (skipping && follow)
+		(*bad)--; /* counted again once the line is complete */
 	OPENSSL_cleanse(line, sizeof line);
+	*end = done;
+	return rc;
+}
+
+hs_err hs_keylog_load(hs_keylog *k, const char *path, size_t *added, size_t *bad)
+{
+	size_t a = 0, b = 0;
+	long end;
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		return HS_E_UNKNOWN;
+	hs_err rc = read_lines(k, fp, false, &a, &b, &end);
 	fclose(fp);
 	if (added)
 		*added = a;
 	if (bad)
 		*bad = b;
 	return rc;
+}
+
+/* One followed file: the bytes after f->off.  A file shorter than what was
+ * read was truncated or replaced: it is read again from the start (secrets
+ * already stored stay). */
+static hs_err follow_read(hs_keylog *k, kl_follow *f, size_t *added, size_t *bad)
+{
+	FILE *fp = fopen(f->path, "r");
+	if (!fp)
+		return errno == ENOENT ? HS_OK : HS_E_UNKNOWN; /* not created yet: read once it is */
+	struct stat st;
+	if (fstat(fileno(fp), &st) != 0) {
+		fclose(fp);
+		return HS_E_UNKNOWN;
+	}
+	if ((long)st.st_size < f->off)
+		f->off = 0;
+	hs_err rc = HS_OK;
+	if ((long)st.st_size > f->off && fseek(fp, f->off, SEEK_SET) == 0)
+		rc = read_lines(k, fp, true, added, bad, &f->off);
+	fclose(fp);
+	return rc;
+}
+
+hs_err hs_keylog_follow(hs_keylog *k, const char *path, size_t *added, size_t *bad)
+{
+	size_t a = 0, b = 0;
+	kl_follow *f = g_new0(kl_follow, 1);
+	f->path = g_strdup(path);
+	hs_err rc = follow_read(k, f, &a, &b);
+	if (rc == HS_E_UNKNOWN) {
+		g_free(f->path);
+		g_free(f);
+		return rc;
+	}
+	if (!k->follow)
+		k->follow = g_ptr_array_new();
+	g_ptr_array_add(k->follow, f);
+	if (added)
+		*added = a;
+	if (bad)
+		*bad = b;
+	return rc;
+}
+
+hs_err hs_keylog_refresh(hs_keylog *k, size_t *added, size_t *bad)
+{
+	size_t a = 0, b = 0;
+	hs_err rc = HS_OK;
+	for (guint i = 0; k && k->follow && i < k->follow->len; i++) {
+		hs_err e = follow_read(k, g_ptr_array_index(k->follow, i), &a, &b);
+		if (e == HS_E_LIMIT)
+			rc = e; /* a file that went away keeps what was read */
+	}
+	if (added)
+		*added = a;
+	if (bad)
+		*bad = b;
+	return rc;
+}
+
+bool hs_keylog_following(const hs_keylog *k)
+{
+	return k && k->follow && k->follow->len;
 }
 
 bool hs_keylog_get(const hs_keylog *k, const uint8_t client_random[32], hs_keylog_label label, hs_slice *secret)

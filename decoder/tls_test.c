@@ -3,6 +3,11 @@
  * a guard page.  Decryption is checked end to end against tshark by
  * tests/tls/diff_tls.py. */
 #include "tls.h"
+
+#include <fcntl.h>
+#include <glib.h>
+
+#include "pcapfeed.h"
 #include "unit.h"
 
 static unsigned char *load(const char *name, size_t *len)
@@ -168,6 +173,183 @@ static void test_not_tls(void)
 	CU_ASSERT_FALSE(hs_tls_looks_like_record((const uint8_t *)"GET", 3));
 }
 
+
+static void append(const char *path, const char *text, bool truncate)
+{
+	FILE *f = fopen(path, truncate ? "w" : "a");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+#define CR_A "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define CR_B "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+#define MS "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f202122232425262728292a2b2c2d2e2f"
+
+static bool has_random(const hs_keylog *k, const char *hex)
+{
+	uint8_t cr[32];
+	for (int i = 0; i < 32; i++)
+		sscanf(hex + 2 * i, "%2hhx", &cr[i]);
+	hs_slice s;
+	return hs_keylog_get(k, cr, HS_KL_CLIENT_RANDOM, &s) && s.len == 48;
+}
+
+/* A key log still being written: lines appended after hs_keylog_follow are
+ * read by hs_keylog_refresh, a line without its newline only once complete,
+ * a malformed line counted once, a truncated file read again. */
+static void test_keylog_follow(void)
+{
+	char path[] = "/tmp/hs-keylog-follow.XXXXXX";
+	int fd = mkstemp(path);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	hs_keylog *k = hs_keylog_new();
+	size_t a = 9, b = 9;
+	CU_ASSERT_FALSE(hs_keylog_following(k));
+	CU_ASSERT_EQUAL(hs_keylog_follow(k, "/", &a, &b), HS_OK); /* a directory opens; reads nothing */
+	hs_keylog_free(k);
+	k = hs_keylog_new();
+	/* not created yet: followed, read once it appears */
+	unlink(path);
+	CU_ASSERT_EQUAL(hs_keylog_follow(k, path, &a, &b), HS_OK);
+	CU_ASSERT_TRUE(hs_keylog_following(k));
+	CU_ASSERT_EQUAL(a, 0);
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(a, 0);
+	append(path, "", true);
+	CU_ASSERT_TRUE(hs_keylog_following(k));
+	CU_ASSERT_EQUAL(a, 0);
+	CU_ASSERT_EQUAL(b, 0);
+
+	append(path, "# SSL/TLS secrets log file\nCLIENT_RANDOM " CR_A " 0001", false);
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(a, 0); /* half a line: still being written */
+	CU_ASSERT_EQUAL(b, 0);
+	CU_ASSERT_FALSE(has_random(k, CR_A));
+	append(path, MS + 4, false);
+	append(path, "\n", false);
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(a, 1);
+	CU_ASSERT_EQUAL(b, 0);
+	CU_ASSERT_TRUE(has_random(k, CR_A));
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k, &a, &b), HS_OK); /* nothing new */
+	CU_ASSERT_EQUAL(a, 0);
+
+	append(path, "CLIENT_RANDOM zz " MS "\n", false);
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(a, 0);
+	CU_ASSERT_EQUAL(b, 1);
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(b, 0); /* counted once */
+
+	/* a NUL byte inside a line: the line is malformed, the next one is read */
+	FILE *nf = fopen(path, "a");
+	fwrite("CLIENT_RANDOM \0zz\n", 1, 18, nf);
+	fclose(nf);
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(a, 0);
+	CU_ASSERT_EQUAL(b, 1);
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(b, 0);
+
+	/* an over-long line, written in two goes: skipped once complete */
+	char *lng = g_strnfill(HS_KEYLOG_MAX_LINE + 100, 'A');
+	append(path, lng, false);
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(b, 0);
+	append(path, "\nCLIENT_RANDOM " CR_B " " MS "\n", false);
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(a, 1);
+	CU_ASSERT_EQUAL(b, 1);
+	CU_ASSERT_TRUE(has_random(k, CR_B));
+	g_free(lng);
+
+	/* truncated and rewritten (a client restarted with the same file) */
+	hs_keylog *k2 = hs_keylog_new();
+	CU_ASSERT_EQUAL(hs_keylog_follow(k2, path, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(a, 2);
+	append(path, "CLIENT_RANDOM " CR_A " " MS "\n", true);
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k2, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(a, 1);
+	/* the file went away: what was read stays */
+	unlink(path);
+	CU_ASSERT_EQUAL(hs_keylog_refresh(k2, &a, &b), HS_OK);
+	CU_ASSERT_EQUAL(a, 0);
+	CU_ASSERT_TRUE(has_random(k2, CR_B));
+	hs_keylog_free(k2);
+	hs_keylog_free(k);
+}
+
+typedef struct counts {
+	unsigned ntlm, credssp, msgs;
+} counts;
+
+static void count_sink(void *ud, const hs_msg *m)
+{
+	counts *c = ud;
+	c->msgs++;
+	c->ntlm += m->proto == HS_PROTO_NTLMSSP;
+	c->credssp += m->proto == HS_PROTO_CREDSSP;
+}
+
+/* mode 0: key log loaded before; 1: followed, appended while the engine
+ * runs (half a line after frame 4, the rest after frame 6, before the TLS
+ * handshake's ChangeCipherSpec); 2: followed, never written. */
+static counts credssp_run(int mode)
+{
+	const char *rel = "generated/credssp/credssp-enabled.pcap";
+	char kl[1024], tmp[] = "/tmp/hs-keylog-engine.XXXXXX";
+	snprintf(kl, sizeof kl, "%s/generated/credssp/credssp-enabled.keylog",
+		 getenv("HS_CAPTURES") ? getenv("HS_CAPTURES") : "captures");
+	gchar *text = NULL;
+	gsize len = 0;
+	CU_ASSERT_FATAL(g_file_get_contents(kl, &text, &len, NULL));
+	int fd = mkstemp(tmp);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	counts c = { 0, 0, 0 };
+	hs_engine *e = hs_engine_new(NULL);
+	hs_engine_add_msg_sink(e, count_sink, &c);
+	pf_file f = pf_open(rel);
+	hs_err rc = mode == 0 ? hs_engine_add_keylog(e, kl) : hs_engine_follow_keylog(e, tmp);
+	CU_ASSERT_EQUAL(rc, HS_OK);
+	CU_ASSERT_EQUAL(pf_feed(e, &f, 4), 4);
+	if (mode == 1) {
+		FILE *o = fopen(tmp, "a");
+		fwrite(text, 1, len - 20, o);
+		fclose(o);
+	}
+	CU_ASSERT_EQUAL(pf_feed(e, &f, 2), 2);
+	if (mode == 1) {
+		FILE *o = fopen(tmp, "a");
+		fwrite(text + len - 20, 1, 20, o);
+		fclose(o);
+	}
+	pf_feed(e, &f, SIZE_MAX);
+	hs_engine_finish(e);
+	CU_ASSERT_EQUAL(hs_engine_reload_keylogs(e), 0);
+	hs_engine_free(e);
+	pf_close(&f);
+	unlink(tmp);
+	g_free(text);
+	return c;
+}
+
+static void test_keylog_follow_engine(void)
+{
+	counts pre = credssp_run(0), grown = credssp_run(1), none = credssp_run(2);
+	/* the inner NTLM of CredSSP is only visible decrypted (tshark with the
+	 * key log: 3 NTLMSSP messages, tests/tls/credssp_http.py) */
+	CU_ASSERT_EQUAL(pre.ntlm, 3);
+	CU_ASSERT_EQUAL(grown.ntlm, pre.ntlm);
+	CU_ASSERT_EQUAL(grown.credssp, pre.credssp);
+	CU_ASSERT_EQUAL(grown.msgs, pre.msgs);
+	CU_ASSERT_EQUAL(none.ntlm, 0);
+	CU_ASSERT(none.msgs < pre.msgs);
+}
+
 HS_UNIT_MAIN("tls", { "records_and_prefixes", test_records_and_prefixes }, { "client_hello", test_client_hello },
 	     { "server_flight", test_server_flight }, { "keylog_lines", test_keylog_lines }, { "names", test_names },
-	     { "not_tls", test_not_tls })
+	     { "not_tls", test_not_tls }, { "key log followed as it grows", test_keylog_follow },
+	     { "key log appended while the engine runs (CredSSP capture)", test_keylog_follow_engine })

@@ -10,13 +10,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "hs.h"
+#include "live.h"
 #include "model.h"
 #include "report.h"
-
-#define EXIT_OK 0
-#define EXIT_FAILED 1
-#define EXIT_USAGE 2
 
 typedef struct input {
 	const char *path;
@@ -32,20 +30,6 @@ typedef struct input {
 	uint64_t size;             /* file size, for the progress indicator */
 } input;
 
-typedef struct printer {
-	hs_out *o;
-	bool json;
-	unsigned flags;
-	uint64_t items;
-	uint64_t cli_anomalies;
-	/* report mode: nothing is printed while reading */
-	bool report;
-	GArray *anomalies;         /* hs_report_anomaly, capped */
-	uint64_t anomalies_more;
-	GPtrArray *messages;       /* --messages: JSON of every message, capped */
-	uint64_t messages_more;
-} printer;
-
 #define REPORT_MAX_ANOMALIES 1000
 #define REPORT_MAX_MESSAGES 200000
 
@@ -56,7 +40,7 @@ static void separate(printer *pr)
 	pr->items++;
 }
 
-static void on_msg(void *ud, const hs_msg *m)
+void on_msg(void *ud, const hs_msg *m)
 {
 	printer *pr = ud;
 	size_t n;
@@ -115,7 +99,7 @@ static void print_anomaly(printer *pr, uint32_t in, uint64_t frame, const char *
 	}
 }
 
-static void on_anomaly(void *ud, const hs_anomaly *a)
+void on_anomaly(void *ud, const hs_anomaly *a)
 {
 	print_anomaly(ud, a->input, a->frame, a->kind, a->detail);
 }
@@ -223,19 +207,15 @@ static bool open_input(input *in)
 	return true;
 }
 
-typedef struct options {
-	bool report, json, secrets, messages, redact_names;
-	const char *html;
-	char **keylogs; /* --keylog FILE ..., NULL-terminated or NULL */
-} options;
-
-/* --keylog FILE (repeatable), shared by every mode that builds an engine:
- * the TLS secrets that decrypt HTTPS WinRM, LDAPS, CredSSP and RDP. */
-static bool load_keylogs(hs_engine *e, char **keylogs)
+/* Inputs every mode hands to its engine: --keylog FILE (repeatable), the
+ * TLS secrets that decrypt HTTPS WinRM, LDAPS, CredSSP and RDP; followed as
+ * they grow in live capture (a running client still writes them). */
+bool engine_inputs(hs_engine *e, const options *opt, bool follow)
 {
-	for (guint i = 0; keylogs && keylogs[i]; i++)
-		if (hs_engine_add_keylog(e, keylogs[i]) != HS_OK) {
-			fprintf(stderr, "hopsniff: %s: cannot read the key log (%s)\n", keylogs[i], g_strerror(errno));
+	for (guint i = 0; opt->keylogs && opt->keylogs[i]; i++)
+		if ((follow ? hs_engine_follow_keylog(e, opt->keylogs[i]) : hs_engine_add_keylog(e, opt->keylogs[i])) !=
+		    HS_OK) {
+			fprintf(stderr, "hopsniff: %s: cannot read the key log (%s)\n", opt->keylogs[i], g_strerror(errno));
 			return false;
 		}
 	return true;
@@ -259,7 +239,7 @@ static void progress(const input *in, guint n, uint64_t fed, bool done)
 	fflush(stderr);
 }
 
-static bool write_file(const char *path, const GString *s)
+bool write_file(const char *path, const GString *s)
 {
 	FILE *f = fopen(path, "w");
 	if (!f) {
@@ -271,6 +251,31 @@ static bool write_file(const char *path, const GString *s)
 	if (!ok)
 		fprintf(stderr, "hopsniff: %s: write error\n", path);
 	return ok;
+}
+
+/* The report of a finished model to stdout (text or --json) and --html;
+ * the exit status of report-contract.md. */
+int report_out(const printer *pr, const hs_report_input *ri, size_t n, const hs_model *model, const hs_stats *st,
+	       const options *opt)
+{
+	int status = EXIT_OK;
+	hs_report rep = { ri, n, model, st, (const hs_anomaly_copy *)(void *)pr->anomalies->data,
+			  pr->anomalies->len, pr->anomalies_more, pr->messages };
+	GString *out = g_string_sized_new(8192);
+	if (opt->json)
+		hs_report_json(&rep, out);
+	else
+		hs_report_text(&rep, out, isatty(1));
+	fwrite(out->str, 1, out->len, stdout);
+	if (opt->html) {
+		GString *h = g_string_sized_new(16384);
+		hs_report_html(&rep, h);
+		if (!write_file(opt->html, h))
+			status = EXIT_USAGE;
+		g_string_free(h, TRUE);
+	}
+	g_string_free(out, TRUE);
+	return status == EXIT_OK ? hs_report_exit_status(model) : status;
 }
 
 static int run(char **files, const options *opt)
@@ -298,7 +303,7 @@ static int run(char **files, const options *opt)
 	cfg.describe_flags = opt->secrets ? HS_DESCRIBE_SECRETS : 0;
 	hs_engine *e = hs_engine_new(&cfg);
 	hs_model *model = opt->report ? hs_model_new(NULL) : NULL;
-	if (!e || (opt->report && !model) || !load_keylogs(e, opt->keylogs)) {
+	if (!e || (opt->report && !model) || !engine_inputs(e, opt, false)) {
 		if (!e || (opt->report && !model))
 			fprintf(stderr, "hopsniff: out of memory\n");
 		hs_engine_free(e);
@@ -371,25 +376,10 @@ static int run(char **files, const options *opt)
 			ri[i].last_sec = in[i].last_ns / 1000000000LL;
 			ri[i].last_nsec = (uint32_t)(in[i].last_ns % 1000000000LL);
 		}
-		hs_report rep = { ri, n, model, st, (const hs_anomaly_copy *)(void *)pr.anomalies->data,
-				  pr.anomalies->len, pr.anomalies_more, pr.messages };
-		GString *out = g_string_sized_new(8192);
-		if (opt->json)
-			hs_report_json(&rep, out);
-		else
-			hs_report_text(&rep, out, isatty(1));
-		fwrite(out->str, 1, out->len, stdout);
-		if (opt->html) {
-			GString *h = g_string_sized_new(16384);
-			hs_report_html(&rep, h);
-			if (!write_file(opt->html, h))
-				status = EXIT_USAGE;
-			g_string_free(h, TRUE);
-		}
-		g_string_free(out, TRUE);
+		int rs = report_out(&pr, ri, n, model, st, opt);
 		g_free(ri);
 		if (status == EXIT_OK)
-			status = hs_report_exit_status(model);
+			status = rs;
 	}
 	fflush(stdout);
 
@@ -431,6 +421,18 @@ static const char *summary =
 	"  --keylog FILE (both modes, repeatable): an SSLKEYLOGFILE-format key log that decrypts\n"
 	"  TLS (WinRM over HTTPS 5986, CredSSP over HTTP and RDP NLA on 3389).\n"
 	"\n"
+	"hopsniff -i IFACE [-f EXPR | --rpc-dynamic | --all-tcp] [-c COUNT] [--duration SECONDS]\n"
+	"         [-w FILE.pcapng] [--settle SECONDS] [--keylog FILE ...] [report options]\n"
+	"  Live capture (root, or CAP_NET_RAW + CAP_NET_ADMIN): the report mode on an interface\n"
+	"  (\"any\": all).  Each chain's verdict is printed once no new message came for --settle\n"
+	"  seconds, and again as \"revised\" when later packets change it (with --json: on stderr).\n"
+	"  Stops on Ctrl-C, SIGTERM, -c or --duration, then prints a summary (chains, packets,\n"
+	"  bytes, the kernel's dropped packets) and the report.  The default filter covers the\n"
+	"  decoded ports (Kerberos 88, WinRM 5985/5986, SMB 445, LDAP 389/636/3268, RPC 135,\n"
+	"  MS-SQL 1433, RDP 3389 ...), VLAN-tagged traffic and IP fragments.  -w saves the\n"
+	"  analysed packets as pcapng; --keylog files are re-read as the client appends to them.\n"
+	"  --list-interfaces lists the interfaces.\n"
+	"\n"
 	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--json] [--show-secrets]\n"
 	"  Prints every decoded authentication message, one readable block each, or with --json\n"
 	"  one JSON object per line; anomalies too (text: lines starting with \"! \").\n"
@@ -455,6 +457,8 @@ int main(int argc, char **argv)
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
+	hs_live_cli live;
+	memset(&live, 0, sizeof live);
 	bool decode = argc > 1 && strcmp(argv[1], "decode") == 0;
 	if (decode) {
 		argv[1] = argv[0];
@@ -464,9 +468,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hopsniff: unknown command '%s' (commands: decode; see hopsniff --help)\n", argv[1]);
 		return EXIT_USAGE;
 	}
-	GOptionContext *ctx = g_option_context_new(decode ? "- print decoded messages" : "[decode] -r FILE ...");
+	GOptionContext *ctx = g_option_context_new(decode ? "- print decoded messages" : "[decode] -r FILE ... | -i IFACE");
 	g_option_context_set_summary(ctx, summary);
 	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_context_add_main_entries(ctx, hs_live_option_entries(&live), NULL);
 	GError *err = NULL;
 	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
 		fprintf(stderr, "hopsniff: %s (see hopsniff %s--help)\n", err->message, decode ? "decode " : "");
@@ -486,6 +491,14 @@ int main(int argc, char **argv)
 		g_strfreev(files);
 		g_strfreev(keylogs);
 		return EXIT_USAGE;
+	}
+	if (hs_live_requested(&live)) {
+		options opt = { true, json, secrets, messages, redact, html, keylogs };
+		int rc = hs_live_main(&live, &opt, files != NULL, decode);
+		g_strfreev(files);
+		g_strfreev(keylogs);
+		g_free(html);
+		return rc;
 	}
 	if (!files) {
 		fprintf(stderr, "hopsniff: nothing to do; give a capture with -r FILE (hopsniff --help)\n");

@@ -263,4 +263,5 @@ def main():
     return 1 if nfail else 0
 
 
-sys.exit(main())
+if __name__ == "__main__":  # tests/live/livecheck.py imports compare()
+    sys.exit(main())

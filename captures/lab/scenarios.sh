@@ -165,3 +165,36 @@ scn_15() {
   CLIENT_CC=$bobcc pywinrm bob --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE &
   wait $p1 $!
 }
+
+# ---- live capture (not in HS_LAB_ALL_SCENARIOS: run with HS_LAB_EXTRA, by tests/live/lab_live.sh) ----
+# hopsniff -i eth0 runs on srv1 (HS_LIVE_HOPSNIFF: the binary) while a scenario runs, then gets SIGINT;
+# its stdout (the --json report), stderr (streamed verdicts, summary), exit status and -w file are
+# saved next to the scenario's captures as live.json, live.stderr, live.rc, live-srv1.pcapng.
+live_start() { # extra hopsniff args
+  rm -f "$CUR"/live.*
+  (bg_ns srv1 "${HS_LIVE_HOPSNIFF:?HS_LIVE_HOPSNIFF: the hopsniff binary}" -i eth0 --json --settle 1 \
+    -w "$CUR/live-srv1.pcapng" "$@" >"$CUR/live.json" 2>"$CUR/live.stderr") &
+  LIVE_PID=$!
+  local i; for ((i = 0; i < 50; i++)); do grep -q "capturing on" "$CUR/live.stderr" 2>/dev/null && break; sleep 0.1; done
+}
+live_stop() {
+  sleep 3   # past --settle: the streamed verdict is printed before the stop
+  kill -INT "$LIVE_PID" 2>/dev/null || true
+  local rc=0; wait "$LIVE_PID" || rc=$?
+  echo "$rc" >"$CUR/live.rc"
+  log "live hopsniff exit status $rc: $(grep -c ' chain ' "$CUR/live.stderr" || true) streamed line(s)"
+}
+# 90: scenario 08 (S4U2Proxy to a target not allowed) captured live on srv1.
+scn_90() {
+  live_start
+  scn_08
+  live_stop
+}
+# 91: scenario 14 (WinRM over HTTPS) captured live on srv1 with --keylog on the client's key log, which
+# does not exist when hopsniff starts and is written by the client while hopsniff runs.
+scn_91() {
+  rm -f "$CUR/tls-keylog-client1.txt"
+  live_start --keylog "$CUR/tls-keylog-client1.txt"
+  scn_14
+  live_stop
+}

@@ -1,0 +1,120 @@
+/* model_test.c - hs_model_copy(), the snapshot live capture takes while
+ * packets keep coming: on real lab captures, a finished copy gives the
+ * chains the original gives, and copying (at any point) leaves the
+ * original's result unchanged.  Ground truth: the scenarios' expected.json
+ * (lab configuration), not hopsniff's output. */
+#include <stdint.h>
+
+#include "model.h"
+#include "pcapfeed.h"
+#include "unit.h"
+
+typedef struct run {
+	hs_engine *e;
+	hs_model *m;
+	pf_file f;
+} run;
+
+static run run_open(const char *rel)
+{
+	run r = { hs_engine_new(NULL), hs_model_new(NULL), pf_open(rel) };
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r.e);
+	hs_engine_add_msg_sink(r.e, hs_model_sink, r.m);
+	return r;
+}
+
+static void run_close(run *r)
+{
+	hs_engine_free(r->e);
+	hs_model_free(r->m);
+	pf_close(&r->f);
+}
+
+/* The fields the report contract makes stable, chain by chain. */
+static void same_chains(const hs_model *a, const hs_model *b)
+{
+	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(a), hs_model_chain_count(b));
+	for (size_t i = 0; i < hs_model_chain_count(a); i++) {
+		const hs_chain *x = hs_model_chain(a, i), *y = hs_model_chain(b, i);
+		CU_ASSERT_STRING_EQUAL(x->user, y->user);
+		CU_ASSERT_EQUAL(x->nhops, y->nhops);
+		CU_ASSERT_EQUAL(x->diag.verdict, y->diag.verdict);
+		CU_ASSERT_EQUAL(x->diag.method, y->diag.method);
+		CU_ASSERT_STRING_EQUAL(x->diag.cause, y->diag.cause);
+		CU_ASSERT_STRING_EQUAL(x->diag.detail, y->diag.detail);
+		for (unsigned h = 0; h < x->nhops && h < y->nhops; h++) {
+			CU_ASSERT_EQUAL(x->hops[h].carrier, y->hops[h].carrier);
+			CU_ASSERT_EQUAL(x->hops[h].auth, y->hops[h].auth);
+			CU_ASSERT_EQUAL(x->hops[h].result, y->hops[h].result);
+			CU_ASSERT_STRING_EQUAL(x->hops[h].principal, y->hops[h].principal);
+			CU_ASSERT_EQUAL(x->hops[h].nframes, y->hops[h].nframes);
+		}
+	}
+}
+
+/* 08-constrained-target-not-allowed from srv1: expected.json says one
+ * chain, kerberos_constrained, failed, s4u2proxy_target_not_allowed (or
+ * s4u2proxy_denied, its acceptable_causes). */
+static void test_copy_equals_original(void)
+{
+	run r = run_open("lab/scenarios/08-constrained-target-not-allowed/srv1.pcapng");
+	CU_ASSERT(pf_feed(r.e, &r.f, SIZE_MAX) > 0);
+	hs_engine_finish(r.e);
+	hs_model *c = hs_model_copy(r.m);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	hs_model_finish(c, false);
+	hs_model_finish(r.m, false);
+	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(r.m), 1);
+	const hs_chain *ch = hs_model_chain(c, 0);
+	CU_ASSERT_EQUAL(ch->diag.verdict, HS_VERDICT_FAILED);
+	CU_ASSERT_EQUAL(ch->diag.method, HS_METHOD_CONSTRAINED);
+	/* expected.json's acceptable_causes (the KERB-EXT-ERROR is FAST-armored) */
+	CU_ASSERT(!strcmp(ch->diag.cause, "s4u2proxy_target_not_allowed") || !strcmp(ch->diag.cause, "s4u2proxy_denied"));
+	same_chains(c, r.m);
+	/* a finished model is not copied */
+	CU_ASSERT_PTR_NULL(hs_model_copy(r.m));
+	CU_ASSERT_PTR_NULL(hs_model_copy(NULL));
+	hs_model_free(c);
+	run_close(&r);
+}
+
+/* Snapshots every few frames while feeding 15-two-users (two chains from
+ * srv1 and client1's view): the original, finished at the end, equals a run
+ * that was never copied; the last snapshot before the end already has the
+ * final chains. */
+static void test_snapshots_leave_original(void)
+{
+	const char *cap = "lab/scenarios/15-two-users/client1.pcapng";
+	run ref = run_open(cap);
+	size_t total = pf_feed(ref.e, &ref.f, SIZE_MAX);
+	hs_engine_finish(ref.e);
+	hs_model_finish(ref.m, false);
+	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(ref.m), 2); /* alice and bob (expected.json) */
+
+	run r = run_open(cap);
+	size_t fed = 0, snaps = 0, grew = 0, last = 0;
+	while (fed < total) {
+		fed += pf_feed(r.e, &r.f, 7);
+		hs_model *c = hs_model_copy(r.m);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+		hs_model_finish(c, false);
+		size_t n = hs_model_chain_count(c);
+		CU_ASSERT(n <= 2);
+		grew += n > last;
+		last = n;
+		snaps++;
+		if (fed == total)
+			same_chains(c, ref.m);
+		hs_model_free(c);
+	}
+	hs_engine_finish(r.e);
+	hs_model_finish(r.m, false);
+	CU_ASSERT(snaps > 10);
+	CU_ASSERT(grew >= 1); /* chains appeared along the way, not only at the end */
+	same_chains(r.m, ref.m);
+	run_close(&r);
+	run_close(&ref);
+}
+
+HS_UNIT_MAIN("model", { "a finished copy gives the original's chains (08, srv1)", test_copy_equals_original },
+	     { "snapshots while feeding leave the original unchanged (15, client1)", test_snapshots_leave_original })

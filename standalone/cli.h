@@ -1,0 +1,57 @@
+/* cli.h - what the hopsniff command's modes share (hopsniff.c): the
+ * options of the report, the printer that collects messages and
+ * anomalies, the inputs every engine gets, and the report output.  Live
+ * capture (live.c) uses the same pieces as the file mode. */
+#ifndef HS_CLI_H
+#define HS_CLI_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hs.h"
+#include "model.h"
+#include "report.h"
+
+#define EXIT_OK 0
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+typedef struct printer {
+	hs_out *o;
+	bool json;
+	unsigned flags;
+	uint64_t items;
+	uint64_t cli_anomalies;
+	/* report mode: nothing is printed while reading */
+	bool report;
+	GArray *anomalies;         /* hs_report_anomaly, capped */
+	uint64_t anomalies_more;
+	GPtrArray *messages;       /* --messages: JSON of every message, capped */
+	uint64_t messages_more;
+} printer;
+
+typedef struct options {
+	bool report, json, secrets, messages, redact_names;
+	const char *html;
+	char **keylogs; /* --keylog FILE ..., NULL-terminated or NULL */
+} options;
+
+/* Sinks (ud: the printer): print, or in report mode keep (capped). */
+void on_msg(void *ud, const hs_msg *m);
+void on_anomaly(void *ud, const hs_anomaly *a);
+
+/* Hand e what every mode gives its engine (key logs; follow: re-read them
+ * as they grow, for live capture).  false after printing why. */
+bool engine_inputs(hs_engine *e, const options *opt, bool follow);
+
+/* Write s to path; false after printing why. */
+bool write_file(const char *path, const GString *s);
+
+/* The report of a finished model to stdout (text, or JSON with --json) and
+ * to --html FILE; returns the exit status (0, 1 a chain failed, 2 the HTML
+ * could not be written). */
+int report_out(const printer *pr, const hs_report_input *ri, size_t n, const hs_model *model, const hs_stats *st,
+	       const options *opt);
+
+#endif
