@@ -21,6 +21,17 @@ const char *hs_msginfo_get(const hs_out *o, const char *key)
 	return NULL;
 }
 
+bool hs_msginfo_is_header(const hs_out_node *n)
+{
+	static const char *const keys[] = { "input", "frame", "ts", "src", "dst", "transport", "proto", "carrier" };
+	if (n->depth != 1 || !n->key)
+		return false;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(n->key, keys[i]) == 0)
+			return true;
+	return false;
+}
+
 static bool ref_set(hs_ref r) { return r.frame != 0; }
 
 static hs_ref last_hop_frame(const hs_chain *c)

@@ -28,6 +28,11 @@ bool hs_msginfo_fill(const hs_msg *m, hs_out *o, unsigned flags);
  * as "proto", "operation", "msg"), or NULL.  Valid as hs_out_node_at's. */
 const char *hs_msginfo_get(const hs_out *o, const char *key);
 
+/* True for the common header's nodes (input, frame, ts, src, dst,
+ * transport, proto, carrier at depth 1), which a front end that already
+ * shows the frame may leave out. */
+bool hs_msginfo_is_header(const hs_out_node *n);
+
 /* The frame that shows the chain's outcome, or {0, 0} when the chain lists
  * no frame at all.  Failed chains: the first failing step the facts point at
  * (S4U2Proxy / S4U2Self / fresh AS error, TGS error, clock skew, the refused

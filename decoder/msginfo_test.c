@@ -52,6 +52,14 @@ static void test_winrm_nodes(void)
 	}
 	CU_ASSERT_TRUE(command);
 	CU_ASSERT_STRING_EQUAL(hs_msginfo_get(o, "operation"), w.operation);
+	/* the header is the first 7 nodes here (no carrier), then the body */
+	size_t nheader = 0;
+	for (size_t i = 0; hs_out_node_at(o, i, &n); i++)
+		if (hs_msginfo_is_header(&n)) {
+			CU_ASSERT_EQUAL(i, nheader);
+			nheader++;
+		}
+	CU_ASSERT_EQUAL(nheader, 7);
 	hs_winrm_release(&w);
 
 	describe_file("resp_fault_timeout.xml", o, &w);

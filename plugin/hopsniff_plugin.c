@@ -159,6 +159,8 @@ static void on_msg(void *ud, const hs_msg *m)
 	sm.nodes = wmem_alloc_array(wmem_file_scope(), stored_node, n ? n : 1);
 	hs_out_node node;
 	for (size_t i = 0; i < n && hs_out_node_at(st.nodes, i, &node); i++) {
+		if (hs_msginfo_is_header(&node))
+			continue; /* the frame already shows addresses and times */
 		stored_node *s = &sm.nodes[sm.nnodes++];
 		s->depth = (guint8)MIN(node.depth, 255u);
 		s->container = node.container;
