@@ -359,8 +359,7 @@ static void add_chain(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
 		return;
 	const hs_diag *d = &c->diag;
 	const char *verdict = hs_verdict_name(d->verdict);
-	proto_item *ci;
-	proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_chain, &ci,
+	proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_chain, NULL,
 		"Chain %u: %s, %s, %s (%s)%s", c->id, or_dash(c->user), hs_method_name(d->method), verdict,
 		or_dash(d->cause), cr->role == HS_ROLE_DECISIVE ? " [decisive frame]" : "");
 	add_gen(proto_tree_add_uint(t, hf_chain, tvb, 0, 0, c->id));
@@ -370,7 +369,7 @@ static void add_chain(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
 	if (c->user[0])
 		add_gen(proto_tree_add_string(t, hf_user, tvb, 0, 0, c->user));
 	add_gen(proto_tree_add_string(t, hf_method, tvb, 0, 0, hs_method_name(d->method)));
-	add_gen(proto_tree_add_string(t, hf_verdict, tvb, 0, 0, verdict));
+	proto_item *vi = add_gen(proto_tree_add_string(t, hf_verdict, tvb, 0, 0, verdict));
 	add_gen(proto_tree_add_string(t, hf_cause, tvb, 0, 0, or_dash(d->cause)));
 	add_gen(proto_tree_add_boolean(t, hf_decisive, tvb, 0, 0, cr->role == HS_ROLE_DECISIVE));
 	if (cr->role == HS_ROLE_DECISIVE || cr->role == HS_ROLE_EVIDENCE)
@@ -405,7 +404,8 @@ static void add_chain(proto_tree *tree, tvbuff_t *tvb, packet_info *pinfo, const
 	expert_field *ei = d->verdict == HS_VERDICT_FAILED ? &ei_failed
 		: d->verdict == HS_VERDICT_NOT_ATTEMPTED ? &ei_not_attempted
 		: d->verdict == HS_VERDICT_DELEGATED ? &ei_delegated : &ei_unknown;
-	expert_add_info_format(pinfo, ci, ei, "Double hop (chain %u, %s): %s %s: %s", c->id,
+	/* on the verdict item: visible as soon as the chain is expanded */
+	expert_add_info_format(pinfo, vi, ei, "Double hop (chain %u, %s): %s %s: %s", c->id,
 			       hs_method_name(d->method), verdict, or_dash(d->cause), d->detail);
 }
 
