@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The plugin under tshark against the CLI, on every lab scenario capture.
 
-usage: plugin_tshark.py HOPSNIFF PLUGIN_DIR SCENARIOS_DIR
+usage: plugin_tshark.py HOPSNIFF PLUGIN_DIR SCENARIOS_DIR [KEYLOG_CAPTURES...]
 
 Per capture (client1, srv1, dc of every scenario), one `tshark -2` run with
 the plugin gives per frame hopsniff.chain / verdict / cause / method and the
@@ -15,6 +15,12 @@ chains include a failed one (docs/plugin.md), and Wireshark's own
 dissection is unchanged: counts of kerberos.msg_type, ntlmssp.messagetype,
 smb2.cmd, http.request.method and frame.protocols with and without the
 plugin are equal.
+
+KEYLOG_CAPTURES: captures with a TLS key log beside them (X.pcap + X.keylog,
+or a lab scenario capture + tls-keylog-<name>.txt): with the key log given
+to both (--keylog / -o hopsniff.keylog_files:FILE) the verdicts and causes
+agree again, and the plugin shows what is carried in CredSSP or TLS only
+when it has the key log: more decoded messages are shown with it.
 """
 import collections
 import glob
@@ -153,6 +159,36 @@ def main():
             check(with_c == without_c, f"{name}: Wireshark's fields differ with the plugin: "
                   f"{(with_c - without_c) or (without_c - with_c)}")
             oracle_seen += sum(n for (f, _), n in without_c.items() if f != "frame.protocols")
+        for cap in sys.argv[4:]:
+            base, _ = os.path.splitext(cap)
+            kl = base + ".keylog"
+            if not os.path.exists(kl):
+                kl = os.path.join(os.path.dirname(cap), "tls-keylog-" + os.path.basename(base) + ".txt")
+            name = os.path.basename(cap)
+            rep = json.loads(subprocess.run([hopsniff, "-r", cap, "--keylog", kl, "--json"], capture_output=True,
+                                            text=True).stdout)
+            want = {c["id"]: (c["delegation"]["verdict"], c["delegation"]["cause"]) for c in rep["chains"]}
+            klcopy = os.path.join(env.home, os.path.basename(kl))
+            with open(kl, "rb") as a, open(klcopy, "wb") as b:
+                b.write(a.read())
+            os.chmod(klcopy, 0o644)
+            inner = {}
+            for opt in ([], ["-o", "hopsniff.keylog_files:" + klcopy]):
+                p = env.run(["tshark", "-2", "-r", cap] + opt + fields_args(
+                    ["frame.number", "hopsniff.chain", "hopsniff.verdict", "hopsniff.cause", "hopsniff.msg.proto"]))
+                got = {}
+                inner[bool(opt)] = 0
+                for cols in (l.split("\t") for l in p.stdout.splitlines() if l and l[0].isdigit()):
+                    for cid, v, c in zip(*(cols[k].split("|") for k in (1, 2, 3))):
+                        if cid:
+                            got.setdefault(int(cid), set()).add((v, c))
+                    inner[bool(opt)] += sum(1 for x in cols[4].split("|") if x)
+                if opt:
+                    check(got == {k: {v} for k, v in want.items()},
+                          f"{name} with its key log: plugin {got} != CLI {want}")
+            check(inner[True] > inner[False],
+                  f"{name}: decoded messages shown: {inner[False]} without the key log, {inner[True]} with it")
+            chains_total += len(want)
         check(oracle_seen > 100, f"Wireshark's own fields seen {oracle_seen} times in all")
     finally:
         env.close()
