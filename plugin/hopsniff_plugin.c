@@ -300,6 +300,8 @@ static void feed(tvbuff_t *tvb, packet_info *pinfo)
 	if (lt < 0)
 		return;
 	guint caplen = tvb_captured_length(tvb);
+	if (!caplen)
+		return;
 	hs_frame f = {
 		.input = 0,
 		.frame = pinfo->num,

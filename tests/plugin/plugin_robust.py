@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """The plugin survives every capture in the project and corrupted copies.
 
-usage: plugin_robust.py PLUGIN_DIR CAPTURES_DIR [LIBASAN]
+usage: plugin_robust.py PLUGIN_DIR CAPTURES_DIR   (HS_LIBASAN=path in a sanitizer build)
 
 Every *.pcap / *.pcapng under CAPTURES_DIR, and a copy of each with 2% of its
 bytes flipped (`editcap -E 0.02 --seed N`, N fixed per file so runs repeat),
 goes through `tshark -2 -V -z hopsniff,tree` with the plugin loaded (the full
 tree is built on the second pass, every annotation and decoded message
-rendered).  With LIBASAN (a sanitizer build: the plugin is instrumented),
+rendered).  With HS_LIBASAN (a sanitizer build: the plugin is instrumented),
 tshark runs with it preloaded and any AddressSanitizer / UBSan report fails.
 A crash is a signal, an exit status other than 0 or 2 (2: tshark's own
 "file is damaged" message), or a sanitizer report.  When tshark also crashes
@@ -32,7 +32,7 @@ def crashed(p):
 
 def main():
     plugin_dir, captures = sys.argv[1:3]
-    libasan = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None
+    libasan = os.environ.get("HS_LIBASAN")
     wsenv.need("tshark")
     wsenv.need("editcap")
     files = sorted(f for pat in ("**/*.pcap", "**/*.pcapng") for f in glob.glob(os.path.join(captures, pat), recursive=True))
@@ -40,9 +40,6 @@ def main():
     bare = wsenv.Env(plugin_dir, with_plugin=False)
     work = tempfile.mkdtemp(prefix="hs-robust-")
     os.chmod(work, 0o755)
-    extra = {"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=0", "UBSAN_OPTIONS": "print_stacktrace=1"}
-    if libasan:
-        extra["LD_PRELOAD"] = libasan
     inputs = []
     for i, f in enumerate(files):
         inputs.append(f)
@@ -53,7 +50,7 @@ def main():
         inputs.append(out)
 
     def one(f):
-        p = env.run(["tshark", "-2", "-V", "-r", f, "-z", "hopsniff,tree"], check=False, extra_env=extra)
+        p = env.run(["tshark", "-2", "-V", "-r", f, "-z", "hopsniff,tree"], check=False)
         if not crashed(p):
             return f, None, p.stdout.count("Double-Hop Analysis")
         b = bare.run(["tshark", "-2", "-V", "-r", f], check=False)

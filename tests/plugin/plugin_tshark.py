@@ -81,8 +81,9 @@ def main():
             print("FAIL:", what)
 
     try:
-        plugins = env.run(["tshark", "-G", "plugins"]).stdout
-        check("hopsniff.so" in plugins, "tshark -G plugins lists hopsniff.so")
+        if not os.environ.get("HS_LIBASAN"):  # `tshark -G` hangs with libasan preloaded
+            plugins = env.run(["tshark", "-G", "plugins"]).stdout
+            check("hopsniff.so" in plugins, "tshark -G plugins lists hopsniff.so")
         for cap in caps:
             name = os.path.relpath(cap, scen)
             rep = json.loads(subprocess.run([hopsniff, "-r", cap, "--json"], capture_output=True, text=True).stdout)

@@ -5,6 +5,8 @@ Wireshark 4.0 ignores the personal plugin folder when the real uid or gid is
 (65534) through setpriv, with HOME a temporary folder whose
 .local/lib/wireshark/plugins/4.0/epan holds a copy of the built hopsniff.so.
 As any other user they run as that user with the same HOME.
+In a sanitizer build the plugin needs the ASan runtime loaded first: the
+tests get its path in HS_LIBASAN and preload it into tshark / wireshark.
 """
 import os
 import shutil
@@ -36,6 +38,9 @@ class Env:
 
     def prefix(self):
         env = ["env", f"HOME={self.home}", "XDG_CONFIG_HOME=" + os.path.join(self.home, ".config")]
+        if os.environ.get("HS_LIBASAN"):
+            env += ["LD_PRELOAD=" + os.environ["HS_LIBASAN"], "ASAN_OPTIONS=detect_leaks=0",
+                    "UBSAN_OPTIONS=print_stacktrace=1"]
         if self.as_nobody:
             return env + ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
         return env
