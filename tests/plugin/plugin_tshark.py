@@ -20,12 +20,16 @@ KEYLOG_CAPTURES: captures with a TLS key log beside them (X.pcap + X.keylog,
 or a lab scenario capture + tls-keylog-<name>.txt): with the key log given
 to both (--keylog / -o hopsniff.keylog_files:FILE) the verdicts and causes
 agree again, and the plugin shows what is carried in CredSSP or TLS only
-when it has the key log: more decoded messages are shown with it.
+when it has the key log: more decoded messages are shown with it.  On the
+first CredSSP one, the NTLM responses inside (the secrets `hopsniff decode
+--show-secrets` prints) are absent from the plugin's fields by default and
+present with -o hopsniff.show_secrets:TRUE.
 """
 import collections
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -72,6 +76,7 @@ def main():
     env = wsenv.Env(plugin_dir)
     bare = wsenv.Env(plugin_dir, with_plugin=False)
     checks = fails = chains_total = filter_runs = oracle_seen = 0
+    secrets_checked = False
 
     def check(ok, what):
         nonlocal checks, fails
@@ -190,6 +195,18 @@ def main():
             check(inner[True] > inner[False],
                   f"{name}: decoded messages shown: {inner[False]} without the key log, {inner[True]} with it")
             chains_total += len(want)
+            if "credssp" in name and not secrets_checked:
+                secrets_checked = True
+                cli = subprocess.run([hopsniff, "decode", "-r", cap, "--keylog", kl, "--show-secrets"],
+                                     capture_output=True, text=True).stdout
+                secrets = re.findall(r"^\s+nt_response: ([0-9a-f]{32,})$", cli, re.M)
+                check(bool(secrets), f"{name}: the CLI shows no nt_response with --show-secrets")
+                for on in (False, True):
+                    p = env.run(["tshark", "-2", "-r", cap, "-o", "hopsniff.keylog_files:" + klcopy,
+                                 "-o", "hopsniff.show_secrets:" + ("TRUE" if on else "FALSE")]
+                                + fields_args(["hopsniff.msg.field"]))
+                    shown = sum(p.stdout.count(v) for v in secrets)
+                    check((shown > 0) == on, f"{name}: show_secrets {on}: {shown} NTLM responses shown")
         check(oracle_seen > 100, f"Wireshark's own fields seen {oracle_seen} times in all")
     finally:
         env.close()
