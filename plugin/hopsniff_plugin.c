@@ -426,10 +426,12 @@ static void add_msg(proto_tree *tree, tvbuff_t *tvb, const stored_msg *sm)
 	/* the nodes, nested by depth (the header fields are depth 1 too) */
 	proto_tree *parents[HS_OUT_MAX_DEPTH + 2];
 	parents[0] = parents[1] = mt;
+	unsigned limit = 1; /* deepest level with a known parent */
 	for (guint i = 0; i < sm->nnodes; i++) {
 		const stored_node *n = &sm->nodes[i];
-		if (n->depth < 1 || n->depth > HS_OUT_MAX_DEPTH)
+		if (n->depth < 1 || n->depth > HS_OUT_MAX_DEPTH || n->depth > limit)
 			continue;
+		limit = n->container ? n->depth + 1u : n->depth;
 		proto_tree *parent = parents[n->depth];
 		const char *key = n->key ? n->key : "-";
 		proto_item *it;
