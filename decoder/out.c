@@ -19,13 +19,24 @@ struct hs_out {
 	unsigned ignored;   /* levels opened past the cap */
 	unsigned overflow;
 	unsigned base_indent; /* text mode: extra spaces before every line */
+	GArray *nodes;        /* nodes mode: node_rec, strings in buf */
 };
+
+/* HS_OUT_NODES: offsets into buf (which moves as it grows). */
+typedef struct node_rec {
+	unsigned depth;
+	gssize key;       /* -1: no key */
+	gsize value;
+	bool container, list;
+} node_rec;
 
 hs_out *hs_out_new(hs_out_mode mode)
 {
 	hs_out *o = g_new0(hs_out, 1);
 	o->mode = mode;
 	o->buf = g_string_sized_new(512);
+	if (mode == HS_OUT_NODES)
+		o->nodes = g_array_new(FALSE, FALSE, sizeof(node_rec));
 	return o;
 }
 
@@ -34,6 +45,8 @@ void hs_out_free(hs_out *o)
 	if (!o)
 		return;
 	g_string_free(o->buf, TRUE);
+	if (o->nodes)
+		g_array_free(o->nodes, TRUE);
 	g_free(o);
 }
 
@@ -44,6 +57,8 @@ void hs_out_reset(hs_out *o)
 	o->ignored = 0;
 	o->overflow = 0;
 	o->base_indent = 0;
+	if (o->nodes)
+		g_array_set_size(o->nodes, 0);
 }
 
 hs_out_mode hs_out_get_mode(const hs_out *o) { return o->mode; }
@@ -103,6 +118,49 @@ static void put_string(hs_out *o, const char *s, size_t len, bool json)
 	}
 	if (json)
 		g_string_append_c(o->buf, '"');
+}
+
+/* Nodes mode: record one value (the outermost container itself is not a
+ * node: its members are depth 1). */
+static void node_add(hs_out *o, const char *key, const char *lit, size_t len, bool quoted,
+		     bool container, bool list)
+{
+	level *l = o->depth ? &o->stack[o->depth] : NULL;
+	if (l)
+		l->count++;
+	if (!o->depth)
+		return;
+	node_rec r = { o->depth, -1, 0, container, list };
+	if (key && !(l && l->list)) {
+		r.key = (gssize)o->buf->len;
+		put_string(o, key, strlen(key), false);
+		g_string_append_c(o->buf, '\0');
+	}
+	r.value = o->buf->len;
+	if (quoted)
+		put_string(o, lit, len, false);
+	else
+		g_string_append_len(o->buf, lit, (gssize)len);
+	g_string_append_c(o->buf, '\0');
+	g_array_append_val(o->nodes, r);
+}
+
+size_t hs_out_node_count(const hs_out *o)
+{
+	return o->nodes ? o->nodes->len : 0;
+}
+
+bool hs_out_node_at(const hs_out *o, size_t i, hs_out_node *n)
+{
+	if (!o->nodes || i >= o->nodes->len)
+		return false;
+	const node_rec *r = &g_array_index(o->nodes, node_rec, i);
+	n->depth = r->depth;
+	n->key = r->key >= 0 ? o->buf->str + r->key : NULL;
+	n->value = o->buf->str + r->value;
+	n->container = r->container;
+	n->list = r->list;
+	return true;
 }
 
 static void indent(hs_out *o, unsigned d)
@@ -171,6 +229,11 @@ void hs_out_begin(hs_out *o, const char *key)
 		push(o, false);
 		return;
 	}
+	if (o->mode == HS_OUT_NODES) {
+		node_add(o, key, "", 0, false, true, false);
+		push(o, false);
+		return;
+	}
 	before_value(o, key, true);
 	if (o->mode == HS_OUT_JSON)
 		g_string_append_c(o->buf, '{');
@@ -186,6 +249,8 @@ void hs_out_end(hs_out *o)
 	if (o->depth == 0)
 		return;
 	o->depth--;
+	if (o->mode == HS_OUT_NODES)
+		return;
 	if (o->mode == HS_OUT_JSON)
 		g_string_append_c(o->buf, '}');
 	if (o->depth == 0 && o->mode == HS_OUT_TEXT && o->buf->len &&
@@ -196,6 +261,11 @@ void hs_out_end(hs_out *o)
 void hs_out_begin_list(hs_out *o, const char *key)
 {
 	if (o->ignored || o->depth >= HS_OUT_MAX_DEPTH) {
+		push(o, true);
+		return;
+	}
+	if (o->mode == HS_OUT_NODES) {
+		node_add(o, key, "", 0, false, true, true);
 		push(o, true);
 		return;
 	}
@@ -220,6 +290,8 @@ void hs_out_end_list(hs_out *o)
 		return;
 	level *l = &o->stack[o->depth];
 	o->depth--;
+	if (o->mode == HS_OUT_NODES)
+		return;
 	if (o->mode == HS_OUT_JSON) {
 		g_string_append_c(o->buf, ']');
 	} else {
@@ -234,6 +306,10 @@ static void scalar(hs_out *o, const char *key, const char *lit, size_t len, bool
 {
 	if (o->ignored)
 		return;
+	if (o->mode == HS_OUT_NODES) {
+		node_add(o, key, lit, len, quoted, false, false);
+		return;
+	}
 	before_value(o, key, false);
 	if (quoted)
 		put_string(o, lit, len, o->mode == HS_OUT_JSON);

@@ -24,7 +24,10 @@
 
 typedef enum hs_out_mode {
 	HS_OUT_JSON = 0,
-	HS_OUT_TEXT = 1
+	HS_OUT_TEXT = 1,
+	/* No rendering: the tree is kept as a flat list of nodes (hs_out_node_at)
+	 * for front ends that build trees of their own (the Wireshark plugin). */
+	HS_OUT_NODES = 2
 } hs_out_mode;
 
 typedef struct hs_out hs_out;
@@ -57,5 +60,22 @@ void hs_out_fmt(hs_out *o, const char *key, const char *fmt, ...)
  * (sanitised like strings) at the current position, and indent everything
  * that follows by `indent` more spaces until hs_out_reset. */
 void hs_out_text_line(hs_out *o, const char *line, unsigned indent);
+
+/* HS_OUT_NODES mode: the values written so far, in document order.  depth is
+ * 1 for the members of the outermost object; key is NULL for list items;
+ * value is the sanitised scalar text (as text mode prints it, "" for
+ * containers); container is true for objects and lists, whose members follow
+ * with depth + 1.  Fills *n and returns true for i < hs_out_node_count(o).
+ * The strings stay valid until the next write, reset or free. */
+typedef struct hs_out_node {
+	unsigned depth;
+	const char *key;
+	const char *value;
+	bool container;
+	bool list;
+} hs_out_node;
+
+size_t hs_out_node_count(const hs_out *o);
+bool hs_out_node_at(const hs_out *o, size_t i, hs_out_node *n);
 
 #endif

@@ -77,7 +77,54 @@ static void test_depth_cap(void)
 	hs_out_free(o);
 }
 
+static void test_nodes(void)
+{
+	hs_out *o = hs_out_new(HS_OUT_NODES);
+	sample(o);
+	hs_out_text_line(o, "ignored", 2);
+	/* frame, msg, kdc_options[2], s4u{user}, tickets[{kvno}], fast_armored, e_text */
+	static const struct { unsigned depth; const char *key, *value; bool container; } want[] = {
+		{ 1, "frame", "46", false }, { 1, "msg", "TGS-REQ", false },
+		{ 1, "kdc_options", "", true }, { 2, NULL, "forwardable", false }, { 2, NULL, "canonicalize", false },
+		{ 1, "s4u", "", true }, { 2, "user", "alice", false },
+		{ 1, "tickets", "", true }, { 2, NULL, "", true }, { 3, "kvno", "-1", false },
+		{ 1, "fast_armored", "false", false }, { 1, "e_text", "-", false },
+	};
+	CU_ASSERT_EQUAL_FATAL(hs_out_node_count(o), sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		hs_out_node n;
+		CU_ASSERT_TRUE_FATAL(hs_out_node_at(o, i, &n));
+		CU_ASSERT_EQUAL(n.depth, want[i].depth);
+		if (want[i].key) {
+			CU_ASSERT_STRING_EQUAL(n.key, want[i].key);
+		} else {
+			CU_ASSERT_PTR_NULL(n.key);
+		}
+		CU_ASSERT_STRING_EQUAL(n.value, want[i].value);
+		CU_ASSERT_EQUAL(n.container, want[i].container);
+	}
+	hs_out_node n;
+	CU_ASSERT_FALSE(hs_out_node_at(o, sizeof want / sizeof want[0], &n));
+	/* control bytes and invalid UTF-8 are sanitised as in text mode */
+	hs_out_reset(o);
+	CU_ASSERT_EQUAL(hs_out_node_count(o), 0);
+	hs_out_begin(o, NULL);
+	hs_out_str(o, "k\n", "a\x01\xff", 3);
+	hs_out_end(o);
+	CU_ASSERT_TRUE_FATAL(hs_out_node_at(o, 0, &n));
+	CU_ASSERT_STRING_EQUAL(n.key, "k\\x0a");
+	CU_ASSERT_STRING_EQUAL(n.value, "a\\x01\xef\xbf\xbd");
+	/* a JSON writer has no nodes */
+	hs_out *j = hs_out_new(HS_OUT_JSON);
+	sample(j);
+	CU_ASSERT_EQUAL(hs_out_node_count(j), 0);
+	CU_ASSERT_FALSE(hs_out_node_at(j, 0, &n));
+	hs_out_free(j);
+	hs_out_free(o);
+}
+
 HS_UNIT_MAIN("out",
+	{ "nodes (front ends' own trees)", test_nodes },
 	{ "JSON rendering", test_json },
 	{ "JSON escaping and invalid UTF-8", test_json_escaping },
 	{ "text rendering", test_text },

@@ -1,0 +1,106 @@
+/* msginfo.c - messages and chains seen per frame (see msginfo.h). */
+#include "msginfo.h"
+
+#include <string.h>
+
+bool hs_msginfo_fill(const hs_msg *m, hs_out *o, unsigned flags)
+{
+	hs_out_reset(o);
+	if (hs_out_get_mode(o) != HS_OUT_NODES)
+		return false;
+	hs_msg_describe(m, o, flags);
+	return true;
+}
+
+const char *hs_msginfo_get(const hs_out *o, const char *key)
+{
+	hs_out_node n;
+	for (size_t i = 0; hs_out_node_at(o, i, &n); i++)
+		if (n.depth == 1 && n.key && !n.container && strcmp(n.key, key) == 0)
+			return n.value;
+	return NULL;
+}
+
+bool hs_msginfo_is_header(const hs_out_node *n)
+{
+	static const char *const keys[] = { "input", "frame", "ts", "src", "dst", "transport", "proto", "carrier" };
+	if (n->depth != 1 || !n->key)
+		return false;
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strcmp(n->key, keys[i]) == 0)
+			return true;
+	return false;
+}
+
+static bool ref_set(hs_ref r) { return r.frame != 0; }
+
+static hs_ref last_hop_frame(const hs_chain *c)
+{
+	for (unsigned h = c->nhops; h-- > 0;)
+		if (c->hops[h].nframes)
+			return c->hops[h].frames[c->hops[h].nframes - 1];
+	return (hs_ref){ 0, 0 };
+}
+
+hs_ref hs_chain_decisive(const hs_chain *c)
+{
+	const hs_facts *f = &c->facts;
+	const hs_diag *d = &c->diag;
+	if (d->verdict == HS_VERDICT_FAILED) {
+		/* the step that was refused, most specific first (rules.c order) */
+		const struct { bool failed; hs_ref r; } steps[] = {
+			{ f->s4u2proxy && !f->s4u2proxy_ok, f->s4u2proxy_ref },
+			{ f->s4u2self && !f->s4u2self_ok, f->s4u2self_ref },
+			{ f->fresh_as && !f->fresh_as_ok, f->fresh_as_ref },
+			{ f->tgs_error, f->tgs_error_ref },
+			{ f->skew, f->skew_ref },
+			{ f->hop2_seen && f->hop2_result == HS_RES_FAILED, f->hop2_ref },
+		};
+		for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
+			if (steps[i].failed && ref_set(steps[i].r))
+				return steps[i].r;
+		hs_ref r = last_hop_frame(c);
+		if (ref_set(r))
+			return r;
+	} else {
+		if (ref_set(f->hop2_ref))
+			return f->hop2_ref;
+		if (d->nevidence)
+			return d->evidence[d->nevidence - 1];
+		hs_ref r = last_hop_frame(c);
+		if (ref_set(r))
+			return r;
+	}
+	return d->nevidence ? d->evidence[d->nevidence - 1] : (hs_ref){ 0, 0 };
+}
+
+static bool same(hs_ref a, hs_ref b) { return a.input == b.input && a.frame == b.frame; }
+
+hs_frame_role hs_chain_frame_role(const hs_chain *c, hs_ref r, unsigned *hop)
+{
+	*hop = 0;
+	hs_frame_role role = HS_ROLE_NONE;
+	for (unsigned h = 0; h < c->nhops && h < 2; h++)
+		for (unsigned i = 0; i < c->hops[h].nframes && i < HS_HOP_FRAMES; i++)
+			if (same(c->hops[h].frames[i], r) && !*hop) {
+				*hop = c->hops[h].index;
+				role = HS_ROLE_HOP;
+			}
+	for (unsigned i = 0; i < c->diag.nevidence && i < HS_EVIDENCE_MAX; i++)
+		if (same(c->diag.evidence[i], r))
+			role = HS_ROLE_EVIDENCE;
+	hs_ref d = hs_chain_decisive(c);
+	if (r.frame && same(d, r))
+		role = HS_ROLE_DECISIVE;
+	return role;
+}
+
+const char *hs_frame_role_name(hs_frame_role role)
+{
+	switch (role) {
+	case HS_ROLE_HOP: return "hop";
+	case HS_ROLE_EVIDENCE: return "evidence";
+	case HS_ROLE_DECISIVE: return "decisive";
+	default: return "";
+	}
+}

@@ -1,0 +1,94 @@
+/* fuzz_msginfo.c - what the Wireshark plugin does with the decoder's output:
+ * every message described as nodes (HS_OUT_NODES, hs_msginfo_fill) and
+ * walked, then after finish every chain's decisive frame and the role of
+ * every frame it lists.  Input: fuzz_flow's frame format (byte 0 picks the
+ * link type, byte 1 flags: bit 0 describe secrets, bit 1 redact names; then
+ * frames of u16 big-endian length, u8 time step x 100 ms, bytes).  Seeds:
+ * whole lab captures (a few of corpus/report).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "model.h"
+#include "msginfo.h"
+
+static const int linktypes[] = {
+	HS_DLT_EN10MB, HS_DLT_LINUX_SLL, HS_DLT_LINUX_SLL2, HS_DLT_RAW, HS_DLT_RAW_ALT,
+	HS_DLT_IPV4, HS_DLT_IPV6, HS_DLT_NULL, HS_DLT_LOOP,
+};
+
+typedef struct sink {
+	hs_out *o;
+	unsigned flags;
+} sink;
+
+static void on_msg(void *ud, const hs_msg *m)
+{
+	sink *s = ud;
+	if (!hs_msginfo_fill(m, s->o, s->flags))
+		abort();
+	hs_out_node n;
+	unsigned limit = 1; /* the first node is at depth 1; a container's members one deeper */
+	for (size_t i = 0; hs_out_node_at(s->o, i, &n); i++) {
+		if (n.depth < 1 || n.depth > limit || !n.value)
+			abort();
+		limit = n.container ? n.depth + 1 : n.depth;
+		(void)hs_msginfo_is_header(&n);
+	}
+	(void)hs_msginfo_get(s->o, "operation");
+	if (hs_out_node_count(s->o) && !hs_msginfo_get(s->o, "proto"))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size < 2)
+		return 0;
+	int lt = linktypes[data[0] % (sizeof linktypes / sizeof linktypes[0])];
+	uint8_t flags = data[1];
+	hs_engine *e = hs_engine_new(NULL);
+	hs_model *m = hs_model_new(NULL);
+	sink s = { hs_out_new(HS_OUT_NODES), flags & 1 ? HS_DESCRIBE_SECRETS : 0 };
+	if (!e || !m || !s.o)
+		abort();
+	hs_engine_add_msg_sink(e, hs_model_sink, m);
+	hs_engine_add_msg_sink(e, on_msg, &s);
+
+	size_t at = 2;
+	uint64_t frame = 0;
+	int64_t t = 1500000000LL * 1000000000LL;
+	while (at + 3 <= size) {
+		size_t len = (size_t)data[at] << 8 | data[at + 1];
+		t += (int64_t)data[at + 2] * 100000000LL;
+		at += 3;
+		if (len > size - at)
+			len = size - at;
+		uint8_t *copy = malloc(len ? len : 1);
+		memcpy(copy, data + at, len);
+		at += len;
+		hs_frame f = { 0, ++frame, t / 1000000000LL, (uint32_t)(t % 1000000000LL), lt, copy, len, len };
+		hs_engine_feed(e, &f);
+		free(copy);
+	}
+	hs_engine_finish(e);
+	hs_model_finish(m, flags & 2);
+	for (size_t i = 0; i < hs_model_chain_count(m); i++) {
+		const hs_chain *c = hs_model_chain(m, i);
+		hs_ref d = hs_chain_decisive(c);
+		unsigned hop;
+		if (d.frame && hs_chain_frame_role(c, d, &hop) != HS_ROLE_DECISIVE)
+			abort();
+		for (unsigned h = 0; h < c->nhops; h++)
+			for (unsigned k = 0; k < c->hops[h].nframes; k++)
+				if (hs_chain_frame_role(c, c->hops[h].frames[k], &hop) == HS_ROLE_NONE)
+					abort();
+		for (unsigned k = 0; k < c->diag.nevidence; k++)
+			if (hs_chain_frame_role(c, c->diag.evidence[k], &hop) == HS_ROLE_NONE)
+				abort();
+	}
+	hs_out_free(s.o);
+	hs_model_free(m);
+	hs_engine_free(e);
+	return 0;
+}
