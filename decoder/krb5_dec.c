@@ -691,8 +691,9 @@ bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d)
 	}
 	OPENSSL_cleanse(t.buf, need);
 	g_free(t.buf);
-	m->dec = d;
-	return true;
+	bool any = d->ticket.tried || d->auth.tried || d->armor.tried || d->rep.tried || d->rep_ticket.tried || d->n_addl;
+	m->dec = any ? d : NULL;
+	return any;
 }
 
 void hs_krb_dec_wipe(hs_krb_dec *d) { OPENSSL_cleanse(d, sizeof *d); }
@@ -838,6 +839,13 @@ void hs_krb_dec_describe(const hs_krb_dec *d, const hs_krb_msg *m, hs_out *o, un
 				hs_out_cstr(o, "endtime", r->endtime);
 			hs_out_uint(o, "nonce", r->nonce);
 			w_key(o, "session_key", &r->session_key, flags);
+		} else if (m->fast.present && m->fast.reply) {
+			/* RFC 6113 s5.4.3: with FAST the KDC may replace the reply key by
+			 * KRB-FX-CF2(strengthen-key, reply key); the strengthen key is
+			 * inside the armored reply, which needs the armor key. */
+			hs_out_bool(o, "fast_armored", true);
+			hs_out_cstr(o, "note", "FAST-armoured reply: its key may be strengthened by the FAST armor "
+					       "(RFC 6113), which hopsniff does not derive");
 		}
 		hs_out_end(o);
 	}

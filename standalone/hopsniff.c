@@ -227,6 +227,7 @@ typedef struct options {
 	bool report, json, secrets, messages, redact_names;
 	const char *html;
 	char **keylogs; /* --keylog FILE ..., NULL-terminated or NULL */
+	char **keytabs; /* --keytab FILE ..., NULL-terminated or NULL */
 } options;
 
 /* --keylog FILE (repeatable), shared by every mode that builds an engine:
@@ -236,6 +237,18 @@ static bool load_keylogs(hs_engine *e, char **keylogs)
 	for (guint i = 0; keylogs && keylogs[i]; i++)
 		if (hs_engine_add_keylog(e, keylogs[i]) != HS_OK) {
 			fprintf(stderr, "hopsniff: %s: cannot read the key log (%s)\n", keylogs[i], g_strerror(errno));
+			return false;
+		}
+	return true;
+}
+
+/* --keytab FILE (repeatable): Kerberos keys that decrypt tickets,
+ * authenticators and KDC replies. */
+static bool load_keytabs(hs_engine *e, char **keytabs)
+{
+	for (guint i = 0; keytabs && keytabs[i]; i++)
+		if (hs_engine_add_keytab(e, keytabs[i]) != HS_OK) {
+			fprintf(stderr, "hopsniff: cannot use the keytab %s\n", hs_engine_error_detail(e));
 			return false;
 		}
 	return true;
@@ -298,7 +311,8 @@ static int run(char **files, const options *opt)
 	cfg.describe_flags = opt->secrets ? HS_DESCRIBE_SECRETS : 0;
 	hs_engine *e = hs_engine_new(&cfg);
 	hs_model *model = opt->report ? hs_model_new(NULL) : NULL;
-	if (!e || (opt->report && !model) || !load_keylogs(e, opt->keylogs)) {
+	if (!e || (opt->report && !model) || !load_keylogs(e, opt->keylogs) ||
+	    !load_keytabs(e, opt->keytabs)) {
 		if (!e || (opt->report && !model))
 			fprintf(stderr, "hopsniff: out of memory\n");
 		hs_engine_free(e);
@@ -418,7 +432,7 @@ static int run(char **files, const options *opt)
 }
 
 static const char *summary =
-	"hopsniff -r FILE [-r FILE ...] [--keylog FILE ...] [--json] [--messages] [--html FILE]\n"
+	"hopsniff -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--json] [--messages] [--html FILE]\n"
 	"         [--redact-names] [--show-secrets]\n"
 	"  Report mode: correlates each WinRM first hop (client -> server1) with the second hop it\n"
 	"  caused (server1 -> server2: SMB, LDAP, WinRM, RPC, SQL, or the KDC) and explains the\n"
@@ -430,8 +444,11 @@ static const char *summary =
 	"  Secrets (tickets, keys, NTLM responses, passwords) are never shown unless --show-secrets.\n"
 	"  --keylog FILE (both modes, repeatable): an SSLKEYLOGFILE-format key log that decrypts\n"
 	"  TLS (WinRM over HTTPS 5986, CredSSP).\n"
+	"  --keytab FILE (both modes, repeatable): an MIT keytab (ktutil, samba-tool domain\n"
+	"  exportkeytab, ktpass) whose keys decrypt Kerberos tickets, authenticators and KDC\n"
+	"  replies: the ticket's user and flags, the delegation flag and forwarded TGT.\n"
 	"\n"
-	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--json] [--show-secrets]\n"
+	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--json] [--show-secrets]\n"
 	"  Prints every decoded authentication message, one readable block each, or with --json\n"
 	"  one JSON object per line; anomalies too (text: lines starting with \"! \").\n"
 	"  Input numbers follow the order of -r from 0; frame numbers count from 1 in each input.\n"
@@ -441,12 +458,13 @@ static const char *summary =
 
 int main(int argc, char **argv)
 {
-	gchar **files = NULL, **keylogs = NULL;
+	gchar **files = NULL, **keylogs = NULL, **keytabs = NULL;
 	gboolean json = FALSE, secrets = FALSE, version = FALSE, messages = FALSE, redact = FALSE;
 	gchar *html = NULL;
 	GOptionEntry entries[] = {
 		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &files, "Capture file to read (pcap or pcapng); repeatable", "FILE" },
 		{ "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keylogs, "TLS key log (SSLKEYLOGFILE format) to decrypt TLS; repeatable", "FILE" },
+		{ "keytab", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keytabs, "Kerberos keytab (MIT format) to decrypt tickets; repeatable", "FILE" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per line (NDJSON) instead of readable blocks", NULL },
 		{ "show-secrets", 0, 0, G_OPTION_ARG_NONE, &secrets, "Include secret material (ticket enc-parts, NTLM responses ...)", NULL },
 		{ "messages", 0, 0, G_OPTION_ARG_NONE, &messages, "Report: add every decoded message (with --json)", NULL },
@@ -479,12 +497,14 @@ int main(int argc, char **argv)
 		printf("hopsniff %s (%s)\n", HS_VERSION, pcap_lib_version());
 		g_strfreev(files);
 		g_strfreev(keylogs);
+		g_strfreev(keytabs);
 		return EXIT_OK;
 	}
 	if (argc > 1) {
 		fprintf(stderr, "hopsniff: unexpected argument '%s' (captures are given with -r FILE)\n", argv[1]);
 		g_strfreev(files);
 		g_strfreev(keylogs);
+		g_strfreev(keytabs);
 		return EXIT_USAGE;
 	}
 	if (!files) {
@@ -496,15 +516,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hopsniff: --messages, --html and --redact-names belong to the report mode (hopsniff -r FILE)\n");
 		g_strfreev(files);
 		g_strfreev(keylogs);
+		g_strfreev(keytabs);
 		g_free(html);
 		return EXIT_USAGE;
 	}
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	options opt = { !decode, json, secrets, messages, redact, html, keylogs };
+	options opt = { !decode, json, secrets, messages, redact, html, keylogs, keytabs };
 	int rc = run(files, &opt);
 	g_strfreev(files);
 	g_strfreev(keylogs);
+	g_strfreev(keytabs);
 	g_free(html);
 	return rc;
 }
