@@ -26,6 +26,14 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 
+import jsonschema
+
+SCHEMA = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs",
+                                     "message.schema.json")))
+VALIDATOR = jsonschema.Draft7Validator(SCHEMA)
+SCHEMA_ERRORS = []
+
+
 def merged_keytab(scen, tmp):
     out = os.path.join(tmp, os.path.basename(scen.rstrip("/")) + ".keytab")
     cmds = "".join("rkt %s\n" % k for k in sorted(glob.glob(os.path.join(scen, "*.keytab"))))
@@ -134,6 +142,9 @@ def hopsniff_frames(hopsniff, pcap, keytabs):
 
     for line in out.splitlines():
         m = json.loads(line)
+        for e in VALIDATOR.iter_errors(m):
+            print("SCHEMA %s frame %s: %s" % (pcap, m.get("frame"), e.message))
+            SCHEMA_ERRORS.append(e)
         if "frame" in m:
             walk(m, m["frame"])
     return frames, fast_notes
@@ -176,7 +187,8 @@ def main():
                 totals["captures"] += 1
     for k in sorted(totals):
         print("%-28s %d" % (k, totals[k]))
-    bad = sum(v for k, v in totals.items() if k.endswith("_mismatch"))
+    bad = sum(v for k, v in totals.items() if k.endswith("_mismatch")) + len(SCHEMA_ERRORS)
+    print("%-28s %d" % ("schema_errors", len(SCHEMA_ERRORS)))
     if totals["tickets_equal"] == 0 or totals["auths_equal"] == 0:
         print("FAIL: nothing decrypted on either side")
         return 1
