@@ -533,25 +533,15 @@ static void gss_cksum(trial *t, hs_slice v, const hs_krb_key *sess, hs_krb_dec_a
 	g_free(km);
 }
 
-/* Authenticator ::= [APPLICATION 2] SEQUENCE (s5.5.1) */
-static void dec_auth(trial *t, const hs_krb_enc *e, uint32_t usage, const hs_krb_key *sess, hs_krb_dec_auth *a)
+/* Authenticator ::= [APPLICATION 2] SEQUENCE (s5.5.1), decrypted with
+ * `used`; a KRB-CRED in its GSS checksum is decrypted through t. */
+static void auth_plain(trial *t, const uint8_t *plain, size_t plen, const hs_krb_key *used, hs_krb_dec_auth *a)
 {
-	if (!e->present)
-		return;
-	a->tried = true;
-	t->tried = 0;
-	hs_krb_key used = { 0, 0, { 0 } };
-	a->status = with_session(t, e, usage, sess, &used);
-	if (a->status != HS_KRB_DEC_OK)
-		return;
-	uint8_t *plain = g_memdup2(t->buf, t->plain_len);
-	size_t plen = t->plain_len;
-	OPENSSL_cleanse(t->buf, plen);
 	hs_cur c = hs_cur_make(plain, plen), ap, s, f;
 	if (!hs_der_expect(&c, HS_DER_APPLICATION, 2, true, &ap) ||
 	    !hs_der_expect(&ap, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &s)) {
 		a->status = HS_KRB_DEC_MALFORMED;
-		goto out;
+		return;
 	}
 	if (hs_der_ctx(&s, 0, &f)) {
 		skip_el(&f);
@@ -596,11 +586,27 @@ static void dec_auth(trial *t, const hs_krb_enc *e, uint32_t usage, const hs_krb
 	}
 	if (!hs_cur_ok(&s)) {
 		a->status = HS_KRB_DEC_MALFORMED;
-		goto out;
+		return;
 	}
 	if (a->has_cksum && a->cksum_type == 0x8003)
-		gss_cksum(t, cks, &used, a);
-out:
+		gss_cksum(t, cks, used, a);
+}
+
+static void dec_auth(trial *t, const hs_krb_enc *e, uint32_t usage, const hs_krb_key *sess, hs_krb_dec_auth *a)
+{
+	if (!e->present)
+		return;
+	a->tried = true;
+	t->tried = 0;
+	hs_krb_key used = { 0, 0, { 0 } };
+	a->status = with_session(t, e, usage, sess, &used);
+	if (a->status != HS_KRB_DEC_OK)
+		return;
+	/* the KRB-CRED inside is decrypted through t->buf: work on a copy */
+	uint8_t *plain = g_memdup2(t->buf, t->plain_len);
+	size_t plen = t->plain_len;
+	OPENSSL_cleanse(t->buf, plen);
+	auth_plain(t, plain, plen, &used, a);
 	hs_krb_key_wipe(&used);
 	OPENSSL_cleanse(plain, plen);
 	g_free(plain);
@@ -695,6 +701,55 @@ bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d)
 	m->dec = any ? d : NULL;
 	return any;
 }
+
+void hs_krb_dec_plain(hs_krb_keys *k, int what, const uint8_t *p, size_t len, hs_krb_dec *d)
+{
+	memset(d, 0, sizeof *d);
+	if (!k || len > HS_KRB_DEC_MAX_PLAIN)
+		return;
+	trial t = { k, g_malloc(len + 1), len + 1, 0, 0 };
+	hs_krb_key sess = { 0, 0, { 0 } };
+	if (k->n_sess)
+		sess = k->sess[(k->next_sess + HS_KRB_MAX_SESSION_KEYS - 1) % HS_KRB_MAX_SESSION_KEYS];
+	switch (what) {
+	case 0:
+		d->ticket.tried = true;
+		if (!enc_ticket_part(p, len, &d->ticket))
+			d->ticket.status = HS_KRB_DEC_MALFORMED;
+		break;
+	case 1:
+		d->auth.tried = true;
+		auth_plain(&t, p, len, &sess, &d->auth);
+		break;
+	default:
+		d->rep.tried = true;
+		if (!enc_kdc_rep_part(p, len, &d->rep))
+			d->rep.status = HS_KRB_DEC_MALFORMED;
+		break;
+	}
+	OPENSSL_cleanse(t.buf, t.buf_len);
+	g_free(t.buf);
+	hs_krb_key_wipe(&sess);
+}
+
+bool hs_krb_keys_add(hs_krb_keys *k, const char *principal, uint32_t kvno, const hs_krb_key *key)
+{
+	load_ctx c = { k, 0, 0, false };
+	hs_keytab_entry e;
+	memset(&e, 0, sizeof e);
+	if (key->len > HS_KEYTAB_MAX_KEY || strlen(principal) > HS_KEYTAB_MAX_PRINC)
+		return false;
+	g_strlcpy(e.principal, principal, sizeof e.principal);
+	e.kvno = kvno;
+	e.etype = key->etype;
+	e.keylen = (uint16_t)key->len;
+	memcpy(e.key, key->k, key->len);
+	on_entry(&c, &e);
+	OPENSSL_cleanse(&e, sizeof e);
+	return c.added == 1;
+}
+
+bool hs_krb_keys_learn(hs_krb_keys *k, const hs_krb_key *key) { return learn(k, key); }
 
 void hs_krb_dec_wipe(hs_krb_dec *d) { OPENSSL_cleanse(d, sizeof *d); }
 

@@ -44,6 +44,11 @@ void hs_krb_keys_free(hs_krb_keys *k); /* wipes every key */
 hs_err hs_krb_keys_load(hs_krb_keys *k, const char *path, size_t *added, size_t *unsupported, bool *capped, char *err,
 			size_t errlen);
 size_t hs_krb_keys_count(const hs_krb_keys *k);
+/* Add one long-term key (tests, fuzzers); false when unsupported, a
+ * duplicate or over the cap. */
+bool hs_krb_keys_add(hs_krb_keys *k, const char *principal, uint32_t kvno, const hs_krb_key *key);
+/* Add a learnt session key; false when the ring evicted an older one. */
+bool hs_krb_keys_learn(hs_krb_keys *k, const hs_krb_key *key);
 /* Times a learnt session key was evicted by the cap (for krb_key_cap). */
 uint64_t hs_krb_keys_evicted(const hs_krb_keys *k);
 
@@ -110,6 +115,12 @@ bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d);
  * reporting "krb_key_cap" the first time a learnt key is evicted.  For the
  * emitters (krb5.c, gss.c) right before hs_emit. */
 bool hs_krb_dec_emit_prep(hs_app_ctx *ctx, hs_krb_msg *m, hs_krb_dec *d);
+
+/* Parse a plain text as if decrypted (fuzzing and tests of the plain-text
+ * parsers): what 0 EncTicketPart into d->ticket, 1 Authenticator into
+ * d->auth (its KRB-CRED, if any, is decrypted with the newest learnt key
+ * and the rest of k), 2 EncKDCRepPart into d->rep. */
+void hs_krb_dec_plain(hs_krb_keys *k, int what, const uint8_t *p, size_t len, hs_krb_dec *d);
 
 /* Wipe d's keys (call when the message has been emitted). */
 void hs_krb_dec_wipe(hs_krb_dec *d);
