@@ -375,7 +375,9 @@ static hs_krb_dec_status with_lt(trial *t, const hs_krb_enc *e, uint32_t usage, 
 				g_strlcpy(who, l->principal, wholen);
 				return s;
 			}
-			if (s == HS_KRB_DEC_INTEGRITY || s == HS_KRB_DEC_MALFORMED)
+			/* only the named principal's key failing is an integrity
+			 * failure; other accounts' keys failing just are not it */
+			if (named && (s == HS_KRB_DEC_INTEGRITY || s == HS_KRB_DEC_MALFORMED))
 				best = s;
 		}
 	}
@@ -413,7 +415,9 @@ static hs_krb_dec_status with_session(trial *t, const hs_krb_enc *e, uint32_t us
 		}
 		if (s == HS_KRB_DEC_NOT_TRIED)
 			break;
-		best = s;
+		/* a learnt key that does not verify was simply not this part's */
+		if (s == HS_KRB_DEC_MALFORMED)
+			best = s;
 	}
 	return best;
 }
