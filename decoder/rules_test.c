@@ -122,7 +122,8 @@ static void test_unconstrained_ok(void)
 	CU_ASSERT_EQUAL(d.nevidence, 2);
 }
 
-static void test_s4u2proxy(void)
+/* S4U2Self ok, S4U2Proxy refused with BADOPTION, its e-data FAST-armored */
+static hs_facts s4u2proxy_refused(void)
 {
 	hs_facts f = base();
 	f.hop2_seen = false;
@@ -134,6 +135,12 @@ static void test_s4u2proxy(void)
 	f.s4u2proxy = true;
 	f.s4u2proxy_error = 13;
 	f.s4u2proxy_fast = true;
+	return f;
+}
+
+static void test_s4u2proxy(void)
+{
+	hs_facts f = s4u2proxy_refused();
 	f.s4u2proxy_ref = R(56);
 	hs_diag d = run(&f);
 	/* FAST hides KERB-EXT-ERROR: generic cause, and say what would settle it */
@@ -332,16 +339,7 @@ static void test_keytab_hop1(void)
 /* --keytab: the S4U2Self ticket's forwardable flag (scenario 09) */
 static void test_keytab_s4u2self_flag(void)
 {
-	hs_facts f = base();
-	f.hop2_seen = false;
-	f.hop2_inferred = true;
-	f.hop2_carrier = HS_CAR_KERBEROS;
-	f.hop2_auth = HS_AUTH_KERBEROS;
-	f.hop2_result = HS_RES_FAILED;
-	f.s4u2self = f.s4u2self_ok = true;
-	f.s4u2proxy = true;
-	f.s4u2proxy_error = 13;
-	f.s4u2proxy_fast = true;
+	hs_facts f = s4u2proxy_refused();
 	f.s4u2proxy_rbcd_bit = true; /* MIT sets it on every S4U2Proxy */
 	hs_diag d = run(&f);
 	CU_ASSERT_STRING_EQUAL(d.cause, "s4u2proxy_denied");

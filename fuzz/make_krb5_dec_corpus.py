@@ -15,57 +15,18 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
+
+# the DER builders of the synthetic Kerberos capture (tests/gen_krb5_synth.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
+from gen_krb5_synth import app, bits32, ctx, gstr, gtime, integer, octets, pname, seq  # noqa: E402
 
 SC = "captures/lab/scenarios/05-unconstrained"
 OUT = "fuzz/corpus"
 
 
-def tlv(tag, body):
-    n = len(body)
-    if n < 0x80:
-        ln = bytes([n])
-    elif n < 0x100:
-        ln = bytes([0x81, n])
-    else:
-        ln = bytes([0x82, n >> 8, n & 0xff])
-    return bytes([tag]) + ln + body
-
-
-def seq(*parts):
-    return tlv(0x30, b"".join(parts))
-
-
-def ctx(n, body):
-    return tlv(0xa0 + n, body)
-
-
-def app(n, body):
-    return tlv(0x60 + n, body)
-
-
-def integer(v):
-    b = v.to_bytes(max(1, (v.bit_length() + 8) // 8), "big", signed=True)
-    return tlv(0x02, b)
-
-
-def gstr(s):
-    return tlv(0x1b, s.encode())
-
-
-def octets(b):
-    return tlv(0x04, b)
-
-
-def bits(v):
-    return tlv(0x03, b"\x00" + struct.pack(">I", v))
-
-
-def ktime(s):
-    return tlv(0x18, s.encode())
-
-
 def name(*comps):
-    return seq(ctx(0, integer(1)), ctx(1, seq(*[gstr(c) for c in comps])))
+    return pname(1, *comps)
 
 
 def key(etype, n):
@@ -104,9 +65,9 @@ def main():
         if line.startswith("Negotiate "):
             write("krb5_dec", "gss_%02d" % i, b"\x01" + base64.b64decode(line.split()[1]))
 
-    etp = app(3, seq(ctx(0, bits(0x40ac0000)), ctx(1, key(18, 32)), ctx(2, gstr("HOP.TEST")),
+    etp = app(3, seq(ctx(0, bits32(0x40ac0000)), ctx(1, key(18, 32)), ctx(2, gstr("HOP.TEST")),
                      ctx(3, name("alice")), ctx(4, seq(ctx(0, integer(1)), ctx(1, octets(b"")))),
-                     ctx(5, ktime("20261122050238Z")), ctx(7, ktime("20261122150238Z"))))
+                     ctx(5, gtime("20261122050238Z")), ctx(7, gtime("20261122150238Z"))))
     write("krb5_dec", "plain_ticket", b"\x02" + etp)
     tkt = app(1, seq(ctx(0, integer(5)), ctx(1, gstr("HOP.TEST")), ctx(2, name("krbtgt", "HOP.TEST")),
                      ctx(3, seq(ctx(0, integer(18)), ctx(1, integer(1)), ctx(2, octets(b"\x00" * 64))))))
@@ -115,11 +76,11 @@ def main():
     gss = struct.pack("<I", 16) + b"\x00" * 16 + struct.pack("<I", 0x3b) + struct.pack("<HH", 1, len(cred)) + cred
     auth = app(2, seq(ctx(0, integer(5)), ctx(1, gstr("HOP.TEST")), ctx(2, name("alice")),
                       ctx(3, seq(ctx(0, integer(0x8003)), ctx(1, octets(gss)))), ctx(4, integer(5)),
-                      ctx(5, ktime("20261122050239Z")), ctx(6, key(18, 32))))
+                      ctx(5, gtime("20261122050239Z")), ctx(6, key(18, 32))))
     write("krb5_dec", "plain_authenticator", b"\x03" + auth)
-    rep = app(26, seq(ctx(0, key(17, 16)), ctx(1, seq(seq(ctx(0, integer(0)), ctx(1, ktime("20261122050238Z"))))),
-                      ctx(2, integer(12345)), ctx(4, bits(0x40a80000)), ctx(5, ktime("20261122050238Z")),
-                      ctx(7, ktime("20261122150238Z")), ctx(9, gstr("HOP.TEST")), ctx(10, name("cifs", "srv2"))))
+    rep = app(26, seq(ctx(0, key(17, 16)), ctx(1, seq(seq(ctx(0, integer(0)), ctx(1, gtime("20261122050238Z"))))),
+                      ctx(2, integer(12345)), ctx(4, bits32(0x40a80000)), ctx(5, gtime("20261122050238Z")),
+                      ctx(7, gtime("20261122150238Z")), ctx(9, gstr("HOP.TEST")), ctx(10, name("cifs", "srv2"))))
     write("krb5_dec", "plain_tgs_rep", b"\x04" + rep)
 
 
