@@ -3,6 +3,7 @@
 #include "krb5_dec.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <glib.h>
@@ -228,100 +229,140 @@ static void skip_el(hs_cur *c)
 	(void)hs_der_next(c, &e);
 }
 
-/* EncTicketPart ::= [APPLICATION 3] SEQUENCE (s5.3) */
-static bool enc_ticket_part(const uint8_t *p, size_t len, hs_krb_dec_ticket *t)
+/* The plain-text types are described once, as tables of their [n]
+ * fields walked by one function (STYLE.md 7): what each field is and where
+ * it goes in the destination struct.  Fields after the last entry
+ * (renew-till, caddr, authorization-data: the PAC ...) are not needed. */
+typedef enum fkind { F_SKIP, F_BITS, F_KEY, F_STR, F_NAME, F_TIME, F_U32, F_CKSUM } fkind;
+
+typedef struct field {
+	uint8_t tag;
+	bool opt;
+	fkind kind;
+	size_t off;     /* into the destination */
+	size_t len;     /* F_STR / F_NAME: buffer size */
+	size_t has_off; /* bool set when present; 0 = none (no field lives at offset 0 with one) */
+} field;
+
+/* A checksum field (Authenticator cksum): type and value (a slice into the
+ * plain text, valid while it is). */
+typedef struct cksum_out {
+	bool present;
+	int32_t type;
+	hs_slice value;
+} cksum_out;
+
+#define FLD(t, o, k, m) { t, o, k, offsetof(TYPE, m), 0, 0 }
+#define FLDS(t, o, k, m) { t, o, k, offsetof(TYPE, m), sizeof(((TYPE *)0)->m), 0 }
+#define SKIP(t, o) { t, o, F_SKIP, 0, 0, 0 }
+
+static void walk(hs_cur *s, const field *fs, size_t n, void *dst)
 {
-	hs_cur c = hs_cur_make(p, len), a, s, f;
-	if (!hs_der_expect(&c, HS_DER_APPLICATION, 3, true, &a) ||
-	    !hs_der_expect(&a, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &s))
-		return false;
-	if (hs_der_ctx(&s, 0, &f) && hs_der_bits32(&f, &t->flags))
-		hs_der_close(&s, &f);
-	if (hs_der_ctx(&s, 1, &f)) {
-		enc_key(&f, &t->session_key);
-		hs_der_close(&s, &f);
+	uint8_t *base = dst;
+	for (size_t i = 0; i < n && hs_cur_ok(s); i++) {
+		const field *fd = &fs[i];
+		hs_cur f;
+		if (!(fd->opt ? hs_der_opt_ctx(s, fd->tag, &f) : hs_der_ctx(s, fd->tag, &f)))
+			continue;
+		void *out = base + fd->off;
+		switch (fd->kind) {
+		case F_SKIP: skip_el(&f); break;
+		case F_BITS: hs_der_bits32(&f, out); break;
+		case F_KEY: enc_key(&f, out); break;
+		case F_STR: str_text(&f, out, fd->len); break;
+		case F_NAME: name_text(&f, out, fd->len); break;
+		case F_TIME: time_text(&f, out); break;
+		case F_U32: hs_der_uint32(&f, out); break;
+		case F_CKSUM: {
+			cksum_out *k = out;
+			hs_cur q, g;
+			int64_t ty = 0;
+			if (hs_der_expect(&f, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &q)) {
+				if (hs_der_ctx(&q, 0, &g) && hs_der_int64(&g, &ty))
+					hs_der_close(&q, &g);
+				if (hs_der_ctx(&q, 1, &g) && hs_der_octets(&g, &k->value))
+					hs_der_close(&q, &g);
+				hs_der_close(&f, &q);
+			}
+			k->present = true;
+			k->type = (int32_t)ty;
+			break;
+		}
+		}
+		if (fd->has_off)
+			*(bool *)(base + fd->has_off) = true;
+		hs_der_close(s, &f);
 	}
-	if (hs_der_ctx(&s, 2, &f)) {
-		str_text(&f, t->crealm, sizeof t->crealm);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_ctx(&s, 3, &f)) {
-		name_text(&f, t->cname, sizeof t->cname);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_ctx(&s, 4, &f)) {
-		skip_el(&f);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_ctx(&s, 5, &f)) {
-		time_text(&f, t->authtime);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_opt_ctx(&s, 6, &f)) {
-		skip_el(&f);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_ctx(&s, 7, &f)) {
-		time_text(&f, t->endtime);
-		hs_der_close(&s, &f);
-	}
-	/* renew-till, caddr, authorization-data (the PAC) are not needed */
-	return hs_cur_ok(&s) && hs_cur_ok(&a) && t->session_key.len;
 }
 
-/* EncKDCRepPart (s5.4.2), as [APPLICATION 25] or [26] (Windows uses 25 for
- * both) */
+/* Open [APPLICATION tag] SEQUENCE and walk it. */
+static bool walk_app(const uint8_t *p, size_t len, uint32_t tag, const field *fs, size_t n, void *dst)
+{
+	hs_cur c = hs_cur_make(p, len), a, s;
+	if (!hs_der_expect(&c, HS_DER_APPLICATION, tag, true, &a) ||
+	    !hs_der_expect(&a, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &s))
+		return false;
+	walk(&s, fs, n, dst);
+	return hs_cur_ok(&s);
+}
+
+/* EncTicketPart ::= [APPLICATION 3] SEQUENCE (RFC 4120 s5.3) */
+#define TYPE hs_krb_dec_ticket
+static const field enc_ticket_fields[] = {
+	FLD(0, false, F_BITS, flags), FLD(1, false, F_KEY, session_key), FLDS(2, false, F_STR, crealm),
+	FLDS(3, false, F_NAME, cname), SKIP(4, false) /* transited */, FLD(5, false, F_TIME, authtime),
+	SKIP(6, true) /* starttime */, FLD(7, false, F_TIME, endtime),
+};
+#undef TYPE
+
+/* EncKDCRepPart (s5.4.2) */
+#define TYPE hs_krb_dec_rep
+static const field enc_rep_fields[] = {
+	FLD(0, false, F_KEY, session_key), SKIP(1, false) /* last-req */, FLD(2, false, F_U32, nonce),
+	SKIP(3, true) /* key-expiration */, FLD(4, false, F_BITS, flags), FLD(5, false, F_TIME, authtime),
+	SKIP(6, true) /* starttime */, FLD(7, false, F_TIME, endtime), SKIP(8, true) /* renew-till */,
+	FLDS(9, false, F_STR, srealm), FLDS(10, false, F_NAME, sname),
+};
+#undef TYPE
+
+/* Authenticator ::= [APPLICATION 2] SEQUENCE (s5.5.1): into v, and the
+ * checksum into cks. */
+typedef struct auth_walk {
+	hs_krb_dec_auth v;
+	cksum_out cks;
+} auth_walk;
+#define TYPE auth_walk
+static const field auth_fields[] = {
+	SKIP(0, false) /* authenticator-vno */, FLDS(1, false, F_STR, v.crealm), FLDS(2, false, F_NAME, v.cname),
+	FLD(3, true, F_CKSUM, cks), SKIP(4, false) /* cusec */, FLD(5, false, F_TIME, v.ctime),
+	{ 6, true, F_KEY, offsetof(auth_walk, v.subkey), 0, offsetof(auth_walk, v.has_subkey) },
+};
+#undef TYPE
+
+/* KrbCredInfo (s5.8.1) */
+#define TYPE hs_krb_dec_auth
+static const field cred_info_fields[] = {
+	SKIP(0, false) /* key: read apart, to be learnt and wiped */, FLDS(1, true, F_STR, cred_prealm),
+	FLDS(2, true, F_NAME, cred_pname),
+	{ 3, true, F_BITS, offsetof(hs_krb_dec_auth, cred_flags), 0, offsetof(hs_krb_dec_auth, cred_has_flags) },
+};
+#undef TYPE
+
+static bool enc_ticket_part(const uint8_t *p, size_t len, hs_krb_dec_ticket *t)
+{
+	return walk_app(p, len, 3, enc_ticket_fields, G_N_ELEMENTS(enc_ticket_fields), t) && t->session_key.len;
+}
+
+/* as [APPLICATION 25] or [26] (Windows uses 25 for both) */
 static bool enc_kdc_rep_part(const uint8_t *p, size_t len, hs_krb_dec_rep *r)
 {
-	hs_cur c = hs_cur_make(p, len), a, s, f;
+	hs_cur c = hs_cur_make(p, len);
 	uint8_t cls;
 	bool cons;
 	uint32_t tag;
-	if (!hs_der_peek(&c, &cls, &cons, &tag) || cls != HS_DER_APPLICATION || (tag != 25 && tag != 26) ||
-	    !hs_der_expect(&c, HS_DER_APPLICATION, tag, true, &a) ||
-	    !hs_der_expect(&a, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &s))
+	if (!hs_der_peek(&c, &cls, &cons, &tag) || cls != HS_DER_APPLICATION || (tag != 25 && tag != 26))
 		return false;
-	if (hs_der_ctx(&s, 0, &f)) {
-		enc_key(&f, &r->session_key);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_ctx(&s, 1, &f)) {
-		skip_el(&f);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_ctx(&s, 2, &f) && hs_der_uint32(&f, &r->nonce))
-		hs_der_close(&s, &f);
-	if (hs_der_opt_ctx(&s, 3, &f)) {
-		skip_el(&f);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_ctx(&s, 4, &f) && hs_der_bits32(&f, &r->flags))
-		hs_der_close(&s, &f);
-	if (hs_der_ctx(&s, 5, &f)) {
-		time_text(&f, r->authtime);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_opt_ctx(&s, 6, &f)) {
-		skip_el(&f);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_ctx(&s, 7, &f)) {
-		time_text(&f, r->endtime);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_opt_ctx(&s, 8, &f)) {
-		skip_el(&f);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_ctx(&s, 9, &f)) {
-		str_text(&f, r->srealm, sizeof r->srealm);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_ctx(&s, 10, &f)) {
-		name_text(&f, r->sname, sizeof r->sname);
-		hs_der_close(&s, &f);
-	}
-	return hs_cur_ok(&s) && r->session_key.len;
+	return walk_app(p, len, tag, enc_rep_fields, G_N_ELEMENTS(enc_rep_fields), r) && r->session_key.len;
 }
 
 /* ---- key trials ---- */
@@ -508,24 +549,13 @@ static void gss_cksum(trial *t, hs_slice v, const hs_krb_key *sess, hs_krb_dec_a
 			    hs_der_expect(&f, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &l) &&
 			    hs_der_expect(&l, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &ki)) {
 				hs_krb_key fk = { 0, 0, { 0 } };
-				if (hs_der_ctx(&ki, 0, &x)) {
+				hs_cur k0 = ki;
+				if (hs_der_ctx(&k0, 0, &x)) {
 					enc_key(&x, &fk);
-					hs_der_close(&ki, &x);
 					learn(t->k, &fk);
 					hs_krb_key_wipe(&fk);
 				}
-				if (hs_der_opt_ctx(&ki, 1, &x)) {
-					str_text(&x, a->cred_prealm, sizeof a->cred_prealm);
-					hs_der_close(&ki, &x);
-				}
-				if (hs_der_opt_ctx(&ki, 2, &x)) {
-					name_text(&x, a->cred_pname, sizeof a->cred_pname);
-					hs_der_close(&ki, &x);
-				}
-				if (hs_der_opt_ctx(&ki, 3, &x) && hs_der_bits32(&x, &a->cred_flags)) {
-					a->cred_has_flags = true;
-					hs_der_close(&ki, &x);
-				}
+				walk(&ki, cred_info_fields, G_N_ELEMENTS(cred_info_fields), a);
 			} else {
 				a->cred_status = HS_KRB_DEC_MALFORMED;
 			}
@@ -537,63 +567,27 @@ static void gss_cksum(trial *t, hs_slice v, const hs_krb_key *sess, hs_krb_dec_a
 	g_free(km);
 }
 
-/* Authenticator ::= [APPLICATION 2] SEQUENCE (s5.5.1), decrypted with
- * `used`; a KRB-CRED in its GSS checksum is decrypted through t. */
+/* An Authenticator decrypted with `used`; a KRB-CRED in its GSS checksum
+ * is decrypted through t. */
 static void auth_plain(trial *t, const uint8_t *plain, size_t plen, const hs_krb_key *used, hs_krb_dec_auth *a)
 {
-	hs_cur c = hs_cur_make(plain, plen), ap, s, f;
-	if (!hs_der_expect(&c, HS_DER_APPLICATION, 2, true, &ap) ||
-	    !hs_der_expect(&ap, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &s)) {
+	auth_walk w;
+	memset(&w, 0, sizeof w);
+	w.v = *a;
+	bool ok = walk_app(plain, plen, 2, auth_fields, G_N_ELEMENTS(auth_fields), &w);
+	*a = w.v;
+	OPENSSL_cleanse(&w.v, sizeof w.v);
+	if (!ok) {
 		a->status = HS_KRB_DEC_MALFORMED;
 		return;
 	}
-	if (hs_der_ctx(&s, 0, &f)) {
-		skip_el(&f);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_ctx(&s, 1, &f)) {
-		str_text(&f, a->crealm, sizeof a->crealm);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_ctx(&s, 2, &f)) {
-		name_text(&f, a->cname, sizeof a->cname);
-		hs_der_close(&s, &f);
-	}
-	hs_slice cks = { NULL, 0 };
-	if (hs_der_opt_ctx(&s, 3, &f)) {
-		hs_cur q, g;
-		int64_t ty = 0;
-		if (hs_der_expect(&f, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &q)) {
-			if (hs_der_ctx(&q, 0, &g) && hs_der_int64(&g, &ty))
-				hs_der_close(&q, &g);
-			if (hs_der_ctx(&q, 1, &g) && hs_der_octets(&g, &cks))
-				hs_der_close(&q, &g);
-			hs_der_close(&f, &q);
-		}
-		hs_der_close(&s, &f);
-		a->has_cksum = true;
-		a->cksum_type = (int32_t)ty;
-	}
-	if (hs_der_ctx(&s, 4, &f)) {
-		skip_el(&f);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_ctx(&s, 5, &f)) {
-		time_text(&f, a->ctime);
-		hs_der_close(&s, &f);
-	}
-	if (hs_der_opt_ctx(&s, 6, &f)) {
-		enc_key(&f, &a->subkey);
-		hs_der_close(&s, &f);
-		a->has_subkey = a->subkey.len != 0;
+	a->has_cksum = w.cks.present;
+	a->cksum_type = w.cks.type;
+	a->has_subkey = a->has_subkey && a->subkey.len;
+	if (a->has_subkey)
 		learn(t->k, &a->subkey);
-	}
-	if (!hs_cur_ok(&s)) {
-		a->status = HS_KRB_DEC_MALFORMED;
-		return;
-	}
 	if (a->has_cksum && a->cksum_type == 0x8003)
-		gss_cksum(t, cks, used, a);
+		gss_cksum(t, w.cks.value, used, a);
 }
 
 static void dec_auth(trial *t, const hs_krb_enc *e, uint32_t usage, const hs_krb_key *sess, hs_krb_dec_auth *a)
