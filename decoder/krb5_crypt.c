@@ -132,24 +132,37 @@ static bool dk_aes(const uint8_t *key, size_t klen, const uint8_t *constant, siz
 	return true;
 }
 
-/* RFC 8009 s3 KDF-HMAC-SHA2(key, label, k bits) with a one-block counter. */
-static bool kdf_sha2(int32_t etype, const uint8_t *key, size_t klen, const uint8_t *label, size_t llen, uint8_t *out,
-		     size_t outlen)
+/* RFC 8009 s3 KDF-HMAC-SHA2(key, label, context, k bits), one block:
+ * HMAC(key, 00000001 | label | 00 | context | k). */
+static bool kdf_sha2_ctx(int32_t etype, const uint8_t *key, size_t klen, const uint8_t *label, size_t llen,
+			 const uint8_t *context, size_t clen, uint8_t *out, size_t outlen)
 {
-	uint8_t msg[64], md[EVP_MAX_MD_SIZE];
-	if (llen + 9 > sizeof msg)
+	uint8_t msg[320], md[EVP_MAX_MD_SIZE];
+	if (llen + clen + 9 > sizeof msg)
 		return false;
 	uint32_t bits = (uint32_t)outlen * 8;
-	msg[0] = 0, msg[1] = 0, msg[2] = 0, msg[3] = 1;
-	memcpy(msg + 4, label, llen);
-	msg[4 + llen] = 0;
-	msg[5 + llen] = (uint8_t)(bits >> 24), msg[6 + llen] = (uint8_t)(bits >> 16);
-	msg[7 + llen] = (uint8_t)(bits >> 8), msg[8 + llen] = (uint8_t)bits;
-	if (!hmac(etype == 19 ? "SHA256" : "SHA384", key, klen, msg, llen + 9, NULL, 0, md, NULL))
+	size_t n = 0;
+	msg[n++] = 0, msg[n++] = 0, msg[n++] = 0, msg[n++] = 1;
+	memcpy(msg + n, label, llen);
+	n += llen;
+	msg[n++] = 0;
+	if (clen)
+		memcpy(msg + n, context, clen);
+	n += clen;
+	msg[n++] = (uint8_t)(bits >> 24), msg[n++] = (uint8_t)(bits >> 16);
+	msg[n++] = (uint8_t)(bits >> 8), msg[n++] = (uint8_t)bits;
+	if (!hmac(etype == 19 ? "SHA256" : "SHA384", key, klen, msg, n, NULL, 0, md, NULL))
 		return false;
 	memcpy(out, md, outlen);
 	OPENSSL_cleanse(md, sizeof md);
+	OPENSSL_cleanse(msg, sizeof msg);
 	return true;
+}
+
+static bool kdf_sha2(int32_t etype, const uint8_t *key, size_t klen, const uint8_t *label, size_t llen, uint8_t *out,
+		     size_t outlen)
+{
+	return kdf_sha2_ctx(etype, key, klen, label, llen, NULL, 0, out, outlen);
 }
 
 /* Ki / Kc length: the key length for RFC 3962 (DK output is a protocol
@@ -358,5 +371,67 @@ bool hs_krb_string_to_key(int32_t etype, const char *pw, size_t pwlen, const uin
 		return false;
 	out->etype = etype;
 	out->len = (uint32_t)klen;
+	return true;
+}
+
+/* RFC 3961 s3 pseudo-random function: RFC 3962 s6 (E(DK(key, "prf"),
+ * truncate16(SHA-1(in)))) and RFC 8009 s5 (KDF-HMAC-SHA2(key, "prf", in)). */
+bool hs_krb_prf(const hs_krb_key *k, const uint8_t *in, size_t inlen, uint8_t *out, size_t *outlen)
+{
+	if (hs_krb_etype_keylen(k->etype) != k->len || (!is_sha1_aes(k->etype) && !is_sha2_aes(k->etype)))
+		return false;
+	if (is_sha2_aes(k->etype)) {
+		size_t n = k->etype == 19 ? 32 : 48;
+		if (!kdf_sha2_ctx(k->etype, k->k, k->len, (const uint8_t *)"prf", 3, in, inlen, out, n))
+			return false;
+		*outlen = n;
+		return true;
+	}
+	uint8_t kp[32], h[EVP_MAX_MD_SIZE];
+	unsigned hl = 0;
+	bool ok = dk_aes(k->k, k->len, (const uint8_t *)"prf", 3, kp, k->len) &&
+		  EVP_Digest(in, inlen, h, &hl, EVP_sha1(), NULL) == 1 &&
+		  aes_ecb(kp, k->len, true, h, out, AES_BLOCK);
+	OPENSSL_cleanse(kp, sizeof kp);
+	*outlen = ok ? AES_BLOCK : 0;
+	return ok;
+}
+
+/* RFC 6113 s5.1 PRF+(key, pepper) for n bytes: PRF(key, 1 | pepper) |
+ * PRF(key, 2 | pepper) ... */
+static bool prf_plus(const hs_krb_key *k, const char *pepper, uint8_t *out, size_t n)
+{
+	uint8_t in[64], blk[64];
+	size_t pl = strlen(pepper), done = 0;
+	if (pl + 1 > sizeof in)
+		return false;
+	memcpy(in + 1, pepper, pl);
+	for (uint8_t i = 1; done < n; i++) {
+		size_t bl = 0;
+		in[0] = i;
+		if (!hs_krb_prf(k, in, pl + 1, blk, &bl) || !bl)
+			return false;
+		size_t c = n - done < bl ? n - done : bl;
+		memcpy(out + done, blk, c);
+		done += c;
+	}
+	OPENSSL_cleanse(blk, sizeof blk);
+	return true;
+}
+
+bool hs_krb_cf2(const hs_krb_key *k1, const hs_krb_key *k2, const char *pepper1, const char *pepper2, hs_krb_key *out)
+{
+	uint8_t a[32], b[32];
+	size_t n = hs_krb_etype_keylen(k1->etype);
+	memset(out, 0, sizeof *out);
+	if (!n || k1->etype == 23 || !prf_plus(k1, pepper1, a, n) || !prf_plus(k2, pepper2, b, n))
+		return false;
+	/* random-to-key is the identity for the AES etypes */
+	for (size_t i = 0; i < n; i++)
+		out->k[i] = a[i] ^ b[i];
+	out->etype = k1->etype;
+	out->len = (uint32_t)n;
+	OPENSSL_cleanse(a, sizeof a);
+	OPENSSL_cleanse(b, sizeof b);
 	return true;
 }

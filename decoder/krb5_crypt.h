@@ -60,6 +60,16 @@ bool hs_krb_string_to_key(int32_t etype, const char *pw, size_t pwlen, const uin
  * 17..20. */
 bool hs_krb_derive(const hs_krb_key *k, uint32_t usage, uint8_t *ke, uint8_t *ki, size_t *ki_len, uint8_t *kc);
 
+/* RFC 3961 pseudo-random function of etypes 17..20 (RFC 3962 s6: 16
+ * bytes; RFC 8009 s5: 32 / 48 bytes).  out holds 48 bytes. */
+bool hs_krb_prf(const hs_krb_key *k, const uint8_t *in, size_t inlen, uint8_t *out, size_t *outlen);
+
+/* RFC 6113 s5.1 KRB-FX-CF2(k1, k2, pepper1, pepper2): the FAST armor key
+ * ("subkeyarmor", "ticketarmor") and the strengthened reply key
+ * ("strengthenkey", "replykey").  The result has k1's etype (17..20; k2 may
+ * be any etype with a PRF).  False when either PRF is not available. */
+bool hs_krb_cf2(const hs_krb_key *k1, const hs_krb_key *k2, const char *pepper1, const char *pepper2, hs_krb_key *out);
+
 /* Wipe a key (OPENSSL_cleanse). */
 void hs_krb_key_wipe(hs_krb_key *k);
 

@@ -9,7 +9,8 @@
  *  - MIT krb5's crypto test vectors (t_encrypt / the python k5test suite,
  *    also carried by impacket tests/misc/test_krb5_crypto.py): AES128 /
  *    AES256 / RC4 encryptions with known confounders, keys and usages.
- *    RFC 4757 publishes no vectors; the RC4 one is MIT's.
+ *    RFC 4757 publishes no vectors; the RC4 one is MIT's.  PRF and
+ *    KRB-FX-CF2 (RFC 6113): MIT's t_prf / t_cf2 vectors, RFC 8009's PRF.
  *  - The lab's keytab (captures/lab/scenarios/05-unconstrained/svc_runas.keytab
  *    via `klist -k -K`) against string-to-key of the lab password in
  *    secrets.txt with the AD salt REALM + user: Samba's KDC is the oracle.
@@ -186,6 +187,41 @@ static void test_lab_keytab_keys(void)
 	CU_ASSERT(memcmp(k.k, want, 16) == 0);
 }
 
+/* MIT krb5 t_prf / t_cf2 vectors (also in impacket's test_krb5_crypto.py)
+ * and RFC 8009 appendix A's PRF */
+static void test_prf_cf2(void)
+{
+	hs_krb_key k1, k2, out;
+	uint8_t o[64], want[48];
+	size_t ol = 0;
+	CU_ASSERT_FATAL(hs_krb_string_to_key(17, "key1", 4, (const uint8_t *)"key1", 4, 0, &k1));
+	CU_ASSERT_FATAL(hs_krb_prf(&k1, (const uint8_t *)"\x01\x61", 2, o, &ol));
+	unhex("77B39A37A868920F2A51F9DD150C5717", want, 16);
+	CU_ASSERT(ol == 16 && memcmp(o, want, 16) == 0);
+	CU_ASSERT_FATAL(hs_krb_string_to_key(17, "key2", 4, (const uint8_t *)"key2", 4, 0, &k2));
+	CU_ASSERT_FATAL(hs_krb_cf2(&k1, &k2, "a", "b", &out));
+	unhex("97DF97E4B798B29EB31ED7280287A92A", want, 16);
+	CU_ASSERT(out.len == 16 && memcmp(out.k, want, 16) == 0);
+	CU_ASSERT_FATAL(hs_krb_string_to_key(18, "key2", 4, (const uint8_t *)"key2", 4, 0, &k2));
+	CU_ASSERT_FATAL(hs_krb_prf(&k2, (const uint8_t *)"\x02\x62", 2, o, &ol));
+	unhex("0D674DD0F9A6806525A4D92E828BD15A", want, 16);
+	CU_ASSERT(ol == 16 && memcmp(o, want, 16) == 0);
+	CU_ASSERT_FATAL(hs_krb_string_to_key(18, "key1", 4, (const uint8_t *)"key1", 4, 0, &k1));
+	CU_ASSERT_FATAL(hs_krb_cf2(&k1, &k2, "a", "b", &out));
+	unhex("4D6CA4E629785C1F01BAF55E2E548566B9617AE3A96868C337CB93B5E72B1C7B", want, 32);
+	CU_ASSERT(out.len == 32 && memcmp(out.k, want, 32) == 0);
+	hs_krb_key k = key_of(19, "3705D96080C17728A0E800EAB6E0D23C");
+	CU_ASSERT_FATAL(hs_krb_prf(&k, (const uint8_t *)"test", 4, o, &ol));
+	unhex("9D188616F63852FE86915BB840B4A886FF3E6BB0F819B49B893393D393854295", want, 32);
+	CU_ASSERT(ol == 32 && memcmp(o, want, 32) == 0);
+	k = key_of(20, "6D404D37FAF79F9DF0D33568D320669800EB4836472EA8A026D16B7182460C52");
+	CU_ASSERT_FATAL(hs_krb_prf(&k, (const uint8_t *)"test", 4, o, &ol));
+	unhex("9801F69A368C2BF675E59521E177D9A07F67EFE1CFDE8D3C8D6F6A0256E3B17DB3C1B62AD1B8553360D17367EB1514D2", want, 48);
+	CU_ASSERT(ol == 48 && memcmp(o, want, 48) == 0);
+	k = key_of(23, "68F263DB3FCE15D031C9EAB02D67107A");
+	CU_ASSERT_FALSE(hs_krb_cf2(&k, &k, "a", "b", &out));
+}
+
 static void test_bad_keys(void)
 {
 	uint8_t ct[64] = { 0 }, out[64];
@@ -208,4 +244,5 @@ HS_UNIT_MAIN("krb5_crypt",
 	     { "rfc8009_encryptions", test_rfc8009_encryptions },
 	     { "mit_vectors", test_mit_vectors },
 	     { "lab_keytab_keys", test_lab_keytab_keys },
+	     { "prf_cf2", test_prf_cf2 },
 	     { "bad_keys", test_bad_keys })

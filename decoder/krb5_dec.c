@@ -610,6 +610,103 @@ static void dec_auth(trial *t, const hs_krb_enc *e, uint32_t usage, const hs_krb
 	g_free(plain);
 }
 
+/* KrbFastResponse ::= SEQUENCE { padata [0], strengthen-key [1]
+ * EncryptionKey OPTIONAL, finished [2] OPTIONAL, nonce [3] } (RFC 6113
+ * s5.4.3) */
+typedef struct fast_resp {
+	hs_krb_key strengthen;
+	bool has_strengthen;
+} fast_resp;
+#define TYPE fast_resp
+static const field fast_resp_fields[] = {
+	SKIP(0, false) /* padata */,
+	{ 1, true, F_KEY, offsetof(fast_resp, strengthen), 0, offsetof(fast_resp, has_strengthen) },
+};
+#undef TYPE
+
+/* Try the candidates of a FAST reply: the reply key is KRB-FX-CF2(
+ * strengthen-key, reply key, "strengthenkey", "replykey") (RFC 6113
+ * s5.4.3), the reply key being the client's long-term key (AS) or the
+ * TGS session key / subkey (8 / 9). */
+static bool try_strengthened(trial *t, const hs_krb_enc *e, const fast_resp *fr, const hs_krb_key *cand,
+			     const uint32_t *usages, unsigned nu, hs_krb_dec_rep *r, const char *kind)
+{
+	hs_krb_key rk;
+	bool ok = false;
+	if (!hs_krb_cf2(&fr->strengthen, cand, "strengthenkey", "replykey", &rk) || rk.etype != e->etype)
+		return false;
+	for (unsigned u = 0; u < nu && !ok; u++)
+		if (try_key(t, &rk, usages[u], e->cipher) == HS_KRB_DEC_OK)
+			ok = true;
+	hs_krb_key_wipe(&rk);
+	if (ok) {
+		r->status = HS_KRB_DEC_OK;
+		r->key_kind = kind;
+	}
+	return ok;
+}
+
+/* A FAST-armoured reply (RFC 6113): enc-fast-rep (usage 52) opens with
+ * the armor key learnt from the request; its strengthen key then turns
+ * the usual reply key into the one that encrypts the enc-part. */
+static void fast_reply(trial *t, const hs_krb_msg *m, hs_krb_dec_rep *r)
+{
+	fast_resp fr;
+	memset(&fr, 0, sizeof fr);
+	t->tried = 0;
+	r->fast_status = with_session(t, &m->fast.enc, 52, NULL, NULL);
+	r->fast_tried = true;
+	if (r->fast_status != HS_KRB_DEC_OK)
+		return;
+	hs_cur c = hs_cur_make(t->buf, t->plain_len), sq;
+	if (hs_der_expect(&c, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &sq))
+		walk(&sq, fast_resp_fields, G_N_ELEMENTS(fast_resp_fields), &fr);
+	OPENSSL_cleanse(t->buf, t->plain_len);
+	if (!hs_cur_ok(&sq) || !hs_cur_ok(&c)) {
+		r->fast_status = HS_KRB_DEC_MALFORMED;
+		goto out;
+	}
+	r->fast_strengthened = fr.has_strengthen && fr.strengthen.len;
+	if (!r->fast_strengthened)
+		goto out;
+	t->tried = 0;
+	if (m->msg_type == HS_KRB_AS_REP) {
+		static const uint32_t as_usage[] = { 3 };
+		char cname[HS_KRB_DEC_MAX_TEXT], crealm[HS_KRB_DEC_MAX_TEXT];
+		name_of(&m->cname, cname, sizeof cname);
+		slice_text(m->crealm, crealm, sizeof crealm);
+		for (guint i = 0; i < t->k->lt->len && t->tried < HS_KRB_MAX_TRIALS; i++) {
+			lt_key *l = &g_array_index(t->k->lt, lt_key, i);
+			if (principal_is(l->principal, cname, crealm) &&
+			    try_strengthened(t, &m->enc_part, &fr, &l->key, as_usage, 1, r, "client_key"))
+				goto out;
+		}
+		goto out;
+	}
+	static const uint32_t tgs_usage[] = { 8, 9 };
+	for (size_t j = 0; j < t->k->n_sess && t->tried < HS_KRB_MAX_TRIALS; j++) {
+		size_t i = (t->k->next_sess + HS_KRB_MAX_SESSION_KEYS - 1 - j) % HS_KRB_MAX_SESSION_KEYS;
+		if (try_strengthened(t, &m->enc_part, &fr, &t->k->sess[i], tgs_usage, 2, r, "session_key"))
+			break;
+	}
+out:
+	hs_krb_key_wipe(&fr.strengthen);
+}
+
+/* The FAST armor key of a request (RFC 6113 s5.4.1.1): KRB-FX-CF2(subkey,
+ * ticket session key, "subkeyarmor", "ticketarmor") from the explicit armor
+ * AP-REQ (AS) or the PA-TGS-REQ itself (TGS, implicit armor); learnt so
+ * that the reply's enc-fast-rep opens. */
+static void learn_armor(trial *t, const hs_krb_dec_ticket *tk, const hs_krb_dec_auth *a)
+{
+	hs_krb_key ak;
+	if (tk->status != HS_KRB_DEC_OK || a->status != HS_KRB_DEC_OK || !a->has_subkey)
+		return;
+	if (hs_krb_cf2(&a->subkey, &tk->session_key, "subkeyarmor", "ticketarmor", &ak))
+		learn(t->k, &ak);
+	hs_krb_key_wipe(&ak);
+}
+
 static void dec_rep(trial *t, const hs_krb_msg *m, hs_krb_dec_rep *r)
 {
 	const hs_krb_enc *e = &m->enc_part;
@@ -640,6 +737,8 @@ static void dec_rep(trial *t, const hs_krb_msg *m, hs_krb_dec_rep *r)
 				r->status = s, r->key_kind = "subkey";
 		}
 	}
+	if (r->status != HS_KRB_DEC_OK && m->fast.present && m->fast.reply && m->fast.enc.present)
+		fast_reply(t, m, r);
 	if (r->status == HS_KRB_DEC_OK) {
 		if (!enc_kdc_rep_part(t->buf, t->plain_len, r)) {
 			r->status = HS_KRB_DEC_MALFORMED;
@@ -665,6 +764,8 @@ bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d)
 	NEED(m->tgs_ap_req.ticket.enc);
 	NEED(m->tgs_ap_req.authenticator);
 	NEED(m->fast.armor_ap_req.ticket.enc);
+	NEED(m->fast.armor_ap_req.authenticator);
+	NEED(m->fast.enc);
 	NEED(m->ticket.enc);
 	NEED(m->enc_part);
 	for (unsigned i = 0; i < m->n_addl; i++)
@@ -682,8 +783,17 @@ bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d)
 		dec_auth(&t, &ap->authenticator, m->msg_type == HS_KRB_AP_REQ ? 11 : 7,
 			 d->ticket.status == HS_KRB_DEC_OK ? &d->ticket.session_key : NULL, &d->auth);
 	}
-	if (m->fast.armor_ap_req.present)
+	if (m->fast.armor_ap_req.present) {
 		dec_ticket(&t, &m->fast.armor_ap_req.ticket, &d->armor);
+		hs_krb_dec_auth aa;
+		memset(&aa, 0, sizeof aa);
+		dec_auth(&t, &m->fast.armor_ap_req.authenticator, 11,
+			 d->armor.status == HS_KRB_DEC_OK ? &d->armor.session_key : NULL, &aa);
+		learn_armor(&t, &d->armor, &aa);
+		OPENSSL_cleanse(&aa, sizeof aa);
+	} else if (m->fast.present && !m->fast.reply && ap) {
+		learn_armor(&t, &d->ticket, &d->auth);
+	}
 	if (m->msg_type == HS_KRB_AS_REP || m->msg_type == HS_KRB_TGS_REP) {
 		dec_rep(&t, m, &d->rep);
 		dec_ticket(&t, &m->ticket, &d->rep_ticket);
@@ -892,13 +1002,21 @@ void hs_krb_dec_describe(const hs_krb_dec *d, const hs_krb_msg *m, hs_out *o, un
 				hs_out_cstr(o, "endtime", r->endtime);
 			hs_out_uint(o, "nonce", r->nonce);
 			w_key(o, "session_key", &r->session_key, flags);
-		} else if (m->fast.present && m->fast.reply) {
+		}
+		if (r->fast_tried) {
+			hs_out_begin(o, "fast");
+			hs_out_cstr(o, "enc_fast_rep_status", hs_krb_dec_status_name(r->fast_status));
+			hs_out_bool(o, "strengthen_key", r->fast_strengthened);
+			hs_out_end(o);
+		}
+		if (r->status != HS_KRB_DEC_OK && m->fast.present && m->fast.reply) {
 			/* RFC 6113 s5.4.3: with FAST the KDC may replace the reply key by
 			 * KRB-FX-CF2(strengthen-key, reply key); the strengthen key is
 			 * inside the armored reply, which needs the armor key. */
 			hs_out_bool(o, "fast_armored", true);
-			hs_out_cstr(o, "note", "FAST-armoured reply: its key may be strengthened by the FAST armor "
-					       "(RFC 6113), which hopsniff does not derive");
+			hs_out_cstr(o, "note", "FAST-armoured reply (RFC 6113): its key is strengthened through the FAST "
+					       "armor, which needs the request's armor key (the armor ticket's service key, or "
+					       "krbtgt's for a TGS request)");
 		}
 		hs_out_end(o);
 	}

@@ -10,7 +10,11 @@
  *    session key, else a learnt one: cname, subkey, the RFC 4121 s4.1.1
  *    GSS checksum (flags, delegation) and its KRB-CRED (enc-part usage 14);
  *  - the AS-REP enc-part (3) with the client's long-term key, the TGS-REP
- *    enc-part with a learnt session key (8) or authenticator subkey (9).
+ *    enc-part with a learnt session key (8) or authenticator subkey (9);
+ *  - FAST (RFC 6113): the armor key KRB-FX-CF2(subkey, ticket session key)
+ *    of the armor AP-REQ (AS) or the PA-TGS-REQ (TGS) is learnt; the
+ *    reply's enc-fast-rep (52) gives the strengthen key, and the enc-part
+ *    opens with KRB-FX-CF2(strengthen key, reply key).
  * A key is only ever "found" by its integrity check: keys are tried (the
  * named principal's first, then others of the etype, at most
  * HS_KRB_MAX_TRIALS), never guessed.  Failures are reported as statuses
@@ -93,6 +97,9 @@ typedef struct hs_krb_dec_rep {
 	char authtime[16], endtime[16];
 	uint32_t nonce;
 	hs_krb_key session_key;
+	bool fast_tried;                 /* PA-FX-FAST-REPLY enc-fast-rep (usage 52) */
+	hs_krb_dec_status fast_status;
+	bool fast_strengthened;          /* it carried a strengthen key */
 } hs_krb_dec_rep;
 
 /* Everything decrypted in one hs_krb_msg. */

@@ -9,10 +9,10 @@ Compared per frame, as multisets:
              KRB-CRED present)
   credinfo - flags of the forwarded TGT's KrbCredInfo (KRB-CRED enc-part)
   reps     - flags of every decrypted EncKDCRepPart (AS-REP / TGS-REP)
-A field decrypted by one side only counts as a mismatch, except reps that
-tshark decrypts through FAST (RFC 6113 strengthen key), which hopsniff does
-not derive: those are counted apart (fast_only) and must carry hopsniff's
-"fast_armored" note.
+A field decrypted by one side only counts as a mismatch, except (counted
+apart) a reply hopsniff marks "fast_armored" (its FAST armor key could not be
+derived) that tshark opened, and tickets tshark decrypts inside the armoured
+request body (enc-fast-req), which hopsniff does not open.
 
 usage: keytab_tshark.py HOPSNIFF SCENARIOS_DIR   (exit 1 on any mismatch)
 """
