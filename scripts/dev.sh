@@ -19,6 +19,7 @@ PACKAGES=(
 	libwireshark-dev tshark wireshark-common               # the plugin; tshark is the test oracle; mergecap/editcap
 	python3 tcpdump jq util-linux                          # test scripts, lab and bench helpers
 	python3-jsonschema chromium                            # report tests: JSON schema, HTML rendering
+	krb5-user                                              # keytab tests: klist (oracle of unit_keytab), ktutil
 )
 
 log() { if [ -t 2 ]; then printf '\033[1mdev.sh:\033[0m %s\n' "$*" >&2; else printf 'dev.sh: %s\n' "$*" >&2; fi; }
