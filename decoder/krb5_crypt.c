@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include <glib.h>
+
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -39,12 +41,26 @@ size_t hs_krb_etype_keylen(int32_t etype)
 
 void hs_krb_key_wipe(hs_krb_key *k) { OPENSSL_cleanse(k, sizeof *k); }
 
+/* The HMAC implementation, fetched once per process (a fetch walks the
+ * provider store under a lock: it dominated the cost of a decryption). */
+static gpointer fetch_hmac(gpointer unused)
+{
+	(void)unused;
+	return EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+static EVP_MAC *hmac_impl(void)
+{
+	static GOnce once = G_ONCE_INIT;
+	return g_once(&once, fetch_hmac, NULL);
+}
+
 /* HMAC over up to two pieces (RFC 8009 MACs IV | C). */
 static bool hmac(const char *digest, const uint8_t *key, size_t klen, const uint8_t *a, size_t alen, const uint8_t *b,
 		 size_t blen, uint8_t *out, size_t *outlen)
 {
 	bool ok = false;
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC *mac = hmac_impl();
 	EVP_MAC_CTX *c = mac ? EVP_MAC_CTX_new(mac) : NULL;
 	OSSL_PARAM params[2] = { OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0),
 				 OSSL_PARAM_construct_end() };
@@ -56,7 +72,6 @@ static bool hmac(const char *digest, const uint8_t *key, size_t klen, const uint
 			*outlen = n;
 	}
 	EVP_MAC_CTX_free(c);
-	EVP_MAC_free(mac);
 	return ok;
 }
 
