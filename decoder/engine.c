@@ -1,6 +1,7 @@
 /* engine.c - the engine object: frames in (link -> IP -> TCP/UDP), parser
  * calls per the app.h contract, messages and anomalies out. */
 #include "engine.h"
+#include "krb5_dec.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,6 +52,7 @@ void hs_engine_free(hs_engine *e)
 	hs_flows_free(e);
 	hs_ip_defrag_free(e->defrag);
 	hs_keylog_free(e->keylog);
+	hs_krb_keys_free(e->krbkeys);
 	g_free(e);
 }
 
@@ -115,6 +117,31 @@ size_t hs_engine_reload_keylogs(hs_engine *e)
 	keylog_report(e, "followed key log", rc, bad);
 	return added;
 }
+/* Keytabs (hs.h); the store is krb5_dec.c. */
+hs_err hs_engine_add_keytab(hs_engine *e, const char *path)
+{
+	size_t added = 0, unsupported = 0;
+	bool capped = false;
+	char why[256] = "";
+	if (!e->krbkeys)
+		e->krbkeys = hs_krb_keys_new();
+	e->error_detail[0] = 0;
+	hs_err rc = hs_krb_keys_load(e->krbkeys, path, &added, &unsupported, &capped, why, sizeof why);
+	if (rc != HS_OK) {
+		snprintf(e->error_detail, sizeof e->error_detail, "%s: %s", path, why);
+		return rc;
+	}
+	if (capped)
+		hs_engine_anomaly_at(e, 0, 0, "krb_key_cap", "%s: more than %d Kerberos keys; the rest ignored", path,
+				     HS_KRB_MAX_KEYS);
+	if (unsupported)
+		hs_engine_anomaly_at(e, 0, 0, "keytab_unsupported_etype",
+				     "%s: %zu key(s) of encryption types hopsniff does not decrypt (DES, 3DES ...) ignored",
+				     path, unsupported);
+	return HS_OK;
+}
+
+const char *hs_engine_error_detail(const hs_engine *e) { return e->error_detail; }
 
 const hs_stats *hs_engine_stats(const hs_engine *e) { return &e->st; }
 

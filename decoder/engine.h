@@ -37,6 +37,8 @@ struct hs_engine {
 
 	char detail[512];      /* anomaly detail, formatted here: bounded */
 	struct hs_keylog *keylog; /* TLS secrets (tls_crypt.c), NULL when none */
+	struct hs_krb_keys *krbkeys; /* Kerberos keys (krb5_dec.c), NULL without keytabs */
+	char error_detail[512];   /* hs_engine_error_detail() */
 };
 
 /* Report an anomaly at the frame being fed (or at input/frame given). */

@@ -14,6 +14,8 @@
 #include "gss.h"
 
 #include "der.h"
+#include "engine.h"
+#include "krb5_dec.h"
 
 static const uint8_t ntlm_sig[8] = { 'N', 'T', 'L', 'M', 'S', 'S', 'P', 0 };
 
@@ -147,6 +149,21 @@ static const char *anomaly_kind(hs_gss_kind k)
 	}
 }
 
+/* Emit body with m (the Kerberos token in it) decrypted when the engine
+ * has keytabs (krb5_dec.h). */
+static void emit_krb(hs_app_ctx *ctx, hs_proto proto, const void *body, hs_krb_msg *m, const char *carrier)
+{
+	hs_krb_dec *dec = ctx->eng && ctx->eng->krbkeys ? g_new(hs_krb_dec, 1) : NULL;
+	if (dec)
+		hs_krb_dec_emit_prep(ctx, m, dec);
+	hs_emit_token(ctx, proto, body, carrier);
+	if (dec) {
+		m->dec = NULL;
+		hs_krb_dec_wipe(dec);
+		g_free(dec);
+	}
+}
+
 hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, const char *carrier, const uint8_t *p, size_t len)
 {
 	hs_gss_token t;
@@ -168,13 +185,16 @@ hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, const char *carrier, const uint8_t *p, 
 		if (t.inner_err != HS_OK && t.inner_err != HS_E_UNKNOWN)
 			hs_report_anomaly(ctx, anomaly_kind(t.inner), "%s: %s token inside SPNEGO: %s",
 					  carrier ? carrier : "?", hs_gss_kind_name(t.inner), hs_err_name(t.inner_err));
-		hs_emit_token(ctx, HS_PROTO_SPNEGO, &t, carrier);
+		if (t.has_krb)
+			emit_krb(ctx, HS_PROTO_SPNEGO, &t, &t.krb, carrier);
+		else
+			hs_emit_token(ctx, HS_PROTO_SPNEGO, &t, carrier);
 		return t.kind;
 	case HS_GSS_KRB5:
 		if (t.err != HS_OK)
 			hs_report_anomaly(ctx, "malformed_kerberos", "%s: Kerberos GSS token (%zu bytes): %s",
 					  carrier ? carrier : "?", len, hs_err_name(t.err));
-		hs_emit_token(ctx, HS_PROTO_KERBEROS, &t.krb, carrier);
+		emit_krb(ctx, HS_PROTO_KERBEROS, &t.krb, &t.krb, carrier);
 		return t.kind;
 	case HS_GSS_NTLM:
 		if (t.err != HS_OK)

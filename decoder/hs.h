@@ -191,6 +191,26 @@ hs_err hs_engine_follow_keylog(hs_engine *e, const char *path);
  * secrets added (0 when nothing is followed).  Malformed lines are reported
  * as "keylog_malformed" anomalies. */
 size_t hs_engine_reload_keylogs(hs_engine *e);
+/* Load an MIT keytab file (0x0502 / 0x0501, as written by ktutil,
+ * samba-tool domain exportkeytab, ktpass) whose keys decrypt Kerberos:
+ * tickets (service keys, krbtgt's for TGTs), then with the session keys
+ * found there the authenticators (GSS delegation flag, forwarded TGT),
+ * the KDC replies and the S4U2Proxy evidence ticket.  Results appear as
+ * the "decrypted" object of Kerberos messages (docs/messages.md).  May be
+ * called several times (keys add up); call before the first feed.
+ * Supported etypes: 17, 18 (RFC 3962), 19, 20 (RFC 8009), 23 (RFC 4757);
+ * keys of other etypes are skipped (anomaly "keytab_unsupported_etype").
+ * Returns HS_OK, or: HS_E_UNKNOWN (file unreadable, or not a keytab),
+ * HS_E_TRUNCATED / HS_E_MALFORMED (damaged file), HS_E_LIMIT (over 4 MiB,
+ * 4096 entries or another cap); then hs_engine_error_detail() says why.
+ * Keys stay in the engine, are never printed without HS_DESCRIBE_SECRETS,
+ * and are wiped by hs_engine_free. */
+hs_err hs_engine_add_keytab(hs_engine *e, const char *path);
+
+/* A human sentence about the last failed hs_engine_add_keytab ("FILE:
+ * record at offset 42: key longer than 64 bytes"); "" when none.  Valid
+ * until the next call on e. */
+const char *hs_engine_error_detail(const hs_engine *e);
 
 /* Feed one frame.  Frames of several inputs may be interleaved (merged by
  * timestamp by the caller).  Returns HS_OK, or HS_E_UNSUPPORTED for a link

@@ -22,6 +22,8 @@
 #include <glib.h>
 
 #include "der.h"
+#include "engine.h"
+#include "krb5_dec.h"
 
 #define UNIV HS_DER_UNIVERSAL
 #define APP HS_DER_APPLICATION
@@ -1542,6 +1544,8 @@ void hs_krb_describe(const void *body, hs_out *o, unsigned flags)
 		w_padata(o, m, flags);
 		break;
 	}
+	if (m->dec)
+		hs_krb_dec_describe(m->dec, m, o, flags);
 status:
 	if (m->err != HS_OK)
 		hs_out_cstr(o, "decode_error", hs_err_name(m->err));
@@ -1562,7 +1566,14 @@ static void emit_pdu(hs_app_ctx *ctx, const uint8_t *p, size_t len)
 				  len, len ? p[0] : 0);
 		return;
 	}
+	hs_krb_dec *dec = ctx->eng && ctx->eng->krbkeys ? g_new(hs_krb_dec, 1) : NULL;
+	if (dec)
+		hs_krb_dec_emit_prep(ctx, &m, dec);
 	hs_emit(ctx, HS_PROTO_KERBEROS, &m);
+	if (dec) {
+		hs_krb_dec_wipe(dec);
+		g_free(dec);
+	}
 	if (e != HS_OK) {
 		const char *n = hs_krb_msg_name(m.msg_type);
 		hs_report_anomaly(ctx, "malformed_kerberos", "%s of %zu bytes: %s%s", n ? n : "PDU", len, hs_err_name(e),

@@ -12,7 +12,8 @@
  * Nesting is bounded by the code, not by the input: the only PDU nested
  * inside another is an AP-REQ (inside PA-TGS-REQ, and as the FAST armor), and
  * an AP-REQ carries no PA-DATA, so the depth is one level.  Ticket contents
- * are never decrypted here (that needs keys).
+ * are never decrypted here: krb5_dec.c does that with keytabs and hangs the
+ * result on `dec`.
  *
  * Secret material (cipher text of tickets, authenticators, enc-parts,
  * checksums) is kept as slices but hs_krb_describe writes it only with
@@ -274,6 +275,10 @@ typedef struct hs_krb_msg {
 	uint32_t supported_etypes;          /* little-endian 32-bit flags */
 	bool req_enc_pa_rep;                /* PA-REQ-ENC-PA-REP (149), RFC 6806 s11 */
 	hs_slice pw_salt;                   /* PA-PW-SALT (3), when not an NTSTATUS carrier */
+
+	/* what keys revealed (krb5_dec.h): set by the emitters when the engine
+	 * has keytabs, NULL otherwise; described as "decrypted" */
+	const struct hs_krb_dec *dec;
 
 	/* decoding bookkeeping */
 	hs_err err;                         /* what the decode function returned */

@@ -9,6 +9,7 @@
  * for a diagnosis.
  */
 #include "model.h"
+#include "krb5_dec.h"
 
 #include <ctype.h>
 #include <glib.h>
@@ -92,6 +93,8 @@ typedef struct attempt {
 	uint32_t status;             /* NTSTATUS / LDAP result / HTTP status of a failure */
 	int32_t krb_error;
 	hs_ref ref;
+	/* Kerberos with --keytab (krb5_dec.h): the ticket and authenticator */
+	bool dec_ticket, ok_as_delegate, dec_auth, deleg, krb_cred;
 } attempt;
 
 typedef struct conn {
@@ -152,6 +155,8 @@ typedef struct kx {
 	char principal[HS_NAME_MAX]; /* resolved at finish: whose ticket this is */
 	char tgt_owner[HS_NAME_MAX];
 	bool tgt_known, tgt_forwarded;
+	bool tkt_dec;                /* --keytab: the issued (S4U2Self) or evidence ticket was decrypted */
+	uint32_t tkt_flags;          /* its RFC 4120 TicketFlags */
 	int owner;                   /* session it was attributed to (-1) */
 } kx;
 
@@ -685,6 +690,27 @@ static attempt *att_last(conn *c)
 /* ------------------------------------------------------------------ */
 /* tokens carried by a connection */
 
+/* With --keytab: the hop-1 ticket names its client (EncTicketPart cname),
+ * carries ok-as-delegate, and the authenticator's RFC 4121 4.1.1 checksum
+ * says whether a TGT was delegated (GSS_C_DELEG_FLAG + KRB-CRED). */
+static void att_decrypted(attempt *a, const hs_krb_msg *k)
+{
+	const hs_krb_dec *d = k->dec;
+	char r[HS_NAME_MAX];
+	if (!d || d->ticket.status != HS_KRB_DEC_OK || !d->ticket.cname[0])
+		return;
+	snprintf(r, sizeof r, "%s", d->ticket.crealm);
+	upper(r);
+	principal_of(a->principal, sizeof a->principal, d->ticket.cname, r);
+	a->dec_ticket = true;
+	a->ok_as_delegate = (d->ticket.flags & HS_KRB_TF_OK_AS_DELEGATE) != 0;
+	if (d->auth.status == HS_KRB_DEC_OK) {
+		a->dec_auth = true;
+		a->deleg = d->auth.delegation;
+		a->krb_cred = d->auth.krb_cred;
+	}
+}
+
 static void on_krb_token(hs_model *m, conn *c, const hs_msg *msg, const hs_krb_msg *k)
 {
 	const hs_meta *mt = msg->meta;
@@ -695,6 +721,7 @@ static void on_krb_token(hs_model *m, conn *c, const hs_msg *msg, const hs_krb_m
 		a->ticket_fp = ticket_fp(&k->ap_req.ticket);
 		krb_name(a->sname, sizeof a->sname, &k->ap_req.ticket.sname);
 		a->final_sent = true;
+		att_decrypted(a, k);
 		learn_spn(m, &c->s, a->sname);
 		conn_frame(c, mt);
 	} else if (k->msg_type == HS_KRB_AP_REP && mt->dir == 1) {
@@ -813,6 +840,8 @@ static void on_credssp_token(hs_model *m, conn *c, const hs_msg *msg)
 	}
 	if (k && k->kind == HS_KRB_KIND_PDU && k->msg_type == HS_KRB_AP_REQ && mt->dir == 0 && !a->ticket_fp) {
 		a->ticket_fp = ticket_fp(&k->ap_req.ticket);
+		if (!a->principal[0])
+			att_decrypted(a, k);
 		krb_name(a->sname, sizeof a->sname, &k->ap_req.ticket.sname);
 		learn_spn(m, &c->s, a->sname);
 	}
@@ -1198,6 +1227,11 @@ static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
 		if ((k->kdc_options & (0x80000000u >> 14)) && k->n_addl) {
 			x->proxy = true;
 			x->addl_fp = ticket_fp(&k->addl[0]);
+			/* --keytab: the evidence ticket, with the first server's key */
+			if (k->dec && k->dec->n_addl && k->dec->addl[0].status == HS_KRB_DEC_OK) {
+				x->tkt_dec = true;
+				x->tkt_flags = k->dec->addl[0].flags;
+			}
 		}
 		/* MS-KILE 2.2.10 PA-PAC-OPTIONS: resource-based-constrained-delegation */
 		x->rbcd_bit = k->has_pac_options && (k->pac_options & 0x10000000u);
@@ -1235,6 +1269,12 @@ static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
 		x->rep_fp = ticket_fp(&k->ticket);
 		if (!x->sname[0])
 			krb_name(x->sname, sizeof x->sname, &k->ticket.sname);
+		/* --keytab: the issued ticket (for S4U2Self: to the first server
+		 * itself, readable with its key; MS-SFU 3.2.5.1.2 forwardable) */
+		if (k->dec && k->dec->rep_ticket.status == HS_KRB_DEC_OK) {
+			x->tkt_dec = true;
+			x->tkt_flags = k->dec->rep_ticket.flags;
+		}
 	}
 }
 
@@ -1919,6 +1959,17 @@ static void build_chain(hs_model *m, int si, hs_chain *ch)
 		tls |= c->tls || (c->carrier == HS_CAR_WINRM_HTTPS && !c->natt && !c->winrm);
 		for (unsigned j = 0; j < c->nframes; j++)
 			hop_frames_add(h1, c->frames[j]);
+		for (unsigned j = 0; j < c->natt; j++) {
+			const attempt *a = &c->att[j];
+			if (!a->dec_ticket)
+				continue;
+			f->hop1_decrypted = true;
+			f->hop1_ok_as_delegate = a->ok_as_delegate;
+			f->hop1_auth_decrypted = a->dec_auth;
+			f->hop1_deleg_flag = a->deleg;
+			f->hop1_krb_cred = a->krb_cred;
+			f->hop1_dec_ref = a->ref;
+		}
 		f->credssp_asked |= c->credssp_asked;
 		f->credssp_offered |= c->credssp_offered;
 		f->credssp_failed |= c->credssp_failed;
@@ -2015,6 +2066,10 @@ static void build_chain(hs_model *m, int si, hs_chain *ch)
 			continue;
 		}
 		if (x->s4u) {
+			if (x->tkt_dec) {
+				f->s4u2self_flags_known = true;
+				f->s4u2self_forwardable = (x->tkt_flags & HS_KRB_TF_FORWARDABLE) != 0;
+			}
 			f->s4u2self = true;
 			f->s4u2self_ok = x->ok;
 			f->s4u2self_error = x->ok ? 0 : x->err;
@@ -2026,6 +2081,10 @@ static void build_chain(hs_model *m, int si, hs_chain *ch)
 			continue;
 		}
 		if (x->proxy) {
+			if (x->tkt_dec && !f->s4u2self_flags_known) {
+				f->s4u2self_flags_known = true;
+				f->s4u2self_forwardable = (x->tkt_flags & HS_KRB_TF_FORWARDABLE) != 0;
+			}
 			f->s4u2proxy = true;
 			f->s4u2proxy_ok = x->ok;
 			f->s4u2proxy_error = x->ok ? 0 : x->err;

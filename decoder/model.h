@@ -199,6 +199,16 @@ typedef struct hs_facts {
 	bool skew;                       /* KRB_AP_ERR_SKEW anywhere in the chain */
 	hs_ref skew_ref;
 	bool server_trusted_seen;        /* another chain through S delegated a forwarded TGT: S is trusted */
+
+	/* with --keytab (decoder/krb5_dec.h): decrypted, not inferred */
+	bool hop1_decrypted;             /* S's key opened the hop-1 ticket */
+	bool hop1_ok_as_delegate;        /* its ok-as-delegate flag (S trusted for unconstrained delegation) */
+	bool hop1_auth_decrypted;        /* the authenticator too */
+	bool hop1_deleg_flag;            /* RFC 4121 checksum GSS_C_DELEG_FLAG */
+	bool hop1_krb_cred;              /* the forwarded TGT (KRB-CRED) rode in the authenticator */
+	hs_ref hop1_dec_ref;
+	bool s4u2self_flags_known;       /* the S4U2Self / evidence ticket was decrypted */
+	bool s4u2self_forwardable;
 } hs_facts;
 
 typedef struct hs_remedy {

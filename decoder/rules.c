@@ -342,8 +342,27 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 				break;
 			}
 		}
+		/* --keytab: the S4U2Self (evidence) ticket itself says it (MS-SFU
+		 * 3.2.5.1.2: not forwardable without protocol transition, or for a
+		 * sensitive account); STATUS_NO_MATCH / ACCOUNT_RESTRICTION or a
+		 * hidden NTSTATUS are then explained by it. */
+		/* Resource-based delegation accepts a non-forwardable evidence
+		 * ticket (MS-SFU 3.2.5.2.2), classic constrained delegation does
+		 * not; MIT clients set the RBCD PA-PAC-OPTIONS bit either way, so
+		 * the wire cannot tell them apart: the detail says both. */
+		bool not_fwd = f->s4u2self_flags_known && !f->s4u2self_forwardable &&
+			       (!f->s4u2proxy_has_ntstatus || f->s4u2proxy_ntstatus == 0xC0000272u ||
+				f->s4u2proxy_ntstatus == 0xC000006Eu);
+		if (not_fwd) {
+			m = HS_METHOD_CONSTRAINED;
+			cause = "s4u2self_not_forwardable";
+			why = " The S4U2Self ticket, decrypted with the first server's key, is not forwardable: the server is not trusted for protocol transition (TrustedToAuthForDelegation off, \"Kerberos only\" constrained delegation) or the user is sensitive / in Protected Users.";
+		}
 		set(d, m, HS_VERDICT_FAILED, cause);
-		if (f->s4u2proxy_error == 13)
+		if (not_fwd)
+			detail(d, "S4U2Proxy for %s refused with %s: the S4U2Self ticket for %s (decrypted with %s's keytab) is not forwardable, which classic constrained delegation refuses (no protocol transition for %s$, or %s is sensitive); resource-based delegation would accept it.", n.spn,
+			       krb_err(f->s4u2proxy_error, e1, sizeof e1), n.uname, n.ss, n.SS, n.uname);
+		else if (f->s4u2proxy_error == 13)
 			detail(d, "S4U2Proxy for %s refused with KDC_ERR_BADOPTION%s%s%s", n.spn,
 			       f->s4u2proxy_has_ntstatus ? " (" : "",
 			       f->s4u2proxy_has_ntstatus ? (hs_ntstatus_name(f->s4u2proxy_ntstatus) ? hs_ntstatus_name(f->s4u2proxy_ntstatus) : "NTSTATUS") : "",
@@ -352,9 +371,10 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 			detail(d, "S4U2Proxy for %s refused with %s.", n.spn, krb_err(f->s4u2proxy_error, e1, sizeof e1));
 		explain(d, "%s%s tried constrained delegation for %s: S4U2Self%s, then S4U2Proxy for %s, which the KDC refused.%s Either the target is not in %s$'s msDS-AllowedToDelegateTo list, or the S4U2Self ticket was not forwardable (no protocol transition: TrustedToAuthForDelegation off, or %s is sensitive / in Protected Users), or resource-based delegation on %s$ does not list %s$. After fixing, purge %s's tickets (the KDC also caches refusals for 15 minutes).",
 			"", n.ss, n.user, f->s4u2self ? (f->s4u2self_ok ? " succeeded" : " was sent") : " (not captured)", n.spn, why, n.SS, n.uname, n.TS, n.SS, n.ss);
-		if (!f->s4u2proxy_has_ntstatus)
+		if (!f->s4u2proxy_has_ntstatus && !not_fwd)
 			need(d, "the KERB-EXT-ERROR NTSTATUS%s: %s's keytab / the armor key, or the DC's event 4769 failure code", f->s4u2proxy_fast ? " (FAST-armored in this KRB-ERROR)" : "", n.ss);
-		need(d, "%s's keytab to read whether the S4U2Self ticket is forwardable (protocol transition / sensitive account)", n.ss);
+		if (!f->s4u2self_flags_known)
+			need(d, "%s's keytab to read whether the S4U2Self ticket is forwardable (protocol transition / sensitive account)", n.ss);
 		need(d, "the AD configuration: msDS-AllowedToDelegateTo of %s$, TrustedToAuthForDelegation, msDS-AllowedToActOnBehalfOfOtherIdentity of %s$", n.SS, n.TS);
 		remedies_std(d, &n, f->hop2_is_winrm, true, true, true, true);
 		return;
@@ -436,10 +456,36 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 			m = HS_METHOD_UNCONSTRAINED;
 			cause = "tgt_not_forwarded";
 		}
+		bool dec_no_tgt = (anon || f->hop2_as_machine) && f->hop1_auth == HS_AUTH_KERBEROS && f->hop1_decrypted &&
+				  !f->hop1_krb_cred && !f->forwarded_tgt;
+		if (dec_no_tgt && f->hop1_ok_as_delegate) {
+			/* --keytab: the ticket says S is trusted; the authenticator
+			 * carries no KRB-CRED (RFC 4121 4.1.1) */
+			m = HS_METHOD_UNCONSTRAINED;
+			cause = "tgt_not_forwarded";
+		} else if (dec_no_tgt) {
+			cause = "no_delegation_configured";
+		}
 		set(d, m, HS_VERDICT_FAILED, cause);
+		if (dec_no_tgt && !f->hop1_ok_as_delegate) {
+			detail(d, "%s's ticket for %s has no ok-as-delegate flag and its authenticator carries no forwarded TGT (both decrypted with %s's keytab): %s is not trusted for delegation, and %s went %s%s.", n.uname, n.ss, n.ss, n.ss, hop2_what(f), anon ? "as ANONYMOUS LOGON" : "as the machine account", hop2_failed ? " and was refused" : "");
+			explain(d, "This is the classic PowerShell double hop, confirmed by the decrypted hop-1 ticket: the KDC did not mark %s's ticket ok-as-delegate, so %s's account is trusted for no kind of delegation and the client sent no TGT. %s held only a service ticket for %s, which proves %s to %s but cannot be passed on: when the script touched %s, %s connected %s.",
+				n.uname, n.SS, n.ss, n.uname, n.uname, n.ss, n.t, n.ss, anon ? "anonymously (NT AUTHORITY\\ANONYMOUS LOGON)" : "as its own machine account");
+			ev(d, f->hop1_dec_ref);
+			remedies_std(d, &n, f->hop2_is_winrm, true, true, true, true);
+			remedy_unconstrained_note(d, &n);
+			return;
+		}
 		if (!strcmp(cause, "access_denied_on_target")) {
 			detail(d, "%s authenticated to %s as %s but was refused: %s.", n.ss, n.t, n.user, f->hop2_status_name[0] ? f->hop2_status_name : "access denied");
 			explain(d, "The delegated identity reached %s; the failure is authorisation on the target (share or file ACL, SQL login, group membership), not delegation.", n.t);
+			return;
+		}
+		if (!strcmp(cause, "tgt_not_forwarded") && dec_no_tgt) {
+			detail(d, "%s's ticket for %s carries ok-as-delegate but the authenticator carries no forwarded TGT (GSS delegation flag %s; decrypted with %s's keytab); hop 2 went %s and %s.", n.uname, n.ss, f->hop1_deleg_flag ? "set" : "not set", n.ss, anon ? "anonymous" : "as the machine account", hop2_failed ? "was denied" : "ran without the user's identity");
+			explain(d, "%s is trusted for unconstrained delegation (the KDC set ok-as-delegate in %s's ticket), but the client did not put %s's TGT in its authenticator: the client did not request delegation (e.g. pywinrm kerberos_delegation=False, curl without --delegation), or its TGT is not forwardable (sensitive account). Without it %s had no credential of %s for %s.", n.ss, n.uname, n.uname, n.ss, n.uname, n.t);
+			ev(d, f->hop1_dec_ref);
+			remedies_std(d, &n, f->hop2_is_winrm, true, true, false, false);
 			return;
 		}
 		if (!strcmp(cause, "tgt_not_forwarded")) {
@@ -462,7 +508,7 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 			n.ss, n.uname, hs_auth_name(f->hop1_auth), n.ss, n.t, n.ss, n.uname,
 			anon ? "anonymously (NT AUTHORITY\\ANONYMOUS LOGON)" : "as its own machine account",
 			n.t, hop2_failed ? "denied access" : "did not see the user");
-		if (f->hop1_auth == HS_AUTH_KERBEROS && !f->forwarded_tgt) {
+		if (f->hop1_auth == HS_AUTH_KERBEROS && !f->forwarded_tgt && !f->hop1_decrypted) {
 			if (f->client_kdc_visible)
 				need(d, "the ok-as-delegate flag of %s's ticket (encrypted: needs the client's session key or %s's keytab) to tell 'not trusted for delegation' from 'client did not ask'", n.ss, n.ss);
 			else

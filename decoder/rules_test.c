@@ -122,7 +122,8 @@ static void test_unconstrained_ok(void)
 	CU_ASSERT_EQUAL(d.nevidence, 2);
 }
 
-static void test_s4u2proxy(void)
+/* S4U2Self ok, S4U2Proxy refused with BADOPTION, its e-data FAST-armored */
+static hs_facts s4u2proxy_refused(void)
 {
 	hs_facts f = base();
 	f.hop2_seen = false;
@@ -134,6 +135,12 @@ static void test_s4u2proxy(void)
 	f.s4u2proxy = true;
 	f.s4u2proxy_error = 13;
 	f.s4u2proxy_fast = true;
+	return f;
+}
+
+static void test_s4u2proxy(void)
+{
+	hs_facts f = s4u2proxy_refused();
 	f.s4u2proxy_ref = R(56);
 	hs_diag d = run(&f);
 	/* FAST hides KERB-EXT-ERROR: generic cause, and say what would settle it */
@@ -280,7 +287,87 @@ static void test_hop1_only(void)
 	CU_ASSERT(strlen(d.detail) > 0);
 }
 
+static bool has_need(const hs_diag *d, const char *needle)
+{
+	for (unsigned i = 0; i < d->nneeds; i++)
+		if (strstr(d->needs[i], needle))
+			return true;
+	return false;
+}
+
+/* --keytab: the hop-1 ticket and authenticator decrypted */
+static void test_keytab_hop1(void)
+{
+	hs_facts f = base();
+	f.hop2_auth = HS_AUTH_ANONYMOUS;
+	f.hop2_result = HS_RES_FAILED;
+	/* without keys: generic anonymous, and ask for the ok-as-delegate flag */
+	hs_diag d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "second_hop_anonymous");
+	CU_ASSERT(has_need(&d, "ok-as-delegate"));
+	/* decrypted: no ok-as-delegate, no KRB-CRED -> nothing configured */
+	f.hop1_decrypted = f.hop1_auth_decrypted = true;
+	f.hop1_dec_ref = R(6);
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "no_delegation_configured");
+	CU_ASSERT_EQUAL(d.method, HS_METHOD_NONE);
+	CU_ASSERT_FALSE(has_need(&d, "ok-as-delegate"));
+	CU_ASSERT(strstr(d.detail, "ok-as-delegate") != NULL);
+	bool ev6 = false;
+	for (unsigned i = 0; i < d.nevidence; i++)
+		ev6 |= d.evidence[i].frame == 6;
+	CU_ASSERT(ev6);
+	/* trusted (ok-as-delegate) but the client sent no TGT */
+	f.hop1_ok_as_delegate = true;
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "tgt_not_forwarded");
+	CU_ASSERT_EQUAL(d.method, HS_METHOD_UNCONSTRAINED);
+	CU_ASSERT(strstr(d.detail, "GSS delegation flag not set") != NULL);
+	/* the TGT was in the authenticator: not the "no TGT" causes */
+	f.hop1_krb_cred = f.hop1_deleg_flag = true;
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "second_hop_anonymous");
+	/* the machine account on hop 2 is judged the same way */
+	f = base();
+	f.hop2_auth = HS_AUTH_KERBEROS;
+	f.hop2_result = HS_RES_FAILED;
+	f.hop2_as_machine = true;
+	f.hop1_decrypted = true;
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "no_delegation_configured");
+}
+
+/* --keytab: the S4U2Self ticket's forwardable flag (scenario 09) */
+static void test_keytab_s4u2self_flag(void)
+{
+	hs_facts f = s4u2proxy_refused();
+	f.s4u2proxy_rbcd_bit = true; /* MIT sets it on every S4U2Proxy */
+	hs_diag d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "s4u2proxy_denied");
+	CU_ASSERT(has_need(&d, "keytab to read whether the S4U2Self ticket is forwardable"));
+	f.s4u2self_flags_known = true;
+	f.s4u2self_forwardable = false;
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "s4u2self_not_forwardable");
+	CU_ASSERT_EQUAL(d.method, HS_METHOD_CONSTRAINED);
+	CU_ASSERT_FALSE(has_need(&d, "keytab to read whether"));
+	CU_ASSERT(strstr(d.detail, "not forwardable") != NULL);
+	/* a forwardable ticket: the flag rules itself out, the cause stays generic */
+	f.s4u2self_forwardable = true;
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "s4u2proxy_denied");
+	CU_ASSERT_FALSE(has_need(&d, "keytab to read whether"));
+	/* an NTSTATUS naming another cause wins over the flag */
+	f.s4u2self_forwardable = false;
+	f.s4u2proxy_has_ntstatus = true;
+	f.s4u2proxy_ntstatus = 0xC0000225u;
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "rbcd_denied");
+	f.s4u2proxy_ntstatus = 0xC0000272u;
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "s4u2self_not_forwardable");
+}
+
 HS_UNIT_MAIN("rules",
+	{ "keytab: hop-1 ticket flags and forwarded TGT", test_keytab_hop1 },
+	{ "keytab: S4U2Self ticket forwardable flag", test_keytab_s4u2self_flag },
 	{ "anonymous second hop, trusted server", test_anonymous },
 	{ "machine account", test_machine_account },
 	{ "NTLM first hop", test_ntlm_first_hop },

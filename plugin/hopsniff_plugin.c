@@ -65,13 +65,7 @@ static expert_field ei_unknown = EI_INIT, ei_anomaly = EI_INIT;
 static const char *pref_keylogs = "";
 static gboolean pref_show_secrets = FALSE;
 static gboolean pref_all_messages = FALSE;
-/* KEYTAB PREFERENCE (for the lead, after merging the keytab branch):
- *   static const char *pref_keytabs = "";
- * registered beside "keylog_files" in proto_register_hopsniff() with
- *   prefs_register_string_preference(m, "keytab_files", "Keytab files", "...", &pref_keytabs);
- * and loaded in state_init() with the same loop as the key logs, calling
- *   hs_engine_add_keytab(st.engine, path)
- * (no keytab API exists on this branch, so nothing is faked here). */
+static const char *pref_keytabs = "";
 
 /* One decoded message as stored for the tree. */
 typedef struct stored_node {
@@ -223,7 +217,14 @@ static void state_init(void)
 			g_warning("hopsniff: cannot read the key log %s", p);
 	}
 	g_strfreev(paths);
-	/* KEYTAB PREFERENCE: load pref_keytabs here (see the note at the top). */
+	/* keytab files, the same way */
+	paths = g_strsplit(pref_keytabs ? pref_keytabs : "", ";", 0);
+	for (guint i = 0; paths[i]; i++) {
+		gchar *p = g_strstrip(paths[i]);
+		if (*p && hs_engine_add_keytab(st.engine, p) != HS_OK)
+			g_warning("hopsniff: cannot use the keytab %s", hs_engine_error_detail(st.engine));
+	}
+	g_strfreev(paths);
 }
 
 static void state_cleanup(void)
@@ -557,7 +558,10 @@ static void proto_register_hopsniff(void)
 	prefs_register_bool_preference(m, "all_messages", "Show all decoded messages",
 		"Show every message hopsniff decodes, not only those Wireshark cannot decode itself "
 		"(WinRM SOAP, CredSSP and what it carries)", &pref_all_messages);
-	/* KEYTAB PREFERENCE: register "keytab_files" here (see the note at the top). */
+	prefs_register_string_preference(m, "keytab_files", "Kerberos keytab files",
+		"MIT keytabs (separated by ';') whose keys decrypt Kerberos tickets, authenticators and KDC replies "
+		"(the ticket's user and flags, the delegation flag and forwarded TGT); read when a file is opened",
+		&pref_keytabs);
 
 	register_init_routine(state_init);
 	register_cleanup_routine(state_cleanup);

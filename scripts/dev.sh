@@ -20,6 +20,7 @@ PACKAGES=(
 	python3 tcpdump jq util-linux tcpreplay                # test scripts, lab and bench helpers; live capture tests
 	python3-jsonschema chromium                            # report tests: JSON schema, HTML rendering
 	xvfb wireshark-qt xdotool x11-utils imagemagick        # plugin GUI test: Wireshark under Xvfb, screenshot
+	krb5-user                                              # keytab tests: klist (oracle of unit_keytab), ktutil
 )
 
 log() { if [ -t 2 ]; then printf '\033[1mdev.sh:\033[0m %s\n' "$*" >&2; else printf 'dev.sh: %s\n' "$*" >&2; fi; }

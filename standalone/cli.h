@@ -35,14 +35,15 @@ typedef struct options {
 	bool report, json, secrets, messages, redact_names;
 	const char *html;
 	char **keylogs; /* --keylog FILE ..., NULL-terminated or NULL */
+	char **keytabs; /* --keytab FILE ..., NULL-terminated or NULL */
 } options;
 
 /* Sinks (ud: the printer): print, or in report mode keep (capped). */
 void on_msg(void *ud, const hs_msg *m);
 void on_anomaly(void *ud, const hs_anomaly *a);
 
-/* Hand e what every mode gives its engine (key logs; follow: re-read them
- * as they grow, for live capture).  false after printing why. */
+/* Hand e what every mode gives its engine (key logs, keytabs; follow:
+ * re-read the key logs as they grow, for live capture).  false after printing why. */
 bool engine_inputs(hs_engine *e, const options *opt, bool follow);
 
 /* Write s to path; false after printing why. */

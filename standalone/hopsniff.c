@@ -207,9 +207,22 @@ static bool open_input(input *in)
 	return true;
 }
 
+/* --keytab FILE (repeatable): Kerberos keys that decrypt tickets,
+ * authenticators and KDC replies. */
+static bool load_keytabs(hs_engine *e, char **keytabs)
+{
+	for (guint i = 0; keytabs && keytabs[i]; i++)
+		if (hs_engine_add_keytab(e, keytabs[i]) != HS_OK) {
+			fprintf(stderr, "hopsniff: cannot use the keytab %s\n", hs_engine_error_detail(e));
+			return false;
+		}
+	return true;
+}
+
 /* Inputs every mode hands to its engine: --keylog FILE (repeatable), the
- * TLS secrets that decrypt HTTPS WinRM, LDAPS, CredSSP and RDP; followed as
- * they grow in live capture (a running client still writes them). */
+ * TLS secrets that decrypt HTTPS WinRM, LDAPS, CredSSP and RDP, followed as
+ * they grow in live capture (a running client still writes them); then
+ * --keytab FILE (repeatable). */
 bool engine_inputs(hs_engine *e, const options *opt, bool follow)
 {
 	for (guint i = 0; opt->keylogs && opt->keylogs[i]; i++)
@@ -218,7 +231,7 @@ bool engine_inputs(hs_engine *e, const options *opt, bool follow)
 			fprintf(stderr, "hopsniff: %s: cannot read the key log (%s)\n", opt->keylogs[i], g_strerror(errno));
 			return false;
 		}
-	return true;
+	return load_keytabs(e, opt->keytabs);
 }
 
 static void progress(const input *in, guint n, uint64_t fed, bool done)
@@ -408,7 +421,7 @@ static int run(char **files, const options *opt)
 }
 
 static const char *summary =
-	"hopsniff -r FILE [-r FILE ...] [--keylog FILE ...] [--json] [--messages] [--html FILE]\n"
+	"hopsniff -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--json] [--messages] [--html FILE]\n"
 	"         [--redact-names] [--show-secrets]\n"
 	"  Report mode: correlates each WinRM first hop (client -> server1) with the second hop it\n"
 	"  caused (server1 -> server2: SMB, LDAP, WinRM, RPC, SQL, or the KDC) and explains the\n"
@@ -418,11 +431,15 @@ static const char *summary =
 	"  --html FILE: also write a self-contained HTML report with a sequence diagram.\n"
 	"  --redact-names: user and host names become stable pseudonyms (user1, host1 ...).\n"
 	"  Secrets (tickets, keys, NTLM responses, passwords) are never shown unless --show-secrets.\n"
-	"  --keylog FILE (both modes, repeatable): an SSLKEYLOGFILE-format key log that decrypts\n"
+	"  --keylog FILE (all modes, repeatable): an SSLKEYLOGFILE-format key log that decrypts\n"
 	"  TLS (WinRM over HTTPS 5986, CredSSP over HTTP and RDP NLA on 3389).\n"
+	"  --keytab FILE (all modes, repeatable): an MIT keytab (ktutil, samba-tool domain\n"
+	"  exportkeytab, ktpass) whose keys decrypt Kerberos tickets, authenticators and KDC\n"
+	"  replies: the ticket's user and flags, the delegation flag and forwarded TGT.\n"
 	"\n"
 	"hopsniff -i IFACE [-f EXPR | --rpc-dynamic | --all-tcp] [-c COUNT] [--duration SECONDS]\n"
-	"         [-w FILE.pcapng] [--settle SECONDS] [--keylog FILE ...] [report options]\n"
+	"         [-w FILE.pcapng] [--settle SECONDS] [--keylog FILE ...] [--keytab FILE ...]\n"
+	"         [report options]\n"
 	"  Live capture (root, or CAP_NET_RAW + CAP_NET_ADMIN): the report mode on an interface\n"
 	"  (\"any\": all).  Each chain's verdict is printed once no new message came for --settle\n"
 	"  seconds, and again as \"revised\" when later packets change it (with --json: on stderr).\n"
@@ -433,7 +450,7 @@ static const char *summary =
 	"  analysed packets as pcapng; --keylog files are re-read as the client appends to them.\n"
 	"  --list-interfaces lists the interfaces.\n"
 	"\n"
-	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--json] [--show-secrets]\n"
+	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--json] [--show-secrets]\n"
 	"  Prints every decoded authentication message, one readable block each, or with --json\n"
 	"  one JSON object per line; anomalies too (text: lines starting with \"! \").\n"
 	"  Input numbers follow the order of -r from 0; frame numbers count from 1 in each input.\n"
@@ -443,12 +460,13 @@ static const char *summary =
 
 int main(int argc, char **argv)
 {
-	gchar **files = NULL, **keylogs = NULL;
+	gchar **files = NULL, **keylogs = NULL, **keytabs = NULL;
 	gboolean json = FALSE, secrets = FALSE, version = FALSE, messages = FALSE, redact = FALSE;
 	gchar *html = NULL;
 	GOptionEntry entries[] = {
 		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &files, "Capture file to read (pcap or pcapng); repeatable", "FILE" },
 		{ "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keylogs, "TLS key log (SSLKEYLOGFILE format) to decrypt TLS; repeatable", "FILE" },
+		{ "keytab", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keytabs, "Kerberos keytab (MIT format) to decrypt tickets; repeatable", "FILE" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per line (NDJSON) instead of readable blocks", NULL },
 		{ "show-secrets", 0, 0, G_OPTION_ARG_NONE, &secrets, "Include secret material (ticket enc-parts, NTLM responses ...)", NULL },
 		{ "messages", 0, 0, G_OPTION_ARG_NONE, &messages, "Report: add every decoded message (with --json)", NULL },
@@ -484,19 +502,22 @@ int main(int argc, char **argv)
 		printf("hopsniff %s (%s)\n", HS_VERSION, pcap_lib_version());
 		g_strfreev(files);
 		g_strfreev(keylogs);
+		g_strfreev(keytabs);
 		return EXIT_OK;
 	}
 	if (argc > 1) {
 		fprintf(stderr, "hopsniff: unexpected argument '%s' (captures are given with -r FILE)\n", argv[1]);
 		g_strfreev(files);
 		g_strfreev(keylogs);
+		g_strfreev(keytabs);
 		return EXIT_USAGE;
 	}
 	if (hs_live_requested(&live)) {
-		options opt = { true, json, secrets, messages, redact, html, keylogs };
+		options opt = { true, json, secrets, messages, redact, html, keylogs, keytabs };
 		int rc = hs_live_main(&live, &opt, files != NULL, decode);
 		g_strfreev(files);
 		g_strfreev(keylogs);
+		g_strfreev(keytabs);
 		g_free(html);
 		return rc;
 	}
@@ -509,15 +530,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "hopsniff: --messages, --html and --redact-names belong to the report mode (hopsniff -r FILE)\n");
 		g_strfreev(files);
 		g_strfreev(keylogs);
+		g_strfreev(keytabs);
 		g_free(html);
 		return EXIT_USAGE;
 	}
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	options opt = { !decode, json, secrets, messages, redact, html, keylogs };
+	options opt = { !decode, json, secrets, messages, redact, html, keylogs, keytabs };
 	int rc = run(files, &opt);
 	g_strfreev(files);
 	g_strfreev(keylogs);
+	g_strfreev(keytabs);
 	g_free(html);
 	return rc;
 }
