@@ -135,6 +135,31 @@ doc = open(html).read() if os.path.exists(html) else ""
 check(doc.startswith("<!DOCTYPE html>") and "s4u2proxy" in doc and "</html>" in doc,
       "--html written at the end of the live run")
 
+# ---- --keytab: scenario 09 from srv1, where srv1's keytab opens the S4U2Self ticket (not forwardable);
+# the live report's causes equal the file mode's with the same keytab (which differ from those without)
+S09 = os.path.join(CAPS, "lab", "scenarios", "09-constrained-no-protocol-transition")
+kt = os.path.join(S09, "srv1.keytab")
+b09 = os.path.join(tmp, "s09.pcap")
+pu.write_pcap(b09, pu.read_pcap(os.path.join(S09, "srv1.pcapng"), tmp))
+
+
+def causes(rep):
+    return sorted((c["delegation"]["verdict"], c["delegation"]["cause"]) for c in rep["chains"])
+
+
+def file_causes(extra):
+    p = subprocess.run([HS, "-r", b09, "--json"] + extra, capture_output=True, text=True)
+    return causes(json.loads(p.stdout))
+
+
+without, with_kt = file_causes([]), file_causes(["--keytab", kt])
+check(without != with_kt, f"--keytab: the file mode's causes change with srv1's keytab ({without} -> {with_kt})")
+rc, out, err, w = live(["--json", "--keytab", kt], replay=b09, stop=signal.SIGINT, name="keytab")
+got = causes(json.loads(out)) if out.strip().startswith("{") else None
+check(got == with_kt, f"--keytab: live causes {got} = file mode's with the keytab {with_kt}")
+rc, out, err, w = live(["--keytab", os.path.join(tmp, "nosuch.keytab")], name="keytab-bad")
+check(rc == 2 and "keytab" in err, f"--keytab missing file: exit 2 + message (exit {rc})")
+
 # ---- VLAN-tagged copy: the same verdict, every frame analysed
 vl = os.path.join(tmp, "vlan.pcap")
 pu.write_pcap(vl, pu.vlan(base_frames))

@@ -24,6 +24,9 @@ when it has the key log: more decoded messages are shown with it.  On the
 first CredSSP one, the NTLM responses inside (the secrets `hopsniff decode
 --show-secrets` prints) are absent from the plugin's fields by default and
 present with -o hopsniff.show_secrets:TRUE.
+
+The keytab preference: on scenario 09 from srv1, -o hopsniff.keytab_files:srv1.keytab
+gives the CLI's verdicts and causes with --keytab (which differ from those without).
 """
 import collections
 import concurrent.futures
@@ -223,6 +226,29 @@ def main():
                                 + fields_args(["hopsniff.msg.field"]))
                     shown = sum(p.stdout.count(v) for v in secrets)
                     check((shown > 0) == on, f"{name}: show_secrets {on}: {shown} NTLM responses shown")
+        # the keytab preference: scenario 09 from srv1 with srv1's keytab, where the decrypted S4U2Self
+        # ticket changes the cause (the CLI's answer with --keytab differs from its answer without)
+        sc = os.path.join(sys.argv[3], "09-constrained-no-protocol-transition")
+        cap, kt = os.path.join(sc, "srv1.pcapng"), os.path.join(sc, "srv1.keytab")
+        cli = {}
+        for opt in ([], ["--keytab", kt]):
+            rep = json.loads(subprocess.run([hopsniff, "-r", cap, "--json"] + opt, capture_output=True,
+                                            text=True).stdout)
+            cli[bool(opt)] = {c["id"]: {(c["delegation"]["verdict"], c["delegation"]["cause"])}
+                              for c in rep["chains"]}
+        check(cli[True] != cli[False], f"09 srv1: the keytab changes nothing in the CLI's report ({cli[True]})")
+        ktcopy = os.path.join(env.home, "srv1.keytab")
+        with open(kt, "rb") as a, open(ktcopy, "wb") as b:
+            b.write(a.read())
+        os.chmod(ktcopy, 0o644)
+        p = env.run(["tshark", "-2", "-r", cap, "-o", "hopsniff.keytab_files:" + ktcopy] + fields_args(
+            ["frame.number", "hopsniff.chain", "hopsniff.verdict", "hopsniff.cause"]))
+        got = {}
+        for cols in (l.split("\t") for l in p.stdout.splitlines() if l and l[0].isdigit()):
+            for cid, v, c in zip(*(cols[k].split("|") for k in (1, 2, 3))):
+                if cid:
+                    got.setdefault(int(cid), set()).add((v, c))
+        check(got == cli[True], f"09 srv1 with its keytab: plugin {got} != CLI {cli[True]}")
         check(oracle_seen > 100, f"Wireshark's own fields seen {oracle_seen} times in all")
     finally:
         env.close()
