@@ -1702,9 +1702,39 @@ static int64_t cmd_window(hs_model *m, const session *y, int64_t t)
 	return best;
 }
 
+static guint addr_hash(gconstpointer p)
+{
+	const hs_addr *a = p;
+	return (guint)fnv(fnv(0, &a->family, 1), a->a, a->family == 6 ? 16 : 4);
+}
+
+static gboolean addr_equal(gconstpointer a, gconstpointer b)
+{
+	return addr_eq(a, b);
+}
+
+static void array_free(gpointer p)
+{
+	g_array_free(p, TRUE);
+}
+
 static void attribute(hs_model *m)
 {
 	GArray *items = g_array_new(FALSE, TRUE, sizeof(item));
+	/* sessions by their (known) server, ascending: every loop below looks
+	 * only at the sessions of the item's client address */
+	GHashTable *by_server = g_hash_table_new_full(addr_hash, addr_equal, NULL, array_free);
+	for (guint s = 0; s < m->sessions->len; s++) {
+		session *y = &g_array_index(m->sessions, session, s);
+		if (!y->s_known)
+			continue;
+		GArray *l = g_hash_table_lookup(by_server, &y->s);
+		if (!l) {
+			l = g_array_new(FALSE, FALSE, sizeof(guint));
+			g_hash_table_insert(by_server, &y->s, l);
+		}
+		g_array_append_val(l, s);
+	}
 	for (guint i = 0; i < m->conns->len; i++) {
 		const conn *c = g_ptr_array_index(m->conns, i);
 		if (c->carrier == HS_CAR_KERBEROS)
@@ -1739,7 +1769,9 @@ static void attribute(hs_model *m)
 				continue;
 			int best = -1;
 			int64_t best_w = INT64_MAX, best_t0 = INT64_MIN;
-			for (guint s = 0; s < m->sessions->len; s++) {
+			const GArray *bucket = g_hash_table_lookup(by_server, from);
+			for (guint bi = 0; bucket && bi < bucket->len; bi++) {
+				guint s = g_array_index(bucket, guint, bi);
 				session *y = &g_array_index(m->sessions, session, s);
 				if (!same_server(y, from) || it->ts < y->t0 - SLACK_NS / 4)
 					continue;
@@ -1760,7 +1792,8 @@ static void attribute(hs_model *m)
 						/* a named account that is some other session's user
 						 * belongs there (pass 1), not here */
 						bool other = false;
-						for (guint o = 0; o < m->sessions->len; o++) {
+						for (guint bo = 0; bo < bucket->len; bo++) {
+							guint o = g_array_index(bucket, guint, bo);
 							const session *z = &g_array_index(m->sessions, session, o);
 							if (o != s && same_server(z, from) && principal_eq(it->principal, z->principal))
 								other = true;
@@ -1810,7 +1843,9 @@ static void attribute(hs_model *m)
 				const char *u = x->s4u ? x->s4u_user : x->tgt_owner;
 				int best = -1;
 				int64_t bw = INT64_MAX;
-				for (guint s = 0; s < m->sessions->len; s++) {
+				const GArray *bucket = g_hash_table_lookup(by_server, &x->c);
+				for (guint bi = 0; bucket && bi < bucket->len; bi++) {
+					guint s = g_array_index(bucket, guint, bi);
 					session *y = &g_array_index(m->sessions, session, s);
 					if (!same_server(y, &x->c) || y->principal[0] || y->link_user[0] || x->ts < y->t0)
 						continue;
@@ -1838,7 +1873,9 @@ static void attribute(hs_model *m)
 					continue;
 				int best = -1;
 				int64_t bt = INT64_MIN;
-				for (guint s = 0; s < m->sessions->len; s++) {
+				const GArray *bucket = g_hash_table_lookup(by_server, from);
+				for (guint bi = 0; bucket && bi < bucket->len; bi++) {
+					guint s = g_array_index(bucket, guint, bi);
 					session *y = &g_array_index(m->sessions, session, s);
 					if (!same_server(y, from) || it->ts < y->t0 - SLACK_NS / 4 || !y->link_user[0] ||
 					    !principal_eq(it->principal, y->link_user))
@@ -1858,6 +1895,7 @@ static void attribute(hs_model *m)
 		}
 	}
 	g_array_free(items, TRUE);
+	g_hash_table_destroy(by_server);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1934,7 +1972,71 @@ static bool kx_benign(const kx *x)
 	return !x->ok && (x->err == 25 || x->err == 52);
 }
 
-static void build_chain(hs_model *m, int si, hs_chain *ch)
+/* Built once per finish so that each chain costs what its own items cost,
+ * not the whole model: build_chain runs once per session. */
+typedef struct chain_index {
+	GHashTable *clients;     /* hs_addr *: the client of every connection and KDC exchange */
+	GHashTable *kdc_clients; /* hs_addr *: the client of every KDC exchange */
+	GArray *fwd;             /* guint: exchanges with a forwarded-TGT request, ascending */
+	GArray **kxs;            /* per session: its exchanges (owner), ascending */
+	GArray **conns;          /* per session: its connections (owner), ascending */
+	guint nsessions;
+} chain_index;
+
+static GArray *owned_list(GArray **lists, int owner, guint n)
+{
+	if (owner < 0 || (guint)owner >= n)
+		return NULL;
+	if (!lists[owner])
+		lists[owner] = g_array_new(FALSE, FALSE, sizeof(guint));
+	return lists[owner];
+}
+
+static void chain_index_build(hs_model *m, chain_index *ix)
+{
+	ix->nsessions = m->sessions->len;
+	ix->clients = g_hash_table_new(addr_hash, addr_equal);
+	ix->kdc_clients = g_hash_table_new(addr_hash, addr_equal);
+	ix->fwd = g_array_new(FALSE, FALSE, sizeof(guint));
+	ix->kxs = g_new0(GArray *, ix->nsessions + 1);
+	ix->conns = g_new0(GArray *, ix->nsessions + 1);
+	for (guint i = 0; i < m->conns->len; i++) {
+		conn *c = g_ptr_array_index(m->conns, i);
+		g_hash_table_add(ix->clients, &c->c);
+		GArray *l = owned_list(ix->conns, c->owner, ix->nsessions);
+		if (l)
+			g_array_append_val(l, i);
+	}
+	for (guint i = 0; i < m->kxs->len; i++) {
+		kx *x = &g_array_index(m->kxs, kx, i);
+		g_hash_table_add(ix->clients, &x->c);
+		g_hash_table_add(ix->kdc_clients, &x->c);
+		if (x->forwarded_req)
+			g_array_append_val(ix->fwd, i);
+		GArray *l = owned_list(ix->kxs, x->owner, ix->nsessions);
+		if (l)
+			g_array_append_val(l, i);
+	}
+}
+
+static void chain_index_free(chain_index *ix)
+{
+	g_hash_table_destroy(ix->clients);
+	g_hash_table_destroy(ix->kdc_clients);
+	g_array_free(ix->fwd, TRUE);
+	for (guint s = 0; s < ix->nsessions; s++) {
+		if (ix->kxs[s])
+			g_array_free(ix->kxs[s], TRUE);
+		if (ix->conns[s])
+			g_array_free(ix->conns[s], TRUE);
+	}
+	g_free(ix->kxs);
+	g_free(ix->conns);
+}
+
+static guint owned_len(const GArray *l) { return l ? l->len : 0; }
+
+static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch)
 {
 	session *y = &g_array_index(m->sessions, session, si);
 	hs_facts *f = &ch->facts;
@@ -2008,17 +2110,12 @@ static void build_chain(hs_model *m, int si, hs_chain *ch)
 	f->hop1_tls_opaque = tls && y->auth == HS_AUTH_UNKNOWN;
 
 	/* visibility */
-	for (guint i = 0; i < m->conns->len && y->s_known; i++) {
-		const conn *c = g_ptr_array_index(m->conns, i);
-		if (addr_eq(&c->c, &y->s))
-			f->s_outbound_visible = true;
-	}
-	for (guint i = 0; i < m->kxs->len; i++) {
-		const kx *x = &g_array_index(m->kxs, kx, i);
-		if (y->s_known && addr_eq(&x->c, &y->s))
-			f->s_outbound_visible = true;
-		if (addr_eq(&x->c, &y->c))
-			f->client_kdc_visible = true;
+	if (y->s_known && g_hash_table_contains(ix->clients, &y->s))
+		f->s_outbound_visible = true;
+	if (g_hash_table_contains(ix->kdc_clients, &y->c))
+		f->client_kdc_visible = true;
+	for (guint n = 0; n < ix->fwd->len; n++) {
+		const kx *x = &g_array_index(m->kxs, kx, g_array_index(ix->fwd, guint, n));
 		/* the client's forwarded-TGT request around hop 1 (RFC 4120 2.6) */
 		if (addr_eq(&x->c, &y->c) && x->forwarded_req && x->ts <= y->t1 + SLACK_NS &&
 		    x->ts >= y->t0 - 300 * 1000000000LL && (!f->user[0] || principal_eq(x->principal, f->user))) {
@@ -2031,8 +2128,9 @@ static void build_chain(hs_model *m, int si, hs_chain *ch)
 
 	/* hop-2 Kerberos evidence */
 	const kx *fail_kx = NULL, *ok_kx = NULL;
-	for (guint i = 0; i < m->kxs->len; i++) {
-		const kx *x = &g_array_index(m->kxs, kx, i);
+	const GArray *own_kx = ix->kxs[si], *own_conn = ix->conns[si];
+	for (guint n = 0; n < owned_len(own_kx); n++) {
+		const kx *x = &g_array_index(m->kxs, kx, g_array_index(own_kx, guint, n));
 		if (x->owner != si)
 			continue;
 		if (x->err == 37 || x->err == 38) {
@@ -2129,8 +2227,8 @@ static void build_chain(hs_model *m, int si, hs_chain *ch)
 		f->fresh_as = true;
 	}
 	if (!f->user[0] && f->tgt_forwarded_used) {
-		for (guint i = 0; i < m->kxs->len; i++) {
-			const kx *x = &g_array_index(m->kxs, kx, i);
+		for (guint n = 0; n < owned_len(own_kx); n++) {
+			const kx *x = &g_array_index(m->kxs, kx, g_array_index(own_kx, guint, n));
 			if (x->owner == si && x->tgt_forwarded)
 				snprintf(f->user, sizeof f->user, "%s", x->tgt_owner);
 		}
@@ -2138,8 +2236,8 @@ static void build_chain(hs_model *m, int si, hs_chain *ch)
 
 	/* hop 2: the connection that decided, else the KDC exchange */
 	const conn *h2c = NULL;
-	for (guint i = 0; i < m->conns->len; i++) {
-		const conn *c = g_ptr_array_index(m->conns, i);
+	for (guint n = 0; n < owned_len(own_conn); n++) {
+		const conn *c = g_ptr_array_index(m->conns, g_array_index(own_conn, guint, n));
 		if (c->owner != si)
 			continue;
 		if (!h2c || conn_result(c) == HS_RES_FAILED || (conn_result(h2c) != HS_RES_FAILED && c->natt))
@@ -2408,13 +2506,15 @@ void hs_model_finish(hs_model *m, bool redact_names)
 				x->sname, x->principal, x->ok, x->err, x->owner);
 		}
 	}
+	chain_index ix;
+	chain_index_build(m, &ix);
 	for (guint s = 0; s < m->sessions->len; s++) {
 		if (m->chains->len >= m->cfg.max_chains) {
 			m->dropped++;
 			continue;
 		}
 		hs_chain ch;
-		build_chain(m, (int)s, &ch);
+		build_chain(m, &ix, (int)s, &ch);
 		/* A session whose server's own traffic is visible but did nothing
 		 * after it never tried a second hop: no chain (report-contract:
 		 * one chain per session that crossed or tried to cross).  A client
@@ -2424,6 +2524,7 @@ void hs_model_finish(hs_model *m, bool redact_names)
 			continue;
 		g_array_append_val(m->chains, ch);
 	}
+	chain_index_free(&ix);
 	if (m->chains->len > 1)
 		qsort(m->chains->data, m->chains->len, sizeof(hs_chain), chain_cmp);
 	/* A server that delegated someone's forwarded TGT in this capture is
