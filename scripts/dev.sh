@@ -17,7 +17,7 @@ PACKAGES=(
 	libpcap-dev libglib2.0-dev libxml2-dev libssl-dev      # the decoder and the command
 	libcunit1-dev                                          # unit tests
 	libwireshark-dev tshark wireshark-common               # the plugin; tshark is the test oracle; mergecap/editcap
-	python3 tcpdump jq util-linux tcpreplay                # test scripts, lab and bench helpers; live capture tests
+	python3 tcpdump jq util-linux iproute2 tcpreplay       # test scripts, lab and bench helpers; live capture tests
 	python3-jsonschema chromium                            # report tests: JSON schema, HTML rendering
 	xvfb wireshark-qt xdotool x11-utils imagemagick        # plugin GUI test: Wireshark under Xvfb, screenshot
 	krb5-user                                              # keytab tests: klist (oracle of unit_keytab), ktutil
