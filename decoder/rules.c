@@ -372,7 +372,9 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 		explain(d, "%s%s tried constrained delegation for %s: S4U2Self%s, then S4U2Proxy for %s, which the KDC refused.%s Either the target is not in %s$'s msDS-AllowedToDelegateTo list, or the S4U2Self ticket was not forwardable (no protocol transition: TrustedToAuthForDelegation off, or %s is sensitive / in Protected Users), or resource-based delegation on %s$ does not list %s$. After fixing, purge %s's tickets (the KDC also caches refusals for 15 minutes).",
 			"", n.ss, n.user, f->s4u2self ? (f->s4u2self_ok ? " succeeded" : " was sent") : " (not captured)", n.spn, why, n.SS, n.uname, n.TS, n.SS, n.ss);
 		if (!f->s4u2proxy_has_ntstatus && !not_fwd)
-			need(d, "the KERB-EXT-ERROR NTSTATUS%s: %s's keytab / the armor key, or the DC's event 4769 failure code", f->s4u2proxy_fast ? " (FAST-armored in this KRB-ERROR)" : "", n.ss);
+			need(d, "the KERB-EXT-ERROR NTSTATUS%s: the DC's event 4769 failure code",
+			     f->s4u2proxy_fast ? " (inside this FAST-armored KRB-ERROR, which hopsniff does not decrypt)"
+					       : " (this KRB-ERROR carries none)");
 		if (!f->s4u2self_flags_known)
 			need(d, "%s's keytab to read whether the S4U2Self ticket is forwardable (protocol transition / sensitive account)", n.ss);
 		need(d, "the AD configuration: msDS-AllowedToDelegateTo of %s$, TrustedToAuthForDelegation, msDS-AllowedToActOnBehalfOfOtherIdentity of %s$", n.SS, n.TS);
