@@ -20,6 +20,7 @@
 #include <epan/proto.h>
 #include <epan/tap.h>
 #include <wiretap/wtap.h>
+#include <wsutil/wslog.h>
 #include <ws_version.h>
 
 #include "hopsniff_plugin.h"
@@ -274,6 +275,16 @@ static void state_finish(void)
 			st.anchorless[st.nanchorless++] = (guint)i;
 		}
 	}
+	/* one line per analysed file at level info (--log-level info):
+	 * "analysis: F frames, N chain(s): verdict/cause ..." */
+	GString *line = g_string_new(NULL);
+	g_string_printf(line, "analysis: %u frames, %zu chain(s):", st.last_fed, n);
+	for (size_t i = 0; i < n; i++) {
+		const hs_chain *c = hs_model_chain(st.model, i);
+		g_string_append_printf(line, " %s/%s", hs_verdict_name(c->diag.verdict), c->diag.cause ? c->diag.cause : "-");
+	}
+	ws_log("hopsniff", LOG_LEVEL_INFO, "%s", line->str);
+	g_string_free(line, TRUE);
 }
 
 static int encap_to_linktype(int encap)

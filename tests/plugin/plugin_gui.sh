@@ -1,7 +1,7 @@
 #!/bin/sh
 # The plugin in the Wireshark GUI (Debian's wireshark-qt) under Xvfb.
 #
-# usage: plugin_gui.sh PLUGIN_DIR CAPTURE SHOT.png [FRAME]
+# usage: plugin_gui.sh PLUGIN_DIR CAPTURE SHOT.png FRAME HOPSNIFF CAPTURE2
 #
 # Opens CAPTURE (a failing scenario) at FRAME (its decisive frame) with the
 # plugin loaded from a temporary HOME, selects the last item of the packet
@@ -13,19 +13,25 @@
 #   - the window's title names the capture and GUI's stderr has no plugin
 #     load error;
 #   - the screenshot is a real picture (many colours) and expanding the tree
-#     filled the details pane (more ink below the packet list than before).
+#     filled the details pane (more ink below the packet list than before);
+#   - state is reset when a new file is opened: CAPTURE2 opened in the same
+#     window (File > Open, typed path) gets an analysis of its own.  The
+#     plugin logs one line per analysed file (--log-level info: "analysis: F
+#     frames, N chain(s): verdict/cause ..."); each must equal what
+#     `hopsniff -r` says of that file alone (a state carried over from the
+#     first file would add its chains, or give no second analysis at all).
 # Exit 77 when Xvfb, wireshark, xdotool or import is missing, and in a
 # sanitizer build (HS_LIBASAN set): with libasan preloaded, the extcap helpers
 # Wireshark starts at launch (androiddump ...) inherit it and deadlock in
 # p11-kit's exit handler, so the window never comes (plugin_tshark and
 # plugin_robust cover the instrumented plugin).
 set -eu
-PLUGIN_DIR=$1 CAPTURE=$2 SHOT=$3 FRAME=${4:-46}
+PLUGIN_DIR=$1 CAPTURE=$2 SHOT=$3 FRAME=$4 HOPSNIFF=$5 CAPTURE2=$6
 if [ -n "${HS_LIBASAN:-}" ]; then
 	echo "SKIP: sanitizer build (extcap helpers deadlock with libasan preloaded)"
 	exit 77
 fi
-for t in Xvfb wireshark tshark xdotool import convert; do
+for t in Xvfb wireshark tshark xdotool import convert jq; do
 	command -v $t >/dev/null || { echo "SKIP: $t not installed"; exit 77; }
 done
 
@@ -81,7 +87,7 @@ for i in $(seq 50); do [ -s "$HOMEDIR/display" ] && break; sleep 0.1; done
 DISPLAY=:$(cat "$HOMEDIR/display")
 export DISPLAY
 env DISPLAY="$DISPLAY" HOME="$HOMEDIR" XDG_RUNTIME_DIR="$HOMEDIR/run" $PRE $AS \
-	wireshark -r "$CAPTURE" -g "$FRAME" >"$HOMEDIR/wireshark.log" 2>&1 &
+	wireshark --log-level info -r "$CAPTURE" -g "$FRAME" >"$HOMEDIR/wireshark.log" 2>&1 &
 WPID=$!
 name=$(basename "$CAPTURE")
 WIN=
@@ -112,4 +118,31 @@ ink() { convert "$1" -crop 1240x560+0+355 -colorspace gray -threshold 90% -negat
 b=$(ink "$HOMEDIR/before.png"); a=$(ink "$SHOT")
 echo "details pane ink: before $b, after $a"
 check "expanding the Double-Hop tree filled the details pane" "awk 'BEGIN{exit !($a > 3 * $b)}'"
+
+# what the CLI says of a file alone, as the plugin's log line
+expect() {
+	"$HOPSNIFF" -r "$1" --json 2>/dev/null | jq -r '"analysis: \(.inputs[0].packets) frames, \(.chains | length) chain(s):" +
+		([.chains[] | " \(.delegation.verdict)/\(.delegation.cause)"] | add // "")'
+}
+analyses() { sed -n 's/.*\[hopsniff INFO\] -- //p' "$HOMEDIR/wireshark.log"; }
+want1=$(expect "$CAPTURE")
+check "first file: the plugin's analysis = the CLI's ($want1)" '[ "$(analyses | head -1)" = "$want1" ]'
+# a second file in the same window (File > Open, the path typed into the dialog)
+cp "$CAPTURE2" "$HOMEDIR/second.pcapng"
+chmod a+r "$HOMEDIR/second.pcapng"
+xdotool key --window "$WIN" ctrl+o
+sleep 2
+xdotool type --delay 10 "$HOMEDIR/second.pcapng"
+sleep 0.3
+xdotool key Return
+for i in $(seq 120); do
+	xdotool getwindowname "$WIN" 2>/dev/null | grep -q second.pcapng && break
+	sleep 0.25
+done
+sleep 2
+want2=$(expect "$CAPTURE2")
+check "second file opened in the same window" 'xdotool getwindowname "$WIN" | grep -q second.pcapng'
+check "second file: a fresh analysis = the CLI's on that file alone ($want2)" \
+	'[ "$(analyses | wc -l)" -ge 2 ] && [ "$(analyses | tail -1)" = "$want2" ]'
+analyses | sed 's/^/plugin log: /'
 exit $fail
