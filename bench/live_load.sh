@@ -21,6 +21,7 @@ if [ -z "${HSL_INNER:-}" ]; then
 	exec unshare --net --mount --propagation private -- "$0" "$@"
 fi
 cap=$here/data/live-load-$copies.pcap
+mkdir -p "$here/data"
 [ -s "$cap" ] || python3 "$here/make_live_capture.py" "$copies" "$cap"
 out=$(mktemp -d /tmp/hsl-load.XXXXXX)
 HSPID=
