@@ -2131,8 +2131,6 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 	const GArray *own_kx = ix->kxs[si], *own_conn = ix->conns[si];
 	for (guint n = 0; n < owned_len(own_kx); n++) {
 		const kx *x = &g_array_index(m->kxs, kx, g_array_index(own_kx, guint, n));
-		if (x->owner != si)
-			continue;
 		if (x->err == 37 || x->err == 38) {
 			f->skew = true;
 			f->skew_ref = x->rep;
@@ -2229,7 +2227,7 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 	if (!f->user[0] && f->tgt_forwarded_used) {
 		for (guint n = 0; n < owned_len(own_kx); n++) {
 			const kx *x = &g_array_index(m->kxs, kx, g_array_index(own_kx, guint, n));
-			if (x->owner == si && x->tgt_forwarded)
+			if (x->tgt_forwarded)
 				snprintf(f->user, sizeof f->user, "%s", x->tgt_owner);
 		}
 	}
@@ -2238,8 +2236,6 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 	const conn *h2c = NULL;
 	for (guint n = 0; n < owned_len(own_conn); n++) {
 		const conn *c = g_ptr_array_index(m->conns, g_array_index(own_conn, guint, n));
-		if (c->owner != si)
-			continue;
 		if (!h2c || conn_result(c) == HS_RES_FAILED || (conn_result(h2c) != HS_RES_FAILED && c->natt))
 			h2c = c;
 	}

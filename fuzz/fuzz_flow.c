@@ -12,11 +12,7 @@
 #include <string.h>
 
 #include "engine.h"
-
-static const int linktypes[] = {
-	HS_DLT_EN10MB, HS_DLT_LINUX_SLL, HS_DLT_LINUX_SLL2, HS_DLT_RAW, HS_DLT_RAW_ALT,
-	HS_DLT_IPV4, HS_DLT_IPV6, HS_DLT_NULL, HS_DLT_LOOP,
-};
+#include "frame_fuzz.h"
 
 /* A Kerberos-TCP-like framing parser (4-byte length + body) that also
  * exercises partial consumption and every parse status. */
@@ -72,10 +68,10 @@ static void anomaly(void *ud, const hs_anomaly *a)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 2)
+	fuzz_frames fs;
+	if (!fuzz_frames_init(&fs, data, size))
 		return 0;
-	int lt = linktypes[data[0] % (sizeof linktypes / sizeof linktypes[0])];
-	uint8_t flags = data[1];
+	uint8_t flags = fs.flags;
 	hs_config cfg;
 	hs_config_default(&cfg);
 	if (flags & 2) {
@@ -92,22 +88,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hs_engine_add_msg_sink(e, sink, o);
 	hs_engine_set_anomaly_sink(e, anomaly, NULL);
 
-	size_t at = 2;
-	uint64_t frame = 0;
-	int64_t t = 1500000000LL * 1000000000LL;
-	while (at + 3 <= size) {
-		size_t len = (size_t)data[at] << 8 | data[at + 1];
-		t += (int64_t)data[at + 2] * 100000000LL;
-		at += 3;
-		if (len > size - at)
-			len = size - at;
-		uint8_t *copy = malloc(len ? len : 1);
-		memcpy(copy, data + at, len);
-		at += len;
-		hs_frame f = { 0, ++frame, t / 1000000000LL, (uint32_t)(t % 1000000000LL), lt, copy, len,
-			       len + (flags & 4 ? 100 : 0) };
+	while (fuzz_frames_next(&fs)) {
+		hs_frame f = fuzz_frames_frame(&fs, 0, flags & 4 ? 100 : 0);
 		hs_engine_feed(e, &f);
-		free(copy);
 	}
 	hs_engine_finish(e);
 	const hs_stats *st = hs_engine_stats(e);

@@ -10,13 +10,9 @@
 #include <string.h>
 
 #include "engine.h"
+#include "frame_fuzz.h"
 #include "model.h"
 #include "msginfo.h"
-
-static const int linktypes[] = {
-	HS_DLT_EN10MB, HS_DLT_LINUX_SLL, HS_DLT_LINUX_SLL2, HS_DLT_RAW, HS_DLT_RAW_ALT,
-	HS_DLT_IPV4, HS_DLT_IPV6, HS_DLT_NULL, HS_DLT_LOOP,
-};
 
 typedef struct sink {
 	hs_out *o;
@@ -43,10 +39,10 @@ static void on_msg(void *ud, const hs_msg *m)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 2)
+	fuzz_frames fs;
+	if (!fuzz_frames_init(&fs, data, size))
 		return 0;
-	int lt = linktypes[data[0] % (sizeof linktypes / sizeof linktypes[0])];
-	uint8_t flags = data[1];
+	uint8_t flags = fs.flags;
 	hs_engine *e = hs_engine_new(NULL);
 	hs_model *m = hs_model_new(NULL);
 	sink s = { hs_out_new(HS_OUT_NODES), flags & 1 ? HS_DESCRIBE_SECRETS : 0 };
@@ -55,21 +51,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	hs_engine_add_msg_sink(e, hs_model_sink, m);
 	hs_engine_add_msg_sink(e, on_msg, &s);
 
-	size_t at = 2;
-	uint64_t frame = 0;
-	int64_t t = 1500000000LL * 1000000000LL;
-	while (at + 3 <= size) {
-		size_t len = (size_t)data[at] << 8 | data[at + 1];
-		t += (int64_t)data[at + 2] * 100000000LL;
-		at += 3;
-		if (len > size - at)
-			len = size - at;
-		uint8_t *copy = malloc(len ? len : 1);
-		memcpy(copy, data + at, len);
-		at += len;
-		hs_frame f = { 0, ++frame, t / 1000000000LL, (uint32_t)(t % 1000000000LL), lt, copy, len, len };
+	while (fuzz_frames_next(&fs)) {
+		hs_frame f = fuzz_frames_frame(&fs, 0, 0);
 		hs_engine_feed(e, &f);
-		free(copy);
 	}
 	hs_engine_finish(e);
 	hs_model_finish(m, flags & 2);

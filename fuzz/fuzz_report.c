@@ -14,20 +14,16 @@
 #include <string.h>
 
 #include "engine.h"
+#include "frame_fuzz.h"
 #include "model.h"
 #include "report.h"
 
-static const int linktypes[] = {
-	HS_DLT_EN10MB, HS_DLT_LINUX_SLL, HS_DLT_LINUX_SLL2, HS_DLT_RAW, HS_DLT_RAW_ALT,
-	HS_DLT_IPV4, HS_DLT_IPV6, HS_DLT_NULL, HS_DLT_LOOP,
-};
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 2)
+	fuzz_frames fs;
+	if (!fuzz_frames_init(&fs, data, size))
 		return 0;
-	int lt = linktypes[data[0] % (sizeof linktypes / sizeof linktypes[0])];
-	uint8_t flags = data[1];
+	uint8_t flags = fs.flags;
 	hs_config cfg;
 	hs_config_default(&cfg);
 	hs_model_config mc;
@@ -45,29 +41,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	hs_engine_add_msg_sink(e, hs_model_sink, m);
 
-	size_t at = 2;
-	uint64_t frame = 0;
-	int64_t t = 1500000000LL * 1000000000LL;
-	while (at + 3 <= size) {
-		size_t len = (size_t)data[at] << 8 | data[at + 1];
-		t += (int64_t)data[at + 2] * 100000000LL;
-		at += 3;
-		if (len > size - at)
-			len = size - at;
-		uint8_t *copy = malloc(len ? len : 1);
-		memcpy(copy, data + at, len);
-		at += len;
-		++frame;
+	while (fuzz_frames_next(&fs)) {
 		for (uint32_t input = 0; input < (flags & 4 ? 2u : 1u); input++) {
-			hs_frame f = { input, frame, t / 1000000000LL, (uint32_t)(t % 1000000000LL), lt, copy, len, len };
+			hs_frame f = fuzz_frames_frame(&fs, input, 0);
 			hs_engine_feed(e, &f);
 		}
-		free(copy);
 	}
 	hs_engine_finish(e);
 	hs_model_finish(m, flags & 1);
 
-	hs_report_input in[2] = { { "fuzz0", frame, false, 0, 0, 0, 0 }, { "fuzz1", frame, false, 0, 0, 0, 0 } };
+	hs_report_input in[2] = { { "fuzz0", fs.frame, false, 0, 0, 0, 0 }, { "fuzz1", fs.frame, false, 0, 0, 0, 0 } };
 	hs_anomaly_copy an = { 0, 1, "fuzz", "an anomaly" };
 	hs_report r = { in, flags & 4 ? 2 : 1, m, hs_engine_stats(e), &an, 1, 0, NULL };
 	GString *s = g_string_new(NULL);

@@ -190,6 +190,23 @@ static void state_free(void)
 	memset(&st, 0, sizeof st);
 }
 
+/* The files of a "path;path" preference handed to the engine by add(); a
+ * bad path is reported on stderr/console once per file and otherwise
+ * ignored. */
+static void add_files(const char *pref, hs_err (*add)(hs_engine *, const char *), const char *what)
+{
+	gchar **paths = g_strsplit(pref ? pref : "", ";", 0);
+	for (guint i = 0; paths[i]; i++) {
+		gchar *p = g_strstrip(paths[i]);
+		if (*p && add(st.engine, p) != HS_OK) {
+			/* the detail ("FILE: why") when the engine gives one */
+			const char *d = hs_engine_error_detail(st.engine);
+			g_warning("hopsniff: cannot use the %s %s", what, *d ? d : p);
+		}
+	}
+	g_strfreev(paths);
+}
+
 /* A new file (or a full redissection): a fresh engine and model. */
 static void state_init(void)
 {
@@ -209,23 +226,8 @@ static void state_init(void)
 	hs_engine_add_msg_sink(st.engine, hs_model_sink, st.model);
 	hs_engine_add_msg_sink(st.engine, on_msg, NULL);
 	hs_engine_set_anomaly_sink(st.engine, on_anomaly, NULL);
-	/* key log files: "path;path" (a bad path is reported on stderr/console
-	 * once per file and otherwise ignored) */
-	gchar **paths = g_strsplit(pref_keylogs ? pref_keylogs : "", ";", 0);
-	for (guint i = 0; paths[i]; i++) {
-		gchar *p = g_strstrip(paths[i]);
-		if (*p && hs_engine_add_keylog(st.engine, p) != HS_OK)
-			g_warning("hopsniff: cannot read the key log %s", p);
-	}
-	g_strfreev(paths);
-	/* keytab files, the same way */
-	paths = g_strsplit(pref_keytabs ? pref_keytabs : "", ";", 0);
-	for (guint i = 0; paths[i]; i++) {
-		gchar *p = g_strstrip(paths[i]);
-		if (*p && hs_engine_add_keytab(st.engine, p) != HS_OK)
-			g_warning("hopsniff: cannot use the keytab %s", hs_engine_error_detail(st.engine));
-	}
-	g_strfreev(paths);
+	add_files(pref_keylogs, hs_engine_add_keylog, "key log");
+	add_files(pref_keytabs, hs_engine_add_keytab, "keytab");
 }
 
 static void state_cleanup(void)
