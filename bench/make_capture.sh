@@ -3,7 +3,7 @@
 #  - bulk non-Kerberos traffic: TCP transfers on loopback captured with tcpdump
 #    inside a private network namespace (unshare --net: nothing leaves lo; MTU
 #    1500 so packets have realistic sizes);
-#  - Kerberos/SMB/LDAP/DCE-RPC: the real captures in captures/third-party/zeek,
+#  - Kerberos/SMB/LDAP/DCE-RPC: the real captures in ../shared/captures/third-party/zeek (HS_THIRD_PARTY),
 #    time-shifted copies (editcap -t) spread over the bulk capture's time span;
 #  - merged by timestamp with mergecap.
 # Needs root (unshare), tcpdump, editcap, mergecap, python3.
@@ -58,7 +58,7 @@ read -r _ first last < <(capinfos -T -r -a -e -S "$tmp/bulk.pcap")
 span=$(python3 -c "print(max(1.0, float('$last') - float('$first')))")
 auth_mb=$((size_mb - bulk_mb))
 srcs=()
-for f in "$root"/captures/third-party/zeek/*.pcap*; do
+for f in "${HS_THIRD_PARTY:-$root/../shared/captures/third-party}"/zeek/*.pcap*; do
 	editcap -F pcap "$f" "$tmp/$(basename "${f%.*}").src.pcap" 2>/dev/null && srcs+=("$tmp/$(basename "${f%.*}").src.pcap")
 done
 set_bytes=$(cat "${srcs[@]}" | wc -c)

@@ -1,6 +1,6 @@
 /* gss_test_tokens.h - real security blobs for the SPNEGO / NTLM / GSS unit
  * tests, extracted with tshark (-T json -x, the gss-api / ntlmssp layer bytes)
- * from the Zeek test captures in captures/third-party/zeek/ (COPYING.zeek).
+ * from the Zeek test captures in ../shared/captures/third-party/zeek/ (COPYING.zeek).
  * Expected values in the tests come from tshark 4.0 on the same frames. */
 #ifndef HS_GSS_TEST_TOKENS_H
 #define HS_GSS_TEST_TOKENS_H

@@ -3,7 +3,7 @@
 set -u
 HS=$1
 CAPS=$2
-REAL=$CAPS/third-party/zeek/krb_auth.pcap
+REAL=$CAPS/synthetic/krb5_delegation.pcap   # pcap, Kerberos: written by tests/gen_krb5_synth.py
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 pass=0
@@ -45,8 +45,8 @@ expect "truncated first record" 2 "trunc1.pcap: no readable record" "$HS" decode
 expect "truncated file header" 2 "trunchdr.pcap: cannot read the capture" "$HS" decode -r "$T/trunchdr.pcap"
 expect "one bad input of two" 2 "user0.pcap" "$HS" decode -r "$REAL" -r "$T/user0.pcap"
 expect "directory" 2 "is a directory" "$HS" decode -r "$T"
-expect "good capture" 0 "^hopsniff: 2 packets" "$HS" decode -r "$REAL"
-expect "two inputs merged" 0 "^hopsniff: 4 packets .* from 2 inputs" "$HS" decode -r "$REAL" -r "$REAL"
+expect "good capture" 0 "^hopsniff: 19 packets" "$HS" decode -r "$REAL"
+expect "two inputs merged" 0 "^hopsniff: 38 packets .* from 2 inputs" "$HS" decode -r "$REAL" -r "$REAL"
 expect "report mode" 0 "hopsniff .* report" "$HS" -r "$REAL"
 expect "no -r" 2 "nothing to do" "$HS" decode
 expect "no arguments" 2 "nothing to do" "$HS"

@@ -90,7 +90,7 @@ write('winrm_encrypted.txt', ln)
 
 # 3. Negotiate with real GSS tokens.  There is no WinRM capture yet, so the
 #    blobs are taken with tshark from the real captures in
-#    captures/third-party/zeek (Zeek's test suite, BSD; COPYING.zeek): the
+#    ../shared/captures/third-party/zeek (Zeek's test suite, BSD; COPYING.zeek): the
 #    SPNEGO NegTokenInit (Kerberos AP-REQ) and NegTokenResp of SMB2 SESSION_SETUP
 #    frames 12 and 14 of krb_smb2_krb.pcap, and the raw NTLMSSP NEGOTIATE and
 #    AUTHENTICATE of ldap_sasl-ntlm.pcap frames 4 and 8.  HTTP Negotiate
@@ -100,7 +100,7 @@ import subprocess  # noqa: E402
 
 
 def blob(cap, frame, field):
-    out = subprocess.run(['tshark', '-r', os.path.join(ROOT, 'captures', 'third-party', 'zeek', cap),
+    out = subprocess.run(['tshark', '-r', os.path.join(ROOT, '..', 'shared', 'captures', 'third-party', 'zeek', cap),
                           '-Y', 'frame.number==%d' % frame, '-T', 'fields', '-e', field],
                          capture_output=True, text=True, check=True).stdout.strip()
     return base64.b64encode(bytes.fromhex(out.replace(':', ''))).decode()
