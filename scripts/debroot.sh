@@ -46,7 +46,7 @@ make_root() { # SUITE NAME PACKAGE...
 	shift 2
 	local dir=$cache/$name want stamp
 	want="$suite minbase $(printf '%s\n' "$@" | sort | tr '\n' ' ')"
-	stamp=$dir/.hopsniff-root
+	stamp=$cache/$name.stamp # beside the root: nothing in it that Debian did not put there
 	if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
 		echo "$dir"
 		return
@@ -55,7 +55,7 @@ make_root() { # SUITE NAME PACKAGE...
 	url=$(mirror)
 	t0=$(date +%s)
 	log "making the $suite root $dir from the machine's mirror ($# extra packages; takes minutes)"
-	rm -rf "$dir" "$dir.new"
+	rm -rf "$dir" "$dir.new" "$stamp"
 	mkdir -p "$cache"
 	local inc=()
 	[ $# -gt 0 ] && inc=("--include=$(IFS=,; echo "$*")")
@@ -65,8 +65,8 @@ make_root() { # SUITE NAME PACKAGE...
 		--aptopt='APT::Install-Recommends "false"' \
 		--essential-hook='echo "debconf debconf/frontend select Noninteractive" | chroot "$1" debconf-set-selections' \
 		"$suite" "$dir.new" "deb $url $suite main" >&2
-	echo "$want" >"$dir.new/.hopsniff-root"
 	mv "$dir.new" "$dir"
+	echo "$want" >"$stamp"
 	log "$suite root ready in $(( $(date +%s) - t0 )) s"
 	echo "$dir"
 }

@@ -479,6 +479,7 @@ int main(int argc, char **argv)
 	};
 	hs_live_cli live;
 	memset(&live, 0, sizeof live);
+	g_auto(GStrv) given = g_strdupv(argv); /* for hs_live_exec_helper: parsing changes argv */
 	bool decode = argc > 1 && strcmp(argv[1], "decode") == 0;
 	if (decode) {
 		argv[1] = argv[0];
@@ -515,6 +516,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (hs_live_requested(&live)) {
+		if (live.iface)
+			hs_live_exec_helper(given);
 		options opt = { true, json, secrets, messages, redact, html, keylogs, keytabs, HS_PROGRESS_OFF };
 		int rc = hs_live_main(&live, &opt, files != NULL, decode);
 		g_strfreev(files);
