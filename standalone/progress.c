@@ -93,8 +93,8 @@ void hs_progress_update(hs_progress *p, uint64_t bytes, uint64_t packets, const 
 	if (now - p->t0 < p->delay || (p->shown && now - p->last_draw < G_USEC_PER_SEC / 4))
 		return;
 	/* chains so far: a finished copy of the model, as live capture's
-	 * snapshots (live.c); at most ~10% of the time goes to it */
-	if (m && (!p->have_chains || now - p->last_snap > 10 * p->snap_cost)) {
+	 * snapshots (live.c); at most ~5% of the time goes to it */
+	if (m && (!p->have_chains || now - p->last_snap > 20 * p->snap_cost)) {
 		hs_model *c = hs_model_copy(m);
 		if (c) {
 			hs_model_finish(c, false);

@@ -29,8 +29,8 @@ hs_progress *hs_progress_new(hs_progress_mode mode, bool json, bool stdout_strea
 /* Called often (every few thousand packets is fine; p may be NULL): bytes
  * and packets read so far.  Redraws at most four times a second once the
  * delay has passed.  Chains so far come from a finished copy of m (NULL:
- * none shown), taken only when the last copy cost under a tenth of the time
- * since, so it never slows the work by more than about 10%. */
+ * none shown), taken only when the last copy cost under a twentieth of the
+ * time since, so it slows the work by about 5% at most. */
 void hs_progress_update(hs_progress *p, uint64_t bytes, uint64_t packets, const hs_model *m);
 
 /* The work is over: when the line was shown, draw it once more with the
