@@ -418,7 +418,7 @@ static int run(char **files, const options *opt)
 
 static const char *summary =
 	"hopsniff -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--json] [--messages] [--html FILE]\n"
-	"         [--redact-names] [--show-secrets]\n"
+	"         [--redact-names] [--show-secrets] [--progress | --no-progress]\n"
 	"  Report mode: correlates each WinRM first hop (client -> server1) with the second hop it\n"
 	"  caused (server1 -> server2: SMB, LDAP, WinRM, RPC, SQL, or the KDC) and explains the\n"
 	"  delegation: method, verdict, cause, explanation, remedies, evidence frames.\n"

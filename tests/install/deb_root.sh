@@ -27,8 +27,8 @@ scn=$src/captures/lab/scenarios/08-constrained-target-not-allowed
 method=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["chains"][0]["delegation"]["method"])' "$scn/expected.json")
 causes=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["chains"][0]["delegation"]["acceptable_causes"]))' "$scn/expected.json")
 rc=0
-EXPECT_METHOD=$method EXPECT_CAUSES=$causes "$src/scripts/debroot.sh" run "$root" "$tmp/overlay" \
+"$src/scripts/debroot.sh" run "$root" "$tmp/overlay" \
 	--bind "$tmp/pkgs:/pkgs:ro" --bind "$src/tests/install:/t:ro" --bind "$src/tests/report/golden:/golden:ro" \
-	-- env EXPECT_METHOD="$method" EXPECT_CAUSES="$causes" sh /t/in_root.sh || rc=$?
+	-- env EXPECT_METHOD="$method" EXPECT_CAUSES="$causes" BUILD_PATHS="$src $build" sh /t/in_root.sh || rc=$?
 echo "packages: $((t1 - t0)) s, root: $((t2 - t1)) s (cached when short), install and checks: $(( $(date +%s) - t2 )) s"
 exit $rc

@@ -2,7 +2,8 @@
 # in_root.sh - run by deb_root.sh inside a clean Debian 12 root (minbase, man-db,
 # bash-completion) with /pkgs (the two .deb), /t (tests/install) and /golden
 # (the expected report of the example capture).  Environment: EXPECT_METHOD,
-# EXPECT_CAUSES (space separated), from the lab scenario's expected.json.
+# EXPECT_CAUSES (space separated), from the lab scenario's expected.json;
+# BUILD_PATHS, the source and build folders the packages were made from.
 set -u
 export DEBIAN_FRONTEND=noninteractive
 fail=0
@@ -33,6 +34,14 @@ apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-br
 extra=$(comm -23 /tmp/pkgs-new /tmp/closure)
 [ -z "$extra" ] && ok "$(wc -l </tmp/pkgs-new) packages installed, all in the dependency closure of the two" ||
 	bad "installed outside the declared dependencies: $extra"
+
+# no build path in any installed file (BUILD_PATHS: the source and build folders)
+files=$(dpkg -L hopsniff hopsniff-wireshark-plugin | while read -r f; do [ -f "$f" ] && echo "$f"; done)
+hits=""
+for f in $files; do
+	for b in $BUILD_PATHS; do zcat -f "$f" | grep -qF "$b" && hits="$hits $f"; done
+done
+[ -z "$hits" ] && ok "no build path ($BUILD_PATHS) in the $(echo "$files" | wc -l) installed files" || bad "build paths in:$hits"
 
 echo "== the command"
 cd /tmp && cp /usr/share/doc/hopsniff/examples/srv1-constrained.pcapng srv1.pcapng
