@@ -1,4 +1,4 @@
-/* hopsniff_plugin.c - the Wireshark 4.0 plugin: a postdissector that feeds
+/* hopsniff_plugin.c - the Wireshark plugin (4.0 to 4.4; ws_compat.h): a postdissector that feeds
  * every frame to the shared decoder (decoder/hs.h) and shows its results.
  *
  * No protocol logic lives here.  On Wireshark's first (sequential) pass each
@@ -27,6 +27,7 @@
 #include "hs.h"
 #include "model.h"
 #include "msginfo.h"
+#include "ws_compat.h"
 
 #ifndef HS_PLUGIN_VERSION
 #define HS_PLUGIN_VERSION HS_VERSION
@@ -36,6 +37,7 @@ WS_DLL_PUBLIC_DEF const gchar plugin_version[] = HS_PLUGIN_VERSION;
 WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
 WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
 WS_DLL_PUBLIC void plugin_register(void);
+HS_WS_PLUGIN_DESCRIBE
 
 /* Caps on what is kept per file for the tree (the engine and the model have
  * their own caps, hs_config / hs_model_config). */
@@ -64,8 +66,8 @@ static expert_field ei_unknown = EI_INIT, ei_anomaly = EI_INIT;
 
 /* preferences */
 static const char *pref_keylogs = "";
-static gboolean pref_show_secrets = FALSE;
-static gboolean pref_all_messages = FALSE;
+static hs_ws_bool_pref pref_show_secrets = FALSE;
+static hs_ws_bool_pref pref_all_messages = FALSE;
 static const char *pref_keytabs = "";
 
 /* One decoded message as stored for the tree. */

@@ -21,6 +21,8 @@ PACKAGES=(
 	python3-jsonschema chromium                            # report tests: JSON schema, HTML rendering
 	xvfb wireshark-qt xdotool x11-utils imagemagick        # plugin GUI test: Wireshark under Xvfb, screenshot
 	krb5-user                                              # keytab tests: klist (oracle of unit_keytab), ktutil
+	dpkg-dev man-db bash-completion                        # packages (CPack: dpkg-shlibdeps), man page and completion tests
+	mmdebstrap                                             # Debian 12 / 13 roots: the .deb install test, the plugin on Wireshark 4.4
 )
 
 log() { if [ -t 2 ]; then printf '\033[1mdev.sh:\033[0m %s\n' "$*" >&2; else printf 'dev.sh: %s\n' "$*" >&2; fi; }
@@ -65,16 +67,19 @@ test_all() {
 	log "build (plain)"
 	build build
 	log "unit, differential and CLI tests (plain build)"
-	(cd build && ctest --output-on-failure -j"$(nproc)" -LE lab)
+	(cd build && ctest --output-on-failure -j"$(nproc)" -LE 'lab|debroot')
 	log "build (AddressSanitizer + UndefinedBehaviorSanitizer)"
 	build build-asan -DHS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 	log "the same tests under ASan+UBSan"
 	(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --output-on-failure -j"$(nproc)" -LE lab)
+		ctest --output-on-failure -j"$(nproc)" -LE 'lab|debroot')
 	log "lab: build it, record one scenario end to end, tear down, check with tshark (needs root)"
 	as_root bash tests/lab/ci_one_scenario.sh
 	log "tests that need root and network namespaces (ctest label lab: live capture, live in the lab)"
 	(cd build && as_root ctest --output-on-failure -L lab)
+	log "tests in Debian roots (ctest label debroot, root): the .deb packages in a clean Debian 12, the plugin on"
+	log "Wireshark 4.4 in Debian 13; the roots are made once from the mirror and cached in /var/cache/hopsniff"
+	(cd build && as_root ctest --output-on-failure -L debroot)
 	log "all tests passed"
 }
 

@@ -11,6 +11,7 @@
 
 #include "hs.h"
 #include "model.h"
+#include "progress.h"
 #include "report.h"
 
 #define EXIT_OK 0
@@ -36,6 +37,7 @@ typedef struct options {
 	const char *html;
 	char **keylogs; /* --keylog FILE ..., NULL-terminated or NULL */
 	char **keytabs; /* --keytab FILE ..., NULL-terminated or NULL */
+	hs_progress_mode progress; /* --progress / --no-progress (file mode) */
 } options;
 
 /* Sinks (ud: the printer): print, or in report mode keep (capped). */

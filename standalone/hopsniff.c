@@ -14,6 +14,7 @@
 #include "hs.h"
 #include "live.h"
 #include "model.h"
+#include "progress.h"
 #include "report.h"
 
 typedef struct input {
@@ -234,22 +235,16 @@ bool engine_inputs(hs_engine *e, const options *opt, bool follow)
 	return load_keytabs(e, opt->keytabs);
 }
 
-static void progress(const input *in, guint n, uint64_t fed, bool done)
+/* Bytes of the captures read so far, for the progress display: where each
+ * input's stdio stream stands (a finished input counts whole). */
+static uint64_t bytes_read(const input *in, guint n)
 {
-	uint64_t total = 0, at = 0;
+	uint64_t at = 0;
 	for (guint i = 0; i < n; i++) {
-		total += in[i].size;
-		if (in[i].p) {
-			long off = ftell(pcap_file(in[i].p));
-			at += off > 0 ? (uint64_t)off : in[i].size;
-		}
+		long off = in[i].p && in[i].has ? ftell(pcap_file(in[i].p)) : -1;
+		at += off >= 0 ? (uint64_t)off : in[i].size;
 	}
-	if (done)
-		fprintf(stderr, "\r%80s\r", "");
-	else if (total)
-		fprintf(stderr, "\rhopsniff: reading %3.0f%% (%llu packets)", 100.0 * (double)at / (double)total,
-			(unsigned long long)fed);
-	fflush(stderr);
+	return at;
 }
 
 bool write_file(const char *path, const GString *s)
@@ -338,12 +333,11 @@ static int run(char **files, const options *opt)
 		hs_engine_add_msg_sink(e, on_msg, &pr);
 	hs_engine_set_anomaly_sink(e, on_anomaly, &pr);
 
-	/* a progress line on a terminal, for inputs worth waiting for */
-	uint64_t total = 0;
+	/* a progress line on a terminal, for work worth waiting for */
+	uint64_t total = 0, fed = 0;
 	for (guint i = 0; i < n; i++)
 		total += in[i].size;
-	bool show_progress = isatty(2) && total > (64u << 20);
-	uint64_t fed = 0;
+	hs_progress *prog = hs_progress_new(opt->progress, opt->json, !opt->report && isatty(1), total);
 
 	for (guint i = 0; i < n; i++)
 		advance(&in[i], i, &pr, &status);
@@ -369,16 +363,17 @@ static int run(char **files, const options *opt)
 		};
 		hs_engine_feed(e, &f);
 		advance(c, (uint32_t)best, &pr, &status);
-		if (show_progress && (++fed & 0xffff) == 0)
-			progress(in, n, fed, false);
+		if ((++fed & 0x3ff) == 0)
+			hs_progress_update(prog, bytes_read(in, n), fed, model);
 	}
 	hs_engine_finish(e);
-	if (show_progress)
-		progress(in, n, fed, true);
+	hs_progress_update(prog, bytes_read(in, n), fed, NULL);
 
 	const hs_stats *st = hs_engine_stats(e);
 	if (opt->report) {
 		hs_model_finish(model, opt->redact_names);
+		hs_progress_done(prog, bytes_read(in, n), fed, model);
+		prog = NULL;
 		hs_report_input *ri = g_new0(hs_report_input, n);
 		for (guint i = 0; i < n; i++) {
 			ri[i].file = in[i].path;
@@ -394,6 +389,7 @@ static int run(char **files, const options *opt)
 		if (status == EXIT_OK)
 			status = rs;
 	}
+	hs_progress_done(prog, bytes_read(in, n), fed, NULL);
 	fflush(stdout);
 
 	uint64_t packets = st->packets;
@@ -422,7 +418,7 @@ static int run(char **files, const options *opt)
 
 static const char *summary =
 	"hopsniff -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--json] [--messages] [--html FILE]\n"
-	"         [--redact-names] [--show-secrets]\n"
+	"         [--redact-names] [--show-secrets] [--progress | --no-progress]\n"
 	"  Report mode: correlates each WinRM first hop (client -> server1) with the second hop it\n"
 	"  caused (server1 -> server2: SMB, LDAP, WinRM, RPC, SQL, or the KDC) and explains the\n"
 	"  delegation: method, verdict, cause, explanation, remedies, evidence frames.\n"
@@ -436,6 +432,9 @@ static const char *summary =
 	"  --keytab FILE (all modes, repeatable): an MIT keytab (ktutil, samba-tool domain\n"
 	"  exportkeytab, ktpass) whose keys decrypt Kerberos tickets, authenticators and KDC\n"
 	"  replies: the ticket's user and flags, the delegation flag and forwarded TGT.\n"
+	"  Reading files, a progress line (bytes, packets, rate, chains, ETA) shows on stderr\n"
+	"  when it is a terminal and the work lasts over 1.5 s, unless --json; --progress shows\n"
+	"  it always, --no-progress never.\n"
 	"\n"
 	"hopsniff -i IFACE [-f EXPR | --rpc-dynamic | --all-tcp] [-c COUNT] [--duration SECONDS]\n"
 	"         [-w FILE.pcapng] [--settle SECONDS] [--keylog FILE ...] [--keytab FILE ...]\n"
@@ -462,6 +461,7 @@ int main(int argc, char **argv)
 {
 	gchar **files = NULL, **keylogs = NULL, **keytabs = NULL;
 	gboolean json = FALSE, secrets = FALSE, version = FALSE, messages = FALSE, redact = FALSE;
+	gboolean progress_on = FALSE, progress_off = FALSE;
 	gchar *html = NULL;
 	GOptionEntry entries[] = {
 		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &files, "Capture file to read (pcap or pcapng); repeatable", "FILE" },
@@ -472,11 +472,14 @@ int main(int argc, char **argv)
 		{ "messages", 0, 0, G_OPTION_ARG_NONE, &messages, "Report: add every decoded message (with --json)", NULL },
 		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &html, "Report: also write a self-contained HTML report to FILE", "FILE" },
 		{ "redact-names", 0, 0, G_OPTION_ARG_NONE, &redact, "Report: replace user and host names by stable pseudonyms", NULL },
+		{ "progress", 0, 0, G_OPTION_ARG_NONE, &progress_on, "Show the progress line even in a pipe or with --json", NULL },
+		{ "no-progress", 0, 0, G_OPTION_ARG_NONE, &progress_off, "Never show the progress line", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
 	hs_live_cli live;
 	memset(&live, 0, sizeof live);
+	g_auto(GStrv) given = g_strdupv(argv); /* for hs_live_exec_helper: parsing changes argv */
 	bool decode = argc > 1 && strcmp(argv[1], "decode") == 0;
 	if (decode) {
 		argv[1] = argv[0];
@@ -513,7 +516,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (hs_live_requested(&live)) {
-		options opt = { true, json, secrets, messages, redact, html, keylogs, keytabs };
+		if (live.iface)
+			hs_live_exec_helper(given);
+		options opt = { true, json, secrets, messages, redact, html, keylogs, keytabs, HS_PROGRESS_OFF };
 		int rc = hs_live_main(&live, &opt, files != NULL, decode);
 		g_strfreev(files);
 		g_strfreev(keylogs);
@@ -536,7 +541,16 @@ int main(int argc, char **argv)
 	}
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	options opt = { !decode, json, secrets, messages, redact, html, keylogs, keytabs };
+	if (progress_on && progress_off) {
+		fprintf(stderr, "hopsniff: --progress and --no-progress exclude each other\n");
+		g_strfreev(files);
+		g_strfreev(keylogs);
+		g_strfreev(keytabs);
+		g_free(html);
+		return EXIT_USAGE;
+	}
+	options opt = { !decode, json, secrets, messages, redact, html, keylogs, keytabs,
+			progress_on ? HS_PROGRESS_ON : progress_off ? HS_PROGRESS_OFF : HS_PROGRESS_AUTO };
 	int rc = run(files, &opt);
 	g_strfreev(files);
 	g_strfreev(keylogs);

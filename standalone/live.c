@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -419,6 +422,52 @@ static char *self_path(void)
 	return p ? p : g_strdup("hopsniff");
 }
 
+/* CAP_NET_RAW in the effective set (capget(2); root has it too). */
+static bool can_capture(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	memset(d, 0, sizeof d);
+	if (syscall(SYS_capget, &h, d) != 0)
+		return geteuid() == 0;
+	return (d[CAP_TO_INDEX(CAP_NET_RAW)].effective & CAP_TO_MASK(CAP_NET_RAW)) != 0;
+}
+
+/* The installed capture helper beside this program (HS_CAPTURE_HELPER:
+ * its path relative to the command's folder, as installed, whatever the
+ * prefix), or NULL when it is not there.  g_free() it. */
+static char *helper_path(void)
+{
+#ifdef HS_CAPTURE_HELPER
+	char *self = self_path(), *dir = g_path_get_dirname(self);
+	char *rel = g_build_filename(dir, HS_CAPTURE_HELPER, NULL);
+	char *abs = realpath(rel, NULL);
+	g_free(self);
+	g_free(dir);
+	g_free(rel);
+	char *h = abs ? g_strdup(abs) : NULL;
+	free(abs);
+	return h;
+#else
+	return NULL;
+#endif
+}
+
+void hs_live_exec_helper(char **argv)
+{
+	if (can_capture())
+		return;
+	char *helper = helper_path(), *self = self_path();
+	/* a helper without file capabilities (a plain `cmake --install`, or
+	 * setcap failed) could not capture either */
+	if (helper && strcmp(self, helper) != 0 && access(helper, X_OK) == 0 &&
+	    getxattr(helper, "security.capability", NULL, 0) > 0)
+		execv(helper, argv);
+	/* nothing to exec, or exec failed: go on, and libpcap says what is missing */
+	g_free(helper);
+	g_free(self);
+}
+
 /* pcap_create + options + pcap_activate with the errors the issue asks
  * for; NULL after printing why. */
 static pcap_t *open_iface(const hs_live_options *o, bool *nano)
@@ -450,6 +499,11 @@ static pcap_t *open_iface(const hs_live_options *o, bool *nano)
 				"  kernel buffer size): run hopsniff as root, or give it the capabilities once:\n"
 				"    sudo setcap cap_net_raw,cap_net_admin=eip %s\n",
 				o->iface, pcap_geterr(p), self);
+			g_free(self);
+			self = helper_path();
+			if (self)
+				fprintf(stderr, "  Installed from the package, members of the group hopsniff may capture:\n"
+						"    sudo adduser $USER hopsniff   (then log in again)\n");
 			g_free(self);
 			break;
 		case PCAP_ERROR_IFACE_NOT_UP:

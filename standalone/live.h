@@ -49,6 +49,16 @@ bool hs_live_requested(const hs_live_cli *c);
  * status. */
 int hs_live_main(hs_live_cli *c, const options *opt, bool have_files, bool decode);
 
+/* Installed from the Debian package (docs/install.md), live capture by a
+ * user without CAP_NET_RAW goes through the capture helper (HS_CAPTURE_HELPER,
+ * relative to the command's folder: ../libexec/hopsniff/hopsniff-capture),
+ * a copy of the command with CAP_NET_RAW + CAP_NET_ADMIN that only members of
+ * the group hopsniff may execute, as Wireshark goes through dumpcap: when
+ * this process cannot capture and may execute the helper, exec it with argv
+ * (the command line as given).  Returns when there is nothing to exec or the
+ * exec failed. */
+void hs_live_exec_helper(char **argv);
+
 /* The default BPF filter: the well-known ports the decoders want (from the
  * decoder's port table, plus RDP 3389), TCP or UDP as the table says, also
  * inside one or two VLAN tags when vlan (Ethernet links), and every
