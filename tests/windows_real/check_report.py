@@ -173,14 +173,14 @@ def check_decode(hs, truth, path):
     for pipe in truth.get("pipes", []):
         f = pipe["create_frames"][0]
         n += 1
-        names = [m.get("pipe") or m.get("file_name") for m in msgs.get(f, []) if m.get("proto") == "smb2"]
+        names = [m.get("pipe") or m.get("file") for m in msgs.get(f, []) if m.get("proto") == "smb2"]
         first = pipe["pipe"].split(",")[0]
         if not any(nm and nm.lower() == first.lower() for nm in names):
             errs.append(f"frame {f}: CREATE of pipe {first} not decoded (got {names})")
     for u in truth.get("u2u", []):
         n += 1
         ks = [k for k in map(krb_in, msgs.get(u["frame"], [])) if k]
-        if not any(k.get("msg") == "TGT-REQ" and k.get("sname") == u["server_name"] for k in ks):
+        if not any(k.get("msg") == "KRB-TGT-REQ" and k.get("sname") == u["server_name"] for k in ks):
             errs.append(f"frame {u['frame']}: user-to-user TGT-REQ for {u['server_name']} not decoded")
     return errs, n
 
