@@ -45,7 +45,7 @@ static hs_gss_kind emit(const unsigned char *p, size_t n, const char *carrier)
 	meta.src.family = meta.dst.family = 4;
 	meta.frame = 7;
 	meta.ipproto = 6;
-	hs_app_ctx ctx = { e, &meta, NULL, 0, false };
+	hs_app_ctx ctx = { e, &meta, NULL, 0, false, false };
 	emitted[0] = anomalies[0] = 0;
 	n_emitted = n_anomalies = 0;
 	hs_engine_add_msg_sink(e, on_msg, NULL);
