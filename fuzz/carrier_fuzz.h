@@ -73,6 +73,10 @@ static int cf_run(const hs_app *app, const uint8_t *data, size_t size)
 		if (sel & 4)
 			dir ^= 1;
 	}
+	if (app->close) { /* as the engine does when a flow ends (smb2: the pipes' buffers) */
+		hs_app_ctx ctx = { eng, &meta, state, (uint8_t)dir, true, false };
+		app->close(&ctx);
+	}
 	free(buf[0]);
 	free(buf[1]);
 	free(state);
