@@ -31,6 +31,8 @@ typedef struct hs_app_ctx {
 	void *state;         /* this flow's parser state */
 	uint8_t dir;         /* 0 initiator->responder, 1 reverse */
 	bool eof;            /* stream(): this direction is closed (FIN/RST/end of input) */
+	bool resync;         /* stream(): the bytes follow a gap or a mid-stream pickup and no PDU
+	                      * has been parsed since: an error there is resynchronisation, no anomaly */
 } hs_app_ctx;
 
 typedef struct hs_app {

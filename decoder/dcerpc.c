@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "gss.h"
 #include "krb5.h"
 
@@ -489,6 +491,8 @@ void hs_dcerpc_describe(const void *body, hs_out *o, unsigned flags)
 	default:
 		break;
 	}
+	if (m->pipe)
+		hs_out_cstr(o, "pipe", m->pipe[0] ? m->pipe : "(unknown)");
 	if (m->has_auth) {
 		hs_out_cstr(o, "auth_type", hs_dcerpc_auth_type_name(m->auth_type));
 		hs_out_uint(o, "auth_type_code", m->auth_type);
@@ -511,17 +515,15 @@ typedef struct dcerpc_state {
 	uint8_t unused;
 } dcerpc_state;
 
-static hs_parse_result dcerpc_stream(hs_app_ctx *ctx, const uint8_t *data, size_t len)
+void hs_dcerpc_emit(hs_app_ctx *ctx, const uint8_t *p, size_t len, const char *carrier, const char *pipe)
 {
-	hs_parse_result r = hs_dcerpc_frame(data, len);
-	if (r.status != HS_PARSE_OK)
-		return r;
 	hs_dcerpc_msg m;
-	hs_err e = hs_dcerpc_decode(data, r.consumed, &m);
-	hs_emit(ctx, HS_PROTO_DCERPC, &m);
+	hs_err e = hs_dcerpc_decode(p, len, &m);
+	m.pipe = pipe;
+	hs_emit_token(ctx, HS_PROTO_DCERPC, &m, carrier);
 	if (e != HS_OK)
-		hs_report_anomaly(ctx, "malformed_dcerpc", "%s call %u: %s", hs_dcerpc_ptype_name(m.ptype),
-				  m.call_id, hs_err_name(e));
+		hs_report_anomaly(ctx, "malformed_dcerpc", "%s%s%s call %u: %s", pipe ? "pipe " : "", pipe ? pipe : "",
+				  pipe ? ":" : "", m.call_id, hs_err_name(e));
 	/* Tokens: SPNEGO (9), NTLM (10), Kerberos (16, a raw RFC 4121 token)
 	 * are what the GSS dispatcher recognises by their bytes; netlogon
 	 * (0x44) and schannel (14) tokens are no GSS mechanism. */
@@ -529,7 +531,98 @@ static hs_parse_result dcerpc_stream(hs_app_ctx *ctx, const uint8_t *data, size_
 	    (m.auth_type == HS_DCERPC_AUTH_SPNEGO || m.auth_type == HS_DCERPC_AUTH_NTLM ||
 	     m.auth_type == HS_DCERPC_AUTH_KERBEROS))
 		hs_gss_emit(ctx, "dcerpc", m.auth_value.p, m.auth_value.len);
+}
+
+static hs_parse_result dcerpc_stream(hs_app_ctx *ctx, const uint8_t *data, size_t len)
+{
+	hs_parse_result r = hs_dcerpc_frame(data, len);
+	if (r.status == HS_PARSE_OK)
+		hs_dcerpc_emit(ctx, data, r.consumed, NULL, NULL);
 	return r;
+}
+
+/* ---- named pipes (MS-RPCE 2.1.1.2) ------------------------------------ */
+
+void hs_dcerpc_pipe_reset(hs_dcerpc_pipe *dp)
+{
+	g_free(dp->buf);
+	memset(dp, 0, sizeof *dp);
+}
+
+/* Frame and emit what p holds; returns bytes used, or -1 when p does not
+ * start with a DCE/RPC header.  *need: total bytes of the PDU p starts. */
+static long pipe_chunk(hs_app_ctx *ctx, hs_dcerpc_pipe *dp, const uint8_t *p, size_t len, const char *carrier,
+		       const char *pipe)
+{
+	size_t used = 0;
+	while (used < len) {
+		const uint8_t *q = p + used;
+		size_t n = len - used;
+		if (n >= 2 && (q[0] != 5 || q[1] > 1))
+			return -1;
+		if (n >= 3 && !known_co_ptype(q[2]))
+			return -1;
+		hs_parse_result r = hs_dcerpc_frame(q, n);
+		if (r.status == HS_PARSE_ERROR)
+			return -1;
+		if (r.status == HS_PARSE_INCOMPLETE) {
+			if (r.needed > HS_DCERPC_PIPE_BUF) {
+				hs_report_anomaly(ctx, "dcerpc_pipe_pdu_too_large",
+						  "pipe %s: a %zu-byte PDU (more than %u kept): skipped",
+						  pipe ? pipe : "?", r.needed, HS_DCERPC_PIPE_BUF);
+				dp->skip = (uint32_t)(r.needed - n);
+				return (long)len;
+			}
+			break;
+		}
+		hs_dcerpc_emit(ctx, q, r.consumed, carrier, pipe);
+		used += r.consumed;
+	}
+	return (long)used;
+}
+
+bool hs_dcerpc_pipe_feed(hs_app_ctx *ctx, hs_dcerpc_pipe *dp, const uint8_t *p, size_t len,
+			 const char *carrier, const char *pipe)
+{
+	if (dp->skip) {
+		size_t n = len < dp->skip ? len : dp->skip;
+		dp->skip -= (uint32_t)n;
+		p += n;
+		len -= n;
+	}
+	if (!len)
+		return true;
+	if (!dp->len) {
+		/* the common case: whole PDUs in one WRITE / READ, nothing copied */
+		long used = pipe_chunk(ctx, dp, p, len, carrier, pipe);
+		if (used < 0)
+			return false;
+		p += used;
+		len -= (size_t)used;
+		if (!len || dp->skip)
+			return true;
+	}
+	if (!dp->buf)
+		dp->buf = g_malloc(HS_DCERPC_PIPE_BUF);
+	size_t room = HS_DCERPC_PIPE_BUF - dp->len;
+	size_t take = len < room ? len : room;
+	memcpy(dp->buf + dp->len, p, take);
+	dp->len += (uint32_t)take;
+	long used = pipe_chunk(ctx, dp, dp->buf, dp->len, carrier, pipe);
+	if (used < 0) {
+		dp->len = 0;
+		return false;
+	}
+	if (dp->skip) {
+		/* the oversized PDU's bytes already in buf count against the skip */
+		dp->len = 0;
+	} else {
+		memmove(dp->buf, dp->buf + used, dp->len - (size_t)used);
+		dp->len -= (uint32_t)used;
+	}
+	if (take < len) /* more than one PDU's worth: cannot happen below the cap's PDU size */
+		return hs_dcerpc_pipe_feed(ctx, dp, p + take, len - take, carrier, pipe);
+	return true;
 }
 
 const hs_app hs_dcerpc_app = {

@@ -100,7 +100,37 @@ typedef struct hs_dcerpc_msg {
 	uint8_t auth_type, auth_level, auth_pad;
 	uint32_t auth_context_id;
 	hs_slice auth_value;  /* the token (bind family) or the signature (request/response) */
+
+	const char *pipe;     /* SMB named pipe that carried the PDU (set by the carrier; NULL on TCP) */
 } hs_dcerpc_msg;
+
+/* One direction of DCE/RPC over a named pipe (MS-RPCE 2.1.1.2: SMB2 WRITE /
+ * READ / IOCTL FSCTL_PIPE_TRANSCEIVE data is a byte stream of whole or split
+ * PDUs).  Zero it to start; hs_dcerpc_pipe_reset releases it.  buf holds a
+ * partial PDU only (allocated on first need, at most HS_DCERPC_PIPE_BUF
+ * bytes); a PDU announced larger is skipped with an anomaly. */
+#define HS_DCERPC_PIPE_BUF 16384u
+typedef struct hs_dcerpc_pipe {
+	uint8_t *buf;
+	uint32_t len;         /* bytes in buf */
+	uint32_t skip;        /* bytes of an oversized PDU still to drop */
+} hs_dcerpc_pipe;
+
+/* Feed the next bytes of one direction of a pipe.  Every complete PDU is
+ * decoded and emitted as HS_PROTO_DCERPC with the given carrier and m.pipe =
+ * pipe (bind-family tokens go to hs_gss_emit with carrier "dcerpc", as on
+ * TCP).  Returns false when the bytes at a PDU boundary are no DCE/RPC
+ * header (version 5.0/5.1, a known type): the caller then treats the pipe as
+ * not RPC (PsExec's own pipes); nothing is emitted for them.  A cut-short PDU
+ * waits for the rest. */
+bool hs_dcerpc_pipe_feed(hs_app_ctx *ctx, hs_dcerpc_pipe *dp, const uint8_t *p, size_t len,
+			 const char *carrier, const char *pipe);
+void hs_dcerpc_pipe_reset(hs_dcerpc_pipe *dp);
+
+/* Decode one complete PDU and emit it (as hs_dcerpc_app does on TCP):
+ * the message, an anomaly when malformed, the auth token through
+ * hs_gss_emit.  carrier and pipe as above (NULL on TCP). */
+void hs_dcerpc_emit(hs_app_ctx *ctx, const uint8_t *p, size_t len, const char *carrier, const char *pipe);
 
 /* Quick test whether p looks like the start of a connection-oriented
  * DCE/RPC PDU: version 5.0/5.1, a known PDU type, a sane frag_length, a
@@ -140,7 +170,7 @@ void hs_dcerpc_uuid_str(const uint8_t uuid[16], char *buf, size_t n);
 
 /* Describe an hs_dcerpc_msg (body of HS_PROTO_DCERPC): "ptype", "call_id",
  * "flags", "contexts" [{ "id", "interface", "uuid", "version" }],
- * "results", "reject_reason", "opnum", "status" (fault), "auth_type",
+ * "results", "reject_reason", "opnum", "status" (fault), "pipe" (over SMB), "auth_type",
  * "auth_level", "auth_context_id", "auth_len".  Signatures of integrity /
  * privacy protected requests are never written. */
 void hs_dcerpc_describe(const void *body, hs_out *o, unsigned flags);

@@ -225,10 +225,16 @@ hs_deliver hs_engine_stream(hs_engine *e, const hs_app *app, hs_app_ctx *ctx, co
 			}
 			break;
 		}
-		char kind[48];
-		snprintf(kind, sizeof kind, "malformed_%s", app->name);
-		hs_report_anomaly(ctx, kind, "%s: %s data after %zu bytes of the stream segment; resynchronising",
-				  app->name, hs_err_name(r.err), done);
+		/* Bytes that follow a gap or a mid-stream pickup rarely start at a
+		 * PDU boundary (Wireshark shows them as a continuation): dropping
+		 * them until the parser finds its feet is resynchronisation, not
+		 * malformed data.  The gap itself was reported. */
+		if (!(ctx->resync && done == 0)) {
+			char kind[48];
+			snprintf(kind, sizeof kind, "malformed_%s", app->name);
+			hs_report_anomaly(ctx, kind, "%s: %s data after %zu bytes of the stream segment; resynchronising",
+					  app->name, hs_err_name(r.err), done);
+		}
 		out.drop = true;
 		break;
 	}

@@ -179,9 +179,9 @@ hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, const char *carrier, const uint8_t *p, 
 		if (t.err != HS_OK)
 			hs_report_anomaly(ctx, "malformed_spnego", "%s: SPNEGO token (%zu bytes): %s",
 					  carrier ? carrier : "?", len, hs_err_name(t.err));
-		/* An unknown inner mechanism (NEGOEX ...), or a Kerberos token
-		 * kind the Kerberos decoder does not cover (the user-to-user
-		 * TGT-REQ, TOK_ID 04 00), is legal, not an anomaly. */
+		/* An unknown inner mechanism (NEGOEX ...), or a Kerberos GSS
+		 * token kind the Kerberos decoder does not cover, is legal, not
+		 * an anomaly. */
 		if (t.inner_err != HS_OK && t.inner_err != HS_E_UNKNOWN)
 			hs_report_anomaly(ctx, anomaly_kind(t.inner), "%s: %s token inside SPNEGO: %s",
 					  carrier ? carrier : "?", hs_gss_kind_name(t.inner), hs_err_name(t.inner_err));

@@ -49,8 +49,9 @@ typedef struct hs_gss_token {
  * allocates; slices in *t point into p and live as long as it.
  * Returns the first error met (outer, else inner): HS_OK; HS_E_UNKNOWN when
  * the blob is no known mechanism (t->kind HS_GSS_UNKNOWN), or when SPNEGO
- * is fine but its inner token is not decodable here (NEGOEX, a Kerberos
- * user-to-user TGT-REQ: t->err HS_OK, t->inner_err HS_E_UNKNOWN);
+ * is fine but its inner token is not decodable here (NEGOEX: t->err
+ * HS_OK, t->inner_err HS_E_UNKNOWN; a Kerberos user-to-user TGT-REQ /
+ * TGT-REP is decoded, msg_type 16 / 17);
  * HS_E_TRUNCATED / HS_E_MALFORMED / ... with what was decoded kept in *t.
  * An empty blob is HS_OK with kind HS_GSS_NONE.  t is ~5 KiB: fine on a
  * thread stack, make it static in fuzzers. */

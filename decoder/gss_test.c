@@ -45,7 +45,7 @@ static hs_gss_kind emit(const unsigned char *p, size_t n, const char *carrier)
 	meta.src.family = meta.dst.family = 4;
 	meta.frame = 7;
 	meta.ipproto = 6;
-	hs_app_ctx ctx = { e, &meta, NULL, 0, false };
+	hs_app_ctx ctx = { e, &meta, NULL, 0, false, false };
 	emitted[0] = anomalies[0] = 0;
 	n_emitted = n_anomalies = 0;
 	hs_engine_add_msg_sink(e, on_msg, NULL);
@@ -176,18 +176,25 @@ static void test_spnego_krb5(void)
 static void test_krb5_u2u(void)
 {
 	/* dce-rpc_dce_rpc_ntlm.pcapng frame 1: tshark shows the mechToken as
-	 * KRB5 OID 1.2.840.113554.1.2.2.3, krb5_tok_id KERB_TGT_REQUEST (0x0004):
-	 * a Kerberos token the Kerberos decoder does not cover.  Recognised as
-	 * Kerberos, undecoded, and no anomaly. */
+	 * KRB5 OID 1.2.840.113554.1.2.2.3, krb5_tok_id KERB_TGT_REQUEST (0x0004),
+	 * pvno 5, msg-type krb-tgt-req (16), server-name kRB5-NT-MS-PRINCIPAL
+	 * (-128) "Administrator", realm BLACKCLOVER. */
 	size_t n = tok(SPNEGO_DCE_INIT_KRBU2U);
-	CU_ASSERT_EQUAL(decode(buf, n), HS_E_UNKNOWN);
+	CU_ASSERT_EQUAL(decode(buf, n), HS_OK);
 	CU_ASSERT_EQUAL(t.err, HS_OK);
 	CU_ASSERT_EQUAL(t.inner, HS_GSS_KRB5);
-	CU_ASSERT_EQUAL(t.inner_err, HS_E_UNKNOWN);
+	CU_ASSERT_EQUAL(t.inner_err, HS_OK);
+	CU_ASSERT_EQUAL(t.krb.gss_tok_id, 0x0400);
+	CU_ASSERT_EQUAL(t.krb.msg_type, HS_KRB_TGT_REQ);
+	CU_ASSERT_EQUAL(t.krb.pvno, 5);
+	CU_ASSERT_EQUAL(t.krb.sname.type, -128);
+	CU_ASSERT(hs_slice_eq(t.krb.sname.comp[0], "Administrator"));
+	CU_ASSERT(hs_slice_eq(t.krb.realm, "BLACKCLOVER"));
 	CU_ASSERT_EQUAL(emit(buf, n, "dcerpc"), HS_GSS_SPNEGO);
 	CU_ASSERT_EQUAL(n_emitted, 1);
 	CU_ASSERT_EQUAL(n_anomalies, 0);
-	HAS(emitted, "\"mech_token\":{\"proto\":\"kerberos\"");
+	HAS(emitted, "\"msg\":\"KRB-TGT-REQ\"");
+	HAS(emitted, "\"sname\":\"Administrator\"");
 }
 
 static void test_raw_krb5(void)
@@ -286,9 +293,8 @@ static void test_prefixes(void)
 			      NTLM_SMB_NEG, NTLM_SMB_CHAL, NTLM_SMB_AUTH, NTLM_LDAP_AUTH, NTLM_DCE_AUTH };
 	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
 		size_t n = tok(all[i]);
-		/* The first one's inner token is a krb5 user-to-user TGT-REQ,
-		 * which the Kerberos decoder does not decode (HS_E_UNKNOWN). */
-		CU_ASSERT_EQUAL(decode(buf, n), i == 0 ? HS_E_UNKNOWN : HS_OK);
+		/* (the first one's inner token is a krb5 user-to-user TGT-REQ) */
+		CU_ASSERT_EQUAL(decode(buf, n), HS_OK);
 		for (size_t k = 1; k < n; k++) {
 			hs_err e = decode(buf, k);
 			CU_ASSERT(e != HS_OK);

@@ -997,9 +997,49 @@ hs_err hs_krb_decode(const uint8_t *p, size_t len, hs_krb_msg *m)
 
 /* ---- GSS-API (RFC 2743 s3.1, RFC 4121) ---- */
 
+/* Kerberos user-to-user (draft-swift-win2k-krb-user2user, MS-KILE 3.4.5.x;
+ * mech OID 1.2.840.113554.1.2.2.3): the client's TOK_ID 04 00
+ *   KERB-TGT-REQUEST ::= SEQUENCE { pvno [0] INTEGER, msg-type [1] INTEGER (16),
+ *       server-name [2] PrincipalName OPTIONAL, realm [3] Realm OPTIONAL }
+ * and the server's TOK_ID 04 01
+ *   KERB-TGT-REPLY ::= SEQUENCE { pvno [0] INTEGER, msg-type [1] INTEGER (17),
+ *       ticket [2] Ticket }
+ * (the server's TGT, which the client sends back to the KDC in a TGS-REQ
+ * with enc-tkt-in-skey).  Windows' SPNEGO offers it when the target is a
+ * user account; NTLM usually follows. */
+static hs_err decode_tgt(const uint8_t *p, size_t len, bool prefix, bool reply, hs_krb_msg *m)
+{
+	kd d = { m, p + len, prefix, false };
+	hs_cur c = hs_cur_make(p, len), s;
+	m->kind = HS_KRB_KIND_PDU;
+	m->msg_type = reply ? HS_KRB_TGT_REP : HS_KRB_TGT_REQ;
+	if (open_el(&d, &c, UNIV, SEQ, false, &s)) {
+		ctx_int32(&d, &s, 0, false, &m->pvno);
+		ctx_msgtype(&d, &s, 1, m->msg_type);
+		if (reply) {
+			ctx_ticket(&d, &s, 2, &m->ticket);
+		} else {
+			ctx_principal(&d, &s, 2, true, &m->sname);
+			ctx_str(&d, &s, 3, true, &m->realm);
+		}
+		hs_der_close(&c, &s);
+	}
+	hs_err e = c.err;
+	if (prefix)
+		return e == HS_OK || e == HS_E_TRUNCATED ? (m->value_err != HS_OK ? m->value_err : HS_E_TRUNCATED) : e;
+	if (e == HS_E_TRUNCATED)
+		e = HS_E_MALFORMED;
+	if (e == HS_OK)
+		e = m->value_err;
+	if (e == HS_OK && c.len)
+		e = HS_E_TRAILING;
+	return e;
+}
+
 static const char *const krb5_mechs[] = {
 	"1.2.840.113554.1.2.2", /* RFC 1964 / 4121 */
 	"1.2.840.48018.1.2.2",  /* Microsoft's mistaken encoding, still sent by Windows */
+	"1.2.840.113554.1.2.2.3", /* user-to-user (TOK_ID 04 00 / 04 01, then AP-REQ ...) */
 	"1.3.5.1.5.2",          /* pre-RFC krb5 OID */
 	"1.3.6.1.5.2.5",        /* IAKERB (RFC draft-ietf-kitten-iakerb) */
 };
@@ -1059,6 +1099,12 @@ static hs_err gss_decode(const uint8_t *p, size_t len, hs_krb_msg *m)
 	case 0x0200: /* KRB_AP_REP */
 	case 0x0300: /* KRB_ERROR */
 		break;
+	case 0x0400: /* KERB_TGT_REQUEST (user-to-user) */
+	case 0x0401: /* KERB_TGT_REPLY */
+		r = decode_tgt(c.p, c.len, prefix, m->gss_tok_id == 0x0401, m);
+		if (r == HS_OK && t.hlen + t.blen < len)
+			r = HS_E_TRAILING;
+		return r;
 	default:
 		/* RFC 1964 MIC/wrap (01 01, 02 01), IAKERB (05 01) ... */
 		m->kind = HS_KRB_KIND_GSS_OTHER;
@@ -1517,6 +1563,14 @@ void hs_krb_describe(const void *body, hs_out *o, unsigned flags)
 		break;
 	case HS_KRB_AP_REQ:
 		w_ap_req(o, NULL, &m->ap_req, flags);
+		break;
+	case HS_KRB_TGT_REQ:
+		w_name(o, "sname", "sname_type", &m->sname);
+		if (m->realm.p)
+			hs_out_slice(o, "realm", m->realm);
+		break;
+	case HS_KRB_TGT_REP:
+		w_ticket(o, "ticket", &m->ticket, flags);
 		break;
 	case HS_KRB_AP_REP:
 	case HS_KRB_PRIV:

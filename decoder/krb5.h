@@ -51,6 +51,8 @@ enum {
 	HS_KRB_TGS_REP = 13,
 	HS_KRB_AP_REQ = 14,
 	HS_KRB_AP_REP = 15,
+	HS_KRB_TGT_REQ = 16,   /* user-to-user KERB-TGT-REQUEST (GSS TOK_ID 04 00) */
+	HS_KRB_TGT_REP = 17,   /* user-to-user KERB-TGT-REPLY (GSS TOK_ID 04 01) */
 	HS_KRB_SAFE = 20,
 	HS_KRB_PRIV = 21,
 	HS_KRB_CRED = 22,
@@ -167,7 +169,7 @@ typedef struct hs_krb_msg {
 	/* GSS framing (hs_krb_gss_decode) */
 	bool gss;                           /* came inside an InitialContextToken or as a GSS per-message token */
 	hs_slice gss_oid;                   /* mech OID content bytes (empty for a bare PDU) */
-	uint16_t gss_tok_id;                /* 0x0100 AP-REQ, 0x0200 AP-REP, 0x0300 KRB-ERROR, 0x0404 MIC, 0x0504 Wrap */
+	uint16_t gss_tok_id;                /* 0x0100 AP-REQ, 0x0200 AP-REP, 0x0300 KRB-ERROR, 0x0400 / 0x0401 user-to-user TGT-REQ / TGT-REP, 0x0404 MIC, 0x0504 Wrap */
 	uint8_t gss_flags;                  /* Wrap/MIC tokens: RFC 4121 s4.2.2 flags */
 
 	int32_t pvno;

@@ -703,6 +703,44 @@ static void t_describe(void)
 	hs_out_free(o);
 }
 
+/* User-to-user KERB-TGT-REPLY (TOK_ID 04 01, MS-KILE 3.4.5.x): a token built
+ * by hand to the ASN.1 of draft-swift-win2k-krb-user2user (no capture here
+ * carries one): pvno 5, msg-type 17, ticket krbtgt/HOP.TEST@HOP.TEST etype
+ * 18 kvno 2.  Every prefix is truncated, never OK. */
+static void t_u2u_tgt_rep(void)
+{
+	static const char hex[] =
+		"608182060a2a864886f7120102020304013072a003020105a103020111a26661643062a003020105a10a1b08484f502e5445"
+		"5354a21d301ba003020102a11430121b066b72627467741b08484f502e54455354a330302ea003020112a103020102a2220420"
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+	unsigned char b[256];
+	size_t n = hs_unhex(hex, b, sizeof b);
+	hs_krb_msg m;
+	CU_ASSERT_EQUAL(hs_krb_gss_decode(b, n, &m), HS_OK);
+	CU_ASSERT_EQUAL(m.gss_tok_id, 0x0401);
+	CU_ASSERT_EQUAL(m.msg_type, HS_KRB_TGT_REP);
+	CU_ASSERT_EQUAL(m.pvno, 5);
+	CU_ASSERT(hs_slice_eq(m.ticket.realm, "HOP.TEST"));
+	CU_ASSERT_EQUAL(m.ticket.sname.n, 2);
+	CU_ASSERT(hs_slice_eq(m.ticket.sname.comp[0], "krbtgt"));
+	CU_ASSERT_EQUAL(m.ticket.enc.etype, 18);
+	for (size_t k = 1; k < n; k++)
+		CU_ASSERT_NOT_EQUAL(hs_krb_gss_decode(b, k, &m), HS_OK);
+	/* msg-type 16 under TOK_ID 04 01: malformed */
+	b[28] = 0x10;
+	CU_ASSERT_EQUAL(hs_krb_gss_decode(b, n, &m), HS_E_MALFORMED);
+	hs_out *o = hs_out_new(HS_OUT_JSON);
+	b[28] = 0x11;
+	hs_krb_gss_decode(b, n, &m);
+	hs_out_begin(o, NULL);
+	hs_krb_describe(&m, o, 0);
+	hs_out_end(o);
+	const char *t = hs_out_text(o, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"msg\":\"KRB-TGT-REP\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t, "\"sname\":\"krbtgt/HOP.TEST\""));
+	hs_out_free(o);
+}
+
 HS_UNIT_MAIN("krb5",
 	     { "names", t_names },
 	     { "tgs_req", t_tgs_req },
@@ -720,4 +758,5 @@ HS_UNIT_MAIN("krb5",
 	     { "prefixes", t_prefixes },
 	     { "mutations", t_mutations },
 	     { "tcp_framing", t_tcp_framing },
-	     { "describe", t_describe })
+	     { "describe", t_describe },
+	     { "u2u_tgt_rep", t_u2u_tgt_rep })

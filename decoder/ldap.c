@@ -479,6 +479,10 @@ static hs_parse_result ldap_stream(hs_app_ctx *ctx, const uint8_t *data, size_t 
 		return r;
 	hs_ldap_msg m;
 	hs_err e = hs_ldap_decode(data, r.consumed, &m);
+	/* After a gap, bytes that frame like a message but do not decode are
+	 * the middle of one: resynchronisation (app.h), not a malformed PDU. */
+	if (e != HS_OK && ctx->resync)
+		return hs_parse_error(e);
 	if (k == HS_LDAP_TLS) {
 		if (!s->tls_reported[ctx->dir & 1]) {
 			s->tls_reported[ctx->dir & 1] = true;

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib.h>
+
+#include "dcerpc.h"
 #include "gss.h"
 #include "krb5.h"
 #include "ntlm.h"
@@ -260,6 +263,37 @@ static hs_err offset_buffer(hs_slice pdu, uint32_t off, uint32_t len, hs_slice *
 	return HS_OK;
 }
 
+/* StructureSize of each command's response (MS-SMB2 2.2.4 - 2.2.38); 0 when
+ * the command has none or several. */
+static uint16_t resp_size(uint16_t cmd)
+{
+	static const uint16_t sz[] = {
+		65, 9, 4, 16, 4, 89, 60, 4, 17, 17, 4, 49, 0, 4, 9, 9, 9, 2, 0,
+	};
+	return cmd < sizeof sz / sizeof sz[0] ? sz[cmd] : 0;
+}
+
+/* A FileId (2.2.14.1): persistent and volatile halves, 16 bytes. */
+static void file_id(hs_cur *c, hs_smb2_msg *m)
+{
+	const uint8_t *p = hs_cur_bytes(c, 16);
+	if (p) {
+		memcpy(m->file_id, p, 16);
+		m->has_file_id = true;
+	}
+}
+
+/* Data addressed by (offset from the header, length).  A PDU cut to its
+ * head (HS_SMB2_DECODE_MAX) ends in HS_E_TRUNCATED without data, which the
+ * flow parser does not count as malformed. */
+static hs_err data_buffer(hs_slice pdu, uint32_t off, uint32_t len, hs_smb2_msg *m)
+{
+	m->data_len = len;
+	hs_err e = offset_buffer(pdu, off, len, &m->data);
+	m->has_data = e == HS_OK;
+	return e;
+}
+
 static hs_err smb2_body(hs_slice pdu, hs_cur *c, hs_smb2_msg *m)
 {
 	uint16_t ss = hs_cur_u16le(c);
@@ -272,7 +306,18 @@ static hs_err smb2_body(hs_slice pdu, hs_cur *c, hs_smb2_msg *m)
 	     !(m->command == HS_SMB2_SESSION_SETUP && m->status == STATUS_MORE_PROCESSING_REQUIRED)) ||
 	    (m->async && m->status == STATUS_PENDING))) {
 		m->error_response = true;
-		return ss == 9 ? HS_OK : HS_E_MALFORMED;
+		if (ss == 9)
+			return HS_OK;
+		/* Windows answers some failures with the command's own response
+		 * body instead (a pipe READ with STATUS_PIPE_DISCONNECTED carries a
+		 * READ response, StructureSize 17, DataLength 0); Wireshark
+		 * accepts both, and so does 3.2.5.1 ("the client MUST process the
+		 * error response ... per command"). */
+		if (ss == resp_size(m->command)) {
+			m->error_response = false;
+			return HS_OK;
+		}
+		return HS_E_MALFORMED;
 	}
 	hs_err e = HS_OK;
 	switch (m->command) {
@@ -369,6 +414,95 @@ static hs_err smb2_body(hs_slice pdu, hs_cur *c, hs_smb2_msg *m)
 		m->capabilities = hs_cur_u32le(c);
 		m->maximal_access = hs_cur_u32le(c);
 		return c->err;
+
+	case HS_SMB2_CREATE:
+		if (!m->response) { /* 2.2.13 */
+			if (ss != 57)
+				return HS_E_MALFORMED;
+			hs_cur_skip(c, 1 + 1 + 4 + 8 + 8 + 4 + 4 + 4 + 4 + 4);
+			uint16_t off = hs_cur_u16le(c), len = hs_cur_u16le(c);
+			if (!hs_cur_ok(c))
+				return c->err;
+			hs_slice name = { NULL, 0 };
+			e = offset_buffer(pdu, off, len, &name);
+			if (e == HS_OK) {
+				bool trunc = false;
+				utf16le_to_utf8(name, m->file_name, sizeof m->file_name, &trunc);
+				m->has_file_name = true;
+			}
+			return e;
+		}
+		if (ss != 89) /* 2.2.14 */
+			return HS_E_MALFORMED;
+		hs_cur_skip(c, 1 + 1 + 4 + 6 * 8 + 4 + 4);
+		file_id(c, m);
+		return c->err;
+
+	case HS_SMB2_CLOSE:
+		if (m->response) /* 2.2.16: no FileId */
+			return ss == 60 ? HS_OK : HS_E_MALFORMED;
+		if (ss != 24) /* 2.2.15 */
+			return HS_E_MALFORMED;
+		hs_cur_skip(c, 2 + 4);
+		file_id(c, m);
+		return c->err;
+
+	case HS_SMB2_READ:
+		if (!m->response) { /* 2.2.19 */
+			if (ss != 49)
+				return HS_E_MALFORMED;
+			hs_cur_skip(c, 1 + 1);
+			m->data_len = hs_cur_u32le(c);
+			hs_cur_skip(c, 8);
+			file_id(c, m);
+			return c->err;
+		}
+		if (ss != 17) /* 2.2.20 */
+			return HS_E_MALFORMED;
+		{
+			uint8_t off = hs_cur_u8(c);
+			hs_cur_skip(c, 1);
+			uint32_t len = hs_cur_u32le(c);
+			if (!hs_cur_ok(c))
+				return c->err;
+			return data_buffer(pdu, off, len, m);
+		}
+
+	case HS_SMB2_WRITE:
+		if (m->response) /* 2.2.22 */
+			return ss == 17 ? HS_OK : HS_E_MALFORMED;
+		if (ss != 49) /* 2.2.21 */
+			return HS_E_MALFORMED;
+		{
+			uint16_t off = hs_cur_u16le(c);
+			uint32_t len = hs_cur_u32le(c);
+			hs_cur_skip(c, 8);
+			file_id(c, m);
+			if (!hs_cur_ok(c))
+				return c->err;
+			return data_buffer(pdu, off, len, m);
+		}
+
+	case HS_SMB2_IOCTL:
+		/* 2.2.31 request (StructureSize 57) / 2.2.32 response (49): the
+		 * same layout up to the output buffer, but the request's input and
+		 * the response's output are what a pipe transceive carries. */
+		if (ss != (m->response ? 49 : 57))
+			return HS_E_MALFORMED;
+		hs_cur_skip(c, 2);
+		m->ctl_code = hs_cur_u32le(c);
+		file_id(c, m);
+		{
+			uint32_t in_off = hs_cur_u32le(c), in_len = hs_cur_u32le(c);
+			if (!m->response)
+				hs_cur_skip(c, 4);
+			uint32_t out_off = hs_cur_u32le(c), out_len = hs_cur_u32le(c);
+			if (!hs_cur_ok(c))
+				return c->err;
+			if (m->response)
+				return data_buffer(pdu, out_off, out_len, m);
+			return data_buffer(pdu, in_off, in_len, m);
+		}
 	default:
 		return HS_OK;
 	}
@@ -594,6 +728,20 @@ void hs_smb2_describe(const void *body, hs_out *o, unsigned flags)
 		if (m->path_truncated)
 			hs_out_bool(o, "tree_truncated", true);
 	}
+	if (m->has_file_name)
+		hs_out_cstr(o, "file", m->file_name);
+	if (m->pipe)
+		hs_out_cstr(o, "pipe", m->pipe[0] ? m->pipe : "(unknown)");
+	if (m->has_file_id) {
+		/* as Wireshark shows it (smb2.fid): the 16 bytes read as a GUID */
+		const uint8_t *f = m->file_id;
+		hs_out_fmt(o, "file_id", "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+			   f[3], f[2], f[1], f[0], f[5], f[4], f[7], f[6], f[8], f[9], f[10], f[11], f[12], f[13], f[14], f[15]);
+	}
+	if (!v1 && m->command == HS_SMB2_IOCTL)
+		hs_out_hex32(o, "ctl_code", m->ctl_code);
+	if (m->has_data || (!v1 && m->command == HS_SMB2_READ && !m->response))
+		hs_out_uint(o, "data_len", m->data_len);
 	if (!v1 && m->command == HS_SMB2_TREE_CONNECT && m->response && !m->error_response) {
 		static const char *const st[] = { "unknown", "disk", "pipe", "print" };
 		hs_out_cstr(o, "share_type", st[m->share_type < 4 ? m->share_type : 0]);
@@ -603,45 +751,68 @@ void hs_smb2_describe(const void *body, hs_out *o, unsigned flags)
 
 /* ---- the engine's parser --------------------------------------------- */
 
-typedef struct pending_tree {
+/* A request awaiting its response, by MessageId: TREE_CONNECT (its path),
+ * CREATE (its file name), READ (its FileId: the response has none). */
+typedef struct pending_req {
 	bool used;
 	uint8_t kind;
+	uint16_t command;
 	uint64_t message_id;
 	bool truncated;
+	bool pipe_tree;       /* CREATE: on a tree known to be IPC$ */
+	uint8_t file_id[16];
 	char path[HS_SMB2_MAX_PATH];
-} pending_tree;
+} pending_req;
+
+/* A named pipe (CREATE on IPC$) and its DCE/RPC in both directions. */
+typedef struct pipe_slot {
+	bool used;
+	bool not_rpc;         /* its bytes are no DCE/RPC (PsExec's own pipes) */
+	uint8_t file_id[16];
+	char name[HS_SMB2_PIPE_NAME];
+	hs_dcerpc_pipe rpc[2]; /* 0 requests (WRITE, IOCTL input), 1 responses (READ, IOCTL output) */
+} pipe_slot;
 
 typedef struct smb_state {
 	uint32_t skip[2];     /* bytes of an oversized session message still to drop, per direction */
-	unsigned next_slot;
-	pending_tree pending[HS_SMB2_PENDING];
+	unsigned next_slot, next_pipe, next_tree;
+	pending_req pending[HS_SMB2_PENDING];
+	uint32_t pipe_trees[HS_SMB2_PIPE_TREES]; /* IPC$ tree ids (0 = free) */
+	bool trees_seen;      /* a TREE_CONNECT response was seen on this flow */
+	pipe_slot pipes[HS_SMB2_PIPES];
 } smb_state;
 
-static void remember_tree(smb_state *s, const hs_smb2_msg *m)
+static void remember(smb_state *s, const hs_smb2_msg *m, bool pipe_tree)
 {
-	pending_tree *t = &s->pending[s->next_slot];
+	pending_req *t = &s->pending[s->next_slot];
 	s->next_slot = (s->next_slot + 1) % HS_SMB2_PENDING; /* oldest request forgotten first */
 	t->used = true;
 	t->kind = (uint8_t)m->kind;
+	t->command = m->command;
 	t->message_id = m->message_id;
-	t->truncated = m->path_truncated;
-	memcpy(t->path, m->path, sizeof t->path);
+	t->pipe_tree = pipe_tree;
+	if (m->command == HS_SMB2_CREATE && m->kind == HS_SMB_V2) {
+		t->truncated = false;
+		memcpy(t->path, m->file_name, sizeof t->path);
+	} else {
+		t->truncated = m->path_truncated;
+		memcpy(t->path, m->path, sizeof t->path);
+	}
+	memcpy(t->file_id, m->file_id, sizeof t->file_id);
 }
 
-static void recall_tree(smb_state *s, hs_smb2_msg *m)
+static pending_req *recall(smb_state *s, const hs_smb2_msg *m)
 {
 	for (unsigned i = 0; i < HS_SMB2_PENDING; i++) {
-		pending_tree *t = &s->pending[i];
-		if (t->used && t->kind == m->kind && t->message_id == m->message_id) {
-			memcpy(m->path, t->path, sizeof m->path);
-			m->path_truncated = t->truncated;
-			m->has_path = true;
+		pending_req *t = &s->pending[i];
+		if (t->used && t->kind == m->kind && t->command == m->command && t->message_id == m->message_id) {
 			/* An interim STATUS_PENDING response is followed by the final one. */
 			if (!(m->has_status && m->status == STATUS_PENDING))
 				t->used = false;
-			return;
+			return t;
 		}
 	}
+	return NULL;
 }
 
 static bool is_tree_connect(const hs_smb2_msg *m)
@@ -650,17 +821,137 @@ static bool is_tree_connect(const hs_smb2_msg *m)
 	       (m->kind == HS_SMB_V1 && m->command == HS_SMB1_TREE_CONNECT_ANDX);
 }
 
+static bool is_pipe_tree(const smb_state *s, uint32_t tree_id)
+{
+	for (unsigned i = 0; i < HS_SMB2_PIPE_TREES; i++)
+		if (tree_id && s->pipe_trees[i] == tree_id)
+			return true;
+	return false;
+}
+
+static pipe_slot *pipe_find(smb_state *s, const uint8_t fid[16])
+{
+	for (unsigned i = 0; i < HS_SMB2_PIPES; i++)
+		if (s->pipes[i].used && !memcmp(s->pipes[i].file_id, fid, 16))
+			return &s->pipes[i];
+	return NULL;
+}
+
+static void pipe_close(pipe_slot *p)
+{
+	hs_dcerpc_pipe_reset(&p->rpc[0]);
+	hs_dcerpc_pipe_reset(&p->rpc[1]);
+	memset(p, 0, sizeof *p);
+}
+
+static pipe_slot *pipe_open(smb_state *s, const uint8_t fid[16], const char *name)
+{
+	pipe_slot *p = pipe_find(s, fid);
+	if (!p) {
+		p = &s->pipes[s->next_pipe];
+		s->next_pipe = (s->next_pipe + 1) % HS_SMB2_PIPES; /* oldest pipe forgotten first */
+		pipe_close(p);
+	}
+	p->used = true;
+	memcpy(p->file_id, fid, 16);
+	/* MS-SMB2 3.2.4.3: pipe names are relative to IPC$ ("svcctl"); an
+	 * SMB1-style "\PIPE\" prefix is dropped so the name is the same. */
+	if (!g_ascii_strncasecmp(name, "\\PIPE\\", 6))
+		name += 6;
+	g_strlcpy(p->name, name, sizeof p->name);
+	return p;
+}
+
+/* Tree, file and pipe bookkeeping of one decoded SMB2 PDU; sets m->pipe. */
+static pipe_slot *track(smb_state *s, hs_smb2_msg *m)
+{
+	if (is_tree_connect(m)) {
+		if (!m->response && m->has_path) {
+			remember(s, m, false);
+		} else if (m->response) {
+			pending_req *t = recall(s, m);
+			if (t) {
+				memcpy(m->path, t->path, sizeof m->path);
+				m->path_truncated = t->truncated;
+				m->has_path = true;
+			}
+			s->trees_seen = true;
+			/* 2.2.10 ShareType 2 = named pipe (IPC$) */
+			if (m->kind == HS_SMB_V2 && !m->error_response && m->share_type == 2) {
+				s->pipe_trees[s->next_tree] = m->tree_id;
+				s->next_tree = (s->next_tree + 1) % HS_SMB2_PIPE_TREES;
+			}
+		}
+		return NULL;
+	}
+	if (m->kind != HS_SMB_V2)
+		return NULL;
+	switch (m->command) {
+	case HS_SMB2_CREATE:
+		if (!m->response) {
+			if (m->has_file_name)
+				remember(s, m, is_pipe_tree(s, m->tree_id));
+			return NULL;
+		}
+		{
+			pending_req *t = recall(s, m);
+			if (!t)
+				return NULL;
+			memcpy(m->file_name, t->path, sizeof m->file_name);
+			m->has_file_name = true;
+			if (t->pipe_tree && m->has_file_id && !m->error_response) {
+				pipe_slot *p = pipe_open(s, m->file_id, t->path);
+				m->pipe = p->name;
+				return NULL; /* nothing to feed yet */
+			}
+		}
+		return NULL;
+	case HS_SMB2_READ:
+		if (!m->response) {
+			if (m->has_file_id && pipe_find(s, m->file_id))
+				remember(s, m, true);
+			return NULL;
+		}
+		{
+			pending_req *t = recall(s, m);
+			pipe_slot *p = t ? pipe_find(s, t->file_id) : NULL;
+			if (p)
+				m->pipe = p->name;
+			return p;
+		}
+	case HS_SMB2_WRITE:
+	case HS_SMB2_IOCTL:
+	case HS_SMB2_CLOSE: {
+		pipe_slot *p = m->has_file_id ? pipe_find(s, m->file_id) : NULL;
+		/* A capture that starts after the pipe was opened: with no
+		 * TREE_CONNECT seen, a client's data that begins like a DCE/RPC
+		 * bind / alter_context / request adopts the FileId as a pipe of
+		 * unknown name. */
+		if (!p && !s->trees_seen && !m->response && m->command != HS_SMB2_CLOSE && m->has_data &&
+		    hs_dcerpc_probe(m->data.p, m->data.len))
+			p = pipe_open(s, m->file_id, "");
+		if (p)
+			m->pipe = p->name;
+		if (p && m->command == HS_SMB2_CLOSE) {
+			pipe_close(p);
+			m->pipe = NULL;
+			return NULL;
+		}
+		if (m->command == HS_SMB2_IOCTL && m->ctl_code != HS_SMB2_FSCTL_PIPE_TRANSCEIVE)
+			return NULL;
+		return p;
+	}
+	default:
+		return NULL;
+	}
+}
+
 static void handle_pdu(hs_app_ctx *ctx, hs_smb2_msg *m, hs_err e, uint32_t nbss_len, bool head_only)
 {
 	smb_state *s = ctx->state;
 	m->nbss_len = nbss_len;
 	m->head_only = head_only;
-	if (is_tree_connect(m)) {
-		if (!m->response && m->has_path)
-			remember_tree(s, m);
-		else if (m->response)
-			recall_tree(s, m);
-	}
+	pipe_slot *p = e == HS_OK ? track(s, m) : NULL;
 	hs_emit(ctx, HS_PROTO_SMB2, m);
 	if (e != HS_OK && !(head_only && e == HS_E_TRUNCATED))
 		hs_report_anomaly(ctx, "malformed_smb", "%s %s: %s",
@@ -668,6 +959,10 @@ static void handle_pdu(hs_app_ctx *ctx, hs_smb2_msg *m, hs_err e, uint32_t nbss_
 				  m->response ? "response" : "request", hs_err_name(e));
 	if (m->has_security_blob && m->security_blob.len && e == HS_OK)
 		hs_gss_emit(ctx, "smb2", m->security_blob.p, m->security_blob.len);
+	/* DCE/RPC in the pipe (MS-RPCE 2.1.1.2), after the SMB2 PDU that carried it */
+	if (p && !p->not_rpc && m->has_data && m->data.len &&
+	    !hs_dcerpc_pipe_feed(ctx, &p->rpc[m->response], m->data.p, m->data.len, "smb2", p->name))
+		p->not_rpc = true;
 }
 
 static hs_parse_result smb_stream(hs_app_ctx *ctx, const uint8_t *data, size_t len)
@@ -721,6 +1016,16 @@ static void smb_gap(hs_app_ctx *ctx)
 {
 	smb_state *s = ctx->state;
 	s->skip[ctx->dir & 1] = 0;
+	/* a lost segment may have held part of a pipe's PDU: resynchronise at the next one */
+	for (unsigned i = 0; i < HS_SMB2_PIPES; i++)
+		hs_dcerpc_pipe_reset(&s->pipes[i].rpc[ctx->dir & 1]);
+}
+
+static void smb_close(hs_app_ctx *ctx)
+{
+	smb_state *s = ctx->state;
+	for (unsigned i = 0; i < HS_SMB2_PIPES; i++)
+		pipe_close(&s->pipes[i]);
 }
 
 const hs_app hs_smb2_app = {
@@ -729,5 +1034,5 @@ const hs_app hs_smb2_app = {
 	.stream = smb_stream,
 	.gap = smb_gap,
 	.datagram = NULL,
-	.close = NULL,
+	.close = smb_close,
 };

@@ -1,7 +1,10 @@
 /* smb2.h - SMB over TCP 445 / NetBIOS 139 as a carrier of authentication:
  * the SMB2/3 header of every PDU (MS-SMB2 2.2.1), NEGOTIATE, SESSION_SETUP
  * (security buffer -> GSS), TREE_CONNECT (share path, tied to its response
- * by MessageId), the SMB3 encryption / compression transform headers
+ * by MessageId), CREATE (file name, FileId), READ / WRITE / IOCTL
+ * (FileId, data) and CLOSE - enough to follow DCE/RPC through named pipes
+ * (MS-SMB2 2.2.13-2.2.32; the RPC PDUs go to dcerpc.c with carrier
+ * "smb2" and the pipe's name), the SMB3 encryption / compression transform headers
  * (reported, never opened), and from SMB1 (MS-CIFS / MS-SMB) the NEGOTIATE
  * dialect list and SESSION_SETUP_ANDX extended-security blob, which is where
  * a pre-SMB2 client's NTLM/SPNEGO rides.
@@ -24,7 +27,11 @@
 
 #define HS_SMB2_MAX_DIALECTS 16   /* dialects listed in a NEGOTIATE request */
 #define HS_SMB2_MAX_PATH 256      /* UTF-8 bytes of a tree path, NUL included */
-#define HS_SMB2_PENDING 16        /* TREE_CONNECT requests awaiting a response, per flow */
+#define HS_SMB2_PENDING 16        /* TREE_CONNECT / CREATE / READ requests awaiting a response, per flow */
+#define HS_SMB2_PIPES 8           /* named pipes followed per flow (MS-SMB2 FileId -> pipe name) */
+#define HS_SMB2_PIPE_TREES 4      /* IPC$ tree ids remembered per flow */
+#define HS_SMB2_PIPE_NAME 64      /* UTF-8 bytes of a pipe name, NUL included */
+#define HS_SMB2_FSCTL_PIPE_TRANSCEIVE 0x0011c017u /* MS-FSCC 2.3.49 */
 
 /* NetBIOS session message cap (RFC 1002 4.3.1 allows 17 bits on 139; MS-SMB2
  * 2.1 direct TCP allows 24).  Only a PDU's first HS_SMB2_DECODE_MAX bytes
@@ -51,6 +58,9 @@ enum {
 	HS_SMB2_TREE_CONNECT = 3,
 	HS_SMB2_TREE_DISCONNECT = 4,
 	HS_SMB2_CREATE = 5,
+	HS_SMB2_CLOSE = 6,
+	HS_SMB2_READ = 8,
+	HS_SMB2_WRITE = 9,
 	HS_SMB2_IOCTL = 0x0b,
 	HS_SMB2_CMD_COUNT = 0x13
 };
@@ -114,6 +124,23 @@ typedef struct hs_smb2_msg {
 	uint8_t share_type;      /* response: 1 disk, 2 pipe, 3 print */
 	uint32_t share_flags;
 	uint32_t maximal_access;
+
+	/* CREATE request: the file name (UTF-8, like path); on the response the
+	 * name of the request with the same MessageId when it was seen.
+	 * CREATE response, CLOSE, READ / WRITE / IOCTL requests and IOCTL
+	 * response: the FileId (persistent + volatile, 2.2.14.1). */
+	char file_name[HS_SMB2_MAX_PATH];
+	bool has_file_name;
+	uint8_t file_id[16];
+	bool has_file_id;
+	/* WRITE request data, READ response data, IOCTL request input /
+	 * response output (slices into the PDU; may be cut short when the PDU
+	 * is head_only) */
+	hs_slice data;
+	bool has_data;
+	uint32_t data_len;       /* the length the PDU announces */
+	uint32_t ctl_code;       /* IOCTL */
+	const char *pipe;        /* set by the flow parser: the named pipe the FileId is (NULL otherwise) */
 
 	/* encrypted / compressed transform */
 	uint32_t original_size;

@@ -35,6 +35,7 @@ typedef struct tdir {
 	seg *ooo;           /* out of order, sorted, non-overlapping */
 	size_t ooo_bytes;
 	bool started, syn, fin, eof, pickup;
+	bool resync;        /* after a gap or pickup, until the parser takes a PDU (app.h) */
 } tdir;
 
 typedef struct flow_key {
@@ -153,6 +154,7 @@ static void make_ctx(hs_engine *e, hs_flow *f, int dir, const hs_meta *m, bool e
 	c->state = f->state;
 	c->dir = (uint8_t)dir;
 	c->eof = eof;
+	c->resync = f->d[dir].resync;
 }
 
 static void flow_anomaly(hs_engine *e, const hs_flow *f, const char *kind, const char *fmt, ...)
@@ -239,6 +241,7 @@ static bool buf_reserve(hs_engine *e, tdir *d, size_t n)
 
 static void call_gap(hs_engine *e, hs_flow *f, int dir)
 {
+	f->d[dir].resync = true;
 	if (!f->app->gap)
 		return;
 	hs_meta m;
@@ -280,7 +283,10 @@ static hs_deliver run_parser(hs_engine *e, hs_flow *f, int dir, const uint8_t *d
 	}
 	make_meta(f, dir, &m);
 	make_ctx(e, f, dir, &m, eof, &c);
-	return hs_engine_stream(e, f->app, &c, data, len);
+	hs_deliver r = hs_engine_stream(e, f->app, &c, data, len);
+	if (r.consumed && !r.drop)
+		f->d[dir].resync = false;
+	return r;
 }
 
 /* In-order bytes for dir: zero-copy when nothing is buffered and the parser
@@ -701,6 +707,14 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 		d->started = true;
 		d->next_seq = dseq;
 		d->pickup = true;
+		/* Picked up mid-stream on a lone byte: a TCP keep-alive (RFC 1122
+		 * 4.2.3.6: one garbage octet at SND.NXT - 1, which Windows sends
+		 * every few seconds on idle SMB and WinRM connections).  The
+		 * stream resumes after it; the octet is no data. */
+		if (caplen == 1 && wirelen == 1 && !(flags & (TH_SYN | TH_FIN | TH_RST))) {
+			d->next_seq = dseq + 1;
+			caplen = wirelen = 0;
+		}
 	}
 	if (flags & TH_ACK) {
 		/* The peer acknowledged bytes we never saw while later ones wait:

@@ -75,16 +75,16 @@ static int chf_one_input(const hs_app *app, const char *const *keys, const uint8
 		if (n > size - at)
 			n = size - at;
 		meta.dir = (uint8_t)d;
-		hs_app_ctx ctx = { eng, &meta, state, (uint8_t)d, false };
+		hs_app_ctx ctx = { eng, &meta, state, (uint8_t)d, false, false };
 		chf_run(&ctx, app, buf, have, data + at, n);
 		at += n;
 	}
 	for (int d = 0; d < 2; d++) {
 		meta.dir = (uint8_t)d;
-		hs_app_ctx ctx = { eng, &meta, state, (uint8_t)d, true };
+		hs_app_ctx ctx = { eng, &meta, state, (uint8_t)d, true, false };
 		chf_run(&ctx, app, buf, have, NULL, 0);
 	}
-	hs_app_ctx ctx = { eng, &meta, state, 0, true };
+	hs_app_ctx ctx = { eng, &meta, state, 0, true, false };
 	app->close(&ctx);
 	free(state);
 	free(buf[0]);

@@ -72,7 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	meta.src.family = meta.dst.family = 4;
 	meta.dport = 5985;
 	meta.ipproto = 6;
-	hs_app_ctx ctx = { e, &meta, state, 0, false };
+	hs_app_ctx ctx = { e, &meta, state, 0, false, false };
 	side sides[2] = { { NULL, 0 }, { NULL, 0 } };
 
 	size_t off = 0;
