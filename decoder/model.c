@@ -212,6 +212,7 @@ struct hs_model {
 	} ring[DEDUP_RING];
 	unsigned ring_at;
 	uint64_t dropped, dups;
+	hs_model_caps caps;          /* the part of dropped each cap caused */
 	GArray *sessions;            /* session */
 	GArray *chains;              /* hs_chain */
 	GHashTable *names;           /* interned names (pkey_of): kind + lower-case text -> id */
@@ -308,6 +309,7 @@ hs_model *hs_model_copy(const hs_model *m)
 	memcpy(c->ring, m->ring, sizeof c->ring);
 	c->ring_at = m->ring_at;
 	c->dropped = m->dropped;
+	c->caps = m->caps;
 	c->dups = m->dups;
 	return c;
 }
@@ -327,6 +329,16 @@ uint64_t hs_model_dropped(const hs_model *m)
 	return m->dropped;
 }
 
+const hs_model_caps *hs_model_cap_hits(const hs_model *m)
+{
+	return &m->caps;
+}
+
+const hs_model_config *hs_model_config_of(const hs_model *m)
+{
+	return &m->cfg;
+}
+
 uint64_t hs_model_duplicates(const hs_model *m)
 {
 	return m->dups;
@@ -334,6 +346,13 @@ uint64_t hs_model_duplicates(const hs_model *m)
 
 /* ------------------------------------------------------------------ */
 /* small helpers */
+
+/* an item not kept: counted in dropped and against the cap that refused it */
+static void cap_hit(hs_model *m, uint64_t *cap)
+{
+	m->dropped++;
+	(*cap)++;
+}
 
 static void array_free(gpointer p)
 {
@@ -550,7 +569,7 @@ static host *host_get(hs_model *m, const hs_addr *a, bool create)
 	if (h || !create)
 		return h;
 	if (g_hash_table_size(m->hosts) >= m->cfg.max_hosts) {
-		m->dropped++;
+		cap_hit(m, &m->caps.hosts);
 		return NULL;
 	}
 	h = g_new0(host, 1);
@@ -700,7 +719,7 @@ static conn *conn_get(hs_model *m, const hs_msg *msg)
 		return c;
 	}
 	if (m->conns->len >= m->cfg.max_conns) {
-		m->dropped++;
+		cap_hit(m, &m->caps.conns);
 		return NULL;
 	}
 	c = g_new0(conn, 1);
@@ -1237,7 +1256,7 @@ static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
 	}
 	if (!x) {
 		if (m->kxs->len >= m->cfg.max_kdc) {
-			m->dropped++;
+			cap_hit(m, &m->caps.kdc);
 			return;
 		}
 		kx z;
@@ -1422,7 +1441,7 @@ static void ticket_add(hs_model *m, uint64_t fp, const char *principal, bool for
 	if (!fp || !principal[0] || ticket_find(m, fp))
 		return;
 	if (g_hash_table_size(m->tickets) >= m->cfg.max_tickets) {
-		m->dropped++;
+		cap_hit(m, &m->caps.tickets);
 		return;
 	}
 	ticket *t = g_new0(ticket, 1);
@@ -2794,7 +2813,7 @@ void hs_model_finish(hs_model *m, bool redact_names)
 	chain_index_build(m, &ix);
 	for (guint s = 0; s < m->sessions->len; s++) {
 		if (m->chains->len >= m->cfg.max_chains) {
-			m->dropped++;
+			cap_hit(m, &m->caps.chains);
 			continue;
 		}
 		hs_chain ch;

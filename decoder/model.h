@@ -283,6 +283,15 @@ const hs_chain *hs_model_chain(const hs_model *m, size_t i);
  * tickets, hosts, chains), and duplicate messages dropped (the same packet
  * seen in two merged captures). */
 uint64_t hs_model_dropped(const hs_model *m);
+
+/* What each cap refused (their sum is part of hs_model_dropped): items not
+ * kept, and for chains, chains not reported.  The report lists every cap
+ * that was hit as a "model_cap" anomaly. */
+typedef struct hs_model_caps {
+	uint64_t conns, kdc, tickets, hosts, chains;
+} hs_model_caps;
+const hs_model_caps *hs_model_cap_hits(const hs_model *m);
+const hs_model_config *hs_model_config_of(const hs_model *m);
 uint64_t hs_model_duplicates(const hs_model *m);
 
 #endif

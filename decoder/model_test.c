@@ -7,6 +7,7 @@
 
 #include "model.h"
 #include "pcapfeed.h"
+#include "report.h"
 #include "unit.h"
 
 typedef struct run {
@@ -15,12 +16,17 @@ typedef struct run {
 	pf_file f;
 } run;
 
-static run run_open(const char *rel)
+static run run_open_with(const char *rel, const hs_model_config *cfg)
 {
-	run r = { hs_engine_new(NULL), hs_model_new(NULL), pf_open(rel) };
+	run r = { hs_engine_new(NULL), hs_model_new(cfg), pf_open(rel) };
 	CU_ASSERT_PTR_NOT_NULL_FATAL(r.e);
 	hs_engine_add_msg_sink(r.e, hs_model_sink, r.m);
 	return r;
+}
+
+static run run_open(const char *rel)
+{
+	return run_open_with(rel, NULL);
 }
 
 static void run_close(run *r)
@@ -116,5 +122,35 @@ static void test_snapshots_leave_original(void)
 	run_close(&ref);
 }
 
+/* A cap that refuses something is said: 08 from srv1 has one chain
+ * (expected.json); with room for none, the session is counted against the
+ * chain cap, in dropped, and the report lists a model_cap anomaly. */
+static void test_cap_reported(void)
+{
+	hs_model_config cfg;
+	hs_model_config_default(&cfg);
+	cfg.max_chains = 0;
+	run r = run_open_with("lab/scenarios/08-constrained-target-not-allowed/srv1.pcapng", &cfg);
+	CU_ASSERT(pf_feed(r.e, &r.f, SIZE_MAX) > 0);
+	hs_engine_finish(r.e);
+	hs_model_finish(r.m, false);
+	CU_ASSERT_EQUAL(hs_model_chain_count(r.m), 0);
+	const hs_model_caps *c = hs_model_cap_hits(r.m);
+	CU_ASSERT(c->chains >= 1);
+	CU_ASSERT(hs_model_dropped(r.m) >= c->chains);
+	CU_ASSERT_EQUAL(c->conns + c->kdc + c->tickets + c->hosts, 0);
+	hs_report rep = { NULL, 0, r.m, NULL, NULL, 0, 0, NULL };
+	GString *js = g_string_new(NULL), *tx = g_string_new(NULL);
+	hs_report_json(&rep, js);
+	hs_report_text(&rep, tx, false);
+	CU_ASSERT_PTR_NOT_NULL(strstr(js->str, "\"kind\":\"model_cap\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(js->str, "cap of 0 was reached"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(tx->str, "model_cap: the correlation model's cap of 0"));
+	g_string_free(js, TRUE);
+	g_string_free(tx, TRUE);
+	run_close(&r);
+}
+
 HS_UNIT_MAIN("model", { "a finished copy gives the original's chains (08, srv1)", test_copy_equals_original },
-	     { "snapshots while feeding leave the original unchanged (15, client1)", test_snapshots_leave_original })
+	     { "snapshots while feeding leave the original unchanged (15, client1)", test_snapshots_leave_original },
+	     { "a cap that refuses something is reported (08, srv1)", test_cap_reported })

@@ -102,8 +102,42 @@ static void chain_json(hs_out *o, const hs_chain *c)
 	hs_out_end(o);
 }
 
+/* The caller's anomalies, then one "model_cap" for each of the model's caps
+ * that refused something (nothing is dropped silently).  g_free the result. */
+static hs_anomaly_copy *all_anomalies(const hs_report *r, size_t *n)
+{
+	const hs_model_caps *c = hs_model_cap_hits(r->model);
+	const hs_model_config *cfg = hs_model_config_of(r->model);
+	const struct {
+		uint64_t hits;
+		size_t cap;
+		const char *what;
+	} caps[] = {
+		{ c->chains, cfg->max_chains, "sessions not judged (no chain reported for them)" },
+		{ c->conns, cfg->max_conns, "connections not kept (their evidence is missing)" },
+		{ c->kdc, cfg->max_kdc, "KDC exchanges not kept (their evidence is missing)" },
+		{ c->tickets, cfg->max_tickets, "tickets not kept (identities through them unresolved)" },
+		{ c->hosts, cfg->max_hosts, "host names not kept" },
+	};
+	hs_anomaly_copy *all = g_new0(hs_anomaly_copy, r->nanomalies + G_N_ELEMENTS(caps));
+	if (r->nanomalies)
+		memcpy(all, r->anomalies, r->nanomalies * sizeof *all);
+	*n = r->nanomalies;
+	for (size_t i = 0; i < G_N_ELEMENTS(caps); i++) {
+		if (!caps[i].hits)
+			continue;
+		hs_anomaly_copy *a = &all[(*n)++];
+		snprintf(a->kind, sizeof a->kind, "model_cap");
+		snprintf(a->detail, sizeof a->detail, "the correlation model's cap of %zu was reached: %llu %s", caps[i].cap,
+			 (unsigned long long)caps[i].hits, caps[i].what);
+	}
+	return all;
+}
+
 void hs_report_json(const hs_report *r, GString *out)
 {
+	size_t nanom;
+	hs_anomaly_copy *anom = all_anomalies(r, &nanom);
 	hs_out *o = hs_out_new(HS_OUT_JSON);
 	hs_out_begin(o, NULL);
 	hs_out_cstr(o, "hopsniff_version", HS_VERSION);
@@ -123,8 +157,8 @@ void hs_report_json(const hs_report *r, GString *out)
 		chain_json(o, hs_model_chain(r->model, i));
 	hs_out_end_list(o);
 	hs_out_begin_list(o, "anomalies");
-	for (size_t i = 0; i < r->nanomalies; i++) {
-		const hs_anomaly_copy *a = &r->anomalies[i];
+	for (size_t i = 0; i < nanom; i++) {
+		const hs_anomaly_copy *a = &anom[i];
 		hs_out_begin(o, NULL);
 		hs_out_uint(o, "frame", a->frame);
 		hs_out_uint(o, "input", a->input);
@@ -161,6 +195,7 @@ void hs_report_json(const hs_report *r, GString *out)
 	}
 	g_string_append_c(out, '\n');
 	hs_out_free(o);
+	g_free(anom);
 }
 
 int hs_report_exit_status(const hs_model *m)
@@ -302,12 +337,19 @@ void hs_report_text(const hs_report *r, GString *out, bool color)
 		g_string_append(out, "No WinRM first hop with a second hop was found in this input.\n\n");
 	for (size_t i = 0; i < n; i++)
 		chain_text(out, hs_model_chain(r->model, i), &k);
-	if (r->nanomalies) {
-		g_string_append_printf(out, "Anomalies (%zu):\n", r->nanomalies);
-		for (size_t i = 0; i < r->nanomalies && i < 20; i++)
-			g_string_append_printf(out, "  ! input %u frame %llu: %s: %s\n", r->anomalies[i].input,
-					       (unsigned long long)r->anomalies[i].frame, r->anomalies[i].kind, r->anomalies[i].detail);
+	size_t nanom;
+	hs_anomaly_copy *anom = all_anomalies(r, &nanom);
+	if (nanom) {
+		g_string_append_printf(out, "Anomalies (%zu):\n", nanom);
+		for (size_t i = 0; i < nanom; i++) {
+			/* the first 20, and every model cap */
+			if (i >= 20 && i < r->nanomalies)
+				continue;
+			g_string_append_printf(out, "  ! input %u frame %llu: %s: %s\n", anom[i].input,
+					       (unsigned long long)anom[i].frame, anom[i].kind, anom[i].detail);
+		}
 	}
+	g_free(anom);
 }
 
 /* ------------------------------------------------------------------ */
