@@ -213,6 +213,8 @@ struct hs_model {
 	unsigned ring_at;
 	uint64_t dropped, dups;
 	hs_model_caps caps;          /* the part of dropped each cap caused */
+	int64_t next_retire;         /* capture time of the next retire() (0: not yet set) */
+	uint64_t retired_chains;     /* chains built by retire(), waiting in chains */
 	GArray *sessions;            /* session */
 	GArray *chains;              /* hs_chain */
 	GHashTable *names;           /* interned names (pkey_of): kind + lower-case text -> id */
@@ -227,6 +229,7 @@ void hs_model_config_default(hs_model_config *c)
 	c->max_tickets = 65536;
 	c->max_hosts = 16384;
 	c->max_chains = 4096;
+	c->settle_ns = 300 * 1000000000LL;
 }
 
 static void ticket_free(gpointer p)
@@ -311,6 +314,9 @@ hs_model *hs_model_copy(const hs_model *m)
 	c->dropped = m->dropped;
 	c->caps = m->caps;
 	c->dups = m->dups;
+	c->next_retire = m->next_retire;
+	c->retired_chains = m->retired_chains;
+	g_array_append_vals(c->chains, m->chains->data, m->chains->len); /* retired, not judged yet */
 	return c;
 }
 
@@ -332,6 +338,11 @@ uint64_t hs_model_dropped(const hs_model *m)
 const hs_model_caps *hs_model_cap_hits(const hs_model *m)
 {
 	return &m->caps;
+}
+
+uint64_t hs_model_retired(const hs_model *m)
+{
+	return m->retired_chains;
 }
 
 const hs_model_config *hs_model_config_of(const hs_model *m)
@@ -1367,12 +1378,15 @@ static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
 /* ------------------------------------------------------------------ */
 /* the sink */
 
+static void maybe_retire(hs_model *m, int64_t t);
+
 void hs_model_sink(void *ud, const hs_msg *msg)
 {
 	hs_model *m = ud;
 	const hs_meta *mt = msg->meta;
 	if (m->finished)
 		return;
+	maybe_retire(m, ts_of(mt));
 	if (msg->proto == HS_PROTO_KERBEROS && !msg->carrier && (mt->sport == 88 || mt->dport == 88)) {
 		on_kdc(m, msg, msg->body);
 		return;
@@ -2779,11 +2793,10 @@ static int chain_cmp(const void *a, const void *b)
 	return x->hops[0].t0_ns < y->hops[0].t0_ns ? -1 : x->hops[0].t0_ns > y->hops[0].t0_ns;
 }
 
-void hs_model_finish(hs_model *m, bool redact_names)
+/* Sessions, attribution and chains from what m holds, appended to
+ * m->chains unjudged (the finish and retire() call it). */
+static void build_chains(hs_model *m)
 {
-	if (m->finished)
-		return;
-	m->finished = true;
 	resolve_kdc(m);
 	resolve_conns(m);
 	build_sessions(m);
@@ -2811,8 +2824,9 @@ void hs_model_finish(hs_model *m, bool redact_names)
 	}
 	chain_index ix;
 	chain_index_build(m, &ix);
+	guint built = 0;
 	for (guint s = 0; s < m->sessions->len; s++) {
-		if (m->chains->len >= m->cfg.max_chains) {
+		if (built >= m->cfg.max_chains) {
 			cap_hit(m, &m->caps.chains);
 			continue;
 		}
@@ -2826,8 +2840,108 @@ void hs_model_finish(hs_model *m, bool redact_names)
 		if (ch.nhops < 2 && ch.facts.s_outbound_visible && !ch.facts.credssp_asked)
 			continue;
 		g_array_append_val(m->chains, ch);
+		built++;
 	}
 	chain_index_free(&ix);
+}
+
+/* ------------------------------------------------------------------ */
+/* retirement: settled sessions leave the working tables */
+
+/* Everything whose last evidence is older than cut, minus what a session
+ * still open may claim (the items from SLACK_NS before the earliest
+ * connection still active on), is built into chains now, as the finish
+ * would, in a model of its own that shares the tickets, hosts and NetBIOS
+ * domains learned so far; the chains wait in m->chains for the finish (which
+ * judges, numbers and redacts all of them together) and the working state
+ * is freed.  A session settled this way takes no later evidence: what
+ * comes after the settle window starts a new chain. */
+static void retire(hs_model *m, int64_t cut)
+{
+	for (guint i = 0; i < m->conns->len; i++) {
+		const conn *c = g_ptr_array_index(m->conns, i);
+		if (c->t1 >= cut && c->t0 - SLACK_NS < cut)
+			cut = c->t0 - SLACK_NS;
+	}
+	hs_model *sub = hs_model_new(&m->cfg);
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < m->conns->len; i++) {
+		conn *c = g_ptr_array_index(m->conns, i);
+		if (c->t1 < cut) {
+			g_hash_table_remove(m->conn_by_flow, &c->flow_id);
+			g_ptr_array_add(sub->conns, c);
+		} else {
+			g_ptr_array_add(keep, c);
+		}
+	}
+	g_ptr_array_set_free_func(m->conns, NULL);
+	g_ptr_array_free(m->conns, TRUE);
+	m->conns = keep;
+	/* KDC exchanges: kx_pending holds index + 1 */
+	guint *to = g_new(guint, m->kxs->len + 1);
+	GArray *kept = g_array_new(FALSE, TRUE, sizeof(kx));
+	for (guint i = 0; i < m->kxs->len; i++) {
+		const kx *x = &g_array_index(m->kxs, kx, i);
+		if (x->ts < cut) {
+			g_array_append_val(sub->kxs, *x);
+			to[i] = 0;
+		} else {
+			g_array_append_val(kept, *x);
+			to[i] = kept->len;
+		}
+	}
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, m->kx_pending);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		guint n = to[GPOINTER_TO_SIZE(v) - 1];
+		if (n)
+			g_hash_table_iter_replace(&it, GSIZE_TO_POINTER((gsize)n));
+		else
+			g_hash_table_iter_remove(&it);
+	}
+	g_free(to);
+	g_array_free(m->kxs, TRUE);
+	m->kxs = kept;
+	if (sub->conns->len || sub->kxs->len) {
+		GHashTable *own[3] = { sub->tickets, sub->hosts, sub->nbmap };
+		sub->tickets = m->tickets;
+		sub->hosts = m->hosts;
+		sub->nbmap = m->nbmap;
+		build_chains(sub);
+		g_array_append_vals(m->chains, sub->chains->data, sub->chains->len);
+		m->retired_chains += sub->chains->len;
+		m->caps.chains += sub->caps.chains;
+		m->caps.tickets += sub->caps.tickets;
+		m->caps.hosts += sub->caps.hosts;
+		m->dropped += sub->dropped;
+		sub->tickets = own[0];
+		sub->hosts = own[1];
+		sub->nbmap = own[2];
+	}
+	hs_model_free(sub);
+}
+
+/* Called with the time of each message: retires what settled, at most
+ * every quarter of the settle window (of capture time). */
+static void maybe_retire(hs_model *m, int64_t t)
+{
+	if (!m->cfg.settle_ns || !t)
+		return;
+	if (!m->next_retire)
+		m->next_retire = t + m->cfg.settle_ns;
+	if (t < m->next_retire)
+		return;
+	m->next_retire = t + m->cfg.settle_ns / 4;
+	retire(m, t - m->cfg.settle_ns);
+}
+
+void hs_model_finish(hs_model *m, bool redact_names)
+{
+	if (m->finished)
+		return;
+	m->finished = true;
+	build_chains(m);
 	if (m->chains->len > 1)
 		qsort(m->chains->data, m->chains->len, sizeof(hs_chain), chain_cmp);
 	/* A server that delegated someone's forwarded TGT in this capture is

@@ -247,11 +247,14 @@ typedef struct hs_model_config {
 	size_t max_kdc;       /* KDC exchanges */
 	size_t max_tickets;   /* ticket fingerprints */
 	size_t max_hosts;
-	size_t max_chains;
+	size_t max_chains;    /* chains built at once (by one retirement or the finish) */
+	int64_t settle_ns;    /* capture time without evidence after which a session is settled: it is
+			       * built into its chain and its working state freed (0: never, all at the finish) */
 } hs_model_config;
 
 /* Defaults: 65536 connections, 65536 KDC exchanges, 65536 tickets, 16384
- * hosts, 4096 chains. */
+ * hosts, 4096 chains built at once; sessions settle after 300 s of capture
+ * time without evidence. */
 void hs_model_config_default(hs_model_config *c);
 
 typedef struct hs_model hs_model;
@@ -292,6 +295,10 @@ typedef struct hs_model_caps {
 } hs_model_caps;
 const hs_model_caps *hs_model_cap_hits(const hs_model *m);
 const hs_model_config *hs_model_config_of(const hs_model *m);
+
+/* Chains built before the finish because their sessions settled (settle_ns),
+ * their working state freed; they are among hs_model_chain()'s after it. */
+uint64_t hs_model_retired(const hs_model *m);
 uint64_t hs_model_duplicates(const hs_model *m);
 
 #endif

@@ -36,26 +36,30 @@ static void run_close(run *r)
 	pf_close(&r->f);
 }
 
-/* The fields the report contract makes stable, chain by chain. */
+/* The fields the report contract makes stable. */
+static void same_chain(const hs_chain *x, const hs_chain *y)
+{
+	CU_ASSERT_STRING_EQUAL(x->user, y->user);
+	CU_ASSERT_EQUAL(x->nhops, y->nhops);
+	CU_ASSERT_EQUAL(x->diag.verdict, y->diag.verdict);
+	CU_ASSERT_EQUAL(x->diag.method, y->diag.method);
+	CU_ASSERT_STRING_EQUAL(x->diag.cause, y->diag.cause);
+	CU_ASSERT_STRING_EQUAL(x->diag.detail, y->diag.detail);
+	for (unsigned h = 0; h < x->nhops && h < y->nhops; h++) {
+		CU_ASSERT_EQUAL(x->hops[h].carrier, y->hops[h].carrier);
+		CU_ASSERT_EQUAL(x->hops[h].auth, y->hops[h].auth);
+		CU_ASSERT_EQUAL(x->hops[h].result, y->hops[h].result);
+		CU_ASSERT_STRING_EQUAL(x->hops[h].principal, y->hops[h].principal);
+		CU_ASSERT_EQUAL(x->hops[h].nframes, y->hops[h].nframes);
+	}
+}
+
+/* chain by chain */
 static void same_chains(const hs_model *a, const hs_model *b)
 {
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(a), hs_model_chain_count(b));
-	for (size_t i = 0; i < hs_model_chain_count(a); i++) {
-		const hs_chain *x = hs_model_chain(a, i), *y = hs_model_chain(b, i);
-		CU_ASSERT_STRING_EQUAL(x->user, y->user);
-		CU_ASSERT_EQUAL(x->nhops, y->nhops);
-		CU_ASSERT_EQUAL(x->diag.verdict, y->diag.verdict);
-		CU_ASSERT_EQUAL(x->diag.method, y->diag.method);
-		CU_ASSERT_STRING_EQUAL(x->diag.cause, y->diag.cause);
-		CU_ASSERT_STRING_EQUAL(x->diag.detail, y->diag.detail);
-		for (unsigned h = 0; h < x->nhops && h < y->nhops; h++) {
-			CU_ASSERT_EQUAL(x->hops[h].carrier, y->hops[h].carrier);
-			CU_ASSERT_EQUAL(x->hops[h].auth, y->hops[h].auth);
-			CU_ASSERT_EQUAL(x->hops[h].result, y->hops[h].result);
-			CU_ASSERT_STRING_EQUAL(x->hops[h].principal, y->hops[h].principal);
-			CU_ASSERT_EQUAL(x->hops[h].nframes, y->hops[h].nframes);
-		}
-	}
+	for (size_t i = 0; i < hs_model_chain_count(a); i++)
+		same_chain(hs_model_chain(a, i), hs_model_chain(b, i));
 }
 
 /* 08-constrained-target-not-allowed from srv1: expected.json says one
@@ -151,6 +155,46 @@ static void test_cap_reported(void)
 	run_close(&r);
 }
 
+/* Three runs of 08 from srv1, 400 s apart (more than the 300 s settle
+ * window): the first two sessions settle and are built while the third is
+ * fed, their working state freed; the report has the three chains, each
+ * what expected.json says of the run and equal to the chain of one run
+ * alone.  (Without retirement the three replays are one session: they
+ * repeat the same WinRM shell id between the same two addresses.) */
+static void test_settled_sessions_retire(void)
+{
+	const char *rel = "lab/scenarios/08-constrained-target-not-allowed/srv1.pcapng";
+	run one = run_open(rel), a = run_open(rel);
+	CU_ASSERT(pf_feed(one.e, &one.f, SIZE_MAX) > 0);
+	hs_engine_finish(one.e);
+	hs_model_finish(one.m, false);
+	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(one.m), 1);
+	for (int i = 0; i < 3; i++) {
+		if (i) {
+			pf_close(&a.f);
+			a.f = pf_open(rel);
+			a.f.shift_sec = 400 * i;
+		}
+		CU_ASSERT(pf_feed(a.e, &a.f, SIZE_MAX) > 0);
+		CU_ASSERT_EQUAL(hs_model_retired(a.m), (uint64_t)i);
+	}
+	hs_engine_finish(a.e);
+	hs_model_finish(a.m, false);
+	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(a.m), 3);
+	for (size_t i = 0; i < 3; i++) {
+		const hs_chain *ch = hs_model_chain(a.m, i);
+		CU_ASSERT_EQUAL(ch->id, i + 1);
+		CU_ASSERT_EQUAL(ch->diag.verdict, HS_VERDICT_FAILED);
+		CU_ASSERT_EQUAL(ch->diag.method, HS_METHOD_CONSTRAINED);
+		CU_ASSERT(!strcmp(ch->diag.cause, "s4u2proxy_target_not_allowed") ||
+			  !strcmp(ch->diag.cause, "s4u2proxy_denied"));
+		same_chain(ch, hs_model_chain(one.m, 0));
+	}
+	run_close(&one);
+	run_close(&a);
+}
+
 HS_UNIT_MAIN("model", { "a finished copy gives the original's chains (08, srv1)", test_copy_equals_original },
 	     { "snapshots while feeding leave the original unchanged (15, client1)", test_snapshots_leave_original },
-	     { "a cap that refuses something is reported (08, srv1)", test_cap_reported })
+	     { "a cap that refuses something is reported (08, srv1)", test_cap_reported },
+	     { "settled sessions retire; no chain lost (08, srv1, three runs)", test_settled_sessions_retire })
