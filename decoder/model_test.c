@@ -155,12 +155,14 @@ static void test_cap_reported(void)
 	run_close(&r);
 }
 
-/* Three runs of 08 from srv1, 400 s apart (more than the 300 s settle
- * window): the first two sessions settle and are built while the third is
- * fed, their working state freed; the report has the three chains, each
- * what expected.json says of the run and equal to the chain of one run
- * alone.  (Without retirement the three replays are one session: they
+/* 21 runs of 08 from srv1, 400 s apart (more than the 300 s settle
+ * window): each session settles and is built while the next run is fed,
+ * its working state freed; the report has the 21 chains, each what
+ * expected.json says of the run and equal to the chain of one run alone,
+ * and (more than 20 chains) the text report opens with the summary: one
+ * row, 21 failed chains of that cause on srv1.  (Without retirement the three replays are one session: they
  * repeat the same WinRM shell id between the same two addresses.) */
+#define RUNS 21
 static void test_settled_sessions_retire(void)
 {
 	const char *rel = "lab/scenarios/08-constrained-target-not-allowed/srv1.pcapng";
@@ -169,7 +171,7 @@ static void test_settled_sessions_retire(void)
 	hs_engine_finish(one.e);
 	hs_model_finish(one.m, false);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(one.m), 1);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < RUNS; i++) {
 		if (i) {
 			pf_close(&a.f);
 			a.f = pf_open(rel);
@@ -180,8 +182,8 @@ static void test_settled_sessions_retire(void)
 	}
 	hs_engine_finish(a.e);
 	hs_model_finish(a.m, false);
-	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(a.m), 3);
-	for (size_t i = 0; i < 3; i++) {
+	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(a.m), RUNS);
+	for (size_t i = 0; i < RUNS; i++) {
 		const hs_chain *ch = hs_model_chain(a.m, i);
 		CU_ASSERT_EQUAL(ch->id, i + 1);
 		CU_ASSERT_EQUAL(ch->diag.verdict, HS_VERDICT_FAILED);
@@ -190,6 +192,19 @@ static void test_settled_sessions_retire(void)
 			  !strcmp(ch->diag.cause, "s4u2proxy_denied"));
 		same_chain(ch, hs_model_chain(one.m, 0));
 	}
+	hs_report rep = { NULL, 0, a.m, NULL, NULL, 0, 0, NULL };
+	GString *tx = g_string_new(NULL);
+	hs_report_text(&rep, tx, false);
+	const char *row = strstr(tx->str, "Summary by verdict, cause and first server:\n");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(row);
+	row = strchr(strchr(row, '\n') + 1, '\n') + 1; /* past the column names */
+	char cause[64], server[64];
+	unsigned n = 0;
+	CU_ASSERT_EQUAL(sscanf(row, " %u failed %63s srv1.hop.test (10.200.0.11)\n%63s", &n, cause, server), 3);
+	CU_ASSERT_EQUAL(n, RUNS);
+	CU_ASSERT(!strcmp(cause, "s4u2proxy_target_not_allowed") || !strcmp(cause, "s4u2proxy_denied"));
+	CU_ASSERT_STRING_EQUAL(server, "Chain"); /* one row, then the first chain */
+	g_string_free(tx, TRUE);
 	run_close(&one);
 	run_close(&a);
 }
@@ -197,4 +212,4 @@ static void test_settled_sessions_retire(void)
 HS_UNIT_MAIN("model", { "a finished copy gives the original's chains (08, srv1)", test_copy_equals_original },
 	     { "snapshots while feeding leave the original unchanged (15, client1)", test_snapshots_leave_original },
 	     { "a cap that refuses something is reported (08, srv1)", test_cap_reported },
-	     { "settled sessions retire; no chain lost (08, srv1, three runs)", test_settled_sessions_retire })
+	     { "settled sessions retire; no chain lost; the summary (08, srv1, 21 runs)", test_settled_sessions_retire })

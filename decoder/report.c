@@ -316,6 +316,57 @@ static void chain_text(GString *out, const hs_chain *c, const pal *k)
 	g_string_append(out, "\n\n");
 }
 
+/* A long run's report opens with how many chains share each verdict, cause
+ * and first server, most frequent first (the chains follow). */
+#define SUMMARY_MIN_CHAINS 20
+
+typedef struct summary_row {
+	const char *key; /* verdict \t cause \t server */
+	guint n;
+} summary_row;
+
+static int summary_cmp(const void *a, const void *b)
+{
+	const summary_row *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static void summary_text(GString *out, const hs_model *m)
+{
+	size_t n = hs_model_chain_count(m);
+	GHashTable *count = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (size_t i = 0; i < n; i++) {
+		const hs_chain *c = hs_model_chain(m, i);
+		char srv[HS_NAME_MAX + 64];
+		char *key = g_strdup_printf("%s\t%s\t%s", hs_verdict_name(c->diag.verdict), c->diag.cause,
+					    ep_label(&c->hops[0].server, srv, sizeof srv));
+		guint k = GPOINTER_TO_UINT(g_hash_table_lookup(count, key));
+		g_hash_table_replace(count, key, GUINT_TO_POINTER(k + 1));
+	}
+	GArray *rows = g_array_new(FALSE, FALSE, sizeof(summary_row));
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, count);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		summary_row row = { k, GPOINTER_TO_UINT(v) };
+		g_array_append_val(rows, row);
+	}
+	g_array_sort(rows, summary_cmp);
+	g_string_append_printf(out, "Summary by verdict, cause and first server:\n  %8s  %-9s  %-40s  %s\n", "chains",
+			       "verdict", "cause", "server");
+	for (guint i = 0; i < rows->len; i++) {
+		const summary_row *row = &g_array_index(rows, summary_row, i);
+		char **f = g_strsplit(row->key, "\t", 3);
+		g_string_append_printf(out, "  %8u  %-9s  %-40s  %s\n", row->n, f[0], f[1], f[2]);
+		g_strfreev(f);
+	}
+	g_string_append_c(out, '\n');
+	g_array_free(rows, TRUE);
+	g_hash_table_destroy(count);
+}
+
 void hs_report_text(const hs_report *r, GString *out, bool color)
 {
 	pal k = { "", "", "", "", "", "" };
@@ -335,6 +386,8 @@ void hs_report_text(const hs_report *r, GString *out, bool color)
 	g_string_append_printf(out, "  %zu chain%s\n\n", n, n == 1 ? "" : "s");
 	if (!n)
 		g_string_append(out, "No WinRM first hop with a second hop was found in this input.\n\n");
+	if (n > SUMMARY_MIN_CHAINS)
+		summary_text(out, r->model);
 	for (size_t i = 0; i < n; i++)
 		chain_text(out, hs_model_chain(r->model, i), &k);
 	size_t nanom;
