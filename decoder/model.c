@@ -130,6 +130,7 @@ typedef struct ticket {
 	char principal[HS_NAME_MAX];
 	bool forwarded;
 	hs_ref ref;
+	int64_t ts;                  /* when the KDC issued it */
 } ticket;
 
 typedef struct host {
@@ -308,6 +309,11 @@ const hs_model_caps *hs_model_cap_hits(const hs_model *m)
 uint64_t hs_model_retired(const hs_model *m)
 {
 	return m->retired_chains;
+}
+
+size_t hs_model_ticket_count(const hs_model *m)
+{
+	return g_hash_table_size(m->tickets);
 }
 
 const hs_model_config *hs_model_config_of(const hs_model *m)
@@ -1415,7 +1421,7 @@ static const ticket *ticket_find(hs_model *m, uint64_t fp)
 	return fp ? g_hash_table_lookup(m->tickets, &fp) : NULL;
 }
 
-static void ticket_add(hs_model *m, uint64_t fp, const char *principal, bool forwarded, hs_ref ref)
+static void ticket_add(hs_model *m, uint64_t fp, const char *principal, bool forwarded, hs_ref ref, int64_t ts)
 {
 	if (!fp || !principal[0] || ticket_find(m, fp))
 		return;
@@ -1428,6 +1434,7 @@ static void ticket_add(hs_model *m, uint64_t fp, const char *principal, bool for
 	snprintf(t->principal, sizeof t->principal, "%s", principal);
 	t->forwarded = forwarded;
 	t->ref = ref;
+	t->ts = ts;
 	g_hash_table_insert(m->tickets, &t->fp, t);
 }
 
@@ -1495,7 +1502,7 @@ static void resolve_kdc(hs_model *m)
 			}
 		}
 		if (x->ok)
-			ticket_add(m, x->rep_fp, x->principal, x->forwarded_req, x->rep);
+			ticket_add(m, x->rep_fp, x->principal, x->forwarded_req, x->rep, x->ts);
 		if (x->s4u && is_machine(x->sname)) {
 			/* S4U2Self names the requesting service itself (MS-SFU 3.2.5.1) */
 			char h[HS_NAME_MAX];
@@ -2821,6 +2828,14 @@ static void build_chains(hs_model *m)
  * judges, numbers and redacts all of them together) and the working state
  * is freed.  A session settled this way takes no later evidence: what
  * comes after the settle window starts a new chain. */
+#define TICKET_LIFE_NS (10 * 3600 * 1000000000LL)
+
+static gboolean ticket_expired(gpointer k, gpointer v, gpointer ud)
+{
+	(void)k;
+	return ((const ticket *)v)->ts < *(const int64_t *)ud;
+}
+
 static void retire(hs_model *m, int64_t cut)
 {
 	for (guint i = 0; i < m->conns->len; i++) {
@@ -2885,6 +2900,9 @@ static void retire(hs_model *m, int64_t cut)
 		sub->nbmap = own[2];
 	}
 	hs_model_free(sub);
+	/* a ticket outlives its session, not its lifetime: MS-KILE 3.3.1 (MaxTicketAge, 10 hours by default) */
+	int64_t expired = cut - TICKET_LIFE_NS;
+	g_hash_table_foreach_remove(m->tickets, ticket_expired, &expired);
 }
 
 /* Called with the time of each message: retires what settled, at most

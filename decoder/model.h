@@ -96,6 +96,11 @@ const hs_model_config *hs_model_config_of(const hs_model *m);
 /* Chains built before the finish because their sessions settled (settle_ns),
  * their working state freed; they are among hs_model_chain()'s after it. */
 uint64_t hs_model_retired(const hs_model *m);
+
+/* Tickets the model can follow identities through: those of settled
+ * sessions are kept for their lifetime (10 hours: MS-KILE MaxTicketAge),
+ * then forgotten. */
+size_t hs_model_ticket_count(const hs_model *m);
 uint64_t hs_model_duplicates(const hs_model *m);
 
 #endif

@@ -209,7 +209,37 @@ static void test_settled_sessions_retire(void)
 	run_close(&a);
 }
 
+/* Runs of 08 from srv1 six hours apart: the tickets of a settled session
+ * are kept while the next run is fed and forgotten once they are more than
+ * 10 hours old (MS-KILE MaxTicketAge).  The runs replay the same ticket
+ * bytes, so the table holds each ticket once, at its first issue: the
+ * tickets learned when the first run settled are there while the second
+ * is fed, and gone (12 hours old) while the third is. */
+static void test_tickets_expire(void)
+{
+	const char *rel = "lab/scenarios/08-constrained-target-not-allowed/srv1.pcapng";
+	run a = run_open(rel);
+	size_t after[3];
+	for (int i = 0; i < 3; i++) {
+		if (i) {
+			pf_close(&a.f);
+			a.f = pf_open(rel);
+			a.f.shift_sec = 6 * 3600 * i;
+		}
+		CU_ASSERT(pf_feed(a.e, &a.f, SIZE_MAX) > 0);
+		after[i] = hs_model_ticket_count(a.m);
+	}
+	CU_ASSERT_EQUAL(after[0], 0); /* learned when a session is built */
+	CU_ASSERT(after[1] > 0);
+	CU_ASSERT_EQUAL(after[2], 0);
+	hs_engine_finish(a.e);
+	hs_model_finish(a.m, false);
+	CU_ASSERT_EQUAL(hs_model_chain_count(a.m), 3);
+	run_close(&a);
+}
+
 HS_UNIT_MAIN("model", { "a finished copy gives the original's chains (08, srv1)", test_copy_equals_original },
 	     { "snapshots while feeding leave the original unchanged (15, client1)", test_snapshots_leave_original },
 	     { "a cap that refuses something is reported (08, srv1)", test_cap_reported },
-	     { "settled sessions retire; no chain lost; the summary (08, srv1, 21 runs)", test_settled_sessions_retire })
+	     { "settled sessions retire; no chain lost; the summary (08, srv1, 21 runs)", test_settled_sessions_retire },
+	     { "tickets of settled sessions expire after 10 hours (08, srv1)", test_tickets_expire })
