@@ -45,41 +45,6 @@
 #define SLACK_NS 2000000000LL
 
 /* ------------------------------------------------------------------ */
-/* names of the contract vocabularies */
-
-const char *hs_carrier_name(hs_carrier c)
-{
-	static const char *const n[] = { "other", "winrm-http", "winrm-https", "http", "smb2",
-					 "ldap", "dcerpc", "mssql", "rdp", "kerberos" };
-	return (unsigned)c < G_N_ELEMENTS(n) ? n[c] : "other";
-}
-
-const char *hs_auth_name(hs_auth a)
-{
-	static const char *const n[] = { "unknown", "kerberos", "ntlm", "credssp", "basic", "anonymous", "none" };
-	return (unsigned)a < G_N_ELEMENTS(n) ? n[a] : "unknown";
-}
-
-const char *hs_result_name(hs_result r)
-{
-	static const char *const n[] = { "unknown", "ok", "failed" };
-	return (unsigned)r < G_N_ELEMENTS(n) ? n[r] : "unknown";
-}
-
-const char *hs_method_name(hs_method m)
-{
-	static const char *const n[] = { "unknown", "none", "credssp", "kerberos_unconstrained",
-					 "kerberos_constrained", "kerberos_rbcd", "fresh_credentials", "runas" };
-	return (unsigned)m < G_N_ELEMENTS(n) ? n[m] : "unknown";
-}
-
-const char *hs_verdict_name(hs_verdict v)
-{
-	static const char *const n[] = { "unknown", "delegated", "failed", "not_attempted" };
-	return (unsigned)v < G_N_ELEMENTS(n) ? n[v] : "unknown";
-}
-
-/* ------------------------------------------------------------------ */
 /* state */
 
 typedef struct attempt {
@@ -165,6 +130,7 @@ typedef struct ticket {
 	char principal[HS_NAME_MAX];
 	bool forwarded;
 	hs_ref ref;
+	int64_t ts;                  /* when the KDC issued it */
 } ticket;
 
 typedef struct host {
@@ -212,8 +178,13 @@ struct hs_model {
 	} ring[DEDUP_RING];
 	unsigned ring_at;
 	uint64_t dropped, dups;
+	hs_model_caps caps;          /* the part of dropped each cap caused */
+	int64_t next_retire;         /* capture time of the next retire() (0: not yet set) */
+	uint64_t retired_chains;     /* chains built by retire(), waiting in chains */
 	GArray *sessions;            /* session */
 	GArray *chains;              /* hs_chain */
+	GHashTable *names;           /* interned names (pkey_of): kind + lower-case text -> id */
+	GHashTable *realm_of_label;  /* finish: realm's first label -> realm (normalize_user) */
 	bool finished;
 };
 
@@ -224,6 +195,7 @@ void hs_model_config_default(hs_model_config *c)
 	c->max_tickets = 65536;
 	c->max_hosts = 16384;
 	c->max_chains = 4096;
+	c->settle_ns = 300 * 1000000000LL;
 }
 
 static void ticket_free(gpointer p)
@@ -247,6 +219,7 @@ hs_model *hs_model_new(const hs_model_config *cfg)
 	m->nbmap = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	m->sessions = g_array_new(FALSE, TRUE, sizeof(session));
 	m->chains = g_array_new(FALSE, TRUE, sizeof(hs_chain));
+	m->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	return m;
 }
 
@@ -263,6 +236,9 @@ void hs_model_free(hs_model *m)
 	g_hash_table_destroy(m->nbmap);
 	g_array_free(m->sessions, TRUE);
 	g_array_free(m->chains, TRUE);
+	g_hash_table_destroy(m->names);
+	if (m->realm_of_label)
+		g_hash_table_destroy(m->realm_of_label);
 	g_free(m);
 }
 
@@ -302,7 +278,11 @@ hs_model *hs_model_copy(const hs_model *m)
 	memcpy(c->ring, m->ring, sizeof c->ring);
 	c->ring_at = m->ring_at;
 	c->dropped = m->dropped;
+	c->caps = m->caps;
 	c->dups = m->dups;
+	c->next_retire = m->next_retire;
+	c->retired_chains = m->retired_chains;
+	g_array_append_vals(c->chains, m->chains->data, m->chains->len); /* retired, not judged yet */
 	return c;
 }
 
@@ -321,6 +301,26 @@ uint64_t hs_model_dropped(const hs_model *m)
 	return m->dropped;
 }
 
+const hs_model_caps *hs_model_cap_hits(const hs_model *m)
+{
+	return &m->caps;
+}
+
+uint64_t hs_model_retired(const hs_model *m)
+{
+	return m->retired_chains;
+}
+
+size_t hs_model_ticket_count(const hs_model *m)
+{
+	return g_hash_table_size(m->tickets);
+}
+
+const hs_model_config *hs_model_config_of(const hs_model *m)
+{
+	return &m->cfg;
+}
+
 uint64_t hs_model_duplicates(const hs_model *m)
 {
 	return m->dups;
@@ -328,6 +328,18 @@ uint64_t hs_model_duplicates(const hs_model *m)
 
 /* ------------------------------------------------------------------ */
 /* small helpers */
+
+/* an item not kept: counted in dropped and against the cap that refused it */
+static void cap_hit(hs_model *m, uint64_t *cap)
+{
+	m->dropped++;
+	(*cap)++;
+}
+
+static void array_free(gpointer p)
+{
+	g_array_free(p, TRUE);
+}
 
 static int64_t ts_of(const hs_meta *mt)
 {
@@ -473,6 +485,62 @@ static bool is_machine(const char *p)
 }
 
 /* ------------------------------------------------------------------ */
+/* interned principals: what principal_eq() compares, computed once */
+
+/* A principal as two interned ids: its user part, lower case (0: no
+ * principal at all), and the first label of its domain, lower case (0: no
+ * domain).  pkey_eq(pkey_of(a), pkey_of(b)) == principal_eq(a, b). */
+typedef struct pkey {
+	uint32_t user, dom;
+} pkey;
+
+static uint32_t intern(hs_model *m, char kind, const char *s, size_t n)
+{
+	char buf[HS_NAME_MAX + 1];
+	if (n > HS_NAME_MAX - 1)
+		n = HS_NAME_MAX - 1;
+	buf[0] = kind;
+	for (size_t i = 0; i < n; i++)
+		buf[i + 1] = (char)tolower((unsigned char)s[i]);
+	buf[n + 1] = 0;
+	gpointer v = g_hash_table_lookup(m->names, buf);
+	if (v)
+		return GPOINTER_TO_UINT(v);
+	uint32_t id = g_hash_table_size(m->names) + 1;
+	g_hash_table_insert(m->names, g_strdup(buf), GUINT_TO_POINTER(id));
+	return id;
+}
+
+static pkey pkey_of(hs_model *m, const char *p)
+{
+	pkey k = { 0, 0 };
+	if (!p[0])
+		return k;
+	const char *bs = strchr(p, '\\'), *at = strrchr(p, '@');
+	const char *u = p, *d = "";
+	size_t ul = strlen(p), dl = 0;
+	if (bs) {
+		d = p;
+		dl = (size_t)(bs - p);
+		u = bs + 1;
+		ul = strlen(u);
+	} else if (at) {
+		ul = (size_t)(at - p);
+		d = at + 1;
+		dl = strlen(d);
+	}
+	k.user = intern(m, 'u', u, ul);
+	if (dl)
+		k.dom = intern(m, 'd', d, strcspn(d, ".") < dl ? strcspn(d, ".") : dl);
+	return k;
+}
+
+static bool pkey_eq(pkey a, pkey b)
+{
+	return a.user && a.user == b.user && (!a.dom || !b.dom || a.dom == b.dom);
+}
+
+/* ------------------------------------------------------------------ */
 /* hosts */
 
 static host *host_get(hs_model *m, const hs_addr *a, bool create)
@@ -483,7 +551,7 @@ static host *host_get(hs_model *m, const hs_addr *a, bool create)
 	if (h || !create)
 		return h;
 	if (g_hash_table_size(m->hosts) >= m->cfg.max_hosts) {
-		m->dropped++;
+		cap_hit(m, &m->caps.hosts);
 		return NULL;
 	}
 	h = g_new0(host, 1);
@@ -633,7 +701,7 @@ static conn *conn_get(hs_model *m, const hs_msg *msg)
 		return c;
 	}
 	if (m->conns->len >= m->cfg.max_conns) {
-		m->dropped++;
+		cap_hit(m, &m->caps.conns);
 		return NULL;
 	}
 	c = g_new0(conn, 1);
@@ -1170,7 +1238,7 @@ static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
 	}
 	if (!x) {
 		if (m->kxs->len >= m->cfg.max_kdc) {
-			m->dropped++;
+			cap_hit(m, &m->caps.kdc);
 			return;
 		}
 		kx z;
@@ -1281,12 +1349,15 @@ static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
 /* ------------------------------------------------------------------ */
 /* the sink */
 
+static void maybe_retire(hs_model *m, int64_t t);
+
 void hs_model_sink(void *ud, const hs_msg *msg)
 {
 	hs_model *m = ud;
 	const hs_meta *mt = msg->meta;
 	if (m->finished)
 		return;
+	maybe_retire(m, ts_of(mt));
 	if (msg->proto == HS_PROTO_KERBEROS && !msg->carrier && (mt->sport == 88 || mt->dport == 88)) {
 		on_kdc(m, msg, msg->body);
 		return;
@@ -1350,12 +1421,12 @@ static const ticket *ticket_find(hs_model *m, uint64_t fp)
 	return fp ? g_hash_table_lookup(m->tickets, &fp) : NULL;
 }
 
-static void ticket_add(hs_model *m, uint64_t fp, const char *principal, bool forwarded, hs_ref ref)
+static void ticket_add(hs_model *m, uint64_t fp, const char *principal, bool forwarded, hs_ref ref, int64_t ts)
 {
 	if (!fp || !principal[0] || ticket_find(m, fp))
 		return;
 	if (g_hash_table_size(m->tickets) >= m->cfg.max_tickets) {
-		m->dropped++;
+		cap_hit(m, &m->caps.tickets);
 		return;
 	}
 	ticket *t = g_new0(ticket, 1);
@@ -1363,6 +1434,7 @@ static void ticket_add(hs_model *m, uint64_t fp, const char *principal, bool for
 	snprintf(t->principal, sizeof t->principal, "%s", principal);
 	t->forwarded = forwarded;
 	t->ref = ref;
+	t->ts = ts;
 	g_hash_table_insert(m->tickets, &t->fp, t);
 }
 
@@ -1379,16 +1451,20 @@ static void normalize_user(hs_model *m, const char *in, char *out, size_t n)
 	snprintf(dom, sizeof dom, "%.*s", (int)(bs - in), in);
 	upper(dom);
 	const char *realm = g_hash_table_lookup(m->nbmap, dom);
-	char guess[64] = "";
 	if (!realm) {
-		for (guint i = 0; i < m->kxs->len && !guess[0]; i++) {
-			const kx *x = &g_array_index(m->kxs, kx, i);
-			size_t l = strcspn(x->realm, ".");
-			if (x->realm[0] && l == strlen(dom) && !strncasecmp(x->realm, dom, l))
-				snprintf(guess, sizeof guess, "%s", x->realm);
+		/* the first Kerberos realm whose first label is that domain */
+		if (!m->realm_of_label) {
+			m->realm_of_label = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+			for (guint i = 0; i < m->kxs->len; i++) {
+				const kx *x = &g_array_index(m->kxs, kx, i);
+				char *l = g_strndup(x->realm, strcspn(x->realm, "."));
+				if (x->realm[0] && !g_hash_table_contains(m->realm_of_label, l))
+					g_hash_table_insert(m->realm_of_label, l, (gpointer)x->realm);
+				else
+					g_free(l);
+			}
 		}
-		if (guess[0])
-			realm = guess;
+		realm = g_hash_table_lookup(m->realm_of_label, dom);
 	}
 	if (realm)
 		snprintf(out, n, "%s@%s", bs + 1, realm);
@@ -1426,7 +1502,7 @@ static void resolve_kdc(hs_model *m)
 			}
 		}
 		if (x->ok)
-			ticket_add(m, x->rep_fp, x->principal, x->forwarded_req, x->rep);
+			ticket_add(m, x->rep_fp, x->principal, x->forwarded_req, x->rep, x->ts);
 		if (x->s4u && is_machine(x->sname)) {
 			/* S4U2Self names the requesting service itself (MS-SFU 3.2.5.1) */
 			char h[HS_NAME_MAX];
@@ -1488,16 +1564,19 @@ static hs_result conn_result(const conn *c)
 
 static void build_sessions(hs_model *m)
 {
+	GHashTable *shells = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, array_free);
 	for (guint i = 0; i < m->conns->len; i++) {
 		conn *c = g_ptr_array_index(m->conns, i);
 		if (!is_hop1_carrier(c->carrier))
 			continue;
 		int si = -1;
+		GArray *same = NULL; /* the sessions of this shell id, ascending */
 		if (c->shell_id[0]) {
-			for (guint s = 0; s < m->sessions->len; s++) {
+			same = g_hash_table_lookup(shells, c->shell_id);
+			for (guint n = 0; same && n < same->len; n++) {
+				guint s = g_array_index(same, guint, n);
 				session *x = &g_array_index(m->sessions, session, s);
-				if (!strcmp(x->shell_id, c->shell_id) && addr_eq(&x->c, &c->c) && addr_eq(&x->s, &c->s) &&
-				    x->nconns < SESS_CONNS) {
+				if (addr_eq(&x->c, &c->c) && addr_eq(&x->s, &c->s) && x->nconns < SESS_CONNS) {
 					si = (int)s;
 					break;
 				}
@@ -1517,6 +1596,13 @@ static void build_sessions(hs_model *m)
 			snprintf(z.shell_id, sizeof z.shell_id, "%s", c->shell_id);
 			g_array_append_val(m->sessions, z);
 			si = (int)m->sessions->len - 1;
+			if (c->shell_id[0]) {
+				if (!same) {
+					same = g_array_new(FALSE, FALSE, sizeof(guint));
+					g_hash_table_insert(shells, c->shell_id, same);
+				}
+				g_array_append_val(same, si);
+			}
 		}
 		session *x = &g_array_index(m->sessions, session, si);
 		x->conns[x->nconns++] = (int)i;
@@ -1526,6 +1612,7 @@ static void build_sessions(hs_model *m)
 		if (c->t1 > x->t1)
 			x->t1 = c->t1;
 	}
+	g_hash_table_destroy(shells);
 	/* principal, auth, result */
 	for (guint s = 0; s < m->sessions->len; s++) {
 		session *x = &g_array_index(m->sessions, session, s);
@@ -1596,15 +1683,16 @@ static bool spn_is_winrm(const char *sname)
 	return !strncasecmp(sname, "HTTP/", 5) || !strncasecmp(sname, "WSMAN/", 6);
 }
 
-static bool ticket_used_by_conn(hs_model *m, uint64_t fp)
+/* the ticket fingerprints connections presented (0 for an attempt without one) */
+static GHashTable *tickets_used_by_conns(hs_model *m)
 {
+	GHashTable *h = g_hash_table_new(g_int64_hash, g_int64_equal);
 	for (guint i = 0; i < m->conns->len; i++) {
-		const conn *c = g_ptr_array_index(m->conns, i);
+		conn *c = g_ptr_array_index(m->conns, i);
 		for (unsigned j = 0; j < c->natt; j++)
-			if (c->att[j].ticket_fp == fp)
-				return true;
+			g_hash_table_add(h, &c->att[j].ticket_fp);
 	}
-	return false;
+	return h;
 }
 
 /* From the KDC's view only: the client's TGS-REQ for HTTP/ or WSMAN/ is
@@ -1612,11 +1700,12 @@ static bool ticket_used_by_conn(hs_model *m, uint64_t fp)
 static void infer_sessions(hs_model *m)
 {
 	guint real = m->sessions->len;
+	GHashTable *used = tickets_used_by_conns(m);
 	for (guint i = 0; i < m->kxs->len; i++) {
 		const kx *x = &g_array_index(m->kxs, kx, i);
 		if (x->msg != HS_KRB_TGS_REQ || !x->ok || x->s4u || x->proxy || !spn_is_winrm(x->sname))
 			continue;
-		if (ticket_used_by_conn(m, x->rep_fp))
+		if (g_hash_table_contains(used, &x->rep_fp))
 			continue;
 		bool covered = false;
 		for (guint s = 0; s < real; s++) {
@@ -1644,6 +1733,7 @@ static void infer_sessions(hs_model *m)
 		}
 		g_array_append_val(m->sessions, z);
 	}
+	g_hash_table_destroy(used);
 	/* An inferred session's server: whoever later acts for its user with a
 	 * strong link (S4U2Self for the user, the user's forwarded TGT, an
 	 * AS exchange for the user from another address). */
@@ -1675,12 +1765,9 @@ typedef struct item {
 	int index;
 	int64_t ts;
 	char principal[HS_NAME_MAX];
+	pkey key;
+	bool named_user;             /* a principal that is not a machine account */
 } item;
-
-static bool same_server(const session *y, const hs_addr *a)
-{
-	return y->s_known && addr_eq(&y->s, a);
-}
 
 /* The tightest WinRM Command window of the session containing t, as its
  * length; INT64_MAX when none contains t. */
@@ -1693,13 +1780,26 @@ static int64_t cmd_window(hs_model *m, const session *y, int64_t t)
 			/* a hop-2 step starts after the Command request and before
 			 * its response (which reports its outcome) */
 			int64_t a = c->cmd[w].a - 1000000, b = c->cmd[w].b;
-			if (b != INT64_MAX)
-				b += 0;
 			if (t >= a && t <= b && b - a < best)
 				best = b - a;
 		}
 	}
 	return best;
+}
+
+/* The latest time at which something can fall inside the session (its end
+ * plus the slack, or a Command window's end); INT64_MAX for a Command that
+ * was never answered. */
+static int64_t session_reach(hs_model *m, const session *y)
+{
+	int64_t r = y->t1 + SLACK_NS;
+	for (unsigned k = 0; k < y->nconns; k++) {
+		const conn *c = g_ptr_array_index(m->conns, y->conns[k]);
+		for (unsigned w = 0; w < c->ncmd; w++)
+			if (c->cmd[w].b > r)
+				r = c->cmd[w].b;
+	}
+	return r;
 }
 
 static guint addr_hash(gconstpointer p)
@@ -1713,189 +1813,382 @@ static gboolean addr_equal(gconstpointer a, gconstpointer b)
 	return addr_eq(a, b);
 }
 
-static void array_free(gpointer p)
+/* A session that reaches further than this past its start is looked at
+ * for every item of its server (few: long-lived shells) rather than found
+ * through the running maximum, which it would keep high for everyone. */
+#define LONG_NS (60 * 1000000000LL)
+
+/* The sessions of one hop-1 server, indexed so that attributing an item
+ * costs a logarithm plus the sessions that overlap it in time, whatever
+ * the number of sessions to that server (a jump server). */
+typedef struct srv_ix {
+	GArray *by_t0;        /* guint session, ascending (t0, index) */
+	GArray *reach;        /* int64_t: running maximum of session_reach over by_t0, finite part */
+	GArray *open;         /* guint: sessions that reach further than LONG_NS past their start
+			       * (an unanswered Command: unbounded), ascending */
+	GHashTable *by_user;  /* user id -> GArray guint: sessions by principal, ascending (t0, index) */
+	GHashTable *by_link;  /* user id -> same, by link_user */
+} srv_ix;
+
+typedef struct attr_ctx {
+	hs_model *m;
+	GHashTable *servers;  /* hs_addr * -> srv_ix * */
+	pkey *pk, *lk;        /* per session: principal, link_user */
+} attr_ctx;
+
+static void srv_ix_free(gpointer p)
 {
-	g_array_free(p, TRUE);
+	srv_ix *v = p;
+	g_array_free(v->by_t0, TRUE);
+	g_array_free(v->reach, TRUE);
+	g_array_free(v->open, TRUE);
+	g_hash_table_destroy(v->by_user);
+	g_hash_table_destroy(v->by_link);
+	g_free(v);
+}
+
+static hs_model *sort_model; /* qsort has no user pointer; the finish is not re-entered */
+
+static int session_t0_cmp(const void *a, const void *b)
+{
+	guint x = *(const guint *)a, y = *(const guint *)b;
+	int64_t tx = g_array_index(sort_model->sessions, session, x).t0;
+	int64_t ty = g_array_index(sort_model->sessions, session, y).t0;
+	if (tx != ty)
+		return tx < ty ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+static void sort_sessions(hs_model *m, GArray *l)
+{
+	sort_model = m;
+	if (l->len > 1)
+		qsort(l->data, l->len, sizeof(guint), session_t0_cmp);
+}
+
+static void user_list_add(GHashTable *h, uint32_t user, guint s)
+{
+	if (!user)
+		return;
+	GArray *l = g_hash_table_lookup(h, GUINT_TO_POINTER(user));
+	if (!l) {
+		l = g_array_new(FALSE, FALSE, sizeof(guint));
+		g_hash_table_insert(h, GUINT_TO_POINTER(user), l);
+	}
+	g_array_append_val(l, s);
+}
+
+static void sort_user_lists(hs_model *m, GHashTable *h)
+{
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, h);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		sort_sessions(m, v);
+}
+
+static void attr_ctx_build(attr_ctx *a, hs_model *m)
+{
+	a->m = m;
+	a->servers = g_hash_table_new_full(addr_hash, addr_equal, NULL, srv_ix_free);
+	a->pk = g_new0(pkey, m->sessions->len + 1);
+	a->lk = g_new0(pkey, m->sessions->len + 1);
+	for (guint s = 0; s < m->sessions->len; s++) {
+		session *y = &g_array_index(m->sessions, session, s);
+		a->pk[s] = pkey_of(m, y->principal);
+		if (!y->s_known)
+			continue;
+		srv_ix *v = g_hash_table_lookup(a->servers, &y->s);
+		if (!v) {
+			v = g_new0(srv_ix, 1);
+			v->by_t0 = g_array_new(FALSE, FALSE, sizeof(guint));
+			v->reach = g_array_new(FALSE, FALSE, sizeof(int64_t));
+			v->open = g_array_new(FALSE, FALSE, sizeof(guint));
+			v->by_user = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, array_free);
+			v->by_link = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, array_free);
+			g_hash_table_insert(a->servers, &y->s, v);
+		}
+		g_array_append_val(v->by_t0, s);
+		user_list_add(v->by_user, a->pk[s].user, s);
+		if (session_reach(m, y) - LONG_NS > y->t0)
+			g_array_append_val(v->open, s);
+	}
+	GHashTableIter it;
+	gpointer k, p;
+	g_hash_table_iter_init(&it, a->servers);
+	while (g_hash_table_iter_next(&it, &k, &p)) {
+		srv_ix *v = p;
+		sort_sessions(m, v->by_t0);
+		sort_user_lists(m, v->by_user);
+		int64_t run = INT64_MIN;
+		for (guint i = 0; i < v->by_t0->len; i++) {
+			const session *y = &g_array_index(m->sessions, session, g_array_index(v->by_t0, guint, i));
+			int64_t r = session_reach(m, y);
+			if (r - LONG_NS > y->t0)
+				r = INT64_MIN; /* the open list covers it */
+			if (r > run)
+				run = r;
+			g_array_append_val(v->reach, run);
+		}
+	}
+}
+
+/* link_user is known from here on */
+static void attr_ctx_links(attr_ctx *a)
+{
+	hs_model *m = a->m;
+	for (guint s = 0; s < m->sessions->len; s++) {
+		session *y = &g_array_index(m->sessions, session, s);
+		a->lk[s] = pkey_of(m, y->link_user);
+		srv_ix *v = y->s_known ? g_hash_table_lookup(a->servers, &y->s) : NULL;
+		if (v)
+			user_list_add(v->by_link, a->lk[s].user, s);
+	}
+	GHashTableIter it;
+	gpointer k, p;
+	g_hash_table_iter_init(&it, a->servers);
+	while (g_hash_table_iter_next(&it, &k, &p))
+		sort_user_lists(m, ((srv_ix *)p)->by_link);
+}
+
+static void attr_ctx_free(attr_ctx *a)
+{
+	g_hash_table_destroy(a->servers);
+	g_free(a->pk);
+	g_free(a->lk);
+}
+
+/* Positions 0 .. return-1 of a (t0, index)-sorted list hold the sessions
+ * with t0 - slack <= t (started, give or take the slack, by t). */
+static guint started_by(hs_model *m, const GArray *l, int64_t t, int64_t slack)
+{
+	guint lo = 0, hi = l->len;
+	while (lo < hi) {
+		guint mid = lo + (hi - lo) / 2;
+		const session *y = &g_array_index(m->sessions, session, g_array_index(l, guint, mid));
+		if (t < y->t0 - slack)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* The latest session (then the lowest index) of a user list started by
+ * the item, whose key matches it, that is not the item's own session. */
+static int latest_of_user(attr_ctx *a, const GArray *l, const pkey *keys, const item *it, int own)
+{
+	hs_model *m = a->m;
+	if (!l)
+		return -1;
+	int best = -1;
+	int64_t bt = INT64_MIN;
+	for (guint p = started_by(m, l, it->ts, SLACK_NS / 4); p-- > 0;) {
+		guint s = g_array_index(l, guint, p);
+		const session *y = &g_array_index(m->sessions, session, s);
+		if (best >= 0 && y->t0 < bt)
+			break;
+		if ((int)s == own || !pkey_eq(it->key, keys[s]))
+			continue;
+		best = (int)s; /* walking down: equal t0 gives lower indexes */
+		bt = y->t0;
+	}
+	return best;
+}
+
+static bool better(int s, int64_t key, int64_t t0, int best, int64_t best_key, int64_t best_t0)
+{
+	if (best < 0 || key != best_key)
+		return best < 0 || key < best_key;
+	return t0 != best_t0 ? t0 > best_t0 : s < best;
+}
+
+/* Pass 2: tightest Command window; then a session still open; then the
+ * latest started. */
+static int64_t window_key(attr_ctx *a, const session *y, const item *it)
+{
+	int64_t w = cmd_window(a->m, y, it->ts);
+	bool inside = it->ts <= y->t1 + SLACK_NS;
+	if (w == INT64_MAX && !inside)
+		w = INT64_MAX - 1 - (y->t0 > 0 ? 0 : 1);
+	int64_t key = w != INT64_MAX ? w : (inside ? INT64_MAX - 4 : INT64_MAX - 3);
+	/* concurrent sessions: a connection goes first to a session that has
+	 * none yet (one second hop each) */
+	if (it->is_conn && y->nconn_items && key < INT64_MAX - 8)
+		key = INT64_MAX - 8;
+	return key;
+}
+
+static int by_window(attr_ctx *a, const srv_ix *v, const item *it, int own)
+{
+	hs_model *m = a->m;
+	if (it->named_user) {
+		/* a named account that is some session's user belongs there (pass
+		 * 1), not to another session */
+		const GArray *l = g_hash_table_lookup(v->by_user, GUINT_TO_POINTER(it->key.user));
+		for (guint p = 0; l && p < l->len; p++)
+			if (pkey_eq(it->key, a->pk[g_array_index(l, guint, p)]))
+				return -1;
+	}
+	int best = -1;
+	int64_t bk = 0, bt = 0;
+	guint hi = started_by(m, v->by_t0, it->ts, SLACK_NS / 4);
+	/* the sessions that can contain the item: down from the latest started
+	 * while some earlier one reaches it, and those left open */
+	guint p = hi;
+	while (p > 0 && g_array_index(v->reach, int64_t, p - 1) >= it->ts) {
+		p--;
+		guint s = g_array_index(v->by_t0, guint, p);
+		const session *y = &g_array_index(m->sessions, session, s);
+		if ((int)s == own)
+			continue;
+		int64_t key = window_key(a, y, it);
+		if (better((int)s, key, y->t0, best, bk, bt))
+			best = (int)s, bk = key, bt = y->t0;
+	}
+	for (guint o = 0; o < v->open->len; o++) {
+		guint s = g_array_index(v->open, guint, o);
+		const session *y = &g_array_index(m->sessions, session, s);
+		if ((int)s == own || it->ts < y->t0 - SLACK_NS / 4)
+			continue;
+		int64_t key = window_key(a, y, it);
+		if (better((int)s, key, y->t0, best, bk, bt))
+			best = (int)s, bk = key, bt = y->t0;
+	}
+	if (best >= 0 && bk <= INT64_MAX - 3)
+		return best;
+	/* the rest (positions below p) all ended before the item: the latest
+	 * started wins, one with no timestamp first (its key is lower) */
+	int rest = -1;
+	int64_t rk = 0, rt = 0;
+	for (int pass = 0; pass < 2 && rest < 0; pass++) {
+		guint q = pass ? p : started_by(m, v->by_t0, 0, 0);
+		if (q > p)
+			q = p;
+		for (; q-- > 0;) {
+			guint s = g_array_index(v->by_t0, guint, q);
+			const session *y = &g_array_index(m->sessions, session, s);
+			if (rest >= 0 && y->t0 < rt)
+				break;
+			if ((int)s == own)
+				continue;
+			rest = (int)s;
+			rt = y->t0;
+			rk = INT64_MAX - 1 - (y->t0 > 0 ? 0 : 1);
+		}
+	}
+	if (rest >= 0 && better(rest, rk, rt, best, bk, bt))
+		best = rest;
+	return best;
+}
+
+/* Strong links name the user of a session whose hop-1 principal is unknown
+ * (srv1's capture: the AP-REQ is encrypted): the session containing the
+ * exchange, the tightest Command window first. */
+static int link_session(attr_ctx *a, const srv_ix *v, const kx *x)
+{
+	hs_model *m = a->m;
+	int best = -1;
+	int64_t bw = INT64_MAX;
+	guint hi = started_by(m, v->by_t0, x->ts, 0);
+	for (int part = 0; part < 2; part++) {
+		const GArray *l = part ? v->open : v->by_t0;
+		for (guint p = part ? l->len : hi; p-- > 0;) {
+			if (!part && g_array_index(v->reach, int64_t, p) < x->ts)
+				break;
+			guint s = g_array_index(l, guint, p);
+			session *y = &g_array_index(m->sessions, session, s);
+			if (y->principal[0] || y->link_user[0] || x->ts < y->t0)
+				continue;
+			int64_t w = cmd_window(m, y, x->ts);
+			if (w == INT64_MAX && x->ts > y->t1 + SLACK_NS)
+				continue;
+			if (best < 0 || w < bw || (w == bw && (int)s < best)) {
+				best = (int)s;
+				bw = w;
+			}
+		}
+	}
+	return best;
+}
+
+static void take(hs_model *m, int *owner, int s, const item *it)
+{
+	session *y = &g_array_index(m->sessions, session, s);
+	*owner = s;
+	y->nitems++;
+	if (it->is_conn)
+		y->nconn_items++;
 }
 
 static void attribute(hs_model *m)
 {
+	attr_ctx a;
+	attr_ctx_build(&a, m);
 	GArray *items = g_array_new(FALSE, TRUE, sizeof(item));
-	/* sessions by their (known) server, ascending: every loop below looks
-	 * only at the sessions of the item's client address */
-	GHashTable *by_server = g_hash_table_new_full(addr_hash, addr_equal, NULL, array_free);
-	for (guint s = 0; s < m->sessions->len; s++) {
-		session *y = &g_array_index(m->sessions, session, s);
-		if (!y->s_known)
-			continue;
-		GArray *l = g_hash_table_lookup(by_server, &y->s);
-		if (!l) {
-			l = g_array_new(FALSE, FALSE, sizeof(guint));
-			g_hash_table_insert(by_server, &y->s, l);
-		}
-		g_array_append_val(l, s);
-	}
 	for (guint i = 0; i < m->conns->len; i++) {
 		const conn *c = g_ptr_array_index(m->conns, i);
 		if (c->carrier == HS_CAR_KERBEROS)
 			continue;
-		item it = { true, (int)i, c->t0, "" };
-		const attempt *a = conn_final(c);
-		if (a && a->principal[0])
-			normalize_user(m, a->principal, it.principal, sizeof it.principal);
+		item it = { true, (int)i, c->t0, "", { 0, 0 }, false };
+		const attempt *at = conn_final(c);
+		if (at && at->principal[0])
+			normalize_user(m, at->principal, it.principal, sizeof it.principal);
 		g_array_append_val(items, it);
 	}
 	for (guint i = 0; i < m->kxs->len; i++) {
 		const kx *x = &g_array_index(m->kxs, kx, i);
-		item it = { false, (int)i, x->ts, "" };
+		item it = { false, (int)i, x->ts, "", { 0, 0 }, false };
 		snprintf(it.principal, sizeof it.principal, "%s", x->principal);
 		g_array_append_val(items, it);
 	}
-	for (int pass = 1; pass <= 2; pass++) {
-		for (guint i = 0; i < items->len; i++) {
-			item *it = &g_array_index(items, item, i);
-			const hs_addr *from;
-			int *owner;
-			if (it->is_conn) {
-				conn *c = g_ptr_array_index(m->conns, it->index);
-				from = &c->c;
-				owner = &c->owner;
-			} else {
-				kx *x = &g_array_index(m->kxs, kx, it->index);
-				from = &x->c;
-				owner = &x->owner;
-			}
-			if (*owner >= 0)
-				continue;
-			int best = -1;
-			int64_t best_w = INT64_MAX, best_t0 = INT64_MIN;
-			const GArray *bucket = g_hash_table_lookup(by_server, from);
-			for (guint bi = 0; bucket && bi < bucket->len; bi++) {
-				guint s = g_array_index(bucket, guint, bi);
-				session *y = &g_array_index(m->sessions, session, s);
-				if (!same_server(y, from) || it->ts < y->t0 - SLACK_NS / 4)
-					continue;
-				/* a session's own hop-1 connection is never its hop 2
-				 * (client and server on one address: a loopback capture) */
-				if (it->is_conn && ((conn *)g_ptr_array_index(m->conns, it->index))->session == (int)s)
-					continue;
-				if (pass == 1) {
-					/* identity link: the latest session of that user before it */
-					if (!principal_eq(it->principal, y->principal) && !principal_eq(it->principal, y->link_user))
-						continue;
-					if (y->t0 > best_t0) {
-						best_t0 = y->t0;
-						best = (int)s;
-					}
-				} else {
-					if (it->principal[0] && !is_machine(it->principal)) {
-						/* a named account that is some other session's user
-						 * belongs there (pass 1), not here */
-						bool other = false;
-						for (guint bo = 0; bo < bucket->len; bo++) {
-							guint o = g_array_index(bucket, guint, bo);
-							const session *z = &g_array_index(m->sessions, session, o);
-							if (o != s && same_server(z, from) && principal_eq(it->principal, z->principal))
-								other = true;
-						}
-						if (other)
-							continue;
-					}
-					int64_t w = cmd_window(m, y, it->ts);
-					bool inside = it->ts <= y->t1 + SLACK_NS;
-					if (w == INT64_MAX && !inside)
-						w = INT64_MAX - 1 - (y->t0 > 0 ? 0 : 1);
-					/* tightest Command window; then a session still open;
-					 * then the latest started */
-					int64_t key = w != INT64_MAX ? w : (inside ? INT64_MAX - 4 : INT64_MAX - 3);
-					/* concurrent sessions: a connection goes first to a
-					 * session that has none yet (one second hop each) */
-					if (it->is_conn && y->nconn_items && key < INT64_MAX - 8)
-						key = INT64_MAX - 8 + (key > 0 ? 0 : 0);
-					if (key < best_w || (key == best_w && y->t0 > best_t0)) {
-						best_w = key;
-						best_t0 = y->t0;
-						best = (int)s;
-					}
-				}
-			}
-			if (best >= 0) {
-				*owner = best;
-				session *y = &g_array_index(m->sessions, session, best);
-				y->nitems++;
-				if (it->is_conn)
-					y->nconn_items++;
-				if (pass == 1 && !it->is_conn) {
-					kx *x = &g_array_index(m->kxs, kx, it->index);
-					/* S4U2Self naming the user / the user's forwarded TGT:
-					 * strong links that also name an unknown hop-1 user */
-					(void)x;
-				}
-			}
-		}
-		if (pass == 1) {
-			/* strong links name the user of sessions whose hop-1 principal is
-			 * unknown (srv1's capture: the AP-REQ is encrypted) */
+	for (guint i = 0; i < items->len; i++) {
+		item *it = &g_array_index(items, item, i);
+		it->key = pkey_of(m, it->principal);
+		it->named_user = it->principal[0] && !is_machine(it->principal);
+	}
+	for (int pass = 1; pass <= 3; pass++) {
+		if (pass == 2) {
 			for (guint i = 0; i < m->kxs->len; i++) {
 				const kx *x = &g_array_index(m->kxs, kx, i);
-				if (x->owner >= 0 || !(x->s4u || x->tgt_forwarded))
+				const srv_ix *v = g_hash_table_lookup(a.servers, &x->c);
+				if (x->owner >= 0 || !(x->s4u || x->tgt_forwarded) || !v)
 					continue;
-				const char *u = x->s4u ? x->s4u_user : x->tgt_owner;
-				int best = -1;
-				int64_t bw = INT64_MAX;
-				const GArray *bucket = g_hash_table_lookup(by_server, &x->c);
-				for (guint bi = 0; bucket && bi < bucket->len; bi++) {
-					guint s = g_array_index(bucket, guint, bi);
-					session *y = &g_array_index(m->sessions, session, s);
-					if (!same_server(y, &x->c) || y->principal[0] || y->link_user[0] || x->ts < y->t0)
-						continue;
-					int64_t w = cmd_window(m, y, x->ts);
-					if (w == INT64_MAX && x->ts > y->t1 + SLACK_NS)
-						continue;
-					if (best < 0 || w < bw) {
-						best = (int)s;
-						bw = w;
-					}
-				}
-				if (best >= 0) {
-					session *y = &g_array_index(m->sessions, session, best);
-					snprintf(y->link_user, sizeof y->link_user, "%s", u);
-				}
+				int s = link_session(&a, v, x);
+				if (s >= 0)
+					snprintf(g_array_index(m->sessions, session, s).link_user, HS_NAME_MAX, "%s",
+						 x->s4u ? x->s4u_user : x->tgt_owner);
 			}
-			/* and run pass 1 again for those: cheap, items are few */
-			for (guint i = 0; i < items->len; i++) {
-				item *it = &g_array_index(items, item, i);
-				int *owner = it->is_conn ? &((conn *)g_ptr_array_index(m->conns, it->index))->owner
-							 : &g_array_index(m->kxs, kx, it->index).owner;
-				const hs_addr *from = it->is_conn ? &((conn *)g_ptr_array_index(m->conns, it->index))->c
-								  : &g_array_index(m->kxs, kx, it->index).c;
-				if (*owner >= 0 || !it->principal[0])
-					continue;
-				int best = -1;
-				int64_t bt = INT64_MIN;
-				const GArray *bucket = g_hash_table_lookup(by_server, from);
-				for (guint bi = 0; bucket && bi < bucket->len; bi++) {
-					guint s = g_array_index(bucket, guint, bi);
-					session *y = &g_array_index(m->sessions, session, s);
-					if (!same_server(y, from) || it->ts < y->t0 - SLACK_NS / 4 || !y->link_user[0] ||
-					    !principal_eq(it->principal, y->link_user))
-						continue;
-					if (y->t0 > bt) {
-						bt = y->t0;
-						best = (int)s;
-					}
-				}
-				if (best >= 0) {
-					*owner = best;
-					g_array_index(m->sessions, session, best).nitems++;
-					if (it->is_conn)
-						g_array_index(m->sessions, session, best).nconn_items++;
-				}
+			attr_ctx_links(&a);
+		}
+		for (guint i = 0; i < items->len; i++) {
+			const item *it = &g_array_index(items, item, i);
+			const conn *c = it->is_conn ? g_ptr_array_index(m->conns, it->index) : NULL;
+			kx *x = it->is_conn ? NULL : &g_array_index(m->kxs, kx, it->index);
+			int *owner = c ? &((conn *)c)->owner : &x->owner;
+			const srv_ix *v = g_hash_table_lookup(a.servers, c ? &c->c : &x->c);
+			if (*owner >= 0 || !v)
+				continue;
+			/* a session's own hop-1 connection is never its hop 2 (client
+			 * and server on one address: a loopback capture) */
+			int own = c ? c->session : -1, best;
+			if (pass == 1) {
+				/* identity link: the latest session of that user before it */
+				best = latest_of_user(&a, g_hash_table_lookup(v->by_user, GUINT_TO_POINTER(it->key.user)),
+						      a.pk, it, own);
+			} else if (pass == 2) {
+				/* the same for the users the links named */
+				best = latest_of_user(&a, g_hash_table_lookup(v->by_link, GUINT_TO_POINTER(it->key.user)),
+						      a.lk, it, own);
+			} else {
+				best = by_window(&a, v, it, own);
 			}
+			if (best >= 0)
+				take(m, owner, best, it);
 		}
 	}
 	g_array_free(items, TRUE);
-	g_hash_table_destroy(by_server);
+	attr_ctx_free(&a);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2472,11 +2765,10 @@ static int chain_cmp(const void *a, const void *b)
 	return x->hops[0].t0_ns < y->hops[0].t0_ns ? -1 : x->hops[0].t0_ns > y->hops[0].t0_ns;
 }
 
-void hs_model_finish(hs_model *m, bool redact_names)
+/* Sessions, attribution and chains from what m holds, appended to
+ * m->chains unjudged (the finish and retire() call it). */
+static void build_chains(hs_model *m)
 {
-	if (m->finished)
-		return;
-	m->finished = true;
 	resolve_kdc(m);
 	resolve_conns(m);
 	build_sessions(m);
@@ -2504,9 +2796,10 @@ void hs_model_finish(hs_model *m, bool redact_names)
 	}
 	chain_index ix;
 	chain_index_build(m, &ix);
+	guint built = 0;
 	for (guint s = 0; s < m->sessions->len; s++) {
-		if (m->chains->len >= m->cfg.max_chains) {
-			m->dropped++;
+		if (built >= m->cfg.max_chains) {
+			cap_hit(m, &m->caps.chains);
 			continue;
 		}
 		hs_chain ch;
@@ -2519,22 +2812,141 @@ void hs_model_finish(hs_model *m, bool redact_names)
 		if (ch.nhops < 2 && ch.facts.s_outbound_visible && !ch.facts.credssp_asked)
 			continue;
 		g_array_append_val(m->chains, ch);
+		built++;
 	}
 	chain_index_free(&ix);
+}
+
+/* ------------------------------------------------------------------ */
+/* retirement: settled sessions leave the working tables */
+
+/* Everything whose last evidence is older than cut, minus what a session
+ * still open may claim (the items from SLACK_NS before the earliest
+ * connection still active on), is built into chains now, as the finish
+ * would, in a model of its own that shares the tickets, hosts and NetBIOS
+ * domains learned so far; the chains wait in m->chains for the finish (which
+ * judges, numbers and redacts all of them together) and the working state
+ * is freed.  A session settled this way takes no later evidence: what
+ * comes after the settle window starts a new chain. */
+#define TICKET_LIFE_NS (10 * 3600 * 1000000000LL)
+
+static gboolean ticket_expired(gpointer k, gpointer v, gpointer ud)
+{
+	(void)k;
+	return ((const ticket *)v)->ts < *(const int64_t *)ud;
+}
+
+static void retire(hs_model *m, int64_t cut)
+{
+	for (guint i = 0; i < m->conns->len; i++) {
+		const conn *c = g_ptr_array_index(m->conns, i);
+		if (c->t1 >= cut && c->t0 - SLACK_NS < cut)
+			cut = c->t0 - SLACK_NS;
+	}
+	hs_model *sub = hs_model_new(&m->cfg);
+	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < m->conns->len; i++) {
+		conn *c = g_ptr_array_index(m->conns, i);
+		if (c->t1 < cut) {
+			g_hash_table_remove(m->conn_by_flow, &c->flow_id);
+			g_ptr_array_add(sub->conns, c);
+		} else {
+			g_ptr_array_add(keep, c);
+		}
+	}
+	g_ptr_array_set_free_func(m->conns, NULL);
+	g_ptr_array_free(m->conns, TRUE);
+	m->conns = keep;
+	/* KDC exchanges: kx_pending holds index + 1 */
+	guint *to = g_new(guint, m->kxs->len + 1);
+	GArray *kept = g_array_new(FALSE, TRUE, sizeof(kx));
+	for (guint i = 0; i < m->kxs->len; i++) {
+		const kx *x = &g_array_index(m->kxs, kx, i);
+		if (x->ts < cut) {
+			g_array_append_val(sub->kxs, *x);
+			to[i] = 0;
+		} else {
+			g_array_append_val(kept, *x);
+			to[i] = kept->len;
+		}
+	}
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, m->kx_pending);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		guint n = to[GPOINTER_TO_SIZE(v) - 1];
+		if (n)
+			g_hash_table_iter_replace(&it, GSIZE_TO_POINTER((gsize)n));
+		else
+			g_hash_table_iter_remove(&it);
+	}
+	g_free(to);
+	g_array_free(m->kxs, TRUE);
+	m->kxs = kept;
+	if (sub->conns->len || sub->kxs->len) {
+		GHashTable *own[3] = { sub->tickets, sub->hosts, sub->nbmap };
+		sub->tickets = m->tickets;
+		sub->hosts = m->hosts;
+		sub->nbmap = m->nbmap;
+		build_chains(sub);
+		g_array_append_vals(m->chains, sub->chains->data, sub->chains->len);
+		m->retired_chains += sub->chains->len;
+		m->caps.chains += sub->caps.chains;
+		m->caps.tickets += sub->caps.tickets;
+		m->caps.hosts += sub->caps.hosts;
+		m->dropped += sub->dropped;
+		sub->tickets = own[0];
+		sub->hosts = own[1];
+		sub->nbmap = own[2];
+	}
+	hs_model_free(sub);
+	/* a ticket outlives its session, not its lifetime: MS-KILE 3.3.1 (MaxTicketAge, 10 hours by default) */
+	int64_t expired = cut - TICKET_LIFE_NS;
+	g_hash_table_foreach_remove(m->tickets, ticket_expired, &expired);
+}
+
+/* Called with the time of each message: retires what settled, at most
+ * every quarter of the settle window (of capture time). */
+static void maybe_retire(hs_model *m, int64_t t)
+{
+	if (!m->cfg.settle_ns || !t)
+		return;
+	if (!m->next_retire)
+		m->next_retire = t + m->cfg.settle_ns;
+	if (t < m->next_retire)
+		return;
+	m->next_retire = t + m->cfg.settle_ns / 4;
+	retire(m, t - m->cfg.settle_ns);
+}
+
+void hs_model_finish(hs_model *m, bool redact_names)
+{
+	if (m->finished)
+		return;
+	m->finished = true;
+	build_chains(m);
 	if (m->chains->len > 1)
 		qsort(m->chains->data, m->chains->len, sizeof(hs_chain), chain_cmp);
 	/* A server that delegated someone's forwarded TGT in this capture is
 	 * trusted for delegation: another user's missing TGT is then the
 	 * client's choice, not the server's configuration. */
+	GHashTable *delegated = g_hash_table_new(g_str_hash, g_str_equal); /* s_ip -> chains that delegated */
 	for (guint i = 0; i < m->chains->len; i++) {
-		hs_chain *a = &g_array_index(m->chains, hs_chain, i);
-		for (guint j = 0; j < m->chains->len; j++) {
-			const hs_chain *b = &g_array_index(m->chains, hs_chain, j);
-			if (i != j && b->facts.tgt_forwarded_used && b->facts.hop2_result != HS_RES_FAILED &&
-			    !strcmp(a->facts.s_ip, b->facts.s_ip) && a->facts.s_ip[0])
-				a->facts.server_trusted_seen = true;
+		const hs_chain *b = &g_array_index(m->chains, hs_chain, i);
+		if (b->facts.tgt_forwarded_used && b->facts.hop2_result != HS_RES_FAILED) {
+			guint n = GPOINTER_TO_UINT(g_hash_table_lookup(delegated, b->facts.s_ip));
+			g_hash_table_insert(delegated, (gpointer)b->facts.s_ip, GUINT_TO_POINTER(n + 1));
 		}
 	}
+	for (guint i = 0; i < m->chains->len; i++) {
+		hs_chain *a = &g_array_index(m->chains, hs_chain, i);
+		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(delegated, a->facts.s_ip));
+		if (a->facts.tgt_forwarded_used && a->facts.hop2_result != HS_RES_FAILED)
+			n--; /* another chain than itself */
+		if (n && a->facts.s_ip[0])
+			a->facts.server_trusted_seen = true;
+	}
+	g_hash_table_destroy(delegated);
 	pseudo p = { g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free), 0, 0, 0 };
 	for (guint i = 0; i < m->chains->len; i++) {
 		hs_chain *ch = &g_array_index(m->chains, hs_chain, i);

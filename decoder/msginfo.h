@@ -15,7 +15,7 @@
 #include <stdbool.h>
 
 #include "hs.h"
-#include "model.h"
+#include "vocab.h"
 
 /* Reset o (which must be an HS_OUT_NODES writer) and describe m into it:
  * node 0.. are the common header (input, frame, ts, src, dst, transport,

@@ -102,8 +102,42 @@ static void chain_json(hs_out *o, const hs_chain *c)
 	hs_out_end(o);
 }
 
+/* The caller's anomalies, then one "model_cap" for each of the model's caps
+ * that refused something (nothing is dropped silently).  g_free the result. */
+static hs_anomaly_copy *all_anomalies(const hs_report *r, size_t *n)
+{
+	const hs_model_caps *c = hs_model_cap_hits(r->model);
+	const hs_model_config *cfg = hs_model_config_of(r->model);
+	const struct {
+		uint64_t hits;
+		size_t cap;
+		const char *what;
+	} caps[] = {
+		{ c->chains, cfg->max_chains, "sessions not judged (no chain reported for them)" },
+		{ c->conns, cfg->max_conns, "connections not kept (their evidence is missing)" },
+		{ c->kdc, cfg->max_kdc, "KDC exchanges not kept (their evidence is missing)" },
+		{ c->tickets, cfg->max_tickets, "tickets not kept (identities through them unresolved)" },
+		{ c->hosts, cfg->max_hosts, "host names not kept" },
+	};
+	hs_anomaly_copy *all = g_new0(hs_anomaly_copy, r->nanomalies + G_N_ELEMENTS(caps));
+	if (r->nanomalies)
+		memcpy(all, r->anomalies, r->nanomalies * sizeof *all);
+	*n = r->nanomalies;
+	for (size_t i = 0; i < G_N_ELEMENTS(caps); i++) {
+		if (!caps[i].hits)
+			continue;
+		hs_anomaly_copy *a = &all[(*n)++];
+		snprintf(a->kind, sizeof a->kind, "model_cap");
+		snprintf(a->detail, sizeof a->detail, "the correlation model's cap of %zu was reached: %llu %s", caps[i].cap,
+			 (unsigned long long)caps[i].hits, caps[i].what);
+	}
+	return all;
+}
+
 void hs_report_json(const hs_report *r, GString *out)
 {
+	size_t nanom;
+	hs_anomaly_copy *anom = all_anomalies(r, &nanom);
 	hs_out *o = hs_out_new(HS_OUT_JSON);
 	hs_out_begin(o, NULL);
 	hs_out_cstr(o, "hopsniff_version", HS_VERSION);
@@ -123,8 +157,8 @@ void hs_report_json(const hs_report *r, GString *out)
 		chain_json(o, hs_model_chain(r->model, i));
 	hs_out_end_list(o);
 	hs_out_begin_list(o, "anomalies");
-	for (size_t i = 0; i < r->nanomalies; i++) {
-		const hs_anomaly_copy *a = &r->anomalies[i];
+	for (size_t i = 0; i < nanom; i++) {
+		const hs_anomaly_copy *a = &anom[i];
 		hs_out_begin(o, NULL);
 		hs_out_uint(o, "frame", a->frame);
 		hs_out_uint(o, "input", a->input);
@@ -161,6 +195,7 @@ void hs_report_json(const hs_report *r, GString *out)
 	}
 	g_string_append_c(out, '\n');
 	hs_out_free(o);
+	g_free(anom);
 }
 
 int hs_report_exit_status(const hs_model *m)
@@ -281,6 +316,57 @@ static void chain_text(GString *out, const hs_chain *c, const pal *k)
 	g_string_append(out, "\n\n");
 }
 
+/* A long run's report opens with how many chains share each verdict, cause
+ * and first server, most frequent first (the chains follow). */
+#define SUMMARY_MIN_CHAINS 20
+
+typedef struct summary_row {
+	const char *key; /* verdict \t cause \t server */
+	guint n;
+} summary_row;
+
+static int summary_cmp(const void *a, const void *b)
+{
+	const summary_row *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n > y->n ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+static void summary_text(GString *out, const hs_model *m)
+{
+	size_t n = hs_model_chain_count(m);
+	GHashTable *count = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (size_t i = 0; i < n; i++) {
+		const hs_chain *c = hs_model_chain(m, i);
+		char srv[HS_NAME_MAX + 64];
+		char *key = g_strdup_printf("%s\t%s\t%s", hs_verdict_name(c->diag.verdict), c->diag.cause,
+					    ep_label(&c->hops[0].server, srv, sizeof srv));
+		guint k = GPOINTER_TO_UINT(g_hash_table_lookup(count, key));
+		g_hash_table_replace(count, key, GUINT_TO_POINTER(k + 1));
+	}
+	GArray *rows = g_array_new(FALSE, FALSE, sizeof(summary_row));
+	GHashTableIter it;
+	gpointer k, v;
+	g_hash_table_iter_init(&it, count);
+	while (g_hash_table_iter_next(&it, &k, &v)) {
+		summary_row row = { k, GPOINTER_TO_UINT(v) };
+		g_array_append_val(rows, row);
+	}
+	g_array_sort(rows, summary_cmp);
+	g_string_append_printf(out, "Summary by verdict, cause and first server:\n  %8s  %-9s  %-40s  %s\n", "chains",
+			       "verdict", "cause", "server");
+	for (guint i = 0; i < rows->len; i++) {
+		const summary_row *row = &g_array_index(rows, summary_row, i);
+		char **f = g_strsplit(row->key, "\t", 3);
+		g_string_append_printf(out, "  %8u  %-9s  %-40s  %s\n", row->n, f[0], f[1], f[2]);
+		g_strfreev(f);
+	}
+	g_string_append_c(out, '\n');
+	g_array_free(rows, TRUE);
+	g_hash_table_destroy(count);
+}
+
 void hs_report_text(const hs_report *r, GString *out, bool color)
 {
 	pal k = { "", "", "", "", "", "" };
@@ -300,14 +386,23 @@ void hs_report_text(const hs_report *r, GString *out, bool color)
 	g_string_append_printf(out, "  %zu chain%s\n\n", n, n == 1 ? "" : "s");
 	if (!n)
 		g_string_append(out, "No WinRM first hop with a second hop was found in this input.\n\n");
+	if (n > SUMMARY_MIN_CHAINS)
+		summary_text(out, r->model);
 	for (size_t i = 0; i < n; i++)
 		chain_text(out, hs_model_chain(r->model, i), &k);
-	if (r->nanomalies) {
-		g_string_append_printf(out, "Anomalies (%zu):\n", r->nanomalies);
-		for (size_t i = 0; i < r->nanomalies && i < 20; i++)
-			g_string_append_printf(out, "  ! input %u frame %llu: %s: %s\n", r->anomalies[i].input,
-					       (unsigned long long)r->anomalies[i].frame, r->anomalies[i].kind, r->anomalies[i].detail);
+	size_t nanom;
+	hs_anomaly_copy *anom = all_anomalies(r, &nanom);
+	if (nanom) {
+		g_string_append_printf(out, "Anomalies (%zu):\n", nanom);
+		for (size_t i = 0; i < nanom; i++) {
+			/* the first 20, and every model cap */
+			if (i >= 20 && i < r->nanomalies)
+				continue;
+			g_string_append_printf(out, "  ! input %u frame %llu: %s: %s\n", anom[i].input,
+					       (unsigned long long)anom[i].frame, anom[i].kind, anom[i].detail);
+		}
 	}
+	g_free(anom);
 }
 
 /* ------------------------------------------------------------------ */

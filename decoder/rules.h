@@ -2,7 +2,7 @@
  * method, verdict, most specific cause, detail, explanation, remedies and
  * needs of the report contract.
  *
- * A pure function of the facts: no I/O, no global state, so unit tests
+ * A pure function of the facts (vocab.h: the rules do not know the model): no I/O, no global state, so unit tests
  * (rules_test.c) drive it with synthetic fact sets.  Causes are string
  * literals from report-contract.md.  When the facts cannot settle a
  * question (encrypted FAST e-data, no keys, one vantage point), the rules
@@ -11,7 +11,7 @@
 #ifndef HS_RULES_H
 #define HS_RULES_H
 
-#include "model.h"
+#include "vocab.h"
 
 /* Fill *d (overwritten) from *f.  Names in the texts (hosts, accounts, SPNs)
  * come from f; missing names are replaced by placeholders such as

@@ -13,6 +13,7 @@
 typedef struct pf_file {
 	pcap_t *p;
 	uint64_t frame;
+	int64_t shift_sec; /* added to every timestamp (0 after pf_open) */
 } pf_file;
 
 /* Open $HS_CAPTURES/rel (or abort the test program: a missing capture is a
@@ -22,7 +23,7 @@ static inline pf_file pf_open(const char *rel)
 	char path[1024], err[PCAP_ERRBUF_SIZE];
 	const char *root = getenv("HS_CAPTURES") ? getenv("HS_CAPTURES") : "captures";
 	snprintf(path, sizeof path, "%s/%s", root, rel);
-	pf_file f = { pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err), 0 };
+	pf_file f = { pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err), 0, 0 };
 	if (!f.p) {
 		fprintf(stderr, "%s: %s\n", path, err);
 		exit(2);
@@ -37,7 +38,7 @@ static inline size_t pf_feed(hs_engine *e, pf_file *f, size_t n)
 	const u_char *d;
 	size_t k = 0;
 	while (k < n && pcap_next_ex(f->p, &h, &d) == 1) {
-		hs_frame fr = { 0, ++f->frame, h->ts.tv_sec, (uint32_t)h->ts.tv_usec, pcap_datalink(f->p), d,
+		hs_frame fr = { 0, ++f->frame, h->ts.tv_sec + f->shift_sec, (uint32_t)h->ts.tv_usec, pcap_datalink(f->p), d,
 				h->caplen, h->len > h->caplen ? h->len : h->caplen };
 		hs_engine_feed(e, &fr);
 		k++;
