@@ -36,6 +36,8 @@ typedef struct options {
 	const char *html;
 	char **keylogs; /* --keylog FILE ..., NULL-terminated or NULL */
 	char **keytabs; /* --keytab FILE ..., NULL-terminated or NULL */
+	bool etl_all_copies; /* --etl-all-copies: keep every appearance pktmon logged of a packet */
+	const char *write;   /* file mode -w FILE: the packets read, de-duplicated, as pcapng */
 } options;
 
 /* Sinks (ud: the printer): print, or in report mode keep (capped). */
