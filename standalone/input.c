@@ -245,9 +245,14 @@ int hs_input_next(hs_input *in, hs_input_pkt *p)
 		p->drop = e.drop;
 		p->copies = e.copies;
 		p->pktmon = e.pktmon;
-		p->component = e.component;
-		p->direction = e.direction;
+		p->group = e.group;
+		p->number = e.number;
 		p->appearance = e.appearance;
+		p->direction = e.direction;
+		p->type = e.type;
+		p->component = e.component;
+		p->edge = e.edge;
+		p->filter = e.filter;
 		p->drop_reason = e.drop_reason;
 		p->drop_location = e.drop_location;
 		if (e.drop)

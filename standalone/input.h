@@ -28,7 +28,8 @@ typedef struct hs_input_pkt {
 	uint32_t copies;         /* appearances folded into this packet (0 or 1: none) */
 	/* ETL (pktmon) metadata, when pktmon is set */
 	bool pktmon;
-	uint16_t component, direction, appearance;
+	uint64_t group;          /* PktGroupId */
+	uint16_t number, appearance, direction, type, component, edge, filter;
 	uint32_t drop_reason, drop_location;
 } hs_input_pkt;
 
