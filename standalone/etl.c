@@ -106,6 +106,7 @@ struct hs_etl {
 	uint64_t seq;
 	pending *current;
 
+	GByteArray *scratch;     /* a packet whose bytes are corrected */
 	GByteArray *frag;        /* NDIS 1001 fragments of the packet being joined */
 	int64_t frag_ts;
 	int frag_link;
@@ -322,14 +323,10 @@ static void pending_free(gpointer p)
 }
 
 /* Which of two appearances of one packet is closer to the wire: on receive
- * the first component that saw it (the miniport), on send the last; a copy
- * whose bytes the engine reads (Ethernet, IP) before a "WiFi"-typed one
- * (pktmon also types 802.3 frames on a Wi-Fi adapter as WiFi). */
+ * the first component that saw it (the miniport: native 802.11 on a Wi-Fi
+ * adapter), on send the last. */
 static bool closer_to_wire(const hs_etl_packet *a, const hs_etl_packet *b)
 {
-	bool ae = a->type != PKTMON_TYPE_WIFI, be = b->type != PKTMON_TYPE_WIFI;
-	if (ae != be)
-		return ae;
 	if (a->direction == PKTMON_DIR_TX)
 		return a->appearance > b->appearance;
 	return a->appearance < b->appearance;
@@ -449,13 +446,34 @@ static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, const uint8_t *u, s
 	m.caplen = logged;
 	m.wirelen = orig > logged ? orig : logged;
 	m.linktype = m.type == PKTMON_TYPE_WIFI ? LINKTYPE_IEEE802_11 : m.type == PKTMON_TYPE_IP ? LINKTYPE_RAW : LINKTYPE_ETHERNET;
+	/* pktmon also types the 802.3 frames a Wi-Fi adapter's upper edge sees
+	 * as WiFi; as 802.11 their first byte would make the reserved frame
+	 * type 3 (`pktmon format` prints "unknown 802.11 frame type (3)") */
+	const uint8_t *b = u + PKTMON_META;
+	if (m.linktype == LINKTYPE_IEEE802_11 && logged >= 14 && ((b[0] >> 2) & 3) == 3 && (b[12] << 8 | b[13]) >= 0x0600)
+		m.linktype = LINKTYPE_ETHERNET;
+	/* Native 802.11 data frames reach the components above the Wi-Fi
+	 * miniport already decrypted, yet with the Protected flag still set:
+	 * where a data frame's body starts with the LLC/SNAP header (which a
+	 * CCMP/TKIP header, whose 4th byte has ExtIV 0x20, never does) the
+	 * flag is cleared, so that the frame reads as what it is. */
+	if (m.linktype == LINKTYPE_IEEE802_11 && logged >= 2 && (b[1] & 0x40) && ((b[0] >> 2) & 3) == 2) {
+		size_t hdr = 24 + ((b[1] & 3) == 3 ? 6 : 0) + ((b[0] & 0x80) ? 2 + ((b[1] & 0x80) ? 4 : 0) : 0);
+		if (logged >= hdr + 6 && b[hdr] == 0xaa && b[hdr + 1] == 0xaa && b[hdr + 2] == 0x03 && b[hdr + 3] == 0) {
+			g_byte_array_set_size(e->scratch, 0);
+			g_byte_array_append(e->scratch, b, logged);
+			e->scratch->data[1] &= (uint8_t)~0x40;
+			b = e->scratch->data;
+			m.unprotected = true;
+		}
+	}
 	m.ts_ns = to_unix_ns(e, ts);
 	m.processor = cpu;
 	if (m.drop)
 		e->st.drops++;
 	else
 		e->st.packet_events++;
-	queue_packet(e, &m, u + PKTMON_META);
+	queue_packet(e, &m, b);
 }
 
 static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const uint8_t *u, size_t n, uint16_t cpu)
@@ -701,6 +719,7 @@ hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t pr
 	e->by_key = g_hash_table_new_full(key_hash, key_equal, g_free, NULL);
 	e->released = g_hash_table_new_full(key_hash, key_equal, g_free, NULL);
 	e->frag = g_byte_array_new();
+	e->scratch = g_byte_array_new();
 	return e;
 }
 
@@ -757,5 +776,6 @@ void hs_etl_free(hs_etl *e)
 	g_hash_table_destroy(e->by_key);
 	g_hash_table_destroy(e->released);
 	g_byte_array_free(e->frag, TRUE);
+	g_byte_array_free(e->scratch, TRUE);
 	g_free(e);
 }

@@ -37,6 +37,7 @@ typedef struct hs_etl_packet {
 	uint16_t number, appearance, direction, type, component, edge, filter;
 	uint32_t drop_reason, drop_location;
 	uint32_t copies;         /* appearances folded into this one (1: none) */
+	bool unprotected;        /* 802.11: the Protected flag of a frame Windows logged decrypted was cleared */
 	uint16_t processor;
 } hs_etl_packet;
 

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "hs.h"
 #include "input.h"
+#include "pcapng.h"
 #include "live.h"
 #include "model.h"
 #include "report.h"
@@ -157,6 +158,43 @@ static bool advance(input *in, uint32_t idx, printer *pr, int *status)
 		}
 		return false;
 	}
+}
+
+/* -w in file mode: each input's link types become interfaces of one pcapng;
+ * a packet that stands for several copies pktmon logged says so. */
+typedef struct writer {
+	hs_pcapng_out w;
+	GHashTable *iface; /* input << 16 | linktype -> interface id + 1 */
+	bool on;
+} writer;
+
+static void write_packet(writer *wr, uint32_t idx, const input *in)
+{
+	const hs_input_pkt *p = &in->pkt;
+	gpointer key = GUINT_TO_POINTER(idx << 16 | (uint32_t)(p->linktype & 0xffff));
+	guint id = GPOINTER_TO_UINT(g_hash_table_lookup(wr->iface, key));
+	if (!id) {
+		char name[512], comment[600];
+		const char *lt = pcap_datalink_val_to_name(p->linktype);
+		snprintf(name, sizeof name, "%s", in->path);
+		snprintf(comment, sizeof comment, "input %u: %s (%s), link type %d (%s)", idx, in->path,
+			 hs_input_format(in->in), p->linktype, lt ? lt : "?");
+		int r = hs_pcapng_add_interface(&wr->w, p->linktype, 262144, name, comment, true);
+		if (r < 0)
+			return;
+		id = (guint)r + 1;
+		g_hash_table_insert(wr->iface, key, GUINT_TO_POINTER(id));
+	}
+	char comment[300] = "";
+	if (p->pktmon && p->copies > 1)
+		snprintf(comment, sizeof comment,
+			 "pktmon logged %u copies; kept the one closest to the wire: component %u, edge %u, appearance %u, %s%s",
+			 p->copies, p->component, p->edge, p->appearance,
+			 p->direction == 4 ? "Tx" : p->direction == 3 ? "Rx" : "direction ?",
+			 p->unprotected ? "; 802.11 Protected flag cleared (Windows logged the frame decrypted)" : "");
+	else if (p->copies > 1)
+		snprintf(comment, sizeof comment, "%u identical copies within 1 ms folded (pktmon)", p->copies);
+	hs_pcapng_packet(&wr->w, id - 1, (uint64_t)p->ts_ns, p->data, p->caplen, p->wirelen, comment);
 }
 
 /* "EN10MB (1), ..." from the decoder's own answer, so it cannot drift. */
@@ -307,6 +345,17 @@ static int run(char **files, const options *opt)
 		}
 	}
 
+	writer wr = { .on = opt->write != NULL };
+	if (wr.on) {
+		if (!hs_pcapng_open(&wr.w, opt->write)) {
+			for (guint i = 0; i < n; i++)
+				hs_input_close(in[i].in);
+			g_free(in);
+			return EXIT_USAGE;
+		}
+		wr.iface = g_hash_table_new(NULL, NULL);
+	}
+
 	hs_config cfg;
 	hs_config_default(&cfg);
 	cfg.describe_flags = opt->secrets ? HS_DESCRIBE_SECRETS : 0;
@@ -320,6 +369,10 @@ static int run(char **files, const options *opt)
 		for (guint i = 0; i < n; i++)
 			hs_input_close(in[i].in);
 		g_free(in);
+		if (wr.on) {
+			hs_pcapng_close(&wr.w);
+			g_hash_table_destroy(wr.iface);
+		}
 		return EXIT_USAGE;
 	}
 	printer pr = { hs_out_new(opt->json || opt->report ? HS_OUT_JSON : HS_OUT_TEXT), opt->json, cfg.describe_flags, 0, 0,
@@ -367,6 +420,8 @@ static int run(char **files, const options *opt)
 			.wirelen = c->pkt.wirelen,
 		};
 		hs_engine_feed(e, &f);
+		if (wr.on)
+			write_packet(&wr, (uint32_t)best, c);
 		advance(c, (uint32_t)best, &pr, &status);
 		fatal = c->fatal;
 		if (show_progress && (++fed & 0xffff) == 0)
@@ -376,6 +431,14 @@ static int run(char **files, const options *opt)
 	if (show_progress)
 		progress(in, n, fed, true);
 
+	if (wr.on) {
+		if (!hs_pcapng_close(&wr.w))
+			status = EXIT_USAGE;
+		else
+			fprintf(stderr, "hopsniff: %s: %llu packets saved (pcapng)\n", opt->write,
+				(unsigned long long)wr.w.packets);
+		g_hash_table_destroy(wr.iface);
+	}
 	const hs_stats *st = hs_engine_stats(e);
 	for (guint i = 0; i < n; i++) {
 		const hs_input_stats *is = hs_input_stats_get(in[i].in);
@@ -533,11 +596,13 @@ int main(int argc, char **argv)
 	}
 	if (!files) {
 		fprintf(stderr, "hopsniff: nothing to do; give a capture with -r FILE (hopsniff --help)\n");
+		g_free(live.write);
 		g_free(html);
 		return EXIT_USAGE;
 	}
 	if (decode && (messages || html || redact)) {
 		fprintf(stderr, "hopsniff: --messages, --html and --redact-names belong to the report mode (hopsniff -r FILE)\n");
+		g_free(live.write);
 		g_strfreev(files);
 		g_strfreev(keylogs);
 		g_strfreev(keytabs);
@@ -546,8 +611,9 @@ int main(int argc, char **argv)
 	}
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	options opt = { !decode, json, secrets, messages, redact, html, keylogs, keytabs, all_copies, NULL };
+	options opt = { !decode, json, secrets, messages, redact, html, keylogs, keytabs, all_copies, live.write };
 	int rc = run(files, &opt);
+	g_free(live.write);
 	g_strfreev(files);
 	g_strfreev(keylogs);
 	g_strfreev(keytabs);

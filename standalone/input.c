@@ -244,6 +244,7 @@ int hs_input_next(hs_input *in, hs_input_pkt *p)
 		p->wirelen = e.wirelen;
 		p->drop = e.drop;
 		p->copies = e.copies;
+		p->unprotected = e.unprotected;
 		p->pktmon = e.pktmon;
 		p->group = e.group;
 		p->number = e.number;

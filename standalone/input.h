@@ -26,6 +26,7 @@ typedef struct hs_input_pkt {
 	uint32_t caplen, wirelen;
 	bool drop;               /* a drop the capture tool recorded: show it, never decode it as traffic */
 	uint32_t copies;         /* appearances folded into this packet (0 or 1: none) */
+	bool unprotected;        /* 802.11 frame logged decrypted: its Protected flag was cleared */
 	/* ETL (pktmon) metadata, when pktmon is set */
 	bool pktmon;
 	uint64_t group;          /* PktGroupId */

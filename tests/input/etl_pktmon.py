@@ -109,9 +109,9 @@ folded = read_dump(f"{d}/nathaniel-a_PktMon.etl", all_copies=False)
 keys = {(l[1], l[2]) for l in lines}
 check(len(folded) == len(keys) == 260, f"nathaniel folded: {len(folded)} packets, {len(keys)} distinct in pktmon's text")
 best = {}
-for l in lines:  # Rx: the first component (the miniport); Tx: the last; bytes typed Ethernet/IP before "WiFi"
+for l in lines:  # Rx: the first component (the miniport); Tx: the last
     k = (l[1], l[2])
-    rank = (l[5] != 2, l[3] if l[4] == 4 else -l[3])
+    rank = l[3] if l[4] == 4 else -l[3]
     if k not in best or rank > best[k][0]:
         best[k] = (rank, l)
 chosen = {(e["group"], e["number"]): (e["appearance"], e["component"]) for e in folded}
