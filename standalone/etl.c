@@ -107,9 +107,11 @@ struct hs_etl {
 	pending *current;
 
 	GByteArray *scratch;     /* a packet whose bytes are corrected */
-	GByteArray *frag;        /* NDIS 1001 fragments of the packet being joined */
-	int64_t frag_ts;
-	int frag_link;
+	struct frag {            /* NDIS 1001: the fragments of the packet being joined, per processor */
+		GByteArray *bytes;
+		int64_t ts;
+		int link;
+	} frag[256];
 
 	hs_etl_stats st;
 };
@@ -485,32 +487,37 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const ui
 		return;
 	}
 	uint32_t size = le32(u + 8);
+	/* a packet's fragments are logged one after the other by one
+	 * processor, possibly across two of its buffers */
+	struct frag *f = &e->frag[cpu & 0xff];
+	if (!f->bytes)
+		f->bytes = g_byte_array_new();
 	if (kw & NDIS_KW_PACKET_START) {
-		g_byte_array_set_size(e->frag, 0);
-		e->frag_ts = ts;
-		e->frag_link = kw & NDIS_KW_MEDIA_NATIVE_802_11 ? LINKTYPE_IEEE802_11 :
-			       kw & NDIS_KW_MEDIA_WIRELESS_WAN ? LINKTYPE_RAW : LINKTYPE_ETHERNET;
-	} else if (e->frag->len == 0) {
+		g_byte_array_set_size(f->bytes, 0);
+		f->ts = ts;
+		f->link = kw & NDIS_KW_MEDIA_NATIVE_802_11 ? LINKTYPE_IEEE802_11 :
+			  kw & NDIS_KW_MEDIA_WIRELESS_WAN ? LINKTYPE_RAW : LINKTYPE_ETHERNET;
+	} else if (f->bytes->len == 0) {
 		e->st.malformed++; /* a middle fragment without its start */
 		return;
 	}
-	if (e->frag->len + size > NDIS_MAX_PACKET) {
+	if (f->bytes->len + size > NDIS_MAX_PACKET) {
 		e->st.malformed++;
-		g_byte_array_set_size(e->frag, 0);
+		g_byte_array_set_size(f->bytes, 0);
 		return;
 	}
-	g_byte_array_append(e->frag, u + 12, size);
+	g_byte_array_append(f->bytes, u + 12, size);
 	if (!(kw & NDIS_KW_PACKET_END))
 		return;
 	hs_etl_packet m;
 	memset(&m, 0, sizeof m);
-	m.linktype = e->frag_link;
-	m.caplen = m.wirelen = e->frag->len;
-	m.ts_ns = to_unix_ns(e, e->frag_ts);
+	m.linktype = f->link;
+	m.caplen = m.wirelen = f->bytes->len;
+	m.ts_ns = to_unix_ns(e, f->ts);
 	m.processor = cpu;
 	e->st.packet_events++;
-	queue_packet(e, &m, e->frag->data);
-	g_byte_array_set_size(e->frag, 0);
+	queue_packet(e, &m, f->bytes->data);
+	g_byte_array_set_size(f->bytes, 0);
 }
 
 /* One record's size from its header, 0 when it is not one (corrupt). */
@@ -718,7 +725,6 @@ hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t pr
 	e->queue = g_ptr_array_new_with_free_func(pending_free);
 	e->by_key = g_hash_table_new_full(key_hash, key_equal, g_free, NULL);
 	e->released = g_hash_table_new_full(key_hash, key_equal, g_free, NULL);
-	e->frag = g_byte_array_new();
 	e->scratch = g_byte_array_new();
 	return e;
 }
@@ -775,7 +781,9 @@ void hs_etl_free(hs_etl *e)
 	g_ptr_array_free(e->queue, TRUE);
 	g_hash_table_destroy(e->by_key);
 	g_hash_table_destroy(e->released);
-	g_byte_array_free(e->frag, TRUE);
+	for (unsigned i = 0; i < G_N_ELEMENTS(e->frag); i++)
+		if (e->frag[i].bytes)
+			g_byte_array_free(e->frag[i].bytes, TRUE);
 	g_byte_array_free(e->scratch, TRUE);
 	g_free(e);
 }

@@ -21,7 +21,7 @@
 typedef struct input {
 	const char *path;
 	hs_input *in;
-	uint64_t frame;            /* records read so far (drops included: they keep their frame number) */
+	uint64_t frame;            /* packets read so far (recorded drops are not frames) */
 	hs_input_pkt pkt;          /* current record (valid until the next read of this input) */
 	bool has;                  /* pkt holds a record not fed yet */
 	bool has_ts;
@@ -108,9 +108,10 @@ static void show_drop(input *in, uint32_t idx, printer *pr)
 	char detail[256];
 	const hs_input_pkt *p = &in->pkt;
 	snprintf(detail, sizeof detail,
-		 "%s: pktmon recorded a drop at component %u (%s, reason %u, location 0x%08x, %u bytes): not decoded as traffic",
-		 in->path, p->component, p->direction == 4 ? "Tx" : p->direction == 3 ? "Rx" : "direction ?",
-		 p->drop_reason, p->drop_location, p->wirelen);
+		 "%s: after frame %llu pktmon recorded a drop at component %u (%s, reason %u, location 0x%08x, %u bytes): "
+		 "not decoded as traffic", in->path, (unsigned long long)in->frame, p->component,
+		 p->direction == 4 ? "Tx" : p->direction == 3 ? "Rx" : "direction ?", p->drop_reason, p->drop_location,
+		 p->wirelen);
 	pr->cli_anomalies++;
 	print_anomaly(pr, idx, in->frame, "recorded_drop", detail);
 }
@@ -124,11 +125,11 @@ static bool advance(input *in, uint32_t idx, printer *pr, int *status)
 	for (;;) {
 		int r = hs_input_next(in->in, &in->pkt);
 		if (r == 1) {
-			in->frame++;
-			if (in->pkt.drop) {
+			if (in->pkt.drop) { /* not a frame: numbers follow the packets, as in -w's pcapng */
 				show_drop(in, idx, pr);
 				continue;
 			}
+			in->frame++;
 			in->has = true;
 			if (!in->has_ts)
 				in->first_ns = in->pkt.ts_ns;
@@ -445,7 +446,7 @@ static int run(char **files, const options *opt)
 		if (is->folded || is->drops || strncmp(hs_input_format(in[i].in), "etl", 3) == 0)
 			fprintf(stderr, "hopsniff: %s (%s): %llu packets, %llu copies folded%s, %llu recorded drops (not traffic), "
 				"%llu truncated by the capture tool\n", in[i].path, hs_input_format(in[i].in),
-				(unsigned long long)(in[i].frame - is->drops), (unsigned long long)is->folded,
+				(unsigned long long)in[i].frame, (unsigned long long)is->folded,
 				opt->etl_all_copies ? " (--etl-all-copies: none)" : "", (unsigned long long)is->drops,
 				(unsigned long long)is->truncated);
 	}

@@ -19,15 +19,10 @@ import struct
 import subprocess
 import sys
 
+from testlib import check, read_pcapng
+import testlib
+
 dump, hopsniff, d = sys.argv[1:4]
-fails = 0
-
-
-def check(ok, what):
-    global fails
-    print(("ok: " if ok else "FAIL: ") + what)
-    if not ok:
-        fails += 1
 
 
 def read_dump(path, all_copies=True):
@@ -43,35 +38,9 @@ def read_dump(path, all_copies=True):
     return rows
 
 
-def read_pcapng(path):
-    """(ts_ns, orig_len, bytes) of each EPB; the IDB's if_tsresol (µs by default)."""
-    b = open(path, "rb").read()
-    at, res, out = 0, [], []
-    while at + 12 <= len(b):
-        btype, blen = struct.unpack_from("<II", b, at)
-        body = b[at + 8:at + blen - 4]
-        if btype == 1:  # IDB: options after linktype, reserved, snaplen
-            r, o = 10 ** 6, 8
-            while o + 4 <= len(body):
-                code, olen = struct.unpack_from("<HH", body, o)
-                if code == 0:
-                    break
-                if code == 9:
-                    v = body[o + 4]
-                    r = 2 ** (v & 0x7f) if v & 0x80 else 10 ** v
-                o += 4 + ((olen + 3) & ~3)
-            res.append(r)
-        elif btype == 6:
-            iface, hi, lo, cap, orig = struct.unpack_from("<IIIII", body, 0)
-            t = (hi << 32) | lo
-            out.append((t * 10 ** 9 // res[iface], orig, body[20:20 + cap].hex()))
-        at += blen
-    return out
-
-
 # --- demikernel: pktmon's own pcapng conversion, frame by frame
 etl = read_dump(f"{d}/demikernel_PktMon.etl")
-cap = read_pcapng(f"{d}/demikernel_PktMon.cap")
+cap = [(ts, orig, data.hex()) for ts, _, orig, data in read_pcapng(f"{d}/demikernel_PktMon.cap")]
 tshark_n = subprocess.run(["tshark", "-r", f"{d}/demikernel_PktMon.cap", "-T", "fields", "-e", "frame.number"],
                           capture_output=True, text=True).stdout.split()
 check(len(cap) == len(tshark_n) == 114, f"demikernel: pktmon's pcapng has 114 frames (tshark: {len(tshark_n)})")
@@ -132,4 +101,4 @@ check(r.returncode == 2 and "holds no packets" in r.stderr and r.stdout == "",
 data = open(f"{d}/demikernel_PktMon.etl", "rb").read()
 r = subprocess.run([hopsniff, "-r", "-"], input=data[:len(data) - 100], capture_output=True)
 check(r.returncode == 2 and b"truncated" in r.stderr and r.stdout == b"", f"truncated ETL: exit 2, no report: {r.stderr.strip()[:120]}")
-sys.exit(1 if fails else 0)
+sys.exit(1 if testlib.fails else 0)
