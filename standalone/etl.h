@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HS_ETL_MAX_BUFFER (64u << 20) /* ETW buffers are at most 16 MiB (TRACE_LOGFILE_HEADER.BufferSize) */
+#define HS_ETL_MAX_BUFFER (16u << 20) /* ETW buffers are at most 16 MiB (EVENT_TRACE_PROPERTIES.BufferSize, in KiB, max 16384) */
 
 /* Reads up to n bytes into buf; returns the count (short only at the end
  * of the input) or -1 on a read error. */
