@@ -73,11 +73,27 @@ static const uint8_t GUID_NDISCAP[16] = { 0x6e, 0x00, 0xd6, 0x2e, 0x29, 0x47, 0x
 #define LINKTYPE_RAW 101
 #define LINKTYPE_IEEE802_11 105
 
+/* Queued packets are carved from 1 MiB slabs, released about in the order
+ * they were carved, so a slab is freed whole and kept for reuse: no malloc
+ * per packet, and no fresh (kernel-zeroed) pages as the queue turns over. */
+#define SLAB_SIZE (1u << 20)
+#define SLAB_KEEP 8
+typedef struct slab {
+	uint32_t used;           /* bytes carved */
+	uint32_t live;           /* entries not yet freed */
+	struct hs_etl *owner;
+	uint8_t data[];
+} slab;
+
 typedef struct pending {
+	slab *from;              /* NULL: its own allocation (larger than a slab) */
+	uint64_t key[2];         /* PktGroupId, PktNumber: the key of by_key (no allocation of its own) */
 	int64_t ts_ns;
 	uint64_t seq;            /* arrival order: ties keep the file's order */
 	hs_etl_packet meta;
-	uint8_t *bytes;
+	uint8_t *bytes;          /* inline, or its own allocation once a longer copy replaced them */
+	uint32_t room;           /* bytes the inline part holds */
+	uint8_t inline_bytes[];
 } pending;
 
 struct hs_etl {
@@ -98,13 +114,23 @@ struct hs_etl {
 	size_t raw_cap, plain_cap;
 
 	GPtrArray *queue;        /* pending, sorted by time when released */
+	slab *slab;              /* the one being carved */
+	slab *spare[SLAB_KEEP];  /* empty slabs kept for reuse */
+	unsigned nspare;
 	size_t queue_bytes;
 	guint out_at;            /* released entries [out_at, out_end) */
 	guint out_end;
 	GHashTable *by_key;      /* (group, number) -> pending, for folding */
-	GHashTable *released;    /* keys already handed out */
+	GHashTable *released;    /* keys already handed out (before the end of the input) */
+	/* Each processor's events are in time order: once every processor of
+	 * the log has shown a buffer, nothing later can be older than the
+	 * smallest of their latest times (the watermark), so what is queued up
+	 * to a second before it can go out, keeping the queue small. */
+	int64_t cpu_last[256];
+	uint32_t cpus_seen;
+	int64_t buffer_last;     /* the latest event time in the buffer being parsed */
+	guint next_sort;         /* queue length at which the watermark is tried again (amortises the sort) */
 	uint64_t seq;
-	pending *current;
 
 	GByteArray *scratch;     /* a packet whose bytes are corrected */
 	struct frag {            /* NDIS 1001: the fragments of the packet being joined, per processor */
@@ -173,13 +199,25 @@ long hs_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t
 			ip += 4;
 			nflags = 32;
 		}
-		nflags--;
-		if (!(flags & (1u << nflags))) {
-			if (ip >= in_len)
+		/* a run of literals (0 bits) is one copy: count the zero bits
+		 * below the current one */
+		uint32_t rest = nflags == 32 ? flags : flags & ((1u << nflags) - 1);
+		size_t run = rest ? (size_t)(nflags - 1 - (31 - __builtin_clz(rest))) : (size_t)nflags;
+		if (run) {
+			size_t n = run;
+			if (n > in_len - ip)
+				n = in_len - ip;
+			if (n > out_len - op)
+				n = out_len - op;
+			if (n == 0)
 				break;
-			out[op++] = in[ip++];
+			memcpy(out + op, in + ip, n);
+			op += n;
+			ip += n;
+			nflags -= (int)n;
 			continue;
 		}
+		nflags--;
 		if (in_len - ip < 2)
 			break; /* the end of the stream (MS-XCA 2.4: input exhausted at a match flag) */
 		uint32_t tok = le16(in + ip);
@@ -223,8 +261,13 @@ long hs_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t
 			return -1;
 		if (len > out_len - op)
 			len = out_len - op;
-		for (size_t i = 0; i < len; i++, op++)
-			out[op] = out[op - off]; /* overlapping copies repeat the pattern */
+		if (off >= len) {
+			memcpy(out + op, out + op - off, len);
+			op += len;
+		} else {
+			for (size_t i = 0; i < len; i++, op++)
+				out[op] = out[op - off]; /* overlapping copies repeat the pattern */
+		}
 	}
 	return (long)op;
 }
@@ -315,12 +358,48 @@ static gboolean key_equal(gconstpointer a, gconstpointer b)
 	return x[0] == y[0] && x[1] == y[1];
 }
 
+static pending *pending_new(hs_etl *e, uint32_t caplen)
+{
+	size_t need = (sizeof(pending) + caplen + 15) & ~(size_t)15;
+	if (need > SLAB_SIZE / 4) {
+		pending *q = g_malloc(need);
+		q->from = NULL;
+		return q;
+	}
+	if (!e->slab || e->slab->used + need > SLAB_SIZE) {
+		slab *old = e->slab;
+		e->slab = e->nspare ? e->spare[--e->nspare] : g_malloc(sizeof(slab) + SLAB_SIZE);
+		e->slab->used = 0;
+		e->slab->live = 1; /* the carving reference, dropped when it is full */
+		e->slab->owner = e;
+		if (old && --old->live == 0)
+			g_free(old); /* (only when all its entries went while it was carved) */
+	}
+	pending *q = (pending *)(void *)(e->slab->data + e->slab->used);
+	e->slab->used += (uint32_t)need;
+	e->slab->live++;
+	q->from = e->slab;
+	return q;
+}
+
 static void pending_free(gpointer p)
 {
 	pending *q = p;
-	if (q) {
+	if (!q)
+		return;
+	if (q->bytes != q->inline_bytes)
 		g_free(q->bytes);
+	slab *s = q->from;
+	if (!s) {
 		g_free(q);
+		return;
+	}
+	if (--s->live == 0) {
+		hs_etl *e = s->owner;
+		if (e->nspare < SLAB_KEEP)
+			e->spare[e->nspare++] = s;
+		else
+			g_free(s);
 	}
 }
 
@@ -354,8 +433,10 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 				uint32_t copies = old->meta.copies;
 				e->queue_bytes += m->caplen;
 				e->queue_bytes -= old->meta.caplen;
-				g_free(old->bytes);
-				old->bytes = g_memdup2(bytes, m->caplen ? m->caplen : 1);
+				if (old->bytes != old->inline_bytes)
+					g_free(old->bytes);
+				old->bytes = m->caplen <= old->room ? old->inline_bytes : g_malloc(m->caplen);
+				memcpy(old->bytes, bytes, m->caplen);
 				old->meta = *m;
 				old->meta.copies = copies;
 				old->ts_ns = m->ts_ns;
@@ -368,25 +449,40 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 			return;
 		}
 	}
-	pending *q = g_new0(pending, 1);
+	pending *q = pending_new(e, m->caplen);
+	q->key[0] = m->group;
+	q->key[1] = m->number;
 	q->ts_ns = m->ts_ns;
 	q->seq = e->seq++;
 	q->meta = *m;
 	q->meta.copies = 1;
-	q->bytes = g_memdup2(bytes, m->caplen ? m->caplen : 1);
+	q->bytes = q->inline_bytes;
+	q->room = m->caplen;
+	memcpy(q->bytes, bytes, m->caplen);
 	g_ptr_array_add(e->queue, q);
 	e->queue_bytes += m->caplen + sizeof *q;
-	if (m->pktmon && !m->drop && !e->all_copies) {
-		uint64_t *k = g_new(uint64_t, 2);
-		k[0] = m->group;
-		k[1] = m->number;
-		g_hash_table_insert(e->by_key, k, q);
-	}
+	if (m->pktmon && !m->drop && !e->all_copies)
+		g_hash_table_insert(e->by_key, q->key, q);
 }
 
-/* Sort what is queued and release the earliest (all of it at the end of the
- * input, else half of it, when the queue is over the memory cap). */
-static void release(hs_etl *e, bool all)
+enum release_mode { RELEASE_WATERMARK, RELEASE_HALF, RELEASE_ALL };
+
+/* The log clock's watermark (see cpu_last), or INT64_MIN while a processor
+ * of the log has not shown a buffer yet. */
+static int64_t watermark(const hs_etl *e)
+{
+	if (e->st.processors == 0 || e->st.processors > 256 || e->cpus_seen < e->st.processors)
+		return INT64_MIN;
+	int64_t w = INT64_MAX;
+	for (uint32_t i = 0; i < e->st.processors; i++)
+		if (e->cpu_last[i] < w)
+			w = e->cpu_last[i];
+	return w;
+}
+
+/* Sort what is queued and release the earliest: up to the watermark, half
+ * of it (the queue is over the memory cap), or all (the end of the input). */
+static void release(hs_etl *e, enum release_mode mode)
 {
 	/* drop what was handed out already */
 	if (e->out_at > 0) {
@@ -394,23 +490,35 @@ static void release(hs_etl *e, bool all)
 		e->out_end -= e->out_at;
 		e->out_at = 0;
 	}
+	int64_t w = 0;
+	if (mode == RELEASE_WATERMARK) {
+		w = watermark(e);
+		if (w == INT64_MIN)
+			return;
+		/* the copies of one packet are logged within microseconds,
+		 * possibly across two buffers: keep a second's worth */
+		w = to_unix_ns(e, w) - 1000000000LL;
+	}
 	g_ptr_array_sort(e->queue, cmp_pending);
-	e->out_end = all ? e->queue->len : e->queue->len / 2 + 1;
-	if (e->out_end > e->queue->len)
-		e->out_end = e->queue->len;
+	guint n = e->queue->len;
+	if (mode == RELEASE_HALF)
+		n = n / 2 + 1 < n ? n / 2 + 1 : n;
+	else if (mode == RELEASE_WATERMARK)
+		for (n = 0; n < e->queue->len && ((pending *)e->queue->pdata[n])->ts_ns <= w; n++)
+			;
+	e->out_end = n;
+	if (mode == RELEASE_ALL)
+		g_hash_table_remove_all(e->by_key);
 	for (guint i = 0; i < e->out_end; i++) {
 		pending *q = e->queue->pdata[i];
-		if (q->meta.pktmon && !q->meta.drop && !e->all_copies) {
-			uint64_t key[2] = { q->meta.group, q->meta.number };
-			g_hash_table_remove(e->by_key, key);
-			if (!all) {
-				if (g_hash_table_size(e->released) > (1u << 20))
-					g_hash_table_remove_all(e->released);
-				uint64_t *k = g_new(uint64_t, 2);
-				k[0] = key[0];
-				k[1] = key[1];
-				g_hash_table_add(e->released, k);
-			}
+		if (mode != RELEASE_ALL && q->meta.pktmon && !q->meta.drop && !e->all_copies) {
+			g_hash_table_remove(e->by_key, q->key);
+			if (g_hash_table_size(e->released) > (1u << 16))
+				g_hash_table_remove_all(e->released);
+			uint64_t *k = g_new(uint64_t, 2);
+			k[0] = q->key[0];
+			k[1] = q->key[1];
+			g_hash_table_add(e->released, k);
 		}
 		e->queue_bytes -= q->meta.caplen + sizeof *q;
 	}
@@ -598,6 +706,8 @@ static int parse_records(hs_etl *e, const uint8_t *p, size_t len, uint16_t cpu, 
 			uint16_t flags = le16(r + 4), id = le16(r + 40);
 			int64_t ts = (int64_t)le64(r + 16);
 			uint64_t kw = le64(r + 48);
+			if (ts > e->buffer_last)
+				e->buffer_last = ts;
 			size_t u = EVENT_HEADER_SIZE;
 			if (flags & EVENT_HEADER_FLAG_EXTENDED_INFO) {
 				/* extended items: {Reserved1, ExtType, Linkage, DataSize} then the data, 8-aligned */
@@ -705,8 +815,15 @@ static int next_buffer(hs_etl *e)
 		/* buffers from here on are at most the log's buffer size; grown as they come */
 		return 1;
 	}
+	e->buffer_last = INT64_MIN;
 	if (parse_records(e, payload, plen, cpu, false, state) < 0)
 		return -1;
+	if (e->buffer_last != INT64_MIN) {
+		if (e->cpu_last[cpu] == INT64_MIN)
+			e->cpus_seen++;
+		if (e->buffer_last > e->cpu_last[cpu])
+			e->cpu_last[cpu] = e->buffer_last;
+	}
 	return 1;
 }
 
@@ -723,7 +840,9 @@ hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t pr
 	e->all_copies = all_copies;
 	e->mem_cap = mem_cap ? mem_cap : DEFAULT_MEM_CAP;
 	e->queue = g_ptr_array_new_with_free_func(pending_free);
-	e->by_key = g_hash_table_new_full(key_hash, key_equal, g_free, NULL);
+	e->by_key = g_hash_table_new(key_hash, key_equal);
+	for (unsigned i = 0; i < G_N_ELEMENTS(e->cpu_last); i++)
+		e->cpu_last[i] = INT64_MIN;
 	e->released = g_hash_table_new_full(key_hash, key_equal, g_free, NULL);
 	e->scratch = g_byte_array_new();
 	return e;
@@ -750,9 +869,13 @@ int hs_etl_next(hs_etl *e, hs_etl_packet *p)
 				return fail(e, "this trace holds no packets: was `capture=yes` (netsh trace) or "
 					       "`--capture` (pktmon start) given?");
 			}
-			release(e, true);
+			release(e, RELEASE_ALL);
 		} else if (e->queue_bytes > e->mem_cap) {
-			release(e, false);
+			release(e, RELEASE_HALF);
+		} else if (e->queue->len >= e->next_sort) {
+			release(e, RELEASE_WATERMARK);
+			guint left = e->queue->len - e->out_end;
+			e->next_sort = 2 * left > 4096 ? 2 * left : 4096;
 		}
 	}
 	pending *q = e->queue->pdata[e->out_at++];
@@ -779,6 +902,10 @@ void hs_etl_free(hs_etl *e)
 	g_free(e->raw);
 	g_free(e->plain);
 	g_ptr_array_free(e->queue, TRUE);
+	if (e->slab && --e->slab->live == 0)
+		g_free(e->slab);
+	for (unsigned i = 0; i < e->nspare; i++)
+		g_free(e->spare[i]);
 	g_hash_table_destroy(e->by_key);
 	g_hash_table_destroy(e->released);
 	for (unsigned i = 0; i < G_N_ELEMENTS(e->frag); i++)

@@ -193,8 +193,6 @@ static void write_packet(writer *wr, uint32_t idx, const input *in)
 			 p->copies, p->component, p->edge, p->appearance,
 			 p->direction == 4 ? "Tx" : p->direction == 3 ? "Rx" : "direction ?",
 			 p->unprotected ? "; 802.11 Protected flag cleared (Windows logged the frame decrypted)" : "");
-	else if (p->copies > 1)
-		snprintf(comment, sizeof comment, "%u identical copies within 1 ms folded (pktmon)", p->copies);
 	hs_pcapng_packet(&wr->w, id - 1, (uint64_t)p->ts_ns, p->data, p->caplen, p->wirelen, comment);
 }
 
@@ -500,6 +498,10 @@ static const char *summary =
 	"  caused (server1 -> server2: SMB, LDAP, WinRM, RPC, SQL, or the KDC) and explains the\n"
 	"  delegation: method, verdict, cause, explanation, remedies, evidence frames.\n"
 	"  Several -r are merged by timestamp (client1 + srv1 + DC captures make one chain).\n"
+	"  -r takes pcap, pcapng, Windows ETL traces (pktmon, netsh trace) and gzip of any, from a\n"
+	"  file, a FIFO or standard input (-r -).  pktmon's copies of a packet are folded into the\n"
+	"  one closest to the wire (--etl-all-copies keeps them); drops it recorded are listed apart.\n"
+	"  -w FILE: also write the packets read as pcapng (an ETL becomes a capture Wireshark opens).\n"
 	"  --json: the report as JSON (docs/report.schema.json); --messages adds every decoded message.\n"
 	"  --html FILE: also write a self-contained HTML report with a sequence diagram.\n"
 	"  --redact-names: user and host names become stable pseudonyms (user1, host1 ...).\n"

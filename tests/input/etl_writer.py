@@ -32,6 +32,14 @@ FILETIME_UNIX = 116444736000000000
 
 
 def read_capture(path):
+    """[(ts_ns, bytes)] of an Ethernet pcap or pcapng with timestamps in 100 ns."""
+    out = read_capture_any(path)
+    for ts, _ in out:
+        assert ts % 100 == 0, "the ETL keeps 100 ns: use a capture with µs timestamps"
+    return out
+
+
+def read_capture_any(path):
     """[(ts_ns, bytes)] of an Ethernet pcap or pcapng."""
     b = open(path, "rb").read()
     if struct.unpack_from("<I", b, 0)[0] == 0x0a0d0d0a:
@@ -49,8 +57,6 @@ def read_capture(path):
             s, f, cap, orig = struct.unpack_from("<IIII", b, at)
             out.append((s * 10 ** 9 + (f if nano else f * 1000), b[at + 16:at + 16 + cap]))
             at += 16 + cap
-    for ts, _ in out:
-        assert ts % 100 == 0, "the ETL keeps 100 ns: use a capture with µs timestamps"
     return out
 
 
@@ -259,7 +265,8 @@ def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
             pieces = [eth[a:b] for a, b in zip([0] + cuts, cuts + [len(eth)])]
             for k, piece in enumerate(pieces):
                 kw = 1 | (0x40000000 if k == 0 else 0) | (0x80000000 if k == len(pieces) - 1 else 0)
-                q.append(event_header(NDISCAP, 1001, clk(ts), struct.pack("<III", 7, 8, len(piece)) + piece, kw=kw))
+                q.append((clk(ts), event_header(NDISCAP, 1001, clk(ts), struct.pack("<III", 7, 8, len(piece)) + piece,
+                                                kw=kw)))
         else:
             ptype, data = [(1, eth), (2, to_80211(eth)), (3, eth[14:]), (1, eth)][mode]
             link_delta += len(data) - len(eth)
@@ -272,35 +279,38 @@ def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
                 d = data if full else data[:34]
                 # the copies are logged a few 100 ns around the wire's
                 t = clk(ts) + (a - wire) * (1 if clock == 2 else freq // 10 ** 7)
-                q.append(event_header(PKTMON, 160, t, pktmon_payload(group, 1, a, 4 if tx else 3, ptype, 10 + a, d,
-                                                                     len(data))))
+                q.append((t, event_header(PKTMON, 160, t, pktmon_payload(group, 1, a, 4 if tx else 3, ptype, 10 + a, d,
+                                                                         len(data)))))
         if n % 7 == 0:
-            q.append(filler(FILLERS[fill_i % len(FILLERS)], clk(ts)))
+            q.append((clk(ts), filler(FILLERS[fill_i % len(FILLERS)], clk(ts))))
             fill_i += 1
     for k in range(drops):
         ts, eth = packets[(k * 7919) % len(packets)]
-        per[k % nproc].append(event_header(PKTMON, 170, clk(ts), pktmon_payload(9000 + k, 1, 0, 3, 1, 101, eth[:40],
-                                                                               len(eth), drop=True)))
+        per[k % nproc].append((clk(ts), event_header(PKTMON, 170, clk(ts), pktmon_payload(
+            9000 + k, 1, 0, 3, 1, 101, eth[:40], len(eth), drop=True))))
 
     # pack each processor's records into buffers
-    bufs = []  # (cpu, seq, payload)
+    bufs = []  # (last event time, cpu, payload)
     for cpu, recs in enumerate(per):
-        cur = b""
-        for r in recs:
+        cur, last = b"", 0
+        recs.sort(key=lambda tr: tr[0])  # each processor logs in time order (stable: fragments stay in order)
+        for t, r in recs:
             r = align8(r)
             assert 72 + len(r) <= buffer_size, "record larger than a buffer"
             if 72 + len(cur) + len(r) > buffer_size:
-                bufs.append((cpu, cur))
+                bufs.append((last, cpu, cur))
                 cur = b""
             cur += r
+            last = t
         if cur:
-            bufs.append((cpu, cur))
-    # flush order: interleave processors (each one's buffers in its order)
-    queues = {c: [b for b in bufs if b[0] == c] for c in range(nproc)}
-    order = []
-    while any(queues.values()):
-        c = rnd.choice([c for c in queues if queues[c]])
-        order.append(queues[c].pop(0))
+            bufs.append((last, cpu, cur))
+    # ETW writes a buffer when it is full: in the order the buffers filled,
+    # give or take (neighbours of different processors swapped at random)
+    bufs.sort(key=lambda b: b[0])
+    for i in range(len(bufs) - 1):
+        if bufs[i][1] != bufs[i + 1][1] and rnd.random() < 0.5:
+            bufs[i], bufs[i + 1] = bufs[i + 1], bufs[i]
+    order = [(cpu, payload) for _, cpu, payload in bufs]
 
     def wmi(size, saved, seq, cpu, state, flag, btype, ts):
         return struct.pack("<IIIiqq", size, saved, 0, 0, ts, seq) + bytes(8) + \
