@@ -77,6 +77,7 @@ static const uint8_t GUID_NDISCAP[16] = { 0x6e, 0x00, 0xd6, 0x2e, 0x29, 0x47, 0x
  * they were carved, so a slab is freed whole and kept for reuse: no malloc
  * per packet, and no fresh (kernel-zeroed) pages as the queue turns over. */
 #define SLAB_SIZE (1u << 20)
+#define RELEASED_KEEP 65536
 #define SLAB_KEEP 8
 typedef struct slab {
 	uint32_t used;           /* bytes carved */
@@ -122,6 +123,8 @@ struct hs_etl {
 	guint out_end;
 	GHashTable *by_key;      /* (group, number) -> pending, for folding */
 	GHashTable *released;    /* keys already handed out (before the end of the input) */
+	uint64_t (*released_ring)[2];
+	uint64_t released_at;
 	/* Each processor's events are in time order: once every processor of
 	 * the log has shown a buffer, nothing later can be older than the
 	 * smallest of their latest times (the watermark), so what is queued up
@@ -129,6 +132,7 @@ struct hs_etl {
 	int64_t cpu_last[256];
 	uint32_t cpus_seen;
 	int64_t buffer_last;     /* the latest event time in the buffer being parsed */
+	int64_t released_upto;   /* a second after the latest packet handed out before the end */
 	guint next_sort;         /* queue length at which the watermark is tried again (amortises the sort) */
 	uint64_t seq;
 
@@ -443,8 +447,8 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 			}
 			return;
 		}
-		if (g_hash_table_contains(e->released, key)) {
-			/* a copy of a packet already handed out (the ordering cap was hit) */
+		if (m->ts_ns <= e->released_upto && g_hash_table_contains(e->released, key)) {
+			/* a copy of a packet already handed out (logged late, or the ordering cap was hit) */
 			e->st.folded++;
 			return;
 		}
@@ -513,12 +517,16 @@ static void release(hs_etl *e, enum release_mode mode)
 		pending *q = e->queue->pdata[i];
 		if (mode != RELEASE_ALL && q->meta.pktmon && !q->meta.drop && !e->all_copies) {
 			g_hash_table_remove(e->by_key, q->key);
-			if (g_hash_table_size(e->released) > (1u << 16))
-				g_hash_table_remove_all(e->released);
-			uint64_t *k = g_new(uint64_t, 2);
+			/* the last RELEASED_KEEP keys, in a ring the table points into */
+			uint64_t *k = e->released_ring[e->released_at % RELEASED_KEEP];
+			if (e->released_at++ >= RELEASED_KEEP)
+				g_hash_table_remove(e->released, k);
 			k[0] = q->key[0];
 			k[1] = q->key[1];
 			g_hash_table_add(e->released, k);
+			/* copies are logged within microseconds of each other */
+			if (q->ts_ns + 1000000000LL > e->released_upto)
+				e->released_upto = q->ts_ns + 1000000000LL;
 		}
 		e->queue_bytes -= q->meta.caplen + sizeof *q;
 	}
@@ -841,9 +849,11 @@ hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t pr
 	e->mem_cap = mem_cap ? mem_cap : DEFAULT_MEM_CAP;
 	e->queue = g_ptr_array_new_with_free_func(pending_free);
 	e->by_key = g_hash_table_new(key_hash, key_equal);
+	e->released_upto = INT64_MIN;
 	for (unsigned i = 0; i < G_N_ELEMENTS(e->cpu_last); i++)
 		e->cpu_last[i] = INT64_MIN;
-	e->released = g_hash_table_new_full(key_hash, key_equal, g_free, NULL);
+	e->released = g_hash_table_new(key_hash, key_equal);
+	e->released_ring = g_malloc(sizeof(uint64_t[2]) * RELEASED_KEEP);
 	e->scratch = g_byte_array_new();
 	return e;
 }
@@ -908,6 +918,7 @@ void hs_etl_free(hs_etl *e)
 		g_free(e->spare[i]);
 	g_hash_table_destroy(e->by_key);
 	g_hash_table_destroy(e->released);
+	g_free(e->released_ring);
 	for (unsigned i = 0; i < G_N_ELEMENTS(e->frag); i++)
 		if (e->frag[i].bytes)
 			g_byte_array_free(e->frag[i].bytes, TRUE);
