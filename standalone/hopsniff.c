@@ -441,7 +441,7 @@ static int run(char **files, const options *opt)
 	const hs_stats *st = hs_engine_stats(e);
 	for (guint i = 0; i < n; i++) {
 		const hs_input_stats *is = hs_input_stats_get(in[i].in);
-		if (is->folded || is->drops || strncmp(hs_input_format(in[i].in), "etl", 3) == 0)
+		if (!in[i].fatal && (is->folded || is->drops || strncmp(hs_input_format(in[i].in), "etl", 3) == 0))
 			fprintf(stderr, "hopsniff: %s (%s): %llu packets, %llu copies folded%s, %llu recorded drops (not traffic), "
 				"%llu truncated by the capture tool\n", in[i].path, hs_input_format(in[i].in),
 				(unsigned long long)in[i].frame, (unsigned long long)is->folded,

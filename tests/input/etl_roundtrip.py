@@ -106,5 +106,35 @@ check(got == ref, "08: -r client1.etl -r srv1.pcap equals -r client1.pcap -r srv
 r = subprocess.run([hopsniff, "--json", "--etl-all-copies", "-r", etl], capture_output=True, text=True)
 allc = json.loads(r.stdout)["inputs"][0]["packets"] if r.stdout else 0
 check(allc > ref["inputs"][0]["packets"], f"08: --etl-all-copies keeps {allc} appearances, not {ref['inputs'][0]['packets']}")
+
+# the ETL gzip-compressed, on standard input: the same report
+r = subprocess.run(f"gzip -c {etl} | {hopsniff} --json --messages -r - -r {p2}", shell=True, capture_output=True, text=True)
+gz = json.loads(r.stdout) if r.stdout else None
+if gz:
+    for i in gz["inputs"]:
+        del i["file"]
+    gz["stats"]["bytes"] -= delta
+check(gz == ref, "08: gzip -c client1.etl | hopsniff -r - -r srv1.pcap: the same report")
+
+
+# errors: exit 2, a sentence, no report
+def refused(data, pattern, what):
+    path = os.path.join(tmp, "bad.etl")
+    open(path, "wb").write(data)
+    r = subprocess.run([hopsniff, "-r", path], capture_output=True, text=True)
+    check(r.returncode == 2 and pattern in r.stderr and r.stdout == "", f"{what}: exit 2 ({r.stderr.strip().splitlines()[0][:110]})")
+
+
+raw = bytearray(open(make_etl(p1, 0, 0)[0], "rb").read())
+huff = bytearray(raw)
+huff[0x2c] = 4  # the first buffer's State: COMPRESSION_FORMAT_XPRESS_HUFF
+refused(bytes(huff), "XPRESS Huffman", "XPRESS Huffman buffers")
+huff[0x2c] = 9
+refused(bytes(huff), "unknown compression format 9", "an unknown compression format")
+plain = open(make_etl(p1, 2, 0)[0], "rb").read()
+for guid in (bytes.fromhex("d9804f4dbdc8734dbb5b19c90402c5ac"), bytes.fromhex("6e00d62e29470946b4233ee7bcd678ef")):
+    plain = plain.replace(guid, bytes(16))
+refused(plain, "not a network trace", "an ETL without network events")
+refused(bytes(raw[:2000]), "truncated file", "a truncated ETL")
 shutil.rmtree(tmp)
 sys.exit(1 if testlib.fails else 0)
