@@ -12,22 +12,6 @@
 
 #include "etl.h"
 
-typedef struct mem {
-	const uint8_t *p;
-	size_t n;
-} mem;
-
-static long mem_read(void *ud, void *buf, size_t n)
-{
-	mem *m = ud;
-	if (n > m->n)
-		n = m->n;
-	memcpy(buf, m->p, n);
-	m->p += n;
-	m->n -= n;
-	return (long)n;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
@@ -43,8 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	mem m = { data, size };
-	hs_etl *e = hs_etl_new(mem_read, &m, NULL, 0, mode & 1, mode & 2 ? 4096 : 0);
+	hs_etl *e = hs_etl_new_buffer(data, size, mode & 1, mode & 2 ? 4096 : 0);
 	if (!e)
 		return 0;
 	hs_etl_packet p;

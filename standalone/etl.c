@@ -100,6 +100,8 @@ typedef struct pending {
 struct hs_etl {
 	hs_etl_read_fn rd;
 	void *ud;
+	const uint8_t *mem;      /* hs_etl_new_buffer: the input, and what is left of it */
+	size_t mem_left;
 	uint8_t *prefix;
 	size_t prefix_len, prefix_at;
 	bool all_copies;
@@ -855,6 +857,28 @@ hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t pr
 	e->released = g_hash_table_new(key_hash, key_equal);
 	e->released_ring = g_malloc(sizeof(uint64_t[2]) * RELEASED_KEEP);
 	e->scratch = g_byte_array_new();
+	return e;
+}
+
+static long mem_read(void *ud, void *buf, size_t n)
+{
+	hs_etl *e = ud;
+	if (n > e->mem_left)
+		n = e->mem_left;
+	memcpy(buf, e->mem, n);
+	e->mem += n;
+	e->mem_left -= n;
+	return (long)n;
+}
+
+hs_etl *hs_etl_new_buffer(const uint8_t *data, size_t len, bool all_copies, size_t mem_cap)
+{
+	hs_etl *e = hs_etl_new(mem_read, NULL, NULL, 0, all_copies, mem_cap);
+	if (e) {
+		e->ud = e;
+		e->mem = data;
+		e->mem_left = len;
+	}
 	return e;
 }
 

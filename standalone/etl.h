@@ -64,6 +64,10 @@ bool hs_etl_detect(const uint8_t *b, size_t n);
 hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t prefix_len, bool all_copies,
 		   size_t mem_cap);
 
+/* The same over len bytes at data (which the caller keeps valid while the
+ * reader lives): the fuzz target and the unit tests. */
+hs_etl *hs_etl_new_buffer(const uint8_t *data, size_t len, bool all_copies, size_t mem_cap);
+
 /* The next packet or drop in time order: 1, 0 at the end, -1 on an error
  * (hs_etl_error() says which; the reader stays at the error).  The first
  * call reads the whole header buffer and fails on an ETL that is not a
