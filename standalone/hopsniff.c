@@ -21,7 +21,9 @@
 typedef struct input {
 	const char *path;
 	hs_input *in;
-	uint64_t frame;            /* packets read so far (recorded drops are not frames) */
+	uint64_t frame;            /* the current packet's number: the file's record number (pcap, pcapng), or
+				    * packets read so far (ETL: recorded drops are not frames) */
+	uint64_t packets;          /* packets fed */
 	hs_input_pkt pkt;          /* current record (valid until the next read of this input) */
 	bool has;                  /* pkt holds a record not fed yet */
 	bool has_ts;
@@ -129,7 +131,9 @@ static bool advance(input *in, uint32_t idx, printer *pr, int *status)
 				show_drop(in, idx, pr);
 				continue;
 			}
-			in->frame++;
+			/* frame numbers are the file's own (Wireshark's), folded copies counted */
+			in->frame = in->pkt.record ? in->pkt.record : in->frame + 1;
+			in->packets++;
 			in->has = true;
 			if (!in->has_ts)
 				in->first_ns = in->pkt.ts_ns;
@@ -444,7 +448,7 @@ static int run(char **files, const options *opt)
 		if (!in[i].fatal && (is->folded || is->drops || strncmp(hs_input_format(in[i].in), "etl", 3) == 0))
 			fprintf(stderr, "hopsniff: %s (%s): %llu packets, %llu copies folded%s, %llu recorded drops (not traffic), "
 				"%llu truncated by the capture tool\n", in[i].path, hs_input_format(in[i].in),
-				(unsigned long long)in[i].frame, (unsigned long long)is->folded,
+				(unsigned long long)in[i].packets, (unsigned long long)is->folded,
 				opt->etl_all_copies ? " (--etl-all-copies: none)" : "", (unsigned long long)is->drops,
 				(unsigned long long)is->truncated);
 	}
@@ -453,7 +457,7 @@ static int run(char **files, const options *opt)
 		hs_report_input *ri = g_new0(hs_report_input, n);
 		for (guint i = 0; i < n; i++) {
 			ri[i].file = in[i].path;
-			ri[i].packets = in[i].frame;
+			ri[i].packets = in[i].packets;
 			ri[i].has_ts = in[i].has_ts;
 			ri[i].first_sec = in[i].first_ns / 1000000000LL;
 			ri[i].first_nsec = (uint32_t)(in[i].first_ns % 1000000000LL);

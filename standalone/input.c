@@ -50,6 +50,7 @@ struct hs_input {
 	bool pktmon_pcapng;      /* written by `pktmon etl2pcap` (SHB user application "Packet Monitor") */
 	dup_entry ring[DUP_RING];
 	unsigned ring_at;
+	uint64_t records;
 	/* ETL */
 	hs_etl *etl;
 };
@@ -273,6 +274,7 @@ int hs_input_next(hs_input *in, hs_input_pkt *p)
 			snprintf(in->err, sizeof in->err, "%s", pcap_geterr(in->p));
 			return -1;
 		}
+		p->record = ++in->records;
 		p->linktype = in->linktype;
 		p->ts_ns = (int64_t)h->ts.tv_sec * 1000000000LL + h->ts.tv_usec;
 		p->data = d;

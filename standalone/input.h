@@ -24,6 +24,8 @@ typedef struct hs_input_pkt {
 	int64_t ts_ns;           /* nanoseconds since 1970, UTC */
 	const uint8_t *data;     /* valid until the next hs_input_next() */
 	uint32_t caplen, wirelen;
+	uint64_t record;         /* pcap / pcapng: its number in the file (1-based, folded copies counted), as
+				  * Wireshark numbers it; 0 for ETL */
 	bool drop;               /* a drop the capture tool recorded: show it, never decode it as traffic */
 	uint32_t copies;         /* appearances folded into this packet (0 or 1: none) */
 	bool unprotected;        /* 802.11 frame logged decrypted: its Protected flag was cleared */
