@@ -18,7 +18,9 @@ What it exercises, per the layouts of evntrace.h / evntcons.h and MS-XCA:
   1001 fragments split over 1-3 events (some across two buffers);
 - PktMon drops (event 170), which are not traffic.
 Prints how many bytes the link layers add to the packets (802.11 and raw IP frames).
-usage: etl_writer.py IN.pcap[ng] OUT.etl VARIANT(0|1|2) [--drops N]"""
+Variants: 0 XPRESS, 64-bit, QPC 10 MHz; 1 LZNT1, 32-bit, system time; 2 uncompressed, QPC 20 MHz;
+3 XPRESS, CPU cycle counter.
+usage: etl_writer.py IN.pcap[ng] OUT.etl VARIANT(0-3) [--drops N]"""
 import random
 import struct
 import sys
@@ -237,9 +239,9 @@ def pktmon_payload(group, number, appearance, direction, ptype, comp, data, orig
 def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
     rnd = random.Random(1000 + variant)
     ptr = 4 if variant == 1 else 8
-    clock = 2 if variant == 1 else 1
+    clock = {1: 2, 3: 3}.get(variant, 1)  # QPC, system time, CPU cycles (at CpuSpeedInMHz 2400)
     freq = 20000000 if variant == 2 else 10000000
-    compression = {0: 3, 1: 2, 2: 0}[variant]  # XPRESS, LZNT1, none
+    compression = {0: 3, 1: 2, 2: 0, 3: 3}[variant]  # XPRESS, LZNT1, none
     start_unix = packets[0][0] - 10 ** 9 if packets else 0
     start_ft = start_unix // 100 + FILETIME_UNIX
     qpc0 = 123456789
@@ -248,6 +250,8 @@ def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
         ft = ts_ns // 100 + FILETIME_UNIX
         if clock == 2:
             return ft
+        if clock == 3:
+            return qpc0 + (ft - start_ft) * 2400 // 10
         return qpc0 + (ft - start_ft) * freq // 10 ** 7
 
     # events per processor, in time order within each
