@@ -29,6 +29,7 @@ enum {
 	HS_DLT_NULL = 0,        /* BSD loopback */
 	HS_DLT_EN10MB = 1,      /* Ethernet, with 802.1Q / 802.1ad tags */
 	HS_DLT_RAW = 101,       /* LINKTYPE_RAW: raw IPv4/IPv6 */
+	HS_DLT_IEEE802_11 = 105,/* native 802.11 data frames with LLC/SNAP (Windows ETL traces of Wi-Fi adapters) */
 	HS_DLT_LOOP = 108,      /* OpenBSD loopback (network byte order AF) */
 	HS_DLT_LINUX_SLL = 113,
 	HS_DLT_IPV4 = 228,

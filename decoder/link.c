@@ -22,6 +22,7 @@ bool hs_linktype_supported(int linktype)
 	case HS_DLT_IPV4:
 	case HS_DLT_IPV6:
 	case HS_DLT_LINUX_SLL2:
+	case HS_DLT_IEEE802_11:
 		return true;
 	default:
 		return false;
@@ -40,6 +41,7 @@ const char *hs_linktype_name(int linktype)
 	case HS_DLT_IPV4: return "IPV4";
 	case HS_DLT_IPV6: return "IPV6";
 	case HS_DLT_LINUX_SLL2: return "LINUX_SLL2";
+	case HS_DLT_IEEE802_11: return "IEEE802_11";
 	default: return NULL;
 	}
 }
@@ -47,7 +49,7 @@ const char *hs_linktype_name(int linktype)
 const char *hs_linktypes_supported_str(void)
 {
 	return "EN10MB (1, Ethernet with 802.1Q/802.1ad tags), LINUX_SLL (113), LINUX_SLL2 (276), "
-	       "RAW (101/12), IPV4 (228), IPV6 (229), NULL (0), LOOP (108)";
+	       "RAW (101/12), IPV4 (228), IPV6 (229), NULL (0), LOOP (108), IEEE802_11 (105, data frames with LLC/SNAP)";
 }
 
 /* Raw IP: the version nibble says which. */
@@ -80,6 +82,45 @@ static hs_err null_af(uint32_t af, const uint8_t *p, size_t caplen, hs_link *out
 		/* Unknown family: trust the version nibble rather than give up. */
 		return raw_ip(p, caplen, 4, out);
 	}
+}
+
+/* IEEE 802.11-2020 9.2.3 / 9.3.2.1: a data frame's MAC header (24 bytes,
+ * 30 with the fourth address of a frame both to and from the DS, +2 QoS
+ * Control for QoS subtypes, +4 HT Control when +HTC/Order is set on a QoS
+ * frame), then the RFC 1042 LLC/SNAP header (AA AA 03, OUI 00-00-00 or
+ * 00-00-F8 for 802.1H bridge tunnel) and the EtherType.  Management and
+ * control frames, null data and protected (encrypted) frames carry no IP
+ * that can be read: ethertype 0, as for Ethernet's LLC frames. */
+static hs_err ieee802_11(const uint8_t *p, size_t caplen, hs_link *out)
+{
+	hs_cur c = hs_cur_make(p, caplen);
+	uint16_t fc = hs_cur_u16le(&c);
+	if (!hs_cur_ok(&c))
+		return HS_E_TRUNCATED;
+	unsigned type = (fc >> 2) & 3, subtype = (fc >> 4) & 15;
+	if ((fc & 3) != 0)
+		return HS_E_MALFORMED; /* protocol version 0 only */
+	if (type != 2 || (subtype & 4) || (fc & 0x4000))
+		return HS_OK; /* not data, no body, or protected */
+	size_t hdr = 24;
+	if ((fc & 0x0300) == 0x0300)
+		hdr += 6;
+	if (subtype & 8) {
+		hdr += 2;
+		if (fc & 0x8000)
+			hdr += 4;
+	}
+	hs_cur_skip(&c, hdr - 2);
+	const uint8_t *llc = hs_cur_bytes(&c, 6);
+	uint16_t ethertype = hs_cur_u16be(&c);
+	if (!hs_cur_ok(&c))
+		return HS_E_TRUNCATED;
+	if (llc[0] != 0xaa || llc[1] != 0xaa || llc[2] != 0x03 || llc[3] != 0 || llc[4] != 0 ||
+	    (llc[5] != 0 && llc[5] != 0xf8))
+		return HS_OK; /* another LLC protocol */
+	out->ethertype = ethertype;
+	out->offset = hdr + 8;
+	return HS_OK;
 }
 
 hs_err hs_link_decode(int linktype, const uint8_t *p, size_t caplen, hs_link *out)
@@ -142,6 +183,8 @@ hs_err hs_link_decode(int linktype, const uint8_t *p, size_t caplen, hs_link *ou
 			af = __builtin_bswap32(af);
 		return null_af(af, p, caplen, out);
 	}
+	case HS_DLT_IEEE802_11:
+		return ieee802_11(p, caplen, out);
 	case HS_DLT_LOOP: {
 		uint32_t af = hs_cur_u32be(&c);
 		if (!hs_cur_ok(&c))

@@ -133,6 +133,43 @@ static void test_null_loop(void)
 	CU_ASSERT_EQUAL(l.ethertype, HS_ETH_IPV6);
 }
 
+/* Native 802.11 data frames (LLC/SNAP), as pktmon logs them on Wi-Fi
+ * adapters: plain data, QoS data, QoS + HT Control, four addresses. */
+static void test_ieee802_11(void)
+{
+	static const uint8_t snap[8] = { 0xaa, 0xaa, 0x03, 0, 0, 0, 0x08, 0x00 };
+	uint8_t h[48] = { 0 };
+	h[0] = 0x08; h[1] = 0x01; /* data, to DS */
+	memcpy(h + 24, snap, 8);
+	check(HS_DLT_IEEE802_11, h, 32, 32, 0);
+	memset(h, 0, sizeof h);
+	h[0] = 0x88; h[1] = 0x02; /* QoS data, from DS */
+	memcpy(h + 26, snap, 8);
+	check(HS_DLT_IEEE802_11, h, 34, 34, 0);
+	memset(h, 0, sizeof h);
+	h[0] = 0x88; h[1] = 0x83; /* QoS data, to and from DS, +HTC */
+	memcpy(h + 36, snap, 8);
+	check(HS_DLT_IEEE802_11, h, 44, 44, 0);
+	/* protected, null data, management and a non-SNAP LLC carry no readable IP */
+	uint8_t f[64] = { 0 };
+	hs_link l;
+	f[0] = 0x08; f[1] = 0x41;
+	memcpy(f + 24, snap, 8);
+	CU_ASSERT_EQUAL(hs_link_decode(HS_DLT_IEEE802_11, f, sizeof f, &l), HS_OK);
+	CU_ASSERT_EQUAL(l.ethertype, 0);
+	f[1] = 0x01; f[0] = 0x48; /* null data */
+	CU_ASSERT_EQUAL(hs_link_decode(HS_DLT_IEEE802_11, f, sizeof f, &l), HS_OK);
+	CU_ASSERT_EQUAL(l.ethertype, 0);
+	f[0] = 0x80; /* beacon */
+	CU_ASSERT_EQUAL(hs_link_decode(HS_DLT_IEEE802_11, f, sizeof f, &l), HS_OK);
+	CU_ASSERT_EQUAL(l.ethertype, 0);
+	f[0] = 0x08; f[24] = 0x42; /* STP LLC */
+	CU_ASSERT_EQUAL(hs_link_decode(HS_DLT_IEEE802_11, f, sizeof f, &l), HS_OK);
+	CU_ASSERT_EQUAL(l.ethertype, 0);
+	f[0] = 0x09; /* protocol version 1 */
+	CU_ASSERT_EQUAL(hs_link_decode(HS_DLT_IEEE802_11, f, sizeof f, &l), HS_E_MALFORMED);
+}
+
 static void test_unsupported(void)
 {
 	uint8_t h[64] = { 0 };
@@ -158,4 +195,5 @@ HS_UNIT_MAIN("link",
 	{ "Linux SLL2", test_sll2 },
 	{ "raw IPv4/IPv6", test_raw },
 	{ "BSD NULL and LOOP", test_null_loop },
+	{ "native 802.11 data frames", test_ieee802_11 },
 	{ "unsupported link type", test_unsupported })

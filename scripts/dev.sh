@@ -15,6 +15,7 @@ cd "$here"
 PACKAGES=(
 	gcc make cmake pkg-config clang libclang-rt-14-dev   # toolchain; clang for the libFuzzer targets
 	libpcap-dev libglib2.0-dev libxml2-dev libssl-dev      # the decoder and the command
+	zlib1g-dev                                             # the command: gzip-compressed captures
 	libcunit1-dev                                          # unit tests
 	libwireshark-dev tshark wireshark-common               # the plugin; tshark is the test oracle; mergecap/editcap
 	python3 tcpdump jq util-linux iproute2 tcpreplay       # test scripts, lab and bench helpers; live capture tests

@@ -38,6 +38,8 @@ typedef struct options {
 	char **keylogs; /* --keylog FILE ..., NULL-terminated or NULL */
 	char **keytabs; /* --keytab FILE ..., NULL-terminated or NULL */
 	hs_progress_mode progress; /* --progress / --no-progress (file mode) */
+	bool etl_all_copies; /* --etl-all-copies: keep every appearance pktmon logged of a packet */
+	const char *write;   /* file mode -w FILE: the packets read, de-duplicated, as pcapng */
 } options;
 
 /* Sinks (ud: the printer): print, or in report mode keep (capped). */

@@ -12,6 +12,8 @@
 
 #include "cli.h"
 #include "hs.h"
+#include "input.h"
+#include "pcapng.h"
 #include "live.h"
 #include "model.h"
 #include "progress.h"
@@ -19,16 +21,15 @@
 
 typedef struct input {
 	const char *path;
-	pcap_t *p;
-	int linktype;
-	uint64_t frame;            /* records read so far */
-	struct pcap_pkthdr *h;     /* current record (valid until the next read of this input) */
-	const u_char *data;
-	int64_t ts_ns;
-	bool has;                  /* h/data hold a record not fed yet */
+	hs_input *in;
+	uint64_t frame;            /* the current packet's number: the file's record number (pcap, pcapng), or
+				    * packets read so far (ETL: recorded drops are not frames) */
+	uint64_t packets;          /* packets fed */
+	hs_input_pkt pkt;          /* current record (valid until the next read of this input) */
+	bool has;                  /* pkt holds a record not fed yet */
 	bool has_ts;
+	bool fatal;                /* the input is unusable as a whole: no report */
 	int64_t first_ns, last_ns;
-	uint64_t size;             /* file size, for the progress indicator */
 } input;
 
 #define REPORT_MAX_ANOMALIES 1000
@@ -105,37 +106,99 @@ void on_anomaly(void *ud, const hs_anomaly *a)
 	print_anomaly(ud, a->input, a->frame, a->kind, a->detail);
 }
 
+static void show_drop(input *in, uint32_t idx, printer *pr)
+{
+	char detail[256];
+	const hs_input_pkt *p = &in->pkt;
+	snprintf(detail, sizeof detail,
+		 "%s: after frame %llu pktmon recorded a drop at component %u (%s, reason %u, location 0x%08x, %u bytes): "
+		 "not decoded as traffic", in->path, (unsigned long long)in->frame, p->component,
+		 p->direction == 4 ? "Tx" : p->direction == 3 ? "Rx" : "direction ?", p->drop_reason, p->drop_location,
+		 p->wirelen);
+	pr->cli_anomalies++;
+	print_anomaly(pr, idx, in->frame, "recorded_drop", detail);
+}
+
 /* Read the next record of in; false at its end (or on a read error, which
- * is reported as an anomaly: what was read before stays decoded). */
+ * is reported as an anomaly: what was read before stays decoded; or, for
+ * an input whose error makes it unusable as a whole, exit status 2).
+ * Drops the capture tool recorded are shown, never fed. */
 static bool advance(input *in, uint32_t idx, printer *pr, int *status)
 {
-	int r = pcap_next_ex(in->p, &in->h, &in->data);
-	if (r == 1) {
-		in->frame++;
-		in->ts_ns = (int64_t)in->h->ts.tv_sec * 1000000000LL + in->h->ts.tv_usec;
-		in->has = true;
-		if (!in->has_ts)
-			in->first_ns = in->ts_ns;
-		in->has_ts = true;
-		in->last_ns = in->ts_ns;
-		return true;
-	}
-	in->has = false;
-	if (r == PCAP_ERROR) {
-		const char *err = pcap_geterr(in->p);
-		bool trunc = strstr(err, "truncated") != NULL;
-		char detail[512];
-		snprintf(detail, sizeof detail, "%s: record %llu %s (libpcap: %s); the %llu records before it were decoded",
-			 in->path, (unsigned long long)in->frame + 1, trunc ? "is truncated" : "is corrupt", err,
-			 (unsigned long long)in->frame);
-		pr->cli_anomalies++;
-		print_anomaly(pr, idx, in->frame + 1, trunc ? "truncated_capture" : "corrupt_capture", detail);
-		if (in->frame == 0) {
-			fprintf(stderr, "hopsniff: %s: no readable record (%s)\n", in->path, err);
-			*status = EXIT_USAGE;
+	for (;;) {
+		int r = hs_input_next(in->in, &in->pkt);
+		if (r == 1) {
+			if (in->pkt.drop) { /* not a frame: numbers follow the packets, as in -w's pcapng */
+				show_drop(in, idx, pr);
+				continue;
+			}
+			/* frame numbers are the file's own (Wireshark's), folded copies counted */
+			in->frame = in->pkt.record ? in->pkt.record : in->frame + 1;
+			in->packets++;
+			in->has = true;
+			if (!in->has_ts)
+				in->first_ns = in->pkt.ts_ns;
+			in->has_ts = true;
+			in->last_ns = in->pkt.ts_ns;
+			return true;
 		}
+		in->has = false;
+		if (r < 0 && hs_input_fatal(in->in)) {
+			fprintf(stderr, "hopsniff: %s: %s\n", in->path, hs_input_error(in->in));
+			in->fatal = true;
+			*status = EXIT_USAGE;
+		} else if (r < 0) {
+			const char *err = hs_input_error(in->in);
+			bool trunc = strstr(err, "truncated") != NULL;
+			char detail[512];
+			snprintf(detail, sizeof detail,
+				 "%s: record %llu %s (libpcap: %s); the %llu records before it were decoded", in->path,
+				 (unsigned long long)in->frame + 1, trunc ? "is truncated" : "is corrupt", err,
+				 (unsigned long long)in->frame);
+			pr->cli_anomalies++;
+			print_anomaly(pr, idx, in->frame + 1, trunc ? "truncated_capture" : "corrupt_capture", detail);
+			if (in->frame == 0) {
+				fprintf(stderr, "hopsniff: %s: no readable record (%s)\n", in->path, err);
+				*status = EXIT_USAGE;
+			}
+		}
+		return false;
 	}
-	return false;
+}
+
+/* -w in file mode: each input's link types become interfaces of one pcapng;
+ * a packet that stands for several copies pktmon logged says so. */
+typedef struct writer {
+	hs_pcapng_out w;
+	GHashTable *iface; /* input << 16 | linktype -> interface id + 1 */
+	bool on;
+} writer;
+
+static void write_packet(writer *wr, uint32_t idx, const input *in)
+{
+	const hs_input_pkt *p = &in->pkt;
+	gpointer key = GUINT_TO_POINTER(idx << 16 | (uint32_t)(p->linktype & 0xffff));
+	guint id = GPOINTER_TO_UINT(g_hash_table_lookup(wr->iface, key));
+	if (!id) {
+		char name[512], comment[600];
+		const char *lt = pcap_datalink_val_to_name(p->linktype);
+		snprintf(name, sizeof name, "%s", in->path);
+		snprintf(comment, sizeof comment, "input %u: %s (%s), link type %d (%s)", idx, in->path,
+			 hs_input_format(in->in), p->linktype, lt ? lt : "?");
+		int r = hs_pcapng_add_interface(&wr->w, p->linktype, 262144, name, comment, true);
+		if (r < 0)
+			return;
+		id = (guint)r + 1;
+		g_hash_table_insert(wr->iface, key, GUINT_TO_POINTER(id));
+	}
+	char comment[300] = "";
+	if (p->pktmon && p->copies > 1)
+		snprintf(comment, sizeof comment,
+			 "pktmon logged %u copies; kept the one closest to the wire: component %u, edge %u, appearance %u, %s%s",
+			 p->copies, p->component, p->edge, p->appearance,
+			 p->direction == 4 ? "Tx" : p->direction == 3 ? "Rx" : "direction ?",
+			 p->unprotected ? "; 802.11 Protected flag cleared (Windows logged the frame decrypted)" : "");
+	hs_pcapng_packet(&wr->w, id - 1, (uint64_t)p->ts_ns, p->data, p->caplen, p->wirelen, comment);
 }
 
 /* "EN10MB (1), ..." from the decoder's own answer, so it cannot drift. */
@@ -156,53 +219,26 @@ static void supported_list(char *buf, size_t n)
 	}
 }
 
-static bool open_input(input *in)
+static bool open_input(input *in, bool all_copies)
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct stat st;
-	if (stat(in->path, &st) != 0) {
-		fprintf(stderr, "hopsniff: %s: %s\n", in->path, strerror(errno));
+	char err[512];
+	in->in = hs_input_open(in->path, all_copies, err, sizeof err);
+	if (!in->in) {
+		fprintf(stderr, "hopsniff: %s: %s\n", in->path, err);
 		return false;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "hopsniff: %s: is a directory, not a capture file\n", in->path);
-		return false;
-	}
-	in->size = (uint64_t)st.st_size;
-	if (st.st_size == 0) {
-		fprintf(stderr, "hopsniff: %s: empty file, not a pcap or pcapng capture\n", in->path);
-		return false;
-	}
-	/* Our own FILE with a large buffer: libpcap reads record by record
-	 * through stdio, and the default 4 KiB buffer makes one read(2) per
-	 * few packets. */
-	FILE *fp = fopen(in->path, "rb");
-	if (!fp) {
-		fprintf(stderr, "hopsniff: %s: %s\n", in->path, strerror(errno));
-		return false;
-	}
-	setvbuf(fp, NULL, _IOFBF, 1 << 20);
-	in->p = pcap_fopen_offline_with_tstamp_precision(fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!in->p) {
-		fclose(fp);
-		if (strstr(errbuf, "unknown file format"))
-			fprintf(stderr, "hopsniff: %s: not a pcap or pcapng capture (libpcap: %s)\n", in->path, errbuf);
-		else
-			fprintf(stderr, "hopsniff: %s: cannot read the capture (libpcap: %s)\n", in->path, errbuf);
-		return false;
-	}
-	in->linktype = pcap_datalink(in->p);
-	if (!hs_linktype_supported(in->linktype)) {
-		const char *name = pcap_datalink_val_to_name(in->linktype);
+	int linktype = hs_input_linktype(in->in);
+	if (linktype >= 0 && !hs_linktype_supported(linktype)) {
+		const char *name = pcap_datalink_val_to_name(linktype);
 		char user[16], list[512];
-		if (!name && in->linktype >= 147 && in->linktype <= 162) {
+		if (!name && linktype >= 147 && linktype <= 162) {
 			/* DLT_USER0..15: private use, unnamed by libpcap */
-			snprintf(user, sizeof user, "USER%d", in->linktype - 147);
+			snprintf(user, sizeof user, "USER%d", linktype - 147);
 			name = user;
 		}
 		supported_list(list, sizeof list);
-		fprintf(stderr, "hopsniff: %s: link type %d (%s) is not supported; supported: %s\n", in->path,
-			in->linktype, name ? name : "unknown", list);
+		fprintf(stderr, "hopsniff: %s: link type %d (%s) is not supported; supported: %s\n", in->path, linktype,
+			name ? name : "unknown", list);
 		return false;
 	}
 	return true;
@@ -235,15 +271,13 @@ bool engine_inputs(hs_engine *e, const options *opt, bool follow)
 	return load_keytabs(e, opt->keytabs);
 }
 
-/* Bytes of the captures read so far, for the progress display: where each
- * input's stdio stream stands (a finished input counts whole). */
+/* Bytes of the captures read so far, for the progress display (input.h;
+ * a finished input counts whole). */
 static uint64_t bytes_read(const input *in, guint n)
 {
 	uint64_t at = 0;
-	for (guint i = 0; i < n; i++) {
-		long off = in[i].p && in[i].has ? ftell(pcap_file(in[i].p)) : -1;
-		at += off >= 0 ? (uint64_t)off : in[i].size;
-	}
+	for (guint i = 0; i < n; i++)
+		at += in[i].has ? hs_input_consumed(in[i].in) : hs_input_size(in[i].in);
 	return at;
 }
 
@@ -297,13 +331,28 @@ static int run(char **files, const options *opt)
 	int status = EXIT_OK;
 	for (guint i = 0; i < n; i++) {
 		in[i].path = files[i];
-		if (!open_input(&in[i])) {
+		bool twice = false;
+		for (guint j = 0; j < i && strcmp(files[i], "-") == 0; j++)
+			twice = twice || strcmp(files[j], "-") == 0;
+		if (twice)
+			fprintf(stderr, "hopsniff: -r - (standard input) is given twice\n");
+		if (twice || !open_input(&in[i], opt->etl_all_copies)) {
 			for (guint j = 0; j <= i; j++)
-				if (in[j].p)
-					pcap_close(in[j].p);
+				hs_input_close(in[j].in);
 			g_free(in);
 			return EXIT_USAGE;
 		}
+	}
+
+	writer wr = { .on = opt->write != NULL };
+	if (wr.on) {
+		if (!hs_pcapng_open(&wr.w, opt->write)) {
+			for (guint i = 0; i < n; i++)
+				hs_input_close(in[i].in);
+			g_free(in);
+			return EXIT_USAGE;
+		}
+		wr.iface = g_hash_table_new(NULL, NULL);
 	}
 
 	hs_config cfg;
@@ -317,8 +366,12 @@ static int run(char **files, const options *opt)
 		hs_engine_free(e);
 		hs_model_free(model);
 		for (guint i = 0; i < n; i++)
-			pcap_close(in[i].p);
+			hs_input_close(in[i].in);
 		g_free(in);
+		if (wr.on) {
+			hs_pcapng_close(&wr.w);
+			g_hash_table_destroy(wr.iface);
+		}
 		return EXIT_USAGE;
 	}
 	printer pr = { hs_out_new(opt->json || opt->report ? HS_OUT_JSON : HS_OUT_TEXT), opt->json, cfg.describe_flags, 0, 0,
@@ -336,48 +389,71 @@ static int run(char **files, const options *opt)
 	/* a progress line on a terminal, for work worth waiting for */
 	uint64_t total = 0, fed = 0;
 	for (guint i = 0; i < n; i++)
-		total += in[i].size;
+		total += hs_input_size(in[i].in);
 	hs_progress *prog = hs_progress_new(opt->progress, opt->json, !opt->report && isatty(1), total);
 
-	for (guint i = 0; i < n; i++)
+	bool fatal = false;
+	for (guint i = 0; i < n; i++) {
 		advance(&in[i], i, &pr, &status);
+		fatal = fatal || in[i].fatal;
+	}
 	/* k-way merge by timestamp; ties go to the lower input number, so the
 	 * order is stable and each input keeps its own record order. */
 	for (;;) {
 		int best = -1;
 		for (guint i = 0; i < n; i++)
-			if (in[i].has && (best < 0 || in[i].ts_ns < in[best].ts_ns))
+			if (in[i].has && (best < 0 || in[i].pkt.ts_ns < in[best].pkt.ts_ns))
 				best = (int)i;
-		if (best < 0)
+		if (best < 0 || fatal)
 			break;
 		input *c = &in[best];
 		hs_frame f = {
 			.input = (uint32_t)best,
 			.frame = c->frame,
-			.ts_sec = c->h->ts.tv_sec,
-			.ts_nsec = (uint32_t)c->h->ts.tv_usec,
-			.linktype = c->linktype,
-			.data = c->data,
-			.caplen = c->h->caplen,
-			.wirelen = c->h->len > c->h->caplen ? c->h->len : c->h->caplen,
+			.ts_sec = c->pkt.ts_ns / 1000000000LL,
+			.ts_nsec = (uint32_t)(c->pkt.ts_ns % 1000000000LL),
+			.linktype = c->pkt.linktype,
+			.data = c->pkt.data,
+			.caplen = c->pkt.caplen,
+			.wirelen = c->pkt.wirelen,
 		};
 		hs_engine_feed(e, &f);
+		if (wr.on)
+			write_packet(&wr, (uint32_t)best, c);
 		advance(c, (uint32_t)best, &pr, &status);
+		fatal = c->fatal;
 		if ((++fed & 0x3ff) == 0)
 			hs_progress_update(prog, bytes_read(in, n), fed, model);
 	}
 	hs_engine_finish(e);
 	hs_progress_update(prog, bytes_read(in, n), fed, NULL);
 
+	if (wr.on) {
+		if (!hs_pcapng_close(&wr.w))
+			status = EXIT_USAGE;
+		else
+			fprintf(stderr, "hopsniff: %s: %llu packets saved (pcapng)\n", opt->write,
+				(unsigned long long)wr.w.packets);
+		g_hash_table_destroy(wr.iface);
+	}
 	const hs_stats *st = hs_engine_stats(e);
-	if (opt->report) {
+	for (guint i = 0; i < n; i++) {
+		const hs_input_stats *is = hs_input_stats_get(in[i].in);
+		if (!in[i].fatal && (is->folded || is->drops || strncmp(hs_input_format(in[i].in), "etl", 3) == 0))
+			fprintf(stderr, "hopsniff: %s (%s): %llu packets, %llu copies folded%s, %llu recorded drops (not traffic), "
+				"%llu truncated by the capture tool\n", in[i].path, hs_input_format(in[i].in),
+				(unsigned long long)in[i].packets, (unsigned long long)is->folded,
+				opt->etl_all_copies ? " (--etl-all-copies: none)" : "", (unsigned long long)is->drops,
+				(unsigned long long)is->truncated);
+	}
+	if (opt->report && !fatal) {
 		hs_model_finish(model, opt->redact_names);
 		hs_progress_done(prog, bytes_read(in, n), fed, model);
 		prog = NULL;
 		hs_report_input *ri = g_new0(hs_report_input, n);
 		for (guint i = 0; i < n; i++) {
 			ri[i].file = in[i].path;
-			ri[i].packets = in[i].frame;
+			ri[i].packets = in[i].packets;
 			ri[i].has_ts = in[i].has_ts;
 			ri[i].first_sec = in[i].first_ns / 1000000000LL;
 			ri[i].first_nsec = (uint32_t)(in[i].first_ns % 1000000000LL);
@@ -411,7 +487,7 @@ static int run(char **files, const options *opt)
 	if (pr.messages)
 		g_ptr_array_free(pr.messages, TRUE);
 	for (guint i = 0; i < n; i++)
-		pcap_close(in[i].p);
+		hs_input_close(in[i].in);
 	g_free(in);
 	return status;
 }
@@ -423,6 +499,10 @@ static const char *summary =
 	"  caused (server1 -> server2: SMB, LDAP, WinRM, RPC, SQL, or the KDC) and explains the\n"
 	"  delegation: method, verdict, cause, explanation, remedies, evidence frames.\n"
 	"  Several -r are merged by timestamp (client1 + srv1 + DC captures make one chain).\n"
+	"  -r takes pcap, pcapng, Windows ETL traces (pktmon, netsh trace) and gzip of any, from a\n"
+	"  file, a FIFO or standard input (-r -).  pktmon's copies of a packet are folded into the\n"
+	"  one closest to the wire (--etl-all-copies keeps them); drops it recorded are listed apart.\n"
+	"  -w FILE: also write the packets read as pcapng (an ETL becomes a capture Wireshark opens).\n"
 	"  --json: the report as JSON (docs/report.schema.json); --messages adds every decoded message.\n"
 	"  --html FILE: also write a self-contained HTML report with a sequence diagram.\n"
 	"  --redact-names: user and host names become stable pseudonyms (user1, host1 ...).\n"
@@ -460,11 +540,12 @@ static const char *summary =
 int main(int argc, char **argv)
 {
 	gchar **files = NULL, **keylogs = NULL, **keytabs = NULL;
-	gboolean json = FALSE, secrets = FALSE, version = FALSE, messages = FALSE, redact = FALSE;
+	gboolean json = FALSE, secrets = FALSE, version = FALSE, messages = FALSE, redact = FALSE, all_copies = FALSE;
 	gboolean progress_on = FALSE, progress_off = FALSE;
 	gchar *html = NULL;
 	GOptionEntry entries[] = {
-		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &files, "Capture file to read (pcap or pcapng); repeatable", "FILE" },
+		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &files, "Capture to read (pcap, pcapng, Windows ETL, gzip of any; - standard input); repeatable", "FILE" },
+		{ "etl-all-copies", 0, 0, G_OPTION_ARG_NONE, &all_copies, "Keep every copy pktmon logged of a packet (default: the one closest to the wire)", NULL },
 		{ "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keylogs, "TLS key log (SSLKEYLOGFILE format) to decrypt TLS; repeatable", "FILE" },
 		{ "keytab", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keytabs, "Kerberos keytab (MIT format) to decrypt tickets; repeatable", "FILE" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per line (NDJSON) instead of readable blocks", NULL },
@@ -518,7 +599,7 @@ int main(int argc, char **argv)
 	if (hs_live_requested(&live)) {
 		if (live.iface)
 			hs_live_exec_helper(given);
-		options opt = { true, json, secrets, messages, redact, html, keylogs, keytabs, HS_PROGRESS_OFF };
+		options opt = { true, json, secrets, messages, redact, html, keylogs, keytabs, HS_PROGRESS_OFF, false, NULL };
 		int rc = hs_live_main(&live, &opt, files != NULL, decode);
 		g_strfreev(files);
 		g_strfreev(keylogs);
@@ -528,11 +609,13 @@ int main(int argc, char **argv)
 	}
 	if (!files) {
 		fprintf(stderr, "hopsniff: nothing to do; give a capture with -r FILE (hopsniff --help)\n");
+		g_free(live.write);
 		g_free(html);
 		return EXIT_USAGE;
 	}
 	if (decode && (messages || html || redact)) {
 		fprintf(stderr, "hopsniff: --messages, --html and --redact-names belong to the report mode (hopsniff -r FILE)\n");
+		g_free(live.write);
 		g_strfreev(files);
 		g_strfreev(keylogs);
 		g_strfreev(keytabs);
@@ -550,8 +633,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	options opt = { !decode, json, secrets, messages, redact, html, keylogs, keytabs,
-			progress_on ? HS_PROGRESS_ON : progress_off ? HS_PROGRESS_OFF : HS_PROGRESS_AUTO };
+			progress_on ? HS_PROGRESS_ON : progress_off ? HS_PROGRESS_OFF : HS_PROGRESS_AUTO, all_copies, live.write };
 	int rc = run(files, &opt);
+	g_free(live.write);
 	g_strfreev(files);
 	g_strfreev(keylogs);
 	g_strfreev(keytabs);

@@ -5,6 +5,7 @@
  * timer are all looked at between batches), the streamed verdicts, the
  * pcapng writer and the summary. */
 #include "live.h"
+#include "pcapng.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -119,136 +120,6 @@ int hs_live_list_interfaces(void)
 	return EXIT_OK;
 }
 
-/* ------------------------------------------------------------ pcapng */
-
-/* The analysed packets as pcapng (one section, one interface): each block
- * is written whole and the file is flushed after every batch, so what is on
- * disk is a valid capture even if hopsniff is killed between batches. */
-typedef struct pcapng_out {
-	FILE *f;
-	const char *path;
-	uint64_t packets;
-	bool failed;
-} pcapng_out;
-
-static void put32(GByteArray *b, uint32_t v)
-{
-	g_byte_array_append(b, (const guint8 *)&v, 4);
-}
-
-static void put16(GByteArray *b, uint16_t v)
-{
-	g_byte_array_append(b, (const guint8 *)&v, 2);
-}
-
-/* option code, value (padded to 4 bytes) */
-static void put_opt(GByteArray *b, uint16_t code, const void *v, uint16_t len)
-{
-	static const uint8_t zero[4];
-	put16(b, code);
-	put16(b, len);
-	g_byte_array_append(b, v, len);
-	g_byte_array_append(b, zero, (4 - len % 4) % 4);
-}
-
-/* A block: type, total length, body, total length (pcapng 4.1). */
-static bool put_block(pcapng_out *w, uint32_t type, const GByteArray *body)
-{
-	uint32_t total = (uint32_t)body->len + 12;
-	bool ok = fwrite(&type, 4, 1, w->f) == 1 && fwrite(&total, 4, 1, w->f) == 1 &&
-		  fwrite(body->data, 1, body->len, w->f) == body->len && fwrite(&total, 4, 1, w->f) == 1;
-	if (!ok && !w->failed) {
-		w->failed = true;
-		fprintf(stderr, "hopsniff: %s: write error (%s); packets are no longer saved\n", w->path, strerror(errno));
-	}
-	return ok;
-}
-
-static bool pcapng_open(pcapng_out *w, const char *path, int linktype, int snaplen, const char *iface, bool nano)
-{
-	memset(w, 0, sizeof *w);
-	w->path = path;
-	w->f = fopen(path, "wb");
-	if (!w->f) {
-		fprintf(stderr, "hopsniff: %s: %s\n", path, strerror(errno));
-		return false;
-	}
-	GByteArray *b = g_byte_array_new();
-	/* Section Header Block: byte-order magic, version 1.0, length unknown */
-	put32(b, 0x1A2B3C4D);
-	put16(b, 1);
-	put16(b, 0);
-	put32(b, 0xffffffff);
-	put32(b, 0xffffffff);
-	char app[64];
-	snprintf(app, sizeof app, "hopsniff %s", HS_VERSION);
-	put_opt(b, 4, app, (uint16_t)strlen(app)); /* shb_userappl */
-	put_opt(b, 0, NULL, 0);
-	bool ok = put_block(w, 0x0A0D0D0A, b);
-	/* Interface Description Block */
-	g_byte_array_set_size(b, 0);
-	put16(b, (uint16_t)linktype);
-	put16(b, 0);
-	put32(b, (uint32_t)snaplen);
-	put_opt(b, 2, iface, (uint16_t)strlen(iface)); /* if_name */
-	uint8_t res = nano ? 9 : 6;
-	put_opt(b, 9, &res, 1); /* if_tsresol: 10^-9 or 10^-6 s */
-	put_opt(b, 0, NULL, 0);
-	ok = ok && put_block(w, 1, b);
-	g_byte_array_free(b, TRUE);
-	ok = ok && fflush(w->f) == 0;
-	if (!ok) {
-		fclose(w->f);
-		w->f = NULL;
-		return false;
-	}
-	return true;
-}
-
-static void pcapng_packet(pcapng_out *w, const struct pcap_pkthdr *h, const u_char *d, bool nano)
-{
-	if (!w->f || w->failed)
-		return;
-	uint64_t ts = (uint64_t)h->ts.tv_sec * (nano ? 1000000000ULL : 1000000ULL) + (uint64_t)h->ts.tv_usec;
-	static const uint8_t zero[4];
-	/* Enhanced Packet Block: interface 0, timestamp high/low, lengths, data */
-	uint32_t hdr[5] = { 0, (uint32_t)(ts >> 32), (uint32_t)ts, h->caplen, h->len };
-	uint32_t pad = (4 - h->caplen % 4) % 4, type = 6, total = 32 + h->caplen + pad;
-	bool ok = fwrite(&type, 4, 1, w->f) == 1 && fwrite(&total, 4, 1, w->f) == 1 && fwrite(hdr, 4, 5, w->f) == 5 &&
-		  fwrite(d, 1, h->caplen, w->f) == h->caplen && fwrite(zero, 1, pad, w->f) == pad &&
-		  fwrite(&total, 4, 1, w->f) == 1;
-	if (ok) {
-		w->packets++;
-	} else if (!w->failed) {
-		w->failed = true;
-		fprintf(stderr, "hopsniff: %s: write error (%s); packets are no longer saved\n", w->path, strerror(errno));
-	}
-}
-
-static bool pcapng_flush(pcapng_out *w)
-{
-	if (!w->f || w->failed)
-		return !w->failed;
-	if (fflush(w->f) != 0) {
-		w->failed = true;
-		fprintf(stderr, "hopsniff: %s: write error (%s); packets are no longer saved\n", w->path, strerror(errno));
-	}
-	return !w->failed;
-}
-
-static bool pcapng_close(pcapng_out *w)
-{
-	if (!w->f)
-		return !w->failed;
-	pcapng_flush(w);
-	if (fclose(w->f) != 0 && !w->failed) {
-		w->failed = true;
-		fprintf(stderr, "hopsniff: %s: write error (%s)\n", w->path, strerror(errno));
-	}
-	w->f = NULL;
-	return !w->failed;
-}
-
 /* ------------------------------------------------------ the capture */
 
 typedef struct seen {
@@ -268,7 +139,7 @@ typedef struct live {
 	hs_engine *e;
 	hs_model *m;
 	printer pr;
-	pcapng_out w;
+	hs_pcapng_out w;
 	uint64_t frames, bytes;
 	bool has_ts;
 	int64_t first_ns, last_ns;
@@ -303,7 +174,8 @@ static void got_packet(u_char *ud, const struct pcap_pkthdr *h, const u_char *d)
 		.wirelen = h->len > h->caplen ? h->len : h->caplen,
 	};
 	hs_engine_feed(L->e, &f);
-	pcapng_packet(&L->w, h, d, L->nano);
+	hs_pcapng_packet(&L->w, 0, (uint64_t)h->ts.tv_sec * (L->nano ? 1000000000ULL : 1000000ULL) + (uint64_t)h->ts.tv_usec, d,
+			 h->caplen, h->len, NULL);
 }
 
 static void on_live_msg(void *ud, const hs_msg *m)
@@ -591,7 +463,7 @@ static int capture(live *L, char *why, size_t whylen)
 			status = EXIT_USAGE;
 			break;
 		}
-		pcapng_flush(&L->w);
+		hs_pcapng_flush(&L->w);
 		if (snapshot_due(L, settle))
 			snapshot(L);
 	}
@@ -650,7 +522,9 @@ int hs_live_run(const hs_live_options *o)
 		return EXIT_USAGE;
 	}
 	if (!set_filter(L.p, o) || pcap_setnonblock(L.p, 1, (char[PCAP_ERRBUF_SIZE]){ 0 }) != 0 ||
-	    (o->write && !pcapng_open(&L.w, o->write, L.linktype, pcap_snapshot(L.p), o->iface, L.nano))) {
+	    (o->write && (!hs_pcapng_open(&L.w, o->write) ||
+			  hs_pcapng_add_interface(&L.w, L.linktype, (uint32_t)pcap_snapshot(L.p), o->iface, NULL, L.nano) < 0))) {
+		hs_pcapng_close(&L.w);
 		pcap_close(L.p);
 		return EXIT_USAGE;
 	}
@@ -689,7 +563,7 @@ int hs_live_run(const hs_live_options *o)
 	struct pcap_stat ps;
 	memset(&ps, 0, sizeof ps);
 	bool have_stats = pcap_stats(L.p, &ps) == 0;
-	if (!pcapng_close(&L.w))
+	if (!hs_pcapng_close(&L.w))
 		status = EXIT_USAGE;
 
 	if (have_stats && (ps.ps_drop || ps.ps_ifdrop)) {
@@ -741,7 +615,7 @@ const GOptionEntry *hs_live_option_entries(hs_live_cli *c)
 		{ "print-filter", 0, 0, G_OPTION_ARG_NONE, &c->print_filter, "Print the default filter (with --rpc-dynamic / --all-tcp) and exit", NULL },
 		{ "count", 'c', 0, G_OPTION_ARG_INT64, &c->count, "Live: stop after COUNT packets analysed", "COUNT" },
 		{ "duration", 0, 0, G_OPTION_ARG_DOUBLE, &c->duration, "Live: stop after SECONDS", "SECONDS" },
-		{ "write", 'w', 0, G_OPTION_ARG_FILENAME, &c->write, "Live: also save the analysed packets to FILE (pcapng)", "FILE" },
+		{ "write", 'w', 0, G_OPTION_ARG_FILENAME, &c->write, "Also save the packets as pcapng: live, the analysed ones; with -r, those read (pktmon's copies folded)", "FILE" },
 		{ "rpc-dynamic", 0, 0, G_OPTION_ARG_NONE, &c->rpc_dynamic, "Live: default filter + TCP 49152-65535 (dynamic RPC)", NULL },
 		{ "all-tcp", 0, 0, G_OPTION_ARG_NONE, &c->all_tcp, "Live: default filter with every TCP port", NULL },
 		{ "settle", 0, 0, G_OPTION_ARG_DOUBLE, &c->settle, "Live: quiet seconds before verdicts are printed (2)", "SECONDS" },
@@ -757,7 +631,7 @@ const GOptionEntry *hs_live_option_entries(hs_live_cli *c)
 
 bool hs_live_requested(const hs_live_cli *c)
 {
-	return c->iface || c->list || c->print_filter || c->filter || c->write || c->count || c->duration != 0 || c->rpc_dynamic ||
+	return c->iface || c->list || c->print_filter || c->filter || c->count || c->duration != 0 || c->rpc_dynamic ||
 	       c->all_tcp || c->settle != 0 || c->snaplen || c->buffer_mib || c->no_promisc;
 }
 

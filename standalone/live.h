@@ -41,7 +41,8 @@ typedef struct hs_live_cli {
  * main group, filling *c (zeroed by the caller); valid while c lives. */
 const GOptionEntry *hs_live_option_entries(hs_live_cli *c);
 
-/* True when the command line asks for live capture or --list-interfaces. */
+/* True when the command line asks for live capture or --list-interfaces (-w
+ * alone does not: with -r it belongs to the file mode). */
 bool hs_live_requested(const hs_live_cli *c);
 
 /* Check the combination (no -r, no decode ...), run live capture or

@@ -35,8 +35,8 @@ head -c 40 "$REAL" >"$T/trunc1.pcap"    # header + part of the first record head
 head -c 20 "$REAL" >"$T/trunchdr.pcap"  # not even a whole file header
 
 expect "missing file" 2 "nope.pcap: No such file or directory" "$HS" decode -r "$T/nope.pcap"
-expect "empty file" 2 "empty.pcap: empty file, not a pcap or pcapng capture" "$HS" decode -r "$T/empty.pcap"
-expect "text file" 2 "text.pcap: not a pcap or pcapng capture" "$HS" decode -r "$T/text.pcap"
+expect "empty file" 2 "empty.pcap: empty file, not a pcap, pcapng or ETL capture" "$HS" decode -r "$T/empty.pcap"
+expect "text file" 2 "text.pcap: not a pcap, pcapng or ETL capture" "$HS" decode -r "$T/text.pcap"
 expect "unsupported link type" 2 "user0.pcap: link type 147 \(USER0\) is not supported; supported: .*EN10MB \(1\)" \
 	"$HS" decode -r "$T/user0.pcap"
 expect "truncated capture" 0 "^! input 0 frame [0-9]+: truncated_capture: " "$HS" decode -r "$T/trunc.pcap"

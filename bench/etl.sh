@@ -1,0 +1,44 @@
+#!/bin/bash
+# bench/etl.sh [REPLICAS] - reading a large ETL trace against reading the same
+# packets from pcapng, per packet, in one run: `hopsniff decode --json` on
+# bench/data/big.etl (pktmon-style: XPRESS buffers, four processors, 1-3 copies
+# per packet folded to one) and on bench/data/big_etl.pcapng (bench/make_etl.py:
+# every lab capture, repeated REPLICAS times, default 30).  Each file is read
+# once first (page cache warm), then both are timed in turn five times (the machine's
+# load varies); the best CPU time (user + system) of each counts.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+reps=${1:-30}
+data=$here/data
+build=$root/build-bench
+mkdir -p "$data"
+if [ ! -f "$data/big.etl" ] || [ "$(cat "$data/big_etl.replicas" 2>/dev/null)" != "$reps" ]; then
+	python3 "$here/make_etl.py" "$data" "$reps"
+	echo "$reps" >"$data/big_etl.replicas"
+fi
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DHS_TESTS=OFF >/dev/null
+cmake --build "$build" -j2 --target hopsniff >/dev/null
+run() { # FILE: CPU seconds (user + system: the machine is shared, wall time is not) and peak RSS (KiB)
+	/usr/bin/time -f "%U %S %M" -o "$data/time" "$build/standalone/hopsniff" decode --json -r "$1" >/dev/null 2>"$data/err"
+	awk '{print $1 + $2, $3}' "$data/time"
+}
+packets=$(capinfos -c -M "$data/big_etl.pcapng" | awk -F: '/Number of packets/{gsub(/ /,"",$2); print $2}')
+cat "$data/big.etl" "$data/big_etl.pcapng" >/dev/null
+te=999999 tp=999999
+for _ in 1 2 3 4 5; do
+	read -r t re < <(run "$data/big.etl")
+	te=$(awk -v a="$t" -v b="$te" 'BEGIN{print (a < b) ? a : b}')
+	read -r t rp < <(run "$data/big_etl.pcapng")
+	tp=$(awk -v a="$t" -v b="$tp" 'BEGIN{print (a < b) ? a : b}')
+done
+run "$data/big.etl" >/dev/null
+grep "(etl)" "$data/err" || true
+printf "%-8s %10s %12s %12s %14s %12s\n" input MiB cpu_seconds packets us/packet peak_RSS_MiB
+for k in etl pcapng; do
+	if [ $k = etl ]; then f=$data/big.etl t=$te r=$re; else f=$data/big_etl.pcapng t=$tp r=$rp; fi
+	awk -v k=$k -v b="$(stat -c %s "$f")" -v t="$t" -v p="$packets" -v r="$r" \
+		'BEGIN{ if (t <= 0) t = 0.01; printf "%-8s %10.1f %12.2f %12d %14.2f %12.1f\n", k, b/1048576, t, p, t*1e6/p, r/1024 }'
+done
+awk -v e="$te" -v p="$tp" 'BEGIN{ if (p <= 0) p = 0.01; printf "ratio (CPU time per packet): etl/pcapng %.2f\n", e/p }'
+rm -f "$data/time" "$data/err"

@@ -1,0 +1,127 @@
+/* etl_test.c - the ETL reader's decompressors against the examples of
+ * MS-XCA itself (3.1 plain LZ77, 3.3 LZNT1), every truncated prefix of each
+ * placed before an unmapped page; and a small trace made in memory: the
+ * reader's errors for a header alone, a truncated buffer and a buffer size
+ * past the cap. */
+#include <string.h>
+
+#include "etl.h"
+#include "unit.h"
+
+/* MS-XCA 3.1: "abcdefghijklmnopqrstuvwxyz" as 26 literals */
+static const uint8_t lz_alpha[] = { 0x3f, 0x00, 0x00, 0x00, 'a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k',
+				    'l', 'm', 'n', 'o', 'p', 'q', 'r', 's', 't', 'u', 'v', 'w', 'x', 'y', 'z' };
+/* MS-XCA 3.1: "abc" 100 times: 3 literals, one match of 297 at distance 3 */
+static const uint8_t lz_abc[] = { 0xff, 0xff, 0xff, 0x1f, 0x61, 0x62, 0x63, 0x17, 0x00, 0x0f, 0xff, 0x26, 0x01 };
+/* MS-XCA 3.3: 142 bytes (with the NUL) in one compressed LZNT1 chunk of 59 bytes */
+static const uint8_t lznt1[] = { 0x38, 0xb0, 0x88, 0x46, 0x23, 0x20, 0x00, 0x20, 0x47, 0x20, 0x41, 0x00, 0x10, 0xa2, 0x47,
+				 0x01, 0xa0, 0x45, 0x20, 0x44, 0x00, 0x08, 0x45, 0x01, 0x50, 0x79, 0x00, 0xc0, 0x45, 0x20,
+				 0x05, 0x24, 0x13, 0x88, 0x05, 0xb4, 0x02, 0x4a, 0x44, 0xef, 0x03, 0x58, 0x02, 0x8c, 0x09,
+				 0x16, 0x01, 0x48, 0x45, 0x00, 0xbe, 0x00, 0x9e, 0x00, 0x04, 0x01, 0x18, 0x90, 0x00 };
+static const char lznt1_text[] = "F# F# G A A G F# E D D E F# F# E E F# F# G A A G F# E D D E F# E D D E E F# D E F# G "
+				 "F# D E F# G F# E D E A F# F# G A A G F# E D D E F# E D D";
+
+typedef long (*decomp)(const uint8_t *, size_t, uint8_t *, size_t);
+
+/* in decompresses to want; every prefix decompresses to a prefix of it, or fails, never over-reads */
+static void check(decomp f, const uint8_t *in, size_t n, const uint8_t *want, size_t wn)
+{
+	uint8_t out[512];
+	CU_ASSERT_EQUAL_FATAL(f(in, n, out, wn), (long)wn);
+	CU_ASSERT_EQUAL(memcmp(out, want, wn), 0);
+	for (size_t k = 0; k < n; k++) {
+		hs_guard g = hs_guard_copy(in, k);
+		long r = f(g.p, k, out, wn);
+		CU_ASSERT(r <= (long)wn);
+		if (r > 0)
+			CU_ASSERT_EQUAL(memcmp(out, want, (size_t)r), 0);
+		hs_guard_free(&g);
+	}
+	/* a smaller output stops there */
+	CU_ASSERT_EQUAL(f(in, n, out, wn / 2), (long)(wn / 2));
+}
+
+static void test_xpress(void)
+{
+	check(hs_xpress_decompress, lz_alpha, sizeof lz_alpha, (const uint8_t *)"abcdefghijklmnopqrstuvwxyz", 26);
+	uint8_t abc[300];
+	for (int i = 0; i < 300; i++)
+		abc[i] = (uint8_t)("abc"[i % 3]);
+	check(hs_xpress_decompress, lz_abc, sizeof lz_abc, abc, 300);
+	/* a match before the start of the output is an error */
+	static const uint8_t bad[] = { 0x00, 0x00, 0x00, 0x80, 0x17, 0x00 };
+	uint8_t out[16];
+	CU_ASSERT_EQUAL(hs_xpress_decompress(bad, sizeof bad, out, sizeof out), -1);
+}
+
+static void test_lznt1(void)
+{
+	check(hs_lznt1_decompress, lznt1, sizeof lznt1, (const uint8_t *)lznt1_text, sizeof lznt1_text);
+	/* a stored (uncompressed) chunk */
+	static const uint8_t stored[] = { 0x02, 0x30, 'x', 'y', 'z' };
+	check(hs_lznt1_decompress, stored, sizeof stored, (const uint8_t *)"xyz", 3);
+}
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
+
+/* A header buffer: the system-header event 0 with a 64-bit TRACE_LOGFILE_HEADER. */
+static size_t header_buffer(uint8_t *b, uint32_t buffer_size)
+{
+	memset(b, 0, 1024);
+	uint8_t *r = b + 72, *h = r + 32;
+	put16(r, 2);
+	r[2] = 2;
+	r[3] = 0xc0;
+	put16(r + 4, 32 + 288);
+	put32(h, buffer_size);
+	put32(h + 12, 1);      /* processors */
+	put32(h + 44, 8);      /* pointer size */
+	put32(h + 256, 10000000); /* PerfFreq (at 56 + 16 + 172 aligned = 248, + 8) */
+	put32(h + 272, 1);     /* QPC */
+	put32(b, 1024);
+	put32(b + 4, 72 + 32 + 288);
+	return 1024;
+}
+
+static int read_all(const uint8_t *b, size_t n, char *err, size_t errlen)
+{
+	hs_etl *e = hs_etl_new_buffer(b, n, false, 0);
+	hs_etl_packet p;
+	int r;
+	while ((r = hs_etl_next(e, &p)) == 1)
+		;
+	snprintf(err, errlen, "%s", hs_etl_error(e));
+	hs_etl_free(e);
+	return r;
+}
+
+static void test_errors(void)
+{
+	static uint8_t b[4096];
+	char err[256];
+	size_t n = header_buffer(b, 65536);
+	CU_ASSERT(hs_etl_detect(b, n));
+	CU_ASSERT_EQUAL(read_all(b, n, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a network trace"));
+	/* a second buffer cut short */
+	put32(b + n, 2048);
+	put32(b + n + 4, 72);
+	CU_ASSERT_EQUAL(read_all(b, n + 100, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "truncated file"));
+	/* a buffer larger than the log's buffer size */
+	header_buffer(b, 1024);
+	put32(b + n, 2048);
+	CU_ASSERT_EQUAL(read_all(b, n + 2048, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "corrupt buffer"));
+	/* the log header's buffer size past ETW's 16 MiB */
+	header_buffer(b, (16u << 20) + 1);
+	CU_ASSERT_EQUAL(read_all(b, n, err, sizeof err), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "buffer size"));
+	CU_ASSERT_FALSE(hs_etl_detect((const uint8_t *)"\x0a\x0d\x0d\x0a", 4));
+}
+
+HS_UNIT_MAIN("etl",
+	{ "XPRESS (MS-XCA 3.1 examples)", test_xpress },
+	{ "LZNT1 (MS-XCA 3.3 example)", test_lznt1 },
+	{ "errors: no network events, truncated, oversized buffers", test_errors })

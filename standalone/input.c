@@ -1,0 +1,349 @@
+/* input.c - capture inputs opened by content (see input.h).  Every input is
+ * read through zlib's gzFile, which passes plain bytes through unchanged
+ * (gzip "transparent" mode) and inflates gzip: so a path, a FIFO and
+ * standard input read alike, with no seek and no size check before
+ * reading.  libpcap reads pcap / pcapng from a stdio stream made over the
+ * gzFile (fopencookie); ETL goes to etl.c. */
+#define _GNU_SOURCE
+#include "input.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "etl.h"
+
+#define PEEK 512
+#define DUP_WINDOW_NS 1000000 /* pktmon's pcapng: copies of one packet are logged within microseconds */
+#define DUP_RING 64
+
+enum kind { IN_PCAP, IN_PCAPNG, IN_ETL };
+
+typedef struct dup_entry {
+	uint64_t hash;
+	uint32_t len;
+	int64_t ts_ns;
+} dup_entry;
+
+struct hs_input {
+	int fd;
+	gzFile gz;
+	bool gzip;
+	enum kind kind;
+	uint64_t size;
+	uint8_t peek[PEEK];
+	size_t peek_len, peek_at;
+	char err[512];
+	bool fatal;
+	bool all_copies;
+	hs_input_stats st;
+	/* pcap, pcapng */
+	FILE *fp;
+	pcap_t *p;
+	int linktype;
+	bool pktmon_pcapng;      /* written by `pktmon etl2pcap` (SHB user application "Packet Monitor") */
+	dup_entry ring[DUP_RING];
+	unsigned ring_at;
+	uint64_t records;
+	/* ETL */
+	hs_etl *etl;
+};
+
+static long gz_take(hs_input *in, void *buf, size_t n)
+{
+	size_t got = 0;
+	if (in->peek_at < in->peek_len) {
+		got = in->peek_len - in->peek_at < n ? in->peek_len - in->peek_at : n;
+		memcpy(buf, in->peek + in->peek_at, got);
+		in->peek_at += got;
+	}
+	while (got < n) {
+		size_t want = n - got > (1u << 30) ? (1u << 30) : n - got;
+		int r = gzread(in->gz, (uint8_t *)buf + got, (unsigned)want);
+		if (r < 0)
+			return got ? (long)got : -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (long)got;
+}
+
+static ssize_t cookie_read(void *c, char *buf, size_t n)
+{
+	long r = gz_take(c, buf, n);
+	if (r < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return r;
+}
+
+static long etl_read(void *ud, void *buf, size_t n)
+{
+	return gz_take(ud, buf, n);
+}
+
+static uint32_t rd32(const uint8_t *p, bool swap)
+{
+	uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+	return swap ? GUINT32_SWAP_LE_BE(v) : v;
+}
+
+/* Does the pcapng section header block carry shb_userappl (4) "Packet Monitor"? */
+static bool pcapng_from_pktmon(const uint8_t *b, size_t n)
+{
+	if (n < 28)
+		return false;
+	bool swap = rd32(b + 8, false) != 0x1a2b3c4d;
+	uint32_t len = rd32(b + 4, swap);
+	if (len > n)
+		len = (uint32_t)n;
+	for (size_t at = 24; at + 4 <= len;) {
+		uint16_t code = (uint16_t)(swap ? b[at] << 8 | b[at + 1] : b[at] | b[at + 1] << 8);
+		uint16_t olen = (uint16_t)(swap ? b[at + 2] << 8 | b[at + 3] : b[at + 2] | b[at + 3] << 8);
+		if (code == 0 || at + 4 + olen > len)
+			break;
+		if (code == 4 && olen >= 14 && memcmp(b + at + 4, "Packet Monitor", 14) == 0)
+			return true;
+		at += 4 + (((size_t)olen + 3) & ~(size_t)3);
+	}
+	return false;
+}
+
+static hs_input *open_fail(hs_input *in, char *err, size_t errlen, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+static hs_input *open_fail(hs_input *in, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	hs_input_close(in);
+	return NULL;
+}
+
+hs_input *hs_input_open(const char *path, bool all_copies, char *err, size_t errlen)
+{
+	hs_input *in = g_new0(hs_input, 1);
+	in->fd = -1;
+	in->all_copies = all_copies;
+	in->linktype = -1;
+	if (strcmp(path, "-") == 0) {
+		in->fd = dup(0);
+		if (in->fd < 0)
+			return open_fail(in, err, errlen, "cannot read standard input (%s)", strerror(errno));
+	} else {
+		in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (in->fd < 0)
+			return open_fail(in, err, errlen, "%s", strerror(errno));
+	}
+	struct stat st;
+	bool regular = false;
+	if (fstat(in->fd, &st) == 0) {
+		regular = S_ISREG(st.st_mode);
+		if (S_ISDIR(st.st_mode))
+			return open_fail(in, err, errlen, "is a directory, not a capture file");
+		if (S_ISREG(st.st_mode))
+			in->size = (uint64_t)st.st_size;
+	}
+	in->gz = gzdopen(in->fd, "rb");
+	if (!in->gz)
+		return open_fail(in, err, errlen, "out of memory");
+	in->fd = -1; /* the gzFile owns it */
+	gzbuffer(in->gz, 1u << 20);
+	long n = gz_take(in, in->peek, sizeof in->peek);
+	if (n < 0) {
+		int zerr;
+		const char *m = gzerror(in->gz, &zerr);
+		return open_fail(in, err, errlen, "%s", zerr == Z_ERRNO ? strerror(errno) : m);
+	}
+	in->peek_len = (size_t)n;
+	in->gzip = !gzdirect(in->gz);
+	if (n == 0)
+		return open_fail(in, err, errlen, "empty %s, not a pcap, pcapng or ETL capture",
+				 in->gzip ? "gzip stream" : regular ? "file" : "input");
+	uint32_t magic = rd32(in->peek, false);
+	if (hs_etl_detect(in->peek, in->peek_len)) {
+		in->kind = IN_ETL;
+		in->etl = hs_etl_new(etl_read, in, in->peek, in->peek_len, all_copies, 0);
+		in->peek_at = in->peek_len; /* the reader keeps its own copy */
+		if (!in->etl)
+			return open_fail(in, err, errlen, "out of memory");
+		return in;
+	}
+	if (magic == 0x0a0d0d0a) {
+		in->kind = IN_PCAPNG;
+		in->pktmon_pcapng = pcapng_from_pktmon(in->peek, in->peek_len);
+	} else if (magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1 || magic == 0xa1b23c4d || magic == 0x4d3cb2a1) {
+		in->kind = IN_PCAP;
+	} else {
+		return open_fail(in, err, errlen, "not a pcap, pcapng or ETL capture%s (it starts with %02x %02x %02x %02x)",
+				 in->gzip ? " inside the gzip" : "", in->peek[0], n > 1 ? in->peek[1] : 0,
+				 n > 2 ? in->peek[2] : 0, n > 3 ? in->peek[3] : 0);
+	}
+	cookie_io_functions_t io = { .read = cookie_read };
+	in->fp = fopencookie(in, "rb", io);
+	if (!in->fp)
+		return open_fail(in, err, errlen, "out of memory");
+	/* libpcap reads record by record through stdio: a large buffer
+	 * saves a call per few packets */
+	setvbuf(in->fp, NULL, _IOFBF, 1 << 20);
+	char errbuf[PCAP_ERRBUF_SIZE];
+	in->p = pcap_fopen_offline_with_tstamp_precision(in->fp, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!in->p)
+		return open_fail(in, err, errlen, "cannot read the capture (libpcap: %s)", errbuf);
+	in->fp = NULL; /* pcap_close closes it */
+	in->linktype = pcap_datalink(in->p);
+	return in;
+}
+
+static uint64_t fnv1a(const uint8_t *d, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ d[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* pktmon's pcapng: a packet equal to one of the last few within the window is a copy. */
+static bool pcapng_copy(hs_input *in, const hs_input_pkt *p)
+{
+	uint64_t h = fnv1a(p->data, p->caplen);
+	for (unsigned i = 0; i < DUP_RING; i++) {
+		dup_entry *d = &in->ring[i];
+		if (d->len == p->caplen && d->hash == h && d->len && p->ts_ns - d->ts_ns >= 0 &&
+		    p->ts_ns - d->ts_ns <= DUP_WINDOW_NS)
+			return true;
+	}
+	in->ring[in->ring_at++ % DUP_RING] = (dup_entry){ h, p->caplen, p->ts_ns };
+	return false;
+}
+
+int hs_input_next(hs_input *in, hs_input_pkt *p)
+{
+	memset(p, 0, sizeof *p);
+	if (in->kind == IN_ETL) {
+		hs_etl_packet e;
+		int r = hs_etl_next(in->etl, &e);
+		if (r <= 0) {
+			if (r < 0) {
+				snprintf(in->err, sizeof in->err, "%s", hs_etl_error(in->etl));
+				in->fatal = true;
+			}
+			return r;
+		}
+		p->linktype = e.linktype;
+		p->ts_ns = e.ts_ns;
+		p->data = e.data;
+		p->caplen = e.caplen;
+		p->wirelen = e.wirelen;
+		p->drop = e.drop;
+		p->copies = e.copies;
+		p->unprotected = e.unprotected;
+		p->pktmon = e.pktmon;
+		p->group = e.group;
+		p->number = e.number;
+		p->appearance = e.appearance;
+		p->direction = e.direction;
+		p->type = e.type;
+		p->component = e.component;
+		p->edge = e.edge;
+		p->filter = e.filter;
+		p->drop_reason = e.drop_reason;
+		p->drop_location = e.drop_location;
+		if (e.drop)
+			in->st.drops++;
+		if (e.wirelen > e.caplen && !e.drop)
+			in->st.truncated++;
+		in->st.folded = hs_etl_stats_get(in->etl)->folded;
+		return 1;
+	}
+	for (;;) {
+		struct pcap_pkthdr *h;
+		const u_char *d;
+		int r = pcap_next_ex(in->p, &h, &d);
+		if (r == PCAP_ERROR_BREAK)
+			return 0;
+		if (r != 1) {
+			snprintf(in->err, sizeof in->err, "%s", pcap_geterr(in->p));
+			return -1;
+		}
+		p->record = ++in->records;
+		p->linktype = in->linktype;
+		p->ts_ns = (int64_t)h->ts.tv_sec * 1000000000LL + h->ts.tv_usec;
+		p->data = d;
+		p->caplen = h->caplen;
+		p->wirelen = h->len > h->caplen ? h->len : h->caplen;
+		if (p->wirelen > p->caplen)
+			in->st.truncated++;
+		if (in->pktmon_pcapng && !in->all_copies && pcapng_copy(in, p)) {
+			in->st.folded++;
+			continue;
+		}
+		return 1;
+	}
+}
+
+const char *hs_input_error(const hs_input *in)
+{
+	return in->err;
+}
+
+bool hs_input_fatal(const hs_input *in)
+{
+	return in->fatal;
+}
+
+const char *hs_input_format(const hs_input *in)
+{
+	static const char *names[2][3] = { { "pcap", "pcapng", "etl" }, { "pcap (gzip)", "pcapng (gzip)", "etl (gzip)" } };
+	return names[in->gzip][in->kind];
+}
+
+int hs_input_linktype(const hs_input *in)
+{
+	return in->linktype;
+}
+
+uint64_t hs_input_consumed(const hs_input *in)
+{
+	z_off_t o = gzoffset(in->gz);
+	return o > 0 ? (uint64_t)o : 0;
+}
+
+uint64_t hs_input_size(const hs_input *in)
+{
+	return in->size;
+}
+
+const hs_input_stats *hs_input_stats_get(const hs_input *in)
+{
+	return &in->st;
+}
+
+const struct hs_etl_stats *hs_input_etl_stats(const hs_input *in)
+{
+	return in->etl ? hs_etl_stats_get(in->etl) : NULL;
+}
+
+void hs_input_close(hs_input *in)
+{
+	if (!in)
+		return;
+	if (in->p)
+		pcap_close(in->p);
+	if (in->fp)
+		fclose(in->fp);
+	hs_etl_free(in->etl);
+	if (in->gz)
+		gzclose(in->gz);
+	if (in->fd >= 0)
+		close(in->fd);
+	g_free(in);
+}
