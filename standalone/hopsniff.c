@@ -494,7 +494,7 @@ static int run(char **files, const options *opt)
 
 static const char *summary =
 	"hopsniff -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--json] [--messages] [--html FILE]\n"
-	"         [--redact-names] [--show-secrets] [--progress | --no-progress]\n"
+	"         [--redact-names] [--show-secrets] [--progress | --no-progress] [-w FILE] [--etl-all-copies]\n"
 	"  Report mode: correlates each WinRM first hop (client -> server1) with the second hop it\n"
 	"  caused (server1 -> server2: SMB, LDAP, WinRM, RPC, SQL, or the KDC) and explains the\n"
 	"  delegation: method, verdict, cause, explanation, remedies, evidence frames.\n"
@@ -530,6 +530,7 @@ static const char *summary =
 	"  --list-interfaces lists the interfaces.\n"
 	"\n"
 	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--json] [--show-secrets]\n"
+	"                        [-w FILE] [--etl-all-copies]\n"
 	"  Prints every decoded authentication message, one readable block each, or with --json\n"
 	"  one JSON object per line; anomalies too (text: lines starting with \"! \").\n"
 	"  Input numbers follow the order of -r from 0; frame numbers count from 1 in each input.\n"
