@@ -283,7 +283,8 @@ static void add_stream(hs_winrm_msg *m, const xmlNode *s)
 	hs_winrm_stream *st = &m->streams[m->nstreams++];
 	st->name = attr_of(s, "Name");
 	st->command_id = attr_of(s, "CommandId");
-	st->data_len = b64_len(text_of(s));
+	st->b64 = text_of(s);
+	st->data_len = b64_len(st->b64);
 	st->end = hs_slice_eq(attr_of(s, "End"), "true");
 	if (!m->command_id.p && st->command_id.p)
 		m->command_id = st->command_id;
@@ -511,6 +512,25 @@ static void opt_slice(hs_out *o, const char *key, hs_slice s)
 		hs_out_slice(o, key, s);
 }
 
+/* A cmd shell's stdout / stderr (MS-WSMV 2.2.4.36: base64 of the bytes the
+ * command wrote, in the console code page): the first HS_WINRM_STREAM_TEXT
+ * bytes as text, bytes that are not UTF-8 replaced by U+FFFD. */
+static void stream_text(hs_out *o, const hs_winrm_stream *st)
+{
+	char out[HS_WINRM_STREAM_TEXT + 3];
+	size_t in = st->b64.len;
+	if (in > HS_WINRM_STREAM_TEXT / 3 * 4)
+		in = HS_WINRM_STREAM_TEXT / 3 * 4;
+	gint state = 0;
+	guint save = 0;
+	gsize n = g_base64_decode_step((const gchar *)st->b64.p, in, (guchar *)out, &state, &save);
+	gchar *text = g_utf8_make_valid(out, (gssize)n);
+	hs_out_cstr(o, "text", text);
+	if (n < st->data_len)
+		hs_out_bool(o, "text_truncated", true);
+	g_free(text);
+}
+
 void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 {
 	const hs_winrm_msg *m = body;
@@ -578,6 +598,8 @@ void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 			hs_out_uint(o, "len", m->streams[i].data_len);
 			if (m->streams[i].end)
 				hs_out_bool(o, "end", true);
+			if (!m->powershell && m->streams[i].data_len)
+				stream_text(o, &m->streams[i]);
 			hs_out_end(o);
 		}
 		hs_out_end_list(o);
@@ -801,6 +823,7 @@ hs_err hs_winrm_parse_encrypted(hs_slice ct, const uint8_t *body, size_t len, hs
 		if (ieq_prefix(e->protocol, "application/HTTP-CredSSP-session-encrypted"))
 			cur.wrap = "tls_record"; /* the length is the TLS trailer's (MS-WSMV 2.2.9.1.3) */
 		cur.enc_len = part.len - sl;
+		cur.signature = (hs_slice){ part.p, sl };
 		cur.sealed = (hs_slice){ part.p + sl, part.len - sl };
 		if (ieq_prefix(e->protocol, "application/HTTP-CredSSP-session-encrypted")) {
 			cur.enc_len = part.len;

@@ -31,6 +31,7 @@
 #define HS_WINRM_MAX_ARGS 16
 #define HS_WINRM_MAX_STREAMS 16
 #define HS_WINRM_MAX_PARTS 16
+#define HS_WINRM_STREAM_TEXT 4096                /* stream bytes shown as text (cmd shells) */
 
 typedef struct hs_winrm_option {
 	hs_slice name, value;
@@ -40,6 +41,7 @@ typedef struct hs_winrm_stream {
 	hs_slice name;        /* "stdout", "stdin", "pr" ... */
 	hs_slice command_id;
 	size_t data_len;      /* decoded bytes of the base64 content */
+	hs_slice b64;         /* the base64 content (cmd shells: describe shows it as text) */
 	bool end;             /* End="true" */
 } hs_winrm_stream;
 
@@ -110,6 +112,7 @@ typedef struct hs_winrm_enc_part {
 	size_t sig_len;           /* 4-byte little-endian length before the wrap token */
 	size_t enc_len;           /* ciphertext after the wrap token */
 	const char *wrap;         /* "krb5_wrap", "ntlm_signature", "tls_record", "gss_legacy", "unknown" */
+	hs_slice signature;       /* the sig_len bytes after the 4-byte length (GSS wrap header / NTLM signature) */
 	hs_slice sealed;          /* the sealed bytes (CredSSP: the TLS records after the 4-byte length) */
 } hs_winrm_enc_part;
 
@@ -126,6 +129,10 @@ typedef struct hs_winrm_enc {
 	 * log) into decrypted_len bytes of SOAP. */
 	bool decrypted;
 	size_t decrypted_len;
+	const char *mech;         /* "kerberos" / "ntlm" / "credssp" when the carrier knows the sealing */
+	const char *not_decrypted;/* why the carrier could not open it ("no session key ...", "checksum mismatch") */
+	char detail[96];          /* etype, sequence numbers: what the carrier used (never a key) */
+	uint8_t sha256[32];       /* of the plaintext when decrypted (tests compare it with the sender's) */
 } hs_winrm_enc;
 
 /* True when content_type is multipart/encrypted or multipart/x-multi-encrypted. */

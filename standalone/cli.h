@@ -36,6 +36,7 @@ typedef struct options {
 	const char *html;
 	char **keylogs; /* --keylog FILE ..., NULL-terminated or NULL */
 	char **keytabs; /* --keytab FILE ..., NULL-terminated or NULL */
+	char **ntlm_passwords, **nt_hashes; /* --ntlm-password / --nt-hash SPEC or @FILE ..., or NULL */
 } options;
 
 /* Sinks (ud: the printer): print, or in report mode keep (capped). */

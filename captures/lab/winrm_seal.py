@@ -1,9 +1,9 @@
 """Lab-only WinRM message encryption (MS-WSMV 2.2.9.1), shared by the lab endpoint and the lab client.
 
-Sealing is GSS-API through python3-gssapi, as Windows' SSPI does it:
-  Kerberos  gss_wrap_iov with a HEADER buffer and no TRAILER (MIT then puts the RFC 4121 trailer in the header
-            and rotates it with RRC: the "DCE-style" layout Windows sends; RFC 4757 tokens for rc4-hmac)
-  NTLM      gss-ntlmssp's gss_wrap: the 16-byte NTLMSSP signature, then the sealed bytes
+Sealing is GSS-API through python3-gssapi (gss_wrap / gss_unwrap), laid out as Windows' SSPI lays it out:
+  Kerberos  RFC 4121 tokens (AES) in the DCE-style split with RRC rotation, RFC 4757 tokens (rc4-hmac)
+            split after the confounder (see wrap())
+  NTLM      gss-ntlmssp: the 16-byte NTLMSSP signature, then the sealed bytes
 Each part on the wire: the 4-byte little-endian header length, the header (the GSS wrap token's header /
 the NTLM signature), the cipher text.
 """
@@ -11,7 +11,6 @@ import re
 import struct
 
 import gssapi
-import gssapi.raw as graw
 
 BOUNDARY = b'--Encrypted Boundary'
 PROTOCOL = 'application/HTTP-SPNEGO-session-encrypted'
@@ -19,26 +18,37 @@ KRB5_OID = '1.2.840.113554.1.2.2'
 
 
 def is_krb(ctx):
-    return str(ctx.mech) == KRB5_OID
+    return ctx.mech.dotted_form == KRB5_OID
+
+
+def _framing_len(tok):
+    """RFC 2743 s3.1: 0x60, a DER length, the mechanism OID."""
+    n = 2 + (tok[1] & 0x7f if tok[1] & 0x80 else 0)
+    return n + 2 + tok[n + 1]
 
 
 def wrap(ctx, data):
-    """-> (header, cipher text)."""
-    if is_krb(ctx):
-        iov = graw.IOV((graw.IOVBufferType.header, True, None), data, (graw.IOVBufferType.padding, True, None),
-                       std_layout=False)
-        graw.wrap_iov(ctx, iov, confidential=True)
-        return iov[0].value, iov[1].value + (iov[2].value or b'')
+    """-> (header, cipher text), split where Windows splits them (MS-KILE 3.4.5.4.1, MS-WSMV 2.2.9.1.2):
+    RFC 4121: the 16-byte token header, then the cipher text rotated right by RRC = the trailer (the encrypted
+    header copy and the checksum; EC is 0) so that trailer and confounder lead: header = 16 + RRC + 16 bytes
+    (60 for AES-SHA1) and the data part is as long as the plaintext. RRC is outside the checksum (RFC 4121
+    s4.2.5), so MIT's stream token is re-rotated here and MIT's gss_unwrap undoes it.
+    RFC 4757: the framing and the 32-byte token (through the confounder), then the encrypted data."""
     tok = ctx.wrap(data, True).message
-    return tok[:16], tok[16:]
+    if not is_krb(ctx):
+        return tok[:16], tok[16:]
+    if tok[:2] == b'\x05\x04':
+        ec = struct.unpack('>H', tok[4:6])[0]
+        body = tok[16:]
+        rrc = len(body) - 16 - len(data) - ec      # E(header copy) + checksum (+ filler)
+        body = body[-rrc:] + body[:-rrc]            # rotate right by RRC
+        hdr = tok[:6] + struct.pack('>H', rrc) + tok[8:16]
+        return hdr + body[:rrc + 16], body[rrc + 16:]
+    n = _framing_len(tok) + 32
+    return tok[:n], tok[n:]
 
 
 def unwrap(ctx, header, enc):
-    if is_krb(ctx):
-        iov = graw.IOV((graw.IOVBufferType.header, False, header), enc, (graw.IOVBufferType.data, False, b''),
-                       std_layout=False)
-        graw.unwrap_iov(ctx, iov)
-        return iov[1].value
     return ctx.unwrap(header + enc).message
 
 

@@ -39,13 +39,20 @@ scn_s1() {
   srv1_enctypes 4
 }
 
-# Kerberos, rc4-hmac session key (RFC 4757 wrap tokens). srv1 tries S4U2Self/S4U2Proxy (--hop2 s4u) with no
-# delegation configured: the KDC refuses and kvno's error travels back in cmd stderr.
+# Kerberos, rc4-hmac session key and subkeys (RFC 4757 wrap tokens): client1 permits only rc4-hmac (else MIT's
+# acceptor picks an AES subkey through RFC 4537 etype negotiation and the tokens are RFC 4121 ones). srv1 tries
+# S4U2Self/S4U2Proxy (--hop2 s4u) with no delegation configured: the KDC refuses and kvno's error travels back
+# in cmd stderr.
 scn_s2() {
   srv1_enctypes 4
   sealed_start --hop2 s4u
+  local conf=$KRB5_CONFIG
+  sed 's/^\[libdefaults\]$/[libdefaults]\n    permitted_enctypes = rc4-hmac\n    default_tkt_enctypes = rc4-hmac\n    default_tgs_enctypes = rc4-hmac/' \
+    "$conf" > "$LAB/krb5-rc4.conf"
+  export KRB5_CONFIG=$LAB/krb5-rc4.conf
   client_kinit alice "$ALICE_PW"
   pywinrm alice --endpoint $SRV1_URL --transport kerberos --encryption auto hop2 smb $SHARE
+  export KRB5_CONFIG=$conf
 }
 
 # NTLM (srv1 by address): NTLMv2 with KEY_EXCH, sealed with the NTLM session keys (MS-NLMP 3.4).
