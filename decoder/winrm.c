@@ -292,6 +292,51 @@ static void add_stream(hs_winrm_msg *m, const xmlNode *s)
 		m->psrp_bytes += st->data_len;
 }
 
+static bool code_of(hs_slice c, uint32_t *out)
+{
+	uint64_t v = 0;
+	bool ok = c.len > 0 && c.len <= 10;
+	for (size_t i = 0; ok && i < c.len; i++) {
+		ok = c.p[i] >= '0' && c.p[i] <= '9';
+		v = v * 10 + (uint64_t)(c.p[i] - '0');
+	}
+	*out = (uint32_t)v;
+	return ok && v <= 0xffffffffu;
+}
+
+/* One WSManFault level; nested ones are followed down (MS-WSMV 2.2.4.43:
+ * Message holds text or a ProviderFault, which holds text or a WSManFault). */
+static void wsman_fault(hs_winrm_msg *m, const xmlNode *d, unsigned depth)
+{
+	uint32_t code = 0;
+	bool ok = code_of(attr_of(d, "Code"), &code);
+	const xmlNode *msg = child(d, "Message");
+	hs_slice text = text_of(msg);
+	const xmlNode *pf = msg ? child(msg, "ProviderFault") : NULL;
+	if (pf) {
+		m->fault_provider = attr_of(pf, "provider");
+		if (!text.len)
+			text = text_of(pf);
+	}
+	m->fault_depth = depth;
+	if (depth == 1) {
+		m->wsman_code_ok = ok;
+		m->wsman_code = code;
+		m->fault_machine = attr_of(d, "Machine");
+		m->fault_message = text;
+	} else {
+		m->inner_code_ok = ok;
+		m->inner_code = code;
+		if (text.len)
+			m->inner_message = text;
+	}
+	const xmlNode *inner = pf ? child(pf, "WSManFault") : NULL;
+	if (inner && depth < 8)
+		wsman_fault(m, inner, depth + 1);
+	else if (depth > 1 && !m->inner_message.len && pf)
+		m->inner_message = text_of(pf);
+}
+
 static void parse_fault(hs_winrm_msg *m, const xmlNode *f)
 {
 	m->fault = true;
@@ -310,26 +355,40 @@ static void parse_fault(hs_winrm_msg *m, const xmlNode *f)
 		if (!is(d, "WSManFault"))
 			continue;
 		m->wsman_fault = true;
-		hs_slice c = attr_of(d, "Code");
-		uint64_t v = 0;
-		bool ok = c.len > 0 && c.len <= 10;
-		for (size_t i = 0; ok && i < c.len; i++) {
-			ok = c.p[i] >= '0' && c.p[i] <= '9';
-			v = v * 10 + (uint64_t)(c.p[i] - '0');
-		}
-		m->wsman_code_ok = ok && v <= 0xffffffffu;
-		m->wsman_code = (uint32_t)v;
-		m->fault_machine = attr_of(d, "Machine");
-		const xmlNode *msg = child(d, "Message");
-		m->fault_message = text_of(msg);
-		if (msg && !m->fault_message.len) {
-			/* <f:Message><f:ProviderFault ...>text</f:ProviderFault></f:Message> */
-			const xmlNode *pf = child(msg, "ProviderFault");
-			if (pf)
-				m->fault_message = text_of(pf);
-		}
+		wsman_fault(m, d, 1);
 		break;
 	}
+}
+
+/* Win32 errors (MS-ERREF 2.2), HRESULTs (2.1) and WinRM's own codes that
+ * explain a second hop; an HRESULT_FROM_WIN32 (0x8007xxxx) is looked up as
+ * its Win32 code. */
+const char *hs_winrm_code_meaning(uint32_t code)
+{
+	static const struct { uint32_t code; const char *text; } t[] = {
+		{ 5, "ERROR_ACCESS_DENIED: Access is denied." },
+		{ 53, "ERROR_BAD_NETPATH: The network path was not found." },
+		{ 67, "ERROR_BAD_NET_NAME: The network name cannot be found." },
+		{ 86, "ERROR_INVALID_PASSWORD: The specified network password is not correct." },
+		{ 1311, "ERROR_NO_LOGON_SERVERS: There are currently no logon servers available to service the logon request." },
+		{ 1312, "ERROR_NO_SUCH_LOGON_SESSION: A specified logon session does not exist. It may already have been terminated." },
+		{ 1326, "ERROR_LOGON_FAILURE: The user name or password is incorrect." },
+		{ 1722, "RPC_S_SERVER_UNAVAILABLE: The RPC server is unavailable." },
+		{ 0x8009030Cu, "SEC_E_LOGON_DENIED: The logon attempt failed." },
+		{ 0x8009030Eu, "SEC_E_NO_CREDENTIALS: No credentials are available in the security package." },
+		{ 0x80090322u, "SEC_E_WRONG_PRINCIPAL: The target principal name is incorrect." },
+		{ 0x80338012u, "ERROR_WSMAN_CANNOT_CONNECT: the client cannot connect to the destination specified in the request." },
+		{ 0x80338029u, "ERROR_WSMAN_OPERATION_TIMEDOUT: the operation did not complete within the OperationTimeout." },
+		{ 0x803381A1u, "CredSSP: the client has no credentials to delegate." },
+		{ 0x803381A2u, "CredSSP: CredSSP authentication is disabled in the client configuration." },
+		{ 0x803381A3u, "CredSSP: the policy \"Allow Delegating Fresh Credentials\" does not list WSMAN/<server>." },
+		{ 0x803381A4u, "CredSSP: the server accepts only NTLM; CredSSP cannot delegate to it." },
+	};
+	uint32_t c = (code & 0xffff0000u) == 0x80070000u ? (code & 0xffffu) : code;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (t[i].code == c)
+			return t[i].text;
+	return NULL;
 }
 
 static void parse_body(hs_winrm_msg *m, const xmlNode *b)
@@ -617,9 +676,24 @@ void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 			if (m->wsman_code_ok) {
 				hs_out_uint(o, "wsman_code", m->wsman_code);
 				hs_out_hex32(o, "wsman_code_hex", m->wsman_code);
+				if (hs_winrm_code_meaning(m->wsman_code))
+					hs_out_cstr(o, "wsman_code_meaning", hs_winrm_code_meaning(m->wsman_code));
 			}
 			opt_slice(o, "machine", m->fault_machine);
 			opt_slice(o, "message", m->fault_message);
+			opt_slice(o, "provider", m->fault_provider);
+			if (m->fault_depth > 1) {
+				hs_out_begin(o, "innermost");
+				hs_out_uint(o, "depth", m->fault_depth);
+				if (m->inner_code_ok) {
+					hs_out_uint(o, "code", m->inner_code);
+					hs_out_hex32(o, "code_hex", m->inner_code);
+					if (hs_winrm_code_meaning(m->inner_code))
+						hs_out_cstr(o, "code_meaning", hs_winrm_code_meaning(m->inner_code));
+				}
+				opt_slice(o, "message", m->inner_message);
+				hs_out_end(o);
+			}
 		}
 		hs_out_end(o);
 	}

@@ -86,6 +86,14 @@ typedef struct hs_winrm_msg {
 	bool wsman_code_ok;
 	uint32_t wsman_code;
 	hs_slice fault_machine, fault_message;
+	/* MS-WSMV 2.2.4.43: a plug-in's error nests as WSManFault > Message >
+	 * ProviderFault (provider=, text) > WSManFault ...; the innermost one is
+	 * what the provider (cmd, PowerShell, WMI) said */
+	unsigned fault_depth;          /* WSManFault levels (1: not nested) */
+	hs_slice fault_provider;       /* innermost ProviderFault's provider= */
+	bool inner_code_ok;
+	uint32_t inner_code;           /* innermost WSManFault Code (when nested) */
+	hs_slice inner_message;        /* innermost Message / ProviderFault text (when nested) */
 	/* wsmid:IdentifyResponse (DSP0226 11) */
 	bool identify;
 	hs_slice protocol_version, product_vendor, product_version;
@@ -101,6 +109,10 @@ hs_err hs_winrm_parse(const uint8_t *p, size_t len, hs_winrm_msg *m);
 
 /* Free the document behind m; m's slices become invalid.  Idempotent. */
 void hs_winrm_release(hs_winrm_msg *m);
+
+/* The documented meaning of a WS-Management fault code (a Win32 error, an
+ * HRESULT, an ERROR_WSMAN_* value), NULL when not in hopsniff's table. */
+const char *hs_winrm_code_meaning(uint32_t code);
 
 /* Describe an hs_winrm_msg (hs_describe_fn). */
 void hs_winrm_describe(const void *body, hs_out *o, unsigned flags);
