@@ -173,5 +173,28 @@ p = subprocess.run([hop, 'decode', '-r', os.path.join(s3, 'srv1.pcapng'), '--nt-
                    capture_output=True, text=True)
 check(p.returncode == 2 and 'zz-secret-zz' not in p.stderr, 'malformed --nt-hash: exit %d %r' % (p.returncode, p.stderr))
 
+# --- the report: what the user saw on hop 1 (decrypted cmd stderr) is evidence on the chain
+s2 = os.path.join(root, 'generated', 'winrm-sealed', 's2-kerberos-rc4')
+first_err = json.load(open(os.path.join(s2, 'client-alice.json')))['std_err'].strip().splitlines()[0]
+for extra in ([], ['--redact-names']):
+    p = subprocess.run([hop, '-r', os.path.join(s2, 'srv1.pcapng'), '-r', os.path.join(s2, 'dc.pcapng'), '--keytab',
+                        os.path.join(s2, 'srv1.keytab'), '--json', *extra], capture_output=True, text=True)
+    rep = json.loads(p.stdout)
+    saw = rep['chains'][0].get('user_saw') if rep.get('chains') else None
+    check(saw is not None, 's2 report%s: no user_saw' % extra)
+    if not saw:
+        continue
+    ev = rep['chains'][0]['delegation']['evidence_frames']
+    check({'input': saw['input'], 'frame': saw['frame']} in ev, 's2 report: user_saw frame not in the evidence')
+    if extra:
+        check(not re.search(r'srv2|alice|hop\.test', saw['text'], re.I) and 'constrained delegation failed' in saw['text'],
+              's2 redacted user_saw: %r' % saw['text'])
+    else:
+        check(saw['text'] == first_err, 's2 user_saw %r, pywinrm printed %r' % (saw['text'], first_err))
+# without the keytab the body is sealed: nothing seen
+p = subprocess.run([hop, '-r', os.path.join(s2, 'srv1.pcapng'), '--json'], capture_output=True, text=True)
+rep = json.loads(p.stdout)
+check(all('user_saw' not in c for c in rep.get('chains', [])), 's2 without keytab: user_saw present')
+
 print('%d failure(s)' % len(fails))
 sys.exit(1 if fails else 0)
