@@ -1146,6 +1146,7 @@ static bool credssp_unseal(hs_app_ctx *ctx, http_state *st, hs_winrm_enc *enc, h
 		return false;
 	enc->decrypted = true;
 	enc->decrypted_len = st->unsealed->len;
+	enc->plaintext = (hs_slice){ st->unsealed->data, st->unsealed->len };
 	enc->mech = "credssp";
 	return parse_unsealed(ctx, st, soap, "CredSSP");
 }
@@ -1171,6 +1172,7 @@ static bool gss_unseal(hs_app_ctx *ctx, http_state *st, hs_winrm_enc *enc, bool 
 	size_t max = ctx->eng ? ctx->eng->cfg.max_stream_buffer : HS_HTTP_MAX_BODY_KEEP;
 	if (!hs_winrm_seal_open(st->seal, ctx, enc, from_server, st->unsealed, max))
 		return false;
+	enc->plaintext = (hs_slice){ st->unsealed->data, st->unsealed->len };
 	return parse_unsealed(ctx, st, soap, enc->mech);
 }
 

@@ -145,6 +145,7 @@ typedef struct hs_winrm_enc {
 	const char *not_decrypted;/* why the carrier could not open it ("no session key ...", "checksum mismatch") */
 	char detail[96];          /* etype, sequence numbers: what the carrier used (never a key) */
 	uint8_t sha256[32];       /* of the plaintext when decrypted (tests compare it with the sender's) */
+	hs_slice plaintext;       /* the decrypted SOAP (valid during the sink call; front ends show it) */
 } hs_winrm_enc;
 
 /* True when content_type is multipart/encrypted or multipart/x-multi-encrypted. */
