@@ -1,6 +1,7 @@
 /* winrm.c - WS-Management SOAP envelopes (MS-WSMV) through libxml2, and the
  * WinRM encrypted-body MIME envelope (MS-WSMV 2.2.9.1).  See winrm.h. */
 #include "winrm.h"
+#include "psrp.h"
 
 #include <glib.h>
 #include <libxml/parser.h>
@@ -411,7 +412,8 @@ static void parse_body(hs_winrm_msg *m, const xmlNode *b)
 		const xmlNode *cx = child(b, "creationXml");
 		if (cx) {
 			m->creation_xml = true;
-			m->creation_xml_len = b64_len(text_of(cx));
+			m->creation_xml_b64 = text_of(cx);
+			m->creation_xml_len = b64_len(m->creation_xml_b64);
 			m->psrp = true;
 			m->psrp_bytes += m->creation_xml_len;
 		}
@@ -500,44 +502,63 @@ static bool has_doctype(const uint8_t *p, size_t len)
 	return false;
 }
 
-hs_err hs_winrm_parse(const uint8_t *p, size_t len, hs_winrm_msg *m)
+typedef enum xml_fail { X_OK = 0, X_TOO_LARGE, X_DOCTYPE, X_MALFORMED, X_TOO_DEEP } xml_fail;
+
+/* Read an XML document with every dangerous feature off: no DTD at all
+ * (SOAP 1.2 part 1, 5: "MUST NOT contain a Document Type Declaration";
+ * refusing it up front rules out entity expansion and external loads), no
+ * entity substitution (no XML_PARSE_NOENT / DTDLOAD / DTDATTR / HUGE), no
+ * network (NONET), a size cap before parsing and a depth cap after.  NULL
+ * with *why on failure (the document freed). */
+static xmlDocPtr safe_read(const uint8_t *p, size_t len, xml_fail *why)
 {
-	memset(m, 0, sizeof *m);
+	*why = X_OK;
 	if (len > HS_WINRM_MAX_XML) {
-		m->error = "winrm_too_large";
-		return HS_E_LIMIT;
+		*why = X_TOO_LARGE;
+		return NULL;
 	}
 	if (len > INT32_MAX || has_doctype(p, len)) {
-		/* No DTD is ever needed in SOAP (SOAP 1.2 part 1, 5: "MUST NOT
-		 * contain a Document Type Declaration"); refusing it up front
-		 * rules out entity expansion and external loads entirely. */
-		m->error = "winrm_doctype";
-		return HS_E_MALFORMED;
+		*why = X_DOCTYPE;
+		return NULL;
 	}
 	xml_init();
 	xmlStructuredErrorFunc old_fn = xmlStructuredError;
 	void *old_ctx = xmlStructuredErrorContext;
 	xmlSetStructuredErrorFunc(NULL, silent);
-	/* Without XML_PARSE_NOENT / DTDLOAD / DTDATTR / HUGE: no entity
-	 * substitution, no DTD loading, default size limits; NONET forbids any
-	 * network access. */
 	xmlDocPtr doc = xmlReadMemory((const char *)p, (int)len, "winrm.xml", NULL,
 				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
 	xmlSetStructuredErrorFunc(old_ctx, old_fn);
+	const xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	*why = !doc || !root ? X_MALFORMED : doc->intSubset || doc->extSubset ? X_DOCTYPE : too_deep(root, 1) ? X_TOO_DEEP : X_OK;
+	if (*why != X_OK && doc) {
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	return doc;
+}
+
+void *hs_winrm_xml_read(const uint8_t *p, size_t len, const char **error)
+{
+	static const char *const names[] = { NULL, "xml_too_large", "xml_doctype", "xml_malformed", "xml_too_deep" };
+	xml_fail why;
+	xmlDocPtr doc = safe_read(p, len, &why);
+	*error = names[why];
+	return doc;
+}
+
+hs_err hs_winrm_parse(const uint8_t *p, size_t len, hs_winrm_msg *m)
+{
+	static const char *const names[] = { NULL, "winrm_too_large", "winrm_doctype", "winrm_malformed_xml",
+					     "winrm_too_deep" };
+	memset(m, 0, sizeof *m);
+	xml_fail why;
+	xmlDocPtr doc = safe_read(p, len, &why);
 	if (!doc) {
-		m->error = "winrm_malformed_xml";
-		return HS_E_MALFORMED;
+		m->error = names[why];
+		return why == X_TOO_LARGE || why == X_TOO_DEEP ? HS_E_LIMIT : HS_E_MALFORMED;
 	}
 	m->doc = doc;
-	if (doc->intSubset || doc->extSubset) {
-		m->error = "winrm_doctype";
-		return HS_E_MALFORMED;
-	}
 	const xmlNode *root = xmlDocGetRootElement(doc);
-	if (!root || too_deep(root, 1)) {
-		m->error = root ? "winrm_too_deep" : "winrm_malformed_xml";
-		return root ? HS_E_LIMIT : HS_E_MALFORMED;
-	}
 	if (!is(root, "Envelope") || !(in_ns(root, NS_SOAP12) || in_ns(root, NS_SOAP11))) {
 		m->error = "winrm_not_soap";
 		return HS_E_MALFORMED;
@@ -569,6 +590,70 @@ static void opt_slice(hs_out *o, const char *key, hs_slice s)
 {
 	if (s.p && s.len)
 		hs_out_slice(o, key, s);
+}
+
+/* The fragments in one base64 PSRP blob: each as an item of the "psrp_messages"
+ * list (opened on the first one); a fragment that is a whole message (Start
+ * and End) shows the message and what its CLIXML says.  Messages split over
+ * several fragments are listed by fragment only (not reassembled). */
+static void psrp_list(hs_out *o, hs_slice b64, bool *open)
+{
+	if (!b64.len || b64.len > HS_WINRM_MAX_XML)
+		return;
+	guchar *raw = g_malloc(b64.len / 4 * 3 + 3);
+	gint state = 0;
+	guint save = 0;
+	gsize n = g_base64_decode_step((const gchar *)b64.p, b64.len, raw, &state, &save);
+	size_t off = 0, used;
+	hs_psrp_fragment f;
+	while (off < n && hs_psrp_fragment_parse(raw + off, n - off, &f, &used) == HS_OK) {
+		off += used;
+		if (!*open) {
+			hs_out_begin_list(o, "psrp_messages");
+			*open = true;
+		}
+		hs_out_begin(o, NULL);
+		hs_out_uint(o, "object_id", f.object_id);
+		hs_out_uint(o, "fragment_id", f.fragment_id);
+		hs_psrp_message pm;
+		if (!(f.start && f.end)) {
+			hs_out_bool(o, "start", f.start);
+			hs_out_bool(o, "end", f.end);
+			hs_out_uint(o, "blob_len", f.blob.len);
+		} else if (hs_psrp_message_parse(f.blob.p, f.blob.len, &pm) == HS_OK) {
+			const char *tn = hs_psrp_type_name(pm.type);
+			if (tn)
+				hs_out_cstr(o, "type", tn);
+			else
+				hs_out_hex32(o, "type", pm.type);
+			hs_out_cstr(o, "destination", pm.destination == 1 ? "client" : pm.destination == 2 ? "server" : "?");
+			hs_out_cstr(o, "rpid", pm.rpid);
+			hs_out_cstr(o, "pid", pm.pid);
+			hs_psrp_clixml x;
+			if (hs_psrp_clixml_read(&pm, &x) == HS_OK) {
+				if (x.command[0])
+					hs_out_cstr(o, "command", x.command);
+				if (x.has_state)
+					hs_out_int(o, "state", x.state);
+				if (x.text[0])
+					hs_out_cstr(o, "text", x.text);
+				if (x.error_id[0])
+					hs_out_cstr(o, "fully_qualified_error_id", x.error_id);
+				if (x.reason[0])
+					hs_out_cstr(o, "category_reason", x.reason);
+				if (x.target[0])
+					hs_out_cstr(o, "category_target", x.target);
+				if (x.protocol_version[0])
+					hs_out_cstr(o, "protocol_version", x.protocol_version);
+				if (x.ps_version[0])
+					hs_out_cstr(o, "ps_version", x.ps_version);
+			} else {
+				hs_out_bool(o, "clixml_malformed", true);
+			}
+		}
+		hs_out_end(o);
+	}
+	g_free(raw);
 }
 
 /* A cmd shell's stdout / stderr (MS-WSMV 2.2.4.36: base64 of the bytes the
@@ -646,6 +731,18 @@ void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 	if (m->psrp) {
 		hs_out_bool(o, "psrp", true);
 		hs_out_uint(o, "psrp_len", m->psrp_bytes);
+	}
+	if (m->powershell) {
+		/* the PSRP messages of this envelope (MS-PSRP 2.2.4, 2.2.1) */
+		bool open = false;
+		if (m->creation_xml_b64.len)
+			psrp_list(o, m->creation_xml_b64, &open);
+		for (size_t i = 0; i < m->nargs; i++)
+			psrp_list(o, m->args[i], &open);
+		for (size_t i = 0; i < m->nstreams; i++)
+			psrp_list(o, m->streams[i].b64, &open);
+		if (open)
+			hs_out_end_list(o);
 	}
 	opt_slice(o, "signal_code", m->signal_code);
 	opt_slice(o, "desired_streams", m->desired_streams);

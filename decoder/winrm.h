@@ -63,6 +63,7 @@ typedef struct hs_winrm_msg {
 	hs_slice shell_name, input_streams, output_streams, working_directory, idle_timeout;
 	bool creation_xml;             /* PSRP creationXml present */
 	size_t creation_xml_len;       /* its decoded size */
+	hs_slice creation_xml_b64;     /* its base64 (PSRP fragments, described through psrp.c) */
 	/* rsp:CommandLine */
 	hs_slice command;
 	hs_slice args[HS_WINRM_MAX_ARGS];
@@ -106,6 +107,10 @@ typedef struct hs_winrm_msg {
  * set).  Always call hs_winrm_release(m) afterwards, whatever the result.
  * Thread-safe after the first call initialised libxml2. */
 hs_err hs_winrm_parse(const uint8_t *p, size_t len, hs_winrm_msg *m);
+
+/* The same safe libxml2 read for other XML (MS-PSRP CLIXML): an xmlDocPtr
+ * (free with xmlFreeDoc) or NULL with *error set ("xml_doctype" ...). */
+void *hs_winrm_xml_read(const uint8_t *p, size_t len, const char **error);
 
 /* Free the document behind m; m's slices become invalid.  Idempotent. */
 void hs_winrm_release(hs_winrm_msg *m);
