@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
 #include <libxml/tree.h>
 
 #include "winrm.h"
@@ -190,4 +191,29 @@ hs_err hs_psrp_clixml_read(const hs_psrp_message *m, hs_psrp_clixml *x)
 	walk(&w, xmlDocGetRootElement(doc), 0);
 	xmlFreeDoc(doc);
 	return HS_OK;
+}
+
+bool hs_psrp_first_error(hs_slice b64, char *out, size_t n)
+{
+	if (!b64.len || b64.len > HS_WINRM_MAX_XML || !n)
+		return false;
+	guchar *raw = g_malloc(b64.len / 4 * 3 + 3);
+	gint state = 0;
+	guint save = 0;
+	gsize len = g_base64_decode_step((const gchar *)b64.p, b64.len, raw, &state, &save);
+	size_t off = 0, used;
+	bool found = false;
+	hs_psrp_fragment f;
+	while (!found && off < len && hs_psrp_fragment_parse(raw + off, len - off, &f, &used) == HS_OK) {
+		off += used;
+		hs_psrp_message m;
+		hs_psrp_clixml x;
+		if (f.start && f.end && hs_psrp_message_parse(f.blob.p, f.blob.len, &m) == HS_OK && m.type == 0x00041005 &&
+		    hs_psrp_clixml_read(&m, &x) == HS_OK && x.text[0]) {
+			snprintf(out, n, "%s", x.text);
+			found = true;
+		}
+	}
+	g_free(raw);
+	return found;
 }

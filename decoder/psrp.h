@@ -71,4 +71,8 @@ typedef struct hs_psrp_clixml {
  * is no well-formed XML (DOCTYPEs refused, size capped as for SOAP). */
 hs_err hs_psrp_clixml_read(const hs_psrp_message *m, hs_psrp_clixml *x);
 
+/* The message text of the first complete ERROR_RECORD in a base64 PSRP
+ * blob (a PowerShell stream), into out (n bytes); false when there is none. */
+bool hs_psrp_first_error(hs_slice b64, char *out, size_t n);
+
 #endif

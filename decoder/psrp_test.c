@@ -189,7 +189,26 @@ static void test_in_winrm(void)
 	g_free(b64);
 }
 
+/* What the report takes as "the user saw" from a PowerShell stream: the
+ * first ERROR_RECORD's message, after other messages. */
+static void test_first_error(void)
+{
+	uint8_t buf[8192];
+	size_t n = build(buf, 1, 0, 3, 1, 0x00041006, pipeline_state, false);
+	n += build(buf + n, 2, 0, 3, 1, 0x00041005, error_record, true);
+	gchar *b64 = g_base64_encode(buf, n);
+	char out[256];
+	CU_ASSERT(hs_psrp_first_error((hs_slice){ (const uint8_t *)b64, strlen(b64) }, out, sizeof out));
+	CU_ASSERT_STRING_EQUAL(out, "Access to the path '\\\\srv2\\share' is denied.");
+	g_free(b64);
+	n = build(buf, 1, 0, 3, 1, 0x00041006, pipeline_state, false);
+	b64 = g_base64_encode(buf, n);
+	CU_ASSERT(!hs_psrp_first_error((hs_slice){ (const uint8_t *)b64, strlen(b64) }, out, sizeof out));
+	g_free(b64);
+}
+
 HS_UNIT_MAIN("psrp",
+	     { "first error", test_first_error },
 	     { "messages", test_messages },
 	     { "fragments", test_fragments },
 	     { "in a winrm receive response", test_in_winrm })

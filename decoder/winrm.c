@@ -631,22 +631,16 @@ static void psrp_list(hs_out *o, hs_slice b64, bool *open)
 			hs_out_cstr(o, "pid", pm.pid);
 			hs_psrp_clixml x;
 			if (hs_psrp_clixml_read(&pm, &x) == HS_OK) {
-				if (x.command[0])
-					hs_out_cstr(o, "command", x.command);
+				const struct { const char *key, *val; } text[] = {
+					{ "command", x.command }, { "text", x.text }, { "fully_qualified_error_id", x.error_id },
+					{ "category_reason", x.reason }, { "category_target", x.target },
+					{ "protocol_version", x.protocol_version }, { "ps_version", x.ps_version },
+				};
 				if (x.has_state)
 					hs_out_int(o, "state", x.state);
-				if (x.text[0])
-					hs_out_cstr(o, "text", x.text);
-				if (x.error_id[0])
-					hs_out_cstr(o, "fully_qualified_error_id", x.error_id);
-				if (x.reason[0])
-					hs_out_cstr(o, "category_reason", x.reason);
-				if (x.target[0])
-					hs_out_cstr(o, "category_target", x.target);
-				if (x.protocol_version[0])
-					hs_out_cstr(o, "protocol_version", x.protocol_version);
-				if (x.ps_version[0])
-					hs_out_cstr(o, "ps_version", x.ps_version);
+				for (size_t t = 0; t < sizeof text / sizeof text[0]; t++)
+					if (text[t].val[0])
+						hs_out_cstr(o, text[t].key, text[t].val);
 			} else {
 				hs_out_bool(o, "clixml_malformed", true);
 			}
