@@ -2,6 +2,7 @@
  * calls per the app.h contract, messages and anomalies out. */
 #include "engine.h"
 #include "krb5_dec.h"
+#include "ntlm_seal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,6 +54,7 @@ void hs_engine_free(hs_engine *e)
 	hs_ip_defrag_free(e->defrag);
 	hs_keylog_free(e->keylog);
 	hs_krb_keys_free(e->krbkeys);
+	hs_ntlm_creds_free(e->ntlmcreds);
 	g_free(e);
 }
 
@@ -138,6 +140,20 @@ hs_err hs_engine_add_keytab(hs_engine *e, const char *path)
 		hs_engine_anomaly_at(e, 0, 0, "keytab_unsupported_etype",
 				     "%s: %zu key(s) of encryption types hopsniff does not decrypt (DES, 3DES ...) ignored",
 				     path, unsupported);
+	return HS_OK;
+}
+
+/* NTLM credentials (hs.h); the store is ntlm_seal.c. */
+hs_err hs_engine_add_ntlm_cred(hs_engine *e, const char *spec, bool nt_hash)
+{
+	char why[128] = "";
+	if (!e->ntlmcreds)
+		e->ntlmcreds = hs_ntlm_creds_new();
+	e->error_detail[0] = 0;
+	if (!hs_ntlm_creds_add(e->ntlmcreds, spec, nt_hash, why, sizeof why)) {
+		snprintf(e->error_detail, sizeof e->error_detail, "%s: %s", nt_hash ? "--nt-hash" : "--ntlm-password", why);
+		return HS_E_MALFORMED;
+	}
 	return HS_OK;
 }
 

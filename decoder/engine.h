@@ -38,6 +38,7 @@ struct hs_engine {
 	char detail[512];      /* anomaly detail, formatted here: bounded */
 	struct hs_keylog *keylog; /* TLS secrets (tls_crypt.c), NULL when none */
 	struct hs_krb_keys *krbkeys; /* Kerberos keys (krb5_dec.c), NULL without keytabs */
+	struct hs_ntlm_creds *ntlmcreds; /* NTLM passwords / NT hashes (ntlm_seal.c), NULL without */
 	char error_detail[512];   /* hs_engine_error_detail() */
 };
 

@@ -208,6 +208,13 @@ size_t hs_engine_reload_keylogs(hs_engine *e);
  * and are wiped by hs_engine_free. */
 hs_err hs_engine_add_keytab(hs_engine *e, const char *path);
 
+/* An NTLM credential that opens NTLM-sealed WinRM bodies (MS-NLMP 3.4):
+ * "DOMAIN\user:password" (nt_hash false) or "DOMAIN\user:<32 hex digits>"
+ * (the NT hash).  Repeatable; call before the first feed.  Returns HS_OK or
+ * HS_E_MALFORMED (hs_engine_error_detail() says why, never quoting the
+ * secret).  Kept in the engine, never printed, wiped by hs_engine_free. */
+hs_err hs_engine_add_ntlm_cred(hs_engine *e, const char *spec, bool nt_hash);
+
 /* A human sentence about the last failed hs_engine_add_keytab ("FILE:
  * record at offset 42: key longer than 64 bytes"); "" when none.  Valid
  * until the next call on e. */

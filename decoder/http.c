@@ -3,9 +3,11 @@
 #include "http.h"
 
 #include "credssp.h"
+#include "winrm_seal.h"
 #include "engine.h"
 
 #include <glib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "gss.h"
@@ -875,8 +877,20 @@ void hs_http_describe(const void *body, hs_out *o, unsigned flags)
 		hs_out_uint(o, "parts", e->nparts + e->parts_more);
 		hs_out_uint(o, "original_length", e->original_total);
 		hs_out_uint(o, "encrypted_length", e->encrypted_total);
-		if (e->decrypted)
+		if (e->mech)
+			hs_out_cstr(o, "sealed_with", e->mech);
+		if (e->decrypted) {
+			char hex[65];
+			for (int i = 0; i < 32; i++)
+				snprintf(hex + 2 * i, 3, "%02x", e->sha256[i]);
 			hs_out_uint(o, "decrypted_length", e->decrypted_len);
+			if (e->mech && strcmp(e->mech, "credssp") != 0)
+				hs_out_cstr(o, "decrypted_sha256", hex);
+			if (e->detail[0])
+				hs_out_cstr(o, "wrap_detail", e->detail);
+		} else if (e->not_decrypted) {
+			hs_out_cstr(o, "not_decrypted", e->not_decrypted);
+		}
 		hs_out_begin_list(o, "segments");
 		for (size_t i = 0; i < e->nparts; i++) {
 			const hs_winrm_enc_part *p = &e->parts[i];
@@ -951,7 +965,8 @@ typedef struct http_state {
 	GByteArray *scratch;    /* decoded GSS tokens */
 	hs_credssp_flow *credssp; /* the TLS connection inside CredSSP headers (MS-CSSP over MS-WSMV) */
 	bool credssp_asked;     /* a request carried CredSSP and awaits its final response */
-	GByteArray *unsealed;   /* plaintext of the CredSSP-sealed body being decoded */
+	GByteArray *unsealed;   /* plaintext of the sealed body being decoded */
+	hs_winrm_seal *seal;    /* Kerberos / NTLM sealing of the connection (MS-WSMV 2.2.9.1.1) */
 	bool unsealed_cap;
 } http_state;
 
@@ -1030,6 +1045,36 @@ static void gather_auth(hs_app_ctx *ctx, const hs_http_head *h, hs_http_msg *m)
 			}
 }
 
+/* The decoded token of an auth item into st->scratch (*n bytes); false when
+ * it is no SPNEGO / Kerberos / NTLM / CredSSP token. */
+static bool decode_token(http_state *st, const hs_http_auth *a, size_t *n)
+{
+	if (!a->token_ok || !a->token_len)
+		return false;
+	if (a->scheme != HS_HTTP_SCHEME_NEGOTIATE && a->scheme != HS_HTTP_SCHEME_KERBEROS &&
+	    a->scheme != HS_HTTP_SCHEME_NTLM && a->scheme != HS_HTTP_SCHEME_CREDSSP)
+		return false;
+	if (!st->scratch)
+		st->scratch = g_byte_array_new();
+	g_byte_array_set_size(st->scratch, (guint)a->token_len);
+	return hs_http_b64_decode(a->token, st->scratch->data, st->scratch->len, n) == HS_OK;
+}
+
+/* The connection's Kerberos / NTLM tokens set up its sealing keys before
+ * the body of the same message is opened (the AP-REP rides on the first
+ * sealed response). */
+static void seal_tokens(hs_app_ctx *ctx, http_state *st, const hs_http_msg *m)
+{
+	for (size_t i = 0; i < m->nauth; i++) {
+		size_t n;
+		if (m->auth[i].scheme == HS_HTTP_SCHEME_CREDSSP || !decode_token(st, &m->auth[i], &n))
+			continue;
+		if (!st->seal)
+			st->seal = hs_winrm_seal_new();
+		hs_winrm_seal_token(st->seal, ctx, st->scratch->data, n, m->response);
+	}
+}
+
 /* Hand each SPNEGO / Kerberos / NTLM token to the GSS dispatcher, and each
  * CredSSP blob to the connection's CredSSP flow: the blobs of consecutive
  * messages are one TLS stream per direction (MS-CSSP 3.1.5, MS-WSMV
@@ -1043,16 +1088,8 @@ static void emit_tokens(hs_app_ctx *ctx, http_state *st, const hs_http_msg *m)
 			st->credssp_asked = true;
 		if (a->scheme == HS_HTTP_SCHEME_CREDSSP && m->response)
 			offers_credssp = true;
-		if (!a->token_ok || !a->token_len)
-			continue;
-		if (a->scheme != HS_HTTP_SCHEME_NEGOTIATE && a->scheme != HS_HTTP_SCHEME_KERBEROS &&
-		    a->scheme != HS_HTTP_SCHEME_NTLM && a->scheme != HS_HTTP_SCHEME_CREDSSP)
-			continue;
-		if (!st->scratch)
-			st->scratch = g_byte_array_new();
-		g_byte_array_set_size(st->scratch, (guint)a->token_len);
 		size_t n;
-		if (hs_http_b64_decode(a->token, st->scratch->data, st->scratch->len, &n) != HS_OK)
+		if (!decode_token(st, a, &n))
 			continue;
 		if (a->scheme == HS_HTTP_SCHEME_CREDSSP) {
 			if (!st->credssp)
@@ -1092,6 +1129,8 @@ static void on_unsealed(void *ud, hs_app_ctx *ctx, const uint8_t *p, size_t n)
 	g_byte_array_append(st->unsealed, p, (guint)n);
 }
 
+static bool parse_unsealed(hs_app_ctx *ctx, http_state *st, hs_winrm_msg *soap, const char *how);
+
 static bool credssp_unseal(hs_app_ctx *ctx, http_state *st, hs_winrm_enc *enc, hs_winrm_msg *soap)
 {
 	if (!st->unsealed)
@@ -1107,13 +1146,34 @@ static bool credssp_unseal(hs_app_ctx *ctx, http_state *st, hs_winrm_enc *enc, h
 		return false;
 	enc->decrypted = true;
 	enc->decrypted_len = st->unsealed->len;
+	enc->plaintext = (hs_slice){ st->unsealed->data, st->unsealed->len };
+	enc->mech = "credssp";
+	return parse_unsealed(ctx, st, soap, "CredSSP");
+}
+
+static bool parse_unsealed(hs_app_ctx *ctx, http_state *st, hs_winrm_msg *soap, const char *how)
+{
 	hs_err e = hs_winrm_parse(st->unsealed->data, st->unsealed->len, soap);
 	if (e != HS_OK) {
-		hs_report_anomaly(ctx, soap->error ? soap->error : "winrm_malformed",
-				  "CredSSP-sealed SOAP body not decoded (%s)", hs_err_name(e));
+		hs_report_anomaly(ctx, soap->error ? soap->error : "winrm_malformed", "%s-sealed SOAP body not decoded (%s)",
+				  how, hs_err_name(e));
 		return false;
 	}
 	return true;
+}
+
+/* MS-WSMV 2.2.9.1.1 / 2.2.9.1.2: parts sealed with the connection's
+ * Kerberos or NTLM context (winrm_seal.c). */
+static bool gss_unseal(hs_app_ctx *ctx, http_state *st, hs_winrm_enc *enc, bool from_server, hs_winrm_msg *soap)
+{
+	if (!st->unsealed)
+		st->unsealed = g_byte_array_new();
+	g_byte_array_set_size(st->unsealed, 0);
+	size_t max = ctx->eng ? ctx->eng->cfg.max_stream_buffer : HS_HTTP_MAX_BODY_KEEP;
+	if (!hs_winrm_seal_open(st->seal, ctx, enc, from_server, st->unsealed, max))
+		return false;
+	enc->plaintext = (hs_slice){ st->unsealed->data, st->unsealed->len };
+	return parse_unsealed(ctx, st, soap, enc->mech);
 }
 
 static void emit_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const hs_http_head *h, hs_slice body,
@@ -1152,6 +1212,7 @@ static void emit_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const hs_
 			p->frame = ctx->meta->frame; /* the frame that completed the request */
 	}
 	gather_auth(ctx, h, &m);
+	seal_tokens(ctx, st, &m);
 
 	hs_winrm_enc enc;
 	hs_winrm_msg soap;
@@ -1164,6 +1225,8 @@ static void emit_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const hs_
 						  "multipart/encrypted WinRM body does not follow MS-WSMV 2.2.9.1");
 			else if (st->credssp && slice_iprefix(enc.protocol, "application/HTTP-CredSSP-session-encrypted"))
 				have_soap = credssp_unseal(ctx, st, &enc, &soap);
+			else if (!slice_iprefix(enc.protocol, "application/HTTP-CredSSP-session-encrypted"))
+				have_soap = gss_unseal(ctx, st, &enc, h->response, &soap);
 			m.enc = &enc;
 		} else {
 			hs_err e = hs_winrm_parse(body.p, body.len, &soap);
@@ -1460,6 +1523,8 @@ static void http_close(hs_app_ctx *ctx)
 		g_byte_array_free(st->unsealed, TRUE);
 		st->unsealed = NULL;
 	}
+	hs_winrm_seal_free(st->seal);
+	st->seal = NULL;
 	if (st->credssp) {
 		hs_credssp_flow_release(st->credssp);
 		g_free(st->credssp);

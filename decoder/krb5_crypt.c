@@ -284,25 +284,57 @@ static hs_krb_dec_status dec_aes(const hs_krb_key *k, uint32_t usage, const uint
 }
 
 /* RC4 by hand: OpenSSL 3 keeps RC4 in the legacy provider, which a library
- * should not load behind its caller's back. */
-static void rc4(const uint8_t *key, size_t klen, const uint8_t *in, uint8_t *out, size_t len)
+ * should not load behind its caller's back.  Kept as a state because NTLM
+ * sealing (MS-NLMP 3.4.3) runs one key stream across a connection's messages. */
+void hs_rc4_init(hs_rc4 *r, const uint8_t *key, size_t klen)
 {
-	uint8_t s[256], t;
+	uint8_t t;
 	unsigned i, j = 0;
 	for (i = 0; i < 256; i++)
-		s[i] = (uint8_t)i;
+		r->s[i] = (uint8_t)i;
 	for (i = 0; i < 256; i++) {
-		j = (j + s[i] + key[i % klen]) & 0xff;
-		t = s[i], s[i] = s[j], s[j] = t;
+		j = (j + r->s[i] + key[i % klen]) & 0xff;
+		t = r->s[i], r->s[i] = r->s[j], r->s[j] = t;
 	}
-	i = j = 0;
+	r->i = r->j = 0;
+}
+
+void hs_rc4_crypt(hs_rc4 *r, const uint8_t *in, uint8_t *out, size_t len)
+{
+	uint8_t t, *s = r->s;
+	unsigned i = r->i, j = r->j;
 	for (size_t n = 0; n < len; n++) {
 		i = (i + 1) & 0xff;
 		j = (j + s[i]) & 0xff;
 		t = s[i], s[i] = s[j], s[j] = t;
 		out[n] = in[n] ^ s[(s[i] + s[j]) & 0xff];
 	}
-	OPENSSL_cleanse(s, sizeof s);
+	r->i = (uint8_t)i, r->j = (uint8_t)j;
+}
+
+void hs_rc4_wipe(hs_rc4 *r) { OPENSSL_cleanse(r, sizeof *r); }
+
+static void rc4(const uint8_t *key, size_t klen, const uint8_t *in, uint8_t *out, size_t len)
+{
+	hs_rc4 r;
+	hs_rc4_init(&r, key, klen);
+	hs_rc4_crypt(&r, in, out, len);
+	hs_rc4_wipe(&r);
+}
+
+bool hs_hmac(const char *digest, const uint8_t *key, size_t klen, const uint8_t *a, size_t alen, const uint8_t *b,
+	     size_t blen, uint8_t *out)
+{
+	return hmac(digest, key, klen, a, alen, b, blen, out, NULL);
+}
+
+bool hs_digest(const char *digest, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t *out)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	bool ok = c && EVP_DigestInit_ex(c, EVP_get_digestbyname(digest), NULL) && EVP_DigestUpdate(c, a, alen) &&
+		  (!blen || EVP_DigestUpdate(c, b, blen)) && EVP_DigestFinal_ex(c, out, NULL);
+	EVP_MD_CTX_free(c);
+	return ok;
 }
 
 /* RFC 4757 s3: message types Windows maps to other values. */

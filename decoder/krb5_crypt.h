@@ -70,6 +70,22 @@ bool hs_krb_prf(const hs_krb_key *k, const uint8_t *in, size_t inlen, uint8_t *o
  * be any etype with a PRF).  False when either PRF is not available. */
 bool hs_krb_cf2(const hs_krb_key *k1, const hs_krb_key *k2, const char *pepper1, const char *pepper2, hs_krb_key *out);
 
+/* RC4 (for RFC 4757 and MS-NLMP sealing): a key stream kept across calls. */
+typedef struct hs_rc4 {
+	uint8_t s[256];
+	uint8_t i, j;
+} hs_rc4;
+void hs_rc4_init(hs_rc4 *r, const uint8_t *key, size_t klen);
+void hs_rc4_crypt(hs_rc4 *r, const uint8_t *in, uint8_t *out, size_t len); /* in == out allowed */
+void hs_rc4_wipe(hs_rc4 *r);
+
+/* HMAC (digest "MD5", "SHA1" ...) over a || b (b may be empty) into out
+ * (EVP_MAX_MD_SIZE bytes); MD5 / SHA digest of a || b.  False on an
+ * OpenSSL failure. */
+bool hs_hmac(const char *digest, const uint8_t *key, size_t klen, const uint8_t *a, size_t alen, const uint8_t *b,
+	     size_t blen, uint8_t *out);
+bool hs_digest(const char *digest, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, uint8_t *out);
+
 /* Wipe a key (OPENSSL_cleanse). */
 void hs_krb_key_wipe(hs_krb_key *k);
 

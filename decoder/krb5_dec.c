@@ -339,6 +339,15 @@ static const field auth_fields[] = {
 };
 #undef TYPE
 
+/* EncAPRepPart ::= [APPLICATION 27] SEQUENCE (s5.5.2) */
+#define TYPE hs_krb_dec_aprep
+static const field aprep_fields[] = {
+	SKIP(0, false) /* ctime */, SKIP(1, false) /* cusec */,
+	{ 2, true, F_KEY, offsetof(hs_krb_dec_aprep, subkey), 0, offsetof(hs_krb_dec_aprep, has_subkey) },
+	{ 3, true, F_U32, offsetof(hs_krb_dec_aprep, seq), 0, offsetof(hs_krb_dec_aprep, has_seq) },
+};
+#undef TYPE
+
 /* KrbCredInfo (s5.8.1) */
 #define TYPE hs_krb_dec_auth
 static const field cred_info_fields[] = {
@@ -610,6 +619,23 @@ static void dec_auth(trial *t, const hs_krb_enc *e, uint32_t usage, const hs_krb
 	g_free(plain);
 }
 
+static void dec_aprep(trial *t, const hs_krb_enc *e, hs_krb_dec_aprep *r)
+{
+	if (!e->present)
+		return;
+	r->tried = true;
+	t->tried = 0;
+	r->status = with_session(t, e, 12, NULL, &r->used);
+	if (r->status != HS_KRB_DEC_OK)
+		return;
+	if (!walk_app(t->buf, t->plain_len, 27, aprep_fields, G_N_ELEMENTS(aprep_fields), r))
+		r->status = HS_KRB_DEC_MALFORMED;
+	OPENSSL_cleanse(t->buf, t->plain_len);
+	r->has_subkey = r->status == HS_KRB_DEC_OK && r->has_subkey && r->subkey.len;
+	if (r->has_subkey)
+		learn(t->k, &r->subkey);
+}
+
 /* KrbFastResponse ::= SEQUENCE { padata [0], strengthen-key [1]
  * EncryptionKey OPTIONAL, finished [2] OPTIONAL, nonce [3] } (RFC 6113
  * s5.4.3) */
@@ -798,6 +824,8 @@ bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d)
 		dec_rep(&t, m, &d->rep);
 		dec_ticket(&t, &m->ticket, &d->rep_ticket);
 	}
+	if (m->msg_type == HS_KRB_AP_REP)
+		dec_aprep(&t, &m->enc_part, &d->aprep);
 	if (m->msg_type == HS_KRB_TGS_REQ || m->msg_type == HS_KRB_CRED) {
 		d->n_addl = m->n_addl;
 		for (unsigned i = 0; i < m->n_addl; i++)
@@ -805,7 +833,8 @@ bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d)
 	}
 	OPENSSL_cleanse(t.buf, need);
 	g_free(t.buf);
-	bool any = d->ticket.tried || d->auth.tried || d->armor.tried || d->rep.tried || d->rep_ticket.tried || d->n_addl;
+	bool any = d->ticket.tried || d->auth.tried || d->armor.tried || d->rep.tried || d->rep_ticket.tried || d->n_addl ||
+		   d->aprep.tried;
 	m->dec = any ? d : NULL;
 	return any;
 }
@@ -986,6 +1015,17 @@ void hs_krb_dec_describe(const hs_krb_dec *d, const hs_krb_msg *m, hs_out *o, un
 	w_dticket(o, "ticket", &d->ticket, flags);
 	w_dauth(o, &d->auth, flags);
 	w_dticket(o, "armor_ticket", &d->armor, flags);
+	if (d->aprep.tried) {
+		hs_out_begin(o, "ap_rep");
+		w_status(o, d->aprep.status);
+		if (d->aprep.status == HS_KRB_DEC_OK) {
+			if (d->aprep.has_subkey)
+				w_key(o, "subkey", &d->aprep.subkey, flags);
+			if (d->aprep.has_seq)
+				hs_out_uint(o, "seq_number", d->aprep.seq);
+		}
+		hs_out_end(o);
+	}
 	if (d->rep.tried) {
 		const hs_krb_dec_rep *r = &d->rep;
 		hs_out_begin(o, "enc_part");

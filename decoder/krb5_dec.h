@@ -9,6 +9,8 @@
  *  - the AP-REQ authenticator (11; 7 inside PA-TGS-REQ) with that ticket's
  *    session key, else a learnt one: cname, subkey, the RFC 4121 s4.1.1
  *    GSS checksum (flags, delegation) and its KRB-CRED (enc-part usage 14);
+ *  - the AP-REP enc-part (12) with a learnt session key: the acceptor
+ *    subkey (learnt) and sequence number;
  *  - the AS-REP enc-part (3) with the client's long-term key, the TGS-REP
  *    enc-part with a learnt session key (8) or authenticator subkey (9);
  *  - FAST (RFC 6113): the armor key KRB-FX-CF2(subkey, ticket session key)
@@ -102,6 +104,17 @@ typedef struct hs_krb_dec_rep {
 	bool fast_strengthened;          /* it carried a strengthen key */
 } hs_krb_dec_rep;
 
+/* EncAPRepPart (RFC 4120 s5.5.2), with a learnt session key (usage 12):
+ * the acceptor's subkey and sequence number (RFC 4121 s2). */
+typedef struct hs_krb_dec_aprep {
+	bool tried;
+	hs_krb_dec_status status;
+	bool has_subkey, has_seq;
+	hs_krb_key subkey;
+	uint32_t seq;
+	hs_krb_key used;       /* the session key that opened it */
+} hs_krb_dec_aprep;
+
 /* Everything decrypted in one hs_krb_msg. */
 typedef struct hs_krb_dec {
 	hs_krb_dec_ticket ticket;      /* AP-REQ ticket, or PA-TGS-REQ ticket (the TGT) */
@@ -109,6 +122,7 @@ typedef struct hs_krb_dec {
 	hs_krb_dec_ticket armor;       /* FAST armor ticket */
 	hs_krb_dec_ticket rep_ticket;  /* KDC-REP: the issued ticket */
 	hs_krb_dec_rep rep;            /* KDC-REP enc-part */
+	hs_krb_dec_aprep aprep;        /* AP-REP enc-part */
 	uint8_t n_addl;
 	hs_krb_dec_ticket addl[HS_KRB_MAX_ADDL]; /* additional tickets / KRB-CRED tickets */
 } hs_krb_dec;

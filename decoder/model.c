@@ -9,6 +9,7 @@
  * for a diagnosis.
  */
 #include "model.h"
+#include "psrp.h"
 #include "krb5_dec.h"
 
 #include <ctype.h>
@@ -88,6 +89,8 @@ typedef struct conn {
 	} cmd[CONN_CMDWIN];
 	unsigned ncmd;
 	bool cmd_open;
+	char saw[HS_SAW_MAX];        /* what the hop-1 user saw: cmd stderr / fault text (first one) */
+	hs_ref saw_ref;
 	/* attribution */
 	int session;                 /* hop-1 session this connection belongs to (-1) */
 	int owner;                   /* hop-2: session it was attributed to (-1) */
@@ -1031,6 +1034,55 @@ static void on_http(hs_model *m, conn *c, const hs_msg *msg, const hs_http_msg *
 	}
 }
 
+/* "What the user saw" on hop 1 (issue 16): the first non-empty line a cmd
+ * shell wrote to stderr (MS-WSMV 2.2.4.36), else the innermost message of a
+ * WS-Management fault.  The first one per connection is kept. */
+static void user_saw(conn *c, const hs_meta *mt, const hs_winrm_msg *w)
+{
+	char buf[HS_SAW_MAX * 2 + 4];
+	size_t n = 0;
+	for (size_t i = 0; i < w->nstreams && !n; i++) {
+		const hs_winrm_stream *st = &w->streams[i];
+		if (w->powershell && hs_psrp_first_error(st->b64, buf, sizeof buf)) {
+			n = strlen(buf); /* a PowerShell ErrorRecord (MS-PSRP 2.2.2.20) */
+			continue;
+		}
+		if (w->powershell || !hs_slice_eq(st->name, "stderr") || !st->data_len)
+			continue;
+		size_t in = st->b64.len < HS_SAW_MAX / 3 * 4 * 2 ? st->b64.len : HS_SAW_MAX / 3 * 4 * 2;
+		gint state = 0;
+		guint save = 0;
+		n = g_base64_decode_step((const gchar *)st->b64.p, in, (guchar *)buf, &state, &save);
+	}
+	if (!n && w->fault) {
+		hs_slice t = w->inner_message.len ? w->inner_message : w->fault_message.len ? w->fault_message : w->fault_reason;
+		n = t.len < sizeof buf ? t.len : sizeof buf;
+		if (n)
+			memcpy(buf, t.p, n);
+	}
+	/* the first non-empty line, as UTF-8 */
+	size_t a = 0;
+	while (a < n && (buf[a] == '\r' || buf[a] == '\n' || buf[a] == ' '))
+		a++;
+	size_t b = a;
+	while (b < n && buf[b] != '\r' && buf[b] != '\n')
+		b++;
+	if (b == a)
+		return;
+	gchar *text = g_utf8_make_valid(buf + a, (gssize)(b - a));
+	size_t cut = strlen(text);
+	if (cut >= HS_SAW_MAX) {
+		cut = HS_SAW_MAX - 1;
+		while (cut && ((unsigned char)text[cut] & 0xc0) == 0x80)
+			cut--; /* on a character boundary */
+	}
+	memcpy(c->saw, text, cut);
+	c->saw[cut] = 0;
+	g_free(text);
+	c->saw_ref.input = mt->input;
+	c->saw_ref.frame = mt->frame;
+}
+
 static void on_winrm(conn *c, const hs_msg *msg, const hs_winrm_msg *w)
 {
 	const hs_meta *mt = msg->meta;
@@ -1054,6 +1106,8 @@ static void on_winrm(conn *c, const hs_msg *msg, const hs_winrm_msg *w)
 	}
 	if (w->fault)
 		conn_frame(c, mt);
+	if (!c->saw[0])
+		user_saw(c, mt, w);
 }
 
 static bool path_is_ipc(const char *p)
@@ -2401,6 +2455,13 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 	f->hop1_result = y->result;
 	f->hop1_carrier = y->carrier;
 	f->hop1_tls_opaque = tls && y->auth == HS_AUTH_UNKNOWN;
+	for (unsigned k = 0; k < y->nconns && !f->user_saw[0]; k++) {
+		const conn *yc = g_ptr_array_index(m->conns, y->conns[k]);
+		if (yc->saw[0]) {
+			snprintf(f->user_saw, sizeof f->user_saw, "%s", yc->saw);
+			f->user_saw_ref = yc->saw_ref;
+		}
+	}
 
 	/* visibility */
 	if (y->s_known && g_hash_table_contains(ix->clients, &y->s))
@@ -2735,9 +2796,53 @@ static void redact_spn(pseudo *p, char *s, size_t n)
 	snprintf(s, n, "%s/%s", cls, hostp);
 }
 
+/* Replace every case-insensitive occurrence of from by to in s (size n). */
+static void replace_ci(char *s, size_t n, const char *from, const char *to)
+{
+	size_t fl = strlen(from);
+	if (!fl || !strcmp(from, to))
+		return;
+	GString *g = g_string_sized_new(n);
+	for (const char *q = s; *q;) {
+		if (!g_ascii_strncasecmp(q, from, fl)) {
+			g_string_append(g, to);
+			q += fl;
+		} else {
+			g_string_append_c(g, *q++);
+		}
+	}
+	snprintf(s, n, "%s", g->str);
+	g_string_free(g, TRUE);
+}
+
+/* The free text the user saw names hosts, SPNs and accounts: each name of
+ * the chain (longest first, so an FQDN goes before its first label, a
+ * principal before its realm) becomes its pseudonym there too. */
+static void redact_saw(hs_facts *f, char orig[][HS_NAME_MAX], char (*red)[HS_NAME_MAX], unsigned k)
+{
+	for (unsigned pass = 0; pass < k; pass++) {
+		unsigned best = k;
+		for (unsigned i = 0; i < k; i++)
+			if (orig[i][0] && (best == k || strlen(orig[i]) > strlen(orig[best])))
+				best = i;
+		if (best == k)
+			break;
+		replace_ci(f->user_saw, sizeof f->user_saw, orig[best], red[best]);
+		orig[best][0] = 0;
+	}
+}
+
 static void redact_chain(pseudo *p, hs_chain *ch)
 {
 	hs_facts *f = &ch->facts;
+	enum { NS = 9 };
+	char orig[NS][HS_NAME_MAX], red[NS][HS_NAME_MAX];
+	const char *src[NS - 2] = { f->user, f->s_name, f->s_short, f->t_name, f->t_short, f->t_spn, f->hop2_principal };
+	for (unsigned i = 0; i < NS - 2; i++)
+		snprintf(orig[i], HS_NAME_MAX, "%s", src[i]);
+	const char *at = strchr(f->user, '@');
+	snprintf(orig[NS - 2], HS_NAME_MAX, "%s", at ? at + 1 : ""); /* the realm */
+	snprintf(orig[NS - 1], HS_NAME_MAX, "%.*s", at ? (int)(at - f->user) : 0, f->user); /* the user's name */
 	redact_principal(p, ch->user, sizeof ch->user);
 	for (unsigned i = 0; i < ch->nhops; i++) {
 		hs_hop *h = &ch->hops[i];
@@ -2755,6 +2860,14 @@ static void redact_chain(pseudo *p, hs_chain *ch)
 	redact_spn(p, f->tgs_error_sname, sizeof f->tgs_error_sname);
 	redact_principal(p, f->hop2_principal, sizeof f->hop2_principal);
 	redact_principal(p, f->other_principal, sizeof f->other_principal);
+	const char *dst[NS - 2] = { f->user, f->s_name, f->s_short, f->t_name, f->t_short, f->t_spn, f->hop2_principal };
+	for (unsigned i = 0; i < NS - 2; i++)
+		snprintf(red[i], HS_NAME_MAX, "%s", dst[i]);
+	at = strchr(f->user, '@');
+	snprintf(red[NS - 2], HS_NAME_MAX, "%s", at ? at + 1 : "");
+	snprintf(red[NS - 1], HS_NAME_MAX, "%.*s", at ? (int)(at - f->user) : 0, f->user);
+	if (f->user_saw[0])
+		redact_saw(f, orig, red, NS);
 }
 
 /* ------------------------------------------------------------------ */

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "http.h"
+
 bool hs_msginfo_fill(const hs_msg *m, hs_out *o, unsigned flags)
 {
 	hs_out_reset(o);
@@ -103,4 +105,15 @@ const char *hs_frame_role_name(hs_frame_role role)
 	case HS_ROLE_DECISIVE: return "decisive";
 	default: return "";
 	}
+}
+
+bool hs_msginfo_plaintext(const hs_msg *m, hs_slice *out)
+{
+	if (m->proto != HS_PROTO_HTTP || !m->body)
+		return false;
+	const hs_http_msg *h = m->body;
+	if (!h->enc || !h->enc->decrypted || !h->enc->plaintext.len)
+		return false;
+	*out = h->enc->plaintext;
+	return true;
 }

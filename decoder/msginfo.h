@@ -33,6 +33,11 @@ const char *hs_msginfo_get(const hs_out *o, const char *key);
  * shows the frame may leave out. */
 bool hs_msginfo_is_header(const hs_out_node *n);
 
+/* The decrypted body of a sealed WinRM message (an HS_PROTO_HTTP message
+ * whose Kerberos / NTLM / CredSSP sealing was opened): true with *out set
+ * (valid during the sink call), false for any other message. */
+bool hs_msginfo_plaintext(const hs_msg *m, hs_slice *out);
+
 /* The frame that shows the chain's outcome, or {0, 0} when the chain lists
  * no frame at all.  Failed chains: the first failing step the facts point at
  * (S4U2Proxy / S4U2Self / fresh AS error, TGS error, clock skew, the refused

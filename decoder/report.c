@@ -80,6 +80,14 @@ static void chain_json(hs_out *o, const hs_chain *c)
 	hs_out_cstr(o, "detail", d->detail);
 	refs(o, "evidence_frames", d->evidence, d->nevidence);
 	hs_out_end(o);
+	if (c->facts.user_saw[0]) {
+		/* what the first hop's command reported (cmd stderr, WS-Management fault) */
+		hs_out_begin(o, "user_saw");
+		hs_out_cstr(o, "text", c->facts.user_saw);
+		hs_out_uint(o, "input", c->facts.user_saw_ref.input);
+		hs_out_uint(o, "frame", c->facts.user_saw_ref.frame);
+		hs_out_end(o);
+	}
 	hs_out_cstr(o, "explanation", d->explanation);
 	hs_out_begin_list(o, "remedies");
 	for (unsigned i = 0; i < d->nremedies; i++) {
@@ -293,6 +301,9 @@ static void chain_text(GString *out, const hs_chain *c, const pal *k)
 	g_string_append_printf(out, "  Cause:    %s%s%s\n", k->bold, d->cause, k->off);
 	g_string_append(out, "  Detail:\n");
 	wrap(out, d->detail, "    ");
+	if (c->facts.user_saw[0])
+		g_string_append_printf(out, "  The user saw (hop 1, %u:%llu):\n    \"%s\"\n", c->facts.user_saw_ref.input,
+				       (unsigned long long)c->facts.user_saw_ref.frame, c->facts.user_saw);
 	g_string_append(out, "  Explanation:\n");
 	wrap(out, d->explanation, "    ");
 	if (d->nremedies) {
@@ -506,7 +517,14 @@ void hs_report_html(const hs_report *r, GString *out)
 				       hs_verdict_name(d->verdict), hs_verdict_name(d->verdict), d->cause, hs_method_name(d->method));
 		g_string_append(out, "<p>");
 		esc(out, d->detail);
-		g_string_append(out, "</p>\n<h3>Explanation</h3><p>");
+		g_string_append(out, "</p>\n");
+		if (c->facts.user_saw[0]) {
+			g_string_append(out, "<h3>What the user saw</h3><p><code>");
+			esc(out, c->facts.user_saw);
+			g_string_append_printf(out, "</code> (hop 1, frame %u:%llu)</p>\n", c->facts.user_saw_ref.input,
+					       (unsigned long long)c->facts.user_saw_ref.frame);
+		}
+		g_string_append(out, "<h3>Explanation</h3><p>");
 		esc(out, d->explanation);
 		g_string_append(out, "</p>\n");
 		if (d->nremedies) {

@@ -220,6 +220,7 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 	ev(d, f->tgs_error_ref);
 	ev(d, f->hop2_ref);
 	ev(d, f->skew_ref);
+	ev(d, f->user_saw_ref);
 
 	/* ---- 1. what worked ---- */
 	if (hop2_ok && (f->hop2_as_user || !f->hop2_principal[0]) && f->hop1_auth == HS_AUTH_CREDSSP) {

@@ -18,6 +18,7 @@
 #define HS_REMEDY_MAX 6
 #define HS_REMEDY_CMDS 4
 #define HS_NEEDS_MAX 4
+#define HS_SAW_MAX 256       /* what the hop-1 user saw (UTF-8, NUL included) */
 
 typedef struct hs_ref {
 	uint32_t input;
@@ -184,6 +185,10 @@ typedef struct hs_facts {
 	hs_ref hop1_dec_ref;
 	bool s4u2self_flags_known;       /* the S4U2Self / evidence ticket was decrypted */
 	bool s4u2self_forwardable;
+
+	/* what the user saw on hop 1 (cmd stderr, WS-Management fault), "" = nothing */
+	char user_saw[HS_SAW_MAX];
+	hs_ref user_saw_ref;
 } hs_facts;
 
 typedef struct hs_remedy {

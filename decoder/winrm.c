@@ -1,6 +1,7 @@
 /* winrm.c - WS-Management SOAP envelopes (MS-WSMV) through libxml2, and the
  * WinRM encrypted-body MIME envelope (MS-WSMV 2.2.9.1).  See winrm.h. */
 #include "winrm.h"
+#include "psrp.h"
 
 #include <glib.h>
 #include <libxml/parser.h>
@@ -283,12 +284,58 @@ static void add_stream(hs_winrm_msg *m, const xmlNode *s)
 	hs_winrm_stream *st = &m->streams[m->nstreams++];
 	st->name = attr_of(s, "Name");
 	st->command_id = attr_of(s, "CommandId");
-	st->data_len = b64_len(text_of(s));
+	st->b64 = text_of(s);
+	st->data_len = b64_len(st->b64);
 	st->end = hs_slice_eq(attr_of(s, "End"), "true");
 	if (!m->command_id.p && st->command_id.p)
 		m->command_id = st->command_id;
 	if (m->powershell)
 		m->psrp_bytes += st->data_len;
+}
+
+static bool code_of(hs_slice c, uint32_t *out)
+{
+	uint64_t v = 0;
+	bool ok = c.len > 0 && c.len <= 10;
+	for (size_t i = 0; ok && i < c.len; i++) {
+		ok = c.p[i] >= '0' && c.p[i] <= '9';
+		v = v * 10 + (uint64_t)(c.p[i] - '0');
+	}
+	*out = (uint32_t)v;
+	return ok && v <= 0xffffffffu;
+}
+
+/* One WSManFault level; nested ones are followed down (MS-WSMV 2.2.4.43:
+ * Message holds text or a ProviderFault, which holds text or a WSManFault). */
+static void wsman_fault(hs_winrm_msg *m, const xmlNode *d, unsigned depth)
+{
+	uint32_t code = 0;
+	bool ok = code_of(attr_of(d, "Code"), &code);
+	const xmlNode *msg = child(d, "Message");
+	hs_slice text = text_of(msg);
+	const xmlNode *pf = msg ? child(msg, "ProviderFault") : NULL;
+	if (pf) {
+		m->fault_provider = attr_of(pf, "provider");
+		if (!text.len)
+			text = text_of(pf);
+	}
+	m->fault_depth = depth;
+	if (depth == 1) {
+		m->wsman_code_ok = ok;
+		m->wsman_code = code;
+		m->fault_machine = attr_of(d, "Machine");
+		m->fault_message = text;
+	} else {
+		m->inner_code_ok = ok;
+		m->inner_code = code;
+		if (text.len)
+			m->inner_message = text;
+	}
+	const xmlNode *inner = pf ? child(pf, "WSManFault") : NULL;
+	if (inner && depth < 8)
+		wsman_fault(m, inner, depth + 1);
+	else if (depth > 1 && !m->inner_message.len && pf)
+		m->inner_message = text_of(pf);
 }
 
 static void parse_fault(hs_winrm_msg *m, const xmlNode *f)
@@ -309,26 +356,40 @@ static void parse_fault(hs_winrm_msg *m, const xmlNode *f)
 		if (!is(d, "WSManFault"))
 			continue;
 		m->wsman_fault = true;
-		hs_slice c = attr_of(d, "Code");
-		uint64_t v = 0;
-		bool ok = c.len > 0 && c.len <= 10;
-		for (size_t i = 0; ok && i < c.len; i++) {
-			ok = c.p[i] >= '0' && c.p[i] <= '9';
-			v = v * 10 + (uint64_t)(c.p[i] - '0');
-		}
-		m->wsman_code_ok = ok && v <= 0xffffffffu;
-		m->wsman_code = (uint32_t)v;
-		m->fault_machine = attr_of(d, "Machine");
-		const xmlNode *msg = child(d, "Message");
-		m->fault_message = text_of(msg);
-		if (msg && !m->fault_message.len) {
-			/* <f:Message><f:ProviderFault ...>text</f:ProviderFault></f:Message> */
-			const xmlNode *pf = child(msg, "ProviderFault");
-			if (pf)
-				m->fault_message = text_of(pf);
-		}
+		wsman_fault(m, d, 1);
 		break;
 	}
+}
+
+/* Win32 errors (MS-ERREF 2.2), HRESULTs (2.1) and WinRM's own codes that
+ * explain a second hop; an HRESULT_FROM_WIN32 (0x8007xxxx) is looked up as
+ * its Win32 code. */
+const char *hs_winrm_code_meaning(uint32_t code)
+{
+	static const struct { uint32_t code; const char *text; } t[] = {
+		{ 5, "ERROR_ACCESS_DENIED: Access is denied." },
+		{ 53, "ERROR_BAD_NETPATH: The network path was not found." },
+		{ 67, "ERROR_BAD_NET_NAME: The network name cannot be found." },
+		{ 86, "ERROR_INVALID_PASSWORD: The specified network password is not correct." },
+		{ 1311, "ERROR_NO_LOGON_SERVERS: There are currently no logon servers available to service the logon request." },
+		{ 1312, "ERROR_NO_SUCH_LOGON_SESSION: A specified logon session does not exist. It may already have been terminated." },
+		{ 1326, "ERROR_LOGON_FAILURE: The user name or password is incorrect." },
+		{ 1722, "RPC_S_SERVER_UNAVAILABLE: The RPC server is unavailable." },
+		{ 0x8009030Cu, "SEC_E_LOGON_DENIED: The logon attempt failed." },
+		{ 0x8009030Eu, "SEC_E_NO_CREDENTIALS: No credentials are available in the security package." },
+		{ 0x80090322u, "SEC_E_WRONG_PRINCIPAL: The target principal name is incorrect." },
+		{ 0x80338012u, "ERROR_WSMAN_CANNOT_CONNECT: the client cannot connect to the destination specified in the request." },
+		{ 0x80338029u, "ERROR_WSMAN_OPERATION_TIMEDOUT: the operation did not complete within the OperationTimeout." },
+		{ 0x803381A1u, "CredSSP: the client has no credentials to delegate." },
+		{ 0x803381A2u, "CredSSP: CredSSP authentication is disabled in the client configuration." },
+		{ 0x803381A3u, "CredSSP: the policy \"Allow Delegating Fresh Credentials\" does not list WSMAN/<server>." },
+		{ 0x803381A4u, "CredSSP: the server accepts only NTLM; CredSSP cannot delegate to it." },
+	};
+	uint32_t c = (code & 0xffff0000u) == 0x80070000u ? (code & 0xffffu) : code;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (t[i].code == c)
+			return t[i].text;
+	return NULL;
 }
 
 static void parse_body(hs_winrm_msg *m, const xmlNode *b)
@@ -351,7 +412,8 @@ static void parse_body(hs_winrm_msg *m, const xmlNode *b)
 		const xmlNode *cx = child(b, "creationXml");
 		if (cx) {
 			m->creation_xml = true;
-			m->creation_xml_len = b64_len(text_of(cx));
+			m->creation_xml_b64 = text_of(cx);
+			m->creation_xml_len = b64_len(m->creation_xml_b64);
 			m->psrp = true;
 			m->psrp_bytes += m->creation_xml_len;
 		}
@@ -440,44 +502,63 @@ static bool has_doctype(const uint8_t *p, size_t len)
 	return false;
 }
 
-hs_err hs_winrm_parse(const uint8_t *p, size_t len, hs_winrm_msg *m)
+typedef enum xml_fail { X_OK = 0, X_TOO_LARGE, X_DOCTYPE, X_MALFORMED, X_TOO_DEEP } xml_fail;
+
+/* Read an XML document with every dangerous feature off: no DTD at all
+ * (SOAP 1.2 part 1, 5: "MUST NOT contain a Document Type Declaration";
+ * refusing it up front rules out entity expansion and external loads), no
+ * entity substitution (no XML_PARSE_NOENT / DTDLOAD / DTDATTR / HUGE), no
+ * network (NONET), a size cap before parsing and a depth cap after.  NULL
+ * with *why on failure (the document freed). */
+static xmlDocPtr safe_read(const uint8_t *p, size_t len, xml_fail *why)
 {
-	memset(m, 0, sizeof *m);
+	*why = X_OK;
 	if (len > HS_WINRM_MAX_XML) {
-		m->error = "winrm_too_large";
-		return HS_E_LIMIT;
+		*why = X_TOO_LARGE;
+		return NULL;
 	}
 	if (len > INT32_MAX || has_doctype(p, len)) {
-		/* No DTD is ever needed in SOAP (SOAP 1.2 part 1, 5: "MUST NOT
-		 * contain a Document Type Declaration"); refusing it up front
-		 * rules out entity expansion and external loads entirely. */
-		m->error = "winrm_doctype";
-		return HS_E_MALFORMED;
+		*why = X_DOCTYPE;
+		return NULL;
 	}
 	xml_init();
 	xmlStructuredErrorFunc old_fn = xmlStructuredError;
 	void *old_ctx = xmlStructuredErrorContext;
 	xmlSetStructuredErrorFunc(NULL, silent);
-	/* Without XML_PARSE_NOENT / DTDLOAD / DTDATTR / HUGE: no entity
-	 * substitution, no DTD loading, default size limits; NONET forbids any
-	 * network access. */
 	xmlDocPtr doc = xmlReadMemory((const char *)p, (int)len, "winrm.xml", NULL,
 				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
 	xmlSetStructuredErrorFunc(old_ctx, old_fn);
+	const xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	*why = !doc || !root ? X_MALFORMED : doc->intSubset || doc->extSubset ? X_DOCTYPE : too_deep(root, 1) ? X_TOO_DEEP : X_OK;
+	if (*why != X_OK && doc) {
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
+	return doc;
+}
+
+void *hs_winrm_xml_read(const uint8_t *p, size_t len, const char **error)
+{
+	static const char *const names[] = { NULL, "xml_too_large", "xml_doctype", "xml_malformed", "xml_too_deep" };
+	xml_fail why;
+	xmlDocPtr doc = safe_read(p, len, &why);
+	*error = names[why];
+	return doc;
+}
+
+hs_err hs_winrm_parse(const uint8_t *p, size_t len, hs_winrm_msg *m)
+{
+	static const char *const names[] = { NULL, "winrm_too_large", "winrm_doctype", "winrm_malformed_xml",
+					     "winrm_too_deep" };
+	memset(m, 0, sizeof *m);
+	xml_fail why;
+	xmlDocPtr doc = safe_read(p, len, &why);
 	if (!doc) {
-		m->error = "winrm_malformed_xml";
-		return HS_E_MALFORMED;
+		m->error = names[why];
+		return why == X_TOO_LARGE || why == X_TOO_DEEP ? HS_E_LIMIT : HS_E_MALFORMED;
 	}
 	m->doc = doc;
-	if (doc->intSubset || doc->extSubset) {
-		m->error = "winrm_doctype";
-		return HS_E_MALFORMED;
-	}
 	const xmlNode *root = xmlDocGetRootElement(doc);
-	if (!root || too_deep(root, 1)) {
-		m->error = root ? "winrm_too_deep" : "winrm_malformed_xml";
-		return root ? HS_E_LIMIT : HS_E_MALFORMED;
-	}
 	if (!is(root, "Envelope") || !(in_ns(root, NS_SOAP12) || in_ns(root, NS_SOAP11))) {
 		m->error = "winrm_not_soap";
 		return HS_E_MALFORMED;
@@ -509,6 +590,83 @@ static void opt_slice(hs_out *o, const char *key, hs_slice s)
 {
 	if (s.p && s.len)
 		hs_out_slice(o, key, s);
+}
+
+/* The fragments in one base64 PSRP blob: each as an item of the "psrp_messages"
+ * list (opened on the first one); a fragment that is a whole message (Start
+ * and End) shows the message and what its CLIXML says.  Messages split over
+ * several fragments are listed by fragment only (not reassembled). */
+static void psrp_list(hs_out *o, hs_slice b64, bool *open)
+{
+	if (!b64.len || b64.len > HS_WINRM_MAX_XML)
+		return;
+	guchar *raw = g_malloc(b64.len / 4 * 3 + 3);
+	gint state = 0;
+	guint save = 0;
+	gsize n = g_base64_decode_step((const gchar *)b64.p, b64.len, raw, &state, &save);
+	size_t off = 0, used;
+	hs_psrp_fragment f;
+	while (off < n && hs_psrp_fragment_parse(raw + off, n - off, &f, &used) == HS_OK) {
+		off += used;
+		if (!*open) {
+			hs_out_begin_list(o, "psrp_messages");
+			*open = true;
+		}
+		hs_out_begin(o, NULL);
+		hs_out_uint(o, "object_id", f.object_id);
+		hs_out_uint(o, "fragment_id", f.fragment_id);
+		hs_psrp_message pm;
+		if (!(f.start && f.end)) {
+			hs_out_bool(o, "start", f.start);
+			hs_out_bool(o, "end", f.end);
+			hs_out_uint(o, "blob_len", f.blob.len);
+		} else if (hs_psrp_message_parse(f.blob.p, f.blob.len, &pm) == HS_OK) {
+			const char *tn = hs_psrp_type_name(pm.type);
+			if (tn)
+				hs_out_cstr(o, "type", tn);
+			else
+				hs_out_hex32(o, "type", pm.type);
+			hs_out_cstr(o, "destination", pm.destination == 1 ? "client" : pm.destination == 2 ? "server" : "?");
+			hs_out_cstr(o, "rpid", pm.rpid);
+			hs_out_cstr(o, "pid", pm.pid);
+			hs_psrp_clixml x;
+			if (hs_psrp_clixml_read(&pm, &x) == HS_OK) {
+				const struct { const char *key, *val; } text[] = {
+					{ "command", x.command }, { "text", x.text }, { "fully_qualified_error_id", x.error_id },
+					{ "category_reason", x.reason }, { "category_target", x.target },
+					{ "protocol_version", x.protocol_version }, { "ps_version", x.ps_version },
+				};
+				if (x.has_state)
+					hs_out_int(o, "state", x.state);
+				for (size_t t = 0; t < sizeof text / sizeof text[0]; t++)
+					if (text[t].val[0])
+						hs_out_cstr(o, text[t].key, text[t].val);
+			} else {
+				hs_out_bool(o, "clixml_malformed", true);
+			}
+		}
+		hs_out_end(o);
+	}
+	g_free(raw);
+}
+
+/* A cmd shell's stdout / stderr (MS-WSMV 2.2.4.36: base64 of the bytes the
+ * command wrote, in the console code page): the first HS_WINRM_STREAM_TEXT
+ * bytes as text, bytes that are not UTF-8 replaced by U+FFFD. */
+static void stream_text(hs_out *o, const hs_winrm_stream *st)
+{
+	char out[HS_WINRM_STREAM_TEXT + 3];
+	size_t in = st->b64.len;
+	if (in > HS_WINRM_STREAM_TEXT / 3 * 4)
+		in = HS_WINRM_STREAM_TEXT / 3 * 4;
+	gint state = 0;
+	guint save = 0;
+	gsize n = g_base64_decode_step((const gchar *)st->b64.p, in, (guchar *)out, &state, &save);
+	gchar *text = g_utf8_make_valid(out, (gssize)n);
+	hs_out_cstr(o, "text", text);
+	if (n < st->data_len)
+		hs_out_bool(o, "text_truncated", true);
+	g_free(text);
 }
 
 void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
@@ -568,6 +726,18 @@ void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 		hs_out_bool(o, "psrp", true);
 		hs_out_uint(o, "psrp_len", m->psrp_bytes);
 	}
+	if (m->powershell) {
+		/* the PSRP messages of this envelope (MS-PSRP 2.2.4, 2.2.1) */
+		bool open = false;
+		if (m->creation_xml_b64.len)
+			psrp_list(o, m->creation_xml_b64, &open);
+		for (size_t i = 0; i < m->nargs; i++)
+			psrp_list(o, m->args[i], &open);
+		for (size_t i = 0; i < m->nstreams; i++)
+			psrp_list(o, m->streams[i].b64, &open);
+		if (open)
+			hs_out_end_list(o);
+	}
 	opt_slice(o, "signal_code", m->signal_code);
 	opt_slice(o, "desired_streams", m->desired_streams);
 	if (m->nstreams) {
@@ -578,6 +748,8 @@ void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 			hs_out_uint(o, "len", m->streams[i].data_len);
 			if (m->streams[i].end)
 				hs_out_bool(o, "end", true);
+			if (!m->powershell && m->streams[i].data_len)
+				stream_text(o, &m->streams[i]);
 			hs_out_end(o);
 		}
 		hs_out_end_list(o);
@@ -595,9 +767,24 @@ void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 			if (m->wsman_code_ok) {
 				hs_out_uint(o, "wsman_code", m->wsman_code);
 				hs_out_hex32(o, "wsman_code_hex", m->wsman_code);
+				if (hs_winrm_code_meaning(m->wsman_code))
+					hs_out_cstr(o, "wsman_code_meaning", hs_winrm_code_meaning(m->wsman_code));
 			}
 			opt_slice(o, "machine", m->fault_machine);
 			opt_slice(o, "message", m->fault_message);
+			opt_slice(o, "provider", m->fault_provider);
+			if (m->fault_depth > 1) {
+				hs_out_begin(o, "innermost");
+				hs_out_uint(o, "depth", m->fault_depth);
+				if (m->inner_code_ok) {
+					hs_out_uint(o, "code", m->inner_code);
+					hs_out_hex32(o, "code_hex", m->inner_code);
+					if (hs_winrm_code_meaning(m->inner_code))
+						hs_out_cstr(o, "code_meaning", hs_winrm_code_meaning(m->inner_code));
+				}
+				opt_slice(o, "message", m->inner_message);
+				hs_out_end(o);
+			}
 		}
 		hs_out_end(o);
 	}
@@ -801,6 +988,7 @@ hs_err hs_winrm_parse_encrypted(hs_slice ct, const uint8_t *body, size_t len, hs
 		if (ieq_prefix(e->protocol, "application/HTTP-CredSSP-session-encrypted"))
 			cur.wrap = "tls_record"; /* the length is the TLS trailer's (MS-WSMV 2.2.9.1.3) */
 		cur.enc_len = part.len - sl;
+		cur.signature = (hs_slice){ part.p, sl };
 		cur.sealed = (hs_slice){ part.p + sl, part.len - sl };
 		if (ieq_prefix(e->protocol, "application/HTTP-CredSSP-session-encrypted")) {
 			cur.enc_len = part.len;

@@ -31,6 +31,7 @@
 #define HS_WINRM_MAX_ARGS 16
 #define HS_WINRM_MAX_STREAMS 16
 #define HS_WINRM_MAX_PARTS 16
+#define HS_WINRM_STREAM_TEXT 4096                /* stream bytes shown as text (cmd shells) */
 
 typedef struct hs_winrm_option {
 	hs_slice name, value;
@@ -40,6 +41,7 @@ typedef struct hs_winrm_stream {
 	hs_slice name;        /* "stdout", "stdin", "pr" ... */
 	hs_slice command_id;
 	size_t data_len;      /* decoded bytes of the base64 content */
+	hs_slice b64;         /* the base64 content (cmd shells: describe shows it as text) */
 	bool end;             /* End="true" */
 } hs_winrm_stream;
 
@@ -61,6 +63,7 @@ typedef struct hs_winrm_msg {
 	hs_slice shell_name, input_streams, output_streams, working_directory, idle_timeout;
 	bool creation_xml;             /* PSRP creationXml present */
 	size_t creation_xml_len;       /* its decoded size */
+	hs_slice creation_xml_b64;     /* its base64 (PSRP fragments, described through psrp.c) */
 	/* rsp:CommandLine */
 	hs_slice command;
 	hs_slice args[HS_WINRM_MAX_ARGS];
@@ -84,6 +87,14 @@ typedef struct hs_winrm_msg {
 	bool wsman_code_ok;
 	uint32_t wsman_code;
 	hs_slice fault_machine, fault_message;
+	/* MS-WSMV 2.2.4.43: a plug-in's error nests as WSManFault > Message >
+	 * ProviderFault (provider=, text) > WSManFault ...; the innermost one is
+	 * what the provider (cmd, PowerShell, WMI) said */
+	unsigned fault_depth;          /* WSManFault levels (1: not nested) */
+	hs_slice fault_provider;       /* innermost ProviderFault's provider= */
+	bool inner_code_ok;
+	uint32_t inner_code;           /* innermost WSManFault Code (when nested) */
+	hs_slice inner_message;        /* innermost Message / ProviderFault text (when nested) */
 	/* wsmid:IdentifyResponse (DSP0226 11) */
 	bool identify;
 	hs_slice protocol_version, product_vendor, product_version;
@@ -97,8 +108,16 @@ typedef struct hs_winrm_msg {
  * Thread-safe after the first call initialised libxml2. */
 hs_err hs_winrm_parse(const uint8_t *p, size_t len, hs_winrm_msg *m);
 
+/* The same safe libxml2 read for other XML (MS-PSRP CLIXML): an xmlDocPtr
+ * (free with xmlFreeDoc) or NULL with *error set ("xml_doctype" ...). */
+void *hs_winrm_xml_read(const uint8_t *p, size_t len, const char **error);
+
 /* Free the document behind m; m's slices become invalid.  Idempotent. */
 void hs_winrm_release(hs_winrm_msg *m);
+
+/* The documented meaning of a WS-Management fault code (a Win32 error, an
+ * HRESULT, an ERROR_WSMAN_* value), NULL when not in hopsniff's table. */
+const char *hs_winrm_code_meaning(uint32_t code);
 
 /* Describe an hs_winrm_msg (hs_describe_fn). */
 void hs_winrm_describe(const void *body, hs_out *o, unsigned flags);
@@ -110,6 +129,7 @@ typedef struct hs_winrm_enc_part {
 	size_t sig_len;           /* 4-byte little-endian length before the wrap token */
 	size_t enc_len;           /* ciphertext after the wrap token */
 	const char *wrap;         /* "krb5_wrap", "ntlm_signature", "tls_record", "gss_legacy", "unknown" */
+	hs_slice signature;       /* the sig_len bytes after the 4-byte length (GSS wrap header / NTLM signature) */
 	hs_slice sealed;          /* the sealed bytes (CredSSP: the TLS records after the 4-byte length) */
 } hs_winrm_enc_part;
 
@@ -126,6 +146,11 @@ typedef struct hs_winrm_enc {
 	 * log) into decrypted_len bytes of SOAP. */
 	bool decrypted;
 	size_t decrypted_len;
+	const char *mech;         /* "kerberos" / "ntlm" / "credssp" when the carrier knows the sealing */
+	const char *not_decrypted;/* why the carrier could not open it ("no session key ...", "checksum mismatch") */
+	char detail[96];          /* etype, sequence numbers: what the carrier used (never a key) */
+	uint8_t sha256[32];       /* of the plaintext when decrypted (tests compare it with the sender's) */
+	hs_slice plaintext;       /* the decrypted SOAP (valid during the sink call; front ends show it) */
 } hs_winrm_enc;
 
 /* True when content_type is multipart/encrypted or multipart/x-multi-encrypted. */

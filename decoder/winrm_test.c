@@ -387,7 +387,49 @@ static void test_encrypted_credssp_multi(void)
 	free(ct);
 }
 
+/* A plug-in's error nested as MS-WSMV 2.2.4.43 lays it out (WSManFault >
+ * Message > ProviderFault > WSManFault > Message): hand-written from the
+ * spec's schema, not a capture; the expected values are its own text. */
+static const char nested_fault[] =
+	"<s:Envelope xmlns:s=\"http://www.w3.org/2003/05/soap-envelope\""
+	" xmlns:a=\"http://schemas.xmlsoap.org/ws/2004/08/addressing\"><s:Header>"
+	"<a:Action>http://schemas.dmtf.org/wbem/wsman/1/wsman/fault</a:Action></s:Header><s:Body><s:Fault>"
+	"<s:Code><s:Value>s:Receiver</s:Value><s:Subcode><s:Value>w:InternalError</s:Value></s:Subcode></s:Code>"
+	"<s:Reason><s:Text xml:lang=\"en-US\">The WS-Management service cannot process the request.</s:Text></s:Reason>"
+	"<s:Detail><f:WSManFault xmlns:f=\"http://schemas.microsoft.com/wbem/wsman/1/wsmanfault\" Code=\"2147942405\""
+	" Machine=\"srv1.hop.test\"><f:Message><f:ProviderFault provider=\"Shell cmd plugin\""
+	" path=\"%systemroot%\\system32\\winrscmd.dll\"><f:WSManFault Code=\"1312\" Machine=\"srv1.hop.test\">"
+	"<f:Message>A specified logon session does not exist. It may already have been terminated. </f:Message>"
+	"</f:WSManFault></f:ProviderFault></f:Message></f:WSManFault></s:Detail></s:Fault></s:Body></s:Envelope>";
+
+static void test_nested_fault(void)
+{
+	hs_winrm_msg m;
+	CU_ASSERT_EQUAL_FATAL(hs_winrm_parse((const uint8_t *)nested_fault, sizeof nested_fault - 1, &m), HS_OK);
+	CU_ASSERT_TRUE(m.wsman_fault);
+	CU_ASSERT_EQUAL(m.wsman_code, 0x80070005u);
+	CU_ASSERT_EQUAL(m.fault_depth, 2);
+	SLICE_IS(m.fault_provider, "Shell cmd plugin");
+	CU_ASSERT_TRUE(m.inner_code_ok);
+	CU_ASSERT_EQUAL(m.inner_code, 1312);
+	SLICE_IS(m.inner_message, "A specified logon session does not exist. It may already have been terminated."); /* trimmed */
+	/* MS-ERREF: 0x80070005 is HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED) */
+	CU_ASSERT_STRING_EQUAL(hs_winrm_code_meaning(m.wsman_code), "ERROR_ACCESS_DENIED: Access is denied.");
+	CU_ASSERT_PTR_NOT_NULL(strstr(hs_winrm_code_meaning(m.inner_code), "ERROR_NO_SUCH_LOGON_SESSION"));
+	CU_ASSERT_PTR_NULL(hs_winrm_code_meaning(0x12345678u));
+	hs_out *o = hs_out_new(HS_OUT_JSON);
+	hs_out_begin(o, NULL);
+	hs_winrm_describe(&m, o, 0);
+	hs_out_end(o);
+	const char *j = hs_out_text(o, NULL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"innermost\":{\"depth\":2,\"code\":1312,\"code_hex\":\"0x00000520\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(j, "\"wsman_code_hex\":\"0x80070005\""));
+	hs_out_free(o);
+	hs_winrm_release(&m);
+}
+
 HS_UNIT_MAIN("winrm",
+	     { "nested fault", test_nested_fault },
 	     { "create shell request", test_create_shell_request },
 	     { "create response", test_create_response },
 	     { "command", test_command_request },

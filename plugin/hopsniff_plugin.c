@@ -45,6 +45,8 @@ HS_WS_PLUGIN_DESCRIBE
 #define MAX_MSGS_PER_FRAME 16
 #define MAX_STORED_MSGS 200000
 #define MAX_ANOMALIES_PER_FRAME 8
+#define MAX_PLAIN_PER_FRAME (1u << 20)   /* decrypted WinRM body kept per frame */
+#define MAX_PLAIN_TOTAL (256u << 20)     /* and per file */
 
 static int proto_hopsniff = -1;
 static dissector_handle_t hopsniff_handle;
@@ -56,7 +58,7 @@ static int hf_carrier = -1, hf_auth = -1, hf_principal = -1, hf_result = -1, hf_
 static int hf_server = -1, hf_target = -1, hf_hop1_frame = -1, hf_hop2_frame = -1;
 static int hf_evidence_frame = -1, hf_decisive_frame = -1, hf_remedy = -1, hf_need = -1;
 static int hf_msg = -1, hf_msg_proto = -1, hf_msg_carrier = -1, hf_msg_field = -1;
-static int hf_winrm_operation = -1, hf_anomaly = -1;
+static int hf_winrm_operation = -1, hf_anomaly = -1, hf_winrm_plaintext = -1;
 
 static gint ett_hopsniff = -1, ett_chain = -1, ett_hop = -1, ett_frames = -1, ett_msg = -1;
 static gint ett_node = -1, ett_remedy = -1;
@@ -69,6 +71,8 @@ static const char *pref_keylogs = "";
 static hs_ws_bool_pref pref_show_secrets = FALSE;
 static hs_ws_bool_pref pref_all_messages = FALSE;
 static const char *pref_keytabs = "";
+static const char *pref_ntlm_passwords = "";
+static const char *pref_nt_hashes = "";
 
 /* One decoded message as stored for the tree. */
 typedef struct stored_node {
@@ -94,6 +98,8 @@ typedef struct frame_info {
 	wmem_array_t *msgs;      /* stored_msg */
 	wmem_array_t *chains;    /* chain_ref */
 	wmem_array_t *anomalies; /* const char * "kind: detail" */
+	guint8 *plain;           /* decrypted WinRM body (the "Decrypted WinRM" data source), or NULL */
+	guint plain_len;
 } frame_info;
 
 static struct {
@@ -103,6 +109,7 @@ static struct {
 	wmem_map_t *frames;     /* frame number -> frame_info */
 	guint32 last_fed;       /* highest frame fed (the first pass feeds each once) */
 	guint64 stored_msgs;
+	guint64 plain_bytes;    /* decrypted WinRM bodies kept */
 	gboolean finished;
 	gboolean late;          /* first-pass frames arrived after the analysis was finished */
 	guint *anchorless;      /* chains listing no frame: shown on frame 1 */
@@ -132,9 +139,26 @@ static gboolean msg_shown(const hs_msg *m)
 	return m->carrier && (strcmp(m->carrier, "credssp") == 0 || strcmp(m->carrier, "tls") == 0);
 }
 
+/* A sealed WinRM body the engine opened: kept for its frame's "Decrypted
+ * WinRM" data source (capped per body and per file). */
+static void keep_plaintext(const hs_msg *m)
+{
+	hs_slice p;
+	if (!hs_msginfo_plaintext(m, &p) || m->meta->frame > G_MAXUINT32 || p.len > MAX_PLAIN_PER_FRAME ||
+	    st.plain_bytes + p.len > MAX_PLAIN_TOTAL)
+		return;
+	frame_info *fi = frame_get((guint32)m->meta->frame, TRUE);
+	if (fi->plain)
+		return;
+	fi->plain = (guint8 *)wmem_memdup(wmem_file_scope(), p.p, p.len);
+	fi->plain_len = (guint)p.len;
+	st.plain_bytes += fi->plain_len;
+}
+
 static void on_msg(void *ud, const hs_msg *m)
 {
 	(void)ud;
+	keep_plaintext(m);
 	if (!msg_shown(m) || st.stored_msgs >= MAX_STORED_MSGS || m->meta->frame > G_MAXUINT32)
 		return;
 	frame_info *fi = frame_get((guint32)m->meta->frame, TRUE);
@@ -209,6 +233,20 @@ static void add_files(const char *pref, hs_err (*add)(hs_engine *, const char *)
 	g_strfreev(paths);
 }
 
+/* The NTLM credentials of a "DOMAIN\\user:secret;..." preference (as
+ * --ntlm-password / --nt-hash); a bad entry is reported without its secret. */
+static void add_ntlm(const char *pref, bool hash)
+{
+	gchar **specs = g_strsplit(pref ? pref : "", ";", 0);
+	for (guint i = 0; specs[i]; i++) {
+		gchar *p = g_strstrip(specs[i]);
+		if (*p && hs_engine_add_ntlm_cred(st.engine, p, hash) != HS_OK)
+			g_warning("hopsniff: %s", hs_engine_error_detail(st.engine));
+		memset(specs[i], 0, strlen(specs[i]));
+	}
+	g_strfreev(specs);
+}
+
 /* A new file (or a full redissection): a fresh engine and model. */
 static void state_init(void)
 {
@@ -230,6 +268,8 @@ static void state_init(void)
 	hs_engine_set_anomaly_sink(st.engine, on_anomaly, NULL);
 	add_files(pref_keylogs, hs_engine_add_keylog, "key log");
 	add_files(pref_keytabs, hs_engine_add_keytab, "keytab");
+	add_ntlm(pref_ntlm_passwords, false);
+	add_ntlm(pref_nt_hashes, true);
 }
 
 static void state_cleanup(void)
@@ -500,6 +540,12 @@ static int dissect_hopsniff(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 		chain_ref cr = { st.anchorless[i], HS_ROLE_DECISIVE, 0 };
 		add_chain(t, tvb, pinfo, &cr);
 	}
+	if (fi && fi->plain) {
+		/* the body as the endpoint wrote it, before sealing (MS-WSMV 2.2.9.1) */
+		tvbuff_t *pt = tvb_new_child_real_data(tvb, fi->plain, fi->plain_len, fi->plain_len);
+		add_new_data_source(pinfo, pt, "Decrypted WinRM");
+		proto_tree_add_item(t, hf_winrm_plaintext, pt, 0, fi->plain_len, ENC_UTF_8 | ENC_NA);
+	}
 	guint nm = fi && fi->msgs ? wmem_array_get_count(fi->msgs) : 0;
 	for (guint i = 0; i < nm; i++)
 		add_msg(t, tvb, (const stored_msg *)wmem_array_index(fi->msgs, i));
@@ -547,6 +593,7 @@ static void proto_register_hopsniff(void)
 		{ &hf_msg_carrier, { "Carried in", "hopsniff.msg.carrier", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
 		{ &hf_msg_field, { "Field", "hopsniff.msg.field", FT_STRING, BASE_NONE, NULL, 0, "A field of a decoded message", HFILL } },
 		{ &hf_winrm_operation, { "WinRM operation", "hopsniff.winrm.operation", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
+		{ &hf_winrm_plaintext, { "Decrypted WinRM body", "hopsniff.winrm.plaintext", FT_STRING, BASE_NONE, NULL, 0, "The SOAP body of a Kerberos-, NTLM- or CredSSP-sealed WinRM message, decrypted", HFILL } },
 		{ &hf_anomaly, { "Decoder anomaly", "hopsniff.anomaly", FT_STRING, BASE_NONE, NULL, 0, NULL, HFILL } },
 	};
 	static gint *ett[] = { &ett_hopsniff, &ett_chain, &ett_hop, &ett_frames, &ett_msg, &ett_node, &ett_remedy };
@@ -577,6 +624,12 @@ static void proto_register_hopsniff(void)
 		"MIT keytabs (separated by ';') whose keys decrypt Kerberos tickets, authenticators and KDC replies "
 		"(the ticket's user and flags, the delegation flag and forwarded TGT); read when a file is opened",
 		&pref_keytabs);
+	prefs_register_string_preference(m, "ntlm_passwords", "NTLM passwords",
+		"DOMAIN\\user:password entries (separated by ';') that open NTLM-sealed WinRM bodies (as hopsniff "
+		"--ntlm-password); read when a file is opened. Like Wireshark's NTLMSSP \"NT Password\", a saved value "
+		"is written to the preferences file", &pref_ntlm_passwords);
+	prefs_register_string_preference(m, "nt_hashes", "NT hashes",
+		"DOMAIN\\user:NTHASH entries (32 hex digits, separated by ';'), as --nt-hash", &pref_nt_hashes);
 
 	register_init_routine(state_init);
 	register_cleanup_routine(state_cleanup);

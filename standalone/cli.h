@@ -40,6 +40,7 @@ typedef struct options {
 	hs_progress_mode progress; /* --progress / --no-progress (file mode) */
 	bool etl_all_copies; /* --etl-all-copies: keep every appearance pktmon logged of a packet */
 	const char *write;   /* file mode -w FILE: the packets read, de-duplicated, as pcapng */
+	char **ntlm_passwords, **nt_hashes; /* --ntlm-password / --nt-hash SPEC or @FILE ..., or NULL */
 } options;
 
 /* Sinks (ud: the printer): print, or in report mode keep (capped). */

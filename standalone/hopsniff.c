@@ -256,6 +256,54 @@ static bool load_keytabs(hs_engine *e, char **keytabs)
 	return true;
 }
 
+/* --ntlm-password / --nt-hash: "DOMAIN\\user:SECRET", or @FILE with one
+ * such line each (so the secret stays out of the process list). */
+static bool add_ntlm_spec(hs_engine *e, const char *spec, bool hash, const char *where)
+{
+	if (hs_engine_add_ntlm_cred(e, spec, hash) != HS_OK) {
+		fprintf(stderr, "hopsniff: %s%s\n", where, hs_engine_error_detail(e));
+		return false;
+	}
+	return true;
+}
+
+static bool load_ntlm(hs_engine *e, char **specs, bool hash)
+{
+	for (guint i = 0; specs && specs[i]; i++) {
+		if (specs[i][0] != '@') {
+			if (!add_ntlm_spec(e, specs[i], hash, ""))
+				return false;
+			continue;
+		}
+		gchar *text = NULL;
+		gsize len = 0;
+		GError *err = NULL;
+		if (!g_file_get_contents(specs[i] + 1, &text, &len, &err)) {
+			fprintf(stderr, "hopsniff: %s\n", err->message);
+			g_error_free(err);
+			return false;
+		}
+		gchar **lines = g_strsplit(text, "\n", -1);
+		bool ok = true;
+		char where[300];
+		for (guint l = 0; ok && lines[l]; l++) {
+			g_strchomp(lines[l]);
+			if (!lines[l][0] || lines[l][0] == '#')
+				continue;
+			snprintf(where, sizeof where, "%s line %u: ", specs[i] + 1, l + 1);
+			ok = add_ntlm_spec(e, lines[l], hash, where);
+		}
+		for (guint l = 0; lines[l]; l++)
+			memset(lines[l], 0, strlen(lines[l]));
+		memset(text, 0, len);
+		g_strfreev(lines);
+		g_free(text);
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 /* Inputs every mode hands to its engine: --keylog FILE (repeatable), the
  * TLS secrets that decrypt HTTPS WinRM, LDAPS, CredSSP and RDP, followed as
  * they grow in live capture (a running client still writes them); then
@@ -268,7 +316,8 @@ bool engine_inputs(hs_engine *e, const options *opt, bool follow)
 			fprintf(stderr, "hopsniff: %s: cannot read the key log (%s)\n", opt->keylogs[i], g_strerror(errno));
 			return false;
 		}
-	return load_keytabs(e, opt->keytabs);
+	return load_keytabs(e, opt->keytabs) && load_ntlm(e, opt->ntlm_passwords, false) &&
+	       load_ntlm(e, opt->nt_hashes, true);
 }
 
 /* Bytes of the captures read so far, for the progress display (input.h;
@@ -511,7 +560,10 @@ static const char *summary =
 	"  TLS (WinRM over HTTPS 5986, CredSSP over HTTP and RDP NLA on 3389).\n"
 	"  --keytab FILE (all modes, repeatable): an MIT keytab (ktutil, samba-tool domain\n"
 	"  exportkeytab, ktpass) whose keys decrypt Kerberos tickets, authenticators and KDC\n"
-	"  replies: the ticket's user and flags, the delegation flag and forwarded TGT.\n"
+	"  replies: the ticket's user and flags, the delegation flag and forwarded TGT, and\n"
+	"  the WinRM bodies sealed with Kerberos (the service's keytab).\n"
+	"  --ntlm-password 'DOMAIN\\user:PASSWORD', --nt-hash 'DOMAIN\\user:HEX' (all modes,\n"
+	"  repeatable; @FILE reads one per line): open WinRM bodies sealed with NTLM.\n"
 	"  Reading files, a progress line (bytes, packets, rate, chains, ETA) shows on stderr\n"
 	"  when it is a terminal and the work lasts over 1.5 s, unless --json; --progress shows\n"
 	"  it always, --no-progress never.\n"
@@ -529,8 +581,8 @@ static const char *summary =
 	"  analysed packets as pcapng; --keylog files are re-read as the client appends to them.\n"
 	"  --list-interfaces lists the interfaces.\n"
 	"\n"
-	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--json] [--show-secrets]\n"
-	"                        [-w FILE] [--etl-all-copies]\n"
+	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--ntlm-password ...] [--json]\n"
+	"         [--show-secrets] [-w FILE] [--etl-all-copies]\n"
 	"  Prints every decoded authentication message, one readable block each, or with --json\n"
 	"  one JSON object per line; anomalies too (text: lines starting with \"! \").\n"
 	"  Input numbers follow the order of -r from 0; frame numbers count from 1 in each input.\n"
@@ -538,9 +590,20 @@ static const char *summary =
 	"Exit status: 0 no failed delegation found, 1 at least one chain failed (report mode),\n"
 	"2 usage or input error.";
 
+/* The option strings of --ntlm-password / --nt-hash, wiped before freed. */
+static void free_secrets(gchar **a, gchar **b)
+{
+	for (gchar **v = a; v && *v; v++)
+		memset(*v, 0, strlen(*v));
+	for (gchar **v = b; v && *v; v++)
+		memset(*v, 0, strlen(*v));
+	g_strfreev(a);
+	g_strfreev(b);
+}
+
 int main(int argc, char **argv)
 {
-	gchar **files = NULL, **keylogs = NULL, **keytabs = NULL;
+	gchar **files = NULL, **keylogs = NULL, **keytabs = NULL, **ntlm_pw = NULL, **nt_hash = NULL;
 	gboolean json = FALSE, secrets = FALSE, version = FALSE, messages = FALSE, redact = FALSE, all_copies = FALSE;
 	gboolean progress_on = FALSE, progress_off = FALSE;
 	gchar *html = NULL;
@@ -549,6 +612,8 @@ int main(int argc, char **argv)
 		{ "etl-all-copies", 0, 0, G_OPTION_ARG_NONE, &all_copies, "Keep every copy pktmon logged of a packet (default: the one closest to the wire)", NULL },
 		{ "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keylogs, "TLS key log (SSLKEYLOGFILE format) to decrypt TLS; repeatable", "FILE" },
 		{ "keytab", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keytabs, "Kerberos keytab (MIT format) to decrypt tickets; repeatable", "FILE" },
+		{ "ntlm-password", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ntlm_pw, "NTLM user's password, opens NTLM-sealed WinRM; repeatable, @FILE", "'DOMAIN\\user:PASSWORD'" },
+		{ "nt-hash", 0, 0, G_OPTION_ARG_STRING_ARRAY, &nt_hash, "NTLM user's NT hash (hex), as --ntlm-password; repeatable, @FILE", "'DOMAIN\\user:HEX'" },
 		{ "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per line (NDJSON) instead of readable blocks", NULL },
 		{ "show-secrets", 0, 0, G_OPTION_ARG_NONE, &secrets, "Include secret material (ticket enc-parts, NTLM responses ...)", NULL },
 		{ "messages", 0, 0, G_OPTION_ARG_NONE, &messages, "Report: add every decoded message (with --json)", NULL },
@@ -588,6 +653,7 @@ int main(int argc, char **argv)
 		g_strfreev(files);
 		g_strfreev(keylogs);
 		g_strfreev(keytabs);
+		free_secrets(ntlm_pw, nt_hash);
 		return EXIT_OK;
 	}
 	if (argc > 1) {
@@ -595,16 +661,20 @@ int main(int argc, char **argv)
 		g_strfreev(files);
 		g_strfreev(keylogs);
 		g_strfreev(keytabs);
+		free_secrets(ntlm_pw, nt_hash);
 		return EXIT_USAGE;
 	}
 	if (hs_live_requested(&live)) {
 		if (live.iface)
 			hs_live_exec_helper(given);
-		options opt = { true, json, secrets, messages, redact, html, keylogs, keytabs, HS_PROGRESS_OFF, false, NULL };
+		options opt = { .report = true, .json = json, .secrets = secrets, .messages = messages,
+				.redact_names = redact, .html = html, .keylogs = keylogs, .keytabs = keytabs,
+				.progress = HS_PROGRESS_OFF, .ntlm_passwords = ntlm_pw, .nt_hashes = nt_hash };
 		int rc = hs_live_main(&live, &opt, files != NULL, decode);
 		g_strfreev(files);
 		g_strfreev(keylogs);
 		g_strfreev(keytabs);
+		free_secrets(ntlm_pw, nt_hash);
 		g_free(html);
 		return rc;
 	}
@@ -620,6 +690,7 @@ int main(int argc, char **argv)
 		g_strfreev(files);
 		g_strfreev(keylogs);
 		g_strfreev(keytabs);
+		free_secrets(ntlm_pw, nt_hash);
 		g_free(html);
 		return EXIT_USAGE;
 	}
@@ -631,15 +702,19 @@ int main(int argc, char **argv)
 		g_strfreev(keylogs);
 		g_strfreev(keytabs);
 		g_free(html);
+		free_secrets(ntlm_pw, nt_hash);
 		return EXIT_USAGE;
 	}
-	options opt = { !decode, json, secrets, messages, redact, html, keylogs, keytabs,
-			progress_on ? HS_PROGRESS_ON : progress_off ? HS_PROGRESS_OFF : HS_PROGRESS_AUTO, all_copies, live.write };
+	options opt = { .report = !decode, .json = json, .secrets = secrets, .messages = messages,
+			.redact_names = redact, .html = html, .keylogs = keylogs, .keytabs = keytabs,
+			.progress = progress_on ? HS_PROGRESS_ON : progress_off ? HS_PROGRESS_OFF : HS_PROGRESS_AUTO,
+			.etl_all_copies = all_copies, .write = live.write, .ntlm_passwords = ntlm_pw, .nt_hashes = nt_hash };
 	int rc = run(files, &opt);
 	g_free(live.write);
 	g_strfreev(files);
 	g_strfreev(keylogs);
 	g_strfreev(keytabs);
+	free_secrets(ntlm_pw, nt_hash);
 	g_free(html);
 	return rc;
 }

@@ -9,12 +9,13 @@ Compared per frame, as multisets:
              KRB-CRED present)
   credinfo - flags of the forwarded TGT's KrbCredInfo (KRB-CRED enc-part)
   reps     - flags of every decrypted EncKDCRepPart (AS-REP / TGS-REP)
+  apreps   - every decrypted EncAPRepPart: (subkey etype, seq-number)
 A field decrypted by one side only counts as a mismatch, except (counted
 apart) a reply hopsniff marks "fast_armored" (its FAST armor key could not be
 derived) that tshark opened, and tickets tshark decrypts inside the armoured
 request body (enc-fast-req), which hopsniff does not open.
 
-usage: keytab_tshark.py HOPSNIFF SCENARIOS_DIR   (exit 1 on any mismatch)
+usage: keytab_tshark.py HOPSNIFF SCENARIOS_DIR...   (exit 1 on any mismatch)
 """
 import collections
 import glob
@@ -57,7 +58,7 @@ def tshark_frames(pcap, keytab):
     frames = {}
     for pkt in ET.fromstring(xml).iter("packet"):
         num = int(fields(pkt, "frame.number")[0].get("show"))
-        d = frames.setdefault(num, {k: collections.Counter() for k in ("tickets", "auths", "credinfo", "reps")})
+        d = frames.setdefault(num, {k: collections.Counter() for k in KINDS})
         # tickets tshark decrypted inside the FAST-armoured request body
         # (enc-fast-req, RFC 6113): hopsniff does not open FAST; counted apart
         in_fast = set()
@@ -85,12 +86,19 @@ def tshark_frames(pcap, keytab):
             fl = [f for f in ci if f.get("name") == "kerberos.flags"]
             if fl:
                 d["credinfo"][flags(fl[0])] += 1
+        for ap in fields(pkt, "kerberos.encAPRepPart_element"):
+            kt = fields(ap, "kerberos.keytype")
+            sq = fields(ap, "kerberos.seq_number")
+            d["apreps"][(int(kt[0].get("show")) if kt else None, int(sq[0].get("show")) if sq else None)] += 1
         for tag in ("kerberos.encASRepPart_element", "kerberos.encTGSRepPart_element",
                     "kerberos.encKDCRepPart_element"):
             for rp in fields(pkt, tag):
                 fl = fields(rp, "kerberos.flags")
                 d["reps"][flags(fl[0]) if fl else ""] += 1
     return frames
+
+
+KINDS = ("tickets", "auths", "credinfo", "reps", "apreps")
 
 
 def hx(v):
@@ -118,7 +126,7 @@ def hopsniff_frames(hopsniff, pcap, keytabs):
             return
         dec = o.get("decrypted")
         if isinstance(dec, dict) and "msg" in o:
-            d = frames.setdefault(num, {k: collections.Counter() for k in ("tickets", "auths", "credinfo", "reps")})
+            d = frames.setdefault(num, {k: collections.Counter() for k in KINDS})
             for k in ("ticket", "armor_ticket", "issued_ticket"):
                 add_ticket(d, dec.get(k))
             for t in dec.get("additional_tickets", []):
@@ -131,6 +139,9 @@ def hopsniff_frames(hopsniff, pcap, keytabs):
                     add_ticket(d, ft.get("ticket"))
                     if "flags_raw" in ft:
                         d["credinfo"][hx(ft["flags_raw"])] += 1
+            ap = dec.get("ap_rep")
+            if ap and ap.get("status") == "ok":
+                d["apreps"][(ap.get("subkey", {}).get("etype"), ap.get("seq_number"))] += 1
             ep = dec.get("enc_part")
             if ep and ep.get("status") == "ok":
                 d["reps"][hx(ep["flags_raw"])] += 1
@@ -151,10 +162,10 @@ def hopsniff_frames(hopsniff, pcap, keytabs):
 
 
 def main():
-    hopsniff, scen_dir = sys.argv[1], sys.argv[2]
+    hopsniff, scen_dirs = sys.argv[1], sys.argv[2:]
     totals = collections.Counter()
     with tempfile.TemporaryDirectory() as tmp:
-        for scen in sorted(glob.glob(os.path.join(scen_dir, "*/"))):
+        for scen in sorted(g for d in scen_dirs for g in glob.glob(os.path.join(d, "*/"))):
             keytabs = sorted(glob.glob(os.path.join(scen, "*.keytab")))
             if not keytabs:
                 continue
@@ -169,7 +180,7 @@ def main():
                 for num in sorted(set(ts) | set(hs)):
                     a = ts.get(num, {})
                     b = hs.get(num, {})
-                    for kind in ("tickets", "auths", "credinfo", "reps"):
+                    for kind in KINDS:
                         ca, cb = a.get(kind, collections.Counter()), b.get(kind, collections.Counter())
                         same = ca & cb
                         totals[kind + "_equal"] += sum(same.values())
@@ -189,7 +200,7 @@ def main():
         print("%-28s %d" % (k, totals[k]))
     bad = sum(v for k, v in totals.items() if k.endswith("_mismatch")) + len(SCHEMA_ERRORS)
     print("%-28s %d" % ("schema_errors", len(SCHEMA_ERRORS)))
-    if totals["tickets_equal"] == 0 or totals["auths_equal"] == 0:
+    if totals["tickets_equal"] == 0 or totals["auths_equal"] == 0 or totals["apreps_equal"] == 0:
         print("FAIL: nothing decrypted on either side")
         return 1
     return 1 if bad else 0

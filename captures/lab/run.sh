@@ -4,6 +4,8 @@
 #
 #   captures/lab/run.sh [SCENARIO...]      e.g. run.sh 01 05    (numbers or folder names)
 #   HS_LAB_OUT=/tmp/x captures/lab/run.sh 05   records into /tmp/x/<scenario>/ instead of scenarios/
+#   HS_LAB_SCENARIO_FILE=f.sh HS_LAB_EXTRA="a b" captures/lab/run.sh a b   scenarios defined in another file
+#     (captures/generated/winrm-sealed/make.sh)
 #
 # Safety: the script re-executes itself inside a new net+mount+pid namespace (unshare). Inside, only
 # loopback exists; lab hosts are further netns (hs-*) joined by a bridge living in its own netns hs-br,
@@ -345,6 +347,7 @@ EOF
 
 # ---------------------------------------------------------------- scenarios
 source "$HERE/scenarios.sh"
+[ -z "${HS_LAB_SCENARIO_FILE:-}" ] || source "$HS_LAB_SCENARIO_FILE"
 
 ALL=(${HS_LAB_ALL_SCENARIOS[@]} ${HS_LAB_EXTRA:-})
 want=("$@"); [ ${#want[@]} -gt 0 ] || want=("${ALL[@]}")

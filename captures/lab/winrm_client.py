@@ -5,7 +5,13 @@ import argparse
 import json
 import sys
 
+import os
+
 import winrm
+import winrm.transport
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import winrm_seal  # noqa: E402
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--endpoint', required=True)
@@ -14,13 +20,19 @@ ap.add_argument('--delegate', action='store_true', help='pywinrm kerberos_delega
 ap.add_argument('--user', default='')
 ap.add_argument('--password', default='')
 ap.add_argument('--ca', help='HTTPS: validate srv1 against this certificate (ca_trust_path)')
+ap.add_argument('--encryption', choices=['never', 'auto'], default='never',
+                help="pywinrm message_encryption ('auto': bodies sealed over http, as by default)")
 ap.add_argument('command', nargs=argparse.REMAINDER)
 a = ap.parse_args()
 res = {'client': 'pywinrm %s' % getattr(winrm, '__version__', '0.3.0'), 'endpoint': a.endpoint,
        'transport': a.transport, 'kerberos_delegation': a.delegate, 'command': a.command}
+if a.encryption != 'never' and a.transport == 'kerberos':
+    # Debian's pykerberos cannot seal: pywinrm's kerberos transport gets the python3-gssapi auth instead
+    winrm.transport.HTTPKerberosAuth = winrm_seal.GssKerberosAuth
+res['message_encryption'] = a.encryption
 try:
     s = winrm.Session(a.endpoint, auth=(a.user, a.password), transport=a.transport,
-                      kerberos_delegation=a.delegate, message_encryption='never',
+                      kerberos_delegation=a.delegate, message_encryption=a.encryption,
                       server_cert_validation='validate' if a.ca else 'ignore', ca_trust_path=a.ca)
     r = s.run_cmd(a.command[0], a.command[1:])
     res.update(status_code=r.status_code, std_out=r.std_out.decode(errors='replace'),

@@ -4,10 +4,12 @@
 HTTP on 5985, connection-based Negotiate auth through GSS-API: Kerberos with the service keytab
 (KRB5_KTNAME; HTTP/ and WSMAN/ SPNs of SRV1$) and, when a client sends raw NTLMSSP (srv1 addressed by IP),
 NTLM through gss-ntlmssp (NTLM_USER_FILE). WS-Management SOAP answers that pywinrm accepts
-(Create shell, Command, Receive, Signal, Delete) and WinRM-style SOAP faults. Unencrypted bodies only
-(like AllowUnencrypted=true): the lab clients ask for message_encryption='never'.
+(Create shell, Command, Receive, Signal, Delete) and WinRM-style SOAP faults. Bodies in clear text (like
+AllowUnencrypted=true) when the client sends them so, else sealed as Windows seals them (MS-WSMV 2.2.9.1,
+winrm_seal.py: Kerberos and NTLM through GSS-API wrap/unwrap); --plain-log writes each sealed body's plaintext.
 
 The one command it runs is the second hop:  hop2 smb //srv2.hop.test/share [--cred USER PASSWORD]
+(and, for large sealed bodies, lab-echo N: N bytes of text on stdout)
 srv1 performs it with whatever credential it really holds, chosen by --hop2:
   auto     forwarded TGT (delegated GSS creds) if the client sent one, else the password given with
            --cred (fresh credentials: a new AS exchange), else nothing (anonymous SMB)
@@ -18,6 +20,7 @@ srv1 performs it with whatever credential it really holds, chosen by --hop2:
 """
 import argparse
 import base64
+import hashlib
 import http.server
 import json
 import os
@@ -36,6 +39,7 @@ import gssapi
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import credssp  # noqa: E402  (lab-written MS-CSSP pieces)
+import winrm_seal  # noqa: E402  (MS-WSMV 2.2.9.1 message encryption)
 
 NS = {
     's': 'http://www.w3.org/2003/05/soap-envelope',
@@ -58,6 +62,15 @@ SHELLS = {}     # shell id -> {command id -> result dict}
 
 def log(*a):
     print(time.strftime('%H:%M:%S'), *a, file=sys.stderr, flush=True)
+
+
+def plain_log(kind, data):
+    """The plaintext of one sealed body, in wire order per connection (tests compare hopsniff's decryption)."""
+    log('%s plaintext %d bytes sha256 %s' % (kind, len(data), hashlib.sha256(data).hexdigest()))
+    if ARGS.plain_log:
+        with open(ARGS.plain_log, 'a') as f:
+            f.write(json.dumps({'kind': kind, 'length': len(data), 'sha256': hashlib.sha256(data).hexdigest(),
+                                'b64': base64.b64encode(data).decode()}) + '\n')
 
 
 def envelope(action, relates_to, body):
@@ -195,12 +208,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, fmt, *a):
         log('%s %s' % (self.client_address[0], fmt % a))
 
-    def send(self, status, body=b'', headers=()):
+    def send(self, status, body=b'', headers=(), ctype='application/soap+xml;charset=UTF-8'):
         self.send_response(status)
         for k, v in headers:
             self.send_header(k, v)
         if body:
-            self.send_header('Content-Type', 'application/soap+xml;charset=UTF-8')
+            self.send_header('Content-Type', ctype)
         self.send_header('Content-Length', str(len(body)))
         self.end_headers()
         if body:
@@ -311,11 +324,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                            self.conn['delegated'] is not None))
         if not self.conn:
             return self.challenge()
-        if self.headers.get('Content-Type', '').startswith('multipart/encrypted'):
-            # message encryption is not implemented in this lab endpoint
-            return self.send(400, b'')
-        status, resp = self.wsman(body)
         hdrs = [('WWW-Authenticate', 'Negotiate ' + base64.b64encode(out_token).decode())] if out_token else []
+        sealed = self.headers.get('Content-Type', '').startswith(('multipart/encrypted', 'multipart/x-multi-encrypted'))
+        if sealed:
+            if self.gss is None or not self.gss.complete:
+                return self.send(400, b'')      # CredSSP-sealed bodies are not implemented here
+            try:
+                body = winrm_seal.unseal(self.gss, body)
+            except Exception as e:              # wrong key, tampering: Windows answers 400
+                log('unseal failed:', e)
+                return self.send(400, b'')
+            plain_log('request', body)
+        if not body:                            # pywinrm's blank POST that sets up the security context
+            return self.send(200, b'', hdrs)
+        status, resp = self.wsman(body)
+        if sealed:
+            plain_log('response', resp.encode())
+            ctype, out = winrm_seal.seal(self.gss, resp.encode(), ARGS.multi_chunk)
+            return self.send(status, out, hdrs, ctype)
         self.send(status, resp.encode(), hdrs)
 
     def wsman(self, body):
@@ -343,7 +369,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # pywinrm 0.3.0 joins all arguments into one rsp:Arguments element
             args = [x for a in root.findall('.//rsp:CommandLine/rsp:Arguments', NS) for x in shlex.split(a.text or '')]
             cid = str(uuid.uuid4()).upper()
-            if cmd != 'hop2':
+            if cmd == 'lab-echo' and args:
+                n = int(args[0])
+                res = (0, ('0123456789abcdef' * (n // 16 + 1))[:n], '')
+            elif cmd != 'hop2':
                 res = (1, '', "'%s' is not recognized as an internal or external command.\r\n" % cmd)
             else:
                 res = hop2(args, self.conn)
@@ -391,6 +420,9 @@ def main():
     ap.add_argument('--tls-cert', help='serve HTTPS (WinRM 5986) with this PEM cert+key')
     ap.add_argument('--keylog', help='TLS key log file (NSS format) written by the server')
     ap.add_argument('--credssp-cert', help='enable CredSSP (PEM cert+key for its TLS channel)')
+    ap.add_argument('--plain-log', help='append the plaintext of each sealed body (JSON lines)')
+    ap.add_argument('--multi-chunk', type=int, default=16384,
+                    help='sealed responses longer than this go as several parts (multipart/x-multi-encrypted)')
     ARGS = ap.parse_args()
     log('WinRM lab endpoint on %s:%d hop2=%s ntlm=%s tls=%s' % (ARGS.bind, ARGS.port, ARGS.hop2, ARGS.ntlm,
                                                                bool(ARGS.tls_cert)))

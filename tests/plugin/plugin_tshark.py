@@ -31,6 +31,7 @@ gives the CLI's verdicts and causes with --keytab (which differ from those witho
 import collections
 import concurrent.futures
 import glob
+import hashlib
 import json
 import os
 import re
@@ -249,6 +250,40 @@ def main():
                 if cid:
                     got.setdefault(int(cid), set()).add((v, c))
         check(got == cli[True], f"09 srv1 with its keytab: plugin {got} != CLI {cli[True]}")
+        # sealed WinRM bodies (captures/generated/winrm-sealed): the "Decrypted WinRM" data source holds, per
+        # frame, the body the CLI decrypts (same SHA-256), with the keytab / NTLM password preferences; none
+        # without them
+        sealed = os.path.join(sys.argv[3], "..", "..", "generated", "winrm-sealed")
+        for name, pref, secret_file in (("s1-kerberos-aes", "keytab_files", "srv1.keytab"),
+                                        ("s3-ntlm", "ntlm_passwords", None)):
+            sc = os.path.join(sealed, name)
+            cap = os.path.join(sc, "srv1.pcapng")
+            if secret_file:
+                value = os.path.join(env.home, name + ".keytab")
+                with open(os.path.join(sc, secret_file), "rb") as a, open(value, "wb") as b:
+                    b.write(a.read())
+                os.chmod(value, 0o644)
+                cli_args = ["--keytab", os.path.join(sc, secret_file)]
+            else:
+                pw = [l.split(":", 1)[1].strip() for l in open(os.path.join(sc, "secrets.txt")) if l.startswith("alice:")][0]
+                value = "HOP\\alice:" + pw
+                cli_args = ["--ntlm-password", value]
+            cli = subprocess.run([hopsniff, "decode", "-r", cap, "--json"] + cli_args, capture_output=True, text=True).stdout
+            want = {m["frame"]: m["encrypted"]["decrypted_sha256"] for m in map(json.loads, cli.splitlines())
+                    if m.get("proto") == "http" and m.get("encrypted", {}).get("decrypted_sha256")}
+            for opt in ([], ["-o", "hopsniff.%s:%s" % (pref, value)]):
+                p = env.run(["tshark", "-2", "-r", cap] + opt + ["-T", "json", "-j", "hopsniff", "-e", "frame.number",
+                                                                 "-e", "hopsniff.winrm.plaintext"])
+                got = {}
+                for pk in json.loads(p.stdout or "[]"):
+                    f = pk["_source"]["layers"]
+                    for t in f.get("hopsniff.winrm.plaintext", []):
+                        got[int(f["frame.number"][0])] = hashlib.sha256(t.encode()).hexdigest()
+                if opt:
+                    check(want and got == want, f"{name}: Decrypted WinRM in {len(got)} frames, CLI {len(want)}; "
+                                                f"equal bodies {sum(got.get(k) == v for k, v in want.items())}")
+                else:
+                    check(not got, f"{name} without the preference: {len(got)} decrypted bodies")
         check(oracle_seen > 100, f"Wireshark's own fields seen {oracle_seen} times in all")
     finally:
         env.close()
