@@ -305,6 +305,27 @@ static bool can_capture(void)
 	return (d[CAP_TO_INDEX(CAP_NET_RAW)].effective & CAP_TO_MASK(CAP_NET_RAW)) != 0;
 }
 
+/* Once the capture handle is open and its filter set, a process that is not
+ * root gives up every capability it holds (the capture helper's file
+ * capabilities, or a setcap'd binary's): the decoders then parse hostile
+ * traffic with no privilege, as Wireshark's dissectors run apart from
+ * dumpcap.  Root keeps its rights (it may still write -w or read key logs
+ * anywhere); run as a user in the group hopsniff for the unprivileged
+ * path.  Lowering the sets is always allowed (capset(2)). */
+static bool drop_capabilities(void)
+{
+	if (geteuid() == 0)
+		return true;
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	memset(d, 0, sizeof d);
+	if (syscall(SYS_capset, &h, d) != 0) {
+		fprintf(stderr, "hopsniff: cannot give up the capture capabilities: %s\n", strerror(errno));
+		return false;
+	}
+	return true;
+}
+
 /* The installed capture helper beside this program (HS_CAPTURE_HELPER:
  * its path relative to the command's folder, as installed, whatever the
  * prefix), or NULL when it is not there.  g_free() it. */
@@ -524,6 +545,11 @@ int hs_live_run(const hs_live_options *o)
 	if (!set_filter(L.p, o) || pcap_setnonblock(L.p, 1, (char[PCAP_ERRBUF_SIZE]){ 0 }) != 0 ||
 	    (o->write && (!hs_pcapng_open(&L.w, o->write) ||
 			  hs_pcapng_add_interface(&L.w, L.linktype, (uint32_t)pcap_snapshot(L.p), o->iface, NULL, L.nano) < 0))) {
+		hs_pcapng_close(&L.w);
+		pcap_close(L.p);
+		return EXIT_USAGE;
+	}
+	if (!drop_capabilities()) {
 		hs_pcapng_close(&L.w);
 		pcap_close(L.p);
 		return EXIT_USAGE;
