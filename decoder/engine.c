@@ -16,7 +16,7 @@ void hs_config_default(hs_config *c)
 	memset(c, 0, sizeof *c);
 	c->max_flows = 100000;
 	c->max_stream_buffer = 4u << 20;
-	c->max_total_buffer = 512u << 20;
+	c->max_total_buffer = 256u << 20;
 	c->max_ip_fragments = 1024;
 	c->flow_idle_timeout = 600.0;
 	c->describe_flags = 0;

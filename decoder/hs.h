@@ -117,13 +117,13 @@ typedef struct hs_anomaly {
 typedef struct hs_config {
 	size_t max_flows;          /* concurrent TCP/UDP flows tracked */
 	size_t max_stream_buffer;  /* bytes buffered per TCP direction (unconsumed + out of order) */
-	size_t max_total_buffer;   /* bytes buffered by all flows together */
+	size_t max_total_buffer;   /* the memory budget: flows, parser states and buffers together */
 	size_t max_ip_fragments;   /* IPv4/IPv6 datagrams being reassembled at once */
 	double flow_idle_timeout;  /* seconds of silence before a flow is expired */
 	unsigned describe_flags;   /* HS_DESCRIBE_* */
 } hs_config;
 
-/* Defaults: 100k flows, 4 MiB per direction, 512 MiB total, 1024 fragments,
+/* Defaults: 100k flows, 4 MiB per direction, 256 MiB total, 1024 fragments,
  * 600 s idle. */
 void hs_config_default(hs_config *c);
 
@@ -135,9 +135,10 @@ typedef struct hs_stats {
 	uint64_t anomalies;
 	uint64_t tcp_gaps;
 	uint64_t cap_hits;              /* times any memory cap was hit */
+	uint64_t evicted_flows;         /* flows closed early by max_flows or max_total_buffer */
 	uint64_t ip_fragments;
 	uint64_t undecodable;           /* frames whose link/IP layer could not be parsed */
-	size_t buffered_bytes;          /* current bytes held by streams */
+	size_t buffered_bytes;          /* current bytes held by flows, parser states and streams */
 	size_t peak_buffered_bytes;
 } hs_stats;
 

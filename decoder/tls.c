@@ -942,8 +942,10 @@ static hs_deliver inner_run(const hs_app *app, hs_app_ctx *ctx, const uint8_t *d
 static void inner_feed(tls_app_state *s, hs_app_ctx *ctx, const uint8_t *p, size_t n, bool eof)
 {
 	int dir = ctx->dir & 1;
-	if (!s->inner_state)
+	if (!s->inner_state) {
 		s->inner_state = g_malloc0(s->inner->state_size ? s->inner->state_size : 1);
+		hs_engine_account(ctx->eng, (ssize_t)(s->inner->state_size ? s->inner->state_size : 1));
+	}
 	hs_app_ctx ic = *ctx;
 	ic.state = s->inner_state;
 	ic.eof = eof;
@@ -1036,6 +1038,7 @@ static void tls_app_close(hs_app_ctx *ctx)
 		}
 		g_free(s->inner_state);
 		s->inner_state = NULL;
+		hs_engine_account(ctx->eng, -(ssize_t)(s->inner->state_size ? s->inner->state_size : 1));
 	}
 	for (int i = 0; i < 2; i++)
 		if (s->pend[i]) {
