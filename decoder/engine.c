@@ -79,8 +79,13 @@ void hs_engine_set_resolver(hs_engine *e, hs_resolver_fn fn)
 /* Key logs (hs.h); the store is tls_crypt.c. */
 static void keylog_report(hs_engine *e, const char *path, hs_err rc, size_t bad)
 {
+	const char *enc = hs_keylog_encoding(e->keylog);
+	if (enc)
+		hs_engine_anomaly_at(e, 0, 0, "keylog_encoding", "%s: %s text (not plain UTF-8 / ASCII), converted and read",
+				     path, enc);
 	if (bad)
-		hs_engine_anomaly_at(e, 0, 0, "keylog_malformed", "%s: %zu malformed key log line(s) skipped", path, bad);
+		hs_engine_anomaly_at(e, 0, 0, "keylog_malformed", "%s: %zu malformed key log line(s) skipped (first: %s)",
+				     path, bad, hs_keylog_why(e->keylog) ? hs_keylog_why(e->keylog) : "?");
 	if (rc == HS_E_LIMIT)
 		hs_engine_anomaly_at(e, 0, 0, "keylog_cap", "%s: more than %u client randoms; the rest ignored", path,
 				     HS_KEYLOG_MAX_ENTRIES);
@@ -91,9 +96,13 @@ static hs_err keylog_open(hs_engine *e, const char *path, bool follow)
 	if (!e->keylog)
 		e->keylog = hs_keylog_new();
 	size_t added = 0, bad = 0;
+	e->error_detail[0] = 0;
 	hs_err rc = (follow ? hs_keylog_follow : hs_keylog_load)(e->keylog, path, &added, &bad);
-	if (rc == HS_E_UNKNOWN)
+	if (rc != HS_OK && rc != HS_E_LIMIT) {
+		snprintf(e->error_detail, sizeof e->error_detail, "%s",
+			 hs_keylog_why(e->keylog) ? hs_keylog_why(e->keylog) : path);
 		return rc;
+	}
 	keylog_report(e, path, rc, bad);
 	return HS_OK;
 }

@@ -175,10 +175,16 @@ size_t hs_app_ports(uint8_t ipproto, uint16_t *out, size_t max);
 /* Load an NSS key log file (SSLKEYLOGFILE format: CLIENT_RANDOM for TLS
  * 1.2, *_TRAFFIC_SECRET_* for TLS 1.3) whose secrets decrypt TLS
  * connections (HTTPS WinRM, LDAPS, CredSSP, RDP).  May be called several
- * times (files add up); call before the first feed.  Returns HS_OK (bad
- * lines are skipped and reported as a "keylog_malformed" anomaly), or
- * HS_E_UNKNOWN when the file cannot be read (errno set).  Secrets stay in
- * the engine and are wiped by hs_engine_free. */
+ * times (files add up); call before the first feed, after the anomaly
+ * sink is set (the anomalies below are raised here).  Pipes, FIFOs and
+ * devices are read like files, up to HS_KEYLOG_MAX_FILE bytes; UTF-16 text
+ * is converted (anomaly "keylog_encoding").  Returns HS_OK (bad lines are
+ * skipped and reported as a "keylog_malformed" anomaly naming the first
+ * one's line), or: HS_E_UNKNOWN when the file cannot be read or is a
+ * directory (errno set), HS_E_NOMEM when it is larger than the cap,
+ * HS_E_MALFORMED for UTF-16 that does not convert; then
+ * hs_engine_error_detail() says why.  Secrets stay in the engine and are
+ * wiped by hs_engine_free. */
 hs_err hs_engine_add_keylog(hs_engine *e, const char *path);
 
 /* Like hs_engine_add_keylog, for a key log still being written by a running
@@ -203,7 +209,10 @@ size_t hs_engine_reload_keylogs(hs_engine *e);
  * keys of other etypes are skipped (anomaly "keytab_unsupported_etype").
  * Returns HS_OK, or: HS_E_UNKNOWN (file unreadable, or not a keytab),
  * HS_E_TRUNCATED / HS_E_MALFORMED (damaged file), HS_E_LIMIT (over 4 MiB,
- * 4096 entries or another cap); then hs_engine_error_detail() says why.
+ * or another cap of the format); then hs_engine_error_detail() says why.
+ * Pipes, FIFOs and devices are read like files within the 4 MiB cap; a
+ * directory is HS_E_UNKNOWN.  Keys past HS_KRB_MAX_KEYS (4096, all keytabs
+ * together) are ignored with the anomaly "krb_key_cap".
  * Keys stay in the engine, are never printed without HS_DESCRIBE_SECRETS,
  * and are wiped by hs_engine_free. */
 hs_err hs_engine_add_keytab(hs_engine *e, const char *path);

@@ -945,7 +945,8 @@ typedef struct http_dir {
 
 typedef struct http_state {
 	http_dir d[2];
-	pending q[HS_HTTP_MAX_PENDING];
+	pending *q;             /* HS_HTTP_MAX_PENDING, allocated with the first request: a
+				 * connection that never completes a head holds none */
 	unsigned qhead, qcount;
 	uint64_t seq;
 	GByteArray *scratch;    /* decoded GSS tokens */
@@ -976,6 +977,10 @@ static pending *q_push(hs_app_ctx *ctx, http_state *st, const hs_http_head *h)
 				  HS_HTTP_MAX_PENDING);
 		st->qhead = (st->qhead + 1) % HS_HTTP_MAX_PENDING;
 		st->qcount--;
+	}
+	if (!st->q) {
+		st->q = g_new0(pending, HS_HTTP_MAX_PENDING);
+		hs_engine_account(ctx->eng, (ssize_t)(sizeof(pending) * HS_HTTP_MAX_PENDING));
 	}
 	pending *p = &st->q[(st->qhead + st->qcount) % HS_HTTP_MAX_PENDING];
 	st->qcount++;
@@ -1460,6 +1465,11 @@ static void http_close(hs_app_ctx *ctx)
 		g_byte_array_free(st->unsealed, TRUE);
 		st->unsealed = NULL;
 	}
+	if (st->q)
+		hs_engine_account(ctx->eng, -(ssize_t)(sizeof(pending) * HS_HTTP_MAX_PENDING));
+	g_free(st->q);
+	st->q = NULL;
+	st->qhead = st->qcount = 0;
 	if (st->credssp) {
 		hs_credssp_flow_release(st->credssp);
 		g_free(st->credssp);

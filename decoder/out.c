@@ -190,7 +190,7 @@ static void before_value(hs_out *o, const char *key, bool container)
 			/* first item turned out to be a container: break the line */
 			l->inline_text = false;
 		}
-		if (l->count == 0)
+		if (o->buf->len && o->buf->str[o->buf->len - 1] != '\n')
 			g_string_append_c(o->buf, '\n');
 		indent(o, o->depth - 1);
 		g_string_append(o->buf, "- ");

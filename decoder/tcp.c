@@ -16,7 +16,7 @@
 #define TH_RST 0x04
 #define TH_ACK 0x10
 
-#define BUF_MIN 4096
+#define BUF_MIN 256 /* a half-open connection's first partial PDU costs this, not pages */
 #define BUF_KEEP (64 * 1024) /* an emptied buffer larger than this is freed */
 
 /* An out-of-order run of bytes.  A segment that continues the run before

@@ -36,7 +36,11 @@ typedef struct options {
 	const char *html;
 	char **keylogs; /* --keylog FILE ..., NULL-terminated or NULL */
 	char **keytabs; /* --keytab FILE ..., NULL-terminated or NULL */
+	unsigned memory_mib; /* --memory-limit MIB (0: the decoder's default) */
 } options;
+
+/* The engine's configuration for opt: caps, --memory-limit, --show-secrets. */
+void engine_config(hs_config *cfg, const options *opt);
 
 /* Sinks (ud: the printer): print, or in report mode keep (capped). */
 void on_msg(void *ud, const hs_msg *m);

@@ -101,6 +101,10 @@ static void print_anomaly(printer *pr, uint32_t in, uint64_t frame, const char *
 
 void on_anomaly(void *ud, const hs_anomaly *a)
 {
+	/* frame 0: raised while loading --keylog / --keytab files, before any
+	 * packet; the user hears of them at once, whatever the output mode */
+	if (a->frame == 0)
+		fprintf(stderr, "hopsniff: warning: %s (%s)\n", a->detail, a->kind);
 	print_anomaly(ud, a->input, a->frame, a->kind, a->detail);
 }
 
@@ -207,6 +211,14 @@ static bool open_input(input *in)
 	return true;
 }
 
+void engine_config(hs_config *cfg, const options *opt)
+{
+	hs_config_default(cfg);
+	cfg->describe_flags = opt->secrets ? HS_DESCRIBE_SECRETS : 0;
+	if (opt->memory_mib)
+		cfg->max_total_buffer = (size_t)opt->memory_mib << 20;
+}
+
 /* --keytab FILE (repeatable): Kerberos keys that decrypt tickets,
  * authenticators and KDC replies. */
 static bool load_keytabs(hs_engine *e, char **keytabs)
@@ -228,7 +240,7 @@ bool engine_inputs(hs_engine *e, const options *opt, bool follow)
 	for (guint i = 0; opt->keylogs && opt->keylogs[i]; i++)
 		if ((follow ? hs_engine_follow_keylog(e, opt->keylogs[i]) : hs_engine_add_keylog(e, opt->keylogs[i])) !=
 		    HS_OK) {
-			fprintf(stderr, "hopsniff: %s: cannot read the key log (%s)\n", opt->keylogs[i], g_strerror(errno));
+			fprintf(stderr, "hopsniff: cannot use the key log %s\n", hs_engine_error_detail(e));
 			return false;
 		}
 	return load_keytabs(e, opt->keytabs);
@@ -312,31 +324,36 @@ static int run(char **files, const options *opt)
 	}
 
 	hs_config cfg;
-	hs_config_default(&cfg);
-	cfg.describe_flags = opt->secrets ? HS_DESCRIBE_SECRETS : 0;
+	engine_config(&cfg, opt);
 	hs_engine *e = hs_engine_new(&cfg);
 	hs_model *model = opt->report ? hs_model_new(NULL) : NULL;
+	printer pr = { hs_out_new(opt->json || opt->report ? HS_OUT_JSON : HS_OUT_TEXT), opt->json, cfg.describe_flags, 0, 0,
+		       opt->report, NULL, 0, NULL, 0 };
+	if (opt->report)
+		pr.anomalies = g_array_new(FALSE, TRUE, sizeof(hs_anomaly_copy));
+	/* the anomaly sink first: loading the key files raises anomalies */
+	if (e)
+		hs_engine_set_anomaly_sink(e, on_anomaly, &pr);
 	if (!e || (opt->report && !model) || !engine_inputs(e, opt, false)) {
 		if (!e || (opt->report && !model))
 			fprintf(stderr, "hopsniff: out of memory\n");
 		hs_engine_free(e);
 		hs_model_free(model);
+		hs_out_free(pr.o);
+		if (pr.anomalies)
+			g_array_free(pr.anomalies, TRUE);
 		for (guint i = 0; i < n; i++)
 			pcap_close(in[i].p);
 		g_free(in);
 		return EXIT_USAGE;
 	}
-	printer pr = { hs_out_new(opt->json || opt->report ? HS_OUT_JSON : HS_OUT_TEXT), opt->json, cfg.describe_flags, 0, 0,
-		       opt->report, NULL, 0, NULL, 0 };
 	if (opt->report) {
-		pr.anomalies = g_array_new(FALSE, TRUE, sizeof(hs_anomaly_copy));
 		if (opt->messages)
 			pr.messages = g_ptr_array_new_with_free_func(g_free);
 		hs_engine_add_msg_sink(e, hs_model_sink, model);
 	}
 	if (!opt->report || opt->messages)
 		hs_engine_add_msg_sink(e, on_msg, &pr);
-	hs_engine_set_anomaly_sink(e, on_anomaly, &pr);
 
 	/* a progress line on a terminal, for inputs worth waiting for */
 	uint64_t total = 0;
@@ -422,7 +439,7 @@ static int run(char **files, const options *opt)
 
 static const char *summary =
 	"hopsniff -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--json] [--messages] [--html FILE]\n"
-	"         [--redact-names] [--show-secrets]\n"
+	"         [--redact-names] [--show-secrets] [--memory-limit MIB]\n"
 	"  Report mode: correlates each WinRM first hop (client -> server1) with the second hop it\n"
 	"  caused (server1 -> server2: SMB, LDAP, WinRM, RPC, SQL, or the KDC) and explains the\n"
 	"  delegation: method, verdict, cause, explanation, remedies, evidence frames.\n"
@@ -431,6 +448,8 @@ static const char *summary =
 	"  --html FILE: also write a self-contained HTML report with a sequence diagram.\n"
 	"  --redact-names: user and host names become stable pseudonyms (user1, host1 ...).\n"
 	"  Secrets (tickets, keys, NTLM responses, passwords) are never shown unless --show-secrets.\n"
+	"  --memory-limit MIB (all modes): the budget of flows, parser states and TCP buffers\n"
+	"  (default 256); beyond it the least recently active flows are evicted (memory_cap).\n"
 	"  --keylog FILE (all modes, repeatable): an SSLKEYLOGFILE-format key log that decrypts\n"
 	"  TLS (WinRM over HTTPS 5986, CredSSP over HTTP and RDP NLA on 3389).\n"
 	"  --keytab FILE (all modes, repeatable): an MIT keytab (ktutil, samba-tool domain\n"
@@ -463,6 +482,7 @@ int main(int argc, char **argv)
 	gchar **files = NULL, **keylogs = NULL, **keytabs = NULL;
 	gboolean json = FALSE, secrets = FALSE, version = FALSE, messages = FALSE, redact = FALSE;
 	gchar *html = NULL;
+	gint memory_mib = 0;
 	GOptionEntry entries[] = {
 		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &files, "Capture file to read (pcap or pcapng); repeatable", "FILE" },
 		{ "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keylogs, "TLS key log (SSLKEYLOGFILE format) to decrypt TLS; repeatable", "FILE" },
@@ -472,6 +492,9 @@ int main(int argc, char **argv)
 		{ "messages", 0, 0, G_OPTION_ARG_NONE, &messages, "Report: add every decoded message (with --json)", NULL },
 		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &html, "Report: also write a self-contained HTML report to FILE", "FILE" },
 		{ "redact-names", 0, 0, G_OPTION_ARG_NONE, &redact, "Report: replace user and host names by stable pseudonyms", NULL },
+		{ "memory-limit", 0, 0, G_OPTION_ARG_INT, &memory_mib,
+		  "Memory budget of flows, parser states and stream buffers in MiB (default 256); least recently "
+		  "active flows are evicted beyond it", "MIB" },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
 		{ NULL, 0, 0, 0, NULL, NULL, NULL }
 	};
@@ -505,6 +528,14 @@ int main(int argc, char **argv)
 		g_strfreev(keytabs);
 		return EXIT_OK;
 	}
+	if (memory_mib < 0 || (memory_mib > 0 && memory_mib < 8) || memory_mib > (1 << 20)) {
+		fprintf(stderr, "hopsniff: --memory-limit %d: give MiB between 8 and 1048576\n", memory_mib);
+		g_strfreev(files);
+		g_strfreev(keylogs);
+		g_strfreev(keytabs);
+		g_free(html);
+		return EXIT_USAGE;
+	}
 	if (argc > 1) {
 		fprintf(stderr, "hopsniff: unexpected argument '%s' (captures are given with -r FILE)\n", argv[1]);
 		g_strfreev(files);
@@ -513,7 +544,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (hs_live_requested(&live)) {
-		options opt = { true, json, secrets, messages, redact, html, keylogs, keytabs };
+		options opt = { true, json, secrets, messages, redact, html, keylogs, keytabs, (unsigned)memory_mib };
 		int rc = hs_live_main(&live, &opt, files != NULL, decode);
 		g_strfreev(files);
 		g_strfreev(keylogs);
@@ -536,7 +567,7 @@ int main(int argc, char **argv)
 	}
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	options opt = { !decode, json, secrets, messages, redact, html, keylogs, keytabs };
+	options opt = { !decode, json, secrets, messages, redact, html, keylogs, keytabs, (unsigned)memory_mib };
 	int rc = run(files, &opt);
 	g_strfreev(files);
 	g_strfreev(keylogs);

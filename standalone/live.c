@@ -602,8 +602,7 @@ int hs_live_run(const hs_live_options *o)
 	}
 
 	hs_config cfg;
-	hs_config_default(&cfg);
-	cfg.describe_flags = ro->secrets ? HS_DESCRIBE_SECRETS : 0;
+	engine_config(&cfg, ro);
 	L.e = hs_engine_new(&cfg);
 	L.m = hs_model_new(NULL);
 	L.pr = (printer){ hs_out_new(HS_OUT_JSON), ro->json, cfg.describe_flags, 0, 0, true,
@@ -615,13 +614,13 @@ int hs_live_run(const hs_live_options *o)
 	for (guint i = 0; ro->keylogs && ro->keylogs[i]; i++)
 		if (access(ro->keylogs[i], F_OK) != 0)
 			fprintf(stderr, "hopsniff: %s: does not exist yet; read once the client creates it\n", ro->keylogs[i]);
+	hs_engine_set_anomaly_sink(L.e, on_anomaly, &L.pr); /* before the key files: they raise anomalies */
 	if (!engine_inputs(L.e, ro, true))
 		status = EXIT_USAGE;
 	hs_engine_add_msg_sink(L.e, hs_model_sink, L.m);
 	hs_engine_add_msg_sink(L.e, on_live_msg, &L);
 	if (ro->messages)
 		hs_engine_add_msg_sink(L.e, on_msg, &L.pr);
-	hs_engine_set_anomaly_sink(L.e, on_anomaly, &L.pr);
 
 	char why[160] = "stopped";
 	int64_t t0 = mono_ns();
