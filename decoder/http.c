@@ -1183,8 +1183,13 @@ static void emit_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const hs_
 	}
 	hs_emit(ctx, HS_PROTO_HTTP, &m);
 	emit_tokens(ctx, st, &m);
-	if (have_soap)
+	if (have_soap) {
+		if (hs_winrm_secrets(&soap))
+			hs_report_anomaly(ctx, "secret_in_command",
+					  "a password was typed into a WinRM command line: masked in the output "
+					  "(--show-secrets shows it)");
 		hs_emit(ctx, HS_PROTO_WINRM, &soap);
+	}
 	hs_winrm_release(&soap);
 }
 

@@ -8,6 +8,9 @@
 #include <libxml/xmlerror.h>
 #include <string.h>
 
+#include "hs.h"
+#include "mask.h"
+
 /* Namespaces (MS-WSMV 2.2.1) */
 #define NS_SOAP12 "http://www.w3.org/2003/05/soap-envelope"
 #define NS_SOAP11 "http://schemas.xmlsoap.org/soap/envelope/"
@@ -511,10 +514,20 @@ static void opt_slice(hs_out *o, const char *key, hs_slice s)
 		hs_out_slice(o, key, s);
 }
 
+unsigned hs_winrm_secrets(const hs_winrm_msg *m)
+{
+	hs_mask mk = { 0 };
+	if (!hs_slice_eq(m->body_element, "CommandLine") || m->psrp)
+		return 0;
+	hs_mask_secrets(&mk, (const char *)m->command.p, m->command.len, NULL);
+	for (size_t i = 0; i < m->nargs; i++)
+		hs_mask_secrets(&mk, (const char *)m->args[i].p, m->args[i].len, NULL);
+	return mk.masked;
+}
+
 void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 {
 	const hs_winrm_msg *m = body;
-	(void)flags;
 	hs_out_cstr(o, "operation", m->operation ? m->operation : "unknown");
 	opt_slice(o, "invoke_method", m->invoke_method);
 	opt_slice(o, "action", m->action);
@@ -555,13 +568,26 @@ void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 		if (m->psrp) {
 			hs_out_uint(o, "arguments", m->nargs + m->args_more);
 		} else {
-			hs_out_slice(o, "command", m->command);
+			/* what the user typed may hold a password (mask.h) */
+			hs_mask mk = { 0 };
+			bool show = flags & HS_DESCRIBE_SECRETS;
+			GString *g = g_string_new(NULL);
+			hs_mask_secrets(&mk, (const char *)m->command.p, m->command.len, g);
+			hs_out_str(o, "command", show ? (const char *)m->command.p : g->str,
+				   show ? m->command.len : g->len);
 			if (m->nargs) {
 				hs_out_begin_list(o, "arguments");
-				for (size_t i = 0; i < m->nargs; i++)
-					hs_out_slice(o, NULL, m->args[i]);
+				for (size_t i = 0; i < m->nargs; i++) {
+					g_string_truncate(g, 0);
+					hs_mask_secrets(&mk, (const char *)m->args[i].p, m->args[i].len, g);
+					hs_out_str(o, NULL, show ? (const char *)m->args[i].p : g->str,
+						   show ? m->args[i].len : g->len);
+				}
 				hs_out_end_list(o);
 			}
+			if (mk.masked && !show)
+				hs_out_bool(o, "secrets_masked", true);
+			g_string_free(g, TRUE);
 		}
 	}
 	if (m->psrp) {

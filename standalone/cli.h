@@ -29,6 +29,7 @@ typedef struct printer {
 	uint64_t anomalies_more;
 	GPtrArray *messages;       /* --messages: JSON of every message, capped */
 	uint64_t messages_more;
+	struct hs_redact *redact;  /* --redact-names: anomaly details go through it too */
 } printer;
 
 typedef struct options {
@@ -37,7 +38,13 @@ typedef struct options {
 	char **keylogs; /* --keylog FILE ..., NULL-terminated or NULL */
 	char **keytabs; /* --keytab FILE ..., NULL-terminated or NULL */
 	unsigned memory_mib; /* --memory-limit MIB (0: the decoder's default) */
+	struct hs_redact *redact; /* --redact-names: the pseudonyms of every output */
+	bool learn_only;     /* the first pass of --redact-names: learn names, print nothing */
 } options;
+
+/* Make pr's output go through opt's redactor (--redact-names), and the
+ * model's chains (may be NULL). */
+void printer_redact(printer *pr, hs_model *model, const options *opt);
 
 /* The engine's configuration for opt: caps, --memory-limit, --show-secrets. */
 void engine_config(hs_config *cfg, const options *opt);

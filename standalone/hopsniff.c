@@ -14,6 +14,7 @@
 #include "hs.h"
 #include "live.h"
 #include "model.h"
+#include "redact.h"
 #include "report.h"
 
 typedef struct input {
@@ -65,8 +66,24 @@ void on_msg(void *ud, const hs_msg *m)
 		fputc('\n', stdout);
 }
 
+void printer_redact(printer *pr, hs_model *model, const options *opt)
+{
+	if (!opt->redact)
+		return;
+	pr->redact = opt->redact;
+	hs_out_set_filter(pr->o, hs_redact_out_filter, opt->redact);
+	if (model)
+		hs_model_set_redactor(model, opt->redact);
+}
+
 static void print_anomaly(printer *pr, uint32_t in, uint64_t frame, const char *kind, const char *detail)
 {
+	GString *red = NULL;
+	if (pr->redact) {
+		red = g_string_new(NULL);
+		hs_redact_text(pr->redact, detail, strlen(detail), red);
+		detail = red->str;
+	}
 	if (pr->report) {
 		if (pr->anomalies->len >= REPORT_MAX_ANOMALIES) {
 			pr->anomalies_more++;
@@ -79,6 +96,8 @@ static void print_anomaly(printer *pr, uint32_t in, uint64_t frame, const char *
 		snprintf(a.kind, sizeof a.kind, "%s", kind);
 		snprintf(a.detail, sizeof a.detail, "%s", detail);
 		g_array_append_val(pr->anomalies, a);
+		if (red)
+			g_string_free(red, TRUE);
 		return;
 	}
 	separate(pr);
@@ -97,6 +116,23 @@ static void print_anomaly(printer *pr, uint32_t in, uint64_t frame, const char *
 	} else {
 		fprintf(stdout, "! input %u frame %llu: %s: %s\n", in, (unsigned long long)frame, kind, detail);
 	}
+	if (red)
+		g_string_free(red, TRUE);
+}
+
+/* The first pass of --redact-names: the message goes through the output
+ * filter, which learns its names; nothing is printed. */
+static void on_learn(void *ud, const hs_msg *m)
+{
+	printer *pr = ud;
+	hs_out_reset(pr->o);
+	hs_msg_describe(m, pr->o, pr->flags);
+}
+
+static void on_quiet_anomaly(void *ud, const hs_anomaly *a)
+{
+	(void)ud;
+	(void)a;
 }
 
 void on_anomaly(void *ud, const hs_anomaly *a)
@@ -328,12 +364,13 @@ static int run(char **files, const options *opt)
 	hs_engine *e = hs_engine_new(&cfg);
 	hs_model *model = opt->report ? hs_model_new(NULL) : NULL;
 	printer pr = { hs_out_new(opt->json || opt->report ? HS_OUT_JSON : HS_OUT_TEXT), opt->json, cfg.describe_flags, 0, 0,
-		       opt->report, NULL, 0, NULL, 0 };
+		       opt->report, NULL, 0, NULL, 0, NULL };
 	if (opt->report)
 		pr.anomalies = g_array_new(FALSE, TRUE, sizeof(hs_anomaly_copy));
+	printer_redact(&pr, model, opt);
 	/* the anomaly sink first: loading the key files raises anomalies */
 	if (e)
-		hs_engine_set_anomaly_sink(e, on_anomaly, &pr);
+		hs_engine_set_anomaly_sink(e, opt->learn_only ? on_quiet_anomaly : on_anomaly, &pr);
 	if (!e || (opt->report && !model) || !engine_inputs(e, opt, false)) {
 		if (!e || (opt->report && !model))
 			fprintf(stderr, "hopsniff: out of memory\n");
@@ -347,13 +384,17 @@ static int run(char **files, const options *opt)
 		g_free(in);
 		return EXIT_USAGE;
 	}
-	if (opt->report) {
-		if (opt->messages)
-			pr.messages = g_ptr_array_new_with_free_func(g_free);
-		hs_engine_add_msg_sink(e, hs_model_sink, model);
+	if (opt->learn_only) {
+		hs_engine_add_msg_sink(e, on_learn, &pr);
+	} else {
+		if (opt->report) {
+			if (opt->messages)
+				pr.messages = g_ptr_array_new_with_free_func(g_free);
+			hs_engine_add_msg_sink(e, hs_model_sink, model);
+		}
+		if (!opt->report || opt->messages)
+			hs_engine_add_msg_sink(e, on_msg, &pr);
 	}
-	if (!opt->report || opt->messages)
-		hs_engine_add_msg_sink(e, on_msg, &pr);
 
 	/* a progress line on a terminal, for inputs worth waiting for */
 	uint64_t total = 0;
@@ -394,7 +435,7 @@ static int run(char **files, const options *opt)
 		progress(in, n, fed, true);
 
 	const hs_stats *st = hs_engine_stats(e);
-	if (opt->report) {
+	if (opt->report && !opt->learn_only) {
 		hs_model_finish(model, opt->redact_names);
 		hs_report_input *ri = g_new0(hs_report_input, n);
 		for (guint i = 0; i < n; i++) {
@@ -414,7 +455,7 @@ static int run(char **files, const options *opt)
 	fflush(stdout);
 
 	uint64_t packets = st->packets;
-	if (!opt->report || isatty(2))
+	if ((!opt->report || isatty(2)) && !opt->learn_only)
 		fprintf(stderr,
 			"hopsniff: %llu packets (%llu bytes) from %u input%s, %llu flows, %llu messages, %llu anomalies, "
 			"%llu tcp gaps, %llu dropped, %llu cap hits, %llu undecodable, peak buffered %zu bytes\n",
@@ -544,8 +585,10 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (hs_live_requested(&live)) {
-		options opt = { true, json, secrets, messages, redact, html, keylogs, keytabs, (unsigned)memory_mib };
+		options opt = { true, json, secrets, messages, redact, html, keylogs, keytabs, (unsigned)memory_mib,
+				redact ? hs_redact_new() : NULL, false };
 		int rc = hs_live_main(&live, &opt, files != NULL, decode);
+		hs_redact_free(opt.redact);
 		g_strfreev(files);
 		g_strfreev(keylogs);
 		g_strfreev(keytabs);
@@ -557,8 +600,8 @@ int main(int argc, char **argv)
 		g_free(html);
 		return EXIT_USAGE;
 	}
-	if (decode && (messages || html || redact)) {
-		fprintf(stderr, "hopsniff: --messages, --html and --redact-names belong to the report mode (hopsniff -r FILE)\n");
+	if (decode && (messages || html)) {
+		fprintf(stderr, "hopsniff: --messages and --html belong to the report mode (hopsniff -r FILE)\n");
 		g_strfreev(files);
 		g_strfreev(keylogs);
 		g_strfreev(keytabs);
@@ -567,8 +610,20 @@ int main(int argc, char **argv)
 	}
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	options opt = { !decode, json, secrets, messages, redact, html, keylogs, keytabs, (unsigned)memory_mib };
-	int rc = run(files, &opt);
+	options opt = { !decode, json, secrets, messages, redact, html, keylogs, keytabs, (unsigned)memory_mib, NULL, false };
+	int rc = EXIT_OK;
+	if (redact) {
+		/* --redact-names: a first pass learns every name of the inputs, so
+		 * that a name is replaced from its first appearance on */
+		opt.redact = hs_redact_new();
+		options learn = opt;
+		learn.learn_only = true;
+		learn.report = false;
+		rc = run(files, &learn);
+	}
+	if (rc == EXIT_OK)
+		rc = run(files, &opt);
+	hs_redact_free(opt.redact);
 	g_strfreev(files);
 	g_strfreev(keylogs);
 	g_strfreev(keytabs);

@@ -607,13 +607,14 @@ int hs_live_run(const hs_live_options *o)
 	L.m = hs_model_new(NULL);
 	L.pr = (printer){ hs_out_new(HS_OUT_JSON), ro->json, cfg.describe_flags, 0, 0, true,
 			  g_array_new(FALSE, TRUE, sizeof(hs_anomaly_copy)), 0,
-			  ro->messages ? g_ptr_array_new_with_free_func(g_free) : NULL, 0 };
+			  ro->messages ? g_ptr_array_new_with_free_func(g_free) : NULL, 0, NULL };
 	L.seen = g_array_new(FALSE, TRUE, sizeof(seen));
 	L.seen_by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	int status = EXIT_OK;
 	for (guint i = 0; ro->keylogs && ro->keylogs[i]; i++)
 		if (access(ro->keylogs[i], F_OK) != 0)
 			fprintf(stderr, "hopsniff: %s: does not exist yet; read once the client creates it\n", ro->keylogs[i]);
+	printer_redact(&L.pr, L.m, ro);
 	hs_engine_set_anomaly_sink(L.e, on_anomaly, &L.pr); /* before the key files: they raise anomalies */
 	if (!engine_inputs(L.e, ro, true))
 		status = EXIT_USAGE;
