@@ -259,7 +259,16 @@ hs_err hs_engine_feed(hs_engine *e, const hs_frame *f)
 	e->ts_nsec = f->ts_nsec;
 	/* Merged inputs can step back a little; time used for expiry only
 	 * moves forward. */
-	int64_t t = f->ts_sec * 1000000000LL + f->ts_nsec;
+	if (!hs_ts_in_range(f->ts_sec) || f->ts_nsec > 999999999u) {
+		/* computed in checked form: a year past 2262 (pcapng allows 2554)
+		 * must not wrap the clock that expires flows */
+		if (!e->st.bad_timestamps++)
+			hs_engine_anomaly(e, "timestamp_out_of_range",
+					  "capture time %lld.%09u s is outside 1970..2262; clamped (later ones are counted "
+					  "in the statistics only)",
+					  (long long)f->ts_sec, f->ts_nsec);
+	}
+	int64_t t = hs_ts_ns(f->ts_sec, f->ts_nsec);
 	if (t > e->now_ns)
 		e->now_ns = t;
 	if (e->flows.head)

@@ -40,6 +40,25 @@ enum {
 /* True when hs_engine_feed understands frames of this link type. */
 bool hs_linktype_supported(int linktype);
 
+/* Capture times as int64 nanoseconds since 1970.  Seconds are clamped to
+ * [0, HS_TS_MAX_SEC] (up to year 2262, less an hour so that adding or
+ * subtracting the model's windows of minutes cannot overflow, and any two
+ * clamped times subtract without overflow); a frame outside that range is
+ * the anomaly "timestamp_out_of_range" (engine).  pcapng's 64-bit
+ * timestamps reach year 2554, pcap's 32-bit seconds 2106. */
+#define HS_TS_MAX_SEC (INT64_MAX / 1000000000LL - 3600)
+static inline bool hs_ts_in_range(int64_t sec) { return sec >= 0 && sec <= HS_TS_MAX_SEC; }
+static inline int64_t hs_ts_ns(int64_t sec, int64_t nsec)
+{
+	if (sec < 0)
+		sec = 0;
+	if (sec > HS_TS_MAX_SEC)
+		sec = HS_TS_MAX_SEC;
+	if (nsec < 0 || nsec > 999999999)
+		nsec = nsec < 0 ? 0 : 999999999;
+	return sec * 1000000000LL + nsec;
+}
+
 typedef struct hs_addr {
 	uint8_t family; /* 4 or 6 */
 	uint8_t a[16];  /* IPv4 in the first 4 bytes */
@@ -136,6 +155,7 @@ typedef struct hs_stats {
 	uint64_t tcp_gaps;
 	uint64_t cap_hits;              /* times any memory cap was hit */
 	uint64_t evicted_flows;         /* flows closed early by max_flows or max_total_buffer */
+	uint64_t bad_timestamps;        /* frames whose time is outside 1970..2262 (clamped) */
 	uint64_t ip_fragments;
 	uint64_t undecodable;           /* frames whose link/IP layer could not be parsed */
 	size_t buffered_bytes;          /* current bytes held by flows, parser states and streams */

@@ -333,7 +333,7 @@ uint64_t hs_model_duplicates(const hs_model *m)
 
 static int64_t ts_of(const hs_meta *mt)
 {
-	return mt->ts_sec * 1000000000LL + mt->ts_nsec;
+	return hs_ts_ns(mt->ts_sec, mt->ts_nsec);
 }
 
 static hs_ref ref_of(const hs_meta *mt)

@@ -151,7 +151,7 @@ static bool advance(input *in, uint32_t idx, printer *pr, int *status)
 	int r = pcap_next_ex(in->p, &in->h, &in->data);
 	if (r == 1) {
 		in->frame++;
-		in->ts_ns = (int64_t)in->h->ts.tv_sec * 1000000000LL + in->h->ts.tv_usec;
+		in->ts_ns = hs_ts_ns(in->h->ts.tv_sec, in->h->ts.tv_usec);
 		in->has = true;
 		if (!in->has_ts)
 			in->first_ns = in->ts_ns;

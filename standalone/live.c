@@ -284,7 +284,7 @@ static void got_packet(u_char *ud, const struct pcap_pkthdr *h, const u_char *d)
 	live *L = (live *)(void *)ud;
 	L->frames++;
 	L->bytes += h->len;
-	int64_t ns = (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec * (L->nano ? 1 : 1000);
+	int64_t ns = hs_ts_ns(h->ts.tv_sec, (int64_t)h->ts.tv_usec * (L->nano ? 1 : 1000));
 	if (!L->has_ts)
 		L->first_ns = ns;
 	L->has_ts = true;
