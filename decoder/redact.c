@@ -100,7 +100,7 @@ void hs_redact_principal(hs_redact *p, char *s, size_t n)
 {
 	if (!s[0])
 		return;
-	char u[HS_NAME_MAX], d[HS_NAME_MAX], out[HS_NAME_MAX];
+	char u[HS_NAME_MAX], d[HS_NAME_MAX], out[2 * 96 + 2]; /* cut to n below */
 	bool bs = strchr(s, '\\') != NULL;
 	hs_split_principal(s, u, sizeof u, d, sizeof d);
 	size_t l = strlen(u);

@@ -198,7 +198,8 @@ hs_err hs_keylog_load(hs_keylog *k, const char *path, size_t *added, size_t *bad
  * complete; a file that shrinks (truncated, replaced) is read again from
  * the start.  A file that does not exist yet is followed too (the client
  * creates it when it starts).  Returns and counts as hs_keylog_load; the
- * file is not followed when it exists but cannot be read (HS_E_UNKNOWN). */
+ * file is not followed when it exists but cannot be read (HS_E_UNKNOWN),
+ * nor when it is not a regular file (a FIFO or pipe is read once). */
 hs_err hs_keylog_follow(hs_keylog *k, const char *path, size_t *added, size_t *bad);
 
 /* Read what was appended to every followed file since the last read.

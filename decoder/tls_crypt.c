@@ -387,9 +387,17 @@ hs_err hs_keylog_follow(hs_keylog *k, const char *path, size_t *added, size_t *b
 	kl_follow *f = g_new0(kl_follow, 1);
 	f->path = g_strdup(path);
 	hs_err rc = follow_read(k, f, &a, &b);
-	if (rc != HS_OK && rc != HS_E_LIMIT) {
+	struct stat st;
+	bool regular = stat(path, &st) != 0 || S_ISREG(st.st_mode); /* not created yet: it will be a file */
+	if ((rc != HS_OK && rc != HS_E_LIMIT) || !regular) {
+		/* a FIFO or a pipe was read whole once: reading it again would
+		 * wait for a writer */
 		g_free(f->path);
 		g_free(f);
+		if (added)
+			*added = a;
+		if (bad)
+			*bad = b;
 		return rc;
 	}
 	if (!k->follow)

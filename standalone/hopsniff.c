@@ -487,7 +487,9 @@ static const char *summary =
 	"  Several -r are merged by timestamp (client1 + srv1 + DC captures make one chain).\n"
 	"  --json: the report as JSON (docs/report.schema.json); --messages adds every decoded message.\n"
 	"  --html FILE: also write a self-contained HTML report with a sequence diagram.\n"
-	"  --redact-names: user and host names become stable pseudonyms (user1, host1 ...).\n"
+	"  --redact-names (also decode): user, host and domain names become stable pseudonyms\n"
+	"  (user1, host1 ...) in every output, inside SOAP and command text too; the files are\n"
+	"  read twice (the first time to learn the names).\n"
 	"  Secrets (tickets, keys, NTLM responses, passwords) are never shown unless --show-secrets.\n"
 	"  --memory-limit MIB (all modes): the budget of flows, parser states and TCP buffers\n"
 	"  (default 256); beyond it the least recently active flows are evicted (memory_cap).\n"
@@ -511,6 +513,7 @@ static const char *summary =
 	"  --list-interfaces lists the interfaces.\n"
 	"\n"
 	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--json] [--show-secrets]\n"
+	"         [--redact-names] [--memory-limit MIB]\n"
 	"  Prints every decoded authentication message, one readable block each, or with --json\n"
 	"  one JSON object per line; anomalies too (text: lines starting with \"! \").\n"
 	"  Input numbers follow the order of -r from 0; frame numbers count from 1 in each input.\n"
@@ -532,7 +535,7 @@ int main(int argc, char **argv)
 		{ "show-secrets", 0, 0, G_OPTION_ARG_NONE, &secrets, "Include secret material (ticket enc-parts, NTLM responses ...)", NULL },
 		{ "messages", 0, 0, G_OPTION_ARG_NONE, &messages, "Report: add every decoded message (with --json)", NULL },
 		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &html, "Report: also write a self-contained HTML report to FILE", "FILE" },
-		{ "redact-names", 0, 0, G_OPTION_ARG_NONE, &redact, "Report: replace user and host names by stable pseudonyms", NULL },
+		{ "redact-names", 0, 0, G_OPTION_ARG_NONE, &redact, "Replace user, host and domain names by stable pseudonyms in every output", NULL },
 		{ "memory-limit", 0, 0, G_OPTION_ARG_INT, &memory_mib,
 		  "Memory budget of flows, parser states and stream buffers in MiB (default 256); least recently "
 		  "active flows are evicted beyond it", "MIB" },
