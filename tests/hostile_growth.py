@@ -50,7 +50,13 @@ def main():
                   ("ok  " if ok else "FAIL", shape, n, t1, 4 * n, t4, t4 / max(t1, FLOOR), r4))
         _, base = run(gen(tmp, "halfopen-tls", 10))
         limit = 16
-        for shape in ("halfopen-tls", "halfopen-sql", "halfopen-http", "ooo-desc"):
+        shapes = ("halfopen-tls", "halfopen-sql", "halfopen-http", "ooo-desc")
+        if b"__asan_init" in open(HOPSNIFF, "rb").read():
+            # ASan keeps freed memory in quarantine and adds shadow pages:
+            # RSS says nothing about hopsniff's own budget there
+            print("note: sanitizer build: the memory ceiling is checked by the plain build only")
+            shapes = ()
+        for shape in shapes:
             n = 60000
             _, rss = run(gen(tmp, shape, n), "--memory-limit", str(limit))
             # the budget, the process's baseline, and room for the allocator
