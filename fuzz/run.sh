@@ -18,6 +18,9 @@ cmake --build "$build" -j2 --target "fuzz_$name" >/dev/null
 rss=${HS_FUZZ_RSS_MB:-512}
 tmo=${HS_FUZZ_TIMEOUT:-2}
 mal=${HS_FUZZ_MALLOC_MB:-128}
+# ASan's quarantine of freed memory (256 MiB by default) would count against
+# the RSS limit: keep it small so that the limit measures the decoders
+export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=32}
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/hs-fuzz-$name.XXXXXX")
 mkdir -p "$scratch/corpus" "$scratch/artifacts"
 if [ -d "$root/fuzz/corpus/$name" ]; then
