@@ -30,6 +30,7 @@ typedef struct printer {
 	GPtrArray *messages;       /* --messages: JSON of every message, capped */
 	uint64_t messages_more;
 	struct hs_redact *redact;  /* --redact-names: anomaly details go through it too */
+	bool quiet;                /* the learning pass of --redact-names: nothing printed */
 } printer;
 
 typedef struct options {

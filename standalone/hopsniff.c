@@ -78,6 +78,8 @@ void printer_redact(printer *pr, hs_model *model, const options *opt)
 
 static void print_anomaly(printer *pr, uint32_t in, uint64_t frame, const char *kind, const char *detail)
 {
+	if (pr->quiet)
+		return;
 	GString *red = NULL;
 	if (pr->redact) {
 		red = g_string_new(NULL);
@@ -170,7 +172,8 @@ static bool advance(input *in, uint32_t idx, printer *pr, int *status)
 		pr->cli_anomalies++;
 		print_anomaly(pr, idx, in->frame + 1, trunc ? "truncated_capture" : "corrupt_capture", detail);
 		if (in->frame == 0) {
-			fprintf(stderr, "hopsniff: %s: no readable record (%s)\n", in->path, err);
+			if (!pr->quiet)
+				fprintf(stderr, "hopsniff: %s: no readable record (%s)\n", in->path, err);
 			*status = EXIT_USAGE;
 		}
 	}
@@ -364,7 +367,7 @@ static int run(char **files, const options *opt)
 	hs_engine *e = hs_engine_new(&cfg);
 	hs_model *model = opt->report ? hs_model_new(NULL) : NULL;
 	printer pr = { hs_out_new(opt->json || opt->report ? HS_OUT_JSON : HS_OUT_TEXT), opt->json, cfg.describe_flags, 0, 0,
-		       opt->report, NULL, 0, NULL, 0, NULL };
+		       opt->report, NULL, 0, NULL, 0, NULL, opt->learn_only };
 	if (opt->report)
 		pr.anomalies = g_array_new(FALSE, TRUE, sizeof(hs_anomaly_copy));
 	printer_redact(&pr, model, opt);
@@ -476,6 +479,16 @@ static int run(char **files, const options *opt)
 		pcap_close(in[i].p);
 	g_free(in);
 	return status;
+}
+
+/* Regular files only: they can be read a second time. */
+static bool rereadable(char **files)
+{
+	struct stat st;
+	for (guint i = 0; files && files[i]; i++)
+		if (!strcmp(files[i], "-") || stat(files[i], &st) != 0 || !S_ISREG(st.st_mode))
+			return false;
+	return true;
 }
 
 static const char *summary =
@@ -615,10 +628,12 @@ int main(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 	options opt = { !decode, json, secrets, messages, redact, html, keylogs, keytabs, (unsigned)memory_mib, NULL, false };
 	int rc = EXIT_OK;
-	if (redact) {
-		/* --redact-names: a first pass learns every name of the inputs, so
-		 * that a name is replaced from its first appearance on */
+	if (redact)
 		opt.redact = hs_redact_new();
+	if (redact && rereadable(files)) {
+		/* --redact-names: a first pass learns every name of the inputs, so
+		 * that a name is replaced from its first appearance on (a pipe
+		 * cannot be read twice: its names are learnt as they come) */
 		options learn = opt;
 		learn.learn_only = true;
 		learn.report = false;

@@ -607,7 +607,7 @@ int hs_live_run(const hs_live_options *o)
 	L.m = hs_model_new(NULL);
 	L.pr = (printer){ hs_out_new(HS_OUT_JSON), ro->json, cfg.describe_flags, 0, 0, true,
 			  g_array_new(FALSE, TRUE, sizeof(hs_anomaly_copy)), 0,
-			  ro->messages ? g_ptr_array_new_with_free_func(g_free) : NULL, 0, NULL };
+			  ro->messages ? g_ptr_array_new_with_free_func(g_free) : NULL, 0, NULL, false };
 	L.seen = g_array_new(FALSE, TRUE, sizeof(seen));
 	L.seen_by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	int status = EXIT_OK;
