@@ -313,6 +313,12 @@ bool hs_redact_text(hs_redact *r, const char *s, size_t len, GString *out)
 			a++;
 		while (b > a && (s[b - 1] == '.' || s[b - 1] == '-'))
 			b--;
+		/* a share path names its host: \\host\share, //host/share (not a
+		 * URL's scheme://, whose hosts come from Host headers) */
+		bool unc = i >= 2 && ((s[i - 1] == '\\' && s[i - 2] == '\\') ||
+				      (s[i - 1] == '/' && s[i - 2] == '/' && (i < 3 || s[i - 3] != ':')));
+		if (unc && b > a && b - a < HS_NAME_MAX)
+			hs_redact_learn(r, "host", s + a, b - a);
 		char p[HS_NAME_MAX + 16];
 		if (b > a && token_pseudo(r, s + a, b - a, p, sizeof p)) {
 			g_string_append_len(out, s + i, (gssize)(a - i));

@@ -11,7 +11,8 @@
  * HOST1$); DNS domains dom1.example, NetBIOS domains dom2 (upper case where
  * the original was).  Names are learnt from the fields that carry them
  * (Kerberos cname/sname/realm, NTLM user/domain/workstation, HTTP Host, TLS
- * SNI ...) as messages pass through the filter; free text is rewritten with
+ * SNI ...) and from share paths in free text (\\host\share, //host/share) as
+ * messages pass through the filter; free text is rewritten with
  * the names learnt so far, so a front end that wants every name of a
  * capture replaced from its first message runs a learning pass first
  * (hopsniff reads its files twice with --redact-names).

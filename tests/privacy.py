@@ -17,11 +17,9 @@ import subprocess
 import sys
 import tempfile
 
-HOPSNIFF, SCEN, RUN_SH = sys.argv[1:4]
-
-
-def lab_config():
-    text = open(RUN_SH).read()
+def lab_config(run_sh):
+    """(realm, domain, hosts, users, passwords) of the lab, from captures/lab/run.sh."""
+    text = open(run_sh).read()
     realm = re.search(r"^REALM=(\S+)", text, re.M).group(1)
     domain = re.search(r"^DOMAIN=(\S+)", text, re.M).group(1)
     hosts = re.search(r"^HOSTS=\(([^)]*)\)", text, re.M).group(1).split()
@@ -47,13 +45,14 @@ def name_patterns(realm, domain, hosts, users):
 
 
 def main():
-    realm, domain, hosts, users, pws = lab_config()
+    hopsniff, scen, run_sh = sys.argv[1:4]
+    realm, domain, hosts, users, pws = lab_config(run_sh)
     pats = name_patterns(realm, domain, hosts, users)
     print("lab names: realm %s, domain %s, hosts %s, users %s; %d passwords" %
           (realm, domain, " ".join(hosts), " ".join(users), len(pws)))
     fails = 0
     runs = 0
-    for sdir in sorted(glob.glob(os.path.join(SCEN, "*"))):
+    for sdir in sorted(glob.glob(os.path.join(scen, "*"))):
         caps = sorted(glob.glob(os.path.join(sdir, "*.pcapng")))
         if not caps:
             continue
@@ -76,9 +75,9 @@ def main():
                      "report --html": ["--html", html], "decode": ["decode"], "decode --json": ["decode", "--json"]}
             for mode, extra in modes.items():
                 for redact in (False, True):
-                    cmd = [HOPSNIFF] + extra[:1] + extra[1:] + args + (["--redact-names"] if redact else [])
+                    cmd = [hopsniff] + extra + args + (["--redact-names"] if redact else [])
                     if extra[:1] == ["decode"]:
-                        cmd = [HOPSNIFF, "decode"] + extra[1:] + args + (["--redact-names"] if redact else [])
+                        cmd = [hopsniff, "decode"] + extra[1:] + args + (["--redact-names"] if redact else [])
                     p = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
                     runs += 1
                     if p.returncode not in (0, 1):
