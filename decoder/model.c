@@ -432,9 +432,6 @@ static bool is_anonymous_name(const char *p)
 	return !p[0] || strncasecmp(p, "WELLKNOWN/ANONYMOUS", 19) == 0;
 }
 
-/* user part and realm/domain of "alice@HOP.TEST" or "HOP\alice" (redact.h) */
-#define split_principal hs_split_principal
-
 /* Same account?  Case-insensitive user part; domains compared by their
  * first label so that the NTLM domain HOP matches the realm HOP.TEST. */
 static bool principal_eq(const char *a, const char *b)
@@ -442,8 +439,8 @@ static bool principal_eq(const char *a, const char *b)
 	if (!a[0] || !b[0])
 		return false;
 	char ua[HS_NAME_MAX], da[HS_NAME_MAX], ub[HS_NAME_MAX], db[HS_NAME_MAX];
-	split_principal(a, ua, sizeof ua, da, sizeof da);
-	split_principal(b, ub, sizeof ub, db, sizeof db);
+	hs_split_principal(a, ua, sizeof ua, da, sizeof da);
+	hs_split_principal(b, ub, sizeof ub, db, sizeof db);
 	if (strcasecmp(ua, ub) != 0)
 		return false;
 	if (!da[0] || !db[0])
@@ -455,7 +452,7 @@ static bool principal_eq(const char *a, const char *b)
 static bool is_machine(const char *p)
 {
 	char u[HS_NAME_MAX], d[HS_NAME_MAX];
-	split_principal(p, u, sizeof u, d, sizeof d);
+	hs_split_principal(p, u, sizeof u, d, sizeof d);
 	size_t l = strlen(u);
 	return l > 1 && u[l - 1] == '$';
 }
@@ -2316,7 +2313,7 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 			char su[64];
 			snprintf(su, sizeof su, "%s$", f->s_short);
 			char u[HS_NAME_MAX], d[HS_NAME_MAX];
-			split_principal(norm, u, sizeof u, d, sizeof d);
+			hs_split_principal(norm, u, sizeof u, d, sizeof d);
 			if (f->user[0] && principal_eq(norm, f->user))
 				f->hop2_as_user = true;
 			else if (is_machine(norm) && (!f->s_short[0] || !strcasecmp(u, su)))
