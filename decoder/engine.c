@@ -17,7 +17,7 @@ void hs_config_default(hs_config *c)
 	memset(c, 0, sizeof *c);
 	c->max_flows = 100000;
 	c->max_stream_buffer = 4u << 20;
-	c->max_total_buffer = 512u << 20;
+	c->max_total_buffer = 256u << 20;
 	c->max_ip_fragments = 1024;
 	c->flow_idle_timeout = 600.0;
 	c->describe_flags = 0;
@@ -81,8 +81,13 @@ void hs_engine_set_resolver(hs_engine *e, hs_resolver_fn fn)
 /* Key logs (hs.h); the store is tls_crypt.c. */
 static void keylog_report(hs_engine *e, const char *path, hs_err rc, size_t bad)
 {
+	const char *enc = hs_keylog_encoding(e->keylog);
+	if (enc)
+		hs_engine_anomaly_at(e, 0, 0, "keylog_encoding", "%s: %s text (not plain UTF-8 / ASCII), converted and read",
+				     path, enc);
 	if (bad)
-		hs_engine_anomaly_at(e, 0, 0, "keylog_malformed", "%s: %zu malformed key log line(s) skipped", path, bad);
+		hs_engine_anomaly_at(e, 0, 0, "keylog_malformed", "%s: %zu malformed key log line(s) skipped (first: %s)",
+				     path, bad, hs_keylog_why(e->keylog) ? hs_keylog_why(e->keylog) : "?");
 	if (rc == HS_E_LIMIT)
 		hs_engine_anomaly_at(e, 0, 0, "keylog_cap", "%s: more than %u client randoms; the rest ignored", path,
 				     HS_KEYLOG_MAX_ENTRIES);
@@ -93,9 +98,13 @@ static hs_err keylog_open(hs_engine *e, const char *path, bool follow)
 	if (!e->keylog)
 		e->keylog = hs_keylog_new();
 	size_t added = 0, bad = 0;
+	e->error_detail[0] = 0;
 	hs_err rc = (follow ? hs_keylog_follow : hs_keylog_load)(e->keylog, path, &added, &bad);
-	if (rc == HS_E_UNKNOWN)
+	if (rc != HS_OK && rc != HS_E_LIMIT) {
+		snprintf(e->error_detail, sizeof e->error_detail, "%s",
+			 hs_keylog_why(e->keylog) ? hs_keylog_why(e->keylog) : path);
 		return rc;
+	}
 	keylog_report(e, path, rc, bad);
 	return HS_OK;
 }
@@ -272,7 +281,16 @@ hs_err hs_engine_feed(hs_engine *e, const hs_frame *f)
 	e->ts_nsec = f->ts_nsec;
 	/* Merged inputs can step back a little; time used for expiry only
 	 * moves forward. */
-	int64_t t = f->ts_sec * 1000000000LL + f->ts_nsec;
+	if (!hs_ts_in_range(f->ts_sec) || f->ts_nsec > 999999999u) {
+		/* computed in checked form: a year past 2262 (pcapng allows 2554)
+		 * must not wrap the clock that expires flows */
+		if (!e->st.bad_timestamps++)
+			hs_engine_anomaly(e, "timestamp_out_of_range",
+					  "capture time %lld.%09u s is outside 1970..2262; clamped (later ones are counted "
+					  "in the statistics only)",
+					  (long long)f->ts_sec, f->ts_nsec);
+	}
+	int64_t t = hs_ts_ns(f->ts_sec, f->ts_nsec);
 	if (t > e->now_ns)
 		e->now_ns = t;
 	if (e->flows.head)

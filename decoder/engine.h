@@ -6,6 +6,7 @@
 #define HS_ENGINE_H
 
 #include <glib.h>
+#include <sys/types.h>
 
 #include "app.h"
 #include "ip.h"
@@ -47,6 +48,18 @@ void hs_engine_anomaly(hs_engine *e, const char *kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void hs_engine_anomaly_at(hs_engine *e, uint32_t input, uint64_t frame, const char *kind,
 			  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Count delta bytes (negative: released) of lasting per-flow memory against
+ * max_total_buffer (hs_stats.buffered_bytes): parsers call it for state
+ * they allocate beyond their app's state_size (tls.c: the inner parser's). */
+static inline void hs_engine_account(hs_engine *e, ssize_t delta)
+{
+	if (!e)
+		return;
+	e->st.buffered_bytes = (size_t)((ssize_t)e->st.buffered_bytes + delta);
+	if (e->st.buffered_bytes > e->st.peak_buffered_bytes)
+		e->st.peak_buffered_bytes = e->st.buffered_bytes;
+}
 
 /* Replace the port -> parser lookup (default hs_app_for_ports).  For tests
  * and fuzzing; call before the first feed. */

@@ -9,7 +9,7 @@ static void test_defaults(void)
 	hs_config_default(&c);
 	CU_ASSERT_EQUAL(c.max_flows, 100000);
 	CU_ASSERT_EQUAL(c.max_stream_buffer, 4u << 20);
-	CU_ASSERT_EQUAL(c.max_total_buffer, 512u << 20);
+	CU_ASSERT_EQUAL(c.max_total_buffer, 256u << 20);
 	CU_ASSERT_EQUAL(c.max_ip_fragments, 1024);
 	CU_ASSERT_DOUBLE_EQUAL(c.flow_idle_timeout, 600.0, 1e-9);
 	hs_engine *e = hs_engine_new(NULL);

@@ -41,6 +41,25 @@ enum {
 /* True when hs_engine_feed understands frames of this link type. */
 bool hs_linktype_supported(int linktype);
 
+/* Capture times as int64 nanoseconds since 1970.  Seconds are clamped to
+ * [0, HS_TS_MAX_SEC] (up to year 2262, less an hour so that adding or
+ * subtracting the model's windows of minutes cannot overflow, and any two
+ * clamped times subtract without overflow); a frame outside that range is
+ * the anomaly "timestamp_out_of_range" (engine).  pcapng's 64-bit
+ * timestamps reach year 2554, pcap's 32-bit seconds 2106. */
+#define HS_TS_MAX_SEC (INT64_MAX / 1000000000LL - 3600)
+static inline bool hs_ts_in_range(int64_t sec) { return sec >= 0 && sec <= HS_TS_MAX_SEC; }
+static inline int64_t hs_ts_ns(int64_t sec, int64_t nsec)
+{
+	if (sec < 0)
+		sec = 0;
+	if (sec > HS_TS_MAX_SEC)
+		sec = HS_TS_MAX_SEC;
+	if (nsec < 0 || nsec > 999999999)
+		nsec = nsec < 0 ? 0 : 999999999;
+	return sec * 1000000000LL + nsec;
+}
+
 typedef struct hs_addr {
 	uint8_t family; /* 4 or 6 */
 	uint8_t a[16];  /* IPv4 in the first 4 bytes */
@@ -118,13 +137,13 @@ typedef struct hs_anomaly {
 typedef struct hs_config {
 	size_t max_flows;          /* concurrent TCP/UDP flows tracked */
 	size_t max_stream_buffer;  /* bytes buffered per TCP direction (unconsumed + out of order) */
-	size_t max_total_buffer;   /* bytes buffered by all flows together */
+	size_t max_total_buffer;   /* the memory budget: flows, parser states and buffers together */
 	size_t max_ip_fragments;   /* IPv4/IPv6 datagrams being reassembled at once */
 	double flow_idle_timeout;  /* seconds of silence before a flow is expired */
 	unsigned describe_flags;   /* HS_DESCRIBE_* */
 } hs_config;
 
-/* Defaults: 100k flows, 4 MiB per direction, 512 MiB total, 1024 fragments,
+/* Defaults: 100k flows, 4 MiB per direction, 256 MiB total, 1024 fragments,
  * 600 s idle. */
 void hs_config_default(hs_config *c);
 
@@ -136,9 +155,11 @@ typedef struct hs_stats {
 	uint64_t anomalies;
 	uint64_t tcp_gaps;
 	uint64_t cap_hits;              /* times any memory cap was hit */
+	uint64_t evicted_flows;         /* flows closed early by max_flows or max_total_buffer */
+	uint64_t bad_timestamps;        /* frames whose time is outside 1970..2262 (clamped) */
 	uint64_t ip_fragments;
 	uint64_t undecodable;           /* frames whose link/IP layer could not be parsed */
-	size_t buffered_bytes;          /* current bytes held by streams */
+	size_t buffered_bytes;          /* current bytes held by flows, parser states and streams */
 	size_t peak_buffered_bytes;
 } hs_stats;
 
@@ -175,10 +196,16 @@ size_t hs_app_ports(uint8_t ipproto, uint16_t *out, size_t max);
 /* Load an NSS key log file (SSLKEYLOGFILE format: CLIENT_RANDOM for TLS
  * 1.2, *_TRAFFIC_SECRET_* for TLS 1.3) whose secrets decrypt TLS
  * connections (HTTPS WinRM, LDAPS, CredSSP, RDP).  May be called several
- * times (files add up); call before the first feed.  Returns HS_OK (bad
- * lines are skipped and reported as a "keylog_malformed" anomaly), or
- * HS_E_UNKNOWN when the file cannot be read (errno set).  Secrets stay in
- * the engine and are wiped by hs_engine_free. */
+ * times (files add up); call before the first feed, after the anomaly
+ * sink is set (the anomalies below are raised here).  Pipes, FIFOs and
+ * devices are read like files, up to HS_KEYLOG_MAX_FILE bytes; UTF-16 text
+ * is converted (anomaly "keylog_encoding").  Returns HS_OK (bad lines are
+ * skipped and reported as a "keylog_malformed" anomaly naming the first
+ * one's line), or: HS_E_UNKNOWN when the file cannot be read or is a
+ * directory (errno set), HS_E_NOMEM when it is larger than the cap,
+ * HS_E_MALFORMED for UTF-16 that does not convert; then
+ * hs_engine_error_detail() says why.  Secrets stay in the engine and are
+ * wiped by hs_engine_free. */
 hs_err hs_engine_add_keylog(hs_engine *e, const char *path);
 
 /* Like hs_engine_add_keylog, for a key log still being written by a running
@@ -203,7 +230,10 @@ size_t hs_engine_reload_keylogs(hs_engine *e);
  * keys of other etypes are skipped (anomaly "keytab_unsupported_etype").
  * Returns HS_OK, or: HS_E_UNKNOWN (file unreadable, or not a keytab),
  * HS_E_TRUNCATED / HS_E_MALFORMED (damaged file), HS_E_LIMIT (over 4 MiB,
- * 4096 entries or another cap); then hs_engine_error_detail() says why.
+ * or another cap of the format); then hs_engine_error_detail() says why.
+ * Pipes, FIFOs and devices are read like files within the 4 MiB cap; a
+ * directory is HS_E_UNKNOWN.  Keys past HS_KRB_MAX_KEYS (4096, all keytabs
+ * together) are ignored with the anomaly "krb_key_cap".
  * Keys stay in the engine, are never printed without HS_DESCRIBE_SECRETS,
  * and are wiped by hs_engine_free. */
 hs_err hs_engine_add_keytab(hs_engine *e, const char *path);

@@ -959,7 +959,8 @@ typedef struct http_dir {
 
 typedef struct http_state {
 	http_dir d[2];
-	pending q[HS_HTTP_MAX_PENDING];
+	pending *q;             /* HS_HTTP_MAX_PENDING, allocated with the first request: a
+				 * connection that never completes a head holds none */
 	unsigned qhead, qcount;
 	uint64_t seq;
 	GByteArray *scratch;    /* decoded GSS tokens */
@@ -991,6 +992,10 @@ static pending *q_push(hs_app_ctx *ctx, http_state *st, const hs_http_head *h)
 				  HS_HTTP_MAX_PENDING);
 		st->qhead = (st->qhead + 1) % HS_HTTP_MAX_PENDING;
 		st->qcount--;
+	}
+	if (!st->q) {
+		st->q = g_new0(pending, HS_HTTP_MAX_PENDING);
+		hs_engine_account(ctx->eng, (ssize_t)(sizeof(pending) * HS_HTTP_MAX_PENDING));
 	}
 	pending *p = &st->q[(st->qhead + st->qcount) % HS_HTTP_MAX_PENDING];
 	st->qcount++;
@@ -1241,8 +1246,13 @@ static void emit_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const hs_
 	}
 	hs_emit(ctx, HS_PROTO_HTTP, &m);
 	emit_tokens(ctx, st, &m);
-	if (have_soap)
+	if (have_soap) {
+		if (hs_winrm_secrets(&soap))
+			hs_report_anomaly(ctx, "secret_in_command",
+					  "a password was typed into a WinRM command line: masked in the output "
+					  "(--show-secrets shows it)");
 		hs_emit(ctx, HS_PROTO_WINRM, &soap);
+	}
 	hs_winrm_release(&soap);
 }
 
@@ -1525,6 +1535,11 @@ static void http_close(hs_app_ctx *ctx)
 	}
 	hs_winrm_seal_free(st->seal);
 	st->seal = NULL;
+	if (st->q)
+		hs_engine_account(ctx->eng, -(ssize_t)(sizeof(pending) * HS_HTTP_MAX_PENDING));
+	g_free(st->q);
+	st->q = NULL;
+	st->qhead = st->qcount = 0;
 	if (st->credssp) {
 		hs_credssp_flow_release(st->credssp);
 		g_free(st->credssp);

@@ -2,6 +2,8 @@
  * parts (see krb5_dec.h). */
 #include "krb5_dec.h"
 
+#include "keyfile.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 
 #include "der.h"
 #include "engine.h"
+#include "keyfile.h"
 #include "keytab.h"
 
 typedef struct lt_key {
@@ -52,6 +55,7 @@ uint64_t hs_krb_keys_evicted(const hs_krb_keys *k) { return k ? k->evicted : 0; 
 typedef struct load_ctx {
 	hs_krb_keys *k;
 	size_t added, unsupported;
+	size_t seen;   /* entries the parser handed over */
 	bool capped;
 } load_ctx;
 
@@ -64,6 +68,7 @@ static bool on_entry(void *ud, const hs_keytab_entry *e)
 {
 	load_ctx *c = ud;
 	lt_key n;
+	c->seen++;
 	memset(&n, 0, sizeof n);
 	if (!hs_krb_etype_keylen(e->etype) || e->keylen != hs_krb_etype_keylen(e->etype)) {
 		c->unsupported++;
@@ -97,26 +102,23 @@ hs_err hs_krb_keys_load(hs_krb_keys *k, const char *path, size_t *added, size_t 
 {
 	gchar *buf = NULL;
 	gsize len = 0;
-	GError *ge = NULL;
-	load_ctx c = { k, 0, 0, false };
-	GStatBuf sb;
+	load_ctx c = { k, 0, 0, 0, false };
 	if (added) *added = 0;
 	if (unsupported) *unsupported = 0;
 	if (capped) *capped = false;
-	if (g_stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (guint64)sb.st_size > HS_KEYTAB_MAX_FILE) {
-		snprintf(err, errlen, "larger than the %u-byte keytab cap", HS_KEYTAB_MAX_FILE);
-		return HS_E_LIMIT;
-	}
-	if (g_stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		snprintf(err, errlen, "is a directory");
-		return HS_E_UNKNOWN;
-	}
-	if (!g_file_get_contents(path, &buf, &len, &ge)) {
-		snprintf(err, errlen, "%s", ge ? ge->message : "cannot read");
-		g_clear_error(&ge);
-		return HS_E_UNKNOWN;
-	}
+	GByteArray *b = NULL;
+	hs_err rr = hs_keyfile_read(path, 0, HS_KEYTAB_MAX_FILE, &b, err, errlen);
+	if (rr != HS_OK)
+		return rr;
+	len = b->len;
+	buf = (gchar *)g_byte_array_free(b, FALSE);
 	hs_err r = hs_keytab_parse((const uint8_t *)buf, len, on_entry, &c, err, errlen);
+	/* The format's entry cap is the key store's cap too: a keytab with more
+	 * entries loads its first ones, with the krb_key_cap warning. */
+	if (r == HS_E_LIMIT && c.seen == HS_KEYTAB_MAX_ENTRIES) {
+		r = HS_OK;
+		c.capped = true;
+	}
 	OPENSSL_cleanse(buf, len);
 	g_free(buf);
 	if (added) *added = c.added;
@@ -871,7 +873,7 @@ void hs_krb_dec_plain(hs_krb_keys *k, int what, const uint8_t *p, size_t len, hs
 
 bool hs_krb_keys_add(hs_krb_keys *k, const char *principal, uint32_t kvno, const hs_krb_key *key)
 {
-	load_ctx c = { k, 0, 0, false };
+	load_ctx c = { k, 0, 0, 0, false };
 	hs_keytab_entry e;
 	memset(&e, 0, sizeof e);
 	if (key->len > HS_KEYTAB_MAX_KEY || strlen(principal) > HS_KEYTAB_MAX_PRINC)

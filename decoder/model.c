@@ -10,6 +10,7 @@
  */
 #include "model.h"
 #include "psrp.h"
+#include "redact.h"
 #include "krb5_dec.h"
 
 #include <ctype.h>
@@ -168,6 +169,7 @@ typedef struct session {
 
 struct hs_model {
 	hs_model_config cfg;
+	hs_redact *redact;           /* the output's redactor (hs_model_set_redactor), not owned */
 	GPtrArray *conns;            /* conn* */
 	GHashTable *conn_by_flow;    /* flow_id -> conn* */
 	GArray *kxs;                 /* kx */
@@ -346,7 +348,7 @@ static void array_free(gpointer p)
 
 static int64_t ts_of(const hs_meta *mt)
 {
-	return mt->ts_sec * 1000000000LL + mt->ts_nsec;
+	return hs_ts_ns(mt->ts_sec, mt->ts_nsec);
 }
 
 static hs_ref ref_of(const hs_meta *mt)
@@ -445,23 +447,6 @@ static bool is_anonymous_name(const char *p)
 	return !p[0] || strncasecmp(p, "WELLKNOWN/ANONYMOUS", 19) == 0;
 }
 
-/* user part and realm/domain of "alice@HOP.TEST" or "HOP\alice" */
-static void split_principal(const char *p, char *user, size_t un, char *dom, size_t dn)
-{
-	const char *bs = strchr(p, '\\');
-	const char *at = strrchr(p, '@');
-	if (bs) {
-		snprintf(dom, dn, "%.*s", (int)(bs - p), p);
-		snprintf(user, un, "%s", bs + 1);
-	} else if (at) {
-		snprintf(user, un, "%.*s", (int)(at - p), p);
-		snprintf(dom, dn, "%s", at + 1);
-	} else {
-		snprintf(user, un, "%s", p);
-		dom[0] = 0;
-	}
-}
-
 /* Same account?  Case-insensitive user part; domains compared by their
  * first label so that the NTLM domain HOP matches the realm HOP.TEST. */
 static bool principal_eq(const char *a, const char *b)
@@ -469,8 +454,8 @@ static bool principal_eq(const char *a, const char *b)
 	if (!a[0] || !b[0])
 		return false;
 	char ua[HS_NAME_MAX], da[HS_NAME_MAX], ub[HS_NAME_MAX], db[HS_NAME_MAX];
-	split_principal(a, ua, sizeof ua, da, sizeof da);
-	split_principal(b, ub, sizeof ub, db, sizeof db);
+	hs_split_principal(a, ua, sizeof ua, da, sizeof da);
+	hs_split_principal(b, ub, sizeof ub, db, sizeof db);
 	if (strcasecmp(ua, ub) != 0)
 		return false;
 	if (!da[0] || !db[0])
@@ -482,7 +467,7 @@ static bool principal_eq(const char *a, const char *b)
 static bool is_machine(const char *p)
 {
 	char u[HS_NAME_MAX], d[HS_NAME_MAX];
-	split_principal(p, u, sizeof u, d, sizeof d);
+	hs_split_principal(p, u, sizeof u, d, sizeof d);
 	size_t l = strlen(u);
 	return l > 1 && u[l - 1] == '$';
 }
@@ -2682,7 +2667,7 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 			char su[64];
 			snprintf(su, sizeof su, "%s$", f->s_short);
 			char u[HS_NAME_MAX], d[HS_NAME_MAX];
-			split_principal(norm, u, sizeof u, d, sizeof d);
+			hs_split_principal(norm, u, sizeof u, d, sizeof d);
 			if (f->user[0] && principal_eq(norm, f->user))
 				f->hop2_as_user = true;
 			else if (is_machine(norm) && (!f->s_short[0] || !strcasecmp(u, su)))
@@ -2703,173 +2688,6 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 }
 
 /* ------------------------------------------------------------------ */
-/* redaction: stable pseudonyms for user and host names */
-
-typedef struct pseudo {
-	GHashTable *map; /* lower-case original -> pseudonym */
-	unsigned users, hosts, doms;
-} pseudo;
-
-static const char *pseudo_get(pseudo *p, const char *kind, const char *orig)
-{
-	char key[HS_NAME_MAX + 8];
-	snprintf(key, sizeof key, "%s:%s", kind, orig);
-	lower(key);
-	const char *v = g_hash_table_lookup(p->map, key);
-	if (v)
-		return v;
-	char val[64];
-	if (!strcmp(kind, "u"))
-		snprintf(val, sizeof val, "user%u", ++p->users);
-	else if (!strcmp(kind, "h"))
-		snprintf(val, sizeof val, "host%u", ++p->hosts);
-	else
-		snprintf(val, sizeof val, "dom%u", ++p->doms);
-	g_hash_table_insert(p->map, g_strdup(key), g_strdup(val));
-	return g_hash_table_lookup(p->map, key);
-}
-
-/* host: first label -> hostN, rest -> domN.example */
-static void redact_host(pseudo *p, char *s, size_t n)
-{
-	if (!s[0])
-		return;
-	char first[HS_NAME_MAX];
-	first_label(s, first, sizeof first);
-	const char *rest = s + strlen(first);
-	char out[HS_NAME_MAX];
-	if (*rest == '.')
-		snprintf(out, sizeof out, "%s.%s.example", pseudo_get(p, "h", first), pseudo_get(p, "d", rest + 1));
-	else
-		snprintf(out, sizeof out, "%s", pseudo_get(p, "h", first));
-	snprintf(s, n, "%s", out);
-}
-
-/* principal: user part -> userN (machine accounts HOSTN$), realm -> DOMN.EXAMPLE */
-static void redact_principal(pseudo *p, char *s, size_t n)
-{
-	if (!s[0])
-		return;
-	char u[HS_NAME_MAX], d[HS_NAME_MAX], out[HS_NAME_MAX];
-	bool bs = strchr(s, '\\') != NULL;
-	split_principal(s, u, sizeof u, d, sizeof d);
-	size_t l = strlen(u);
-	char pu[96];
-	if (l > 1 && u[l - 1] == '$') {
-		u[l - 1] = 0;
-		snprintf(pu, sizeof pu, "%s$", pseudo_get(p, "h", u));
-		upper(pu);
-	} else {
-		snprintf(pu, sizeof pu, "%s", pseudo_get(p, "u", u));
-	}
-	char pd[96] = "";
-	if (d[0]) {
-		char dl[HS_NAME_MAX];
-		first_label(d, dl, sizeof dl);
-		if (!strchr(d, '.'))
-			snprintf(pd, sizeof pd, "%s", pseudo_get(p, "d", d));
-		else
-			snprintf(pd, sizeof pd, "%s.example", pseudo_get(p, "d", d));
-		upper(pd);
-	}
-	if (bs)
-		snprintf(out, sizeof out, "%s\\%s", pd, pu);
-	else if (d[0])
-		snprintf(out, sizeof out, "%s@%s", pu, pd);
-	else
-		snprintf(out, sizeof out, "%s", pu);
-	snprintf(s, n, "%s", out);
-}
-
-static void redact_spn(pseudo *p, char *s, size_t n)
-{
-	const char *sl = strchr(s, '/');
-	if (!sl)
-		return redact_principal(p, s, n);
-	char cls[64], hostp[HS_NAME_MAX];
-	snprintf(cls, sizeof cls, "%.*s", (int)(sl - s), s);
-	snprintf(hostp, sizeof hostp, "%s", sl + 1);
-	char *at = strchr(hostp, '@');
-	if (at)
-		*at = 0;
-	redact_host(p, hostp, sizeof hostp);
-	snprintf(s, n, "%s/%s", cls, hostp);
-}
-
-/* Replace every case-insensitive occurrence of from by to in s (size n). */
-static void replace_ci(char *s, size_t n, const char *from, const char *to)
-{
-	size_t fl = strlen(from);
-	if (!fl || !strcmp(from, to))
-		return;
-	GString *g = g_string_sized_new(n);
-	for (const char *q = s; *q;) {
-		if (!g_ascii_strncasecmp(q, from, fl)) {
-			g_string_append(g, to);
-			q += fl;
-		} else {
-			g_string_append_c(g, *q++);
-		}
-	}
-	snprintf(s, n, "%s", g->str);
-	g_string_free(g, TRUE);
-}
-
-/* The free text the user saw names hosts, SPNs and accounts: each name of
- * the chain (longest first, so an FQDN goes before its first label, a
- * principal before its realm) becomes its pseudonym there too. */
-static void redact_saw(hs_facts *f, char orig[][HS_NAME_MAX], char (*red)[HS_NAME_MAX], unsigned k)
-{
-	for (unsigned pass = 0; pass < k; pass++) {
-		unsigned best = k;
-		for (unsigned i = 0; i < k; i++)
-			if (orig[i][0] && (best == k || strlen(orig[i]) > strlen(orig[best])))
-				best = i;
-		if (best == k)
-			break;
-		replace_ci(f->user_saw, sizeof f->user_saw, orig[best], red[best]);
-		orig[best][0] = 0;
-	}
-}
-
-static void redact_chain(pseudo *p, hs_chain *ch)
-{
-	hs_facts *f = &ch->facts;
-	enum { NS = 9 };
-	char orig[NS][HS_NAME_MAX], red[NS][HS_NAME_MAX];
-	const char *src[NS - 2] = { f->user, f->s_name, f->s_short, f->t_name, f->t_short, f->t_spn, f->hop2_principal };
-	for (unsigned i = 0; i < NS - 2; i++)
-		snprintf(orig[i], HS_NAME_MAX, "%s", src[i]);
-	const char *at = strchr(f->user, '@');
-	snprintf(orig[NS - 2], HS_NAME_MAX, "%s", at ? at + 1 : ""); /* the realm */
-	snprintf(orig[NS - 1], HS_NAME_MAX, "%.*s", at ? (int)(at - f->user) : 0, f->user); /* the user's name */
-	redact_principal(p, ch->user, sizeof ch->user);
-	for (unsigned i = 0; i < ch->nhops; i++) {
-		hs_hop *h = &ch->hops[i];
-		redact_host(p, h->client.name, sizeof h->client.name);
-		redact_host(p, h->server.name, sizeof h->server.name);
-		redact_principal(p, h->principal, sizeof h->principal);
-		redact_spn(p, h->target, sizeof h->target);
-	}
-	redact_principal(p, f->user, sizeof f->user);
-	redact_host(p, f->s_name, sizeof f->s_name);
-	redact_host(p, f->s_short, sizeof f->s_short);
-	redact_host(p, f->t_name, sizeof f->t_name);
-	redact_host(p, f->t_short, sizeof f->t_short);
-	redact_spn(p, f->t_spn, sizeof f->t_spn);
-	redact_spn(p, f->tgs_error_sname, sizeof f->tgs_error_sname);
-	redact_principal(p, f->hop2_principal, sizeof f->hop2_principal);
-	redact_principal(p, f->other_principal, sizeof f->other_principal);
-	const char *dst[NS - 2] = { f->user, f->s_name, f->s_short, f->t_name, f->t_short, f->t_spn, f->hop2_principal };
-	for (unsigned i = 0; i < NS - 2; i++)
-		snprintf(red[i], HS_NAME_MAX, "%s", dst[i]);
-	at = strchr(f->user, '@');
-	snprintf(red[NS - 2], HS_NAME_MAX, "%s", at ? at + 1 : "");
-	snprintf(red[NS - 1], HS_NAME_MAX, "%.*s", at ? (int)(at - f->user) : 0, f->user);
-	if (f->user_saw[0])
-		redact_saw(f, orig, red, NS);
-}
-
 /* ------------------------------------------------------------------ */
 
 static int chain_cmp(const void *a, const void *b)
@@ -3032,6 +2850,8 @@ static void maybe_retire(hs_model *m, int64_t t)
 	retire(m, t - m->cfg.settle_ns);
 }
 
+void hs_model_set_redactor(hs_model *m, hs_redact *r) { m->redact = r; }
+
 void hs_model_finish(hs_model *m, bool redact_names)
 {
 	if (m->finished)
@@ -3060,13 +2880,13 @@ void hs_model_finish(hs_model *m, bool redact_names)
 			a->facts.server_trusted_seen = true;
 	}
 	g_hash_table_destroy(delegated);
-	pseudo p = { g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free), 0, 0, 0 };
+	hs_redact *own = redact_names && !m->redact ? hs_redact_new() : NULL;
 	for (guint i = 0; i < m->chains->len; i++) {
 		hs_chain *ch = &g_array_index(m->chains, hs_chain, i);
 		ch->id = i + 1;
 		if (redact_names)
-			redact_chain(&p, ch);
+			hs_redact_chain(m->redact ? m->redact : own, ch);
 		hs_rules_diagnose(&ch->facts, &ch->diag);
 	}
-	g_hash_table_destroy(p.map);
+	hs_redact_free(own);
 }

@@ -69,6 +69,12 @@ void hs_model_sink(void *ud, const hs_msg *msg);
  * carry the pseudonyms too.  The chains belong to the model. */
 void hs_model_finish(hs_model *m, bool redact_names);
 
+/* The redactor (redact.h) hs_model_finish uses with redact_names, so that the
+ * chains get the pseudonyms the rest of the output uses; without one it
+ * uses its own.  r is not owned and must outlive hs_model_finish. */
+struct hs_redact;
+void hs_model_set_redactor(hs_model *m, struct hs_redact *r);
+
 /* A deep copy of m's collected state, for a snapshot while messages keep
  * coming (live capture): finish the copy, read its chains, free it; m is
  * not changed and may still be fed and finished.  NULL when m is NULL or

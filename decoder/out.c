@@ -20,6 +20,9 @@ struct hs_out {
 	unsigned overflow;
 	unsigned base_indent; /* text mode: extra spaces before every line */
 	GArray *nodes;        /* nodes mode: node_rec, strings in buf */
+	hs_out_filter filter; /* string values go through it (hs_out_set_filter) */
+	void *filter_ud;
+	GString *filtered;
 };
 
 /* HS_OUT_NODES: offsets into buf (which moves as it grows). */
@@ -47,6 +50,8 @@ void hs_out_free(hs_out *o)
 	g_string_free(o->buf, TRUE);
 	if (o->nodes)
 		g_array_free(o->nodes, TRUE);
+	if (o->filtered)
+		g_string_free(o->filtered, TRUE);
 	g_free(o);
 }
 
@@ -62,6 +67,14 @@ void hs_out_reset(hs_out *o)
 }
 
 hs_out_mode hs_out_get_mode(const hs_out *o) { return o->mode; }
+
+void hs_out_set_filter(hs_out *o, hs_out_filter fn, void *ud)
+{
+	o->filter = fn;
+	o->filter_ud = ud;
+	if (fn && !o->filtered)
+		o->filtered = g_string_new(NULL);
+}
 
 const char *hs_out_text(const hs_out *o, size_t *len)
 {
@@ -306,6 +319,13 @@ static void scalar(hs_out *o, const char *key, const char *lit, size_t len, bool
 {
 	if (o->ignored)
 		return;
+	if (quoted && o->filter) {
+		g_string_truncate(o->filtered, 0);
+		if (o->filter(o->filter_ud, key, lit, len, o->filtered)) {
+			lit = o->filtered->str;
+			len = o->filtered->len;
+		}
+	}
 	if (o->mode == HS_OUT_NODES) {
 		node_add(o, key, lit, len, quoted, false, false);
 		return;

@@ -14,6 +14,7 @@
 #ifndef HS_OUT_H
 #define HS_OUT_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,14 @@ typedef struct hs_out hs_out;
 hs_out *hs_out_new(hs_out_mode mode);
 void hs_out_free(hs_out *o);
 void hs_out_reset(hs_out *o);
+
+/* A filter every string value goes through before it is written (text,
+ * JSON and nodes alike): it appends the value to write to out and returns
+ * true, or returns false to write the value as it is.  key is the field's
+ * key (NULL inside lists).  Used for --redact-names (redact.h); NULL
+ * removes it.  Kept across hs_out_reset. */
+typedef bool (*hs_out_filter)(void *ud, const char *key, const char *s, size_t len, GString *out);
+void hs_out_set_filter(hs_out *o, hs_out_filter fn, void *ud);
 hs_out_mode hs_out_get_mode(const hs_out *o);
 /* The rendered text so far (NUL terminated); *len may be NULL. */
 const char *hs_out_text(const hs_out *o, size_t *len);

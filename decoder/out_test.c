@@ -62,6 +62,32 @@ static void test_text(void)
 	hs_out_free(o);
 }
 
+/* Every item of a list of objects starts its own "- " line (the second one
+ * used to follow the first's last field on the same line). */
+static void test_text_list_items(void)
+{
+	hs_out *o = hs_out_new(HS_OUT_TEXT);
+	hs_out_begin(o, NULL);
+	hs_out_begin_list(o, "etype_info2");
+	for (int i = 0; i < 2; i++) {
+		hs_out_begin(o, NULL);
+		hs_out_uint(o, "etype", i ? 23 : 18);
+		hs_out_bool(o, "salt", true);
+		hs_out_end(o);
+	}
+	hs_out_end_list(o);
+	hs_out_uint(o, "after", 1);
+	hs_out_end(o);
+	CU_ASSERT_STRING_EQUAL(hs_out_text(o, NULL),
+		"etype_info2:\n"
+		"  - etype: 18\n"
+		"    salt: true\n"
+		"  - etype: 23\n"
+		"    salt: true\n"
+		"after: 1\n");
+	hs_out_free(o);
+}
+
 static void test_depth_cap(void)
 {
 	hs_out *o = hs_out_new(HS_OUT_JSON);
@@ -128,4 +154,5 @@ HS_UNIT_MAIN("out",
 	{ "JSON rendering", test_json },
 	{ "JSON escaping and invalid UTF-8", test_json_escaping },
 	{ "text rendering", test_text },
+	{ "text: each list item on its own line", test_text_list_items },
 	{ "nesting cap", test_depth_cap })

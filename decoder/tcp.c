@@ -16,14 +16,22 @@
 #define TH_RST 0x04
 #define TH_ACK 0x10
 
-#define BUF_MIN 4096
+#define BUF_MIN 256 /* a half-open connection's first partial PDU costs this, not pages */
 #define BUF_KEEP (64 * 1024) /* an emptied buffer larger than this is freed */
 
+/* An out-of-order run of bytes.  A segment that continues the run before
+ * it is appended to that run (capacity doubled), so ascending segments after
+ * a hole cost one run, not one node each. */
 typedef struct seg {
-	struct seg *next;
-	uint32_t seq, len;
+	uint32_t seq, len, cap;
 	uint8_t data[];
 } seg;
+
+/* What a run costs beyond its bytes: its header, the GTree node (five
+ * pointers) and the allocator's headers; counted against the caps so that
+ * 1-byte segments are charged what they take. */
+#define SEG_OVERHEAD (sizeof(seg) + 5 * sizeof(void *) + 32)
+#define SEG_COST(s) (SEG_OVERHEAD + (s)->cap)
 
 typedef struct tdir {
 	uint32_t next_seq;  /* next byte expected in order */
@@ -32,8 +40,8 @@ typedef struct tdir {
 	uint8_t *buf;       /* unconsumed in-order bytes at buf + off */
 	size_t off, len, cap;
 	size_t needed;      /* parser said it needs this many bytes in total */
-	seg *ooo;           /* out of order, sorted, non-overlapping */
-	size_t ooo_bytes;
+	GTree *ooo;         /* out of order runs by seq, non-overlapping; NULL when none */
+	size_t ooo_bytes;   /* what they cost (bytes + SEG_OVERHEAD each) */
 	bool started, syn, fin, eof, pickup;
 	bool resync;        /* after a gap or pickup, until the parser takes a PDU (app.h) */
 } tdir;
@@ -174,36 +182,49 @@ static void flow_anomaly(hs_engine *e, const hs_flow *f, const char *kind, const
 
 /* ---- buffers ---- */
 
-static void account(hs_engine *e, ssize_t delta)
-{
-	e->st.buffered_bytes = (size_t)((ssize_t)e->st.buffered_bytes + delta);
-	if (e->st.buffered_bytes > e->st.peak_buffered_bytes)
-		e->st.peak_buffered_bytes = e->st.buffered_bytes;
-}
-
 static void buf_clear(hs_engine *e, tdir *d, bool release)
 {
 	d->off = d->len = 0;
 	d->needed = 0;
 	if (d->buf && (release || d->cap > BUF_KEEP)) {
-		account(e, -(ssize_t)d->cap);
+		hs_engine_account(e, -(ssize_t)d->cap);
 		g_free(d->buf);
 		d->buf = NULL;
 		d->cap = 0;
 	}
 }
 
+static gboolean seg_free(gpointer key, gpointer value, gpointer ud)
+{
+	(void)key;
+	(void)ud;
+	g_free(value);
+	return FALSE;
+}
+
 static void ooo_clear(hs_engine *e, tdir *d)
 {
-	seg *s = d->ooo;
-	while (s) {
-		seg *n = s->next;
-		account(e, -(ssize_t)s->len);
-		g_free(s);
-		s = n;
+	if (d->ooo) {
+		g_tree_foreach(d->ooo, seg_free, NULL);
+		g_tree_destroy(d->ooo);
 	}
+	hs_engine_account(e, -(ssize_t)d->ooo_bytes);
 	d->ooo = NULL;
 	d->ooo_bytes = 0;
+}
+
+/* Sequence numbers in one queue lie within max_stream_buffer of next_seq,
+ * so comparing them modulo 2^32 is a total order. */
+static gint seq_cmp(gconstpointer a, gconstpointer b)
+{
+	int32_t d = (int32_t)(GPOINTER_TO_UINT(a) - GPOINTER_TO_UINT(b));
+	return d < 0 ? -1 : d > 0;
+}
+
+static seg *ooo_first(const tdir *d)
+{
+	GTreeNode *n = d->ooo ? g_tree_node_first(d->ooo) : NULL;
+	return n ? g_tree_node_value(n) : NULL;
 }
 
 /* Room for n more bytes in d->buf within the caps; false when a cap says no. */
@@ -230,7 +251,7 @@ static bool buf_reserve(hs_engine *e, tdir *d, size_t n)
 	if (d->len)
 		memcpy(nb, d->buf + d->off, d->len);
 	g_free(d->buf);
-	account(e, (ssize_t)ncap - (ssize_t)d->cap);
+	hs_engine_account(e, (ssize_t)ncap - (ssize_t)d->cap);
 	d->buf = nb;
 	d->cap = ncap;
 	d->off = 0;
@@ -344,16 +365,16 @@ static void push_bytes(hs_engine *e, hs_flow *f, int dir, const uint8_t *data, s
 static void drain(hs_engine *e, hs_flow *f, int dir)
 {
 	tdir *d = &f->d[dir];
-	while (d->ooo && seq_leq(d->ooo->seq, d->next_seq)) {
-		seg *s = d->ooo;
-		d->ooo = s->next;
-		d->ooo_bytes -= s->len;
+	seg *s;
+	while ((s = ooo_first(d)) && seq_leq(s->seq, d->next_seq)) {
+		g_tree_remove(d->ooo, GUINT_TO_POINTER(s->seq));
+		d->ooo_bytes -= SEG_COST(s);
+		hs_engine_account(e, -(ssize_t)SEG_COST(s));
 		uint32_t skip = d->next_seq - s->seq;
 		if (skip < s->len) {
 			d->next_seq += s->len - skip;
 			push_bytes(e, f, dir, s->data + skip, s->len - skip);
 		}
-		account(e, -(ssize_t)s->len);
 		g_free(s);
 		if (f->closed)
 			break;
@@ -374,28 +395,68 @@ static void skip_to(hs_engine *e, hs_flow *f, int dir, uint32_t to, const char *
 	drain(e, f, dir);
 }
 
-static seg *seg_new(hs_engine *e, uint32_t seq, const uint8_t *data, uint32_t len)
+/* Queue the bytes [seq, seq+len) as a run of their own, or at the end of
+ * the run that ends at seq. */
+static void ooo_put(hs_engine *e, tdir *d, uint32_t seq, const uint8_t *data, uint32_t len)
 {
+	if (!d->ooo)
+		d->ooo = g_tree_new(seq_cmp);
+	GTreeNode *n = g_tree_upper_bound(d->ooo, GUINT_TO_POINTER(seq));
+	n = n ? g_tree_node_previous(n) : g_tree_node_last(d->ooo);
+	seg *p = n ? g_tree_node_value(n) : NULL;
+	if (p && p->seq + p->len == seq) {
+		if (p->len + len > p->cap) {
+			size_t old = SEG_COST(p);
+			uint32_t ncap = p->cap * 2 > p->len + len ? p->cap * 2 : p->len + len;
+			p = g_realloc(p, sizeof(seg) + ncap);
+			p->cap = ncap;
+			d->ooo_bytes += SEG_COST(p) - old;
+			hs_engine_account(e, (ssize_t)(SEG_COST(p) - old));
+			g_tree_insert(d->ooo, GUINT_TO_POINTER(p->seq), p);
+		}
+		memcpy(p->data + p->len, data, len);
+		p->len += len;
+		return;
+	}
 	seg *s = g_malloc(sizeof(seg) + len);
-	s->next = NULL;
 	s->seq = seq;
-	s->len = len;
+	s->len = s->cap = len;
 	memcpy(s->data, data, len);
-	account(e, len);
-	return s;
+	d->ooo_bytes += SEG_COST(s);
+	hs_engine_account(e, (ssize_t)SEG_COST(s));
+	g_tree_insert(d->ooo, GUINT_TO_POINTER(seq), s);
 }
 
-/* Queue [seq, seq+len) out of order; bytes already queued win. */
+/* The queued run that holds seq, else the first one after it (NULL: none). */
+static seg *ooo_at(const tdir *d, uint32_t seq)
+{
+	GTreeNode *n = g_tree_upper_bound(d->ooo, GUINT_TO_POINTER(seq));
+	GTreeNode *p = n ? g_tree_node_previous(n) : g_tree_node_last(d->ooo);
+	if (p) {
+		seg *s = g_tree_node_value(p);
+		if (seq_lt(seq, s->seq + s->len))
+			return s;
+	}
+	return n ? g_tree_node_value(n) : NULL;
+}
+
+static bool ooo_over_cap(hs_engine *e, const tdir *d, uint32_t len)
+{
+	return d->len + d->ooo_bytes + len + SEG_OVERHEAD > e->cfg.max_stream_buffer;
+}
+
+/* Queue [seq, seq+len) out of order; bytes already queued win.  Each step
+ * is a lookup in the tree: O(log n) per segment plus the bytes compared. */
 static void ooo_insert(hs_engine *e, hs_flow *f, int dir, uint32_t seq, const uint8_t *data, uint32_t len)
 {
 	tdir *d = &f->d[dir];
-	if (d->len + d->ooo_bytes + len > e->cfg.max_stream_buffer ||
-	    e->st.buffered_bytes + len > e->cfg.max_total_buffer) {
+	if (ooo_over_cap(e, d, len) || e->st.buffered_bytes + len + SEG_OVERHEAD > e->cfg.max_total_buffer) {
 		/* The hole is not being filled within the budget: give it up. */
 		e->st.cap_hits++;
-		flow_anomaly(e, f, d->len + d->ooo_bytes + len > e->cfg.max_stream_buffer ? "stream_cap" : "memory_cap",
+		flow_anomaly(e, f, ooo_over_cap(e, d, len) ? "stream_cap" : "memory_cap",
 			     "%s: out-of-order data would pass the buffer cap; hole skipped", dir_name(dir));
-		uint32_t to = d->ooo && seq_lt(d->ooo->seq, seq) ? d->ooo->seq : seq;
+		seg *first = ooo_first(d);
+		uint32_t to = first && seq_lt(first->seq, seq) ? first->seq : seq;
 		skip_to(e, f, dir, to, "buffer cap");
 		if (f->closed)
 			return;
@@ -408,41 +469,30 @@ static void ooo_insert(hs_engine *e, hs_flow *f, int dir, uint32_t seq, const ui
 			}
 			return;
 		}
-		if (d->len + d->ooo_bytes + len > e->cfg.max_stream_buffer ||
-		    e->st.buffered_bytes + len > e->cfg.max_total_buffer) {
+		if (ooo_over_cap(e, d, len) || e->st.buffered_bytes + len + SEG_OVERHEAD > e->cfg.max_total_buffer) {
 			e->st.dropped += len;
 			return;
 		}
 	}
-	seg **pp = &d->ooo;
 	uint32_t cur = seq, end = seq + len;
 	bool differs = false;
 	while (seq_lt(cur, end)) {
-		seg *s = *pp;
+		seg *s = d->ooo ? ooo_at(d, cur) : NULL;
 		if (!s || seq_leq(end, s->seq)) {
-			seg *n = seg_new(e, cur, data + (cur - seq), end - cur);
-			n->next = s;
-			*pp = n;
-			d->ooo_bytes += n->len;
+			ooo_put(e, d, cur, data + (cur - seq), end - cur);
 			break;
 		}
-		uint32_t s_end = s->seq + s->len;
-		if (seq_leq(s_end, cur)) {
-			pp = &s->next;
-			continue;
-		}
 		if (seq_lt(cur, s->seq)) {
-			seg *n = seg_new(e, cur, data + (cur - seq), s->seq - cur);
-			n->next = s;
-			*pp = n;
-			d->ooo_bytes += n->len;
-			cur = s->seq;
+			uint32_t upto = s->seq;
+			ooo_put(e, d, cur, data + (cur - seq), upto - cur);
+			cur = upto;
+			continue; /* s may have moved: look it up again */
 		}
+		uint32_t s_end = s->seq + s->len;
 		uint32_t o_end = seq_lt(end, s_end) ? end : s_end;
 		if (memcmp(s->data + (cur - s->seq), data + (cur - seq), o_end - cur) != 0)
 			differs = true;
 		cur = o_end;
-		pp = &s->next;
 	}
 	if (differs)
 		flow_anomaly(e, f, "tcp_overlap", "%s: retransmitted bytes differ from the first copy; first kept",
@@ -468,7 +518,7 @@ static void segment_data(hs_engine *e, hs_flow *f, int dir, uint32_t seq, const 
 	}
 	d->next_seq += len;
 	push_bytes(e, f, dir, data, len);
-	if (d->ooo && !f->closed)
+	if (ooo_first(d) && !f->closed)
 		drain(e, f, dir);
 }
 
@@ -481,8 +531,9 @@ static void dir_eof(hs_engine *e, hs_flow *f, int dir)
 	tdir *d = &f->d[dir];
 	if (d->eof || !d->started)
 		return;
-	while (d->ooo && !f->closed)
-		skip_to(e, f, dir, d->ooo->seq, "never received before the end of the stream");
+	seg *s;
+	while ((s = ooo_first(d)) && !f->closed)
+		skip_to(e, f, dir, s->seq, "never received before the end of the stream");
 	d->eof = true;
 	if (f->app->stream) {
 		hs_deliver r = run_parser(e, f, dir, d->buf ? d->buf + d->off : NULL, d->len, true);
@@ -495,6 +546,12 @@ static void dir_eof(hs_engine *e, hs_flow *f, int dir)
 	buf_clear(e, d, true);
 	ooo_clear(e, d);
 }
+
+/* What a flow costs while it is tracked (its struct, the hash table's
+ * entry) and what its parser's state costs until it closes: both are
+ * counted with the stream buffers against max_total_buffer. */
+#define FLOW_COST (sizeof(hs_flow) + 4 * sizeof(void *) + 16)
+static size_t state_cost(const hs_app *app) { return app->state_size ? app->state_size : 1; }
 
 static void close_flow(hs_engine *e, hs_flow *f)
 {
@@ -514,6 +571,7 @@ static void close_flow(hs_engine *e, hs_flow *f)
 	f->closed = true;
 	g_free(f->state);
 	f->state = NULL;
+	hs_engine_account(e, -(ssize_t)state_cost(f->app));
 	for (int i = 0; i < 2; i++) {
 		buf_clear(e, &f->d[i], true);
 		ooo_clear(e, &f->d[i]);
@@ -528,6 +586,7 @@ static void flow_remove(hs_engine *e, hs_flow *f)
 	e->flows.count--;
 	if (f->probed)
 		e->flows.probed--;
+	hs_engine_account(e, -(ssize_t)FLOW_COST);
 	g_free(f);
 }
 
@@ -566,18 +625,30 @@ void hs_flows_free(hs_engine *e)
 static hs_flow *flow_new(hs_engine *e, const flow_key *k, const hs_app *app, uint8_t proto, const hs_addr *cli,
 			 uint16_t cport, const hs_addr *srv, uint16_t sport)
 {
-	if (e->flows.count >= e->cfg.max_flows && e->flows.head) {
+	/* Under pressure the least recently active flows go first: an
+	 * attacker's never-closed connections cannot hold the budget. */
+	size_t cost = FLOW_COST + state_cost(app);
+	while (e->flows.head &&
+	       (e->flows.count >= e->cfg.max_flows || e->st.buffered_bytes + cost > e->cfg.max_total_buffer)) {
 		hs_flow *old = e->flows.head;
 		e->st.cap_hits++;
-		flow_anomaly(e, old, "flow_cap", "%zu flows tracked (max_flows); least recently active flow evicted",
-			     e->flows.count);
+		e->st.evicted_flows++;
+		if (e->flows.count >= e->cfg.max_flows)
+			flow_anomaly(e, old, "flow_cap", "%zu flows tracked (max_flows); least recently active flow evicted",
+				     e->flows.count);
+		else
+			flow_anomaly(e, old, "memory_cap",
+				     "%zu bytes held by flows and buffers would pass max_total_buffer (%zu); "
+				     "least recently active flow evicted",
+				     e->st.buffered_bytes + cost, e->cfg.max_total_buffer);
 		flow_remove(e, old);
 	}
 	hs_flow *f = g_new0(hs_flow, 1);
+	hs_engine_account(e, (ssize_t)cost);
 	f->key = *k;
 	f->id = e->flows.next_id++;
 	f->app = app;
-	f->state = g_malloc0(app->state_size ? app->state_size : 1);
+	f->state = g_malloc0(state_cost(app));
 	f->addr[0] = *cli;
 	f->addr[1] = *srv;
 	f->port[0] = cport;
@@ -695,7 +766,7 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 	uint32_t dseq = seq;
 
 	if (flags & TH_SYN) {
-		if (!d->syn && (!d->started || (d->next_seq == seq + 1 && !d->ooo))) {
+		if (!d->syn && (!d->started || (d->next_seq == seq + 1 && !ooo_first(d)))) {
 			d->isn = seq;
 			d->next_seq = seq + 1;
 			d->syn = d->started = true;
@@ -720,8 +791,9 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 		/* The peer acknowledged bytes we never saw while later ones wait:
 		 * the capture lost them. */
 		tdir *o = &f->d[!dir];
-		if (o->ooo && seq_lt(o->next_seq, ack) && seq_leq(o->ooo->seq, ack) && !o->eof)
-			skip_to(e, f, !dir, o->ooo->seq, "acknowledged by the peer but not captured");
+		seg *first = ooo_first(o);
+		if (first && seq_lt(o->next_seq, ack) && seq_leq(first->seq, ack) && !o->eof)
+			skip_to(e, f, !dir, first->seq, "acknowledged by the peer but not captured");
 		if (f->closed)
 			return;
 	}

@@ -308,6 +308,68 @@ static void test_total_cap(void)
 	hs_engine_free(e);
 }
 
+/* Out-of-order runs (a GTree keyed by seq): ascending 1-byte segments after
+ * a hole become one run; descending ones are one run each and each is
+ * charged its overhead, so a million of them cannot hide behind a byte
+ * count.  Either way the hole's arrival delivers everything in order. */
+static void test_ooo_runs(void)
+{
+	for (int desc = 0; desc < 2; desc++) {
+		hs_engine *e = ft_engine(NULL, FT_CONSUME_ALL);
+		handshake(e, ISN_C, ISN_S);
+		size_t base = hs_engine_stats(e)->buffered_bytes; /* the flow and its state */
+		const int n = 1000;
+		for (int k = 0; k < n; k++) {
+			int i = desc ? n - 1 - k : k;
+			char ch = (char)('a' + i % 26);
+			ft_seg(e, 0, ISN_C + 2 + (uint32_t)i, ISN_S + 1, FT_ACK, &ch, 1);
+		}
+		size_t held = hs_engine_stats(e)->buffered_bytes - base;
+		if (desc) {
+			CU_ASSERT(held >= (size_t)n * 32); /* 1 byte + the run's overhead, each */
+		} else {
+			CU_ASSERT(held <= 2 * (size_t)n + 256); /* one run, capacity doubled */
+		}
+		CU_ASSERT_EQUAL(ft.nflows, 0);
+		ft_seg(e, 0, ISN_C + 1, ISN_S + 1, FT_ACK, "<", 1);
+		CU_ASSERT_EQUAL_FATAL(ft.flows[0].len[0], (size_t)n + 1);
+		int bad = 0;
+		for (int i = 0; i < n; i++)
+			bad += ft.flows[0].data[0][i + 1] != (char)('a' + i % 26);
+		CU_ASSERT_EQUAL(bad, 0);
+		CU_ASSERT_EQUAL(hs_engine_stats(e)->buffered_bytes, base);
+		CU_ASSERT_EQUAL(ft.nanoms, 0);
+		hs_engine_finish(e);
+		CU_ASSERT_EQUAL(hs_engine_stats(e)->buffered_bytes, 0);
+		hs_engine_free(e);
+	}
+}
+
+/* Flows and their parser state count against max_total_buffer: a new flow
+ * that would pass it evicts the least recently active one (memory_cap,
+ * evicted_flows), which is closed properly. */
+static void test_flow_memory_eviction(void)
+{
+	hs_config c;
+	hs_config_default(&c);
+	c.max_total_buffer = 2048; /* a few flows' worth */
+	hs_engine *e = ft_engine(&c, FT_CONSUME_ALL);
+	static uint8_t buf[2000];
+	for (uint16_t p = 1; p <= 20; p++) {
+		size_t n = ft_tcp4(buf, FT_CLI, (uint16_t)(50000 + p), FT_SRV, FT_PORT, 1, 0, FT_ACK, "abc", 3);
+		ft_feed_lt(e, HS_DLT_EN10MB, buf, n, 0);
+	}
+	const hs_stats *st = hs_engine_stats(e);
+	CU_ASSERT(st->evicted_flows >= 10);
+	CU_ASSERT_EQUAL(ft_count("memory_cap"), st->evicted_flows);
+	CU_ASSERT(st->peak_buffered_bytes <= 2048);
+	CU_ASSERT_EQUAL(ft.flows[0].closes, 1);
+	CU_ASSERT_EQUAL(st->flows, 20);
+	hs_engine_finish(e);
+	CU_ASSERT_EQUAL(st->buffered_bytes, 0);
+	hs_engine_free(e);
+}
+
 static void test_malformed(void)
 {
 	hs_engine *e = ft_engine(NULL, FT_FRAMED);
@@ -423,6 +485,8 @@ HS_UNIT_MAIN("tcp",
 	{ "flow cap", test_flow_cap },
 	{ "stream cap and oversized PDU", test_stream_cap },
 	{ "total buffer cap", test_total_cap },
+	{ "out-of-order runs: coalesced, overhead counted", test_ooo_runs },
+	{ "flows evicted by the memory budget", test_flow_memory_eviction },
 	{ "malformed PDU: anomaly, gap, resync", test_malformed },
 	{ "truncated PDU at end of stream", test_truncated_pdu_at_eof },
 	{ "snaplen-cut segment", test_snaplen },

@@ -8,6 +8,7 @@
  */
 #include "tds.h"
 
+#include <glib.h>
 #include <string.h>
 
 #include "gss.h"
@@ -482,7 +483,6 @@ typedef struct tds_state {
 	bool tls_reported[2];
 	uint32_t tds_version;
 	tds_acc acc[2];
-	uint8_t scratch[HS_TDS_MAX_MESSAGE]; /* reassembly of multi-packet messages, used within one call */
 } tds_state;
 
 static hs_tds_kind classify(const tds_state *s, uint8_t type)
@@ -632,18 +632,23 @@ static hs_parse_result tds_stream(hs_app_ctx *ctx, const uint8_t *data, size_t l
 		return r;
 	}
 
+	/* A message of several packets is joined in a buffer of its size that
+	 * lives for this call only (at most HS_TDS_MAX_MESSAGE): an idle flow
+	 * holds no scratch space. */
 	const uint8_t *pl;
+	uint8_t *joined = NULL;
 	if (packets == 1) {
 		pl = data + HS_TDS_HEADER;
 	} else {
 		size_t at = 0, w = 0;
+		joined = g_malloc(payload);
 		while (at < off) {
 			size_t n = ((size_t)data[at + 2] << 8) | data[at + 3];
-			memcpy(s->scratch + w, data + at + HS_TDS_HEADER, n - HS_TDS_HEADER);
+			memcpy(joined + w, data + at + HS_TDS_HEADER, n - HS_TDS_HEADER);
 			w += n - HS_TDS_HEADER;
 			at += n;
 		}
-		pl = s->scratch;
+		pl = joined;
 	}
 	memset(&m, 0, sizeof m);
 	m.type = type;
@@ -652,6 +657,7 @@ static hs_parse_result tds_stream(hs_app_ctx *ctx, const uint8_t *data, size_t l
 	m.packets = packets;
 	hs_err e = hs_tds_decode(kind, pl, payload, s->tds_version, &m);
 	after_decode(ctx, &m, e);
+	g_free(joined);
 	return hs_parse_ok(off);
 }
 

@@ -511,7 +511,7 @@ void hs_tls_describe(const void *body, hs_out *o, unsigned flags)
 void hs_tls_conn_init(hs_tls_conn *c, const char *carrier, hs_tls_data_fn on_data, void *ud)
 {
 	hs_tls_conn_release(c);
-	memset(c, 0, offsetof(hs_tls_conn, plain));
+	memset(c, 0, sizeof *c);
 	c->carrier = carrier;
 	c->on_data = on_data;
 	c->ud = ud;
@@ -836,9 +836,12 @@ static void record(hs_tls_conn *c, hs_app_ctx *ctx, int dir, const uint8_t *hdr,
 			explain_missing(c, ctx, dir);
 		return;
 	}
+	/* The plaintext lives for this call only: a connection holds no record
+	 * buffer between records (plaintext is never longer than the record). */
 	size_t n = 0;
 	uint8_t type;
-	hs_tls_dec res = hs_tls_decrypt(&d->keys, hdr, r->fragment.p, r->fragment.len, c->plain, &n, &type);
+	uint8_t *plain = g_malloc(r->fragment.len ? r->fragment.len : 1);
+	hs_tls_dec res = hs_tls_decrypt(&d->keys, hdr, r->fragment.p, r->fragment.len, plain, &n, &type);
 	if (res != HS_TLS_DEC_OK) {
 		hs_report_anomaly(ctx, "tls_decrypt_failed",
 				  "%s record of %zu bytes: %s with the key log's secret (record %llu of this direction); "
@@ -848,10 +851,13 @@ static void record(hs_tls_conn *c, hs_app_ctx *ctx, int dir, const uint8_t *hdr,
 														: "cipher error",
 				  (unsigned long long)d->records);
 		undecrypted(c, ctx, dir, "bad_key", NULL);
+		g_free(plain);
 		return;
 	}
 	d->decrypted++;
-	content(c, ctx, dir, type, r->version, c->plain, n, true);
+	content(c, ctx, dir, type, r->version, plain, n, true);
+	OPENSSL_cleanse(plain, n);
+	g_free(plain);
 }
 
 hs_parse_result hs_tls_conn_stream(hs_tls_conn *c, hs_app_ctx *ctx, const uint8_t *p, size_t len)
@@ -942,8 +948,10 @@ static hs_deliver inner_run(const hs_app *app, hs_app_ctx *ctx, const uint8_t *d
 static void inner_feed(tls_app_state *s, hs_app_ctx *ctx, const uint8_t *p, size_t n, bool eof)
 {
 	int dir = ctx->dir & 1;
-	if (!s->inner_state)
+	if (!s->inner_state) {
 		s->inner_state = g_malloc0(s->inner->state_size ? s->inner->state_size : 1);
+		hs_engine_account(ctx->eng, (ssize_t)(s->inner->state_size ? s->inner->state_size : 1));
+	}
 	hs_app_ctx ic = *ctx;
 	ic.state = s->inner_state;
 	ic.eof = eof;
@@ -1036,6 +1044,7 @@ static void tls_app_close(hs_app_ctx *ctx)
 		}
 		g_free(s->inner_state);
 		s->inner_state = NULL;
+		hs_engine_account(ctx->eng, -(ssize_t)(s->inner->state_size ? s->inner->state_size : 1));
 	}
 	for (int i = 0; i < 2; i++)
 		if (s->pend[i]) {

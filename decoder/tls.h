@@ -172,6 +172,7 @@ typedef enum hs_keylog_label {
 #define HS_KEYLOG_MAX_ENTRIES 1000000u /* client randoms kept */
 #define HS_KEYLOG_MAX_LINE 1024u
 #define HS_KEYLOG_MAX_SECRET 64u
+#define HS_KEYLOG_MAX_FILE (128u << 20) /* bytes read from one key log (keyfile.h) */
 
 hs_keylog *hs_keylog_new(void);
 void hs_keylog_free(hs_keylog *k);
@@ -180,9 +181,15 @@ void hs_keylog_free(hs_keylog *k);
  * EARLY ...) and comments are skipped; malformed lines (bad hex, a random
  * that is not 32 bytes, a secret over HS_KEYLOG_MAX_SECRET, a line over
  * HS_KEYLOG_MAX_LINE) are counted in *bad.  *added counts the secrets
- * stored (either may be NULL).  Returns HS_OK, HS_E_UNKNOWN when the file
- * cannot be opened (errno kept), or HS_E_LIMIT when HS_KEYLOG_MAX_ENTRIES
- * is reached (lines after it are ignored). */
+ * stored (either may be NULL).  The file may be a pipe, FIFO or device
+ * (read up to HS_KEYLOG_MAX_FILE like a regular file); UTF-16 (PowerShell's
+ * default) and a UTF-8 BOM are read as text (keyfile.h).  Returns HS_OK,
+ * HS_E_UNKNOWN when the file cannot be opened or is a directory (errno
+ * kept), HS_E_NOMEM when it holds more than HS_KEYLOG_MAX_FILE bytes,
+ * HS_E_MALFORMED when it is UTF-16 that does not convert (nothing read),
+ * or HS_E_LIMIT when HS_KEYLOG_MAX_ENTRIES is reached (lines after it are
+ * ignored).  hs_keylog_why() then says why, or names the first malformed
+ * line ("FILE line N: NUL byte"). */
 hs_err hs_keylog_load(hs_keylog *k, const char *path, size_t *added, size_t *bad);
 
 /* Follow a key log still being written (a running client's SSLKEYLOGFILE):
@@ -191,7 +198,8 @@ hs_err hs_keylog_load(hs_keylog *k, const char *path, size_t *added, size_t *bad
  * complete; a file that shrinks (truncated, replaced) is read again from
  * the start.  A file that does not exist yet is followed too (the client
  * creates it when it starts).  Returns and counts as hs_keylog_load; the
- * file is not followed when it exists but cannot be read (HS_E_UNKNOWN). */
+ * file is not followed when it exists but cannot be read (HS_E_UNKNOWN),
+ * nor when it is not a regular file (a FIFO or pipe is read once). */
 hs_err hs_keylog_follow(hs_keylog *k, const char *path, size_t *added, size_t *bad);
 
 /* Read what was appended to every followed file since the last read.
@@ -199,6 +207,14 @@ hs_err hs_keylog_follow(hs_keylog *k, const char *path, size_t *added, size_t *b
  * be NULL).  A followed file that cannot be opened any more is skipped
  * (its secrets stay).  Returns HS_OK or HS_E_LIMIT. */
 hs_err hs_keylog_refresh(hs_keylog *k, size_t *added, size_t *bad);
+
+/* The last read's failure, or its first malformed line ("FILE line 3: NUL
+ * byte"); NULL when there was none.  Valid until the next read. */
+const char *hs_keylog_why(const hs_keylog *k);
+
+/* "UTF-16LE", "UTF-16BE" or "UTF-8 with BOM" when the last file read
+ * was converted, else NULL. */
+const char *hs_keylog_encoding(const hs_keylog *k);
 
 /* True when at least one file is followed. */
 bool hs_keylog_following(const hs_keylog *k);
@@ -318,7 +334,6 @@ typedef struct hs_tls_conn {
 	const char *carrier;         /* carrier of the emitted messages (NULL = none) */
 	hs_tls_data_fn on_data;
 	void *ud;
-	uint8_t plain[HS_TLS_MAX_RECORD];
 } hs_tls_conn;
 
 /* Set up a connection whose memory is zeroed or was set up before (what it

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "keyfile.h"
 #include "tls.h"
 
 /* ------------------------------------------------------------ suites */
@@ -135,12 +136,16 @@ typedef struct kl_entry {
  * the last whole line read; a line still being written is read next time. */
 typedef struct kl_follow {
 	char *path;
-	long off;
+	size_t off;    /* bytes of whole lines read (UTF-8 files) */
+	size_t lines;  /* whole lines read */
+	bool utf16;    /* UTF-16 file: read again whole, the first `lines` skipped */
 } kl_follow;
 
 struct hs_keylog {
 	GHashTable *by_random; /* 32-byte client random (GBytes) -> kl_entry */
 	GPtrArray *follow;     /* kl_follow*, NULL when none */
+	char why[256];         /* the last read: why it failed, or its first malformed line */
+	const char *encoding;  /* the last file read when it was not plain UTF-8, else NULL */
 };
 
 hs_keylog *hs_keylog_new(void)
@@ -262,64 +267,90 @@ hs_err hs_keylog_add_line(hs_keylog *k, const char *line, size_t len)
 	return HS_OK;
 }
 
-/* The lines of fp from where it stands.  follow: a last line without its
- * newline is being written: it is left for the next read and *end is the
- * offset just past the last whole line (an over-long line is skipped whole,
- * and only once its newline arrived). */
-static hs_err read_lines(hs_keylog *k, FILE *fp, bool follow, size_t *added, size_t *bad, long *end)
+/* Why a line is malformed, for the message naming it. */
+static const char *bad_line_why(const char *line, size_t n)
 {
-	char line[HS_KEYLOG_MAX_LINE + 2];
+	if (n > HS_KEYLOG_MAX_LINE)
+		return "longer than the line cap";
+	if (memchr(line, 0, n))
+		return "NUL byte";
+	return "not LABEL <64 hex digits> <hex secret>";
+}
+
+/* The lines of text [p, p+len); line numbers go on from *lines.  follow: a
+ * last line without its newline is being written and is left for the next
+ * read.  *used is the bytes of the lines read.  The first malformed line
+ * is named in k->why. */
+static hs_err read_text(hs_keylog *k, const char *path, const char *p, size_t len, bool follow, size_t skip,
+			size_t *lines, size_t *used, size_t *added, size_t *bad)
+{
+	size_t at = 0;
 	hs_err rc = HS_OK;
-	bool skipping = false; /* inside an over-long line */
-	long at = ftell(fp), done = at;
-	while (fgets(line, sizeof line, fp)) {
-		/* the bytes fgets stored, from the offsets: strlen would stop at a
-		 * NUL byte inside the line */
-		long prev = at;
-		at = ftell(fp);
-		size_t got = at > prev && at - prev < (long)sizeof line ? (size_t)(at - prev) : strlen(line);
-		size_t n = strlen(line);
-		bool whole = got && line[got - 1] == '\n';
-		if (skipping) {
-			skipping = !whole;
-			if (whole)
-				done = at;
+	while (at < len) {
+		const char *nl = memchr(p + at, '\n', len - at);
+		if (!nl && follow)
+			break;
+		size_t n = nl ? (size_t)(nl - (p + at)) : len - at;
+		const char *line = p + at;
+		at += n + (nl ? 1 : 0);
+		++*lines;
+		if (*lines <= skip)
 			continue;
-		}
-		if (!whole && !feof(fp)) {
-			(*bad)++;
-			skipping = true;
-			continue;
-		}
-		if (!whole && follow)
-			break; /* still being written */
-		done = at;
-		hs_err e = hs_keylog_add_line(k, line, n);
-		if (e == HS_OK)
+		hs_err e = n > HS_KEYLOG_MAX_LINE || memchr(line, 0, n) ? HS_E_MALFORMED
+									 : hs_keylog_add_line(k, line, n);
+		if (e == HS_OK) {
 			(*added)++;
-		else if (e == HS_E_MALFORMED)
+		} else if (e == HS_E_MALFORMED) {
+			if (!*bad)
+				snprintf(k->why, sizeof k->why, "%s line %zu: %s", path, *lines, bad_line_why(line, n));
 			(*bad)++;
-		else if (e == HS_E_LIMIT) {
+		} else if (e == HS_E_LIMIT) {
 			rc = HS_E_LIMIT;
 			break;
 		}
 	}
-	if (skipping && follow)
-		(*bad)--; /* counted again once the line is complete */
-	OPENSSL_cleanse(line, sizeof line);
-	*end = done;
+	*used = at;
+	return rc;
+}
+
+/* Read path from offset (a UTF-16 file: whole) and its lines after the
+ * first skip. */
+static hs_err read_file(hs_keylog *k, const char *path, size_t offset, bool follow, size_t skip, size_t *lines,
+			size_t *used, bool *utf16, size_t *added, size_t *bad)
+{
+	GByteArray *b = NULL;
+	char why[200];
+	k->why[0] = 0;
+	k->encoding = NULL;
+	hs_err rc = hs_keyfile_read(path, offset, HS_KEYLOG_MAX_FILE, &b, why, sizeof why);
+	if (rc != HS_OK) {
+		snprintf(k->why, sizeof k->why, "%s: %s", path, why);
+		return rc == HS_E_LIMIT ? HS_E_NOMEM : rc;
+	}
+	size_t raw = b->len;
+	const char *enc = offset ? "UTF-8" : hs_keyfile_text(b, why, sizeof why);
+	if (!enc) {
+		snprintf(k->why, sizeof k->why, "%s: %s", path, why);
+		OPENSSL_cleanse(b->data, b->len);
+		g_byte_array_free(b, TRUE);
+		return HS_E_MALFORMED;
+	}
+	*utf16 = strncmp(enc, "UTF-16", 6) == 0;
+	if (strcmp(enc, "UTF-8") != 0)
+		k->encoding = enc;
+	rc = read_text(k, path, (const char *)b->data, b->len, follow && !*utf16, skip, lines, used, added, bad);
+	if (*utf16 || b->len != raw)
+		*used = raw; /* converted text: offsets do not map back; a UTF-8 BOM is 3 bytes */
+	OPENSSL_cleanse(b->data, b->len);
+	g_byte_array_free(b, TRUE);
 	return rc;
 }
 
 hs_err hs_keylog_load(hs_keylog *k, const char *path, size_t *added, size_t *bad)
 {
-	size_t a = 0, b = 0;
-	long end;
-	FILE *fp = fopen(path, "r");
-	if (!fp)
-		return HS_E_UNKNOWN;
-	hs_err rc = read_lines(k, fp, false, &a, &b, &end);
-	fclose(fp);
+	size_t a = 0, b = 0, lines = 0, used = 0;
+	bool utf16 = false;
+	hs_err rc = read_file(k, path, 0, false, 0, &lines, &used, &utf16, &a, &b);
 	if (added)
 		*added = a;
 	if (bad)
@@ -329,23 +360,24 @@ hs_err hs_keylog_load(hs_keylog *k, const char *path, size_t *added, size_t *bad
 
 /* One followed file: the bytes after f->off.  A file shorter than what was
  * read was truncated or replaced: it is read again from the start (secrets
- * already stored stay). */
+ * already stored stay).  A UTF-16 file is read whole each time, its lines
+ * already read skipped. */
 static hs_err follow_read(hs_keylog *k, kl_follow *f, size_t *added, size_t *bad)
 {
-	FILE *fp = fopen(f->path, "r");
-	if (!fp)
-		return errno == ENOENT ? HS_OK : HS_E_UNKNOWN; /* not created yet: read once it is */
 	struct stat st;
-	if (fstat(fileno(fp), &st) != 0) {
-		fclose(fp);
-		return HS_E_UNKNOWN;
+	if (stat(f->path, &st) != 0)
+		return errno == ENOENT ? HS_OK : HS_E_UNKNOWN; /* not created yet: read once it is */
+	if (S_ISREG(st.st_mode) && (size_t)st.st_size < f->off)
+		f->off = f->lines = 0;
+	if (S_ISREG(st.st_mode) && (size_t)st.st_size == f->off && f->off)
+		return HS_OK;
+	size_t used = 0, lines = f->utf16 ? 0 : f->lines;
+	hs_err rc = read_file(k, f->path, f->utf16 ? 0 : f->off, true, f->utf16 ? f->lines : 0, &lines, &used,
+			      &f->utf16, added, bad);
+	if (rc == HS_OK || rc == HS_E_LIMIT) {
+		f->off = f->utf16 ? used : f->off + used;
+		f->lines = lines;
 	}
-	if ((long)st.st_size < f->off)
-		f->off = 0;
-	hs_err rc = HS_OK;
-	if ((long)st.st_size > f->off && fseek(fp, f->off, SEEK_SET) == 0)
-		rc = read_lines(k, fp, true, added, bad, &f->off);
-	fclose(fp);
 	return rc;
 }
 
@@ -355,9 +387,17 @@ hs_err hs_keylog_follow(hs_keylog *k, const char *path, size_t *added, size_t *b
 	kl_follow *f = g_new0(kl_follow, 1);
 	f->path = g_strdup(path);
 	hs_err rc = follow_read(k, f, &a, &b);
-	if (rc == HS_E_UNKNOWN) {
+	struct stat st;
+	bool regular = stat(path, &st) != 0 || S_ISREG(st.st_mode); /* not created yet: it will be a file */
+	if ((rc != HS_OK && rc != HS_E_LIMIT) || !regular) {
+		/* a FIFO or a pipe was read whole once: reading it again would
+		 * wait for a writer */
 		g_free(f->path);
 		g_free(f);
+		if (added)
+			*added = a;
+		if (bad)
+			*bad = b;
 		return rc;
 	}
 	if (!k->follow)
@@ -377,7 +417,7 @@ hs_err hs_keylog_refresh(hs_keylog *k, size_t *added, size_t *bad)
 	for (guint i = 0; k && k->follow && i < k->follow->len; i++) {
 		hs_err e = follow_read(k, g_ptr_array_index(k->follow, i), &a, &b);
 		if (e == HS_E_LIMIT)
-			rc = e; /* a file that went away keeps what was read */
+			rc = e; /* a file that went away or broke keeps what was read */
 	}
 	if (added)
 		*added = a;
@@ -385,6 +425,10 @@ hs_err hs_keylog_refresh(hs_keylog *k, size_t *added, size_t *bad)
 		*bad = b;
 	return rc;
 }
+
+const char *hs_keylog_why(const hs_keylog *k) { return k && k->why[0] ? k->why : NULL; }
+
+const char *hs_keylog_encoding(const hs_keylog *k) { return k ? k->encoding : NULL; }
 
 bool hs_keylog_following(const hs_keylog *k)
 {

@@ -207,7 +207,10 @@ static void test_keylog_follow(void)
 	hs_keylog *k = hs_keylog_new();
 	size_t a = 9, b = 9;
 	CU_ASSERT_FALSE(hs_keylog_following(k));
-	CU_ASSERT_EQUAL(hs_keylog_follow(k, "/", &a, &b), HS_OK); /* a directory opens; reads nothing */
+	/* a directory is refused (it used to open and read nothing, silently) */
+	CU_ASSERT_EQUAL(hs_keylog_follow(k, "/", &a, &b), HS_E_UNKNOWN);
+	CU_ASSERT_PTR_NOT_NULL(strstr(hs_keylog_why(k), "is a directory"));
+	CU_ASSERT_FALSE(hs_keylog_following(k));
 	hs_keylog_free(k);
 	k = hs_keylog_new();
 	/* not created yet: followed, read once it appears */

@@ -9,6 +9,9 @@
 #include <libxml/xmlerror.h>
 #include <string.h>
 
+#include "hs.h"
+#include "mask.h"
+
 /* Namespaces (MS-WSMV 2.2.1) */
 #define NS_SOAP12 "http://www.w3.org/2003/05/soap-envelope"
 #define NS_SOAP11 "http://schemas.xmlsoap.org/soap/envelope/"
@@ -596,7 +599,7 @@ static void opt_slice(hs_out *o, const char *key, hs_slice s)
  * list (opened on the first one); a fragment that is a whole message (Start
  * and End) shows the message and what its CLIXML says.  Messages split over
  * several fragments are listed by fragment only (not reassembled). */
-static void psrp_list(hs_out *o, hs_slice b64, bool *open)
+static void psrp_list(hs_out *o, hs_slice b64, bool *open, bool show_secrets)
 {
 	if (!b64.len || b64.len > HS_WINRM_MAX_XML)
 		return;
@@ -638,9 +641,22 @@ static void psrp_list(hs_out *o, hs_slice b64, bool *open)
 				};
 				if (x.has_state)
 					hs_out_int(o, "state", x.state);
-				for (size_t t = 0; t < sizeof text / sizeof text[0]; t++)
-					if (text[t].val[0])
+				for (size_t t = 0; t < sizeof text / sizeof text[0]; t++) {
+					if (!text[t].val[0])
+						continue;
+					if (text[t].val != x.command || show_secrets) {
 						hs_out_cstr(o, text[t].key, text[t].val);
+						continue;
+					}
+					/* the pipeline's command line may hold a password (mask.h) */
+					hs_mask mk = { 0 };
+					GString *g = g_string_new(NULL);
+					hs_mask_secrets(&mk, x.command, strlen(x.command), g);
+					hs_out_str(o, text[t].key, g->str, g->len);
+					if (mk.masked)
+						hs_out_bool(o, "secrets_masked", true);
+					g_string_free(g, TRUE);
+				}
 			} else {
 				hs_out_bool(o, "clixml_malformed", true);
 			}
@@ -669,10 +685,20 @@ static void stream_text(hs_out *o, const hs_winrm_stream *st)
 	g_free(text);
 }
 
+unsigned hs_winrm_secrets(const hs_winrm_msg *m)
+{
+	hs_mask mk = { 0 };
+	if (!hs_slice_eq(m->body_element, "CommandLine") || m->psrp)
+		return 0;
+	hs_mask_secrets(&mk, (const char *)m->command.p, m->command.len, NULL);
+	for (size_t i = 0; i < m->nargs; i++)
+		hs_mask_secrets(&mk, (const char *)m->args[i].p, m->args[i].len, NULL);
+	return mk.masked;
+}
+
 void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 {
 	const hs_winrm_msg *m = body;
-	(void)flags;
 	hs_out_cstr(o, "operation", m->operation ? m->operation : "unknown");
 	opt_slice(o, "invoke_method", m->invoke_method);
 	opt_slice(o, "action", m->action);
@@ -713,13 +739,26 @@ void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 		if (m->psrp) {
 			hs_out_uint(o, "arguments", m->nargs + m->args_more);
 		} else {
-			hs_out_slice(o, "command", m->command);
+			/* what the user typed may hold a password (mask.h) */
+			hs_mask mk = { 0 };
+			bool show = flags & HS_DESCRIBE_SECRETS;
+			GString *g = g_string_new(NULL);
+			hs_mask_secrets(&mk, (const char *)m->command.p, m->command.len, g);
+			hs_out_str(o, "command", show ? (const char *)m->command.p : g->str,
+				   show ? m->command.len : g->len);
 			if (m->nargs) {
 				hs_out_begin_list(o, "arguments");
-				for (size_t i = 0; i < m->nargs; i++)
-					hs_out_slice(o, NULL, m->args[i]);
+				for (size_t i = 0; i < m->nargs; i++) {
+					g_string_truncate(g, 0);
+					hs_mask_secrets(&mk, (const char *)m->args[i].p, m->args[i].len, g);
+					hs_out_str(o, NULL, show ? (const char *)m->args[i].p : g->str,
+						   show ? m->args[i].len : g->len);
+				}
 				hs_out_end_list(o);
 			}
+			if (mk.masked && !show)
+				hs_out_bool(o, "secrets_masked", true);
+			g_string_free(g, TRUE);
 		}
 	}
 	if (m->psrp) {
@@ -730,11 +769,11 @@ void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 		/* the PSRP messages of this envelope (MS-PSRP 2.2.4, 2.2.1) */
 		bool open = false;
 		if (m->creation_xml_b64.len)
-			psrp_list(o, m->creation_xml_b64, &open);
+			psrp_list(o, m->creation_xml_b64, &open, flags & HS_DESCRIBE_SECRETS);
 		for (size_t i = 0; i < m->nargs; i++)
-			psrp_list(o, m->args[i], &open);
+			psrp_list(o, m->args[i], &open, flags & HS_DESCRIBE_SECRETS);
 		for (size_t i = 0; i < m->nstreams; i++)
-			psrp_list(o, m->streams[i].b64, &open);
+			psrp_list(o, m->streams[i].b64, &open, flags & HS_DESCRIBE_SECRETS);
 		if (open)
 			hs_out_end_list(o);
 	}

@@ -120,6 +120,9 @@ void hs_winrm_release(hs_winrm_msg *m);
 const char *hs_winrm_code_meaning(uint32_t code);
 
 /* Describe an hs_winrm_msg (hs_describe_fn). */
+/* Passwords typed into the command line (mask.h): how many. */
+unsigned hs_winrm_secrets(const hs_winrm_msg *m);
+
 void hs_winrm_describe(const void *body, hs_out *o, unsigned flags);
 
 typedef struct hs_winrm_enc_part {

@@ -26,6 +26,7 @@
 #include "hopsniff_plugin.h"
 #include "hs.h"
 #include "model.h"
+#include "redact.h"
 #include "msginfo.h"
 #include "ws_compat.h"
 
@@ -70,6 +71,7 @@ static expert_field ei_unknown = EI_INIT, ei_anomaly = EI_INIT;
 static const char *pref_keylogs = "";
 static hs_ws_bool_pref pref_show_secrets = FALSE;
 static hs_ws_bool_pref pref_all_messages = FALSE;
+static hs_ws_bool_pref pref_redact_names = FALSE;
 static const char *pref_keytabs = "";
 static const char *pref_ntlm_passwords = "";
 static const char *pref_nt_hashes = "";
@@ -115,6 +117,7 @@ static struct {
 	guint *anchorless;      /* chains listing no frame: shown on frame 1 */
 	guint nanchorless;
 	unsigned describe_flags;
+	hs_redact *redact;      /* redact_names: the pseudonyms of fields and chains */
 } st;
 
 static frame_info *frame_get(guint32 num, gboolean create)
@@ -212,6 +215,7 @@ static void state_free(void)
 	hs_engine_free(st.engine);
 	hs_model_free(st.model);
 	hs_out_free(st.nodes);
+	hs_redact_free(st.redact);
 	g_free(st.anchorless);
 	memset(&st, 0, sizeof st);
 }
@@ -258,6 +262,14 @@ static void state_init(void)
 	st.engine = hs_engine_new(&cfg);
 	st.model = hs_model_new(NULL);
 	st.nodes = hs_out_new(HS_OUT_NODES);
+	if (pref_redact_names && st.model) {
+		/* fields are stored as the first pass describes them: names are
+		 * replaced from the message that first carries one as a name
+		 * field (cname, realm, host ...) on */
+		st.redact = hs_redact_new();
+		hs_out_set_filter(st.nodes, hs_redact_out_filter, st.redact);
+		hs_model_set_redactor(st.model, st.redact);
+	}
 	st.frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
 	if (!st.engine || !st.model) {
 		state_free();
@@ -303,7 +315,7 @@ static void state_finish(void)
 		return;
 	st.finished = TRUE;
 	hs_engine_finish(st.engine);
-	hs_model_finish(st.model, false);
+	hs_model_finish(st.model, pref_redact_names);
 	size_t n = hs_model_chain_count(st.model);
 	for (size_t i = 0; i < n; i++) {
 		const hs_chain *c = hs_model_chain(st.model, i);
@@ -617,6 +629,9 @@ static void proto_register_hopsniff(void)
 	prefs_register_bool_preference(m, "show_secrets", "Show secrets",
 		"Show secret material (tickets, NTLM responses, decrypted keys) in decoded messages; off by default",
 		&pref_show_secrets);
+	prefs_register_bool_preference(m, "redact_names", "Redact names",
+		"Replace user, host and domain names by stable pseudonyms (user1, host1.dom1.example) in the "
+		"chains and the decoded fields, like --redact-names", &pref_redact_names);
 	prefs_register_bool_preference(m, "all_messages", "Show all decoded messages",
 		"Show every message hopsniff decodes, not only those Wireshark cannot decode itself "
 		"(WinRM SOAP, CredSSP and what it carries)", &pref_all_messages);

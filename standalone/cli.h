@@ -30,6 +30,8 @@ typedef struct printer {
 	uint64_t anomalies_more;
 	GPtrArray *messages;       /* --messages: JSON of every message, capped */
 	uint64_t messages_more;
+	struct hs_redact *redact;  /* --redact-names: anomaly details go through it too */
+	bool quiet;                /* the learning pass of --redact-names: nothing printed */
 } printer;
 
 typedef struct options {
@@ -41,7 +43,17 @@ typedef struct options {
 	bool etl_all_copies; /* --etl-all-copies: keep every appearance pktmon logged of a packet */
 	const char *write;   /* file mode -w FILE: the packets read, de-duplicated, as pcapng */
 	char **ntlm_passwords, **nt_hashes; /* --ntlm-password / --nt-hash SPEC or @FILE ..., or NULL */
+	unsigned memory_mib; /* --memory-limit MIB (0: the decoder's default) */
+	struct hs_redact *redact; /* --redact-names: the pseudonyms of every output */
+	bool learn_only;     /* the first pass of --redact-names: learn names, print nothing */
 } options;
+
+/* Make pr's output go through opt's redactor (--redact-names), and the
+ * model's chains (may be NULL). */
+void printer_redact(printer *pr, hs_model *model, const options *opt);
+
+/* The engine's configuration for opt: caps, --memory-limit, --show-secrets. */
+void engine_config(hs_config *cfg, const options *opt);
 
 /* Sinks (ud: the printer): print, or in report mode keep (capped). */
 void on_msg(void *ud, const hs_msg *m);

@@ -17,6 +17,7 @@
 #include "live.h"
 #include "model.h"
 #include "progress.h"
+#include "redact.h"
 #include "report.h"
 
 typedef struct input {
@@ -67,8 +68,26 @@ void on_msg(void *ud, const hs_msg *m)
 		fputc('\n', stdout);
 }
 
+void printer_redact(printer *pr, hs_model *model, const options *opt)
+{
+	if (!opt->redact)
+		return;
+	pr->redact = opt->redact;
+	hs_out_set_filter(pr->o, hs_redact_out_filter, opt->redact);
+	if (model)
+		hs_model_set_redactor(model, opt->redact);
+}
+
 static void print_anomaly(printer *pr, uint32_t in, uint64_t frame, const char *kind, const char *detail)
 {
+	if (pr->quiet)
+		return;
+	GString *red = NULL;
+	if (pr->redact) {
+		red = g_string_new(NULL);
+		hs_redact_text(pr->redact, detail, strlen(detail), red);
+		detail = red->str;
+	}
 	if (pr->report) {
 		if (pr->anomalies->len >= REPORT_MAX_ANOMALIES) {
 			pr->anomalies_more++;
@@ -81,6 +100,8 @@ static void print_anomaly(printer *pr, uint32_t in, uint64_t frame, const char *
 		snprintf(a.kind, sizeof a.kind, "%s", kind);
 		snprintf(a.detail, sizeof a.detail, "%s", detail);
 		g_array_append_val(pr->anomalies, a);
+		if (red)
+			g_string_free(red, TRUE);
 		return;
 	}
 	separate(pr);
@@ -99,10 +120,31 @@ static void print_anomaly(printer *pr, uint32_t in, uint64_t frame, const char *
 	} else {
 		fprintf(stdout, "! input %u frame %llu: %s: %s\n", in, (unsigned long long)frame, kind, detail);
 	}
+	if (red)
+		g_string_free(red, TRUE);
+}
+
+/* The first pass of --redact-names: the message goes through the output
+ * filter, which learns its names; nothing is printed. */
+static void on_learn(void *ud, const hs_msg *m)
+{
+	printer *pr = ud;
+	hs_out_reset(pr->o);
+	hs_msg_describe(m, pr->o, pr->flags);
+}
+
+static void on_quiet_anomaly(void *ud, const hs_anomaly *a)
+{
+	(void)ud;
+	(void)a;
 }
 
 void on_anomaly(void *ud, const hs_anomaly *a)
 {
+	/* frame 0: raised while loading --keylog / --keytab files, before any
+	 * packet; the user hears of them at once, whatever the output mode */
+	if (a->frame == 0)
+		fprintf(stderr, "hopsniff: warning: %s (%s)\n", a->detail, a->kind);
 	print_anomaly(ud, a->input, a->frame, a->kind, a->detail);
 }
 
@@ -144,7 +186,8 @@ static bool advance(input *in, uint32_t idx, printer *pr, int *status)
 		}
 		in->has = false;
 		if (r < 0 && hs_input_fatal(in->in)) {
-			fprintf(stderr, "hopsniff: %s: %s\n", in->path, hs_input_error(in->in));
+			if (!pr->quiet)
+				fprintf(stderr, "hopsniff: %s: %s\n", in->path, hs_input_error(in->in));
 			in->fatal = true;
 			*status = EXIT_USAGE;
 		} else if (r < 0) {
@@ -158,7 +201,8 @@ static bool advance(input *in, uint32_t idx, printer *pr, int *status)
 			pr->cli_anomalies++;
 			print_anomaly(pr, idx, in->frame + 1, trunc ? "truncated_capture" : "corrupt_capture", detail);
 			if (in->frame == 0) {
-				fprintf(stderr, "hopsniff: %s: no readable record (%s)\n", in->path, err);
+				if (!pr->quiet)
+					fprintf(stderr, "hopsniff: %s: no readable record (%s)\n", in->path, err);
 				*status = EXIT_USAGE;
 			}
 		}
@@ -244,6 +288,14 @@ static bool open_input(input *in, bool all_copies)
 	return true;
 }
 
+void engine_config(hs_config *cfg, const options *opt)
+{
+	hs_config_default(cfg);
+	cfg->describe_flags = opt->secrets ? HS_DESCRIBE_SECRETS : 0;
+	if (opt->memory_mib)
+		cfg->max_total_buffer = (size_t)opt->memory_mib << 20;
+}
+
 /* --keytab FILE (repeatable): Kerberos keys that decrypt tickets,
  * authenticators and KDC replies. */
 static bool load_keytabs(hs_engine *e, char **keytabs)
@@ -313,7 +365,7 @@ bool engine_inputs(hs_engine *e, const options *opt, bool follow)
 	for (guint i = 0; opt->keylogs && opt->keylogs[i]; i++)
 		if ((follow ? hs_engine_follow_keylog(e, opt->keylogs[i]) : hs_engine_add_keylog(e, opt->keylogs[i])) !=
 		    HS_OK) {
-			fprintf(stderr, "hopsniff: %s: cannot read the key log (%s)\n", opt->keylogs[i], g_strerror(errno));
+			fprintf(stderr, "hopsniff: cannot use the key log %s\n", hs_engine_error_detail(e));
 			return false;
 		}
 	return load_keytabs(e, opt->keytabs) && load_ntlm(e, opt->ntlm_passwords, false) &&
@@ -405,15 +457,25 @@ static int run(char **files, const options *opt)
 	}
 
 	hs_config cfg;
-	hs_config_default(&cfg);
-	cfg.describe_flags = opt->secrets ? HS_DESCRIBE_SECRETS : 0;
+	engine_config(&cfg, opt);
 	hs_engine *e = hs_engine_new(&cfg);
 	hs_model *model = opt->report ? hs_model_new(NULL) : NULL;
+	printer pr = { hs_out_new(opt->json || opt->report ? HS_OUT_JSON : HS_OUT_TEXT), opt->json, cfg.describe_flags, 0, 0,
+		       opt->report, NULL, 0, NULL, 0, NULL, opt->learn_only };
+	if (opt->report)
+		pr.anomalies = g_array_new(FALSE, TRUE, sizeof(hs_anomaly_copy));
+	printer_redact(&pr, model, opt);
+	/* the anomaly sink first: loading the key files raises anomalies */
+	if (e)
+		hs_engine_set_anomaly_sink(e, opt->learn_only ? on_quiet_anomaly : on_anomaly, &pr);
 	if (!e || (opt->report && !model) || !engine_inputs(e, opt, false)) {
 		if (!e || (opt->report && !model))
 			fprintf(stderr, "hopsniff: out of memory\n");
 		hs_engine_free(e);
 		hs_model_free(model);
+		hs_out_free(pr.o);
+		if (pr.anomalies)
+			g_array_free(pr.anomalies, TRUE);
 		for (guint i = 0; i < n; i++)
 			hs_input_close(in[i].in);
 		g_free(in);
@@ -423,17 +485,17 @@ static int run(char **files, const options *opt)
 		}
 		return EXIT_USAGE;
 	}
-	printer pr = { hs_out_new(opt->json || opt->report ? HS_OUT_JSON : HS_OUT_TEXT), opt->json, cfg.describe_flags, 0, 0,
-		       opt->report, NULL, 0, NULL, 0 };
-	if (opt->report) {
-		pr.anomalies = g_array_new(FALSE, TRUE, sizeof(hs_anomaly_copy));
-		if (opt->messages)
-			pr.messages = g_ptr_array_new_with_free_func(g_free);
-		hs_engine_add_msg_sink(e, hs_model_sink, model);
+	if (opt->learn_only) {
+		hs_engine_add_msg_sink(e, on_learn, &pr);
+	} else {
+		if (opt->report) {
+			if (opt->messages)
+				pr.messages = g_ptr_array_new_with_free_func(g_free);
+			hs_engine_add_msg_sink(e, hs_model_sink, model);
+		}
+		if (!opt->report || opt->messages)
+			hs_engine_add_msg_sink(e, on_msg, &pr);
 	}
-	if (!opt->report || opt->messages)
-		hs_engine_add_msg_sink(e, on_msg, &pr);
-	hs_engine_set_anomaly_sink(e, on_anomaly, &pr);
 
 	/* a progress line on a terminal, for work worth waiting for */
 	uint64_t total = 0, fed = 0;
@@ -459,8 +521,8 @@ static int run(char **files, const options *opt)
 		hs_frame f = {
 			.input = (uint32_t)best,
 			.frame = c->frame,
-			.ts_sec = c->pkt.ts_ns / 1000000000LL,
-			.ts_nsec = (uint32_t)(c->pkt.ts_ns % 1000000000LL),
+			.ts_sec = c->pkt.ts_sec,
+			.ts_nsec = c->pkt.ts_nsec,
 			.linktype = c->pkt.linktype,
 			.data = c->pkt.data,
 			.caplen = c->pkt.caplen,
@@ -488,14 +550,14 @@ static int run(char **files, const options *opt)
 	const hs_stats *st = hs_engine_stats(e);
 	for (guint i = 0; i < n; i++) {
 		const hs_input_stats *is = hs_input_stats_get(in[i].in);
-		if (!in[i].fatal && (is->folded || is->drops || strncmp(hs_input_format(in[i].in), "etl", 3) == 0))
+		if (!opt->learn_only && !in[i].fatal && (is->folded || is->drops || strncmp(hs_input_format(in[i].in), "etl", 3) == 0))
 			fprintf(stderr, "hopsniff: %s (%s): %llu packets, %llu copies folded%s, %llu recorded drops (not traffic), "
 				"%llu truncated by the capture tool\n", in[i].path, hs_input_format(in[i].in),
 				(unsigned long long)in[i].packets, (unsigned long long)is->folded,
 				opt->etl_all_copies ? " (--etl-all-copies: none)" : "", (unsigned long long)is->drops,
 				(unsigned long long)is->truncated);
 	}
-	if (opt->report && !fatal) {
+	if (opt->report && !fatal && !opt->learn_only) {
 		hs_model_finish(model, opt->redact_names);
 		hs_progress_done(prog, bytes_read(in, n), fed, model);
 		prog = NULL;
@@ -518,7 +580,7 @@ static int run(char **files, const options *opt)
 	fflush(stdout);
 
 	uint64_t packets = st->packets;
-	if (!opt->report || isatty(2))
+	if ((!opt->report || isatty(2)) && !opt->learn_only)
 		fprintf(stderr,
 			"hopsniff: %llu packets (%llu bytes) from %u input%s, %llu flows, %llu messages, %llu anomalies, "
 			"%llu tcp gaps, %llu dropped, %llu cap hits, %llu undecodable, peak buffered %zu bytes\n",
@@ -541,9 +603,20 @@ static int run(char **files, const options *opt)
 	return status;
 }
 
+/* Regular files only: they can be read a second time. */
+static bool rereadable(char **files)
+{
+	struct stat st;
+	for (guint i = 0; files && files[i]; i++)
+		if (!strcmp(files[i], "-") || stat(files[i], &st) != 0 || !S_ISREG(st.st_mode))
+			return false;
+	return true;
+}
+
 static const char *summary =
 	"hopsniff -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--json] [--messages] [--html FILE]\n"
-	"         [--redact-names] [--show-secrets] [--progress | --no-progress] [-w FILE] [--etl-all-copies]\n"
+	"         [--redact-names] [--show-secrets] [--memory-limit MIB] [--progress | --no-progress] [-w FILE]\n"
+	"         [--etl-all-copies]\n"
 	"  Report mode: correlates each WinRM first hop (client -> server1) with the second hop it\n"
 	"  caused (server1 -> server2: SMB, LDAP, WinRM, RPC, SQL, or the KDC) and explains the\n"
 	"  delegation: method, verdict, cause, explanation, remedies, evidence frames.\n"
@@ -554,8 +627,12 @@ static const char *summary =
 	"  -w FILE: also write the packets read as pcapng (an ETL becomes a capture Wireshark opens).\n"
 	"  --json: the report as JSON (docs/report.schema.json); --messages adds every decoded message.\n"
 	"  --html FILE: also write a self-contained HTML report with a sequence diagram.\n"
-	"  --redact-names: user and host names become stable pseudonyms (user1, host1 ...).\n"
+	"  --redact-names (also decode): user, host and domain names become stable pseudonyms\n"
+	"  (user1, host1 ...) in every output, inside SOAP and command text too; the files are\n"
+	"  read twice (the first time to learn the names).\n"
 	"  Secrets (tickets, keys, NTLM responses, passwords) are never shown unless --show-secrets.\n"
+	"  --memory-limit MIB (all modes): the budget of flows, parser states and TCP buffers\n"
+	"  (default 256); beyond it the least recently active flows are evicted (memory_cap).\n"
 	"  --keylog FILE (all modes, repeatable): an SSLKEYLOGFILE-format key log that decrypts\n"
 	"  TLS (WinRM over HTTPS 5986, CredSSP over HTTP and RDP NLA on 3389).\n"
 	"  --keytab FILE (all modes, repeatable): an MIT keytab (ktutil, samba-tool domain\n"
@@ -582,7 +659,7 @@ static const char *summary =
 	"  --list-interfaces lists the interfaces.\n"
 	"\n"
 	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--ntlm-password ...] [--json]\n"
-	"         [--show-secrets] [-w FILE] [--etl-all-copies]\n"
+	"         [--show-secrets] [--redact-names] [--memory-limit MIB] [-w FILE] [--etl-all-copies]\n"
 	"  Prints every decoded authentication message, one readable block each, or with --json\n"
 	"  one JSON object per line; anomalies too (text: lines starting with \"! \").\n"
 	"  Input numbers follow the order of -r from 0; frame numbers count from 1 in each input.\n"
@@ -607,6 +684,7 @@ int main(int argc, char **argv)
 	gboolean json = FALSE, secrets = FALSE, version = FALSE, messages = FALSE, redact = FALSE, all_copies = FALSE;
 	gboolean progress_on = FALSE, progress_off = FALSE;
 	gchar *html = NULL;
+	gint memory_mib = 0;
 	GOptionEntry entries[] = {
 		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &files, "Capture to read (pcap, pcapng, Windows ETL, gzip of any; - standard input); repeatable", "FILE" },
 		{ "etl-all-copies", 0, 0, G_OPTION_ARG_NONE, &all_copies, "Keep every copy pktmon logged of a packet (default: the one closest to the wire)", NULL },
@@ -618,7 +696,10 @@ int main(int argc, char **argv)
 		{ "show-secrets", 0, 0, G_OPTION_ARG_NONE, &secrets, "Include secret material (ticket enc-parts, NTLM responses ...)", NULL },
 		{ "messages", 0, 0, G_OPTION_ARG_NONE, &messages, "Report: add every decoded message (with --json)", NULL },
 		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &html, "Report: also write a self-contained HTML report to FILE", "FILE" },
-		{ "redact-names", 0, 0, G_OPTION_ARG_NONE, &redact, "Report: replace user and host names by stable pseudonyms", NULL },
+		{ "redact-names", 0, 0, G_OPTION_ARG_NONE, &redact, "Replace user, host and domain names by stable pseudonyms in every output", NULL },
+		{ "memory-limit", 0, 0, G_OPTION_ARG_INT, &memory_mib,
+		  "Memory budget of flows, parser states and stream buffers in MiB (default 256); least recently "
+		  "active flows are evicted beyond it", "MIB" },
 		{ "progress", 0, 0, G_OPTION_ARG_NONE, &progress_on, "Show the progress line even in a pipe or with --json", NULL },
 		{ "no-progress", 0, 0, G_OPTION_ARG_NONE, &progress_off, "Never show the progress line", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
@@ -656,6 +737,14 @@ int main(int argc, char **argv)
 		free_secrets(ntlm_pw, nt_hash);
 		return EXIT_OK;
 	}
+	if (memory_mib < 0 || (memory_mib > 0 && memory_mib < 8) || memory_mib > (1 << 20)) {
+		fprintf(stderr, "hopsniff: --memory-limit %d: give MiB between 8 and 1048576\n", memory_mib);
+		g_strfreev(files);
+		g_strfreev(keylogs);
+		g_strfreev(keytabs);
+		g_free(html);
+		return EXIT_USAGE;
+	}
 	if (argc > 1) {
 		fprintf(stderr, "hopsniff: unexpected argument '%s' (captures are given with -r FILE)\n", argv[1]);
 		g_strfreev(files);
@@ -669,8 +758,10 @@ int main(int argc, char **argv)
 			hs_live_exec_helper(given);
 		options opt = { .report = true, .json = json, .secrets = secrets, .messages = messages,
 				.redact_names = redact, .html = html, .keylogs = keylogs, .keytabs = keytabs,
-				.progress = HS_PROGRESS_OFF, .ntlm_passwords = ntlm_pw, .nt_hashes = nt_hash };
+				.progress = HS_PROGRESS_OFF, .ntlm_passwords = ntlm_pw, .nt_hashes = nt_hash,
+				.memory_mib = (unsigned)memory_mib, .redact = redact ? hs_redact_new() : NULL };
 		int rc = hs_live_main(&live, &opt, files != NULL, decode);
+		hs_redact_free(opt.redact);
 		g_strfreev(files);
 		g_strfreev(keylogs);
 		g_strfreev(keytabs);
@@ -684,8 +775,8 @@ int main(int argc, char **argv)
 		g_free(html);
 		return EXIT_USAGE;
 	}
-	if (decode && (messages || html || redact)) {
-		fprintf(stderr, "hopsniff: --messages, --html and --redact-names belong to the report mode (hopsniff -r FILE)\n");
+	if (decode && (messages || html)) {
+		fprintf(stderr, "hopsniff: --messages and --html belong to the report mode (hopsniff -r FILE)\n");
 		g_free(live.write);
 		g_strfreev(files);
 		g_strfreev(keylogs);
@@ -708,8 +799,25 @@ int main(int argc, char **argv)
 	options opt = { .report = !decode, .json = json, .secrets = secrets, .messages = messages,
 			.redact_names = redact, .html = html, .keylogs = keylogs, .keytabs = keytabs,
 			.progress = progress_on ? HS_PROGRESS_ON : progress_off ? HS_PROGRESS_OFF : HS_PROGRESS_AUTO,
-			.etl_all_copies = all_copies, .write = live.write, .ntlm_passwords = ntlm_pw, .nt_hashes = nt_hash };
-	int rc = run(files, &opt);
+			.etl_all_copies = all_copies, .write = live.write, .ntlm_passwords = ntlm_pw, .nt_hashes = nt_hash,
+			.memory_mib = (unsigned)memory_mib };
+	int rc = EXIT_OK;
+	if (redact)
+		opt.redact = hs_redact_new();
+	if (redact && rereadable(files)) {
+		/* --redact-names: a first pass learns every name of the inputs, so
+		 * that a name is replaced from its first appearance on (a pipe
+		 * cannot be read twice: its names are learnt as they come) */
+		options learn = opt;
+		learn.learn_only = true;
+		learn.report = false;
+		learn.write = NULL;
+		learn.progress = HS_PROGRESS_OFF;
+		rc = run(files, &learn);
+	}
+	if (rc == EXIT_OK)
+		rc = run(files, &opt);
+	hs_redact_free(opt.redact);
 	g_free(live.write);
 	g_strfreev(files);
 	g_strfreev(keylogs);

@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "etl.h"
+#include "hs.h" /* hs_ts_ns */
 
 #define PEEK 512
 #define DUP_WINDOW_NS 1000000 /* pktmon's pcapng: copies of one packet are logged within microseconds */
@@ -240,6 +241,8 @@ int hs_input_next(hs_input *in, hs_input_pkt *p)
 		}
 		p->linktype = e.linktype;
 		p->ts_ns = e.ts_ns;
+		p->ts_sec = e.ts_ns / 1000000000LL;
+		p->ts_nsec = (uint32_t)(e.ts_ns % 1000000000LL);
 		p->data = e.data;
 		p->caplen = e.caplen;
 		p->wirelen = e.wirelen;
@@ -276,7 +279,11 @@ int hs_input_next(hs_input *in, hs_input_pkt *p)
 		}
 		p->record = ++in->records;
 		p->linktype = in->linktype;
-		p->ts_ns = (int64_t)h->ts.tv_sec * 1000000000LL + h->ts.tv_usec;
+		/* the file's time as written (the engine reports one outside
+		 * 1970..2262); ts_ns clamped in checked form, for ordering */
+		p->ts_sec = h->ts.tv_sec;
+		p->ts_nsec = (uint32_t)h->ts.tv_usec; /* opened with nanosecond precision */
+		p->ts_ns = hs_ts_ns(p->ts_sec, p->ts_nsec);
 		p->data = d;
 		p->caplen = h->caplen;
 		p->wirelen = h->len > h->caplen ? h->len : h->caplen;

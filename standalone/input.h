@@ -21,7 +21,9 @@ typedef struct hs_input hs_input;
 
 typedef struct hs_input_pkt {
 	int linktype;
-	int64_t ts_ns;           /* nanoseconds since 1970, UTC */
+	int64_t ts_ns;           /* nanoseconds since 1970, UTC (clamped to 1970..2262: hs_ts_ns) */
+	int64_t ts_sec;          /* the time as the file says it, */
+	uint32_t ts_nsec;        /* possibly outside that range */
 	const uint8_t *data;     /* valid until the next hs_input_next() */
 	uint32_t caplen, wirelen;
 	uint64_t record;         /* pcap / pcapng: its number in the file (1-based, folded copies counted), as

@@ -158,7 +158,7 @@ static void got_packet(u_char *ud, const struct pcap_pkthdr *h, const u_char *d)
 	live *L = (live *)(void *)ud;
 	L->frames++;
 	L->bytes += h->len;
-	int64_t ns = (int64_t)h->ts.tv_sec * 1000000000LL + (int64_t)h->ts.tv_usec * (L->nano ? 1 : 1000);
+	int64_t ns = hs_ts_ns(h->ts.tv_sec, (int64_t)h->ts.tv_usec * (L->nano ? 1 : 1000));
 	if (!L->has_ts)
 		L->first_ns = ns;
 	L->has_ts = true;
@@ -556,26 +556,26 @@ int hs_live_run(const hs_live_options *o)
 	}
 
 	hs_config cfg;
-	hs_config_default(&cfg);
-	cfg.describe_flags = ro->secrets ? HS_DESCRIBE_SECRETS : 0;
+	engine_config(&cfg, ro);
 	L.e = hs_engine_new(&cfg);
 	L.m = hs_model_new(NULL);
 	L.pr = (printer){ hs_out_new(HS_OUT_JSON), ro->json, cfg.describe_flags, 0, 0, true,
 			  g_array_new(FALSE, TRUE, sizeof(hs_anomaly_copy)), 0,
-			  ro->messages ? g_ptr_array_new_with_free_func(g_free) : NULL, 0 };
+			  ro->messages ? g_ptr_array_new_with_free_func(g_free) : NULL, 0, NULL, false };
 	L.seen = g_array_new(FALSE, TRUE, sizeof(seen));
 	L.seen_by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	int status = EXIT_OK;
 	for (guint i = 0; ro->keylogs && ro->keylogs[i]; i++)
 		if (access(ro->keylogs[i], F_OK) != 0)
 			fprintf(stderr, "hopsniff: %s: does not exist yet; read once the client creates it\n", ro->keylogs[i]);
+	printer_redact(&L.pr, L.m, ro);
+	hs_engine_set_anomaly_sink(L.e, on_anomaly, &L.pr); /* before the key files: they raise anomalies */
 	if (!engine_inputs(L.e, ro, true))
 		status = EXIT_USAGE;
 	hs_engine_add_msg_sink(L.e, hs_model_sink, L.m);
 	hs_engine_add_msg_sink(L.e, on_live_msg, &L);
 	if (ro->messages)
 		hs_engine_add_msg_sink(L.e, on_msg, &L.pr);
-	hs_engine_set_anomaly_sink(L.e, on_anomaly, &L.pr);
 
 	char why[160] = "stopped";
 	int64_t t0 = mono_ns();
