@@ -303,8 +303,51 @@ static bool token_pseudo(hs_redact *r, const char *t, size_t n, char *out, size_
 	return true;
 }
 
+/* Names that free text itself introduces, learnt before it is rewritten so
+ * that an earlier mention in the same text is replaced too: a share path
+ * names its host (\\host\share, //host/share; not a URL's scheme://, whose
+ * hosts come from Host headers), and DOMAIN\user names an account as
+ * Windows and Samba print it ("Password for [HOP\alice]": an upper-case
+ * NetBIOS domain before a single backslash, not a path's folder: no
+ * backslash, slash or colon before it). */
+static void learn_text(hs_redact *r, const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		if (!name_char((unsigned char)s[i])) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < len && name_char((unsigned char)s[j]))
+			j++;
+		size_t a = i, b = j;
+		while (a < b && (s[a] == '.' || s[a] == '-'))
+			a++;
+		while (b > a && (s[b - 1] == '.' || s[b - 1] == '-'))
+			b--;
+		bool unc = i >= 2 && ((s[i - 1] == '\\' && s[i - 2] == '\\') ||
+				      (s[i - 1] == '/' && s[i - 2] == '/' && (i < 3 || s[i - 3] != ':')));
+		if (b == a || b - a >= HS_NAME_MAX) {
+			/* nothing */
+		} else if (unc) {
+			hs_redact_learn(r, "host", s + a, b - a);
+		} else if (all_upper(s + a, b - a) && j + 1 < len && s[j] == '\\' && name_char((unsigned char)s[j + 1]) &&
+			   (i == 0 || !strchr("\\/:", s[i - 1]))) {
+			hs_redact_learn(r, "domain", s + a, b - a);
+			size_t k = j + 1;
+			while (k < len && name_char((unsigned char)s[k]))
+				k++;
+			if (k - j - 1 < HS_NAME_MAX)
+				hs_redact_learn(r, "user", s + j + 1, k - j - 1);
+		}
+		i = j;
+	}
+}
+
 bool hs_redact_text(hs_redact *r, const char *s, size_t len, GString *out)
 {
+	learn_text(r, s, len);
 	bool changed = false;
 	size_t i = 0;
 	while (i < len) {
@@ -321,12 +364,6 @@ bool hs_redact_text(hs_redact *r, const char *s, size_t len, GString *out)
 			a++;
 		while (b > a && (s[b - 1] == '.' || s[b - 1] == '-'))
 			b--;
-		/* a share path names its host: \\host\share, //host/share (not a
-		 * URL's scheme://, whose hosts come from Host headers) */
-		bool unc = i >= 2 && ((s[i - 1] == '\\' && s[i - 2] == '\\') ||
-				      (s[i - 1] == '/' && s[i - 2] == '/' && (i < 3 || s[i - 3] != ':')));
-		if (unc && b > a && b - a < HS_NAME_MAX)
-			hs_redact_learn(r, "host", s + a, b - a);
 		char p[HS_NAME_MAX + 16];
 		if (b > a && token_pseudo(r, s + a, b - a, p, sizeof p)) {
 			g_string_append_len(out, s + i, (gssize)(a - i));
@@ -341,9 +378,27 @@ bool hs_redact_text(hs_redact *r, const char *s, size_t len, GString *out)
 	return changed;
 }
 
+bool hs_redact_learn_filter(void *ud, const char *key, const char *s, size_t len, GString *out)
+{
+	(void)out;
+	hs_redact_learn(ud, key, s, len);
+	learn_text(ud, s, len);
+	return false;
+}
+
+bool hs_redact_withheld(const char *key)
+{
+	return key && !strcmp(key, "text");
+}
+
 bool hs_redact_out_filter(void *ud, const char *key, const char *s, size_t len, GString *out)
 {
 	hs_redact *r = ud;
 	hs_redact_learn(r, key, s, len);
+	if (hs_redact_withheld(key)) {
+		learn_text(r, s, len);
+		g_string_append_printf(out, "(%zu bytes of command output withheld by --redact-names)", len);
+		return true;
+	}
 	return hs_redact_text(r, s, len, out);
 }

@@ -57,5 +57,15 @@ bool hs_redact_text(hs_redact *r, const char *s, size_t len, GString *out);
 /* An hs_out_filter (out.h) over a redactor (ud): learns from the field, then
  * rewrites its value. */
 bool hs_redact_out_filter(void *ud, const char *key, const char *s, size_t len, GString *out);
+/* Command output (a cmd shell's stdout / stderr, PowerShell information
+ * text: the field "text") is free text in which a name can stand that no
+ * field of the capture carries, so that it cannot be redacted with
+ * certainty: the filters withhold it (its length is shown). */
+bool hs_redact_withheld(const char *key);
+/* An hs_out_filter that only learns (the field and the names its text
+ * introduces) and leaves the value as it is: for a front end that keeps
+ * what it describes and rewrites it once every name is known (the plugin,
+ * at the end of Wireshark's first pass). */
+bool hs_redact_learn_filter(void *ud, const char *key, const char *s, size_t len, GString *out);
 
 #endif

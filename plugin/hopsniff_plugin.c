@@ -263,11 +263,13 @@ static void state_init(void)
 	st.model = hs_model_new(NULL);
 	st.nodes = hs_out_new(HS_OUT_NODES);
 	if (pref_redact_names && st.model) {
-		/* fields are stored as the first pass describes them: names are
-		 * replaced from the message that first carries one as a name
-		 * field (cname, realm, host ...) on */
+		/* the first pass only learns the names (fields that carry them,
+		 * and what free text introduces); the stored fields, anomalies
+		 * and decrypted bodies are rewritten once it ends (redact_frame),
+		 * so a name is replaced wherever it appears, even before the
+		 * first field that carried it */
 		st.redact = hs_redact_new();
-		hs_out_set_filter(st.nodes, hs_redact_out_filter, st.redact);
+		hs_out_set_filter(st.nodes, hs_redact_learn_filter, st.redact);
 		hs_model_set_redactor(st.model, st.redact);
 	}
 	st.frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
@@ -307,6 +309,45 @@ static void chain_add_frame(guint chain, hs_ref r, gboolean *seen_any)
 	wmem_array_append_one(fi->chains, cr);
 }
 
+/* redact_names, at the end of the first pass: one frame's stored fields,
+ * anomalies and decrypted WinRM body with every name learnt replaced. */
+static const char *redacted(const char *v, size_t len)
+{
+	GString *g = g_string_new(NULL);
+	hs_redact_text(st.redact, v, len, g);
+	const char *r = wmem_strndup(wmem_file_scope(), g->str, g->len);
+	g_string_free(g, TRUE);
+	return r;
+}
+
+static void redact_frame(gpointer key, gpointer value, gpointer ud)
+{
+	(void)key;
+	(void)ud;
+	frame_info *fi = value;
+	for (guint i = 0; fi->msgs && i < wmem_array_get_count(fi->msgs); i++) {
+		stored_msg *sm = wmem_array_index(fi->msgs, i);
+		for (guint k = 0; k < sm->nnodes; k++) {
+			stored_node *n = &sm->nodes[k];
+			if (n->value && hs_redact_withheld(n->key))
+				n->value = wmem_strdup_printf(wmem_file_scope(),
+							      "(%zu bytes of command output withheld by redact_names)",
+							      strlen(n->value));
+			else if (n->value)
+				n->value = redacted(n->value, strlen(n->value));
+		}
+	}
+	for (guint i = 0; fi->anomalies && i < wmem_array_get_count(fi->anomalies); i++) {
+		const char **a = wmem_array_index(fi->anomalies, i);
+		*a = redacted(*a, strlen(*a));
+	}
+	if (fi->plain) {
+		const char *r = redacted((const char *)fi->plain, fi->plain_len);
+		fi->plain = (guint8 *)r;
+		fi->plain_len = (guint)strlen(r);
+	}
+}
+
 /* End of the sequential pass: finish the decoder, diagnose the chains and
  * note, per frame, which chains list it. */
 static void state_finish(void)
@@ -316,6 +357,8 @@ static void state_finish(void)
 	st.finished = TRUE;
 	hs_engine_finish(st.engine);
 	hs_model_finish(st.model, pref_redact_names);
+	if (st.redact)
+		wmem_map_foreach(st.frames, redact_frame, NULL);
 	size_t n = hs_model_chain_count(st.model);
 	for (size_t i = 0; i < n; i++) {
 		const hs_chain *c = hs_model_chain(st.model, i);
