@@ -303,6 +303,23 @@ static bool token_pseudo(hs_redact *r, const char *t, size_t n, char *out, size_
 	return true;
 }
 
+/* The run of name characters that starts at i (a name char): its end, and
+ * in [*a, *b) the token without the dots and dashes around it, which are
+ * punctuation, not the name. */
+static size_t token_at(const char *s, size_t len, size_t i, size_t *a, size_t *b)
+{
+	size_t j = i;
+	while (j < len && name_char((unsigned char)s[j]))
+		j++;
+	*a = i;
+	*b = j;
+	while (*a < *b && (s[*a] == '.' || s[*a] == '-'))
+		(*a)++;
+	while (*b > *a && (s[*b - 1] == '.' || s[*b - 1] == '-'))
+		(*b)--;
+	return j;
+}
+
 /* Names that free text itself introduces, learnt before it is rewritten so
  * that an earlier mention in the same text is replaced too: a share path
  * names its host (\\host\share, //host/share; not a URL's scheme://, whose
@@ -318,14 +335,7 @@ static void learn_text(hs_redact *r, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		size_t j = i;
-		while (j < len && name_char((unsigned char)s[j]))
-			j++;
-		size_t a = i, b = j;
-		while (a < b && (s[a] == '.' || s[a] == '-'))
-			a++;
-		while (b > a && (s[b - 1] == '.' || s[b - 1] == '-'))
-			b--;
+		size_t a, b, j = token_at(s, len, i, &a, &b);
 		bool unc = i >= 2 && ((s[i - 1] == '\\' && s[i - 2] == '\\') ||
 				      (s[i - 1] == '/' && s[i - 2] == '/' && (i < 3 || s[i - 3] != ':')));
 		if (b == a || b - a >= HS_NAME_MAX) {
@@ -355,15 +365,7 @@ bool hs_redact_text(hs_redact *r, const char *s, size_t len, GString *out)
 			g_string_append_c(out, s[i++]);
 			continue;
 		}
-		size_t j = i;
-		while (j < len && name_char((unsigned char)s[j]))
-			j++;
-		/* dots and dashes around a token are punctuation, not the name */
-		size_t a = i, b = j;
-		while (a < b && (s[a] == '.' || s[a] == '-'))
-			a++;
-		while (b > a && (s[b - 1] == '.' || s[b - 1] == '-'))
-			b--;
+		size_t a, b, j = token_at(s, len, i, &a, &b);
 		char p[HS_NAME_MAX + 16];
 		if (b > a && token_pseudo(r, s + a, b - a, p, sizeof p)) {
 			g_string_append_len(out, s + i, (gssize)(a - i));
