@@ -595,6 +595,20 @@ static void opt_slice(hs_out *o, const char *key, hs_slice s)
 		hs_out_slice(o, key, s);
 }
 
+/* A command line (or one argument) as typed, or with the passwords in it
+ * masked unless show (mask.h); mk counts what was masked. */
+static void out_masked(hs_out *o, const char *key, const char *text, size_t len, bool show, hs_mask *mk)
+{
+	if (show) {
+		hs_out_str(o, key, text, len);
+		return;
+	}
+	GString *g = g_string_new(NULL);
+	hs_mask_secrets(mk, text, len, g);
+	hs_out_str(o, key, g->str, g->len);
+	g_string_free(g, TRUE);
+}
+
 /* The fragments in one base64 PSRP blob: each as an item of the "psrp_messages"
  * list (opened on the first one); a fragment that is a whole message (Start
  * and End) shows the message and what its CLIXML says.  Messages split over
@@ -650,12 +664,9 @@ static void psrp_list(hs_out *o, hs_slice b64, bool *open, bool show_secrets)
 					}
 					/* the pipeline's command line may hold a password (mask.h) */
 					hs_mask mk = { 0 };
-					GString *g = g_string_new(NULL);
-					hs_mask_secrets(&mk, x.command, strlen(x.command), g);
-					hs_out_str(o, text[t].key, g->str, g->len);
+					out_masked(o, text[t].key, x.command, strlen(x.command), false, &mk);
 					if (mk.masked)
 						hs_out_bool(o, "secrets_masked", true);
-					g_string_free(g, TRUE);
 				}
 			} else {
 				hs_out_bool(o, "clixml_malformed", true);
@@ -742,23 +753,15 @@ void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 			/* what the user typed may hold a password (mask.h) */
 			hs_mask mk = { 0 };
 			bool show = flags & HS_DESCRIBE_SECRETS;
-			GString *g = g_string_new(NULL);
-			hs_mask_secrets(&mk, (const char *)m->command.p, m->command.len, g);
-			hs_out_str(o, "command", show ? (const char *)m->command.p : g->str,
-				   show ? m->command.len : g->len);
+			out_masked(o, "command", (const char *)m->command.p, m->command.len, show, &mk);
 			if (m->nargs) {
 				hs_out_begin_list(o, "arguments");
-				for (size_t i = 0; i < m->nargs; i++) {
-					g_string_truncate(g, 0);
-					hs_mask_secrets(&mk, (const char *)m->args[i].p, m->args[i].len, g);
-					hs_out_str(o, NULL, show ? (const char *)m->args[i].p : g->str,
-						   show ? m->args[i].len : g->len);
-				}
+				for (size_t i = 0; i < m->nargs; i++)
+					out_masked(o, NULL, (const char *)m->args[i].p, m->args[i].len, show, &mk);
 				hs_out_end_list(o);
 			}
 			if (mk.masked && !show)
 				hs_out_bool(o, "secrets_masked", true);
-			g_string_free(g, TRUE);
 		}
 	}
 	if (m->psrp) {
