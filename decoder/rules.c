@@ -283,6 +283,42 @@ static const char *krb_err_says(int32_t code, char *buf, size_t n)
 	return buf;
 }
 
+/* What a KRB-ERROR code means for the step it answered, where the code's
+ * meaning alone (krb_says) does not say what to do.  MS-SFU 3.2.5.1 (the KDC
+ * looks the S4U2Self user up by PA-FOR-USER name and realm), 3.2.5.2
+ * (S4U2Proxy: BADOPTION is the delegation check itself), MS-KILE 3.3.5.7.1
+ * (revoked accounts). */
+enum { STEP_S4U2SELF = 1, STEP_S4U2PROXY = 2, STEP_TGS = 4, STEP_ANY = 7 };
+
+static const struct code_why {
+	int32_t code;
+	unsigned steps;
+	const char *why;
+} code_whys[] = {
+	{ 6, STEP_S4U2SELF, " The KDC found no account for the user the request named (PA-FOR-USER name and realm): a user name or UPN typo, a user of a domain this KDC cannot refer to, or an account not yet replicated to this domain controller. No delegation setting was refused." },
+	{ 7, STEP_S4U2SELF, " The KDC did not find the requesting server's own account under the name the request used: S4U2Self must ask for a ticket to the server's own SPN or account name." },
+	{ 7, STEP_S4U2PROXY, " The target's SPN is registered on no account: register it on the second server's account, or address the second server by its registered name." },
+	{ 8, STEP_TGS, " The SPN is registered on more than one account, so the KDC cannot tell which key to use: remove the duplicate (setspn -X lists them)." },
+	{ 12, STEP_ANY, " A policy of the domain controller refused it (for example an authentication policy or silo restricting the user or a server's account)." },
+	{ 13, STEP_S4U2SELF, " The KDC could not grant an option the S4U2Self request asked for (for example a forwardable ticket for a user it may not make forwardable)." },
+	{ 13, STEP_TGS, " When the first server uses a forwarded TGT, this is typically an option that TGT does not allow (the user's TGT is not forwardable, or the target may not receive delegated tickets)." },
+	{ 14, STEP_S4U2PROXY | STEP_TGS, " The target's account and the KDC share no encryption type for the ticket: give the account AES keys (msDS-SupportedEncryptionTypes, then reset its password) or allow the type it has." },
+	{ 16, STEP_S4U2SELF, " The KDC does not support S4U2Self (PA-FOR-USER): it is not a Windows Server 2003 or later domain controller, or an older Samba / MIT KDC." },
+	{ 18, STEP_ANY, " The user's account is disabled, expired, locked out or outside its logon hours (MS-KILE 3.3.5.7.1): no delegation setting is at fault." },
+	{ 32, STEP_TGS, " The TGT used for the request has expired: the user has to log on again (or the forwarded TGT has to be renewed)." },
+};
+
+static const char *code_why(int32_t code, unsigned step)
+{
+	for (size_t i = 0; i < sizeof code_whys / sizeof code_whys[0]; i++)
+		if (code_whys[i].code == code && (code_whys[i].steps & step))
+			return code_whys[i].why;
+	/* S4U2Proxy's delegation check answers BADOPTION; another code is not it */
+	if (step == STEP_S4U2PROXY)
+		return " This is not the delegation check itself (that answers KDC_ERR_BADOPTION); the DC's event 4769 names the reason.";
+	return "";
+}
+
 /* ---- the standard remedies ---- */
 
 /* Commands that name an unknown server get a first line that asks for it. */
@@ -355,21 +391,25 @@ static void remedy_unconstrained_note(hs_diag *d, const names *n)
 	ask_missing(r, n);
 }
 
-/* A remedy for an account the KDC refused by its state (KDC_ERR_CLIENT_REVOKED,
- * KEY_EXPIRED, NAME_EXP), or did not find (C_PRINCIPAL_UNKNOWN); NULL for
- * other codes. */
-static hs_remedy *remedy_account(hs_diag *d, int32_t code, const char *acct, bool known)
+/* The remedy a KRB-ERROR code itself calls for, whatever the step: an
+ * account the KDC refused by its state (CLIENT_REVOKED, KEY_EXPIRED,
+ * NAME_EXP) or did not find (C_PRINCIPAL_UNKNOWN), an SPN registered on no
+ * account or on several, no common encryption type.  acct: the account the
+ * request named ("" unknown); spn: the service it asked for ("" unknown).
+ * NULL for other codes. */
+static hs_remedy *remedy_for_code(hs_diag *d, const names *n, int32_t code, const char *acct, const char *spn)
 {
 	hs_remedy *r = NULL;
 	char sam[HS_NAME_MAX];
 	snprintf(sam, sizeof sam, "%.*s", (int)strcspn(acct, "@"), acct);
 	const char *bs = strrchr(sam, '\\');
 	const char *id = bs ? bs + 1 : sam;
+	const char *ps_spn = spn[0] ? spn : "cifs/" PS_T;
 	switch (code) {
 	case 6:
 		r = remedy(d, HS_METHOD_UNKNOWN, "Check the account name (user name, UPN and realm) the request named",
 			   "No security trade-off: the request named an account the domain controller does not have.");
-		if (known)
+		if (acct[0])
 			cmd(r, "Get-ADUser -Filter \"UserPrincipalName -eq '%s' -or SamAccountName -eq '%s'\"", acct, id);
 		else
 			cmd(r, "Get-ADUser -Filter \"UserPrincipalName -eq '$(Read-Host 'User principal name')'\"");
@@ -380,11 +420,26 @@ static hs_remedy *remedy_account(hs_diag *d, int32_t code, const char *acct, boo
 		r = remedy(d, HS_METHOD_UNKNOWN, "Check the account's state (enabled, locked out, expired, logon hours, password expiry) on the domain controller",
 			   "No security trade-off; unlocking or re-enabling an account is an administrator's decision.");
 		cmd(r, "Get-ADUser %s -Properties Enabled,LockedOut,AccountExpirationDate,PasswordExpired,LogonHours",
-		    known ? id : "(Read-Host 'User name')");
+		    acct[0] ? id : "(Read-Host 'User name')");
+		break;
+	case 7:
+		r = remedy(d, HS_METHOD_UNKNOWN, "Register the SPN on the target's account, or use the registered host name", "No security trade-off; duplicate SPNs break Kerberos, so check first with setspn -Q.");
+		cmd(r, "setspn -Q %s", ps_spn);
+		cmd(r, "setspn -S %s %s", ps_spn, n->ps_ts);
+		break;
+	case 8:
+		r = remedy(d, HS_METHOD_UNKNOWN, "Find and remove the duplicate SPN", "No security trade-off; keep the SPN on the account that runs the service.");
+		cmd(r, "setspn -X");
+		cmd(r, "setspn -Q %s", ps_spn);
+		break;
+	case 14:
+		r = remedy(d, HS_METHOD_UNKNOWN, "Give the target's account AES keys", "No security trade-off: AES replaces the weaker RC4.");
+		cmd(r, "Set-ADComputer %s -KerberosEncryptionType AES128,AES256", n->ps_ts);
 		break;
 	default:
 		break;
 	}
+	ask_missing(r, n);
 	return r;
 }
 
@@ -610,9 +665,8 @@ static void x_fresh_failed(const ctx *c, hs_diag *d)
 		detail(d, "%s tried to authenticate anew as %s and the KDC answered %s.", n->ss, acct, krb_err_says(f->fresh_as_error, e, sizeof e));
 		explain(d, "The fresh logon on %s failed at the KDC (%s), so the second hop could not start. Nothing was delegated: the account the script logged on with is the one to check.", n->ss, e);
 	}
-	hs_remedy *a = remedy_account(d, f->fresh_as_error, f->fresh_as ? f->user : f->other_principal,
-				      f->fresh_as ? n->user_known : f->other_principal[0] != 0);
-	if (!a || f->fresh_as_error == 24) {
+	hs_remedy *a = f->fresh_as_error == 24 ? NULL : remedy_for_code(d, n, f->fresh_as_error, f->fresh_as ? f->user : f->other_principal, "");
+	if (!a) {
 		hs_remedy *r = remedy(d, m == HS_METHOD_FRESH ? HS_METHOD_FRESH : HS_METHOD_UNKNOWN, "Pass the right credential", "The credential travels inside the encrypted hop-1 session; keep it out of scripts and history.");
 		if (f->fresh_as || f->other_principal[0])
 			cmd(r, "$cred = Get-Credential %s", f->fresh_as ? f->user : f->other_principal);
@@ -631,29 +685,6 @@ static bool m_s4u2self_failed(const ctx *c, const char *cause)
 	return c->f->s4u2self && !c->f->s4u2self_ok && c->f->s4u2self_error;
 }
 
-/* Why an S4U2Self for a user is refused, by the KRB-ERROR code (MS-SFU
- * 3.2.5.1: the KDC looks the user up by PA-FOR-USER name and realm and
- * issues a ticket to the requesting service itself). */
-static const char *s4u2self_why(int32_t code)
-{
-	switch (code) {
-	case 6:
-		return " The KDC found no account for the user the request named (PA-FOR-USER name and realm): a user name or UPN typo, a user of a domain this KDC cannot refer to, or an account not yet replicated to this domain controller. No delegation setting was refused.";
-	case 7:
-		return " The KDC did not find the requesting server's own account under the name the request used: S4U2Self must ask for a ticket to the server's own SPN or account name.";
-	case 12:
-		return " A policy of the domain controller refused the request (for example an authentication policy or silo that restricts the user or the server's account).";
-	case 13:
-		return " The KDC could not grant an option the S4U2Self request asked for (for example a forwardable ticket for a user it may not make forwardable).";
-	case 16:
-		return " The KDC does not support S4U2Self (PA-FOR-USER): it is not a Windows Server 2003 or later domain controller, or an older Samba / MIT KDC.";
-	case 18:
-		return " The user's account is disabled, expired, locked out or outside its logon hours (MS-KILE 3.3.5.7.1).";
-	default:
-		return "";
-	}
-}
-
 static void x_s4u2self_failed(const ctx *c, hs_diag *d)
 {
 	const hs_facts *f = c->f;
@@ -662,8 +693,8 @@ static void x_s4u2self_failed(const ctx *c, hs_diag *d)
 	set(d, HS_METHOD_CONSTRAINED, HS_VERDICT_FAILED);
 	detail(d, "%s asked the KDC for a ticket for %s to itself (S4U2Self) and got %s.", n->ss, n->user, krb_err_says(f->s4u2self_error, e, sizeof e));
 	explain(d, "Constrained delegation starts with S4U2Self: %s asks for a service ticket for %s to itself. The KDC refused (%s), so S4U2Proxy could not follow.%s", n->ss, n->uname,
-		krb_err(f->s4u2self_error, e1, sizeof e1), s4u2self_why(f->s4u2self_error));
-	if (!remedy_account(d, f->s4u2self_error, f->user, n->user_known))
+		krb_err(f->s4u2self_error, e1, sizeof e1), code_why(f->s4u2self_error, STEP_S4U2SELF));
+	if (!remedy_for_code(d, n, f->s4u2self_error, f->user, ""))
 		remedies_std(d, n, f->hop2_is_winrm, true, true, true, false);
 }
 
@@ -725,24 +756,6 @@ static bool m_s4u2proxy(const ctx *c, const char *cause)
 	return f->s4u2proxy && !f->s4u2proxy_ok && f->s4u2proxy_error && !strcmp(s4u2proxy_classify(f).cause, cause);
 }
 
-/* What to do when the KDC refused S4U2Proxy with a code other than
- * BADOPTION, which is the delegation check itself (MS-SFU 3.2.5.2). */
-static const char *s4u2proxy_other_why(int32_t code)
-{
-	switch (code) {
-	case 7:
-		return " The target's SPN is registered on no account: register it on the second server's account, or address the second server by its registered name.";
-	case 12:
-		return " A policy of the domain controller refused it (for example an authentication policy or silo restricting the user or the first server's account).";
-	case 14:
-		return " The target's account and the KDC share no encryption type for the ticket: give the account AES keys (msDS-SupportedEncryptionTypes, then reset its password) or allow the type it has.";
-	case 18:
-		return " The user's account is disabled, expired, locked out or outside its logon hours (MS-KILE 3.3.5.7.1): no delegation setting is at fault.";
-	default:
-		return " This is not the delegation check itself (that answers KDC_ERR_BADOPTION); the DC's event 4769 names the reason.";
-	}
-}
-
 static void x_s4u2proxy(const ctx *c, hs_diag *d)
 {
 	const hs_facts *f = c->f;
@@ -767,7 +780,7 @@ static void x_s4u2proxy(const ctx *c, hs_diag *d)
 			n->ss, n->user, s4u2self, n->spn, k.why, n->SSacct, n->uname, n->TSacct, n->SSacct, n->ss);
 	} else {
 		explain(d, "%s tried constrained delegation for %s: S4U2Self%s, then S4U2Proxy for %s, which the KDC refused with %s.%s%s", n->ss, n->user, s4u2self, n->spn,
-			krb_err_says(f->s4u2proxy_error, e, sizeof e), k.why, s4u2proxy_other_why(f->s4u2proxy_error));
+			krb_err_says(f->s4u2proxy_error, e, sizeof e), k.why, code_why(f->s4u2proxy_error, STEP_S4U2PROXY));
 	}
 	if (badoption && !f->s4u2proxy_has_ntstatus && !k.not_fwd)
 		need(d, "the KERB-EXT-ERROR NTSTATUS%s: the DC's event 4769 failure code",
@@ -777,16 +790,13 @@ static void x_s4u2proxy(const ctx *c, hs_diag *d)
 		need(d, "%s's keytab to read whether the S4U2Self ticket is forwardable (protocol transition / sensitive account)", n->ss);
 	if (badoption || k.not_fwd)
 		need(d, "the AD configuration: msDS-AllowedToDelegateTo of %s, TrustedToAuthForDelegation, msDS-AllowedToActOnBehalfOfOtherIdentity of %s", n->SSacct, n->TSacct);
-	if (!badoption && !k.not_fwd && remedy_account(d, f->s4u2proxy_error, f->user, n->user_known))
-		return;
-	if (f->s4u2proxy_error == 7) {
-		hs_remedy *r = remedy(d, HS_METHOD_UNKNOWN, "Register the SPN on the target's account, or use the registered host name", "No security trade-off; duplicate SPNs break Kerberos, so check first with setspn -Q.");
-		cmd(r, "setspn -Q %s", f->t_spn[0] ? f->t_spn : "cifs/" PS_T);
-		cmd(r, "setspn -S %s %s", f->t_spn[0] ? f->t_spn : "cifs/" PS_T, n->ps_ts);
-		ask_missing(r, n);
+	if (badoption || k.not_fwd) {
+		remedies_std(d, n, f->hop2_is_winrm, true, true, true, true);
 		return;
 	}
-	remedies_std(d, n, f->hop2_is_winrm, true, true, true, true);
+	/* another code: what the code calls for, not the delegation settings */
+	if (!remedy_for_code(d, n, f->s4u2proxy_error, f->user, f->t_spn))
+		need(d, "the DC's event 4769 for this request (the failure code and the accounts it names)");
 }
 
 static bool m_spn_unknown(const ctx *c, const char *cause)
@@ -810,10 +820,7 @@ static void x_spn_unknown(const ctx *c, hs_diag *d)
 	if (only_kdc)
 		need(d, "%s's capture (whether the second hop fell back to NTLM and succeeded)", n->ss);
 	explain(d, "%s asked for a service ticket for %s and the KDC has no account with that SPN. This happens when the second server is addressed by an IP address, an alias (CNAME) or a name its account does not register. Without a ticket the second hop falls back to NTLM, which cannot carry delegated identity.", n->ss, sname);
-	hs_remedy *r = remedy(d, HS_METHOD_UNKNOWN, "Register the SPN on the target's account, or use the registered host name", "No security trade-off; duplicate SPNs break Kerberos, so check first with setspn -Q.");
-	cmd(r, "setspn -Q %s", or_words(f->tgs_error_sname, "cifs/" PS_T));
-	cmd(r, "setspn -S %s %s", or_words(f->tgs_error_sname, "cifs/" PS_T), n->ps_ts);
-	ask_missing(r, n);
+	remedy_for_code(d, n, 7, f->user, f->tgs_error_sname);
 }
 
 /* A ticket for the second hop refused for another reason than an unknown
@@ -825,29 +832,6 @@ static bool m_tgs_kdc_error(const ctx *c, const char *cause)
 	return f->tgs_error && f->tgs_error_code && f->tgs_error_code != 7 && !c->hop2_ok;
 }
 
-/* What a refused ticket for the second hop means for it, by code. */
-static const char *tgs_why(const hs_facts *f)
-{
-	switch (f->tgs_error_code) {
-	case 8:
-		return " The SPN is registered on more than one account, so the KDC cannot tell which key to use: remove the duplicate (setspn -X lists them).";
-	case 12:
-		return " A policy of the domain controller refused it (an authentication policy or silo restricting the user, the first server or the target).";
-	case 13:
-		return f->tgt_forwarded_used || f->forwarded_tgt
-			       ? " The KDC could not grant an option the request asked for: with a forwarded TGT typically a ticket option the TGT does not allow (the user's TGT is not forwardable, or the target may not receive delegated tickets)."
-			       : " The KDC could not grant an option the request asked for.";
-	case 14:
-		return " The target's account and the KDC share no encryption type: give the account AES keys (msDS-SupportedEncryptionTypes, then reset its password) or allow the type it has.";
-	case 18:
-		return " The user's account is disabled, expired, locked out or outside its logon hours (MS-KILE 3.3.5.7.1).";
-	case 32:
-		return " The TGT used for the request has expired: the user has to log on again (or the forwarded TGT has to be renewed).";
-	default:
-		return "";
-	}
-}
-
 static void x_tgs_kdc_error(const ctx *c, hs_diag *d)
 {
 	const hs_facts *f = c->f;
@@ -856,20 +840,9 @@ static void x_tgs_kdc_error(const ctx *c, hs_diag *d)
 	char e[256];
 	set(d, f->fresh_as ? HS_METHOD_FRESH : (f->tgt_forwarded_used ? HS_METHOD_UNCONSTRAINED : HS_METHOD_UNKNOWN), HS_VERDICT_FAILED);
 	detail(d, "The KDC refused %s's request for a ticket to %s with %s.", n->ss, sname, krb_err_says(f->tgs_error_code, e, sizeof e));
-	explain(d, "%s asked the KDC for a service ticket for %s to reach %s, and the KDC refused it with %s. Without that ticket the second hop cannot use Kerberos.%s", n->ss, sname, n->t, e, tgs_why(f));
+	explain(d, "%s asked the KDC for a service ticket for %s to reach %s, and the KDC refused it with %s. Without that ticket the second hop cannot use Kerberos.%s", n->ss, sname, n->t, e, code_why(f->tgs_error_code, STEP_TGS));
 	need(d, "the DC's event 4769 for this request (the failure code and the accounts it names)");
-	if (f->tgs_error_code == 8) {
-		hs_remedy *r = remedy(d, HS_METHOD_UNKNOWN, "Find and remove the duplicate SPN", "No security trade-off; keep the SPN on the account that runs the service.");
-		cmd(r, "setspn -X");
-		cmd(r, "setspn -Q %s", or_words(f->tgs_error_sname, "cifs/" PS_T));
-		ask_missing(r, n);
-	} else if (f->tgs_error_code == 14) {
-		hs_remedy *r = remedy(d, HS_METHOD_UNKNOWN, "Give the target's account AES keys", "No security trade-off: AES replaces the weaker RC4.");
-		cmd(r, "Set-ADComputer %s -KerberosEncryptionType AES128,AES256", n->ps_ts);
-		ask_missing(r, n);
-	} else {
-		remedy_account(d, f->tgs_error_code, f->user, n->user_known);
-	}
+	remedy_for_code(d, n, f->tgs_error_code, f->user, f->tgs_error_sname);
 }
 
 static bool m_credssp_not_enabled(const ctx *c, const char *cause)
