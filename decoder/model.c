@@ -2472,6 +2472,7 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 		const kx *x = &g_array_index(m->kxs, kx, g_array_index(own_kx, guint, n));
 		if (x->err == 37 || x->err == 38) {
 			f->skew = true;
+			f->skew_error = x->err;
 			f->skew_ref = x->rep;
 		}
 		if (x->msg == HS_KRB_AS_REQ) {
@@ -2660,6 +2661,8 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 		normalize_user(m, h2->principal, norm, sizeof norm);
 		snprintf(f->hop2_principal, sizeof f->hop2_principal, "%s", norm);
 		snprintf(f->t_name, sizeof f->t_name, "%s", h2->server.name);
+		if (h2->carrier != HS_CAR_KERBEROS) /* else the KDC's address, not the target's */
+			snprintf(f->t_ip, sizeof f->t_ip, "%s", h2->server.ip);
 		if (!f->t_name[0] && f->t_spn[0])
 			spn_host(f->t_spn, f->t_name, sizeof f->t_name);
 		first_label(f->t_name, f->t_short, sizeof f->t_short);

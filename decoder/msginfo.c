@@ -34,8 +34,6 @@ bool hs_msginfo_is_header(const hs_out_node *n)
 	return false;
 }
 
-static bool ref_set(hs_ref r) { return r.frame != 0; }
-
 static hs_ref last_hop_frame(const hs_chain *c)
 {
 	for (unsigned h = c->nhops; h-- > 0;)
@@ -46,34 +44,11 @@ static hs_ref last_hop_frame(const hs_chain *c)
 
 hs_ref hs_chain_decisive(const hs_chain *c)
 {
-	const hs_facts *f = &c->facts;
-	const hs_diag *d = &c->diag;
-	if (d->verdict == HS_VERDICT_FAILED) {
-		/* the step that was refused, most specific first (rules.c order) */
-		const struct { bool failed; hs_ref r; } steps[] = {
-			{ f->s4u2proxy && !f->s4u2proxy_ok, f->s4u2proxy_ref },
-			{ f->s4u2self && !f->s4u2self_ok, f->s4u2self_ref },
-			{ f->fresh_as && !f->fresh_as_ok, f->fresh_as_ref },
-			{ f->tgs_error, f->tgs_error_ref },
-			{ f->skew, f->skew_ref },
-			{ f->hop2_seen && f->hop2_result == HS_RES_FAILED, f->hop2_ref },
-		};
-		for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
-			if (steps[i].failed && ref_set(steps[i].r))
-				return steps[i].r;
-		hs_ref r = last_hop_frame(c);
-		if (ref_set(r))
-			return r;
-	} else {
-		if (ref_set(f->hop2_ref))
-			return f->hop2_ref;
-		if (d->nevidence)
-			return d->evidence[d->nevidence - 1];
-		hs_ref r = last_hop_frame(c);
-		if (ref_set(r))
-			return r;
-	}
-	return d->nevidence ? d->evidence[d->nevidence - 1] : (hs_ref){ 0, 0 };
+	/* the rule that gave the cause names its frame (rules.c); a rule
+	 * whose evidence the capture lacks leaves the chain's own last frame */
+	if (c->diag.decisive.frame)
+		return c->diag.decisive;
+	return last_hop_frame(c);
 }
 
 static bool same(hs_ref a, hs_ref b) { return a.input == b.input && a.frame == b.frame; }

@@ -39,10 +39,9 @@ bool hs_msginfo_is_header(const hs_out_node *n);
 bool hs_msginfo_plaintext(const hs_msg *m, hs_slice *out);
 
 /* The frame that shows the chain's outcome, or {0, 0} when the chain lists
- * no frame at all.  Failed chains: the first failing step the facts point at
- * (S4U2Proxy / S4U2Self / fresh AS error, TGS error, clock skew, the refused
- * hop-2 connection), else the last frame of the last hop.  Other chains: the
- * hop-2 connection or the last evidence frame, else the last hop frame. */
+ * no frame at all: the evidence frame the diagnosis' rule names as deciding
+ * its cause (c->diag.decisive: the refused S4U2Proxy, the KDC error, the
+ * hop-2 connection ...; rules.c), else the last frame of the last hop. */
 hs_ref hs_chain_decisive(const hs_chain *c);
 
 typedef enum hs_frame_role {

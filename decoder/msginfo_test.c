@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "msginfo.h"
+#include "rules.h"
 #include "unit.h"
 #include "winrm.h"
 
@@ -86,7 +87,9 @@ static void test_winrm_nodes(void)
 
 static hs_ref R(uint64_t f) { return (hs_ref){ 0, f }; }
 
-static hs_chain chain(hs_verdict v)
+/* Two hops (frames 6, 9 and 42, 46) of a Kerberos WinRM session into srv1
+ * and its SMB connection to srv2; the diagnosis comes from the rules. */
+static hs_chain chain(void)
 {
 	hs_chain c;
 	memset(&c, 0, sizeof c);
@@ -99,51 +102,97 @@ static hs_chain chain(hs_verdict v)
 	c.hops[1].frames[0] = R(42);
 	c.hops[1].frames[1] = R(46);
 	c.hops[1].nframes = 2;
-	c.diag.verdict = v;
-	c.diag.evidence[0] = R(36);
-	c.diag.evidence[1] = R(46);
-	c.diag.nevidence = 2;
+	hs_facts *f = &c.facts;
+	strcpy(f->user, "alice@HOP.TEST");
+	strcpy(f->s_name, "srv1.hop.test");
+	strcpy(f->s_short, "srv1");
+	strcpy(f->t_name, "srv2.hop.test");
+	strcpy(f->t_short, "srv2");
+	f->hop1_seen = true;
+	f->hop1_auth = HS_AUTH_KERBEROS;
+	f->hop1_result = HS_RES_OK;
+	f->hop2_carrier = HS_CAR_SMB2;
+	f->hop2_auth = HS_AUTH_KERBEROS;
 	return c;
+}
+
+static hs_ref decisive(hs_chain *c)
+{
+	hs_rules_diagnose(&c->facts, &c->diag);
+	return hs_chain_decisive(c);
 }
 
 static void test_decisive(void)
 {
-	/* scenario 08's shape: S4U2Proxy refused at 46, S4U2Self fine at 36 */
-	hs_chain c = chain(HS_VERDICT_FAILED);
+	/* scenario 08's shape: S4U2Proxy refused at 46 (S4U2Self fine at 36,
+	 * the user's error line at 47): the refused step, not the last frame */
+	hs_chain c = chain();
+	c.facts.hop2_inferred = true;
+	c.facts.hop2_result = HS_RES_FAILED;
 	c.facts.s4u2self = c.facts.s4u2self_ok = true;
 	c.facts.s4u2self_ref = R(36);
 	c.facts.s4u2proxy = true;
+	c.facts.s4u2proxy_error = 13;
 	c.facts.s4u2proxy_ref = R(46);
-	CU_ASSERT_EQUAL(hs_chain_decisive(&c).frame, 46);
+	strcpy(c.facts.user_saw, "kvno: KDC can't fulfill requested option");
+	c.facts.user_saw_ref = R(47);
+	CU_ASSERT_EQUAL(decisive(&c).frame, 46);
+	CU_ASSERT_STRING_EQUAL(c.diag.cause, "s4u2proxy_denied");
+	/* a clock error decides over a refused S4U2Proxy (the rules' order) */
+	c.facts.skew = true;
+	c.facts.skew_error = 37;
+	c.facts.skew_ref = R(44);
+	CU_ASSERT_EQUAL(decisive(&c).frame, 44);
+	CU_ASSERT_STRING_EQUAL(c.diag.cause, "clock_skew");
+	c.facts.skew = false;
 	/* the S4U2Proxy worked, the SMB connection was refused */
 	c.facts.s4u2proxy_ok = true;
+	c.facts.s4u2proxy_error = 0;
+	c.facts.hop2_inferred = false;
 	c.facts.hop2_seen = true;
-	c.facts.hop2_result = HS_RES_FAILED;
+	c.facts.hop2_auth = HS_AUTH_ANONYMOUS;
 	c.facts.hop2_ref = R(50);
-	CU_ASSERT_EQUAL(hs_chain_decisive(&c).frame, 50);
-	/* no failing step the facts point at: the last hop frame */
-	c.facts.hop2_seen = false;
-	CU_ASSERT_EQUAL(hs_chain_decisive(&c).frame, 46);
-	c.nhops = 1;
-	CU_ASSERT_EQUAL(hs_chain_decisive(&c).frame, 9);
+	CU_ASSERT_EQUAL(decisive(&c).frame, 50);
+	/* a rule that names no frame the facts have: the last hop frame */
+	hs_chain cs = chain();
+	cs.facts.hop1_auth = HS_AUTH_CREDSSP;
+	cs.facts.credssp_failed = true;
+	CU_ASSERT_STRING_EQUAL((hs_rules_diagnose(&cs.facts, &cs.diag), cs.diag.cause), "credssp_auth_failed");
+	CU_ASSERT_EQUAL(hs_chain_decisive(&cs).frame, 46);
+	cs.nhops = 1;
+	CU_ASSERT_EQUAL(hs_chain_decisive(&cs).frame, 9);
 
-	hs_chain ok = chain(HS_VERDICT_DELEGATED);
+	/* delegated: the hop-2 connection, else the last evidence frame */
+	hs_chain ok = chain();
+	ok.facts.hop2_seen = true;
+	ok.facts.hop2_result = HS_RES_OK;
+	ok.facts.hop2_as_user = true;
+	ok.facts.forwarded_tgt = ok.facts.tgt_forwarded_used = true;
+	ok.facts.forwarded_ref = R(30);
+	ok.facts.tgt_ref = R(40);
 	ok.facts.hop2_ref = R(60);
-	CU_ASSERT_EQUAL(hs_chain_decisive(&ok).frame, 60);
+	CU_ASSERT_EQUAL(decisive(&ok).frame, 60);
+	CU_ASSERT_EQUAL(ok.diag.verdict, HS_VERDICT_DELEGATED);
 	ok.facts.hop2_ref = R(0);
-	CU_ASSERT_EQUAL(hs_chain_decisive(&ok).frame, 46); /* last evidence */
-	ok.diag.nevidence = 0;
+	CU_ASSERT_EQUAL(decisive(&ok).frame, 40); /* last evidence */
+	ok.facts.forwarded_ref = ok.facts.tgt_ref = R(0);
 	ok.nhops = 1;
-	CU_ASSERT_EQUAL(hs_chain_decisive(&ok).frame, 9);
+	CU_ASSERT_EQUAL(decisive(&ok).frame, 9);
 	ok.hops[0].nframes = 0;
-	CU_ASSERT_EQUAL(hs_chain_decisive(&ok).frame, 0);
+	CU_ASSERT_EQUAL(decisive(&ok).frame, 0);
 }
 
 static void test_roles(void)
 {
-	hs_chain c = chain(HS_VERDICT_FAILED);
+	hs_chain c = chain();
+	c.facts.hop2_inferred = true;
+	c.facts.hop2_result = HS_RES_FAILED;
+	c.facts.s4u2self = c.facts.s4u2self_ok = true;
+	c.facts.s4u2self_ref = R(36);
 	c.facts.s4u2proxy = true;
+	c.facts.s4u2proxy_error = 13;
 	c.facts.s4u2proxy_ref = R(46);
+	hs_rules_diagnose(&c.facts, &c.diag);
 	unsigned hop;
 	CU_ASSERT_EQUAL(hs_chain_frame_role(&c, R(6), &hop), HS_ROLE_HOP);
 	CU_ASSERT_EQUAL(hop, 1);

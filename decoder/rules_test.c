@@ -2,8 +2,10 @@
  * situation of double-hop-domain.md, described only by what the wire would
  * show, and the cause the contract prescribes for it. */
 #include <CUnit/Basic.h>
+#include <stddef.h>
 #include <string.h>
 
+#include "krb5.h"
 #include "rules.h"
 #include "unit.h"
 
@@ -280,7 +282,7 @@ static void test_hop1_only(void)
 	CU_ASSERT_EQUAL(d.method, HS_METHOD_UNCONSTRAINED);
 	CU_ASSERT_STRING_EQUAL(d.cause, "unknown");
 	CU_ASSERT(d.nneeds > 0);
-	/* no names at all: placeholders, never garbage */
+	/* no names at all: words, never garbage */
 	memset(&f, 0, sizeof f);
 	d = run(&f);
 	CU_ASSERT(d.cause != NULL);
@@ -365,6 +367,364 @@ static void test_keytab_s4u2self_flag(void)
 	CU_ASSERT_STRING_EQUAL(run(&f).cause, "s4u2self_not_forwardable");
 }
 
+/* ---- every cause rendered: no placeholder, words that fit the KDC code ---- */
+
+/* A text with "<...>" (a placeholder such as <user> or <server2>). */
+static bool placeholder(const char *t)
+{
+	const char *lt = strchr(t, '<');
+	return lt && strchr(lt, '>') != NULL;
+}
+
+static int bad_texts;
+
+static void check_texts(const hs_diag *d, const char *what)
+{
+	const char *texts[2 + HS_NEEDS_MAX + HS_REMEDY_MAX * (2 + HS_REMEDY_CMDS)];
+	size_t n = 0;
+	texts[n++] = d->detail;
+	texts[n++] = d->explanation;
+	for (unsigned i = 0; i < d->nneeds; i++)
+		texts[n++] = d->needs[i];
+	for (unsigned i = 0; i < d->nremedies; i++) {
+		texts[n++] = d->remedies[i].summary;
+		texts[n++] = d->remedies[i].security;
+		for (unsigned j = 0; j < d->remedies[i].ncommands; j++)
+			texts[n++] = d->remedies[i].commands[j];
+	}
+	for (size_t i = 0; i < n; i++)
+		if (placeholder(texts[i]) || (i < 2 && !texts[i][0])) {
+			printf("\n  %s (%s): %s\n", what, d->cause, texts[i]);
+			bad_texts++;
+		}
+}
+
+/* The same facts without any name: user, servers, addresses, SPNs,
+ * principals, offers and status names all unknown. */
+static hs_facts nameless(hs_facts f)
+{
+	f.user[0] = f.s_name[0] = f.s_short[0] = f.s_ip[0] = 0;
+	f.t_name[0] = f.t_short[0] = f.t_ip[0] = f.t_spn[0] = 0;
+	f.hop2_principal[0] = f.other_principal[0] = f.tgs_error_sname[0] = 0;
+	f.offers[0] = f.hop2_status_name[0] = 0;
+	return f;
+}
+
+typedef struct cause_case {
+	const char *cause;
+	hs_facts f;
+	size_t code; /* offsetof the KDC code this cause carries in hs_facts (0: none) */
+} cause_case;
+
+static hs_facts hop2_failed_as(hs_auth a)
+{
+	hs_facts f = base();
+	f.hop2_auth = a;
+	f.hop2_result = HS_RES_FAILED;
+	f.hop2_ref = R(50);
+	return f;
+}
+
+/* One fact set per rule of the table (named facts; the test also renders
+ * each without names). */
+static size_t all_cases(cause_case *c, size_t max)
+{
+	size_t n = 0;
+	hs_facts f;
+#define ADD(cs, facts, codep)                                                  \
+	do {                                                                   \
+		if (n < max)                                                   \
+			c[n++] = (cause_case){ (cs), (facts), (codep) };       \
+	} while (0)
+	/* 1. what worked */
+	f = base(); f.hop1_auth = HS_AUTH_CREDSSP; f.hop2_auth = HS_AUTH_KERBEROS; f.hop2_result = HS_RES_OK; f.hop2_as_user = true;
+	ADD("ok", f, 0);
+	f = base(); f.fresh_as = f.fresh_as_ok = true; f.hop2_auth = HS_AUTH_NTLM; f.hop2_result = HS_RES_OK; f.hop2_as_user = true;
+	f.tgs_error = true; f.tgs_error_code = 7; strcpy(f.tgs_error_sname, "cifs/files.hop.test");
+	ADD("ok", f, 0);
+	f = base(); f.s4u2self = f.s4u2self_ok = f.s4u2proxy = f.s4u2proxy_ok = true; f.hop2_auth = HS_AUTH_KERBEROS; f.hop2_result = HS_RES_OK;
+	ADD("ok", f, 0);
+	f = base(); f.forwarded_tgt = f.tgt_forwarded_used = true; f.hop2_auth = HS_AUTH_KERBEROS; f.hop2_result = HS_RES_OK; f.hop2_as_user = true;
+	ADD("ok", f, 0);
+	f = base(); f.tgt_unknown_used = true; f.hop2_auth = HS_AUTH_KERBEROS; f.hop2_result = HS_RES_OK;
+	ADD("ok", f, 0);
+	f = base(); f.other_as = true; strcpy(f.other_principal, "svc_runas@HOP.TEST"); strcpy(f.hop2_principal, "svc_runas@HOP.TEST");
+	f.hop2_auth = HS_AUTH_KERBEROS; f.hop2_result = HS_RES_OK; f.hop2_as_other = true;
+	ADD("ok", f, 0);
+	f.user[0] = 0; f.hop2_as_other = false;
+	ADD("ok", f, 0);
+	/* 2. specific failures, each with every KDC code it can carry */
+	f = base(); f.skew = true; f.skew_error = 37; f.hop2_result = HS_RES_FAILED;
+	ADD("clock_skew", f, 0);
+	f.skew_error = 38;
+	ADD("kdc_error", f, offsetof(hs_facts, skew_error));
+	f = hop2_failed_as(HS_AUTH_NONE); f.hop2_seen = false; f.hop2_inferred = true; f.fresh_as = true; f.fresh_as_error = 24;
+	ADD("preauth_failed", f, 0);
+	f.fresh_as_error = 18;
+	ADD("kdc_error", f, offsetof(hs_facts, fresh_as_error));
+	f = hop2_failed_as(HS_AUTH_NONE); f.hop2_seen = false; f.hop2_inferred = true; f.s4u2self = true; f.s4u2self_error = 6;
+	ADD("s4u2self_failed", f, offsetof(hs_facts, s4u2self_error));
+	f = s4u2proxy_refused(); f.s4u2proxy_ref = R(56);
+	f.s4u2self_flags_known = true;
+	ADD("s4u2self_not_forwardable", f, 0);
+	f.s4u2self_flags_known = false; f.s4u2proxy_has_ntstatus = true;
+	f.s4u2proxy_ntstatus = 0xC00000BBu;
+	ADD("no_delegation_configured", f, 0);
+	f.s4u2proxy_ntstatus = 0xC0000272u;
+	ADD("s4u2proxy_target_not_allowed", f, 0);
+	f.s4u2proxy_ntstatus = 0xC0000225u;
+	ADD("rbcd_denied", f, 0);
+	f.s4u2proxy_has_ntstatus = false;
+	ADD("s4u2proxy_denied", f, offsetof(hs_facts, s4u2proxy_error));
+	f = hop2_failed_as(HS_AUTH_NTLM); f.tgs_error = true; f.tgs_error_code = 7; strcpy(f.tgs_error_sname, "cifs/files.hop.test");
+	ADD("spn_unknown", f, 0);
+	f.tgs_error_code = 14;
+	ADD("kdc_error", f, offsetof(hs_facts, tgs_error_code));
+	f = base(); f.credssp_asked = f.offers_seen = true; strcpy(f.offers, "Negotiate, Kerberos"); f.hop2_seen = false;
+	ADD("credssp_not_enabled_on_server", f, 0);
+	f = base(); f.hop1_auth = HS_AUTH_CREDSSP; f.credssp_failed = true; f.hop1_result = HS_RES_FAILED; f.hop2_seen = false;
+	ADD("credssp_auth_failed", f, 0);
+	f.credssp_status = 0xC000006Du;
+	ADD("credssp_auth_failed", f, 0);
+	f = hop2_failed_as(HS_AUTH_ANONYMOUS); f.hop1_auth = HS_AUTH_NTLM;
+	ADD("ntlm_first_hop", f, 0);
+	f = hop2_failed_as(HS_AUTH_KERBEROS); f.hop2_carrier = HS_CAR_WINRM_HTTP; f.hop2_is_winrm = true;
+	ADD("winrm_second_hop_needs_credssp_or_fresh_credentials", f, 0);
+	/* 3. generic */
+	f = hop2_failed_as(HS_AUTH_ANONYMOUS); f.hop1_decrypted = true; f.hop1_dec_ref = R(6);
+	ADD("no_delegation_configured", f, 0);
+	f.hop1_ok_as_delegate = true;
+	ADD("tgt_not_forwarded", f, 0);
+	f = hop2_failed_as(HS_AUTH_ANONYMOUS); f.server_trusted_seen = true;
+	ADD("tgt_not_forwarded", f, 0);
+	f = hop2_failed_as(HS_AUTH_KERBEROS); f.hop2_as_user = f.hop2_auth_ok = true; strcpy(f.hop2_status_name, "STATUS_ACCESS_DENIED");
+	ADD("access_denied_on_target", f, 0);
+	f = hop2_failed_as(HS_AUTH_ANONYMOUS); strcpy(f.hop2_status_name, "STATUS_ACCESS_DENIED");
+	ADD("second_hop_anonymous", f, 0);
+	f = hop2_failed_as(HS_AUTH_KERBEROS); f.hop2_as_machine = true; strcpy(f.hop2_principal, "SRV1$@HOP.TEST");
+	ADD("second_hop_as_machine_account", f, 0);
+	f = hop2_failed_as(HS_AUTH_KERBEROS);
+	ADD("unknown", f, 0);
+	/* 4. what the input cannot show */
+	f = base(); f.hop2_seen = false; f.forwarded_tgt = true;
+	ADD("unknown", f, 0);
+	f = base(); f.hop2_auth = HS_AUTH_KERBEROS; f.hop2_result = HS_RES_UNKNOWN;
+	ADD("unknown", f, 0);
+#undef ADD
+	return n;
+}
+
+/* Codes a KRB-ERROR can carry (RFC 4120 7.5.9), and one nobody defined. */
+static const int32_t kdc_codes[] = { 1, 2, 6, 7, 8, 9, 12, 13, 14, 16, 18, 19, 23, 24, 25, 29, 31, 32, 37, 38, 41, 44, 60, 68, 99 };
+
+static void test_every_cause(void)
+{
+	static cause_case cases[64];
+	size_t n = all_cases(cases, sizeof cases / sizeof cases[0]);
+	bool seen[64] = { false };
+	CU_ASSERT_FATAL(hs_rules_count() <= sizeof seen / sizeof seen[0]);
+	bad_texts = 0;
+	for (size_t i = 0; i < n; i++) {
+		hs_diag d = run(&cases[i].f);
+		CU_ASSERT_STRING_EQUAL(d.cause, cases[i].cause);
+		if (strcmp(d.cause, cases[i].cause))
+			printf("\n  case %zu: got %s, want %s\n", i, d.cause, cases[i].cause);
+		for (size_t r = 0; r < hs_rules_count(); r++)
+			seen[r] |= !strcmp(hs_rules_cause(r), d.cause);
+		check_texts(&d, "named");
+		hs_facts nf = nameless(cases[i].f);
+		hs_diag dn = run(&nf);
+		check_texts(&dn, "nameless");
+		/* the user saw an error line: the explanation quotes it */
+		hs_facts sf = cases[i].f;
+		strcpy(sf.user_saw, "Access is denied");
+		sf.user_saw_ref = R(70);
+		hs_diag ds = run(&sf);
+		CU_ASSERT(strstr(ds.explanation, "\"Access is denied\"") != NULL);
+		if (!cases[i].code)
+			continue;
+		/* every code the cause can carry */
+		size_t off = cases[i].code;
+		for (size_t k = 0; k < sizeof kdc_codes / sizeof kdc_codes[0]; k++) {
+			hs_facts cf = cases[i].f;
+			*(int32_t *)((char *)&cf + off) = kdc_codes[k];
+			hs_diag dc = run(&cf);
+			check_texts(&dc, "code");
+			const char *name = hs_krb_error_name(kdc_codes[k]);
+			char want[96];
+			if (name)
+				snprintf(want, sizeof want, "%s", name);
+			else
+				snprintf(want, sizeof want, "Kerberos error %d", kdc_codes[k]);
+			if (!strstr(dc.detail, want) && !strstr(dc.explanation, want)) {
+				printf("\n  %s with code %d does not name it: %s\n", dc.cause, kdc_codes[k], dc.detail);
+				bad_texts++;
+			}
+			hs_facts nc = nameless(cf);
+			hs_diag dnc = run(&nc);
+			check_texts(&dnc, "code, nameless");
+		}
+	}
+	CU_ASSERT_EQUAL(bad_texts, 0);
+	/* the cases cover every cause of the table */
+	for (size_t r = 0; r < hs_rules_count(); r++) {
+		if (!seen[r])
+			printf("\n  no case gives %s\n", hs_rules_cause(r));
+		CU_ASSERT(seen[r]);
+	}
+}
+
+/* The words fit the code (RFC 4120 7.5.9, MS-KILE 3.3.5.7.1, MS-SFU 3.2.5). */
+static bool says(const hs_diag *d, const char *words)
+{
+	return strstr(d->detail, words) || strstr(d->explanation, words);
+}
+
+static void test_kdc_code_wording(void)
+{
+	/* S4U2Self for a user the KDC does not know: not a delegation refusal,
+	 * and no delegation remedy */
+	hs_facts f = base();
+	f.hop2_seen = false;
+	f.hop2_inferred = true;
+	f.hop2_result = HS_RES_FAILED;
+	f.s4u2self = true;
+	f.s4u2self_error = 6;
+	hs_diag d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "s4u2self_failed");
+	CU_ASSERT(says(&d, "KDC_ERR_C_PRINCIPAL_UNKNOWN"));
+	CU_ASSERT(says(&d, "no account for"));
+	CU_ASSERT(says(&d, "No delegation setting was refused"));
+	CU_ASSERT_FALSE(says(&d, "not allowed"));
+	for (unsigned i = 0; i < d.nremedies; i++)
+		CU_ASSERT(d.remedies[i].method != HS_METHOD_RBCD && d.remedies[i].method != HS_METHOD_CREDSSP);
+	CU_ASSERT(has_cmd(&d, "Get-ADUser"));
+	/* the user's account revoked */
+	f.s4u2self_error = 18;
+	d = run(&f);
+	CU_ASSERT(says(&d, "KDC_ERR_CLIENT_REVOKED"));
+	CU_ASSERT(says(&d, "disabled"));
+	CU_ASSERT(has_cmd(&d, "LockedOut"));
+
+	/* S4U2Proxy: BADOPTION is the delegation check; other codes are not */
+	f = s4u2proxy_refused();
+	d = run(&f);
+	CU_ASSERT(says(&d, "msDS-AllowedToDelegateTo"));
+	f.s4u2proxy_error = 14;
+	d = run(&f);
+	CU_ASSERT(says(&d, "KDC_ERR_ETYPE_NOSUPP"));
+	CU_ASSERT(says(&d, "encryption type"));
+	CU_ASSERT_FALSE(says(&d, "msDS-AllowedToDelegateTo list"));
+	f.s4u2proxy_error = 12;
+	d = run(&f);
+	CU_ASSERT(says(&d, "KDC_ERR_POLICY"));
+	CU_ASSERT(says(&d, "policy"));
+	f.s4u2proxy_error = 7;
+	d = run(&f);
+	CU_ASSERT(says(&d, "KDC_ERR_S_PRINCIPAL_UNKNOWN"));
+	CU_ASSERT(has_cmd(&d, "setspn -S cifs/srv2.hop.test srv2"));
+
+	/* a ticket for the second hop refused for another reason than its SPN */
+	f = base();
+	f.hop2_auth = HS_AUTH_KERBEROS;
+	f.hop2_result = HS_RES_FAILED;
+	f.tgs_error = true;
+	f.tgs_error_code = 14;
+	strcpy(f.tgs_error_sname, "cifs/srv2.hop.test");
+	f.tgs_error_ref = R(44);
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "kdc_error");
+	CU_ASSERT(says(&d, "encryption type"));
+	CU_ASSERT(has_cmd(&d, "-KerberosEncryptionType AES128,AES256"));
+	CU_ASSERT_EQUAL(d.decisive.frame, 44);
+
+	/* a fresh logon refused: the account, not the password */
+	f = base();
+	f.hop2_seen = false;
+	f.hop2_inferred = true;
+	f.hop2_result = HS_RES_FAILED;
+	f.fresh_as = true;
+	f.fresh_as_error = 18;
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "kdc_error");
+	CU_ASSERT(says(&d, "locked out"));
+	CU_ASSERT_FALSE(says(&d, "wrong password"));
+	f.fresh_as_error = 6;
+	d = run(&f);
+	CU_ASSERT(says(&d, "no account for the client name"));
+
+	/* KRB_AP_ERR_SKEW is a clock problem, KRB_AP_ERR_BADADDR is not */
+	f = base();
+	f.skew = true;
+	f.skew_error = 37;
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "clock_skew");
+	f.skew_error = 38;
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "kdc_error");
+	CU_ASSERT(says(&d, "KRB_AP_ERR_BADADDR"));
+	CU_ASSERT_FALSE(says(&d, "clock"));
+}
+
+/* Names the capture does not give are said in words, once, and commands
+ * ask for them instead of carrying a placeholder. */
+static void test_unknown_names(void)
+{
+	hs_facts f = nameless(base());
+	f.hop2_auth = HS_AUTH_ANONYMOUS;
+	f.hop2_result = HS_RES_FAILED;
+	hs_diag d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "second_hop_anonymous");
+	CU_ASSERT(strstr(d.detail, "the user (not seen in the capture)") != NULL);
+	CU_ASSERT(strncmp(d.detail, "The first server (not seen in the capture) held", 47) == 0);
+	CU_ASSERT(strstr(d.explanation, "the second server (not seen in the capture)") != NULL);
+	CU_ASSERT(has_cmd(&d, "$SecondServer = Read-Host"));
+	CU_ASSERT(has_cmd(&d, "Set-ADComputer $SecondServer -PrincipalsAllowedToDelegateToAccount (Get-ADComputer $FirstServer)"));
+	CU_ASSERT(has_cmd(&d, "$cred = Get-Credential"));
+	CU_ASSERT(has_cmd(&d, "-Credential (Get-Credential)"));
+	/* an address stands in for a name the capture does not give */
+	strcpy(f.s_ip, "10.0.0.11");
+	strcpy(f.t_ip, "10.0.0.12");
+	d = run(&f);
+	CU_ASSERT(strstr(d.explanation, "10.0.0.12") != NULL);
+	CU_ASSERT(has_cmd(&d, "Invoke-Command -ComputerName 10.0.0.11 -ScriptBlock { klist purge"));
+	CU_ASSERT(has_cmd(&d, "Read-Host 'Host name of the second server (10.0.0.12; its name is not in the capture)'"));
+	/* NTLM by address: resolve the name the client should use */
+	f = base();
+	f.hop1_auth = HS_AUTH_NTLM;
+	f.s_name[0] = f.s_short[0] = 0;
+	f.hop2_auth = HS_AUTH_ANONYMOUS;
+	f.hop2_result = HS_RES_FAILED;
+	d = run(&f);
+	CU_ASSERT(has_cmd(&d, "Invoke-Command -ComputerName ([System.Net.Dns]::GetHostEntry('10.0.0.11').HostName)"));
+}
+
+/* What the user saw on hop 1 goes into the explanation, said as the
+ * refusal it is (issue 16). */
+static void test_user_saw(void)
+{
+	hs_facts f = base();
+	f.hop2_auth = HS_AUTH_ANONYMOUS;
+	f.hop2_result = HS_RES_FAILED;
+	strcpy(f.user_saw, "Access is denied");
+	f.user_saw_ref = R(61);
+	hs_diag d = run(&f);
+	CU_ASSERT(strstr(d.explanation, "The user saw srv2.hop.test's refusal on hop 1 as: \"Access is denied\".") != NULL);
+	bool cited = false;
+	for (unsigned i = 0; i < d.nevidence; i++)
+		cited |= d.evidence[i].frame == 61;
+	CU_ASSERT(cited);
+	f = s4u2proxy_refused();
+	strcpy(f.user_saw, "kvno: KDC can't fulfill requested option");
+	d = run(&f);
+	CU_ASSERT(strstr(d.explanation, "The user saw the KDC's refusal on hop 1 as: \"kvno: KDC can't fulfill requested option\".") != NULL);
+	/* a long line is cut on a character boundary */
+	memset(f.user_saw, 'a', sizeof f.user_saw - 3);
+	memcpy(f.user_saw + 196, "\xc3\xa9", 2);
+	f.user_saw[sizeof f.user_saw - 1] = 0;
+	d = run(&f);
+	CU_ASSERT(strstr(d.explanation, "aaa...\".") != NULL);
+}
+
 HS_UNIT_MAIN("rules",
 	{ "keytab: hop-1 ticket flags and forwarded TGT", test_keytab_hop1 },
 	{ "keytab: S4U2Self ticket forwardable flag", test_keytab_s4u2self_flag },
@@ -375,4 +735,8 @@ HS_UNIT_MAIN("rules",
 	{ "S4U2Self / S4U2Proxy failures by NTSTATUS", test_s4u2proxy },
 	{ "fresh credentials, wrong password, RunAs", test_fresh_and_runas },
 	{ "SPN unknown, clock skew, CredSSP, WinRM hop 2", test_spn_skew_credssp_winrm },
-	{ "hop 1 only", test_hop1_only })
+	{ "hop 1 only", test_hop1_only },
+	{ "every cause, every KDC code, names missing: no placeholder", test_every_cause },
+	{ "KDC error codes worded by their meaning", test_kdc_code_wording },
+	{ "names the capture does not give", test_unknown_names },
+	{ "what the user saw in the explanation", test_user_saw })

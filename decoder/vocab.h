@@ -110,6 +110,7 @@ typedef struct hs_facts {
 	char s_ip[48];
 	char t_name[HS_NAME_MAX];        /* hop-2 target host name */
 	char t_short[64];
+	char t_ip[48];                   /* hop-2 target address ("" unknown, or hop 2 is only a KDC exchange) */
 	char t_spn[HS_NAME_MAX];         /* hop-2 SPN (from the ticket / TGS) */
 	char hop2_principal[HS_NAME_MAX];
 
@@ -172,7 +173,8 @@ typedef struct hs_facts {
 	int32_t tgs_error_code;
 	char tgs_error_sname[HS_NAME_MAX];
 	hs_ref tgs_error_ref;
-	bool skew;                       /* KRB_AP_ERR_SKEW anywhere in the chain */
+	bool skew;                       /* a clock error anywhere in the chain */
+	int32_t skew_error;              /* its code: 37 KRB_AP_ERR_SKEW, else what the model took for one (0 = not told) */
 	hs_ref skew_ref;
 	bool server_trusted_seen;        /* another chain through S delegated a forwarded TGT: S is trusted */
 
@@ -211,6 +213,7 @@ typedef struct hs_diag {
 	unsigned nneeds;
 	hs_ref evidence[HS_EVIDENCE_MAX];
 	unsigned nevidence;
+	hs_ref decisive;                 /* the evidence frame that decided the cause ({0, 0}: none named) */
 } hs_diag;
 
 typedef struct hs_chain {
