@@ -9,7 +9,7 @@
  * A capture-format reader, not protocol logic: it hands frames with their
  * link type to the front end, which feeds the decoder.  Every size read from
  * the file is checked against the input and against hard caps
- * (HS_ETL_MAX_BUFFER per buffer, mem_cap for the packets held for ordering). */
+ * (HS_ETL_MAX_BUFFER per buffer, mem_cap for the buffers held for ordering). */
 #ifndef HS_ETL_H
 #define HS_ETL_H
 
@@ -29,7 +29,7 @@ typedef struct hs_etl hs_etl;
 typedef struct hs_etl_packet {
 	int64_t ts_ns;           /* UTC, nanoseconds since 1970 (the log keeps 100 ns) */
 	int linktype;            /* LINKTYPE_ETHERNET (1), IEEE802_11 (105), RAW (101) */
-	const uint8_t *data;     /* valid until the next hs_etl_next() */
+	const uint8_t *data;     /* valid until the next hs_etl_next() or hs_etl_free() (a slice of the reader's buffer) */
 	uint32_t caplen, wirelen;/* wirelen > caplen: pktmon truncated it (--pkt-size) */
 	bool drop;               /* a drop pktmon recorded (event 170): not traffic */
 	bool pktmon;             /* the metadata below is set */
@@ -58,9 +58,10 @@ bool hs_etl_detect(const uint8_t *b, size_t n);
 /* A reader over rd (which the caller keeps valid), after the prefix bytes
  * the caller already took from it (copied).  all_copies: keep every
  * appearance of a packet instead of the one closest to the wire.  mem_cap:
- * bytes of packets held for time ordering (0: 64 MiB); beyond it the
- * earliest are released even if a later buffer could still hold an earlier
- * event.  NULL only when out of memory. */
+ * bytes held for time ordering (0: 64 MiB): the uncompressed buffers that
+ * queued packets are slices of, and the queue's entries; beyond it the
+ * earliest half are released even if a later buffer could still hold an
+ * earlier event.  NULL only when out of memory. */
 hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t prefix_len, bool all_copies,
 		   size_t mem_cap);
 
