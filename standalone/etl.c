@@ -132,6 +132,7 @@ struct hs_etl {
 	uint32_t buffer_size, pointer_size, clock, cpu_mhz, log_mode;
 	int64_t perf_freq, start_time, start_clock;
 
+	uint16_t *huff_table;    /* XPRESS Huffman's decoding table (HS_XPRESS_HUFF_TABLE entries) */
 	uint8_t *raw;            /* the current buffer as read, when compressed */
 	size_t raw_cap;
 
@@ -363,6 +364,127 @@ long hs_lznt1_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t 
 				for (size_t i = 0; i < len; i++, op++)
 					out[op] = out[op - off];
 			}
+		}
+	}
+	return (long)op;
+}
+
+/* MS-XCA 2.1/2.2 LZ77+Huffman.  The stream is a run of blocks, each
+ * decoding to 65536 bytes (the last to what is left; a match may run past
+ * a block's end, which then ends there): a 256-byte table of the code
+ * lengths of the 512 symbols (4 bits each, the even symbol in the low
+ * nibble), then a bit stream read from 16-bit little-endian words, most
+ * significant bit first, with the decoder always 16-31 bits ahead; the
+ * next block's table starts after the words already read.  Symbols 0-255
+ * are literals; 256-511 a match: the low 4 bits its length - 3 (15: a byte
+ * follows in the byte stream, 255: a u16, 0: a u32), the high 4 bits how
+ * many bits of distance follow (the distance is 1 << n plus those bits).
+ * Matches may reach into earlier blocks, never before the output's start. */
+
+/* The canonical code's lookup table (MS-XCA 2.2.4): for each 15-bit
+ * window, its symbol (low 9 bits) and code length (high bits); false when
+ * the lengths do not make a complete code. */
+static bool huff_table(const uint8_t *lens, uint16_t *table)
+{
+	uint32_t at = 0;
+	for (unsigned len = 1; len <= HS_XPRESS_HUFF_BITS; len++)
+		for (unsigned sym = 0; sym < 512; sym++) {
+			if (((lens[sym / 2] >> (sym & 1 ? 4 : 0)) & 15) != len)
+				continue;
+			uint32_t n = 1u << (HS_XPRESS_HUFF_BITS - len);
+			if (at + n > 1u << HS_XPRESS_HUFF_BITS)
+				return false;
+			for (uint32_t i = 0; i < n; i++)
+				table[at + i] = (uint16_t)(sym | len << 9);
+			at += n;
+		}
+	return at == 1u << HS_XPRESS_HUFF_BITS;
+}
+
+/* The bit stream of a block: bits (most significant first) hold 16 + extra
+ * bits, refilled by a 16-bit word whenever fewer than 16 are left. */
+typedef struct huff_bits {
+	const uint8_t *in;
+	size_t len, at;
+	uint32_t bits;
+	int extra;
+} huff_bits;
+
+static bool huff_consume(huff_bits *b, unsigned n)
+{
+	b->bits <<= n;
+	b->extra -= (int)n;
+	if (b->extra >= 0)
+		return true;
+	if (b->len - b->at < 2)
+		return false; /* the compressor writes 16 bits past the last symbol: this stream was cut */
+	b->bits |= (uint32_t)le16(b->in + b->at) << -b->extra;
+	b->at += 2;
+	b->extra += 16;
+	return true;
+}
+
+/* A match's length past the 4 bits of its symbol: a byte, then a u16, then
+ * a u32 (MS-XCA 2.2.4), in the byte stream between the bit words. */
+static bool huff_length(huff_bits *b, size_t *len)
+{
+	if (*len < 15)
+		return true;
+	if (b->at >= b->len)
+		return false;
+	*len = b->in[b->at++];
+	if (*len == 255) {
+		if (b->len - b->at < 2)
+			return false;
+		*len = le16(b->in + b->at);
+		b->at += 2;
+		if (*len == 0) {
+			if (b->len - b->at < 4)
+				return false;
+			*len = le32(b->in + b->at);
+			b->at += 4;
+		}
+		if (*len < 15)
+			return false;
+		*len -= 15;
+	}
+	*len += 15;
+	return true;
+}
+
+long hs_xpress_huff_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len, uint16_t *table)
+{
+	huff_bits b = { .in = in, .len = in_len };
+	size_t op = 0;
+	while (op < out_len) {
+		if (in_len - b.at < 256 + 4 || !huff_table(in + b.at, table))
+			return -1;
+		b.at += 256;
+		b.bits = (uint32_t)le16(in + b.at) << 16 | le16(in + b.at + 2);
+		b.at += 4;
+		b.extra = 16;
+		size_t block_end = out_len - op > 65536 ? op + 65536 : out_len;
+		while (op < block_end) {
+			uint16_t t = table[b.bits >> (32 - HS_XPRESS_HUFF_BITS)];
+			unsigned sym = t & 511;
+			if (!huff_consume(&b, t >> 9))
+				return -1;
+			if (sym < 256) {
+				out[op++] = (uint8_t)sym;
+				continue;
+			}
+			size_t len = (sym - 256) & 15;
+			unsigned dbits = (sym - 256) >> 4;
+			if (!huff_length(&b, &len))
+				return -1;
+			len += 3;
+			size_t off = ((size_t)1 << dbits) | (dbits ? b.bits >> (32 - dbits) : 0);
+			if (!huff_consume(&b, dbits) || off > op)
+				return -1;
+			if (len > out_len - op)
+				len = out_len - op;
+			for (size_t i = 0; i < len; i++, op++)
+				out[op] = out[op - off]; /* overlapping copies repeat the pattern */
 		}
 	}
 	return (long)op;
@@ -925,7 +1047,10 @@ static int decompress(hs_etl *e, const uint8_t *in, size_t in_len, uint8_t *out,
 		r = hs_lznt1_decompress(in, in_len, out, plen);
 		break;
 	case COMPRESSION_FORMAT_XPRESS_HUFF:
-		return fail(e, "buffers compressed with XPRESS Huffman (COMPRESSION_FORMAT_XPRESS_HUFF) are not supported");
+		if (!e->huff_table && !(e->huff_table = g_try_new(uint16_t, HS_XPRESS_HUFF_TABLE)))
+			return fail(e, "out of memory");
+		r = hs_xpress_huff_decompress(in, in_len, out, plen, e->huff_table);
+		break;
 	default:
 		return fail(e, "unknown compression format %u", e->st.compression);
 	}
@@ -1121,6 +1246,7 @@ void hs_etl_free(hs_etl *e)
 		return;
 	g_free(e->prefix);
 	g_free(e->raw);
+	g_free(e->huff_table);
 	pending_free(e, e->current);
 	for (guint i = e->out_at; i < e->out->len; i++)
 		pending_free(e, e->out->pdata[i]);

@@ -1,6 +1,7 @@
 /* etl.h - packets out of Windows event-trace (ETL) files, as `pktmon start
  * --capture` and `netsh trace start capture=yes` write them, with no
- * Windows API: WMI buffers (plain or compressed with XPRESS, MS-XCA 2.3/2.4),
+ * Windows API: WMI buffers (plain or compressed with XPRESS, XPRESS Huffman or
+ * LZNT1, MS-XCA),
  * the records of every header kind, events of all processors merged back
  * into time order, timestamps converted from the log's clock to UTC, and
  * the packet events of Microsoft-Windows-PktMon (160 packet, 170 drop) and
@@ -86,6 +87,17 @@ void hs_etl_free(hs_etl *e);
  * returns the bytes written, or -1 on a malformed stream (a match before
  * the start of the output).  Stops when out is full. */
 long hs_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len);
+
+/* MS-XCA 2.2: LZ77+Huffman ("XPRESS Huffman", COMPRESSION_FORMAT_XPRESS_HUFF)
+ * into out, in blocks of 64 KiB each with its own code; table: the caller's
+ * HS_XPRESS_HUFF_TABLE entries of scratch space.  Returns the bytes
+ * written (out_len unless the stream is short), or -1 on a malformed
+ * stream (an incomplete code, a match before the start of the output, the
+ * input ending inside a block).  Stops when out is full; does not ask for
+ * the end-of-data symbol (256) that Windows' compressor appends. */
+#define HS_XPRESS_HUFF_BITS 15
+#define HS_XPRESS_HUFF_TABLE (1u << HS_XPRESS_HUFF_BITS)
+long hs_xpress_huff_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len, uint16_t *table);
 
 /* MS-XCA 2.5: LZNT1 (COMPRESSION_FORMAT_LZNT1) into out; as above. */
 long hs_lznt1_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len);
