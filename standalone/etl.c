@@ -60,9 +60,12 @@ static const uint8_t GUID_NDISCAP[16] = { 0x6e, 0x00, 0xd6, 0x2e, 0x29, 0x47, 0x
 #define PKTMON_DIR_TX 4
 
 /* NDIS-PacketCapture 1001: MiniportIfIndex u32, LowerIfIndex u32,
- * FragmentSize u32, Fragment; the keywords say where a packet starts and
- * ends and its medium (etl2pcapng's KW_* values). */
+ * FragmentSize u32, Fragment; 1003 the same from the Hyper-V switch, with
+ * port and NIC names before FragmentSize (ndis_fragment_at); the keywords
+ * say where a packet starts and ends and its medium (etl2pcapng's KW_*
+ * values). */
 #define NDIS_PACKET_FRAGMENT 1001
+#define NDIS_VMSWITCH_FRAGMENT 1003
 #define NDIS_KW_MEDIA_WIRELESS_WAN 0x200ULL
 #define NDIS_KW_MEDIA_NATIVE_802_11 0x10000ULL
 #define NDIS_KW_PACKET_START 0x40000000ULL
@@ -864,15 +867,58 @@ static int ndis_link(uint64_t kw)
 	       kw & NDIS_KW_MEDIA_WIRELESS_WAN ? LINKTYPE_RAW : LINKTYPE_ETHERNET;
 }
 
+/* Past a NUL-terminated UTF-16 string at *at; false when it runs off the end. */
+static bool skip_utf16z(const uint8_t *u, size_t n, size_t *at)
+{
+	for (size_t i = *at; n - i >= 2; i += 2)
+		if (u[i] == 0 && u[i + 1] == 0) {
+			*at = i + 2;
+			return true;
+		}
+	return false;
+}
+
+/* Where the FragmentSize field of an NDIS-PacketCapture packet event is,
+ * 0 when the event is too short.  1001: after MiniportIfIndex and
+ * LowerIfIndex.  1003 (the Hyper-V switch's, its layout as Wireshark's ETW
+ * dissector reads it): after them, SourcePortId, the source's port name,
+ * NIC name and NIC type (NUL-terminated UTF-16), DestinationCount, and each
+ * destination (PortId and the same three strings); the fragment is then
+ * followed by OOBDataSize and the OOB data, which are not needed. */
+static size_t ndis_fragment_at(uint16_t id, const uint8_t *u, size_t n)
+{
+	if (id == NDIS_PACKET_FRAGMENT)
+		return 8;
+	size_t at = 12;
+	for (int s = 0; s < 3; s++)
+		if (at > n || !skip_utf16z(u, n, &at))
+			return 0;
+	if (n - at < 4)
+		return 0;
+	uint32_t dests = le32(u + at);
+	at += 4;
+	for (uint32_t d = 0; d < dests; d++) { /* each takes 10 bytes or more: the count is bounded by n */
+		if (n - at < 4)
+			return 0;
+		at += 4;
+		for (int s = 0; s < 3; s++)
+			if (!skip_utf16z(u, n, &at))
+				return 0;
+	}
+	return at;
+}
+
 static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const uint8_t *u, size_t n, uint16_t cpu)
 {
-	if (id != NDIS_PACKET_FRAGMENT)
+	if (id != NDIS_PACKET_FRAGMENT && id != NDIS_VMSWITCH_FRAGMENT)
 		return;
-	if (n < 12 || le32(u + 8) > n - 12) {
+	size_t at = n >= 12 ? ndis_fragment_at(id, u, n) : 0;
+	if (at == 0 || n - at < 4 || le32(u + at) > n - at - 4) {
 		e->st.malformed++;
 		return;
 	}
-	uint32_t size = le32(u + 8);
+	uint32_t size = le32(u + at);
+	const uint8_t *fragment = u + at + 4;
 	if ((kw & NDIS_KW_PACKET_START) && (kw & NDIS_KW_PACKET_END)) {
 		/* one fragment (the usual case): a slice of the buffer */
 		if (size > NDIS_MAX_PACKET) {
@@ -888,7 +934,7 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const ui
 		e->st.packet_events++;
 		if (e->frag[cpu & 0xff].bytes)
 			g_byte_array_set_size(e->frag[cpu & 0xff].bytes, 0);
-		queue_packet(e, &m, u + 12, false);
+		queue_packet(e, &m, fragment, false);
 		return;
 	}
 	/* a packet's fragments are logged one after the other by one
@@ -909,7 +955,7 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const ui
 		g_byte_array_set_size(f->bytes, 0);
 		return;
 	}
-	g_byte_array_append(f->bytes, u + 12, size);
+	g_byte_array_append(f->bytes, fragment, size);
 	if (!(kw & NDIS_KW_PACKET_END))
 		return;
 	hs_etl_packet m;

@@ -5,7 +5,8 @@
  * the records of every header kind, events of all processors merged back
  * into time order, timestamps converted from the log's clock to UTC, and
  * the packet events of Microsoft-Windows-PktMon (160 packet, 170 drop) and
- * Microsoft-Windows-NDIS-PacketCapture (1001, fragments joined).
+ * Microsoft-Windows-NDIS-PacketCapture (1001, and 1003 from the Hyper-V
+ * switch; fragments joined).
  *
  * A capture-format reader, not protocol logic: it hands frames with their
  * link type to the front end, which feeds the decoder.  Every size read from
@@ -44,7 +45,7 @@ typedef struct hs_etl_packet {
 
 typedef struct hs_etl_stats {
 	uint64_t buffers, compressed_buffers, records, events;
-	uint64_t packet_events;  /* PktMon 160 + NDIS 1001 packets (after fragments are joined) */
+	uint64_t packet_events;  /* PktMon 160 + NDIS 1001/1003 packets (after fragments are joined) */
 	uint64_t drops;          /* PktMon 170 */
 	uint64_t folded;         /* copies of one packet folded into one */
 	uint64_t malformed;      /* packet events too short for their own sizes: skipped */

@@ -16,7 +16,8 @@ What it exercises, per the layouts of evntrace.h / evntcons.h and MS-XCA:
   per packet, only the one closest to the wire (Rx: the first, Tx: the last)
   whole, the others cut to 34 bytes; as Ethernet, native 802.11 (LLC/SNAP,
   Protected flag set as Windows logs it) or raw IP; or as NDIS-PacketCapture
-  1001 fragments split over 1-3 events (some across two buffers);
+  1001 fragments split over 1-3 events (some across two buffers), every other
+  one as 1003 (the Hyper-V switch's: port and NIC names, destinations, OOB data);
 - PktMon drops (event 170), which are not traffic.
 Prints how many bytes the link layers add to the packets (802.11 and raw IP frames).
 Variants: 0 XPRESS, 64-bit, QPC 10 MHz; 1 LZNT1, 32-bit, system time; 2 uncompressed, QPC 20 MHz;
@@ -241,6 +242,25 @@ def event_header(provider, eid, ts, payload, kw=0, ext=None, hdrtype=0x13):
     return h + extb + payload
 
 
+def utf16z(text):
+    return text.encode("utf-16-le") + b"\0\0"
+
+
+def vmswitch_payload(n, fragment, ptr):
+    """NDIS-PacketCapture 1003 (EventVMSwitchPacketFragment), as the manifest lays it out: MiniportIfIndex,
+    LowerIfIndex, SourcePortId (u32), SourcePortName, SourceNicName, SourceNicType (NUL-terminated UTF-16),
+    DestinationCount (u32), each destination {PortId u32, PortName, NicName, NicType}, FragmentSize (u32),
+    Fragment, OOBDataSize (u32), OOBData (the NET_BUFFER_LIST info array: 12 pointer-sized values)."""
+    b = struct.pack("<III", 7, 8, 3 + n % 4) + utf16z(f"A1B2C3D4-port-{n % 4}") + utf16z("Network Adapter") + \
+        utf16z("Emulated" if n % 2 else "Synthetic")
+    dests = n % 3  # 0-2 destinations
+    b += struct.pack("<I", dests)
+    for d in range(dests):
+        b += struct.pack("<I", 20 + d) + utf16z(f"E5F6-port-{d}") + utf16z(f"vm{d} nic") + utf16z("Synthetic")
+    oob = bytes(range(12 * ptr))
+    return b + struct.pack("<I", len(fragment)) + fragment + struct.pack("<I", len(oob)) + oob
+
+
 def filler(kind, ts):
     """A record of another header kind, which the reader skips."""
     data = b"hopsniff-filler!"
@@ -316,13 +336,18 @@ def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
         cpu = by_ts.setdefault(ts, rnd.randrange(nproc))  # equal times stay on one processor, in order
         q = per[cpu]
         mode = n % 5
-        if mode == 4:  # NDIS-PacketCapture 1001, in 1-3 fragments
+        if mode == 4:  # NDIS-PacketCapture 1001 (1003 for every other one: the Hyper-V switch), in 1-3 fragments
             cuts = sorted(rnd.sample(range(1, len(eth)), min(len(eth) - 1, rnd.randrange(0, 3))))
             pieces = [eth[a:b] for a, b in zip([0] + cuts, cuts + [len(eth)])]
+            vmswitch = n % 10 == 9
             for k, piece in enumerate(pieces):
                 kw = 1 | (0x40000000 if k == 0 else 0) | (0x80000000 if k == len(pieces) - 1 else 0)
-                q.append((clk(ts), event_header(NDISCAP, 1001, clk(ts), struct.pack("<III", 7, 8, len(piece)) + piece,
-                                                kw=kw)))
+                if vmswitch:
+                    q.append((clk(ts), event_header(NDISCAP, 1003, clk(ts), vmswitch_payload(n, piece, ptr),
+                                                    kw=kw | 0x1000000)))
+                else:
+                    q.append((clk(ts), event_header(NDISCAP, 1001, clk(ts),
+                                                    struct.pack("<III", 7, 8, len(piece)) + piece, kw=kw)))
         else:
             ptype, data = [(1, eth), (2, to_80211(eth)), (3, eth[14:]), (1, eth)][mode]
             link_delta += len(data) - len(eth)
