@@ -4,8 +4,10 @@
 # bench/data/big.etl (pktmon-style: XPRESS buffers, four processors, 1-3 copies
 # per packet folded to one) and on bench/data/big_etl.pcapng (bench/make_etl.py:
 # every lab capture, repeated REPLICAS times, default 30).  Each file is read
-# once first (page cache warm), then both are timed in turn five times (the machine's
+# once first (page cache warm), then both are timed in turn seven times (the machine's
 # load varies); the best CPU time (user + system) of each counts.
+# BASELINE=/path/to/hopsniff: also time that build on the ETL in the same rounds
+# (before/after figures of a change, measured under the same load).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -19,18 +21,23 @@ if [ ! -f "$data/big.etl" ] || [ "$(cat "$data/big_etl.replicas" 2>/dev/null)" !
 fi
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DHS_TESTS=OFF >/dev/null
 cmake --build "$build" -j2 --target hopsniff >/dev/null
-run() { # FILE: CPU seconds (user + system: the machine is shared, wall time is not) and peak RSS (KiB)
-	/usr/bin/time -f "%U %S %M" -o "$data/time" "$build/standalone/hopsniff" decode --json -r "$1" >/dev/null 2>"$data/err"
+run() { # FILE [HOPSNIFF]: CPU seconds (user + system: the machine is shared, wall time is not) and peak RSS (KiB)
+	/usr/bin/time -f "%U %S %M" -o "$data/time" "${2:-$build/standalone/hopsniff}" decode --json -r "$1" >/dev/null 2>"$data/err"
 	awk '{print $1 + $2, $3}' "$data/time"
 }
 packets=$(capinfos -c -M "$data/big_etl.pcapng" | awk -F: '/Number of packets/{gsub(/ /,"",$2); print $2}')
 cat "$data/big.etl" "$data/big_etl.pcapng" >/dev/null
-te=999999 tp=999999
-for _ in 1 2 3 4 5; do
+te=999999 tp=999999 tb=999999
+min() { awk -v a="$1" -v b="$2" 'BEGIN{print (a < b) ? a : b}'; }
+for _ in 1 2 3 4 5 6 7; do
 	read -r t re < <(run "$data/big.etl")
-	te=$(awk -v a="$t" -v b="$te" 'BEGIN{print (a < b) ? a : b}')
+	te=$(min "$t" "$te")
 	read -r t rp < <(run "$data/big_etl.pcapng")
-	tp=$(awk -v a="$t" -v b="$tp" 'BEGIN{print (a < b) ? a : b}')
+	tp=$(min "$t" "$tp")
+	if [ -n "${BASELINE:-}" ]; then
+		read -r t rb < <(run "$data/big.etl" "$BASELINE")
+		tb=$(min "$t" "$tb")
+	fi
 done
 run "$data/big.etl" >/dev/null
 grep "(etl)" "$data/err" || true
@@ -40,5 +47,10 @@ for k in etl pcapng; do
 	awk -v k=$k -v b="$(stat -c %s "$f")" -v t="$t" -v p="$packets" -v r="$r" \
 		'BEGIN{ if (t <= 0) t = 0.01; printf "%-8s %10.1f %12.2f %12d %14.2f %12.1f\n", k, b/1048576, t, p, t*1e6/p, r/1024 }'
 done
+if [ -n "${BASELINE:-}" ]; then
+	awk -v b="$tb" -v p="$packets" -v r="$rb" \
+		'BEGIN{ printf "%-8s %10s %12.2f %12d %14.2f %12.1f\n", "etl-base", "", b, p, b*1e6/p, r/1024 }'
+	awk -v e="$tb" -v p="$tp" 'BEGIN{ if (p <= 0) p = 0.01; printf "ratio of BASELINE (CPU time per packet): etl/pcapng %.2f\n", e/p }'
+fi
 awk -v e="$te" -v p="$tp" 'BEGIN{ if (p <= 0) p = 0.01; printf "ratio (CPU time per packet): etl/pcapng %.2f\n", e/p }'
 rm -f "$data/time" "$data/err"

@@ -1,5 +1,5 @@
 /* fuzz_etl.c - libFuzzer target for the ETL reader (standalone/etl.c): WMI
- * buffer and record sizes, the log header, XPRESS and LZNT1 decompression,
+ * buffer and record sizes, the log header, XPRESS, XPRESS Huffman and LZNT1 decompression,
  * PktMon / NDIS packet events, copies folded and time ordering.  The first
  * byte picks: bit 0 --etl-all-copies, bit 1 a 4 KiB ordering cap (so that
  * early release runs), bit 2 the decompressors alone on the rest.  Checks
@@ -21,9 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size--;
 	if (mode & 4) {
 		static uint8_t out[1 << 16];
+		static uint16_t table[HS_XPRESS_HUFF_TABLE];
 		size_t want = size ? data[0] * 256u : 0;
 		if (hs_xpress_decompress(data, size, out, want) > (long)want ||
-		    hs_lznt1_decompress(data, size, out, want) > (long)want)
+		    hs_lznt1_decompress(data, size, out, want) > (long)want ||
+		    hs_xpress_huff_decompress(data, size, out, want, table) > (long)want)
 			abort();
 		return 0;
 	}

@@ -17,6 +17,7 @@ PACKAGES=(
 	libpcap-dev libglib2.0-dev libxml2-dev libssl-dev      # the decoder and the command
 	zlib1g-dev                                             # the command: gzip-compressed captures
 	libcunit1-dev                                          # unit tests
+	libwim-dev samba-libs                                  # ETL tests: XPRESS Huffman by wimlib's and Samba's (>= 4.18) compressors
 	libwireshark-dev tshark wireshark-common               # the plugin; tshark is the test oracle; mergecap/editcap
 	python3 tcpdump jq util-linux iproute2 tcpreplay       # test scripts, lab and bench helpers; live capture tests
 	python3-jsonschema chromium                            # report tests: JSON schema, HTML rendering

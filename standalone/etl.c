@@ -60,9 +60,12 @@ static const uint8_t GUID_NDISCAP[16] = { 0x6e, 0x00, 0xd6, 0x2e, 0x29, 0x47, 0x
 #define PKTMON_DIR_TX 4
 
 /* NDIS-PacketCapture 1001: MiniportIfIndex u32, LowerIfIndex u32,
- * FragmentSize u32, Fragment; the keywords say where a packet starts and
- * ends and its medium (etl2pcapng's KW_* values). */
+ * FragmentSize u32, Fragment; 1003 the same from the Hyper-V switch, with
+ * port and NIC names before FragmentSize (ndis_fragment_at); the keywords
+ * say where a packet starts and ends and its medium (etl2pcapng's KW_*
+ * values). */
 #define NDIS_PACKET_FRAGMENT 1001
+#define NDIS_VMSWITCH_FRAGMENT 1003
 #define NDIS_KW_MEDIA_WIRELESS_WAN 0x200ULL
 #define NDIS_KW_MEDIA_NATIVE_802_11 0x10000ULL
 #define NDIS_KW_PACKET_START 0x40000000ULL
@@ -73,29 +76,48 @@ static const uint8_t GUID_NDISCAP[16] = { 0x6e, 0x00, 0xd6, 0x2e, 0x29, 0x47, 0x
 #define LINKTYPE_RAW 101
 #define LINKTYPE_IEEE802_11 105
 
-/* Queued packets are carved from 1 MiB slabs, released about in the order
- * they were carved, so a slab is freed whole and kept for reuse: no malloc
- * per packet, and no fresh (kernel-zeroed) pages as the queue turns over. */
-#define SLAB_SIZE (1u << 20)
+/* Packets are not copied: each is a slice of its buffer's uncompressed
+ * events, which lives (refs) while a packet of it is queued for ordering
+ * or handed out.  Buffers and queue entries done with are kept for the
+ * next ones: no malloc per packet, and no fresh (kernel-zeroed) pages as
+ * the queue turns over. */
+#define EBUF_KEEP 8
 #define RELEASED_KEEP 65536
-#define SLAB_KEEP 8
-typedef struct slab {
-	uint32_t used;           /* bytes carved */
-	uint32_t live;           /* entries not yet freed */
-	struct hs_etl *owner;
+typedef struct ebuf {
+	uint32_t refs;
+	uint32_t cap;
 	uint8_t data[];
-} slab;
+} ebuf;
 
 typedef struct pending {
-	slab *from;              /* NULL: its own allocation (larger than a slab) */
+	struct echunk *chunk;    /* carved from */
+	ebuf *buf;               /* holds meta.data; NULL: own holds it (joined NDIS fragments), or dead */
+	uint8_t *own;
 	uint64_t key[2];         /* PktGroupId, PktNumber: the key of by_key (no allocation of its own) */
 	int64_t ts_ns;
 	uint64_t seq;            /* arrival order: ties keep the file's order */
 	hs_etl_packet meta;
-	uint8_t *bytes;          /* inline, or its own allocation once a longer copy replaced them */
-	uint32_t room;           /* bytes the inline part holds */
-	uint8_t inline_bytes[];
+	bool dead;               /* a closer copy replaced it (queued on the closer copy's processor) */
 } pending;
+
+/* Entries are carved in turn from chunks (the next one is next to the
+ * last in memory) and released about in that order, so a chunk is freed
+ * whole, and kept for reuse. */
+#define CHUNK_ENTRIES 1024
+#define CHUNK_KEEP 4
+typedef struct echunk {
+	uint32_t used, live;     /* live: entries not yet freed, +1 while it is carved */
+	pending e[CHUNK_ENTRIES];
+} echunk;
+
+/* One processor's queued packets: its events come in time order, so each
+ * queue is sorted as it is appended to (sorted again only when a stream is
+ * not), and releasing is a merge of the queues' heads, not a sort. */
+typedef struct cpuq {
+	GPtrArray *q;
+	guint head;              /* entries before it were released */
+	bool unsorted, active;
+} cpuq;
 
 struct hs_etl {
 	hs_etl_read_fn rd;
@@ -113,16 +135,22 @@ struct hs_etl {
 	uint32_t buffer_size, pointer_size, clock, cpu_mhz, log_mode;
 	int64_t perf_freq, start_time, start_clock;
 
-	uint8_t *raw, *plain;    /* the current buffer, as read and uncompressed */
-	size_t raw_cap, plain_cap;
+	uint16_t *huff_table;    /* XPRESS Huffman's decoding table (HS_XPRESS_HUFF_TABLE entries) */
+	uint8_t *raw;            /* the current buffer as read, when compressed */
+	size_t raw_cap;
 
-	GPtrArray *queue;        /* pending, sorted by time when released */
-	slab *slab;              /* the one being carved */
-	slab *spare[SLAB_KEEP];  /* empty slabs kept for reuse */
+	cpuq cq[256];            /* queued packets, per processor */
+	uint8_t active[256];     /* the processors whose queue is not empty */
+	unsigned nactive;
+	guint queued;            /* live entries in the queues */
+	GPtrArray *out;          /* released, in time order: [out_at, len) still to hand out */
+	guint out_at;
+	pending *current;        /* the one handed out last (its bytes are the caller's until the next call) */
+	echunk *carving, *spare_chunks[CHUNK_KEEP];
+	unsigned nspare_chunks;
+	ebuf *spare[EBUF_KEEP];  /* buffers no packet refers to, for reuse */
 	unsigned nspare;
-	size_t queue_bytes;
-	guint out_at;            /* released entries [out_at, out_end) */
-	guint out_end;
+	size_t queue_bytes;      /* buffers held by packets, and the entries */
 	GHashTable *by_key;      /* (group, number) -> pending, for folding */
 	GHashTable *released;    /* keys already handed out (before the end of the input) */
 	uint64_t (*released_ring)[2];
@@ -135,10 +163,10 @@ struct hs_etl {
 	uint32_t cpus_seen;
 	int64_t buffer_last;     /* the latest event time in the buffer being parsed */
 	int64_t released_upto;   /* a second after the latest packet handed out before the end */
-	guint next_sort;         /* queue length at which the watermark is tried again (amortises the sort) */
+	guint next_release;      /* queued count at which the watermark is tried again */
 	uint64_t seq;
+	ebuf *parsing;           /* the buffer whose events are being parsed */
 
-	GByteArray *scratch;     /* a packet whose bytes are corrected */
 	struct frag {            /* NDIS 1001: the fragments of the packet being joined, per processor */
 		GByteArray *bytes;
 		int64_t ts;
@@ -217,7 +245,10 @@ long hs_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t
 				n = out_len - op;
 			if (n == 0)
 				break;
-			memcpy(out + op, in + ip, n);
+			if (in_len - ip >= 32 && out_len - op >= 32)
+				memcpy(out + op, in + ip, 32); /* a run is at most 32: one fixed-size copy, the excess rewritten later */
+			else
+				memcpy(out + op, in + ip, n);
 			op += n;
 			ip += n;
 			nflags -= (int)n;
@@ -267,7 +298,22 @@ long hs_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t
 			return -1;
 		if (len > out_len - op)
 			len = out_len - op;
-		if (off >= len) {
+		if (off >= 16 && out_len - op >= len + 16) {
+			/* 16 bytes at a time, the last chunk past the match
+			 * (rewritten later): chunks never overlap what they read */
+			uint8_t *d = out + op;
+			for (size_t i = 0; i < len; i += 16)
+				memcpy(d + i, d + i - off, 16);
+			op += len;
+		} else if (off >= 8 && out_len - op >= len + 8) {
+			uint8_t *d = out + op;
+			for (size_t i = 0; i < len; i += 8)
+				memcpy(d + i, d + i - off, 8);
+			op += len;
+		} else if (off == 1) { /* a run of one byte */
+			memset(out + op, out[op - 1], len);
+			op += len;
+		} else if (off >= len) {
 			memcpy(out + op, out + op - off, len);
 			op += len;
 		} else {
@@ -326,6 +372,127 @@ long hs_lznt1_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t 
 	return (long)op;
 }
 
+/* MS-XCA 2.1/2.2 LZ77+Huffman.  The stream is a run of blocks, each
+ * decoding to 65536 bytes (the last to what is left; a match may run past
+ * a block's end, which then ends there): a 256-byte table of the code
+ * lengths of the 512 symbols (4 bits each, the even symbol in the low
+ * nibble), then a bit stream read from 16-bit little-endian words, most
+ * significant bit first, with the decoder always 16-31 bits ahead; the
+ * next block's table starts after the words already read.  Symbols 0-255
+ * are literals; 256-511 a match: the low 4 bits its length - 3 (15: a byte
+ * follows in the byte stream, 255: a u16, 0: a u32), the high 4 bits how
+ * many bits of distance follow (the distance is 1 << n plus those bits).
+ * Matches may reach into earlier blocks, never before the output's start. */
+
+/* The canonical code's lookup table (MS-XCA 2.2.4): for each 15-bit
+ * window, its symbol (low 9 bits) and code length (high bits); false when
+ * the lengths do not make a complete code. */
+static bool huff_table(const uint8_t *lens, uint16_t *table)
+{
+	uint32_t at = 0;
+	for (unsigned len = 1; len <= HS_XPRESS_HUFF_BITS; len++)
+		for (unsigned sym = 0; sym < 512; sym++) {
+			if (((lens[sym / 2] >> (sym & 1 ? 4 : 0)) & 15) != len)
+				continue;
+			uint32_t n = 1u << (HS_XPRESS_HUFF_BITS - len);
+			if (at + n > 1u << HS_XPRESS_HUFF_BITS)
+				return false;
+			for (uint32_t i = 0; i < n; i++)
+				table[at + i] = (uint16_t)(sym | len << 9);
+			at += n;
+		}
+	return at == 1u << HS_XPRESS_HUFF_BITS;
+}
+
+/* The bit stream of a block: bits (most significant first) hold 16 + extra
+ * bits, refilled by a 16-bit word whenever fewer than 16 are left. */
+typedef struct huff_bits {
+	const uint8_t *in;
+	size_t len, at;
+	uint32_t bits;
+	int extra;
+} huff_bits;
+
+static bool huff_consume(huff_bits *b, unsigned n)
+{
+	b->bits <<= n;
+	b->extra -= (int)n;
+	if (b->extra >= 0)
+		return true;
+	if (b->len - b->at < 2)
+		return false; /* the compressor writes 16 bits past the last symbol: this stream was cut */
+	b->bits |= (uint32_t)le16(b->in + b->at) << -b->extra;
+	b->at += 2;
+	b->extra += 16;
+	return true;
+}
+
+/* A match's length past the 4 bits of its symbol: a byte, then a u16, then
+ * a u32 (MS-XCA 2.2.4), in the byte stream between the bit words. */
+static bool huff_length(huff_bits *b, size_t *len)
+{
+	if (*len < 15)
+		return true;
+	if (b->at >= b->len)
+		return false;
+	*len = b->in[b->at++];
+	if (*len == 255) {
+		if (b->len - b->at < 2)
+			return false;
+		*len = le16(b->in + b->at);
+		b->at += 2;
+		if (*len == 0) {
+			if (b->len - b->at < 4)
+				return false;
+			*len = le32(b->in + b->at);
+			b->at += 4;
+		}
+		if (*len < 15)
+			return false;
+		*len -= 15;
+	}
+	*len += 15;
+	return true;
+}
+
+long hs_xpress_huff_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len, uint16_t *table)
+{
+	huff_bits b = { .in = in, .len = in_len };
+	size_t op = 0;
+	while (op < out_len) {
+		if (in_len - b.at < 256 + 4 || !huff_table(in + b.at, table))
+			return -1;
+		b.at += 256;
+		b.bits = (uint32_t)le16(in + b.at) << 16 | le16(in + b.at + 2);
+		b.at += 4;
+		b.extra = 16;
+		size_t block_end = out_len - op > 65536 ? op + 65536 : out_len;
+		while (op < block_end) {
+			uint16_t t = table[b.bits >> (32 - HS_XPRESS_HUFF_BITS)];
+			unsigned sym = t & 511;
+			if (!huff_consume(&b, t >> 9))
+				return -1;
+			if (sym < 256) {
+				out[op++] = (uint8_t)sym;
+				continue;
+			}
+			size_t len = (sym - 256) & 15;
+			unsigned dbits = (sym - 256) >> 4;
+			if (!huff_length(&b, &len))
+				return -1;
+			len += 3;
+			size_t off = ((size_t)1 << dbits) | (dbits ? b.bits >> (32 - dbits) : 0);
+			if (!huff_consume(&b, dbits) || off > op)
+				return -1;
+			if (len > out_len - op)
+				len = out_len - op;
+			for (size_t i = 0; i < len; i++, op++)
+				out[op] = out[op - off]; /* overlapping copies repeat the pattern */
+		}
+	}
+	return (long)op;
+}
+
 /* ---------------------------------------------------------- time */
 
 /* The log's clock value to UTC nanoseconds (TRACE_LOGFILE_HEADER.ReservedFlags). */
@@ -364,49 +531,82 @@ static gboolean key_equal(gconstpointer a, gconstpointer b)
 	return x[0] == y[0] && x[1] == y[1];
 }
 
-static pending *pending_new(hs_etl *e, uint32_t caplen)
+static ebuf *ebuf_get(hs_etl *e, uint32_t size)
 {
-	size_t need = (sizeof(pending) + caplen + 15) & ~(size_t)15;
-	if (need > SLAB_SIZE / 4) {
-		pending *q = g_malloc(need);
-		q->from = NULL;
-		return q;
+	while (e->nspare) {
+		ebuf *b = e->spare[--e->nspare];
+		if (b->cap >= size) {
+			b->refs = 1;
+			e->queue_bytes += b->cap;
+			return b;
+		}
+		g_free(b);
 	}
-	if (!e->slab || e->slab->used + need > SLAB_SIZE) {
-		slab *old = e->slab;
-		e->slab = e->nspare ? e->spare[--e->nspare] : g_malloc(sizeof(slab) + SLAB_SIZE);
-		e->slab->used = 0;
-		e->slab->live = 1; /* the carving reference, dropped when it is full */
-		e->slab->owner = e;
-		if (old && --old->live == 0)
-			g_free(old); /* (only when all its entries went while it was carved) */
+	ebuf *b = g_try_malloc(sizeof(ebuf) + size);
+	if (b) {
+		b->refs = 1;
+		b->cap = size;
+		e->queue_bytes += size;
 	}
-	pending *q = (pending *)(void *)(e->slab->data + e->slab->used);
-	e->slab->used += (uint32_t)need;
-	e->slab->live++;
-	q->from = e->slab;
+	return b;
+}
+
+static void ebuf_unref(hs_etl *e, ebuf *b)
+{
+	if (!b || --b->refs)
+		return;
+	e->queue_bytes -= b->cap;
+	if (e->nspare < EBUF_KEEP)
+		e->spare[e->nspare++] = b;
+	else
+		g_free(b);
+}
+
+static void chunk_unref(hs_etl *e, echunk *c)
+{
+	if (--c->live)
+		return;
+	if (e->nspare_chunks < CHUNK_KEEP)
+		e->spare_chunks[e->nspare_chunks++] = c;
+	else
+		g_free(c);
+}
+
+static pending *pending_new(hs_etl *e)
+{
+	if (!e->carving || e->carving->used == CHUNK_ENTRIES) {
+		if (e->carving)
+			chunk_unref(e, e->carving);
+		e->carving = e->nspare_chunks ? e->spare_chunks[--e->nspare_chunks] : g_new(echunk, 1);
+		e->carving->used = 0;
+		e->carving->live = 1;
+	}
+	pending *q = &e->carving->e[e->carving->used++];
+	q->chunk = e->carving;
+	q->chunk->live++;
+	e->queue_bytes += sizeof *q;
 	return q;
 }
 
-static void pending_free(gpointer p)
+/* Let go of the bytes an entry holds. */
+static void pending_drop_bytes(hs_etl *e, pending *q)
 {
-	pending *q = p;
+	ebuf_unref(e, q->buf);
+	q->buf = NULL;
+	if (q->own) {
+		e->queue_bytes -= q->meta.caplen;
+		g_free(q->own);
+		q->own = NULL;
+	}
+}
+
+static void pending_free(hs_etl *e, pending *q)
+{
 	if (!q)
 		return;
-	if (q->bytes != q->inline_bytes)
-		g_free(q->bytes);
-	slab *s = q->from;
-	if (!s) {
-		g_free(q);
-		return;
-	}
-	if (--s->live == 0) {
-		hs_etl *e = s->owner;
-		if (e->nspare < SLAB_KEEP)
-			e->spare[e->nspare++] = s;
-		else
-			g_free(s);
-	}
+	pending_drop_bytes(e, q);
+	e->queue_bytes -= sizeof *q;
+	chunk_unref(e, q->chunk);
 }
 
 /* Which of two appearances of one packet is closer to the wire: on receive
@@ -419,56 +619,90 @@ static bool closer_to_wire(const hs_etl_packet *a, const hs_etl_packet *b)
 	return a->appearance < b->appearance;
 }
 
+static bool before(const pending *x, const pending *y)
+{
+	return x->ts_ns != y->ts_ns ? x->ts_ns < y->ts_ns : x->seq < y->seq;
+}
+
 static int cmp_pending(gconstpointer a, gconstpointer b)
 {
 	const pending *x = *(pending *const *)a, *y = *(pending *const *)b;
-	if (x->ts_ns != y->ts_ns)
-		return x->ts_ns < y->ts_ns ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	return before(x, y) ? -1 : before(y, x);
 }
 
-static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes)
+static void enqueue(hs_etl *e, pending *q, uint16_t cpu)
 {
+	cpuq *c = &e->cq[cpu & 0xff];
+	if (!c->q)
+		c->q = g_ptr_array_new();
+	if (c->head > 4096 && c->head > c->q->len / 2) {
+		g_ptr_array_remove_range(c->q, 0, c->head);
+		c->head = 0;
+	}
+	if (!c->active) {
+		c->active = true;
+		e->active[e->nactive++] = (uint8_t)(cpu & 0xff);
+	} else if (!c->unsorted && c->q->len > c->head && before(q, c->q->pdata[c->q->len - 1])) {
+		c->unsorted = true;
+	}
+	g_ptr_array_add(c->q, q);
+	e->queued++;
+}
+
+/* The bytes of a packet event, held: a slice of the buffer being parsed,
+ * or (own) a copy of joined fragments. */
+static void hold_bytes(hs_etl *e, pending *q, const uint8_t *bytes, uint32_t len, bool own)
+{
+	if (own) {
+		q->buf = NULL;
+		q->own = g_memdup2(bytes, len ? len : 1);
+		q->meta.data = q->own;
+		e->queue_bytes += len;
+	} else {
+		q->own = NULL;
+		q->buf = e->parsing;
+		q->buf->refs++;
+		q->meta.data = bytes;
+	}
+}
+
+static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes, bool own)
+{
+	uint64_t seq = e->seq++;
+	uint32_t copies = 1;
 	if (m->pktmon && !m->drop && !e->all_copies) {
 		uint64_t key[2] = { m->group, m->number };
 		pending *old = g_hash_table_lookup(e->by_key, key);
 		if (old) {
 			e->st.folded++;
 			old->meta.copies++;
-			if (closer_to_wire(m, &old->meta)) {
-				uint32_t copies = old->meta.copies;
-				e->queue_bytes += m->caplen;
-				e->queue_bytes -= old->meta.caplen;
-				if (old->bytes != old->inline_bytes)
-					g_free(old->bytes);
-				old->bytes = m->caplen <= old->room ? old->inline_bytes : g_malloc(m->caplen);
-				memcpy(old->bytes, bytes, m->caplen);
-				old->meta = *m;
-				old->meta.copies = copies;
-				old->ts_ns = m->ts_ns;
-			}
-			return;
-		}
-		if (m->ts_ns <= e->released_upto && g_hash_table_contains(e->released, key)) {
+			if (!closer_to_wire(m, &old->meta))
+				return;
+			/* the closer copy takes the place of the first in the
+			 * time order (its arrival rank), on its own processor */
+			copies = old->meta.copies;
+			seq = old->seq;
+			old->dead = true;
+			pending_drop_bytes(e, old);
+			e->queued--;
+		} else if (m->ts_ns <= e->released_upto && g_hash_table_contains(e->released, key)) {
 			/* a copy of a packet already handed out (logged late, or the ordering cap was hit) */
 			e->st.folded++;
 			return;
 		}
 	}
-	pending *q = pending_new(e, m->caplen);
+	pending *q = pending_new(e);
 	q->key[0] = m->group;
 	q->key[1] = m->number;
 	q->ts_ns = m->ts_ns;
-	q->seq = e->seq++;
+	q->seq = seq;
 	q->meta = *m;
-	q->meta.copies = 1;
-	q->bytes = q->inline_bytes;
-	q->room = m->caplen;
-	memcpy(q->bytes, bytes, m->caplen);
-	g_ptr_array_add(e->queue, q);
-	e->queue_bytes += m->caplen + sizeof *q;
+	q->meta.copies = copies;
+	q->dead = false;
+	hold_bytes(e, q, bytes, m->caplen, own);
+	enqueue(e, q, m->processor);
 	if (m->pktmon && !m->drop && !e->all_copies)
-		g_hash_table_insert(e->by_key, q->key, q);
+		g_hash_table_replace(e->by_key, q->key, q);
 }
 
 enum release_mode { RELEASE_WATERMARK, RELEASE_HALF, RELEASE_ALL };
@@ -486,17 +720,42 @@ static int64_t watermark(const hs_etl *e)
 	return w;
 }
 
-/* Sort what is queued and release the earliest: up to the watermark, half
- * of it (the queue is over the memory cap), or all (the end of the input). */
+/* The first live entry of the k-th active queue (dead ones freed on the
+ * way), or NULL when it is empty (and no longer active). */
+static pending *queue_head(hs_etl *e, unsigned k)
+{
+	cpuq *c = &e->cq[e->active[k]];
+	if (c->unsorted) {
+		/* out of order within one processor's stream: sort what is left */
+		g_ptr_array_remove_range(c->q, 0, c->head);
+		c->head = 0;
+		g_ptr_array_sort(c->q, cmp_pending);
+		c->unsorted = false;
+	}
+	while (c->head < c->q->len) {
+		pending *q = c->q->pdata[c->head];
+		if (!q->dead)
+			return q;
+		c->head++;
+		pending_free(e, q);
+	}
+	g_ptr_array_set_size(c->q, 0);
+	c->head = 0;
+	c->active = false;
+	e->active[k] = e->active[--e->nactive];
+	return NULL;
+}
+
+/* Release the earliest queued packets in time order (a merge of the
+ * processors' queues): up to the watermark, half of them (the queue is
+ * over the memory cap), or all (the end of the input). */
 static void release(hs_etl *e, enum release_mode mode)
 {
-	/* drop what was handed out already */
-	if (e->out_at > 0) {
-		g_ptr_array_remove_range(e->queue, 0, e->out_at);
-		e->out_end -= e->out_at;
+	if (e->out_at > 0) { /* what was handed out already */
+		g_ptr_array_remove_range(e->out, 0, e->out_at);
 		e->out_at = 0;
 	}
-	int64_t w = 0;
+	int64_t w = INT64_MAX;
 	if (mode == RELEASE_WATERMARK) {
 		w = watermark(e);
 		if (w == INT64_MIN)
@@ -505,38 +764,47 @@ static void release(hs_etl *e, enum release_mode mode)
 		 * possibly across two buffers: keep a second's worth */
 		w = to_unix_ns(e, w) - 1000000000LL;
 	}
-	g_ptr_array_sort(e->queue, cmp_pending);
-	guint n = e->queue->len;
-	if (mode == RELEASE_HALF)
-		n = n / 2 + 1 < n ? n / 2 + 1 : n;
-	else if (mode == RELEASE_WATERMARK)
-		for (n = 0; n < e->queue->len && ((pending *)e->queue->pdata[n])->ts_ns <= w; n++)
-			;
-	e->out_end = n;
+	guint n = mode == RELEASE_HALF ? e->queued / 2 + 1 : e->queued;
 	if (mode == RELEASE_ALL)
 		g_hash_table_remove_all(e->by_key);
-	for (guint i = 0; i < e->out_end; i++) {
-		pending *q = e->queue->pdata[i];
-		if (mode != RELEASE_ALL && q->meta.pktmon && !q->meta.drop && !e->all_copies) {
-			g_hash_table_remove(e->by_key, q->key);
+	while (n > 0) {
+		pending *best = NULL;
+		unsigned bk = 0;
+		for (unsigned k = 0; k < e->nactive;) {
+			pending *q = queue_head(e, k);
+			if (!q)
+				continue; /* k now names another queue */
+			if (!best || before(q, best)) {
+				best = q;
+				bk = k;
+			}
+			k++;
+		}
+		if (!best || best->ts_ns > w)
+			break;
+		e->cq[e->active[bk]].head++;
+		e->queued--;
+		n--;
+		g_ptr_array_add(e->out, best);
+		if (mode != RELEASE_ALL && best->meta.pktmon && !best->meta.drop && !e->all_copies) {
+			g_hash_table_remove(e->by_key, best->key);
 			/* the last RELEASED_KEEP keys, in a ring the table points into */
 			uint64_t *k = e->released_ring[e->released_at % RELEASED_KEEP];
 			if (e->released_at++ >= RELEASED_KEEP)
 				g_hash_table_remove(e->released, k);
-			k[0] = q->key[0];
-			k[1] = q->key[1];
+			k[0] = best->key[0];
+			k[1] = best->key[1];
 			g_hash_table_add(e->released, k);
 			/* copies are logged within microseconds of each other */
-			if (q->ts_ns + 1000000000LL > e->released_upto)
-				e->released_upto = q->ts_ns + 1000000000LL;
+			if (best->ts_ns + 1000000000LL > e->released_upto)
+				e->released_upto = best->ts_ns + 1000000000LL;
 		}
-		e->queue_bytes -= q->meta.caplen + sizeof *q;
 	}
 }
 
 /* ---------------------------------------------------------- events */
 
-static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, const uint8_t *u, size_t n, uint16_t cpu)
+static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, uint8_t *u, size_t n, uint16_t cpu)
 {
 	if (id != PKTMON_PACKET && id != PKTMON_DROP)
 		return;
@@ -569,7 +837,7 @@ static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, const uint8_t *u, s
 	/* pktmon also types the 802.3 frames a Wi-Fi adapter's upper edge sees
 	 * as WiFi; as 802.11 their first byte would make the reserved frame
 	 * type 3 (`pktmon format` prints "unknown 802.11 frame type (3)") */
-	const uint8_t *b = u + PKTMON_META;
+	uint8_t *b = u + PKTMON_META;
 	if (m.linktype == LINKTYPE_IEEE802_11 && logged >= 14 && ((b[0] >> 2) & 3) == 3 && (b[12] << 8 | b[13]) >= 0x0600)
 		m.linktype = LINKTYPE_ETHERNET;
 	/* Native 802.11 data frames reach the components above the Wi-Fi
@@ -580,10 +848,7 @@ static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, const uint8_t *u, s
 	if (m.linktype == LINKTYPE_IEEE802_11 && logged >= 2 && (b[1] & 0x40) && ((b[0] >> 2) & 3) == 2) {
 		size_t hdr = 24 + ((b[1] & 3) == 3 ? 6 : 0) + ((b[0] & 0x80) ? 2 + ((b[1] & 0x80) ? 4 : 0) : 0);
 		if (logged >= hdr + 6 && b[hdr] == 0xaa && b[hdr + 1] == 0xaa && b[hdr + 2] == 0x03 && b[hdr + 3] == 0) {
-			g_byte_array_set_size(e->scratch, 0);
-			g_byte_array_append(e->scratch, b, logged);
-			e->scratch->data[1] &= (uint8_t)~0x40;
-			b = e->scratch->data;
+			b[1] &= (uint8_t)~0x40; /* in the uncompressed buffer, which is the reader's own */
 			m.unprotected = true;
 		}
 	}
@@ -593,18 +858,85 @@ static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, const uint8_t *u, s
 		e->st.drops++;
 	else
 		e->st.packet_events++;
-	queue_packet(e, &m, b);
+	queue_packet(e, &m, b, false);
+}
+
+static int ndis_link(uint64_t kw)
+{
+	return kw & NDIS_KW_MEDIA_NATIVE_802_11 ? LINKTYPE_IEEE802_11 :
+	       kw & NDIS_KW_MEDIA_WIRELESS_WAN ? LINKTYPE_RAW : LINKTYPE_ETHERNET;
+}
+
+/* Past a NUL-terminated UTF-16 string at *at; false when it runs off the end. */
+static bool skip_utf16z(const uint8_t *u, size_t n, size_t *at)
+{
+	for (size_t i = *at; n - i >= 2; i += 2)
+		if (u[i] == 0 && u[i + 1] == 0) {
+			*at = i + 2;
+			return true;
+		}
+	return false;
+}
+
+/* Where the FragmentSize field of an NDIS-PacketCapture packet event is,
+ * 0 when the event is too short.  1001: after MiniportIfIndex and
+ * LowerIfIndex.  1003 (the Hyper-V switch's, its layout as Wireshark's ETW
+ * dissector reads it): after them, SourcePortId, the source's port name,
+ * NIC name and NIC type (NUL-terminated UTF-16), DestinationCount, and each
+ * destination (PortId and the same three strings); the fragment is then
+ * followed by OOBDataSize and the OOB data, which are not needed. */
+static size_t ndis_fragment_at(uint16_t id, const uint8_t *u, size_t n)
+{
+	if (id == NDIS_PACKET_FRAGMENT)
+		return 8;
+	size_t at = 12;
+	for (int s = 0; s < 3; s++)
+		if (at > n || !skip_utf16z(u, n, &at))
+			return 0;
+	if (n - at < 4)
+		return 0;
+	uint32_t dests = le32(u + at);
+	at += 4;
+	for (uint32_t d = 0; d < dests; d++) { /* each takes 10 bytes or more: the count is bounded by n */
+		if (n - at < 4)
+			return 0;
+		at += 4;
+		for (int s = 0; s < 3; s++)
+			if (!skip_utf16z(u, n, &at))
+				return 0;
+	}
+	return at;
 }
 
 static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const uint8_t *u, size_t n, uint16_t cpu)
 {
-	if (id != NDIS_PACKET_FRAGMENT)
+	if (id != NDIS_PACKET_FRAGMENT && id != NDIS_VMSWITCH_FRAGMENT)
 		return;
-	if (n < 12 || le32(u + 8) > n - 12) {
+	size_t at = n >= 12 ? ndis_fragment_at(id, u, n) : 0;
+	if (at == 0 || n - at < 4 || le32(u + at) > n - at - 4) {
 		e->st.malformed++;
 		return;
 	}
-	uint32_t size = le32(u + 8);
+	uint32_t size = le32(u + at);
+	const uint8_t *fragment = u + at + 4;
+	if ((kw & NDIS_KW_PACKET_START) && (kw & NDIS_KW_PACKET_END)) {
+		/* one fragment (the usual case): a slice of the buffer */
+		if (size > NDIS_MAX_PACKET) {
+			e->st.malformed++;
+			return;
+		}
+		hs_etl_packet m;
+		memset(&m, 0, sizeof m);
+		m.linktype = ndis_link(kw);
+		m.caplen = m.wirelen = size;
+		m.ts_ns = to_unix_ns(e, ts);
+		m.processor = cpu;
+		e->st.packet_events++;
+		if (e->frag[cpu & 0xff].bytes)
+			g_byte_array_set_size(e->frag[cpu & 0xff].bytes, 0);
+		queue_packet(e, &m, fragment, false);
+		return;
+	}
 	/* a packet's fragments are logged one after the other by one
 	 * processor, possibly across two of its buffers */
 	struct frag *f = &e->frag[cpu & 0xff];
@@ -613,8 +945,7 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const ui
 	if (kw & NDIS_KW_PACKET_START) {
 		g_byte_array_set_size(f->bytes, 0);
 		f->ts = ts;
-		f->link = kw & NDIS_KW_MEDIA_NATIVE_802_11 ? LINKTYPE_IEEE802_11 :
-			  kw & NDIS_KW_MEDIA_WIRELESS_WAN ? LINKTYPE_RAW : LINKTYPE_ETHERNET;
+		f->link = ndis_link(kw);
 	} else if (f->bytes->len == 0) {
 		e->st.malformed++; /* a middle fragment without its start */
 		return;
@@ -624,7 +955,7 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const ui
 		g_byte_array_set_size(f->bytes, 0);
 		return;
 	}
-	g_byte_array_append(f->bytes, u + 12, size);
+	g_byte_array_append(f->bytes, fragment, size);
 	if (!(kw & NDIS_KW_PACKET_END))
 		return;
 	hs_etl_packet m;
@@ -634,7 +965,7 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const ui
 	m.ts_ns = to_unix_ns(e, f->ts);
 	m.processor = cpu;
 	e->st.packet_events++;
-	queue_packet(e, &m, f->bytes->data);
+	queue_packet(e, &m, f->bytes->data, true);
 	g_byte_array_set_size(f->bytes, 0);
 }
 
@@ -695,7 +1026,7 @@ static int parse_log_header(hs_etl *e, const uint8_t *r, size_t size, uint32_t s
 	return 0;
 }
 
-static int parse_records(hs_etl *e, const uint8_t *p, size_t len, uint16_t cpu, bool first, uint32_t state)
+static int parse_records(hs_etl *e, uint8_t *p, size_t len, uint16_t cpu, bool first, uint32_t state)
 {
 	size_t at = 0;
 	while (len - at >= 8) {
@@ -706,7 +1037,7 @@ static int parse_records(hs_etl *e, const uint8_t *p, size_t len, uint16_t cpu, 
 		if (!size)
 			return fail(e, "buffer %llu: corrupt record at offset %zu", (unsigned long long)e->st.buffers,
 				    at + WMI_BUFFER_HEADER);
-		const uint8_t *r = p + at;
+		uint8_t *r = p + at;
 		e->st.records++;
 		if (first && at == 0) {
 			if (parse_log_header(e, r, size, state) < 0)
@@ -750,6 +1081,32 @@ static int parse_records(hs_etl *e, const uint8_t *p, size_t len, uint16_t cpu, 
 	return 0;
 }
 
+/* The events of a compressed buffer (in, as read) into out. */
+static int decompress(hs_etl *e, const uint8_t *in, size_t in_len, uint8_t *out, size_t plen)
+{
+	long r;
+	switch (e->st.compression) {
+	case COMPRESSION_FORMAT_XPRESS:
+		r = hs_xpress_decompress(in, in_len, out, plen);
+		break;
+	case COMPRESSION_FORMAT_LZNT1:
+		r = hs_lznt1_decompress(in, in_len, out, plen);
+		break;
+	case COMPRESSION_FORMAT_XPRESS_HUFF:
+		if (!e->huff_table && !(e->huff_table = g_try_new(uint16_t, HS_XPRESS_HUFF_TABLE)))
+			return fail(e, "out of memory");
+		r = hs_xpress_huff_decompress(in, in_len, out, plen, e->huff_table);
+		break;
+	default:
+		return fail(e, "unknown compression format %u", e->st.compression);
+	}
+	if (r != (long)plen)
+		return fail(e, "buffer %llu does not decompress (%ld of %zu bytes)", (unsigned long long)e->st.buffers, r,
+			    plen);
+	e->st.compressed_buffers++;
+	return 0;
+}
+
 /* Read, uncompress and parse the next buffer; 1, 0 at the end, -1 error. */
 static int next_buffer(hs_etl *e)
 {
@@ -763,78 +1120,71 @@ static int next_buffer(hs_etl *e)
 		return fail(e, "truncated file: buffer %llu has %ld of its 72 header bytes", (unsigned long long)e->st.buffers, n);
 	uint32_t size = le32(h), saved = le32(h + 4), state = le32(h + 0x2c);
 	uint16_t flag = le16(h + 0x34), cpu = h[0x28];
-	bool first = !e->started;
+	bool first = !e->started, compressed = flag & BUFFER_FLAG_COMPRESSED;
 	uint32_t cap = first ? HS_ETL_MAX_BUFFER : e->buffer_size;
 	if (size < WMI_BUFFER_HEADER || size > cap || saved > (first ? size : e->buffer_size) ||
-	    saved < WMI_BUFFER_HEADER || (!(flag & BUFFER_FLAG_COMPRESSED) && saved > size))
+	    saved < WMI_BUFFER_HEADER || (!compressed && saved > size))
 		return fail(e, "corrupt buffer %llu (size %u, events up to %u, buffer size %u)",
 			    (unsigned long long)e->st.buffers, size, saved, cap);
-	if (size > e->raw_cap) {
-		uint8_t *raw = g_try_realloc(e->raw, size);
-		if (!raw)
-			return fail(e, "out of memory for a %u-byte buffer", size);
-		e->raw = raw;
-		e->raw_cap = size;
+	if (compressed && first)
+		return fail(e, "the header buffer is compressed");
+	/* the events end up in an ebuf (packets are slices of it): read there
+	 * directly, or into raw and decompressed there */
+	size_t plen = saved - WMI_BUFFER_HEADER;
+	ebuf *b = ebuf_get(e, compressed ? (uint32_t)plen : size);
+	if (!b)
+		return fail(e, "out of memory for a %u-byte buffer", size);
+	uint8_t *dst = b->data;
+	if (compressed) {
+		if (size > e->raw_cap) {
+			uint8_t *raw = g_try_realloc(e->raw, size);
+			if (!raw) {
+				ebuf_unref(e, b);
+				return fail(e, "out of memory for a %u-byte buffer", size);
+			}
+			e->raw = raw;
+			e->raw_cap = size;
+		}
+		dst = e->raw;
 	}
-	memcpy(e->raw, hdr, WMI_BUFFER_HEADER);
-	h = e->raw;
-	n = take(e, h + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER);
-	if (n < 0)
-		return fail(e, "read error");
-	if ((size_t)n < size - WMI_BUFFER_HEADER)
+	memcpy(dst, hdr, WMI_BUFFER_HEADER);
+	n = take(e, dst + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER);
+	if (n < 0 || (size_t)n < size - WMI_BUFFER_HEADER) {
+		ebuf_unref(e, b);
+		if (n < 0)
+			return fail(e, "read error");
 		return fail(e, "truncated file: buffer %llu has %ld of its %u bytes", (unsigned long long)e->st.buffers,
 			    n + WMI_BUFFER_HEADER, size);
-	const uint8_t *payload = h + WMI_BUFFER_HEADER;
-	size_t plen = saved - WMI_BUFFER_HEADER;
-	if (flag & BUFFER_FLAG_COMPRESSED) {
-		if (first)
-			return fail(e, "the header buffer is compressed");
-		long r;
-		if (plen > e->plain_cap) {
-			uint8_t *plain = g_try_realloc(e->plain, plen);
-			if (!plain)
-				return fail(e, "out of memory for a %zu-byte buffer", plen);
-			e->plain = plain;
-			e->plain_cap = plen;
+	}
+	uint8_t *payload = b->data + WMI_BUFFER_HEADER;
+	if (compressed) {
+		if (decompress(e, e->raw + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER, b->data, plen) < 0) {
+			ebuf_unref(e, b);
+			return -1;
 		}
-		switch (e->st.compression) {
-		case COMPRESSION_FORMAT_XPRESS:
-			r = hs_xpress_decompress(payload, size - WMI_BUFFER_HEADER, e->plain, plen);
-			break;
-		case COMPRESSION_FORMAT_LZNT1:
-			r = hs_lznt1_decompress(payload, size - WMI_BUFFER_HEADER, e->plain, plen);
-			break;
-		case COMPRESSION_FORMAT_XPRESS_HUFF:
-			return fail(e, "buffers compressed with XPRESS Huffman (COMPRESSION_FORMAT_XPRESS_HUFF) are not supported");
-		default:
-			return fail(e, "unknown compression format %u", e->st.compression);
-		}
-		if (r != (long)plen)
-			return fail(e, "buffer %llu does not decompress (%ld of %zu bytes)", (unsigned long long)e->st.buffers,
-				    r, plen);
-		payload = e->plain;
-		e->st.compressed_buffers++;
+		payload = b->data;
 	}
 	e->st.buffers++;
+	e->parsing = b;
+	int r;
 	if (first) {
 		e->started = true;
-		if (parse_records(e, payload, plen, cpu, true, state) < 0)
-			return -1;
-		if (!e->buffer_size)
-			return fail(e, "no log header");
-		/* buffers from here on are at most the log's buffer size; grown as they come */
-		return 1;
+		r = parse_records(e, payload, plen, cpu, true, state);
+		if (r == 0 && !e->buffer_size)
+			r = fail(e, "no log header");
+	} else {
+		e->buffer_last = INT64_MIN;
+		r = parse_records(e, payload, plen, cpu, false, state);
+		if (r == 0 && e->buffer_last != INT64_MIN) {
+			if (e->cpu_last[cpu] == INT64_MIN)
+				e->cpus_seen++;
+			if (e->buffer_last > e->cpu_last[cpu])
+				e->cpu_last[cpu] = e->buffer_last;
+		}
 	}
-	e->buffer_last = INT64_MIN;
-	if (parse_records(e, payload, plen, cpu, false, state) < 0)
-		return -1;
-	if (e->buffer_last != INT64_MIN) {
-		if (e->cpu_last[cpu] == INT64_MIN)
-			e->cpus_seen++;
-		if (e->buffer_last > e->cpu_last[cpu])
-			e->cpu_last[cpu] = e->buffer_last;
-	}
-	return 1;
+	e->parsing = NULL;
+	ebuf_unref(e, b);
+	return r < 0 ? -1 : 1;
 }
 
 hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t prefix_len, bool all_copies,
@@ -849,14 +1199,13 @@ hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t pr
 	e->prefix_len = prefix_len;
 	e->all_copies = all_copies;
 	e->mem_cap = mem_cap ? mem_cap : DEFAULT_MEM_CAP;
-	e->queue = g_ptr_array_new_with_free_func(pending_free);
+	e->out = g_ptr_array_new();
 	e->by_key = g_hash_table_new(key_hash, key_equal);
 	e->released_upto = INT64_MIN;
 	for (unsigned i = 0; i < G_N_ELEMENTS(e->cpu_last); i++)
 		e->cpu_last[i] = INT64_MIN;
 	e->released = g_hash_table_new(key_hash, key_equal);
 	e->released_ring = g_malloc(sizeof(uint64_t[2]) * RELEASED_KEEP);
-	e->scratch = g_byte_array_new();
 	return e;
 }
 
@@ -886,7 +1235,9 @@ int hs_etl_next(hs_etl *e, hs_etl_packet *p)
 {
 	if (e->failed)
 		return -1;
-	while (e->out_at >= e->out_end) {
+	pending_free(e, e->current); /* its bytes were the caller's until now */
+	e->current = NULL;
+	while (e->out_at >= e->out->len) {
 		if (e->eof)
 			return 0;
 		int r = next_buffer(e);
@@ -906,15 +1257,22 @@ int hs_etl_next(hs_etl *e, hs_etl_packet *p)
 			release(e, RELEASE_ALL);
 		} else if (e->queue_bytes > e->mem_cap) {
 			release(e, RELEASE_HALF);
-		} else if (e->queue->len >= e->next_sort) {
+		} else {
 			release(e, RELEASE_WATERMARK);
-			guint left = e->queue->len - e->out_end;
-			e->next_sort = 2 * left > 4096 ? 2 * left : 4096;
 		}
 	}
-	pending *q = e->queue->pdata[e->out_at++];
+	pending *q = e->out->pdata[e->out_at++];
+	e->current = q;
 	*p = q->meta;
-	p->data = q->bytes;
+	/* the queued packets are long out of the cache: fetch the next
+	 * ones while the caller decodes this one */
+	if (e->out_at + 1 < e->out->len)
+		__builtin_prefetch(e->out->pdata[e->out_at + 1]);
+	if (e->out_at < e->out->len) {
+		const pending *n = e->out->pdata[e->out_at];
+		__builtin_prefetch(n->meta.data);
+		__builtin_prefetch(n->buf);
+	}
 	return 1;
 }
 
@@ -934,10 +1292,22 @@ void hs_etl_free(hs_etl *e)
 		return;
 	g_free(e->prefix);
 	g_free(e->raw);
-	g_free(e->plain);
-	g_ptr_array_free(e->queue, TRUE);
-	if (e->slab && --e->slab->live == 0)
-		g_free(e->slab);
+	g_free(e->huff_table);
+	pending_free(e, e->current);
+	for (guint i = e->out_at; i < e->out->len; i++)
+		pending_free(e, e->out->pdata[i]);
+	g_ptr_array_free(e->out, TRUE);
+	for (unsigned c = 0; c < G_N_ELEMENTS(e->cq); c++) {
+		if (!e->cq[c].q)
+			continue;
+		for (guint i = e->cq[c].head; i < e->cq[c].q->len; i++)
+			pending_free(e, e->cq[c].q->pdata[i]);
+		g_ptr_array_free(e->cq[c].q, TRUE);
+	}
+	if (e->carving)
+		chunk_unref(e, e->carving);
+	for (unsigned i = 0; i < e->nspare_chunks; i++)
+		g_free(e->spare_chunks[i]);
 	for (unsigned i = 0; i < e->nspare; i++)
 		g_free(e->spare[i]);
 	g_hash_table_destroy(e->by_key);
@@ -946,6 +1316,5 @@ void hs_etl_free(hs_etl *e)
 	for (unsigned i = 0; i < G_N_ELEMENTS(e->frag); i++)
 		if (e->frag[i].bytes)
 			g_byte_array_free(e->frag[i].bytes, TRUE);
-	g_byte_array_free(e->scratch, TRUE);
 	g_free(e);
 }

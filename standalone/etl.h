@@ -1,15 +1,17 @@
 /* etl.h - packets out of Windows event-trace (ETL) files, as `pktmon start
  * --capture` and `netsh trace start capture=yes` write them, with no
- * Windows API: WMI buffers (plain or compressed with XPRESS, MS-XCA 2.3/2.4),
+ * Windows API: WMI buffers (plain or compressed with XPRESS, XPRESS Huffman or
+ * LZNT1, MS-XCA),
  * the records of every header kind, events of all processors merged back
  * into time order, timestamps converted from the log's clock to UTC, and
  * the packet events of Microsoft-Windows-PktMon (160 packet, 170 drop) and
- * Microsoft-Windows-NDIS-PacketCapture (1001, fragments joined).
+ * Microsoft-Windows-NDIS-PacketCapture (1001, and 1003 from the Hyper-V
+ * switch; fragments joined).
  *
  * A capture-format reader, not protocol logic: it hands frames with their
  * link type to the front end, which feeds the decoder.  Every size read from
  * the file is checked against the input and against hard caps
- * (HS_ETL_MAX_BUFFER per buffer, mem_cap for the packets held for ordering). */
+ * (HS_ETL_MAX_BUFFER per buffer, mem_cap for the buffers held for ordering). */
 #ifndef HS_ETL_H
 #define HS_ETL_H
 
@@ -29,7 +31,7 @@ typedef struct hs_etl hs_etl;
 typedef struct hs_etl_packet {
 	int64_t ts_ns;           /* UTC, nanoseconds since 1970 (the log keeps 100 ns) */
 	int linktype;            /* LINKTYPE_ETHERNET (1), IEEE802_11 (105), RAW (101) */
-	const uint8_t *data;     /* valid until the next hs_etl_next() */
+	const uint8_t *data;     /* valid until the next hs_etl_next() or hs_etl_free() (a slice of the reader's buffer) */
 	uint32_t caplen, wirelen;/* wirelen > caplen: pktmon truncated it (--pkt-size) */
 	bool drop;               /* a drop pktmon recorded (event 170): not traffic */
 	bool pktmon;             /* the metadata below is set */
@@ -43,7 +45,7 @@ typedef struct hs_etl_packet {
 
 typedef struct hs_etl_stats {
 	uint64_t buffers, compressed_buffers, records, events;
-	uint64_t packet_events;  /* PktMon 160 + NDIS 1001 packets (after fragments are joined) */
+	uint64_t packet_events;  /* PktMon 160 + NDIS 1001/1003 packets (after fragments are joined) */
 	uint64_t drops;          /* PktMon 170 */
 	uint64_t folded;         /* copies of one packet folded into one */
 	uint64_t malformed;      /* packet events too short for their own sizes: skipped */
@@ -58,9 +60,10 @@ bool hs_etl_detect(const uint8_t *b, size_t n);
 /* A reader over rd (which the caller keeps valid), after the prefix bytes
  * the caller already took from it (copied).  all_copies: keep every
  * appearance of a packet instead of the one closest to the wire.  mem_cap:
- * bytes of packets held for time ordering (0: 64 MiB); beyond it the
- * earliest are released even if a later buffer could still hold an earlier
- * event.  NULL only when out of memory. */
+ * bytes held for time ordering (0: 64 MiB): the uncompressed buffers that
+ * queued packets are slices of, and the queue's entries; beyond it the
+ * earliest half are released even if a later buffer could still hold an
+ * earlier event.  NULL only when out of memory. */
 hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t prefix_len, bool all_copies,
 		   size_t mem_cap);
 
@@ -85,6 +88,17 @@ void hs_etl_free(hs_etl *e);
  * returns the bytes written, or -1 on a malformed stream (a match before
  * the start of the output).  Stops when out is full. */
 long hs_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len);
+
+/* MS-XCA 2.2: LZ77+Huffman ("XPRESS Huffman", COMPRESSION_FORMAT_XPRESS_HUFF)
+ * into out, in blocks of 64 KiB each with its own code; table: the caller's
+ * HS_XPRESS_HUFF_TABLE entries of scratch space.  Returns the bytes
+ * written (out_len unless the stream is short), or -1 on a malformed
+ * stream (an incomplete code, a match before the start of the output, the
+ * input ending inside a block).  Stops when out is full; does not ask for
+ * the end-of-data symbol (256) that Windows' compressor appends. */
+#define HS_XPRESS_HUFF_BITS 15
+#define HS_XPRESS_HUFF_TABLE (1u << HS_XPRESS_HUFF_BITS)
+long hs_xpress_huff_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len, uint16_t *table);
 
 /* MS-XCA 2.5: LZNT1 (COMPRESSION_FORMAT_LZNT1) into out; as above. */
 long hs_lznt1_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len);

@@ -1,6 +1,7 @@
 /* etl_test.c - the ETL reader's decompressors against the examples of
- * MS-XCA itself (3.1 plain LZ77, 3.3 LZNT1), every truncated prefix of each
- * placed before an unmapped page; and a small trace made in memory: the
+ * MS-XCA itself (3.1 plain LZ77, 3.3 LZNT1) and against wimlib's XPRESS
+ * Huffman compressor, every truncated prefix of each placed before an
+ * unmapped page; and a small trace made in memory: the
  * reader's errors for a header alone, a truncated buffer and a buffer size
  * past the cap. */
 #include <string.h>
@@ -61,6 +62,48 @@ static void test_lznt1(void)
 	static const uint8_t stored[] = { 0x02, 0x30, 'x', 'y', 'z' };
 	check(hs_lznt1_decompress, stored, sizeof stored, (const uint8_t *)"xyz", 3);
 }
+
+#ifdef HS_HAVE_WIMLIB
+#include <wimlib.h>
+
+/* XPRESS Huffman as wimlib's compressor (an independent encoder) writes it:
+ * one block (wimlib's XPRESS chunks are at most 64 KiB). */
+static void test_xpress_huff(void)
+{
+	static uint8_t src[3000], comp[4000], out[3000];
+	static uint16_t table[HS_XPRESS_HUFF_TABLE];
+	for (size_t i = 0; i < sizeof src; i++) /* text, then bytes with runs and repeats at many distances */
+		src[i] = i < 1500 ? (uint8_t)lznt1_text[i % (sizeof lznt1_text - 1)] : (uint8_t)((i * i) >> 7 ^ (i % 97 < 10 ? 0 : i));
+	struct wimlib_compressor *c;
+	CU_ASSERT_EQUAL_FATAL(wimlib_create_compressor(WIMLIB_COMPRESSION_TYPE_XPRESS, 65536, 0, &c), 0);
+	size_t n = wimlib_compress(src, sizeof src, comp, sizeof comp, c);
+	wimlib_free_compressor(c);
+	CU_ASSERT_FATAL(n > 256 && n < sizeof src);
+	CU_ASSERT_EQUAL(hs_xpress_huff_decompress(comp, n, out, sizeof src, table), (long)sizeof src);
+	CU_ASSERT_EQUAL(memcmp(out, src, sizeof src), 0);
+	/* every truncated prefix before an unmapped page: a prefix of the text or an error */
+	for (size_t k = 0; k < n; k++) {
+		hs_guard g = hs_guard_copy(comp, k);
+		long r = hs_xpress_huff_decompress(g.p, k, out, sizeof src, table);
+		CU_ASSERT(r <= (long)sizeof src);
+		if (r > 0)
+			CU_ASSERT_EQUAL(memcmp(out, src, (size_t)r), 0);
+		hs_guard_free(&g);
+	}
+	/* a smaller output stops there */
+	CU_ASSERT_EQUAL(hs_xpress_huff_decompress(comp, n, out, 1000, table), 1000);
+	CU_ASSERT_EQUAL(memcmp(out, src, 1000), 0);
+	/* code lengths that are not a complete prefix code */
+	comp[0] ^= 0x01;
+	CU_ASSERT_EQUAL(hs_xpress_huff_decompress(comp, n, out, sizeof src, table), -1);
+	/* one code of length 1 for a match at distance 2, another for literal 0: the match reaches before the start */
+	uint8_t bad[260] = { 0 };
+	bad[0] = 0x01;         /* symbol 0: length 1 */
+	bad[(256 + 16) / 2] = 0x01; /* symbol 272 (distance bits 1, length 3): length 1 */
+	bad[256 + 1] = 0xc0;   /* first word 0xc000: bits 1 (the match), 1 (its distance bit) */
+	CU_ASSERT_EQUAL(hs_xpress_huff_decompress(bad, sizeof bad, out, 16, table), -1);
+}
+#endif
 
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
@@ -124,4 +167,7 @@ static void test_errors(void)
 HS_UNIT_MAIN("etl",
 	{ "XPRESS (MS-XCA 3.1 examples)", test_xpress },
 	{ "LZNT1 (MS-XCA 3.3 example)", test_lznt1 },
+#ifdef HS_HAVE_WIMLIB
+	{ "XPRESS Huffman (wimlib's compressor)", test_xpress_huff },
+#endif
 	{ "errors: no network events, truncated, oversized buffers", test_errors })

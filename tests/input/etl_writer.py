@@ -7,7 +7,8 @@ What it exercises, per the layouts of evntrace.h / evntcons.h and MS-XCA:
 - a header buffer (system-header event 0 with the TRACE_LOGFILE_HEADER, 32- or
   64-bit pointers, QPC or system-time clock), then WMI buffers per processor,
   written interleaved (each processor's in sequence, flushed in turn);
-- buffers compressed with XPRESS (MS-XCA 2.3) or LZNT1 (MS-XCA 2.5), or not;
+- buffers compressed with XPRESS (MS-XCA 2.3), LZNT1 (MS-XCA 2.5) or XPRESS Huffman (MS-XCA 2.1, by
+  Samba's or wimlib's compressor, loaded with ctypes), or not;
 - records of every header kind between the packets (system, compact,
   perfinfo, full, instance, 32-bit event header, WPP message, an event with
   extended data items), which the reader must skip;
@@ -15,12 +16,14 @@ What it exercises, per the layouts of evntrace.h / evntcons.h and MS-XCA:
   per packet, only the one closest to the wire (Rx: the first, Tx: the last)
   whole, the others cut to 34 bytes; as Ethernet, native 802.11 (LLC/SNAP,
   Protected flag set as Windows logs it) or raw IP; or as NDIS-PacketCapture
-  1001 fragments split over 1-3 events (some across two buffers);
+  1001 fragments split over 1-3 events (some across two buffers), every other
+  one as 1003 (the Hyper-V switch's: port and NIC names, destinations, OOB data);
 - PktMon drops (event 170), which are not traffic.
 Prints how many bytes the link layers add to the packets (802.11 and raw IP frames).
 Variants: 0 XPRESS, 64-bit, QPC 10 MHz; 1 LZNT1, 32-bit, system time; 2 uncompressed, QPC 20 MHz;
-3 XPRESS, CPU cycle counter.
-usage: etl_writer.py IN.pcap[ng] OUT.etl VARIANT(0-3) [--drops N]"""
+3 XPRESS, CPU cycle counter; 4 XPRESS Huffman by Samba's compressor (256 KiB buffers: 4 blocks each);
+5 XPRESS Huffman by wimlib's (64 KiB buffers: one block each).
+usage: etl_writer.py IN.pcap[ng] OUT.etl VARIANT(0-5) [--drops N]"""
 import random
 import struct
 import sys
@@ -181,6 +184,47 @@ def lznt1_compress(src):
 
 # --- records
 
+# --- MS-XCA LZ77+Huffman: compressors of other projects (an independent encoder, never hopsniff's)
+
+def _huffman_compressor(which):
+    """A function bytes -> compressed bytes (None: not smaller), or None when the library is missing.
+    samba: Samba's lzxpress_huffman_compress (samba-libs >= 4.18), the 64 KiB blocks of one stream as
+    RtlCompressBuffer(COMPRESSION_FORMAT_XPRESS_HUFF) writes them (matches reach into earlier blocks);
+    wimlib: wimlib's XPRESS compressor (libwim15), one block of at most 64 KiB."""
+    import ctypes
+    try:
+        if which == "samba":
+            lib = ctypes.CDLL("libndr-krb5pac.so.0")
+            f = lib.lzxpress_huffman_compress
+        else:
+            lib = ctypes.CDLL("libwim.so.15")
+            f = lib.wimlib_compress
+    except (OSError, AttributeError):
+        return None
+    if which == "samba":
+        f.restype = ctypes.c_ssize_t
+        f.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t]
+        mem = ctypes.create_string_buffer(1 << 20)  # struct lzxhuff_compressor_mem (< 150 KiB)
+
+        def compress(src):
+            out = ctypes.create_string_buffer(len(src) + len(src) // 8 + 270)
+            n = f(mem, src, len(src), out, len(out))
+            assert n > 0, "Samba's LZ77+Huffman compressor failed"
+            return out.raw[:n] if n < len(src) else None
+        return compress
+    comp = ctypes.c_void_p()
+    assert lib.wimlib_create_compressor(1, 65536, 0, ctypes.byref(comp)) == 0  # WIMLIB_COMPRESSION_TYPE_XPRESS
+    f.restype = ctypes.c_size_t
+    f.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+
+    def compress(src):
+        assert len(src) <= 65536, "wimlib's XPRESS makes one block: 64 KiB at most"
+        out = ctypes.create_string_buffer(len(src))
+        n = f(src, len(src), out, len(out), comp)
+        return out.raw[:n] if n else None
+    return compress
+
+
 def align8(b):
     return b + b"\0" * (-len(b) % 8)
 
@@ -196,6 +240,25 @@ def event_header(provider, eid, ts, payload, kw=0, ext=None, hdrtype=0x13):
     h = struct.pack("<HBBHHIIq", size, hdrtype, 0xc0, flags, 0, 0x1234, 0x5678, ts) + provider
     h += struct.pack("<HBBBBHQ", eid, 0, 0, 4, 0, 0, kw) + struct.pack("<Q", 0) + bytes(16)
     return h + extb + payload
+
+
+def utf16z(text):
+    return text.encode("utf-16-le") + b"\0\0"
+
+
+def vmswitch_payload(n, fragment, ptr):
+    """NDIS-PacketCapture 1003 (EventVMSwitchPacketFragment), as the manifest lays it out: MiniportIfIndex,
+    LowerIfIndex, SourcePortId (u32), SourcePortName, SourceNicName, SourceNicType (NUL-terminated UTF-16),
+    DestinationCount (u32), each destination {PortId u32, PortName, NicName, NicType}, FragmentSize (u32),
+    Fragment, OOBDataSize (u32), OOBData (the NET_BUFFER_LIST info array: 12 pointer-sized values)."""
+    b = struct.pack("<III", 7, 8, 3 + n % 4) + utf16z(f"A1B2C3D4-port-{n % 4}") + utf16z("Network Adapter") + \
+        utf16z("Emulated" if n % 2 else "Synthetic")
+    dests = n % 3  # 0-2 destinations
+    b += struct.pack("<I", dests)
+    for d in range(dests):
+        b += struct.pack("<I", 20 + d) + utf16z(f"E5F6-port-{d}") + utf16z(f"vm{d} nic") + utf16z("Synthetic")
+    oob = bytes(range(12 * ptr))
+    return b + struct.pack("<I", len(fragment)) + fragment + struct.pack("<I", len(oob)) + oob
 
 
 def filler(kind, ts):
@@ -241,7 +304,16 @@ def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
     ptr = 4 if variant == 1 else 8
     clock = {1: 2, 3: 3}.get(variant, 1)  # QPC, system time, CPU cycles (at CpuSpeedInMHz 2400)
     freq = 20000000 if variant == 2 else 10000000
-    compression = {0: 3, 1: 2, 2: 0, 3: 3}[variant]  # XPRESS, LZNT1, none
+    compression = {0: 3, 1: 2, 2: 0, 3: 3, 4: 4, 5: 4}[variant]  # XPRESS, LZNT1, none, XPRESS Huffman
+    huffman = None
+    if compression == 4:
+        huffman = _huffman_compressor("samba" if variant == 4 else "wimlib")
+        if huffman is None:
+            sys.exit(f"etl_writer: variant {variant} needs " +
+                     ("Samba's LZ77+Huffman compressor (samba-libs >= 4.18)" if variant == 4 else "wimlib (libwim15)"))
+        # Samba's: blocks of 64 KiB in 256 KiB buffers of two processors; wimlib's: one block per buffer
+        buffer_size = 262144 if variant == 4 else 65536
+        nproc = 2 if variant == 4 else nproc
     start_unix = packets[0][0] - 10 ** 9 if packets else 0
     start_ft = start_unix // 100 + FILETIME_UNIX
     qpc0 = 123456789
@@ -264,13 +336,18 @@ def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
         cpu = by_ts.setdefault(ts, rnd.randrange(nproc))  # equal times stay on one processor, in order
         q = per[cpu]
         mode = n % 5
-        if mode == 4:  # NDIS-PacketCapture 1001, in 1-3 fragments
+        if mode == 4:  # NDIS-PacketCapture 1001 (1003 for every other one: the Hyper-V switch), in 1-3 fragments
             cuts = sorted(rnd.sample(range(1, len(eth)), min(len(eth) - 1, rnd.randrange(0, 3))))
             pieces = [eth[a:b] for a, b in zip([0] + cuts, cuts + [len(eth)])]
+            vmswitch = n % 10 == 9
             for k, piece in enumerate(pieces):
                 kw = 1 | (0x40000000 if k == 0 else 0) | (0x80000000 if k == len(pieces) - 1 else 0)
-                q.append((clk(ts), event_header(NDISCAP, 1001, clk(ts), struct.pack("<III", 7, 8, len(piece)) + piece,
-                                                kw=kw)))
+                if vmswitch:
+                    q.append((clk(ts), event_header(NDISCAP, 1003, clk(ts), vmswitch_payload(n, piece, ptr),
+                                                    kw=kw | 0x1000000)))
+                else:
+                    q.append((clk(ts), event_header(NDISCAP, 1001, clk(ts),
+                                                    struct.pack("<III", 7, 8, len(piece)) + piece, kw=kw)))
         else:
             ptype, data = [(1, eth), (2, to_80211(eth)), (3, eth[14:]), (1, eth)][mode]
             link_delta += len(data) - len(eth)
@@ -336,8 +413,10 @@ def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
     for seq, (cpu, payload) in enumerate(order, 1):
         saved = 72 + len(payload)
         comp = compression and seq % 4 != 0  # every fourth buffer stays uncompressed
+        c = None
         if comp:
-            c = xpress_compress(payload) if compression == 3 else lznt1_compress(payload)
+            c = huffman(payload) if huffman else xpress_compress(payload) if compression == 3 else lznt1_compress(payload)
+        if c is not None:
             f.write(wmi(72 + len(c), saved, seq, cpu, 3, 0x60, 0, 0) + c)
         else:
             f.write(wmi(buffer_size, saved, seq, cpu, 3, 0x20, 0, 0) + payload + b"\xff" * (buffer_size - saved))
