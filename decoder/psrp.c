@@ -234,6 +234,7 @@ bool hs_psrp_first_error(hs_slice b64, char *out, size_t n)
 
 typedef struct slot {
 	bool used;
+	bool broken;            /* reported; its later fragments are skipped until E */
 	uint64_t key, object_id, next_id, age;
 	unsigned fragments;
 	GByteArray *buf;
@@ -256,9 +257,22 @@ static void slot_drop(hs_psrp_reasm *r, slot *s)
 {
 	if (!s->used)
 		return;
-	r->bytes -= s->buf->len;
-	g_byte_array_free(s->buf, TRUE);
+	if (s->buf) {
+		r->bytes -= s->buf->len;
+		g_byte_array_free(s->buf, TRUE);
+	}
 	memset(s, 0, sizeof *s);
+}
+
+/* The message in s cannot complete: keep only a marker so that its later
+ * fragments are skipped without a report each (the last one frees it). */
+static void slot_break(hs_psrp_reasm *r, slot *s, const hs_psrp_fragment *f)
+{
+	uint64_t key = s->key;
+	slot_drop(r, s);
+	if (f->end)
+		return;
+	*s = (slot){ .used = true, .broken = true, .key = key, .object_id = f->object_id, .age = ++r->clock };
 }
 
 void hs_psrp_reasm_free(hs_psrp_reasm *r)
@@ -276,7 +290,7 @@ unsigned hs_psrp_reasm_pending(const hs_psrp_reasm *r)
 {
 	unsigned n = 0;
 	for (size_t i = 0; r && i < HS_PSRP_REASM_SLOTS; i++)
-		n += r->s[i].used;
+		n += r->s[i].used && !r->s[i].broken;
 	return n;
 }
 
@@ -288,7 +302,8 @@ static slot *slot_find(hs_psrp_reasm *r, uint64_t key, uint64_t object_id)
 	return NULL;
 }
 
-/* A free slot, or the oldest one emptied (*evicted). */
+/* A free slot, else a broken message's marker, else the oldest message
+ * dropped (*evicted). */
 static slot *slot_take(hs_psrp_reasm *r, bool *evicted)
 {
 	slot *oldest = &r->s[0];
@@ -298,6 +313,11 @@ static slot *slot_take(hs_psrp_reasm *r, bool *evicted)
 		if (r->s[i].age < oldest->age)
 			oldest = &r->s[i];
 	}
+	for (size_t i = 0; i < HS_PSRP_REASM_SLOTS; i++)
+		if (r->s[i].broken) { /* a marker goes first, quietly */
+			slot_drop(r, &r->s[i]);
+			return &r->s[i];
+		}
 	slot_drop(r, oldest);
 	*evicted = true;
 	return oldest;
@@ -307,7 +327,7 @@ static slot *slot_take(hs_psrp_reasm *r, bool *evicted)
 static bool slot_append(hs_psrp_reasm *r, slot *s, const hs_psrp_fragment *f)
 {
 	if (f->blob.len > r->max_bytes - r->bytes) {
-		slot_drop(r, s);
+		slot_break(r, s, f);
 		return false;
 	}
 	g_byte_array_append(s->buf, f->blob.p, (guint)f->blob.len);
@@ -324,6 +344,10 @@ hs_psrp_reasm_res hs_psrp_reasm_add(hs_psrp_reasm *r, uint64_t key, const hs_psr
 	*out = NULL;
 	*nfrag = 0;
 	slot *s = slot_find(r, key, f->object_id);
+	if (s && s->broken && f->start) {
+		slot_drop(r, s); /* the ObjectId reused: the broken message is over */
+		s = NULL;
+	}
 	if (f->start && f->end) {
 		if (!s)
 			return HS_PSRP_WHOLE;
@@ -346,10 +370,23 @@ hs_psrp_reasm_res hs_psrp_reasm_add(hs_psrp_reasm *r, uint64_t key, const hs_psr
 			return HS_PSRP_CAP;
 		return res;
 	}
-	if (!s)
+	if (!s) {
+		/* remembered only in a free slot: a marker never evicts a message */
+		for (size_t i = 0; !f->end && i < HS_PSRP_REASM_SLOTS; i++)
+			if (!r->s[i].used) {
+				r->s[i] = (slot){ .key = key };
+				slot_break(r, &r->s[i], f);
+				break;
+			}
 		return HS_PSRP_ORPHAN;
+	}
+	if (s->broken) {
+		if (f->end)
+			slot_drop(r, s);
+		return HS_PSRP_SKIPPED;
+	}
 	if (f->fragment_id != s->next_id) {
-		slot_drop(r, s);
+		slot_break(r, s, f);
 		return HS_PSRP_GAP;
 	}
 	if (!slot_append(r, s, f))
@@ -427,7 +464,7 @@ static void feed_blob(hs_psrp_reasm *r, hs_app_ctx *ctx, hs_winrm_msg *m, uint64
 			[HS_PSRP_RESTART] = "starts again a message that was not finished; the partial message is dropped",
 			[HS_PSRP_CAP] = "passes the reassembly cap (partial messages or bytes); a partial message is dropped",
 		};
-		if (res >= HS_PSRP_ORPHAN)
+		if (res >= HS_PSRP_ORPHAN && res <= HS_PSRP_CAP)
 			hs_report_anomaly(ctx, kind[res], "PSRP ObjectId %" PRIu64 " FragmentId %" PRIu64 " %s (MS-PSRP 2.2.4)",
 					  f.object_id, f.fragment_id, why[res]);
 		if (res != HS_PSRP_DONE)

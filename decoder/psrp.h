@@ -89,7 +89,8 @@ bool hs_psrp_first_error(hs_slice b64, char *out, size_t n);
  * HS_PSRP_REASM_SLOTS at once and max_bytes of blobs together (the caller
  * accounts them to the engine through the byte count).  Nothing is ever
  * reordered: a fragment that does not continue its message is a typed
- * result, and the partial message is dropped. */
+ * result, and the partial message is dropped; the message's later
+ * fragments are then skipped quietly (one result per broken message). */
 #define HS_PSRP_REASM_SLOTS 8
 
 typedef struct hs_psrp_reasm hs_psrp_reasm;
@@ -102,13 +103,14 @@ typedef enum hs_psrp_reasm_res {
 	HS_PSRP_GAP,         /* FragmentId not the next one (lost or reordered): the partial message dropped */
 	HS_PSRP_RESTART,     /* S for an ObjectId with a partial message: the old one dropped, the new kept */
 	HS_PSRP_CAP,         /* over max_bytes or out of slots: this (or the oldest) message dropped */
+	HS_PSRP_SKIPPED,     /* a later fragment of a message already reported (orphan, gap, cap): dropped */
 } hs_psrp_reasm_res;
 
 /* A reassembler whose kept blobs never exceed max_bytes together. */
 hs_psrp_reasm *hs_psrp_reasm_new(size_t max_bytes);
 /* Free r and its partial messages (NULL is fine). */
 void hs_psrp_reasm_free(hs_psrp_reasm *r);
-/* Blob bytes held now; partial messages held now. */
+/* Blob bytes held now; partial messages held now (not counting broken ones). */
 size_t hs_psrp_reasm_bytes(const hs_psrp_reasm *r);
 unsigned hs_psrp_reasm_pending(const hs_psrp_reasm *r);
 

@@ -268,6 +268,23 @@ static void test_reassembly_anomalies(void)
 	CU_ASSERT_PTR_NULL(out);
 	CU_ASSERT_EQUAL(hs_psrp_reasm_pending(r), 0);
 	CU_ASSERT_EQUAL(hs_psrp_reasm_bytes(r), 0);
+	/* one result per broken message: its later fragments are skipped */
+	f = frag(4, 0, true, false, b, 10);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_PENDING);
+	f = frag(4, 2, false, false, b, 10);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_GAP);
+	f = frag(4, 3, false, false, b, 10);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_SKIPPED);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_pending(r), 0);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_bytes(r), 0);
+	f = frag(4, 4, false, true, b, 10);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_SKIPPED);
+	f = frag(4, 5, false, true, b, 10); /* the marker went with the last one */
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_ORPHAN);
+	f = frag(20, 3, false, false, b, 10); /* a lost start: one orphan */
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_ORPHAN);
+	f = frag(20, 4, false, true, b, 10);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_SKIPPED);
 	f = frag(1, 3, true, false, b, 10); /* a start that is not fragment 0 */
 	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_GAP);
 	CU_ASSERT_EQUAL(hs_psrp_reasm_pending(r), 0);
