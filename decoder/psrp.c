@@ -209,7 +209,24 @@ static guchar *b64_raw(hs_slice b64, gsize *n)
 	return raw;
 }
 
-bool hs_psrp_first_error(hs_slice b64, char *out, size_t n)
+#define T_ERROR_RECORD 0x00041005u
+#define T_PIPELINE_STATE 0x00041006u
+
+/* The message text of p if it is of type `type` and has one. */
+static bool record_text(const uint8_t *p, size_t len, uint32_t type, char *out, size_t n)
+{
+	hs_psrp_message m;
+	hs_psrp_clixml x;
+	if (hs_psrp_message_parse(p, len, &m) != HS_OK || m.type != type || hs_psrp_clixml_read(&m, &x) != HS_OK ||
+	    !x.text[0])
+		return false;
+	snprintf(out, n, "%s", x.text);
+	return true;
+}
+
+/* The first message of `type` with a text among the fragments of b64: whole
+ * ones, and (w given) the ones w's envelope completed. */
+static bool first_text(hs_slice b64, const hs_winrm_msg *w, uint32_t type, char *out, size_t n)
 {
 	gsize len = 0;
 	guchar *raw = n ? b64_raw(b64, &len) : NULL;
@@ -218,16 +235,31 @@ bool hs_psrp_first_error(hs_slice b64, char *out, size_t n)
 	hs_psrp_fragment f;
 	while (!found && off < len && hs_psrp_fragment_parse(raw + off, len - off, &f, &used) == HS_OK) {
 		off += used;
-		hs_psrp_message m;
-		hs_psrp_clixml x;
-		if (f.start && f.end && hs_psrp_message_parse(f.blob.p, f.blob.len, &m) == HS_OK && m.type == 0x00041005 &&
-		    hs_psrp_clixml_read(&m, &x) == HS_OK && x.text[0]) {
-			snprintf(out, n, "%s", x.text);
-			found = true;
-		}
+		const hs_psrp_joined *j = w && f.end && !f.start ? hs_psrp_joined_find(w, f.object_id) : NULL;
+		if (f.start && f.end)
+			found = record_text(f.blob.p, f.blob.len, type, out, n);
+		else if (j)
+			found = record_text(j->data->data, j->data->len, type, out, n);
 	}
 	g_free(raw);
 	return found;
+}
+
+bool hs_psrp_first_error(hs_slice b64, char *out, size_t n)
+{
+	return first_text(b64, NULL, T_ERROR_RECORD, out, n);
+}
+
+bool hs_psrp_winrm_first_error(const hs_winrm_msg *w, char *out, size_t n)
+{
+	/* an ERROR_RECORD (2.2.2.20) first, else a failed pipeline's error
+	 * record (2.2.2.21 ExceptionAsErrorRecord: a terminating error) */
+	static const uint32_t order[] = { T_ERROR_RECORD, T_PIPELINE_STATE };
+	for (size_t t = 0; t < 2; t++)
+		for (size_t i = 0; i < w->nstreams; i++)
+			if (first_text(w->streams[i].b64, w, order[t], out, n))
+				return true;
+	return false;
 }
 
 /* ---- reassembly (2.2.4) ---- */

@@ -150,6 +150,12 @@ void hs_psrp_reasm_close(hs_psrp_reasm *r, struct hs_app_ctx *ctx);
 
 /* The message joined for object_id in m (NULL when none). */
 const hs_psrp_joined *hs_psrp_joined_find(const struct hs_winrm_msg *m, uint64_t object_id);
+/* What the user saw in a PowerShell ReceiveResponse: the message text of
+ * the first ERROR_RECORD in w's streams, whole or reassembled
+ * (hs_psrp_winrm_feed ran on w), else of the error record of a failed
+ * PIPELINE_STATE; into out (n bytes), false when there is none. */
+bool hs_psrp_winrm_first_error(const struct hs_winrm_msg *w, char *out, size_t n);
+
 /* Free a list of joined messages (a GPtrArray; NULL is fine). */
 void hs_psrp_joined_free(void *list);
 

@@ -2,11 +2,11 @@
  * layouts (2.2.4 fragment, 2.2.1 message) and CLIXML shaped as its examples
  * (2.2.2.1 SESSION_CAPABILITY, 2.2.2.10 CREATE_PIPELINE with 2.2.3.11/13
  * commands and parameters, 2.2.2.20 ERROR_RECORD with 2.2.3.15, 2.2.2.21
- * PIPELINE_STATE).  No recorded Windows PSRP exchange is available to the
- * project (no Debian package carries pypsrp's or WinRb's recordings): these
- * messages are hand-built, and every expected value is the text placed in
- * them.  Also: a message split over two fragments, every truncation, and
- * the decoded blob inside a WinRM ReceiveResponse. */
+ * PIPELINE_STATE): hand-built, every expected value is the text placed in
+ * them.  Also: a message split over two fragments, every truncation, the
+ * decoded blob inside a WinRM ReceiveResponse, and the reassembler (2.2.4).
+ * A recorded Windows exchange (pypsrp's test suite) is replayed end to end
+ * by tests/winrm/psrp_reassembly.py. */
 #include "psrp.h"
 
 #include <glib.h>

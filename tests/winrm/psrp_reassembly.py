@@ -16,8 +16,10 @@ MS-WSMV's shape around the recorded payloads):
 Expected values come from the recorded bytes read here (the 2.2.1 header, the CLIXML through ElementTree), never
 from hopsniff: every message with its type, direction, object id and the fields hopsniff reads (command line,
 state, error message, FullyQualifiedErrorId, category reason, protocol versions); the reassembled ones also with
-their fragment count and length.  Lost and cut: "psrp_fragment_gap" / "psrp_fragment_orphan" /
-"psrp_fragment_incomplete" anomalies, the broken message never shown, the others still decoded.
+their fragment count and length.  The report's "user saw" is the failed pipeline's error
+(PIPELINE_STATE's ErrorRecord message in the recording) at the frame that completed it.  Lost and cut: one
+"psrp_fragment_gap" / "psrp_fragment_incomplete" anomaly, the broken message never shown (nor taken as what the
+user saw), the others still decoded.
 usage: psrp_reassembly.py HOPSNIFF [KEEP_DIR]"""
 import base64
 import json
@@ -294,6 +296,14 @@ check(not [a for a in anomalies(lines) if a.startswith('psrp')], 'fragmented: ps
 winrm = [l for l in lines if l.get('proto') == 'winrm']
 check(len(winrm) == len(pairs) * 2, 'fragmented: %d envelopes decoded, %d sent' % (len(winrm), len(pairs) * 2))
 
+# the report: what the user saw is the failed pipeline's error, taken from the reassembled PIPELINE_STATE
+rep = subprocess.run([hop, '-r', os.path.join(tmp, 'fragmented.pcap'), '--json'], capture_output=True, text=True)
+saw = [c.get('user_saw') for c in json.loads(rep.stdout).get('chains', [])]
+frame6 = [l['frame'] for l in lines if l.get('proto') == 'winrm' and any(
+    it.get('object_id') == 6 and it.get('reassembled_fragments') for it in l.get('psrp_messages', []))]
+check(saw and saw[0] and saw[0].get('text') == expected[('server', 6)][0]['text'] and [saw[0].get('frame')] == frame6,
+      'report: user_saw %s, want %r at frame %s' % (saw, expected[('server', 6)][0]['text'], frame6))
+
 # lost: PIPELINE_STATE's fourth fragment never arrives
 state = [m for frm, op, msgs, _ in messages for oid, m in msgs if frm == 'server' and oid == 6][0]
 lost = cut(6, state, FRAG)[3]
@@ -312,6 +322,8 @@ check(an.count('psrp_fragment_gap') == 1 and len([a for a in an if a.startswith(
       'lost: not one psrp_fragment_gap anomaly for the broken message (%s)' % an)
 check(('server', 6) not in seen, 'lost: the broken PIPELINE_STATE is shown')
 same('lost', seen, [k for k in expected if k != ('server', 6)])
+rep = subprocess.run([hop, '-r', os.path.join(tmp, 'lost.pcap'), '--json'], capture_output=True, text=True)
+check(not any(c.get('user_saw') for c in json.loads(rep.stdout).get('chains', [])), 'lost: a user_saw from a broken message')
 
 # cut: the capture ends before PIPELINE_STATE's last fragment
 last = cut(6, state, FRAG)[-1]
