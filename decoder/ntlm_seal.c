@@ -12,6 +12,8 @@ typedef struct cred {
 	char user[HS_NTLM_NAME_MAX];   /* UTF-8, as given */
 	char domain[HS_NTLM_NAME_MAX]; /* may be empty */
 	uint8_t nt_hash[16];
+	bool has_lm;                   /* a password of at most 14 ASCII characters gives LMOWFv1 too */
+	uint8_t lm_hash[16];
 } cred;
 
 struct hs_ntlm_creds {
@@ -95,6 +97,71 @@ void hs_md4(const uint8_t *p, size_t n, uint8_t out[16])
 	OPENSSL_cleanse(st, sizeof st);
 }
 
+/* MS-NLMP 6 DES(K, D) with a 7-byte key: the 56 bits spread over 8 bytes
+ * (the low bit of each is parity, ignored by DES).  Single DES is in
+ * OpenSSL 3's legacy provider only; DES-EDE3 with three equal keys is the
+ * same cipher and is in the default one. */
+static bool des7(const uint8_t k7[7], const uint8_t in[8], uint8_t out[8])
+{
+	uint8_t k[24];
+	for (int i = 0; i < 8; i++) {
+		unsigned bit = 7u * (unsigned)i, b = bit / 8, o = bit % 8;
+		unsigned v = (unsigned)k7[b] << 8 | (b + 1 < 7 ? k7[b + 1] : 0);
+		k[i] = (uint8_t)(((v >> (9 - o)) & 0x7f) << 1);
+	}
+	memcpy(k + 8, k, 8);
+	memcpy(k + 16, k, 8);
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n = 0;
+	bool ok = c && EVP_EncryptInit_ex(c, EVP_des_ede3_ecb(), NULL, k, NULL) && EVP_CIPHER_CTX_set_padding(c, 0) &&
+		  EVP_EncryptUpdate(c, out, &n, in, 8) && n == 8;
+	EVP_CIPHER_CTX_free(c);
+	OPENSSL_cleanse(k, sizeof k);
+	return ok;
+}
+
+/* MS-NLMP 6 DESL(K, D): DES of D under K[0..6], K[7..13], K[14..15]+Z(5). */
+static bool desl(const uint8_t k[16], const uint8_t d[8], uint8_t out[24])
+{
+	uint8_t k3[7] = { k[14], k[15], 0, 0, 0, 0, 0 };
+	bool ok = des7(k, d, out) && des7(k + 7, d, out + 8) && des7(k3, d, out + 16);
+	OPENSSL_cleanse(k3, sizeof k3);
+	return ok;
+}
+
+/* CRC-32 (ISO 3309, the reflected 0xEDB88320 polynomial): the NTLMv1
+ * signature's checksum (MS-NLMP 3.4.4.1). */
+static uint32_t crc32_iso(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+	}
+	return ~c;
+}
+
+/* MS-NLMP 3.3.1 LMOWFv1: DES of "KGS!@#$%" under each half of the
+ * upper-cased password padded to 14 bytes (OEM: ASCII only here).  Needed
+ * by NTLMv1's NEGOTIATE_LM_KEY key exchange key (3.4.5.1). */
+static bool lmowf(const char *pw, uint8_t out[16])
+{
+	static const uint8_t magic[8] = { 'K', 'G', 'S', '!', '@', '#', '$', '%' };
+	uint8_t p[14] = { 0 };
+	size_t n = strlen(pw);
+	if (n > 14)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)pw[i] >= 0x80)
+			return false;
+		p[i] = (uint8_t)g_ascii_toupper(pw[i]);
+	}
+	bool ok = des7(p, magic, out) && des7(p + 7, magic, out + 8);
+	OPENSSL_cleanse(p, sizeof p);
+	return ok;
+}
+
 bool hs_ntlm_creds_add(hs_ntlm_creds *c, const char *spec, bool hash, char *err, size_t errlen)
 {
 	cred k;
@@ -140,6 +207,7 @@ bool hs_ntlm_creds_add(hs_ntlm_creds *c, const char *spec, bool hash, char *err,
 		for (glong i = 0; i < n; i++)
 			le[2 * i] = (uint8_t)w[i], le[2 * i + 1] = (uint8_t)(w[i] >> 8);
 		hs_md4(le, (size_t)n * 2, k.nt_hash);
+		k.has_lm = lmowf(secret, k.lm_hash);
 		OPENSSL_cleanse(le, (size_t)n * 2);
 		OPENSSL_cleanse(w, (size_t)n * 2);
 		g_free(le);
@@ -180,51 +248,6 @@ static void utf16le(GByteArray *g, const char *s, bool upper)
 	}
 	g_free(w);
 	g_free(u);
-}
-
-/* MS-NLMP 6 DES(K, D) with a 7-byte key: the 56 bits spread over 8 bytes
- * (the low bit of each is parity, ignored by DES).  Single DES is in
- * OpenSSL 3's legacy provider only; DES-EDE3 with three equal keys is the
- * same cipher and is in the default one. */
-static bool des7(const uint8_t k7[7], const uint8_t in[8], uint8_t out[8])
-{
-	uint8_t k[24];
-	for (int i = 0; i < 8; i++) {
-		unsigned bit = 7u * (unsigned)i, b = bit / 8, o = bit % 8;
-		unsigned v = (unsigned)k7[b] << 8 | (b + 1 < 7 ? k7[b + 1] : 0);
-		k[i] = (uint8_t)(((v >> (9 - o)) & 0x7f) << 1);
-	}
-	memcpy(k + 8, k, 8);
-	memcpy(k + 16, k, 8);
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	int n = 0;
-	bool ok = c && EVP_EncryptInit_ex(c, EVP_des_ede3_ecb(), NULL, k, NULL) && EVP_CIPHER_CTX_set_padding(c, 0) &&
-		  EVP_EncryptUpdate(c, out, &n, in, 8) && n == 8;
-	EVP_CIPHER_CTX_free(c);
-	OPENSSL_cleanse(k, sizeof k);
-	return ok;
-}
-
-/* MS-NLMP 6 DESL(K, D): DES of D under K[0..6], K[7..13], K[14..15]+Z(5). */
-static bool desl(const uint8_t k[16], const uint8_t d[8], uint8_t out[24])
-{
-	uint8_t k3[7] = { k[14], k[15], 0, 0, 0, 0, 0 };
-	bool ok = des7(k, d, out) && des7(k + 7, d, out + 8) && des7(k3, d, out + 16);
-	OPENSSL_cleanse(k3, sizeof k3);
-	return ok;
-}
-
-/* CRC-32 (ISO 3309, the reflected 0xEDB88320 polynomial): the NTLMv1
- * signature's checksum (MS-NLMP 3.4.4.1). */
-static uint32_t crc32_iso(const uint8_t *p, size_t n)
-{
-	uint32_t c = 0xffffffffu;
-	for (size_t i = 0; i < n; i++) {
-		c ^= p[i];
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
-	}
-	return ~c;
 }
 
 /* MS-NLMP 3.4.5.2 SIGNKEY / 3.4.5.3 SEALKEY with extended session security. */
@@ -274,8 +297,9 @@ void hs_ntlm_seal_from_key_v1(hs_ntlm_seal *s, uint32_t flags, const uint8_t exp
  * SessionBaseKey = MD4(NTOWFv1); KXKEY (3.4.5.1) with ESS =
  * HMAC_MD5(SessionBaseKey, ServerChallenge + LmChallengeResponse[0..7]).
  * False when the response does not verify. */
-static bool ntlmv1_keys(const uint8_t nt_hash[16], const hs_ntlm_msg *ch, const hs_ntlm_msg *au, uint8_t kx[16])
+static bool ntlmv1_keys(const cred *k, const hs_ntlm_msg *ch, const hs_ntlm_msg *au, uint8_t kx[16])
 {
+	const uint8_t *nt_hash = k->nt_hash;
 	bool ess = au->flags & HS_NTLM_NEGOTIATE_EXTENDED_SESSIONSECURITY;
 	uint8_t chal[16], resp[24], sbk[16], cc[16];
 	memcpy(chal, ch->server_challenge.p, 8);
@@ -287,11 +311,21 @@ static bool ntlmv1_keys(const uint8_t nt_hash[16], const hs_ntlm_msg *ch, const 
 	bool ok = desl(nt_hash, chal, resp) && CRYPTO_memcmp(resp, au->nt_response.p, 24) == 0;
 	if (ok) {
 		hs_md4(nt_hash, 16, sbk);
-		if (ess)
+		if (ess) {
 			ok = hs_hmac("MD5", sbk, 16, ch->server_challenge.p, 8, au->lm_response.p, 8, cc) &&
 			     (memcpy(kx, cc, 16), true);
-		else
+		} else if (au->flags & HS_NTLM_NEGOTIATE_LM_KEY) {
+			/* DES(LMOWF[0..6], LmResp[0..7]) + DES(LMOWF[7] + 0xBDBDBDBDBDBD, LmResp[0..7]) */
+			uint8_t k2[7] = { k->lm_hash[7], 0xbd, 0xbd, 0xbd, 0xbd, 0xbd, 0xbd };
+			ok = k->has_lm && au->lm_response.len >= 8 && des7(k->lm_hash, au->lm_response.p, kx) &&
+			     des7(k2, au->lm_response.p, kx + 8);
+		} else if (au->flags & HS_NTLM_REQUEST_NON_NT_SESSION_KEY) {
+			ok = k->has_lm;
+			memcpy(kx, k->lm_hash, 8);
+			memset(kx + 8, 0, 8);
+		} else {
 			memcpy(kx, sbk, 16);
+		}
 	}
 	OPENSSL_cleanse(sbk, sizeof sbk);
 	OPENSSL_cleanse(cc, sizeof cc);
@@ -323,9 +357,9 @@ static hs_ntlm_seal_status ntlmv1_init(const hs_ntlm_creds *c, const hs_ntlm_msg
 {
 	bool ess = auth->flags & HS_NTLM_NEGOTIATE_EXTENDED_SESSIONSECURITY;
 	/* without ESS, LM_KEY / NON_NT_SESSION_KEY derive from the LM hash,
-	 * which an NT hash does not give */
-	if (auth->nt_response.len != 24 || (ess && auth->lm_response.len < 8) ||
-	    (!ess && (auth->flags & (HS_NTLM_NEGOTIATE_LM_KEY | HS_NTLM_REQUEST_NON_NT_SESSION_KEY))))
+	 * which only a password (not an NT hash) gives */
+	bool lm = !ess && (auth->flags & (HS_NTLM_NEGOTIATE_LM_KEY | HS_NTLM_REQUEST_NON_NT_SESSION_KEY));
+	if (auth->nt_response.len != 24 || (ess && auth->lm_response.len < 8))
 		return HS_NTLM_SEAL_UNSUPPORTED;
 	char user[HS_NTLM_NAME_MAX * 3];
 	hs_ntlm_text(auth->user, auth->unicode, user, sizeof user);
@@ -334,8 +368,12 @@ static hs_ntlm_seal_status ntlmv1_init(const hs_ntlm_creds *c, const hs_ntlm_msg
 		const cred *k = &g_array_index(c->v, cred, i);
 		if (g_ascii_strcasecmp(k->user, user) != 0)
 			continue;
+		if (lm && !k->has_lm) {
+			st = HS_NTLM_SEAL_UNSUPPORTED;
+			continue;
+		}
 		uint8_t kx[16], exported[16];
-		if (!ntlmv1_keys(k->nt_hash, challenge, auth, kx)) {
+		if (!ntlmv1_keys(k, challenge, auth, kx)) {
 			st = HS_NTLM_SEAL_WRONG_CRED;
 			continue;
 		}

@@ -7,9 +7,9 @@
  * connection, sequence numbers, signatures verified (3.4.4.2).  NTLMv1
  * (3.3.1) too: with extended session security (the "NTLM2 session
  * response") the same per-direction keys from KXKEY's HMAC; without it one
- * RC4 handle for both directions and CRC32 signatures (3.4.4.1).  NTLMv1
- * without ESS but with LM_KEY / NON_NT_SESSION_KEY needs the LM hash: status
- * UNSUPPORTED.
+ * RC4 handle for both directions and CRC32 signatures (3.4.4.1); its
+ * LM_KEY / NON_NT_SESSION_KEY key exchange needs the LM hash, which only a
+ * password of at most 14 ASCII characters gives (an NT hash: UNSUPPORTED).
  *
  * Secrets: hashes, keys and passwords are held here only, wiped on free,
  * and never written anywhere.
@@ -47,7 +47,7 @@ typedef enum hs_ntlm_seal_status {
 	HS_NTLM_SEAL_OK = 0,
 	HS_NTLM_SEAL_NO_CRED,      /* "no_credential": no password / hash for this user */
 	HS_NTLM_SEAL_WRONG_CRED,   /* "wrong_password": NTProofStr does not verify with any given one */
-	HS_NTLM_SEAL_UNSUPPORTED,  /* "unsupported": no SEAL negotiated, or NTLMv1 LM_KEY / NON_NT_SESSION_KEY */
+	HS_NTLM_SEAL_UNSUPPORTED,  /* "unsupported": no SEAL negotiated, or NTLMv1's LM key without an LM hash */
 	HS_NTLM_SEAL_INTEGRITY     /* "signature_mismatch": a sealed message's signature did not verify */
 } hs_ntlm_seal_status;
 const char *hs_ntlm_seal_status_name(hs_ntlm_seal_status s);

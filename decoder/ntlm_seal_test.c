@@ -250,14 +250,34 @@ static void test_spec_ntlmv1(void)
 	CU_ASSERT_EQUAL(hs_ntlm_unseal(&s, false, sig, sealed, sizeof sealed, out, &seq), HS_NTLM_SEAL_INTEGRITY);
 	/* a wrong password: the NTLMv1 response does not verify */
 	CU_ASSERT_EQUAL(v1_case(v1_auth_hex, "Domain\\User:Passw0rd", false, &s, &au, abuf), HS_NTLM_SEAL_WRONG_CRED);
-	/* LM_KEY / NON_NT_SESSION_KEY without ESS need the LM hash */
+	/* 4.2.2.2.3: with NON_NT_SESSION_KEY (KXKEY = LMOWF[0..7] + Z(8)) the
+	 * EncryptedRandomSessionKey is 7452ca55...; it decrypts to the same
+	 * RandomSessionKey, so the 4.2.2.4 output unseals the same */
 	CU_ASSERT_EQUAL(v1_case(v1_auth_hex, "Domain\\User:Password", false, &s, &au, abuf), HS_NTLM_SEAL_OK);
-	au.flags |= HS_NTLM_REQUEST_NON_NT_SESSION_KEY;
 	hs_ntlm_msg ch, dummy;
 	spec_msgs(&ch, &dummy);
+	uint8_t key2[16], key3[16];
+	au.flags |= HS_NTLM_REQUEST_NON_NT_SESSION_KEY;
+	au.session_key = (hs_slice){ key2, hs_unhex("7452ca55c225a1ca04b48fae32cf56fc", key2, sizeof key2) };
 	hs_ntlm_creds *c = hs_ntlm_creds_new();
 	char err[128];
 	CU_ASSERT(hs_ntlm_creds_add(c, "Domain\\User:Password", false, err, sizeof err));
+	CU_ASSERT_EQUAL_FATAL(hs_ntlm_seal_init(c, &ch, &au, &s), HS_NTLM_SEAL_OK);
+	unseal_hex(&s, v1_sealed_hex, v1_sig_hex, HS_NTLM_SEAL_OK);
+	/* with LM_KEY (KXKEY from DES of the LM response under LMOWF) it is
+	 * 4cd7bb57...; SEALKEY (3.4.5.3, NEGOTIATE_56) is then
+	 * RandomSessionKey[0..6] + 0xA0 */
+	au.flags = (au.flags & ~(uint32_t)HS_NTLM_REQUEST_NON_NT_SESSION_KEY) | HS_NTLM_NEGOTIATE_LM_KEY;
+	au.session_key = (hs_slice){ key3, hs_unhex("4cd7bb57d697ef9b549f02b8f9b37864", key3, sizeof key3) };
+	CU_ASSERT_EQUAL_FATAL(hs_ntlm_seal_init(c, &ch, &au, &s), HS_NTLM_SEAL_OK);
+	static const uint8_t k56[8] = { 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0x55, 0xa0 };
+	hs_rc4 ref;
+	hs_rc4_init(&ref, k56, sizeof k56);
+	CU_ASSERT_EQUAL(memcmp(&ref, &s.dir[0].rc4, sizeof ref), 0);
+	hs_ntlm_creds_free(c);
+	/* an NT hash gives no LM hash: the LM_KEY exchange cannot be derived */
+	c = hs_ntlm_creds_new();
+	CU_ASSERT(hs_ntlm_creds_add(c, "User:a4f49c406510bdcab6824ee7c30fd852", true, err, sizeof err));
 	CU_ASSERT_EQUAL(hs_ntlm_seal_init(c, &ch, &au, &s), HS_NTLM_SEAL_UNSUPPORTED);
 	hs_ntlm_creds_free(c);
 	hs_ntlm_seal_wipe(&s);

@@ -200,7 +200,7 @@ static const char *ntlm_reason(hs_ntlm_seal_status st, const hs_app_ctx *ctx)
 		return ctx->eng && ctx->eng->ntlmcreds ? "no password or NT hash given for this NTLM user"
 						       : "no NTLM password (--ntlm-password or --nt-hash)";
 	case HS_NTLM_SEAL_WRONG_CRED: return "wrong password or NT hash (NTProofStr does not verify)";
-	case HS_NTLM_SEAL_UNSUPPORTED: return "no sealing negotiated, or NTLMv1 with the LM key (LM_KEY / NON_NT_SESSION_KEY): keys not derived";
+	case HS_NTLM_SEAL_UNSUPPORTED: return "no sealing negotiated, or NTLMv1's LM key (LM_KEY / NON_NT_SESSION_KEY) without the password: keys not derived";
 	case HS_NTLM_SEAL_INTEGRITY: return "signature mismatch";
 	default: return "not decrypted";
 	}
