@@ -270,9 +270,12 @@ void hs_ntlm_seal_from_key(hs_ntlm_seal *s, uint32_t flags, const uint8_t export
 }
 
 /* MS-NLMP 3.4.5.3 SEALKEY without extended session security: the exported
- * key itself (NEGOTIATE_LM_KEY weakens it to 56 / 40 bits); one RC4 handle
- * and one sequence number for both directions (3.4.4.1), as Samba keeps
- * them for NTLMv1. */
+ * key itself (NEGOTIATE_LM_KEY weakens it to 56 / 40 bits), the same for
+ * both directions.  With KEY_EXCH each direction runs its own RC4 handle
+ * and sequence number from that key (3.1.5.1.2 ClientHandle / ServerHandle;
+ * gss-ntlmssp does so, and Wireshark's NTLMSSP dissector); without it the
+ * two directions share one handle and one sequence number (Samba's NTLM1
+ * state, Wireshark's too). */
 void hs_ntlm_seal_from_key_v1(hs_ntlm_seal *s, uint32_t flags, const uint8_t exported[16])
 {
 	s->flags = flags;
@@ -287,8 +290,11 @@ void hs_ntlm_seal_from_key_v1(hs_ntlm_seal *s, uint32_t flags, const uint8_t exp
 		else
 			memcpy(k + 5, k40, 3), kl = 8;
 	}
-	hs_rc4_init(&s->dir[0].rc4, k, kl);
-	s->dir[0].seq = 0;
+	for (int d = 0; d < 2; d++) {
+		hs_rc4_init(&s->dir[d].rc4, k, kl);
+		s->dir[d].seq = 0;
+	}
+	s->v1_shared = !(flags & HS_NTLM_NEGOTIATE_KEY_EXCH);
 	OPENSSL_cleanse(k, sizeof k);
 }
 
@@ -447,27 +453,29 @@ hs_ntlm_seal_status hs_ntlm_seal_init(const hs_ntlm_creds *c, const hs_ntlm_msg 
  * the one handle encrypted RandomPad, CRC32(message) and the sequence
  * number (connection-oriented: RC4(0) XOR SeqNum, the same bytes as
  * RC4(SeqNum)); decrypting the signature's last 12 bytes gives them back. */
-static hs_ntlm_seal_status unseal_v1(hs_ntlm_seal *s, const uint8_t sig[16], const uint8_t *data, size_t len,
+static hs_ntlm_seal_status unseal_v1(hs_ntlm_seal *s, int d, const uint8_t sig[16], const uint8_t *data, size_t len,
 				     uint8_t *out, uint32_t *seq)
 {
 	uint8_t t[12];
-	hs_rc4_crypt(&s->dir[0].rc4, data, out, len);
-	hs_rc4_crypt(&s->dir[0].rc4, sig + 4, t, 12);
+	if (s->v1_shared)
+		d = 0;
+	hs_rc4_crypt(&s->dir[d].rc4, data, out, len);
+	hs_rc4_crypt(&s->dir[d].rc4, sig + 4, t, 12);
 	uint32_t crc = (uint32_t)t[4] | (uint32_t)t[5] << 8 | (uint32_t)t[6] << 16 | (uint32_t)t[7] << 24;
 	uint32_t n = (uint32_t)t[8] | (uint32_t)t[9] << 8 | (uint32_t)t[10] << 16 | (uint32_t)t[11] << 24;
 	*seq = n;
-	bool ok = sig[0] == 1 && sig[1] == 0 && sig[2] == 0 && sig[3] == 0 && n == s->dir[0].seq &&
+	bool ok = sig[0] == 1 && sig[1] == 0 && sig[2] == 0 && sig[3] == 0 && n == s->dir[d].seq &&
 		  crc == crc32_iso(out, len);
-	s->dir[0].seq = n + 1;
+	s->dir[d].seq = n + 1;
 	return ok ? HS_NTLM_SEAL_OK : HS_NTLM_SEAL_INTEGRITY;
 }
 
 hs_ntlm_seal_status hs_ntlm_unseal(hs_ntlm_seal *s, bool from_server, const uint8_t sig[16], const uint8_t *data,
 				   size_t len, uint8_t *out, uint32_t *seq)
 {
-	if (s->v1)
-		return unseal_v1(s, sig, data, len, out, seq);
 	int d = from_server ? 1 : 0;
+	if (s->v1)
+		return unseal_v1(s, d, sig, data, len, out, seq);
 	/* MS-NLMP 3.4.3: Sealed = RC4(handle, message), then the checksum
 	 * through the same handle (KEY_EXCH), 3.4.4.2. */
 	hs_rc4_crypt(&s->dir[d].rc4, data, out, len);

@@ -7,7 +7,8 @@
  * connection, sequence numbers, signatures verified (3.4.4.2).  NTLMv1
  * (3.3.1) too: with extended session security (the "NTLM2 session
  * response") the same per-direction keys from KXKEY's HMAC; without it one
- * RC4 handle for both directions and CRC32 signatures (3.4.4.1); its
+ * sealing key for both directions (one shared RC4 handle unless KEY_EXCH)
+ * and CRC32 signatures (3.4.4.1); its
  * LM_KEY / NON_NT_SESSION_KEY key exchange needs the LM hash, which only a
  * password of at most 14 ASCII characters gives (an NT hash: UNSUPPORTED).
  *
@@ -54,7 +55,8 @@ const char *hs_ntlm_seal_status_name(hs_ntlm_seal_status s);
 
 typedef struct hs_ntlm_seal {
 	uint32_t flags;                  /* the AUTHENTICATE's NegotiateFlags */
-	bool v1;                         /* no extended session security: dir[0] serves both directions */
+	bool v1;                         /* no extended session security: CRC32 signatures (3.4.4.1) */
+	bool v1_shared;                  /* ... and no KEY_EXCH: dir[0] serves both directions */
 	const char *kind;                /* "NTLMv2", "NTLMv1 with extended session security", "NTLMv1" */
 	char user[2 * HS_NTLM_NAME_MAX + 2]; /* which credential verified (UTF-8 "DOMAIN\user") */
 	struct {
@@ -77,7 +79,8 @@ hs_ntlm_seal_status hs_ntlm_seal_init(const hs_ntlm_creds *c, const hs_ntlm_msg 
 void hs_ntlm_seal_from_key(hs_ntlm_seal *s, uint32_t flags, const uint8_t exported[16]);
 
 /* The same without extended session security (NTLMv1, MS-NLMP 3.4.5.3):
- * one RC4 handle from the exported key for both directions (4.2.2.4). */
+ * both directions' RC4 handles from the exported key, shared without
+ * KEY_EXCH (4.2.2.4). */
 void hs_ntlm_seal_from_key_v1(hs_ntlm_seal *s, uint32_t flags, const uint8_t exported[16]);
 
 /* Unseal one message sent by the server (from_server) or the client: sig
