@@ -64,17 +64,26 @@ static const char *const plain_hex = "50006c00610069006e007400650078007400";
 static const char *const sealed_hex = "54e50165bf1936dc996020c1811b0f06fb5f";
 static const char *const sig_hex = "010000007fb38ec5c55d497600000000";
 
-static void unseal_spec(hs_ntlm_seal *s, hs_ntlm_seal_status want)
+/* Unseal one client-to-server "Plaintext" output of the spec; its sequence
+ * number. */
+static uint32_t unseal_hex(hs_ntlm_seal *s, const char *sealed_h, const char *sig_h, hs_ntlm_seal_status want)
 {
 	uint8_t sealed[18], sig[16], plain[18], out[18];
 	uint32_t seq = 99;
-	hs_unhex(sealed_hex, sealed, sizeof sealed);
-	hs_unhex(sig_hex, sig, sizeof sig);
+	hs_unhex(sealed_h, sealed, sizeof sealed);
+	hs_unhex(sig_h, sig, sizeof sig);
 	hs_unhex(plain_hex, plain, sizeof plain);
 	CU_ASSERT_EQUAL(hs_ntlm_unseal(s, false, sig, sealed, sizeof sealed, out, &seq), want);
-	CU_ASSERT_EQUAL(seq, 0);
-	if (want == HS_NTLM_SEAL_OK)
+	if (want == HS_NTLM_SEAL_OK) {
+		CU_ASSERT_EQUAL(seq, 0);
 		CU_ASSERT_EQUAL(memcmp(out, plain, sizeof plain), 0);
+	}
+	return seq;
+}
+
+static void unseal_spec(hs_ntlm_seal *s, hs_ntlm_seal_status want)
+{
+	CU_ASSERT_EQUAL(unseal_hex(s, sealed_hex, sig_hex, want), 0);
 }
 
 static void test_spec_exchange(void)
@@ -211,20 +220,6 @@ static hs_ntlm_seal_status v1_case(const char *auth_hex, const char *spec, bool 
 	hs_ntlm_seal_status st = hs_ntlm_seal_init(c, &ch, au, s);
 	hs_ntlm_creds_free(c);
 	return st;
-}
-
-static void unseal_hex(hs_ntlm_seal *s, const char *sealed_h, const char *sig_h, hs_ntlm_seal_status want)
-{
-	uint8_t sealed[18], sig[16], plain[18], out[18];
-	uint32_t seq = 99;
-	hs_unhex(sealed_h, sealed, sizeof sealed);
-	hs_unhex(sig_h, sig, sizeof sig);
-	hs_unhex(plain_hex, plain, sizeof plain);
-	CU_ASSERT_EQUAL(hs_ntlm_unseal(s, false, sig, sealed, sizeof sealed, out, &seq), want);
-	if (want == HS_NTLM_SEAL_OK) {
-		CU_ASSERT_EQUAL(seq, 0);
-		CU_ASSERT_EQUAL(memcmp(out, plain, sizeof plain), 0);
-	}
 }
 
 static void test_spec_ntlmv1(void)
