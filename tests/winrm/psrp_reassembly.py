@@ -12,14 +12,16 @@ MS-WSMV's shape around the recorded payloads):
    creationXml and a Send (runspace pool), the Command's Arguments and two Sends (CREATE_PIPELINE, 3.1.5.3.7),
    and several ReceiveResponses, several fragments per stream element;
  - lost: the fragmented exchange without the fourth fragment of PIPELINE_STATE;
- - cut: the fragmented exchange ending before PIPELINE_STATE's last fragment.
+ - cut: the fragmented exchange ending before PIPELINE_STATE's last fragment;
+ - flood: 50 messages started in one ReceiveResponse and never finished (the cap of 8 partial messages).
 Expected values come from the recorded bytes read here (the 2.2.1 header, the CLIXML through ElementTree), never
 from hopsniff: every message with its type, direction, object id and the fields hopsniff reads (command line,
 state, error message, FullyQualifiedErrorId, category reason, protocol versions); the reassembled ones also with
 their fragment count and length.  The report's "user saw" is the failed pipeline's error
 (PIPELINE_STATE's ErrorRecord message in the recording) at the frame that completed it.  Lost and cut: one
 "psrp_fragment_gap" / "psrp_fragment_incomplete" anomaly, the broken message never shown (nor taken as what the
-user saw), the others still decoded.
+user saw), the others still decoded.  Flood: one "psrp_reassembly_cap" per evicted message (42) and one
+"psrp_fragment_incomplete" for the 8 left.
 usage: psrp_reassembly.py HOPSNIFF [KEEP_DIR]"""
 import base64
 import json
@@ -162,10 +164,13 @@ def reply(action):
     return envelope(action, '')
 
 
+receive_req = envelope(SHELL_NS + 'Receive', '<rsp:Receive><rsp:DesiredStream>stdout</rsp:DesiredStream></rsp:Receive>')
+
+
 def exchange(mode):
     """[(request, response)] of the whole conversation."""
     pairs, nfrag = [], {}
-    receive = envelope(SHELL_NS + 'Receive', '<rsp:Receive><rsp:DesiredStream>stdout</rsp:DesiredStream></rsp:Receive>')
+    receive = receive_req
     for frm, op, msgs, cmd in messages:
         if mode == 'recorded':
             chunks = [struct.pack('>QQBI', oid, 0, 3, len(m)) + m for oid, m in msgs]
@@ -272,8 +277,8 @@ def same(tag, seen, keys):
 tmp = keep or tempfile.mkdtemp(prefix='psrp_reasm_')
 os.makedirs(tmp, exist_ok=True)
 # recorded: one fragment per message
-pairs, _ = exchange('recorded')
-write(os.path.join(tmp, 'recorded.pcap'), pairs)
+rec_pairs, _ = exchange('recorded')
+write(os.path.join(tmp, 'recorded.pcap'), rec_pairs)
 lines, raw = decode(os.path.join(tmp, 'recorded.pcap'))
 seen = psrp_seen(lines)
 same('recorded', seen, expected)
@@ -337,6 +342,16 @@ lines, raw = decode(os.path.join(tmp, 'cut.pcap'))
 an = anomalies(lines)
 check('psrp_fragment_incomplete' in an, 'cut: no psrp_fragment_incomplete anomaly (%s)' % an)
 check(('server', 6) not in psrp_seen(lines), 'cut: the unfinished PIPELINE_STATE is shown')
+
+# flood: 50 messages started and never finished, in one ReceiveResponse: the 9th and later evict the oldest
+# (8 partial messages per connection), each eviction one anomaly; 8 are left unfinished at the end
+flood = [cut(1000 + i, state, FRAG)[0] for i in range(50)]
+write(os.path.join(tmp, 'flood.pcap'), [rec_pairs[0], (receive_req, receive_response([flood], True))])
+lines, raw = decode(os.path.join(tmp, 'flood.pcap'))
+an = anomalies(lines)
+check(an.count('psrp_reassembly_cap') == 42 and an.count('psrp_fragment_incomplete') == 1,
+      'flood: %d psrp_reassembly_cap (want 42), %d psrp_fragment_incomplete (want 1)' % (
+          an.count('psrp_reassembly_cap'), an.count('psrp_fragment_incomplete')))
 
 print('%d passed, %d failed' % (1 if not fails else 0, 1 if fails else 0))
 sys.exit(1 if fails else 0)
