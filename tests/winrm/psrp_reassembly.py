@@ -22,7 +22,9 @@ their fragment count and length.  The report's "user saw" is the failed pipeline
 "psrp_fragment_gap" / "psrp_fragment_incomplete" anomaly, the broken message never shown (nor taken as what the
 user saw), the others still decoded.  Flood: one "psrp_reassembly_cap" per evicted message (42) and one
 "psrp_fragment_incomplete" for the 8 left.
-usage: psrp_reassembly.py HOPSNIFF [KEEP_DIR]"""
+With --plugin DIR, the Wireshark plugin built in DIR shows the same reassembled messages in tshark (one pass and
+two passes).
+usage: psrp_reassembly.py HOPSNIFF [KEEP_DIR] [--plugin DIR]"""
 import base64
 import json
 import os
@@ -36,8 +38,14 @@ here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(here))
 from gen_hostile import Writer  # noqa: E402  (pcap of Ethernet/IPv4/TCP frames)
 
-hop = sys.argv[1]
-keep = sys.argv[2] if len(sys.argv) > 2 else None
+args = sys.argv[1:]
+plugin_dir = None
+if '--plugin' in args:
+    i = args.index('--plugin')
+    plugin_dir = args[i + 1]
+    del args[i:i + 2]
+hop = args[0]
+keep = args[1] if len(args) > 1 else None
 rec = json.load(open(os.path.join(here, 'psrp_recorded.json')))
 SHELL, CMD = rec['shell_id'], rec['command_id']
 FRAG = 200
@@ -276,6 +284,7 @@ def same(tag, seen, keys):
 
 tmp = keep or tempfile.mkdtemp(prefix='psrp_reasm_')
 os.makedirs(tmp, exist_ok=True)
+os.chmod(tmp, 0o755)  # the plugin check's tshark may run as another user (tests/plugin/wsenv.py)
 # recorded: one fragment per message
 rec_pairs, _ = exchange('recorded')
 write(os.path.join(tmp, 'recorded.pcap'), rec_pairs)
@@ -300,6 +309,20 @@ for k, (e, n) in expected.items():
 check(not [a for a in anomalies(lines) if a.startswith('psrp')], 'fragmented: psrp anomalies %s' % anomalies(lines))
 winrm = [l for l in lines if l.get('proto') == 'winrm']
 check(len(winrm) == len(pairs) * 2, 'fragmented: %d envelopes decoded, %d sent' % (len(winrm), len(pairs) * 2))
+
+if plugin_dir:  # the plugin's tree: the same reassembled messages, in one and in two passes
+    sys.path.insert(0, os.path.join(os.path.dirname(here), 'plugin'))
+    import wsenv  # noqa: E402
+    wsenv.need('tshark')
+    multi = sum(1 for k in expected if nfrag[k] > 1)
+    e6 = expected[('server', 6)][0]
+    for extra in ([], ['-2']):
+        tree = wsenv.Env(plugin_dir).run(['tshark', '-r', os.path.join(tmp, 'fragmented.pcap'), '-V'] + extra).stdout
+        check(tree.count('[reassembled_fragments: ') == multi, 'plugin %s: %d reassembled messages, want %d' % (
+            extra, tree.count('[reassembled_fragments: '), multi))
+        check('[reassembled_fragments: %d]' % nfrag[('server', 6)] in tree and
+              '[fully_qualified_error_id: %s]' % e6['fully_qualified_error_id'] in tree,
+              'plugin %s: PIPELINE_STATE not shown reassembled' % extra)
 
 # the report: what the user saw is the failed pipeline's error, taken from the reassembled PIPELINE_STATE
 rep = subprocess.run([hop, '-r', os.path.join(tmp, 'fragmented.pcap'), '--json'], capture_output=True, text=True)
