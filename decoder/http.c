@@ -3,6 +3,7 @@
 #include "http.h"
 
 #include "credssp.h"
+#include "psrp.h"
 #include "winrm_seal.h"
 #include "engine.h"
 
@@ -969,6 +970,7 @@ typedef struct http_state {
 	GByteArray *unsealed;   /* plaintext of the sealed body being decoded */
 	hs_winrm_seal *seal;    /* Kerberos / NTLM sealing of the connection (MS-WSMV 2.2.9.1.1) */
 	bool unsealed_cap;
+	hs_psrp_reasm *psrp;    /* PowerShell messages split over several envelopes (MS-PSRP 2.2.4) */
 } http_state;
 
 static hs_slice str_slice(const char *s, size_t n)
@@ -1247,6 +1249,8 @@ static void emit_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const hs_
 	hs_emit(ctx, HS_PROTO_HTTP, &m);
 	emit_tokens(ctx, st, &m);
 	if (have_soap) {
+		hs_psrp_winrm_feed(&st->psrp, ctx, &soap, h->response,
+				   ctx->eng ? ctx->eng->cfg.max_stream_buffer : HS_HTTP_MAX_BODY_KEEP);
 		if (hs_winrm_secrets(&soap))
 			hs_report_anomaly(ctx, "secret_in_command",
 					  "a password was typed into a WinRM command line: masked in the output "
@@ -1535,6 +1539,8 @@ static void http_close(hs_app_ctx *ctx)
 	}
 	hs_winrm_seal_free(st->seal);
 	st->seal = NULL;
+	hs_psrp_reasm_close(st->psrp, ctx);
+	st->psrp = NULL;
 	if (st->q)
 		hs_engine_account(ctx->eng, -(ssize_t)(sizeof(pending) * HS_HTTP_MAX_PENDING));
 	g_free(st->q);

@@ -1026,12 +1026,10 @@ static void user_saw(conn *c, const hs_meta *mt, const hs_winrm_msg *w)
 {
 	char buf[HS_SAW_MAX * 2 + 4];
 	size_t n = 0;
+	if (w->powershell && hs_psrp_winrm_first_error(w, buf, sizeof buf))
+		n = strlen(buf); /* a PowerShell ErrorRecord (MS-PSRP 2.2.2.20), also reassembled */
 	for (size_t i = 0; i < w->nstreams && !n; i++) {
 		const hs_winrm_stream *st = &w->streams[i];
-		if (w->powershell && hs_psrp_first_error(st->b64, buf, sizeof buf)) {
-			n = strlen(buf); /* a PowerShell ErrorRecord (MS-PSRP 2.2.2.20) */
-			continue;
-		}
 		if (w->powershell || !hs_slice_eq(st->name, "stderr") || !st->data_len)
 			continue;
 		size_t in = st->b64.len < HS_SAW_MAX / 3 * 4 * 2 ? st->b64.len : HS_SAW_MAX / 3 * 4 * 2;

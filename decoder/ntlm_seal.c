@@ -6,11 +6,14 @@
 
 #include <glib.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 typedef struct cred {
 	char user[HS_NTLM_NAME_MAX];   /* UTF-8, as given */
 	char domain[HS_NTLM_NAME_MAX]; /* may be empty */
 	uint8_t nt_hash[16];
+	bool has_lm;                   /* a password of at most 14 ASCII characters gives LMOWFv1 too */
+	uint8_t lm_hash[16];
 } cred;
 
 struct hs_ntlm_creds {
@@ -94,6 +97,71 @@ void hs_md4(const uint8_t *p, size_t n, uint8_t out[16])
 	OPENSSL_cleanse(st, sizeof st);
 }
 
+/* MS-NLMP 6 DES(K, D) with a 7-byte key: the 56 bits spread over 8 bytes
+ * (the low bit of each is parity, ignored by DES).  Single DES is in
+ * OpenSSL 3's legacy provider only; DES-EDE3 with three equal keys is the
+ * same cipher and is in the default one. */
+static bool des7(const uint8_t k7[7], const uint8_t in[8], uint8_t out[8])
+{
+	uint8_t k[24];
+	for (int i = 0; i < 8; i++) {
+		unsigned bit = 7u * (unsigned)i, b = bit / 8, o = bit % 8;
+		unsigned v = (unsigned)k7[b] << 8 | (b + 1 < 7 ? k7[b + 1] : 0);
+		k[i] = (uint8_t)(((v >> (9 - o)) & 0x7f) << 1);
+	}
+	memcpy(k + 8, k, 8);
+	memcpy(k + 16, k, 8);
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n = 0;
+	bool ok = c && EVP_EncryptInit_ex(c, EVP_des_ede3_ecb(), NULL, k, NULL) && EVP_CIPHER_CTX_set_padding(c, 0) &&
+		  EVP_EncryptUpdate(c, out, &n, in, 8) && n == 8;
+	EVP_CIPHER_CTX_free(c);
+	OPENSSL_cleanse(k, sizeof k);
+	return ok;
+}
+
+/* MS-NLMP 6 DESL(K, D): DES of D under K[0..6], K[7..13], K[14..15]+Z(5). */
+static bool desl(const uint8_t k[16], const uint8_t d[8], uint8_t out[24])
+{
+	uint8_t k3[7] = { k[14], k[15], 0, 0, 0, 0, 0 };
+	bool ok = des7(k, d, out) && des7(k + 7, d, out + 8) && des7(k3, d, out + 16);
+	OPENSSL_cleanse(k3, sizeof k3);
+	return ok;
+}
+
+/* CRC-32 (ISO 3309, the reflected 0xEDB88320 polynomial): the NTLMv1
+ * signature's checksum (MS-NLMP 3.4.4.1). */
+static uint32_t crc32_iso(const uint8_t *p, size_t n)
+{
+	uint32_t c = 0xffffffffu;
+	for (size_t i = 0; i < n; i++) {
+		c ^= p[i];
+		for (int k = 0; k < 8; k++)
+			c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+	}
+	return ~c;
+}
+
+/* MS-NLMP 3.3.1 LMOWFv1: DES of "KGS!@#$%" under each half of the
+ * upper-cased password padded to 14 bytes (OEM: ASCII only here).  Needed
+ * by NTLMv1's NEGOTIATE_LM_KEY key exchange key (3.4.5.1). */
+static bool lmowf(const char *pw, uint8_t out[16])
+{
+	static const uint8_t magic[8] = { 'K', 'G', 'S', '!', '@', '#', '$', '%' };
+	uint8_t p[14] = { 0 };
+	size_t n = strlen(pw);
+	if (n > 14)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)pw[i] >= 0x80)
+			return false;
+		p[i] = (uint8_t)g_ascii_toupper(pw[i]);
+	}
+	bool ok = des7(p, magic, out) && des7(p + 7, magic, out + 8);
+	OPENSSL_cleanse(p, sizeof p);
+	return ok;
+}
+
 bool hs_ntlm_creds_add(hs_ntlm_creds *c, const char *spec, bool hash, char *err, size_t errlen)
 {
 	cred k;
@@ -139,6 +207,7 @@ bool hs_ntlm_creds_add(hs_ntlm_creds *c, const char *spec, bool hash, char *err,
 		for (glong i = 0; i < n; i++)
 			le[2 * i] = (uint8_t)w[i], le[2 * i + 1] = (uint8_t)(w[i] >> 8);
 		hs_md4(le, (size_t)n * 2, k.nt_hash);
+		k.has_lm = lmowf(secret, k.lm_hash);
 		OPENSSL_cleanse(le, (size_t)n * 2);
 		OPENSSL_cleanse(w, (size_t)n * 2);
 		g_free(le);
@@ -200,13 +269,144 @@ void hs_ntlm_seal_from_key(hs_ntlm_seal *s, uint32_t flags, const uint8_t export
 	}
 }
 
+/* MS-NLMP 3.4.5.3 SEALKEY without extended session security: the exported
+ * key itself (NEGOTIATE_LM_KEY weakens it to 56 / 40 bits), the same for
+ * both directions.  With KEY_EXCH each direction runs its own RC4 handle
+ * and sequence number from that key (3.1.5.1.2 ClientHandle / ServerHandle;
+ * gss-ntlmssp does so, and Wireshark's NTLMSSP dissector); without it the
+ * two directions share one handle and one sequence number (Samba's NTLM1
+ * state, Wireshark's too). */
+void hs_ntlm_seal_from_key_v1(hs_ntlm_seal *s, uint32_t flags, const uint8_t exported[16])
+{
+	s->flags = flags;
+	s->v1 = true;
+	uint8_t k[16];
+	size_t kl = 16;
+	memcpy(k, exported, 16);
+	if (flags & HS_NTLM_NEGOTIATE_LM_KEY) {
+		static const uint8_t k40[3] = { 0xe5, 0x38, 0xb0 };
+		if (flags & HS_NTLM_NEGOTIATE_56)
+			k[7] = 0xa0, kl = 8;
+		else
+			memcpy(k + 5, k40, 3), kl = 8;
+	}
+	for (int d = 0; d < 2; d++) {
+		hs_rc4_init(&s->dir[d].rc4, k, kl);
+		s->dir[d].seq = 0;
+	}
+	s->v1_shared = !(flags & HS_NTLM_NEGOTIATE_KEY_EXCH);
+	OPENSSL_cleanse(k, sizeof k);
+}
+
+/* NTLMv1 (MS-NLMP 3.3.1), with or without extended session security (the
+ * "NTLM2 session response", 4.2.3): the response verifies the NT hash;
+ * SessionBaseKey = MD4(NTOWFv1); KXKEY (3.4.5.1) with ESS =
+ * HMAC_MD5(SessionBaseKey, ServerChallenge + LmChallengeResponse[0..7]).
+ * False when the response does not verify. */
+static bool ntlmv1_keys(const cred *k, const hs_ntlm_msg *ch, const hs_ntlm_msg *au, uint8_t kx[16])
+{
+	const uint8_t *nt_hash = k->nt_hash;
+	bool ess = au->flags & HS_NTLM_NEGOTIATE_EXTENDED_SESSIONSECURITY;
+	uint8_t chal[16], resp[24], sbk[16], cc[16];
+	memcpy(chal, ch->server_challenge.p, 8);
+	if (ess) {
+		/* NTLMv1 with ESS: DESL(NTOWF, MD5(ServerChallenge + ClientChallenge)[0..7]) */
+		(void)hs_digest("MD5", ch->server_challenge.p, 8, au->lm_response.p, 8, cc);
+		memcpy(chal, cc, 8);
+	}
+	bool ok = desl(nt_hash, chal, resp) && CRYPTO_memcmp(resp, au->nt_response.p, 24) == 0;
+	if (ok) {
+		hs_md4(nt_hash, 16, sbk);
+		if (ess) {
+			ok = hs_hmac("MD5", sbk, 16, ch->server_challenge.p, 8, au->lm_response.p, 8, cc) &&
+			     (memcpy(kx, cc, 16), true);
+		} else if (au->flags & HS_NTLM_NEGOTIATE_LM_KEY) {
+			/* DES(LMOWF[0..6], LmResp[0..7]) + DES(LMOWF[7] + 0xBDBDBDBDBDBD, LmResp[0..7]) */
+			uint8_t k2[7] = { k->lm_hash[7], 0xbd, 0xbd, 0xbd, 0xbd, 0xbd, 0xbd };
+			ok = k->has_lm && au->lm_response.len >= 8 && des7(k->lm_hash, au->lm_response.p, kx) &&
+			     des7(k2, au->lm_response.p, kx + 8);
+		} else if (au->flags & HS_NTLM_REQUEST_NON_NT_SESSION_KEY) {
+			ok = k->has_lm;
+			memcpy(kx, k->lm_hash, 8);
+			memset(kx + 8, 0, 8);
+		} else {
+			memcpy(kx, sbk, 16);
+		}
+	}
+	OPENSSL_cleanse(sbk, sizeof sbk);
+	OPENSSL_cleanse(cc, sizeof cc);
+	OPENSSL_cleanse(resp, sizeof resp);
+	return ok;
+}
+
+/* 3.1.5.1.2: the exported session key is the key exchange key, or with
+ * KEY_EXCH the EncryptedRandomSessionKey decrypted with it. */
+static void exported_key(const hs_ntlm_msg *auth, const uint8_t kx[16], uint8_t exported[16])
+{
+	if ((auth->flags & HS_NTLM_NEGOTIATE_KEY_EXCH) && auth->session_key.len == 16) {
+		hs_rc4 r;
+		hs_rc4_init(&r, kx, 16);
+		hs_rc4_crypt(&r, auth->session_key.p, exported, 16);
+		hs_rc4_wipe(&r);
+	} else {
+		memcpy(exported, kx, 16);
+	}
+}
+
+static void cred_name(hs_ntlm_seal *s, const cred *k)
+{
+	snprintf(s->user, sizeof s->user, "%s%s%s", k->domain, k->domain[0] ? "\\" : "", k->user);
+}
+
+static hs_ntlm_seal_status ntlmv1_init(const hs_ntlm_creds *c, const hs_ntlm_msg *challenge, const hs_ntlm_msg *auth,
+				       hs_ntlm_seal *s)
+{
+	bool ess = auth->flags & HS_NTLM_NEGOTIATE_EXTENDED_SESSIONSECURITY;
+	/* without ESS, LM_KEY / NON_NT_SESSION_KEY derive from the LM hash,
+	 * which only a password (not an NT hash) gives */
+	bool lm = !ess && (auth->flags & (HS_NTLM_NEGOTIATE_LM_KEY | HS_NTLM_REQUEST_NON_NT_SESSION_KEY));
+	if (auth->nt_response.len != 24 || (ess && auth->lm_response.len < 8))
+		return HS_NTLM_SEAL_UNSUPPORTED;
+	char user[HS_NTLM_NAME_MAX * 3];
+	hs_ntlm_text(auth->user, auth->unicode, user, sizeof user);
+	hs_ntlm_seal_status st = HS_NTLM_SEAL_NO_CRED;
+	for (guint i = 0; c && i < c->v->len; i++) {
+		const cred *k = &g_array_index(c->v, cred, i);
+		if (g_ascii_strcasecmp(k->user, user) != 0)
+			continue;
+		if (lm && !k->has_lm) {
+			st = HS_NTLM_SEAL_UNSUPPORTED;
+			continue;
+		}
+		uint8_t kx[16], exported[16];
+		if (!ntlmv1_keys(k, challenge, auth, kx)) {
+			st = HS_NTLM_SEAL_WRONG_CRED;
+			continue;
+		}
+		exported_key(auth, kx, exported);
+		if (ess)
+			hs_ntlm_seal_from_key(s, auth->flags, exported);
+		else
+			hs_ntlm_seal_from_key_v1(s, auth->flags, exported);
+		s->kind = ess ? "NTLMv1 with extended session security" : "NTLMv1";
+		cred_name(s, k);
+		OPENSSL_cleanse(kx, sizeof kx);
+		OPENSSL_cleanse(exported, sizeof exported);
+		return HS_NTLM_SEAL_OK;
+	}
+	return st;
+}
+
 hs_ntlm_seal_status hs_ntlm_seal_init(const hs_ntlm_creds *c, const hs_ntlm_msg *challenge, const hs_ntlm_msg *auth,
 				      hs_ntlm_seal *s)
 {
 	memset(s, 0, sizeof *s);
 	s->flags = auth->flags;
-	if (!(auth->flags & HS_NTLM_NEGOTIATE_SEAL) || !(auth->flags & HS_NTLM_NEGOTIATE_EXTENDED_SESSIONSECURITY) ||
-	    !auth->ntlmv2 || auth->nt_response.len < 16 + 28 || challenge->server_challenge.len != 8)
+	if (!(auth->flags & HS_NTLM_NEGOTIATE_SEAL) || challenge->server_challenge.len != 8)
+		return HS_NTLM_SEAL_UNSUPPORTED;
+	if (!auth->ntlmv2)
+		return ntlmv1_init(c, challenge, auth, s);
+	if (!(auth->flags & HS_NTLM_NEGOTIATE_EXTENDED_SESSIONSECURITY) || auth->nt_response.len < 16 + 28)
 		return HS_NTLM_SEAL_UNSUPPORTED;
 	char user[HS_NTLM_NAME_MAX * 3], domain[HS_NTLM_NAME_MAX * 3];
 	hs_ntlm_text(auth->user, auth->unicode, user, sizeof user);
@@ -234,16 +434,10 @@ hs_ntlm_seal_status hs_ntlm_seal_init(const hs_ntlm_creds *c, const hs_ntlm_msg 
 		}
 		/* SessionBaseKey = HMAC_MD5(ResponseKeyNT, NTProofStr) = KeyExchangeKey (NTLMv2) */
 		(void)hs_hmac("MD5", rk, 16, proof, 16, NULL, 0, sbk);
-		if ((auth->flags & HS_NTLM_NEGOTIATE_KEY_EXCH) && auth->session_key.len == 16) {
-			hs_rc4 r;
-			hs_rc4_init(&r, sbk, 16);
-			hs_rc4_crypt(&r, auth->session_key.p, exported, 16);
-			hs_rc4_wipe(&r);
-		} else {
-			memcpy(exported, sbk, 16);
-		}
+		exported_key(auth, sbk, exported);
 		hs_ntlm_seal_from_key(s, auth->flags, exported);
-		snprintf(s->user, sizeof s->user, "%s%s%s", k->domain, k->domain[0] ? "\\" : "", k->user);
+		s->kind = "NTLMv2";
+		cred_name(s, k);
 		OPENSSL_cleanse(rk, sizeof rk);
 		OPENSSL_cleanse(np, sizeof np);
 		OPENSSL_cleanse(sbk, sizeof sbk);
@@ -255,10 +449,33 @@ hs_ntlm_seal_status hs_ntlm_seal_init(const hs_ntlm_creds *c, const hs_ntlm_msg 
 	return st;
 }
 
+/* MS-NLMP 3.4.4.1 without extended session security: after the message,
+ * the one handle encrypted RandomPad, CRC32(message) and the sequence
+ * number (connection-oriented: RC4(0) XOR SeqNum, the same bytes as
+ * RC4(SeqNum)); decrypting the signature's last 12 bytes gives them back. */
+static hs_ntlm_seal_status unseal_v1(hs_ntlm_seal *s, int d, const uint8_t sig[16], const uint8_t *data, size_t len,
+				     uint8_t *out, uint32_t *seq)
+{
+	uint8_t t[12];
+	if (s->v1_shared)
+		d = 0;
+	hs_rc4_crypt(&s->dir[d].rc4, data, out, len);
+	hs_rc4_crypt(&s->dir[d].rc4, sig + 4, t, 12);
+	uint32_t crc = (uint32_t)t[4] | (uint32_t)t[5] << 8 | (uint32_t)t[6] << 16 | (uint32_t)t[7] << 24;
+	uint32_t n = (uint32_t)t[8] | (uint32_t)t[9] << 8 | (uint32_t)t[10] << 16 | (uint32_t)t[11] << 24;
+	*seq = n;
+	bool ok = sig[0] == 1 && sig[1] == 0 && sig[2] == 0 && sig[3] == 0 && n == s->dir[d].seq &&
+		  crc == crc32_iso(out, len);
+	s->dir[d].seq = n + 1;
+	return ok ? HS_NTLM_SEAL_OK : HS_NTLM_SEAL_INTEGRITY;
+}
+
 hs_ntlm_seal_status hs_ntlm_unseal(hs_ntlm_seal *s, bool from_server, const uint8_t sig[16], const uint8_t *data,
 				   size_t len, uint8_t *out, uint32_t *seq)
 {
 	int d = from_server ? 1 : 0;
+	if (s->v1)
+		return unseal_v1(s, d, sig, data, len, out, seq);
 	/* MS-NLMP 3.4.3: Sealed = RC4(handle, message), then the checksum
 	 * through the same handle (KEY_EXCH), 3.4.4.2. */
 	hs_rc4_crypt(&s->dir[d].rc4, data, out, len);

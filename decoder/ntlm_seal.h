@@ -4,8 +4,13 @@
  * EncryptedRandomSessionKey when KEY_EXCH), the per-direction signing and
  * sealing keys (3.4.5.2, 3.4.5.3, with extended session security) and the
  * unsealing of messages: one RC4 key stream per direction across the
- * connection, sequence numbers, signatures verified (3.4.4.2).
- * NTLMv1 and NTLM2-session responses are not derived (status UNSUPPORTED).
+ * connection, sequence numbers, signatures verified (3.4.4.2).  NTLMv1
+ * (3.3.1) too: with extended session security (the "NTLM2 session
+ * response") the same per-direction keys from KXKEY's HMAC; without it one
+ * sealing key for both directions (one shared RC4 handle unless KEY_EXCH)
+ * and CRC32 signatures (3.4.4.1); its
+ * LM_KEY / NON_NT_SESSION_KEY key exchange needs the LM hash, which only a
+ * password of at most 14 ASCII characters gives (an NT hash: UNSUPPORTED).
  *
  * Secrets: hashes, keys and passwords are held here only, wiped on free,
  * and never written anywhere.
@@ -43,13 +48,16 @@ typedef enum hs_ntlm_seal_status {
 	HS_NTLM_SEAL_OK = 0,
 	HS_NTLM_SEAL_NO_CRED,      /* "no_credential": no password / hash for this user */
 	HS_NTLM_SEAL_WRONG_CRED,   /* "wrong_password": NTProofStr does not verify with any given one */
-	HS_NTLM_SEAL_UNSUPPORTED,  /* "unsupported": NTLMv1 / NTLM2-session, or no SEAL negotiated */
+	HS_NTLM_SEAL_UNSUPPORTED,  /* "unsupported": no SEAL negotiated, or NTLMv1's LM key without an LM hash */
 	HS_NTLM_SEAL_INTEGRITY     /* "signature_mismatch": a sealed message's signature did not verify */
 } hs_ntlm_seal_status;
 const char *hs_ntlm_seal_status_name(hs_ntlm_seal_status s);
 
 typedef struct hs_ntlm_seal {
 	uint32_t flags;                  /* the AUTHENTICATE's NegotiateFlags */
+	bool v1;                         /* no extended session security: CRC32 signatures (3.4.4.1) */
+	bool v1_shared;                  /* ... and no KEY_EXCH: dir[0] serves both directions */
+	const char *kind;                /* "NTLMv2", "NTLMv1 with extended session security", "NTLMv1" */
 	char user[2 * HS_NTLM_NAME_MAX + 2]; /* which credential verified (UTF-8 "DOMAIN\user") */
 	struct {
 		uint8_t sign_key[16];
@@ -69,6 +77,11 @@ hs_ntlm_seal_status hs_ntlm_seal_init(const hs_ntlm_creds *c, const hs_ntlm_msg 
  * what hs_ntlm_seal_init does once the key is known (exposed for the
  * spec's examples, 4.2.4.4). */
 void hs_ntlm_seal_from_key(hs_ntlm_seal *s, uint32_t flags, const uint8_t exported[16]);
+
+/* The same without extended session security (NTLMv1, MS-NLMP 3.4.5.3):
+ * both directions' RC4 handles from the exported key, shared without
+ * KEY_EXCH (4.2.2.4). */
+void hs_ntlm_seal_from_key_v1(hs_ntlm_seal *s, uint32_t flags, const uint8_t exported[16]);
 
 /* Unseal one message sent by the server (from_server) or the client: sig
  * is the 16-byte NTLMSSP_MESSAGE_SIGNATURE, data/len the sealed bytes; out

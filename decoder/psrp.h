@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <glib.h>
+
 #include "cursor.h"
 #include "status.h"
 
@@ -74,5 +76,87 @@ hs_err hs_psrp_clixml_read(const hs_psrp_message *m, hs_psrp_clixml *x);
 /* The message text of the first complete ERROR_RECORD in a base64 PSRP
  * blob (a PowerShell stream), into out (n bytes); false when there is none. */
 bool hs_psrp_first_error(hs_slice b64, char *out, size_t n);
+
+/* ---- Reassembly (2.2.4) ----
+ * A message larger than the peer's fragment size (MaxEnvelopeSize minus the
+ * envelope, 3.1.5.3.x) is sent as fragments of one ObjectId, FragmentId 0
+ * with S, then 1, 2 ... the last with E, in stream order, possibly spread
+ * over several Send requests / Receive responses.  ObjectIds are unique per
+ * sender within a runspace pool, so a partial message is keyed by the
+ * caller's key (direction and shell) and the ObjectId.
+ *
+ * hs_psrp_reasm holds the partial messages of one connection: at most
+ * HS_PSRP_REASM_SLOTS at once and max_bytes of blobs together (the caller
+ * accounts them to the engine through the byte count).  Nothing is ever
+ * reordered: a fragment that does not continue its message is a typed
+ * result, and the partial message is dropped; the message's later
+ * fragments are then skipped quietly (one result per broken message). */
+#define HS_PSRP_REASM_SLOTS 8
+
+typedef struct hs_psrp_reasm hs_psrp_reasm;
+
+typedef enum hs_psrp_reasm_res {
+	HS_PSRP_WHOLE = 0,   /* S and E: a whole message in one fragment (not kept) */
+	HS_PSRP_PENDING,     /* kept, waiting for the next fragment */
+	HS_PSRP_DONE,        /* E completed a message: *out is its bytes */
+	HS_PSRP_ORPHAN,      /* a continuation whose start was never seen: dropped */
+	HS_PSRP_GAP,         /* FragmentId not the next one (lost or reordered): the partial message dropped */
+	HS_PSRP_RESTART,     /* S for an ObjectId with a partial message: the old one dropped, the new kept */
+	HS_PSRP_CAP,         /* over max_bytes or out of slots: this (or the oldest) message dropped */
+	HS_PSRP_SKIPPED,     /* a later fragment of a message already reported (orphan, gap, cap): dropped */
+} hs_psrp_reasm_res;
+
+/* A reassembler whose kept blobs never exceed max_bytes together. */
+hs_psrp_reasm *hs_psrp_reasm_new(size_t max_bytes);
+/* Free r and its partial messages (NULL is fine). */
+void hs_psrp_reasm_free(hs_psrp_reasm *r);
+/* Blob bytes held now; partial messages held now (not counting broken ones). */
+size_t hs_psrp_reasm_bytes(const hs_psrp_reasm *r);
+unsigned hs_psrp_reasm_pending(const hs_psrp_reasm *r);
+
+/* Add one parsed fragment under key.  On HS_PSRP_DONE *out is the whole
+ * message (2.2.1), owned by the caller (g_byte_array_free) and *nfrag the
+ * number of fragments it came in; otherwise *out is NULL.  HS_PSRP_CAP:
+ * a start with every slot taken evicts the oldest partial message (the new
+ * one is kept); a fragment that would pass max_bytes drops its message. */
+hs_psrp_reasm_res hs_psrp_reasm_add(hs_psrp_reasm *r, uint64_t key, const hs_psrp_fragment *f, GByteArray **out,
+				    unsigned *nfrag);
+
+/* A message completed from several fragments, as the WinRM message that
+ * carried its last fragment keeps it (hs_winrm_msg.psrp_joined). */
+typedef struct hs_psrp_joined {
+	uint64_t object_id;
+	unsigned fragments;
+	GByteArray *data; /* the message (2.2.1) */
+} hs_psrp_joined;
+
+struct hs_app_ctx;
+struct hs_winrm_msg;
+
+/* Feed the PSRP fragments a PowerShell WinRM message carries (creationXml,
+ * command arguments, stream contents) into *r (created on first use with
+ * max_bytes), in document order, under a key made of the direction and the
+ * shell id.  Messages that complete go to m->psrp_joined (freed by
+ * hs_winrm_release).  Fragments that do not follow are anomalies
+ * ("psrp_fragment_orphan", "psrp_fragment_gap", "psrp_fragment_restart",
+ * "psrp_reassembly_cap", "psrp_fragment_truncated", "psrp_fragment_malformed"),
+ * never a crash.  Nothing is done for other shells. */
+void hs_psrp_winrm_feed(hs_psrp_reasm **r, struct hs_app_ctx *ctx, struct hs_winrm_msg *m, bool from_server,
+			size_t max_bytes);
+
+/* At the end of a connection: one "psrp_fragment_incomplete" anomaly when
+ * messages were left unfinished; then frees r. */
+void hs_psrp_reasm_close(hs_psrp_reasm *r, struct hs_app_ctx *ctx);
+
+/* The message joined for object_id in m (NULL when none). */
+const hs_psrp_joined *hs_psrp_joined_find(const struct hs_winrm_msg *m, uint64_t object_id);
+/* What the user saw in a PowerShell ReceiveResponse: the message text of
+ * the first ERROR_RECORD in w's streams, whole or reassembled
+ * (hs_psrp_winrm_feed ran on w), else of the error record of a failed
+ * PIPELINE_STATE; into out (n bytes), false when there is none. */
+bool hs_psrp_winrm_first_error(const struct hs_winrm_msg *w, char *out, size_t n);
+
+/* Free a list of joined messages (a GPtrArray; NULL is fine). */
+void hs_psrp_joined_free(void *list);
 
 #endif

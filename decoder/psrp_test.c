@@ -2,11 +2,11 @@
  * layouts (2.2.4 fragment, 2.2.1 message) and CLIXML shaped as its examples
  * (2.2.2.1 SESSION_CAPABILITY, 2.2.2.10 CREATE_PIPELINE with 2.2.3.11/13
  * commands and parameters, 2.2.2.20 ERROR_RECORD with 2.2.3.15, 2.2.2.21
- * PIPELINE_STATE).  No recorded Windows PSRP exchange is available to the
- * project (no Debian package carries pypsrp's or WinRb's recordings): these
- * messages are hand-built, and every expected value is the text placed in
- * them.  Also: a message split over two fragments, every truncation, and
- * the decoded blob inside a WinRM ReceiveResponse. */
+ * PIPELINE_STATE): hand-built, every expected value is the text placed in
+ * them.  Also: a message split over two fragments, every truncation, the
+ * decoded blob inside a WinRM ReceiveResponse, and the reassembler (2.2.4).
+ * A recorded Windows exchange (pypsrp's test suite) is replayed end to end
+ * by tests/winrm/psrp_reassembly.py. */
 #include "psrp.h"
 
 #include <glib.h>
@@ -207,7 +207,122 @@ static void test_first_error(void)
 	g_free(b64);
 }
 
+static hs_psrp_fragment frag(uint64_t obj, uint64_t id, bool s, bool e, const uint8_t *p, size_t n)
+{
+	hs_psrp_fragment f = { obj, id, s, e, { p, n } };
+	return f;
+}
+
+/* 2.2.4 reassembly: a message cut at every point into two fragments, and
+ * into three, comes back byte for byte; the reassembler holds nothing after. */
+static void test_reassembly(void)
+{
+	uint8_t msg[2048];
+	size_t n = build(msg, 0, 0, 0, 1, 0x00041005, error_record, true) - 21;
+	const uint8_t *m = msg + 21; /* the message (2.2.1) without the fragment header */
+	hs_psrp_reasm *r = hs_psrp_reasm_new(1u << 20);
+	GByteArray *out;
+	unsigned nf;
+	for (size_t cut = 1; cut < n; cut++) {
+		hs_psrp_fragment a = frag(5, 0, true, false, m, cut), b = frag(5, 1, false, true, m + cut, n - cut);
+		CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 1, &a, &out, &nf), HS_PSRP_PENDING);
+		CU_ASSERT_EQUAL(hs_psrp_reasm_bytes(r), cut);
+		CU_ASSERT_EQUAL_FATAL(hs_psrp_reasm_add(r, 1, &b, &out, &nf), HS_PSRP_DONE);
+		CU_ASSERT_EQUAL(nf, 2);
+		CU_ASSERT(out->len == n && !memcmp(out->data, m, n));
+		g_byte_array_free(out, TRUE);
+		CU_ASSERT_EQUAL(hs_psrp_reasm_bytes(r), 0);
+	}
+	hs_psrp_fragment f3[3] = { frag(6, 0, true, false, m, 100), frag(6, 1, false, false, m + 100, 200),
+				   frag(6, 2, false, true, m + 300, n - 300) };
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 1, &f3[0], &out, &nf), HS_PSRP_PENDING);
+	/* another sender's message with the same ObjectId does not mix in */
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 2, &f3[0], &out, &nf), HS_PSRP_PENDING);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 1, &f3[1], &out, &nf), HS_PSRP_PENDING);
+	CU_ASSERT_EQUAL_FATAL(hs_psrp_reasm_add(r, 1, &f3[2], &out, &nf), HS_PSRP_DONE);
+	CU_ASSERT(nf == 3 && out->len == n && !memcmp(out->data, m, n));
+	g_byte_array_free(out, TRUE);
+	hs_psrp_message pm;
+	CU_ASSERT_EQUAL(hs_psrp_reasm_pending(r), 1);
+	hs_psrp_fragment whole = frag(7, 0, true, true, m, n);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 1, &whole, &out, &nf), HS_PSRP_WHOLE);
+	CU_ASSERT_EQUAL(hs_psrp_message_parse(whole.blob.p, whole.blob.len, &pm), HS_OK);
+	hs_psrp_reasm_free(r);
+}
+
+/* Fragments that do not follow: typed results, the partial message dropped,
+ * nothing reordered; caps on partial messages and bytes. */
+static void test_reassembly_anomalies(void)
+{
+	static const uint8_t b[64];
+	hs_psrp_reasm *r = hs_psrp_reasm_new(100);
+	GByteArray *out;
+	unsigned nf;
+	hs_psrp_fragment f;
+	f = frag(1, 1, false, true, b, 10); /* its start never seen */
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_ORPHAN);
+	f = frag(1, 0, true, false, b, 10);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_PENDING);
+	f = frag(1, 2, false, true, b, 10); /* fragment 1 lost */
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_GAP);
+	CU_ASSERT_PTR_NULL(out);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_pending(r), 0);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_bytes(r), 0);
+	/* one result per broken message: its later fragments are skipped */
+	f = frag(4, 0, true, false, b, 10);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_PENDING);
+	f = frag(4, 2, false, false, b, 10);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_GAP);
+	f = frag(4, 3, false, false, b, 10);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_SKIPPED);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_pending(r), 0);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_bytes(r), 0);
+	f = frag(4, 4, false, true, b, 10);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_SKIPPED);
+	f = frag(4, 5, false, true, b, 10); /* the marker went with the last one */
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_ORPHAN);
+	f = frag(20, 3, false, false, b, 10); /* a lost start: one orphan */
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_ORPHAN);
+	f = frag(20, 4, false, true, b, 10);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_SKIPPED);
+	f = frag(1, 3, true, false, b, 10); /* a start that is not fragment 0 */
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_GAP);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_pending(r), 0);
+	f = frag(2, 0, true, false, b, 10);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_PENDING);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_RESTART);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_bytes(r), 10);
+	f = frag(2, 0, true, true, b, 10);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_RESTART);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_pending(r), 0);
+	/* bytes: 60 + 50 passes 100, the message is dropped */
+	f = frag(3, 0, true, false, b, 60);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_PENDING);
+	f = frag(3, 1, false, true, b, 50);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_CAP);
+	CU_ASSERT_PTR_NULL(out);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_bytes(r), 0);
+	/* slots: the ninth partial message evicts the oldest */
+	for (uint64_t i = 0; i < HS_PSRP_REASM_SLOTS; i++) {
+		f = frag(10 + i, 0, true, false, b, 1);
+		CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_PENDING);
+	}
+	f = frag(99, 0, true, false, b, 1);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_CAP);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_pending(r), HS_PSRP_REASM_SLOTS);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_bytes(r), HS_PSRP_REASM_SLOTS);
+	f = frag(10, 1, false, true, b, 1); /* the evicted one */
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_ORPHAN);
+	f = frag(99, 1, false, true, b, 1);
+	CU_ASSERT_EQUAL(hs_psrp_reasm_add(r, 0, &f, &out, &nf), HS_PSRP_DONE);
+	CU_ASSERT(out && out->len == 2 && nf == 2);
+	g_byte_array_free(out, TRUE);
+	hs_psrp_reasm_free(r); /* frees the seven left */
+}
+
 HS_UNIT_MAIN("psrp",
+	     { "reassembly", test_reassembly },
+	     { "reassembly anomalies", test_reassembly_anomalies },
 	     { "first error", test_first_error },
 	     { "messages", test_messages },
 	     { "fragments", test_fragments },

@@ -585,6 +585,10 @@ void hs_winrm_release(hs_winrm_msg *m)
 		xmlFreeDoc(m->doc);
 		m->doc = NULL;
 	}
+	if (m && m->psrp_joined) {
+		hs_psrp_joined_free(m->psrp_joined);
+		m->psrp_joined = NULL;
+	}
 }
 
 /* ----------------------------------------------------------- describe */
@@ -609,11 +613,54 @@ static void out_masked(hs_out *o, const char *key, const char *text, size_t len,
 	g_string_free(g, TRUE);
 }
 
+/* A whole PSRP message (2.2.1) and what its CLIXML says, into the open
+ * object. */
+static void psrp_message(hs_out *o, const uint8_t *p, size_t len, bool show_secrets)
+{
+	hs_psrp_message pm;
+	if (hs_psrp_message_parse(p, len, &pm) != HS_OK)
+		return;
+	const char *tn = hs_psrp_type_name(pm.type);
+	if (tn)
+		hs_out_cstr(o, "type", tn);
+	else
+		hs_out_hex32(o, "type", pm.type);
+	hs_out_cstr(o, "destination", pm.destination == 1 ? "client" : pm.destination == 2 ? "server" : "?");
+	hs_out_cstr(o, "rpid", pm.rpid);
+	hs_out_cstr(o, "pid", pm.pid);
+	hs_psrp_clixml x;
+	if (hs_psrp_clixml_read(&pm, &x) != HS_OK) {
+		hs_out_bool(o, "clixml_malformed", true);
+		return;
+	}
+	const struct { const char *key, *val; } text[] = {
+		{ "command", x.command }, { "text", x.text }, { "fully_qualified_error_id", x.error_id },
+		{ "category_reason", x.reason }, { "category_target", x.target },
+		{ "protocol_version", x.protocol_version }, { "ps_version", x.ps_version },
+	};
+	if (x.has_state)
+		hs_out_int(o, "state", x.state);
+	for (size_t t = 0; t < sizeof text / sizeof text[0]; t++) {
+		if (!text[t].val[0])
+			continue;
+		if (text[t].val != x.command || show_secrets) {
+			hs_out_cstr(o, text[t].key, text[t].val);
+			continue;
+		}
+		/* the pipeline's command line may hold a password (mask.h) */
+		hs_mask mk = { 0 };
+		out_masked(o, text[t].key, x.command, strlen(x.command), false, &mk);
+		if (mk.masked)
+			hs_out_bool(o, "secrets_masked", true);
+	}
+}
+
 /* The fragments in one base64 PSRP blob: each as an item of the "psrp_messages"
- * list (opened on the first one); a fragment that is a whole message (Start
- * and End) shows the message and what its CLIXML says.  Messages split over
- * several fragments are listed by fragment only (not reassembled). */
-static void psrp_list(hs_out *o, hs_slice b64, bool *open, bool show_secrets)
+ * list (opened on the first one).  A fragment that is a whole message (Start
+ * and End) shows the message and what its CLIXML says; the last fragment of
+ * a message split over several (MS-PSRP 2.2.4) shows the message
+ * reassembled from them (hs_psrp_winrm_feed), with how many there were. */
+static void psrp_list(hs_out *o, const hs_winrm_msg *m, hs_slice b64, bool *open, bool show_secrets)
 {
 	if (!b64.len || b64.len > HS_WINRM_MAX_XML)
 		return;
@@ -632,45 +679,18 @@ static void psrp_list(hs_out *o, hs_slice b64, bool *open, bool show_secrets)
 		hs_out_begin(o, NULL);
 		hs_out_uint(o, "object_id", f.object_id);
 		hs_out_uint(o, "fragment_id", f.fragment_id);
-		hs_psrp_message pm;
-		if (!(f.start && f.end)) {
+		const hs_psrp_joined *j = f.end && !f.start ? hs_psrp_joined_find(m, f.object_id) : NULL;
+		if (f.start && f.end) {
+			psrp_message(o, f.blob.p, f.blob.len, show_secrets);
+		} else {
 			hs_out_bool(o, "start", f.start);
 			hs_out_bool(o, "end", f.end);
 			hs_out_uint(o, "blob_len", f.blob.len);
-		} else if (hs_psrp_message_parse(f.blob.p, f.blob.len, &pm) == HS_OK) {
-			const char *tn = hs_psrp_type_name(pm.type);
-			if (tn)
-				hs_out_cstr(o, "type", tn);
-			else
-				hs_out_hex32(o, "type", pm.type);
-			hs_out_cstr(o, "destination", pm.destination == 1 ? "client" : pm.destination == 2 ? "server" : "?");
-			hs_out_cstr(o, "rpid", pm.rpid);
-			hs_out_cstr(o, "pid", pm.pid);
-			hs_psrp_clixml x;
-			if (hs_psrp_clixml_read(&pm, &x) == HS_OK) {
-				const struct { const char *key, *val; } text[] = {
-					{ "command", x.command }, { "text", x.text }, { "fully_qualified_error_id", x.error_id },
-					{ "category_reason", x.reason }, { "category_target", x.target },
-					{ "protocol_version", x.protocol_version }, { "ps_version", x.ps_version },
-				};
-				if (x.has_state)
-					hs_out_int(o, "state", x.state);
-				for (size_t t = 0; t < sizeof text / sizeof text[0]; t++) {
-					if (!text[t].val[0])
-						continue;
-					if (text[t].val != x.command || show_secrets) {
-						hs_out_cstr(o, text[t].key, text[t].val);
-						continue;
-					}
-					/* the pipeline's command line may hold a password (mask.h) */
-					hs_mask mk = { 0 };
-					out_masked(o, text[t].key, x.command, strlen(x.command), false, &mk);
-					if (mk.masked)
-						hs_out_bool(o, "secrets_masked", true);
-				}
-			} else {
-				hs_out_bool(o, "clixml_malformed", true);
-			}
+		}
+		if (j) {
+			hs_out_uint(o, "reassembled_fragments", j->fragments);
+			hs_out_uint(o, "reassembled_len", j->data->len);
+			psrp_message(o, j->data->data, j->data->len, show_secrets);
 		}
 		hs_out_end(o);
 	}
@@ -772,11 +792,11 @@ void hs_winrm_describe(const void *body, hs_out *o, unsigned flags)
 		/* the PSRP messages of this envelope (MS-PSRP 2.2.4, 2.2.1) */
 		bool open = false;
 		if (m->creation_xml_b64.len)
-			psrp_list(o, m->creation_xml_b64, &open, flags & HS_DESCRIBE_SECRETS);
+			psrp_list(o, m, m->creation_xml_b64, &open, flags & HS_DESCRIBE_SECRETS);
 		for (size_t i = 0; i < m->nargs; i++)
-			psrp_list(o, m->args[i], &open, flags & HS_DESCRIBE_SECRETS);
+			psrp_list(o, m, m->args[i], &open, flags & HS_DESCRIBE_SECRETS);
 		for (size_t i = 0; i < m->nstreams; i++)
-			psrp_list(o, m->streams[i].b64, &open, flags & HS_DESCRIBE_SECRETS);
+			psrp_list(o, m, m->streams[i].b64, &open, flags & HS_DESCRIBE_SECRETS);
 		if (open)
 			hs_out_end_list(o);
 	}

@@ -70,6 +70,8 @@ typedef struct hs_winrm_msg {
 	size_t nargs, args_more;
 	bool psrp;                     /* arguments/streams are PSRP fragments (base64): sizes only */
 	size_t psrp_bytes;             /* decoded PSRP bytes in arguments / creationXml / streams */
+	void *psrp_joined;             /* GPtrArray of hs_psrp_joined: the messages whose last fragment this
+	                                * envelope carries, reassembled by hs_psrp_winrm_feed (psrp.h) */
 	/* rsp:Signal, rsp:Receive, rsp:ReceiveResponse, rsp:Send */
 	hs_slice signal_code;
 	hs_slice desired_streams;

@@ -200,7 +200,7 @@ static const char *ntlm_reason(hs_ntlm_seal_status st, const hs_app_ctx *ctx)
 		return ctx->eng && ctx->eng->ntlmcreds ? "no password or NT hash given for this NTLM user"
 						       : "no NTLM password (--ntlm-password or --nt-hash)";
 	case HS_NTLM_SEAL_WRONG_CRED: return "wrong password or NT hash (NTProofStr does not verify)";
-	case HS_NTLM_SEAL_UNSUPPORTED: return "NTLMv1 / no extended session security: keys not derived";
+	case HS_NTLM_SEAL_UNSUPPORTED: return "no sealing negotiated, or NTLMv1's LM key (LM_KEY / NON_NT_SESSION_KEY) without the password: keys not derived";
 	case HS_NTLM_SEAL_INTEGRITY: return "signature mismatch";
 	default: return "not decrypted";
 	}
@@ -267,8 +267,8 @@ bool hs_winrm_seal_open(hs_winrm_seal *s, hs_app_ctx *ctx, hs_winrm_enc *e, bool
 			olen = pt->sealed.len;
 			if (i == 0)
 				seq_first = seq;
-			snprintf(e->detail, sizeof e->detail, "NTLMv2 session security, seq %llu%s",
-				 (unsigned long long)seq_first, e->nparts > 1 ? ".." : "");
+			snprintf(e->detail, sizeof e->detail, "%s session security, seq %llu%s",
+				 s->ntlm.kind ? s->ntlm.kind : "NTLM", (unsigned long long)seq_first, e->nparts > 1 ? ".." : "");
 		}
 		g_byte_array_set_size(out, (guint)(at + olen));
 		if (pt->has_length && pt->original_length != olen) {

@@ -5,7 +5,8 @@
  * % 3), then the key (its length), 2 bytes the header length, 4 bytes the
  * announced length, the token; odd = NTLM: 4 bytes flags, 16 the exported
  * session key, then messages { 1 byte direction, 2 bytes length, 16 bytes
- * signature, data }. */
+ * signature, data } (flags without ESS: NTLMv1 sealing); byte 0 & 3 == 3:
+ * an AUTHENTICATE message whose keys are derived with a fixed password. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,7 +53,11 @@ static void ntlm(const uint8_t *d, size_t n)
 		return;
 	hs_ntlm_seal s;
 	uint32_t flags = (uint32_t)d[0] | (uint32_t)d[1] << 8 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 24;
-	hs_ntlm_seal_from_key(&s, flags, d + 4);
+	/* without extended session security: NTLMv1's CRC32 signatures */
+	if (flags & HS_NTLM_NEGOTIATE_EXTENDED_SESSIONSECURITY)
+		hs_ntlm_seal_from_key(&s, flags, d + 4);
+	else
+		hs_ntlm_seal_from_key_v1(&s, flags, d + 4);
 	d += 20, n -= 20;
 	while (n >= 19) {
 		bool srv = d[0] & 1;
@@ -70,11 +75,35 @@ static void ntlm(const uint8_t *d, size_t n)
 	hs_ntlm_seal_wipe(&s);
 }
 
+/* The key derivation from an AUTHENTICATE message (NTLMv2, NTLMv1 with and
+ * without ESS, LM_KEY) with a fixed password and server challenge. */
+static void ntlm_init(const uint8_t *d, size_t n)
+{
+	static const uint8_t chal[8] = { 1, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef };
+	static hs_ntlm_creds *c;
+	if (!c) {
+		char err[64];
+		c = hs_ntlm_creds_new();
+		(void)hs_ntlm_creds_add(c, "Domain\\User:Password", false, err, sizeof err);
+	}
+	hs_ntlm_msg ch, au;
+	memset(&ch, 0, sizeof ch);
+	ch.type = 2;
+	ch.server_challenge = (hs_slice){ chal, 8 };
+	if (hs_ntlm_decode(d, n, &au) != HS_OK || au.type != 3)
+		return;
+	hs_ntlm_seal s;
+	(void)hs_ntlm_seal_init(c, &ch, &au, &s);
+	hs_ntlm_seal_wipe(&s);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	if (data[0] & 1)
+	if ((data[0] & 3) == 3)
+		ntlm_init(data + 1, size - 1);
+	else if (data[0] & 1)
 		ntlm(data + 1, size - 1);
 	else
 		krb(data + 1, size - 1);

@@ -23,6 +23,7 @@ PACKAGES=(
 	python3-jsonschema chromium                            # report tests: JSON schema, HTML rendering
 	xvfb wireshark-qt xdotool x11-utils imagemagick        # plugin GUI test: Wireshark under Xvfb, screenshot
 	krb5-user                                              # keytab tests: klist (oracle of unit_keytab), ktutil
+	python3-gssapi gss-ntlmssp                             # NTLMv1-sealed WinRM test (gss-ntlmssp seals, in process)
 	dpkg-dev man-db bash-completion                        # packages (CPack: dpkg-shlibdeps), man page and completion tests
 	mmdebstrap                                             # Debian 12 / 13 roots: the .deb install test, the plugin on Wireshark 4.4
 )
