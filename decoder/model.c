@@ -62,6 +62,8 @@ typedef struct attempt {
 	hs_ref ref;
 	/* Kerberos with --keytab (krb5_dec.h): the ticket and authenticator */
 	bool dec_ticket, ok_as_delegate, dec_auth, deleg, krb_cred;
+	int64_t ts;                  /* when the attempt started */
+	int fwd_kx;                  /* finish: the forwarded-TGT request tied to this AP-REQ (-1 none) */
 } attempt;
 
 typedef struct conn {
@@ -127,6 +129,8 @@ typedef struct kx {
 	bool tkt_dec;                /* --keytab: the issued (S4U2Self) or evidence ticket was decrypted */
 	uint32_t tkt_flags;          /* its RFC 4120 TicketFlags */
 	int owner;                   /* session it was attributed to (-1) */
+	int fwd_conn;                /* forwarded-TGT request: the connection whose AP-REQ carries it (-1) */
+	int fwd_for;                 /* ... and the service-ticket exchange it was asked for (-1) */
 } kx;
 
 typedef struct ticket {
@@ -398,6 +402,17 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+static guint addr_hash(gconstpointer p)
+{
+	const hs_addr *a = p;
+	return (guint)fnv(fnv(0, &a->family, 1), a->a, a->family == 6 ? 16 : 4);
+}
+
+static gboolean addr_equal(gconstpointer a, gconstpointer b)
+{
+	return addr_eq(a, b);
 }
 
 static uint64_t ticket_fp(const hs_krb_ticket *t)
@@ -735,6 +750,8 @@ static attempt *att_new(conn *c, hs_auth auth, const hs_meta *mt)
 	memset(a, 0, sizeof *a);
 	a->auth = auth;
 	a->ref = ref_of(mt);
+	a->ts = ts_of(mt);
+	a->fwd_kx = -1;
 	return a;
 }
 
@@ -1283,7 +1300,7 @@ static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
 		kx z;
 		memset(&z, 0, sizeof z);
 		z.flow_id = id;
-		z.owner = -1;
+		z.owner = z.fwd_conn = z.fwd_for = -1;
 		if (req) {
 			z.c = mt->src;
 			z.k = mt->dst;
@@ -1576,6 +1593,83 @@ static void resolve_conns(hs_model *m)
 }
 
 /* ------------------------------------------------------------------ */
+/* finish: the forwarded TGT and what carries it */
+
+#define FWD_NS (10 * 1000000000LL)
+
+static bool tgs_for_service(const kx *p)
+{
+	return p->msg == HS_KRB_TGS_REQ && !p->s4u && !p->proxy && !p->forwarded_req &&
+	       strncasecmp(p->sname, "krbtgt/", 7) != 0;
+}
+
+/* The service-ticket exchange of x's client just before x (within FWD_NS):
+ * the service a forwarded TGT is asked for; -1 when the ticket was cached. */
+static int service_before(hs_model *m, guint i)
+{
+	const kx *x = &g_array_index(m->kxs, kx, i);
+	for (guint j = i; j-- > 0;) {
+		const kx *p = &g_array_index(m->kxs, kx, j);
+		if (p->ts < x->ts - FWD_NS)
+			break;
+		if (addr_eq(&p->c, &x->c) && tgs_for_service(p))
+			return (int)j;
+	}
+	return -1;
+}
+
+/* Evidence belongs to what caused it.  A client asks for a forwarded TGT
+ * (RFC 4120 2.6) right after a service ticket that carries ok-as-delegate
+ * (Windows and MIT alike), and sends it in the KRB-CRED of the next AP-REQ
+ * to that service - an SMB session to a DC as much as a WinRM hop 1.
+ * Without keys the request is tied to the client's next Kerberos AP-REQ
+ * for that service (the same ticket or SPN), or, when the service ticket
+ * was cached, to its next AP-REQ at all; when that connection is not in
+ * the input, to the service ticket alone (fwd_for).  A request that fits
+ * none is tied to nothing and is evidence for no chain. */
+static void tie_forwarded(hs_model *m)
+{
+	GHashTable *by_client = NULL; /* hs_addr * -> GArray guint: connections, ascending */
+	for (guint i = 0; i < m->kxs->len; i++) {
+		kx *x = &g_array_index(m->kxs, kx, i);
+		if (!x->forwarded_req)
+			continue;
+		if (!by_client) {
+			by_client = g_hash_table_new_full(addr_hash, addr_equal, NULL, array_free);
+			for (guint k = 0; k < m->conns->len; k++) {
+				conn *c = g_ptr_array_index(m->conns, k);
+				GArray *l = g_hash_table_lookup(by_client, &c->c);
+				if (!l) {
+					l = g_array_new(FALSE, FALSE, sizeof(guint));
+					g_hash_table_insert(by_client, &c->c, l);
+				}
+				g_array_append_val(l, k);
+			}
+		}
+		x->fwd_for = service_before(m, i);
+		const kx *p = x->fwd_for >= 0 ? &g_array_index(m->kxs, kx, x->fwd_for) : NULL;
+		const GArray *l = g_hash_table_lookup(by_client, &x->c);
+		attempt *best = NULL;
+		for (guint n = 0; l && n < l->len; n++) {
+			conn *c = g_ptr_array_index(m->conns, g_array_index(l, guint, n));
+			for (unsigned j = 0; j < c->natt; j++) {
+				attempt *a = &c->att[j];
+				if (!a->ticket_fp || a->ts < x->ts || a->ts > x->ts + FWD_NS || (best && a->ts >= best->ts))
+					continue;
+				if (p && a->ticket_fp != p->rep_fp && strcasecmp(a->sname, p->sname))
+					continue;
+				best = a;
+				x->fwd_conn = (int)g_array_index(l, guint, n);
+			}
+		}
+		if (best)
+			best->fwd_kx = (int)i;
+	}
+	if (by_client)
+		g_hash_table_destroy(by_client);
+}
+
+/* ------------------------------------------------------------------ */
 /* finish: hop-1 sessions */
 
 static bool is_hop1_carrier(hs_carrier c)
@@ -1601,14 +1695,57 @@ static hs_result conn_result(const conn *c)
 	return a ? a->result : HS_RES_UNKNOWN;
 }
 
+/* The first principal a connection's attempts name, as the sessions keep it. */
+static void conn_principal(hs_model *m, const conn *c, char *out, size_t n)
+{
+	out[0] = 0;
+	for (unsigned j = 0; j < c->natt && !out[0]; j++)
+		if (c->att[j].principal[0])
+			normalize_user(m, c->att[j].principal, out, n);
+}
+
+static bool conn_authenticated(const conn *c)
+{
+	for (unsigned j = 0; j < c->natt; j++)
+		if (c->att[j].result == HS_RES_OK)
+			return true;
+	return false;
+}
+
+/* Sessions, not connections: Windows' WinRM client opens a TCP connection
+ * per stream of one session (shell, command, receive: three within a
+ * second, interleaved in time) and starts each with a 401 round trip; with
+ * the SOAP encrypted the shell id is not readable.  A connection joins a
+ * session of the same client, server and port when their shell ids do not
+ * differ, their principals do not differ, and it opens while the session
+ * is still active - or within SLACK_NS of a session that so far only got
+ * 401s (the client authenticates on its next connection). */
+static bool session_takes(hs_model *m, const session *x, const conn *c, const char *cp, bool x_auth)
+{
+	if (x->nconns >= SESS_CONNS || !addr_eq(&x->c, &c->c) || !addr_eq(&x->s, &c->s) || x->sport != c->sport)
+		return false;
+	if (x->shell_id[0] && c->shell_id[0] && strcmp(x->shell_id, c->shell_id))
+		return false;
+	if (x->principal[0] && cp[0] && !principal_eq(x->principal, cp))
+		return false;
+	(void)m;
+	if (c->t0 <= x->t1)
+		return true;
+	return !x_auth && c->t0 <= x->t1 + SLACK_NS;
+}
+
 static void build_sessions(hs_model *m)
 {
 	GHashTable *shells = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, array_free);
+	GHashTable *pairs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, array_free);
+	GArray *authed = g_array_new(FALSE, TRUE, sizeof(bool)); /* per session: some connection logged on */
 	for (guint i = 0; i < m->conns->len; i++) {
 		conn *c = g_ptr_array_index(m->conns, i);
 		if (!is_hop1_carrier(c->carrier))
 			continue;
 		int si = -1;
+		char cp[HS_NAME_MAX];
+		conn_principal(m, c, cp, sizeof cp);
 		GArray *same = NULL; /* the sessions of this shell id, ascending */
 		if (c->shell_id[0]) {
 			same = g_hash_table_lookup(shells, c->shell_id);
@@ -1621,6 +1758,15 @@ static void build_sessions(hs_model *m)
 				}
 			}
 		}
+		/* the sessions between the same two endpoints, the latest first */
+		char pk[120], a[48], b[48];
+		snprintf(pk, sizeof pk, "%s|%s|%u", hs_addr_str(&c->c, a, sizeof a), hs_addr_str(&c->s, b, sizeof b), c->sport);
+		GArray *pl = g_hash_table_lookup(pairs, pk);
+		for (guint n = pl ? pl->len : 0; si < 0 && n-- > 0 && pl->len - n <= 8;) {
+			guint s = g_array_index(pl, guint, n);
+			if (session_takes(m, &g_array_index(m->sessions, session, s), c, cp, g_array_index(authed, bool, s)))
+				si = (int)s;
+		}
 		if (si < 0) {
 			session z;
 			memset(&z, 0, sizeof z);
@@ -1632,18 +1778,30 @@ static void build_sessions(hs_model *m)
 			z.kx_index = -1;
 			z.carrier = c->carrier;
 			z.sport = c->sport;
-			snprintf(z.shell_id, sizeof z.shell_id, "%s", c->shell_id);
 			g_array_append_val(m->sessions, z);
+			bool no = false;
+			g_array_append_val(authed, no);
 			si = (int)m->sessions->len - 1;
-			if (c->shell_id[0]) {
-				if (!same) {
-					same = g_array_new(FALSE, FALSE, sizeof(guint));
-					g_hash_table_insert(shells, c->shell_id, same);
-				}
-				g_array_append_val(same, si);
+			if (!pl) {
+				pl = g_array_new(FALSE, FALSE, sizeof(guint));
+				g_hash_table_insert(pairs, g_strdup(pk), pl);
 			}
+			g_array_append_val(pl, si);
 		}
 		session *x = &g_array_index(m->sessions, session, si);
+		if (c->shell_id[0] && !x->shell_id[0]) {
+			snprintf(x->shell_id, sizeof x->shell_id, "%s", c->shell_id);
+			same = g_hash_table_lookup(shells, c->shell_id);
+			if (!same) {
+				same = g_array_new(FALSE, FALSE, sizeof(guint));
+				g_hash_table_insert(shells, c->shell_id, same); /* conns do not move */
+			}
+			g_array_append_val(same, si);
+		}
+		if (!x->principal[0] && cp[0])
+			snprintf(x->principal, sizeof x->principal, "%s", cp);
+		if (conn_authenticated(c))
+			g_array_index(authed, bool, si) = true;
 		x->conns[x->nconns++] = (int)i;
 		c->session = si;
 		if (c->t0 < x->t0)
@@ -1651,6 +1809,8 @@ static void build_sessions(hs_model *m)
 		if (c->t1 > x->t1)
 			x->t1 = c->t1;
 	}
+	g_hash_table_destroy(pairs);
+	g_array_free(authed, TRUE);
 	g_hash_table_destroy(shells);
 	/* principal, auth, result */
 	for (guint s = 0; s < m->sessions->len; s++) {
@@ -1839,17 +1999,6 @@ static int64_t session_reach(hs_model *m, const session *y)
 				r = c->cmd[w].b;
 	}
 	return r;
-}
-
-static guint addr_hash(gconstpointer p)
-{
-	const hs_addr *a = p;
-	return (guint)fnv(fnv(0, &a->family, 1), a->a, a->family == 6 ? 16 : 4);
-}
-
-static gboolean addr_equal(gconstpointer a, gconstpointer b)
-{
-	return addr_eq(a, b);
 }
 
 /* A session that reaches further than this past its start is looked at
@@ -2160,6 +2309,14 @@ static void take(hs_model *m, int *owner, int s, const item *it)
 		y->nconn_items++;
 }
 
+/* Plain HTTP without WS-Management and without any authentication (an
+ * agent's command-and-control on port 80, a download) carries nobody's
+ * identity: it is no second hop. */
+static bool hop2_carrier(const conn *c)
+{
+	return !(c->carrier == HS_CAR_HTTP && !c->winrm && !c->natt);
+}
+
 static void attribute(hs_model *m)
 {
 	attr_ctx a;
@@ -2167,7 +2324,7 @@ static void attribute(hs_model *m)
 	GArray *items = g_array_new(FALSE, TRUE, sizeof(item));
 	for (guint i = 0; i < m->conns->len; i++) {
 		const conn *c = g_ptr_array_index(m->conns, i);
-		if (c->carrier == HS_CAR_KERBEROS)
+		if (c->carrier == HS_CAR_KERBEROS || !hop2_carrier(c))
 			continue;
 		item it = { true, (int)i, c->t0, "", { 0, 0 }, false };
 		const attempt *at = conn_final(c);
@@ -2368,6 +2525,31 @@ static void chain_index_free(chain_index *ix)
 
 static guint owned_len(const GArray *l) { return l ? l->len : 0; }
 
+/* Is x (a forwarded-TGT request, tied by tie_forwarded) carried by session
+ * si's hop 1?  Tied to a connection: that connection's session.  Tied to a
+ * service ticket only: the inferred session of that ticket, or a session of
+ * the same client to that host (to a WinRM server whose name is not known,
+ * e.g. HTTPS without its key log) starting within FWD_NS. */
+static bool forwarded_for_session(hs_model *m, const kx *x, const session *y, int si)
+{
+	if (x->fwd_conn >= 0)
+		return ((const conn *)g_ptr_array_index(m->conns, x->fwd_conn))->session == si;
+	if (x->fwd_for < 0)
+		return false;
+	if (y->inferred)
+		return y->kx_index == x->fwd_for;
+	const kx *p = &g_array_index(m->kxs, kx, x->fwd_for);
+	if (!addr_eq(&x->c, &y->c) || y->t0 < x->ts || y->t0 > x->ts + FWD_NS)
+		return false;
+	char h[HS_NAME_MAX];
+	spn_host(p->sname, h, sizeof h);
+	const char *hn = host_name(m, &y->s);
+	size_t l = strcspn(h, ".");
+	if (!hn[0])
+		return spn_is_winrm(p->sname);
+	return !strncasecmp(h, hn, l) && (hn[l] == 0 || hn[l] == '.');
+}
+
 static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch)
 {
 	session *y = &g_array_index(m->sessions, session, si);
@@ -2455,9 +2637,8 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 		f->client_kdc_visible = true;
 	for (guint n = 0; n < ix->fwd->len; n++) {
 		const kx *x = &g_array_index(m->kxs, kx, g_array_index(ix->fwd, guint, n));
-		/* the client's forwarded-TGT request around hop 1 (RFC 4120 2.6) */
-		if (addr_eq(&x->c, &y->c) && x->forwarded_req && x->ts <= y->t1 + SLACK_NS &&
-		    x->ts >= y->t0 - 300 * 1000000000LL && (!f->user[0] || principal_eq(x->principal, f->user))) {
+		/* the client's forwarded-TGT request that hop 1 carries (tie_forwarded) */
+		if (forwarded_for_session(m, x, y, si) && (!f->user[0] || principal_eq(x->principal, f->user))) {
 			f->forwarded_tgt = true;
 			f->forwarded_ref = x->req;
 			if (!f->user[0] && x->principal[0])
@@ -2702,6 +2883,7 @@ static void build_chains(hs_model *m)
 {
 	resolve_kdc(m);
 	resolve_conns(m);
+	tie_forwarded(m);
 	build_sessions(m);
 	credssp_principals(m);
 	infer_sessions(m);
@@ -2735,13 +2917,10 @@ static void build_chains(hs_model *m)
 		}
 		hs_chain ch;
 		build_chain(m, &ix, (int)s, &ch);
-		/* A session whose server's own traffic is visible but did nothing
-		 * after it never tried a second hop: no chain (report-contract:
-		 * one chain per session that crossed or tried to cross).  A client
-		 * asking for CredSSP is itself an attempt to delegate: it keeps its
-		 * chain even when hop 1 failed before any second hop. */
-		if (ch.nhops < 2 && ch.facts.s_outbound_visible && !ch.facts.credssp_asked)
-			continue;
+		/* A session whose server's own traffic is visible and shows no
+		 * second hop is still a remoting session: its chain says "not
+		 * attempted" (from server1's capture that is an answer, and
+		 * the contract's count is one chain per session). */
 		g_array_append_val(m->chains, ch);
 		built++;
 	}
