@@ -131,6 +131,7 @@ typedef struct kx {
 	int owner;                   /* session it was attributed to (-1) */
 	int fwd_conn;                /* forwarded-TGT request: the connection whose AP-REQ carries it (-1) */
 	int fwd_for;                 /* ... and the service-ticket exchange it was asked for (-1) */
+	bool s4u_routine;            /* S4U2Self not followed by S4U2Proxy: the server reading the user's PAC */
 } kx;
 
 typedef struct ticket {
@@ -169,6 +170,8 @@ typedef struct session {
 	hs_carrier carrier;
 	uint16_t sport;
 	char link_user[HS_NAME_MAX]; /* from S4U2Self / forwarded TGT when principal unknown */
+	bool unseen;                 /* hop 1 not in the input: started by server1's delegation (partial_sessions) */
+	char unseen_from[128];       /* what names its user and server */
 } session;
 
 struct hs_model {
@@ -1669,6 +1672,37 @@ static void tie_forwarded(hs_model *m)
 		g_hash_table_destroy(by_client);
 }
 
+/* A server asks S4U2Self for a user who just logged on to read the user's
+ * groups (the PAC: MS-SFU 3.1.5.1.1, used by WinRM, IIS, file servers
+ * alike); only an S4U2Proxy with that ticket (MS-SFU 3.2.5.2) makes it
+ * constrained delegation.  An S4U2Self whose ticket no S4U2Proxy uses (its
+ * fingerprint in additional-tickets, or one for the same user from the same
+ * server within FWD_NS when the reply was not seen) is routine, failed or
+ * not: never evidence of a delegation failure. */
+static void mark_routine(hs_model *m)
+{
+	GHashTable *evidence = g_hash_table_new(g_int64_hash, g_int64_equal);
+	for (guint i = 0; i < m->kxs->len; i++) {
+		kx *x = &g_array_index(m->kxs, kx, i);
+		if (x->proxy && x->addl_fp)
+			g_hash_table_add(evidence, &x->addl_fp);
+	}
+	for (guint i = 0; i < m->kxs->len; i++) {
+		kx *x = &g_array_index(m->kxs, kx, i);
+		if (!x->s4u)
+			continue;
+		bool used = x->rep_fp && g_hash_table_contains(evidence, &x->rep_fp);
+		for (guint j = i + 1; j < m->kxs->len && !used; j++) {
+			const kx *p = &g_array_index(m->kxs, kx, j);
+			if (p->ts > x->ts + FWD_NS)
+				break;
+			used = p->proxy && addr_eq(&p->c, &x->c) && (!p->principal[0] || principal_eq(p->principal, x->s4u_user));
+		}
+		x->s4u_routine = !used;
+	}
+	g_hash_table_destroy(evidence);
+}
+
 /* ------------------------------------------------------------------ */
 /* finish: hop-1 sessions */
 
@@ -1954,6 +1988,72 @@ static void infer_sessions(hs_model *m)
 			}
 		}
 	}
+}
+
+/* Chains from partial evidence.  When hop 1 is not in the input (server1's
+ * capture filtered to port 88, the DC's capture without the client's
+ * TGS, a capture started after the session opened), server1's own
+ * delegation still names the user and server1: an S4U2Self that an
+ * S4U2Proxy uses, an S4U2Proxy (its evidence ticket names the user), or a
+ * TGS-REQ presenting a user's forwarded TGT.  Each such exchange that no
+ * session took starts one for (server1, user) with an unseen hop 1; the
+ * next ones of the same server and user within PARTIAL_NS join it, and
+ * attribute() then gives it its hop 2 as for any session.  Returns whether
+ * any was added. */
+#define PARTIAL_NS (60 * 1000000000LL)
+
+static const char *partial_evidence(const kx *x, const char **user)
+{
+	if (x->s4u && !x->s4u_routine) {
+		*user = x->s4u_user;
+		return "the S4U2Self user and the requesting account";
+	}
+	if (x->proxy) {
+		*user = x->principal;
+		return "the S4U2Proxy evidence ticket and the requesting account";
+	}
+	if (x->msg == HS_KRB_TGS_REQ && x->tgt_forwarded && strncasecmp(x->sname, "krbtgt/", 7)) {
+		*user = x->tgt_owner;
+		return "the forwarded TGT's owner and the account presenting it";
+	}
+	return NULL;
+}
+
+static bool partial_sessions(hs_model *m)
+{
+	guint first = m->sessions->len;
+	for (guint i = 0; i < m->kxs->len; i++) {
+		const kx *x = &g_array_index(m->kxs, kx, i);
+		const char *user = "";
+		const char *why = x->owner < 0 ? partial_evidence(x, &user) : NULL;
+		if (!why)
+			continue;
+		session *y = NULL;
+		for (guint s = first; s < m->sessions->len && !y; s++) {
+			session *z = &g_array_index(m->sessions, session, s);
+			if (addr_eq(&z->s, &x->c) && x->ts >= z->t0 && x->ts <= z->t1 + PARTIAL_NS &&
+			    (!user[0] || !z->principal[0] || principal_eq(user, z->principal)))
+				y = z;
+		}
+		if (!y) {
+			session z;
+			memset(&z, 0, sizeof z);
+			z.s = x->c;
+			z.s_known = true;
+			z.unseen = true;
+			z.t0 = z.t1 = x->ts;
+			z.kx_index = -1;
+			z.carrier = HS_CAR_OTHER;
+			snprintf(z.unseen_from, sizeof z.unseen_from, "%s", why);
+			g_array_append_val(m->sessions, z);
+			y = &g_array_index(m->sessions, session, m->sessions->len - 1);
+		}
+		if (!y->principal[0] && user[0])
+			snprintf(y->principal, sizeof y->principal, "%s", user);
+		if (x->ts > y->t1)
+			y->t1 = x->ts;
+	}
+	return m->sessions->len > first;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2560,8 +2660,13 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 	hs_hop *h1 = &ch->hops[0];
 	h1->index = 1;
 	h1->t0_ns = y->t0;
-	endpoint_set(m, &h1->client, &y->c, true, 0);
+	endpoint_set(m, &h1->client, &y->c, !y->unseen, 0);
 	endpoint_set(m, &h1->server, &y->s, y->s_known, y->inferred ? 0 : y->sport);
+	if (y->unseen) {
+		h1->unseen = true;
+		snprintf(h1->inferred_from, sizeof h1->inferred_from, "%s", y->unseen_from);
+		snprintf(h1->principal, sizeof h1->principal, "%s", y->principal);
+	}
 	if (!h1->server.name[0] && y->s_spn_host[0])
 		snprintf(h1->server.name, sizeof h1->server.name, "%s", y->s_spn_host);
 	h1->carrier = y->carrier;
@@ -2616,7 +2721,7 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 	snprintf(f->s_name, sizeof f->s_name, "%s", h1->server.name);
 	first_label(f->s_name, f->s_short, sizeof f->s_short);
 	snprintf(f->s_ip, sizeof f->s_ip, "%s", h1->server.ip);
-	f->hop1_seen = true;
+	f->hop1_seen = !y->unseen;
 	f->hop1_inferred = y->inferred;
 	f->hop1_auth = y->auth;
 	f->hop1_result = y->result;
@@ -2681,6 +2786,8 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 				fail_kx = x;
 			continue;
 		}
+		if (x->s4u && x->s4u_routine)
+			continue; /* the server reading the user's PAC (mark_routine) */
 		if (x->s4u) {
 			if (x->tkt_dec) {
 				f->s4u2self_flags_known = true;
@@ -2883,11 +2990,14 @@ static void build_chains(hs_model *m)
 {
 	resolve_kdc(m);
 	resolve_conns(m);
+	mark_routine(m);
 	tie_forwarded(m);
 	build_sessions(m);
 	credssp_principals(m);
 	infer_sessions(m);
 	attribute(m);
+	if (partial_sessions(m))
+		attribute(m);
 	if (getenv("HS_MODEL_DEBUG")) {
 		for (guint s = 0; s < m->sessions->len; s++) {
 			const session *y = &g_array_index(m->sessions, session, s);

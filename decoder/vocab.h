@@ -96,6 +96,8 @@ typedef struct hs_hop {
 	hs_result result;
 	char target[HS_NAME_MAX];   /* SPN asked for when the hop is a KDC exchange ("" none) */
 	bool inferred;              /* built from KDC traffic only (the connection itself was not seen) */
+	bool unseen;                /* not in the input at all: reconstructed from what the next hop shows */
+	char inferred_from[128];    /* unseen: the evidence it was reconstructed from ("" otherwise) */
 	hs_ref frames[HS_HOP_FRAMES];
 	unsigned nframes;
 	int64_t t0_ns;

@@ -17,8 +17,7 @@ Report mode (default): `hopsniff --json -r CAPTURE` per capture, checked on
    "uncertain" one): command-and-control HTTP is none;
  - no "failed" without a refusal (refusals[]) that belongs to the chain;
  - exit status = expected.exit.
-Not in ctest yet: it fails on the session and attribution points the model
-work (issue 15) is to fix.  Prints per capture what fails.
+In ctest as windows_real_report.  Prints per capture what fails.
 
 Decode mode (--decode; in ctest as windows_real_decode): the decoding facts
 of the same truth files, from `hopsniff decode --json`:
