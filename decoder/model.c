@@ -174,8 +174,18 @@ typedef struct session {
 	char unseen_from[128];       /* what names its user and server */
 } session;
 
+/* Where an input was captured: the addresses present in every message of
+ * it (the capturing host's own, once two conversations have been seen). */
+#define VANTAGE_INPUTS 16
+typedef struct vantage {
+	uint64_t n;                  /* messages seen */
+	hs_addr cand[2];
+	bool alive[2];
+} vantage;
+
 struct hs_model {
 	hs_model_config cfg;
+	vantage vp[VANTAGE_INPUTS];
 	hs_redact *redact;           /* the output's redactor (hs_model_set_redactor), not owned */
 	GPtrArray *conns;            /* conn* */
 	GHashTable *conn_by_flow;    /* flow_id -> conn* */
@@ -288,6 +298,7 @@ hs_model *hs_model_copy(const hs_model *m)
 	while (g_hash_table_iter_next(&it, &k, &v))
 		g_hash_table_insert(c->nbmap, g_strdup(k), g_strdup(v));
 	memcpy(c->ring, m->ring, sizeof c->ring);
+	memcpy(c->vp, m->vp, sizeof c->vp);
 	c->ring_at = m->ring_at;
 	c->dropped = m->dropped;
 	c->caps = m->caps;
@@ -1410,12 +1421,29 @@ static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
 
 static void maybe_retire(hs_model *m, int64_t t);
 
+static void vantage_see(hs_model *m, const hs_meta *mt)
+{
+	if (mt->input >= VANTAGE_INPUTS)
+		return;
+	vantage *v = &m->vp[mt->input];
+	if (!v->n++) {
+		v->cand[0] = mt->src;
+		v->cand[1] = mt->dst;
+		v->alive[0] = v->alive[1] = true;
+		return;
+	}
+	for (int i = 0; i < 2; i++)
+		if (v->alive[i] && !addr_eq(&v->cand[i], &mt->src) && !addr_eq(&v->cand[i], &mt->dst))
+			v->alive[i] = false;
+}
+
 void hs_model_sink(void *ud, const hs_msg *msg)
 {
 	hs_model *m = ud;
 	const hs_meta *mt = msg->meta;
 	if (m->finished)
 		return;
+	vantage_see(m, mt);
 	maybe_retire(m, ts_of(mt));
 	if (msg->proto == HS_PROTO_KERBEROS && !msg->carrier && (mt->sport == 88 || mt->dport == 88)) {
 		on_kdc(m, msg, msg->body);
@@ -2566,6 +2594,7 @@ static bool kx_benign(const kx *x)
 typedef struct chain_index {
 	GHashTable *clients;     /* hs_addr *: the client of every connection and KDC exchange */
 	GHashTable *kdc_clients; /* hs_addr *: the client of every KDC exchange */
+	GHashTable *kdcs;        /* hs_addr *: every KDC */
 	GArray *fwd;             /* guint: exchanges with a forwarded-TGT request, ascending */
 	GArray **kxs;            /* per session: its exchanges (owner), ascending */
 	GArray **conns;          /* per session: its connections (owner), ascending */
@@ -2586,6 +2615,7 @@ static void chain_index_build(hs_model *m, chain_index *ix)
 	ix->nsessions = m->sessions->len;
 	ix->clients = g_hash_table_new(addr_hash, addr_equal);
 	ix->kdc_clients = g_hash_table_new(addr_hash, addr_equal);
+	ix->kdcs = g_hash_table_new(addr_hash, addr_equal);
 	ix->fwd = g_array_new(FALSE, FALSE, sizeof(guint));
 	ix->kxs = g_new0(GArray *, ix->nsessions + 1);
 	ix->conns = g_new0(GArray *, ix->nsessions + 1);
@@ -2600,6 +2630,7 @@ static void chain_index_build(hs_model *m, chain_index *ix)
 		kx *x = &g_array_index(m->kxs, kx, i);
 		g_hash_table_add(ix->clients, &x->c);
 		g_hash_table_add(ix->kdc_clients, &x->c);
+		g_hash_table_add(ix->kdcs, &x->k);
 		if (x->forwarded_req)
 			g_array_append_val(ix->fwd, i);
 		GArray *l = owned_list(ix->kxs, x->owner, ix->nsessions);
@@ -2612,6 +2643,7 @@ static void chain_index_free(chain_index *ix)
 {
 	g_hash_table_destroy(ix->clients);
 	g_hash_table_destroy(ix->kdc_clients);
+	g_hash_table_destroy(ix->kdcs);
 	g_array_free(ix->fwd, TRUE);
 	for (guint s = 0; s < ix->nsessions; s++) {
 		if (ix->kxs[s])
@@ -2624,6 +2656,33 @@ static void chain_index_free(chain_index *ix)
 }
 
 static guint owned_len(const GArray *l) { return l ? l->len : 0; }
+
+/* Vantage point inference: an input whose messages all involve one
+ * address was captured on that host - the session's client, its server1,
+ * or a KDC; one whose messages share no address on a span port.  With two
+ * addresses left (a single conversation, e.g. server1's capture filtered
+ * to port 88) the capture point is not known. */
+static void vantage_facts(hs_model *m, const chain_index *ix, const session *y, hs_facts *f)
+{
+	for (int i = 0; i < VANTAGE_INPUTS; i++) {
+		const vantage *v = &m->vp[i];
+		if (!v->n)
+			continue;
+		if (!v->alive[0] && !v->alive[1]) {
+			f->at_span = true;
+			continue;
+		}
+		if (v->alive[0] && v->alive[1])
+			continue;
+		const hs_addr *a = &v->cand[v->alive[0] ? 0 : 1];
+		if (!y->unseen && addr_eq(a, &y->c))
+			f->at_client = true;
+		else if (y->s_known && addr_eq(a, &y->s))
+			f->at_server1 = true;
+		else if (g_hash_table_contains(ix->kdcs, a))
+			f->at_dc = true;
+	}
+}
 
 /* Is x (a forwarded-TGT request, tied by tie_forwarded) carried by session
  * si's hop 1?  Tied to a connection: that connection's session.  Tied to a
@@ -2736,6 +2795,7 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 	}
 
 	/* visibility */
+	vantage_facts(m, ix, y, f);
 	if (y->s_known && g_hash_table_contains(ix->clients, &y->s))
 		f->s_outbound_visible = true;
 	if (g_hash_table_contains(ix->kdc_clients, &y->c))
@@ -3108,6 +3168,7 @@ static void retire(hs_model *m, int64_t cut)
 		sub->tickets = m->tickets;
 		sub->hosts = m->hosts;
 		sub->nbmap = m->nbmap;
+		memcpy(sub->vp, m->vp, sizeof sub->vp);
 		build_chains(sub);
 		g_array_append_vals(m->chains, sub->chains->data, sub->chains->len);
 		m->retired_chains += sub->chains->len;

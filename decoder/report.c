@@ -48,12 +48,26 @@ static void endpoint(hs_out *o, const char *key, const hs_endpoint *e)
 	hs_out_end(o);
 }
 
+static const char *const VANTAGE_NAMES[4] = { "client", "server1", "dc", "span" };
+
+static bool vantage_at(const hs_facts *f, int i)
+{
+	const bool at[4] = { f->at_client, f->at_server1, f->at_dc, f->at_span };
+	return at[i];
+}
+
 static void chain_json(hs_out *o, const hs_chain *c)
 {
 	const hs_diag *d = &c->diag;
 	hs_out_begin(o, NULL);
 	hs_out_uint(o, "id", c->id);
 	str_or_null(o, "user", c->user);
+	/* where the input was captured, from its addresses (facts.at_*) */
+	hs_out_begin_list(o, "captured_at");
+	for (int i = 0; i < 4; i++)
+		if (vantage_at(&c->facts, i))
+			hs_out_cstr(o, NULL, VANTAGE_NAMES[i]);
+	hs_out_end_list(o);
 	hs_out_begin_list(o, "hops");
 	for (unsigned i = 0; i < c->nhops; i++) {
 		const hs_hop *h = &c->hops[i];
@@ -298,8 +312,11 @@ static void chain_text(GString *out, const hs_chain *c, const pal *k)
 		if (i == 0)
 			g_string_append_printf(out, "  %s\n", ep_label(&h->client, a, sizeof a));
 		const char *rc = h->result == HS_RES_FAILED ? k->red : h->result == HS_RES_OK ? k->green : k->yellow;
-		g_string_append_printf(out, "    |  hop %u: %s%s%u, %s as %s%s%s\n", h->index, hs_carrier_name(h->carrier),
-				       h->server.port ? " port " : "", h->server.port, hs_auth_name(h->auth),
+		char port[16] = "";
+		if (h->server.port) /* a hop seen only at the KDC has no port */
+			snprintf(port, sizeof port, " port %u", h->server.port);
+		g_string_append_printf(out, "    |  hop %u: %s%s, %s as %s%s%s\n", h->index, hs_carrier_name(h->carrier),
+				       port, hs_auth_name(h->auth),
 				       h->principal[0] ? h->principal : "(unknown)", h->target[0] ? ", target " : "",
 				       h->target);
 		g_string_append_printf(out, "    |  %s%s%s%s  frames ", rc, h->result == HS_RES_FAILED ? "FAILED" : h->result == HS_RES_OK ? "ok" : "result unknown", k->off,
@@ -310,6 +327,12 @@ static void chain_text(GString *out, const hs_chain *c, const pal *k)
 	}
 	if (c->nhops < 2)
 		g_string_append(out, "    :  hop 2: not in this input\n");
+	bool any = false;
+	for (int i = 0; i < 4; i++)
+		if (vantage_at(&c->facts, i)) {
+			g_string_append_printf(out, "%s%s", any ? ", " : "\n  Captured at: ", VANTAGE_NAMES[i]);
+			any = true;
+		}
 	g_string_append_printf(out, "\n  Verdict:  %s%s%s (method %s)\n", vc, hs_verdict_name(d->verdict), k->off, hs_method_name(d->method));
 	g_string_append_printf(out, "  Cause:    %s%s%s\n", k->bold, d->cause, k->off);
 	g_string_append(out, "  Detail:\n");

@@ -201,6 +201,13 @@ static const char *hop2_what(const hs_facts *f)
 	}
 }
 
+/* The input already holds the client's or the DC's view (facts.at_*):
+ * asking for it again is asking for what is there. */
+static bool have_client_or_dc(const hs_facts *f)
+{
+	return f->at_client || f->at_dc;
+}
+
 void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 {
 	memset(d, 0, sizeof *d);
@@ -262,7 +269,8 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 		set(d, HS_METHOD_UNCONSTRAINED, HS_VERDICT_DELEGATED, "ok");
 		detail(d, "%s presented a TGT it did not obtain in this capture (no AS exchange of its own) for %s and %s succeeded: a TGT forwarded with hop 1.", n.ss, n.spn, hop2_what(f));
 		explain(d, "Hop 2 used Kerberos with a TGT that %s received rather than requested: the signature of unconstrained delegation (the client forwards the user's TGT inside the hop-1 AP-REQ). Whose TGT it was is encrypted on this side of the exchange.", n.ss);
-		need(d, "the client's or the DC's capture (the forwarded-TGT request names the user and links the ticket)");
+		if (!have_client_or_dc(f))
+			need(d, "the client's or the DC's capture (the forwarded-TGT request names the user and links the ticket)");
 		return;
 	}
 	if (hop2_ok && f->hop2_as_other && !f->hop2_as_machine) {
@@ -277,7 +285,10 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 		set(d, HS_METHOD_UNKNOWN, HS_VERDICT_DELEGATED, "ok");
 		detail(d, "%s authenticated anew as %s (AS exchange) and hop 2 succeeded as that account: fresh credentials if %s is the hop-1 user, RunAs otherwise.", n.ss, f->hop2_principal, f->hop2_principal);
 		explain(d, "The second hop did not use delegation: %s logged on as %s itself. Who authenticated hop 1 is not visible in this input, so it cannot be told whether these were the user's own credentials ($using:cred) or a fixed RunAs account.", n.ss, f->hop2_principal);
-		need(d, "the client's or the DC's capture (who hop 1 authenticated as), or %s's keytab to read the hop-1 ticket", n.ss);
+		if (have_client_or_dc(f))
+			need(d, "%s's keytab to read the hop-1 ticket (who hop 1 authenticated as)", n.ss);
+		else
+			need(d, "the client's or the DC's capture (who hop 1 authenticated as), or %s's keytab to read the hop-1 ticket", n.ss);
 		return;
 	}
 
@@ -305,7 +316,7 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 		hs_remedy *r = remedy(d, m == HS_METHOD_FRESH ? HS_METHOD_FRESH : HS_METHOD_UNKNOWN, "Pass the right credential", "The credential travels inside the encrypted hop-1 session; keep it out of scripts and history.");
 		cmd(r, "$cred = Get-Credential %s", acct);
 		cmd(r, "Invoke-Command -ComputerName %s -ScriptBlock { Get-ChildItem \\\\%s\\share -Credential $using:cred }", n.s, n.t);
-		if (!f->fresh_as)
+		if (!f->fresh_as && !have_client_or_dc(f))
 			need(d, "the client's or the DC's capture (who hop 1 authenticated as: fresh credentials of the same user or a RunAs account)");
 		return;
 	}
@@ -390,7 +401,7 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 		    only_kdc && f->fresh_as && f->fresh_as_ok ? HS_VERDICT_UNKNOWN : HS_VERDICT_FAILED, "spn_unknown");
 		detail(d, "The KDC does not know the SPN %s (KDC_ERR_S_PRINCIPAL_UNKNOWN): Kerberos to that name is impossible%s.", f->tgs_error_sname,
 		       only_kdc && f->fresh_as && f->fresh_as_ok ? "; with the fresh credentials an NTLM fallback may still have reached the target" : "");
-		if (only_kdc)
+		if (only_kdc && !f->at_server1)
 			need(d, "%s's capture (whether the second hop fell back to NTLM and succeeded)", n.ss);
 		explain(d, "%s asked for a service ticket for %s and the KDC has no account with that SPN. This happens when the second server is addressed by an IP address, an alias (CNAME) or a name its account does not register. Without a ticket the second hop falls back to NTLM, which cannot carry delegated identity.", n.ss, f->tgs_error_sname);
 		hs_remedy *r = remedy(d, HS_METHOD_UNKNOWN, "Register the SPN on the target's account, or use the registered host name", "No security trade-off; duplicate SPNs break Kerberos, so check first with setspn -Q.");
@@ -429,7 +440,7 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 		hs_remedy *r = remedy(d, HS_METHOD_NONE, "Connect by the host name so hop 1 uses Kerberos", "No trade-off: Kerberos is stronger than NTLM.");
 		cmd(r, "Invoke-Command -ComputerName %s -ScriptBlock { ... }   # not the IP address", f->s_name[0] && strchr(f->s_name, '.') ? f->s_name : "<server1 FQDN>");
 		remedies_std(d, &n, f->hop2_is_winrm, true, true, true, false);
-		if (!f->hop2_seen && !f->hop2_inferred)
+		if (!f->hop2_seen && !f->hop2_inferred && !f->at_server1)
 			need(d, "%s's capture to see the second hop", n.ss);
 		return;
 	}
@@ -514,7 +525,7 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 		if (f->hop1_auth == HS_AUTH_KERBEROS && !f->forwarded_tgt && !f->hop1_decrypted) {
 			if (f->client_kdc_visible)
 				need(d, "the ok-as-delegate flag of %s's ticket (encrypted: needs the client's session key or %s's keytab) to tell 'not trusted for delegation' from 'client did not ask'", n.ss, n.ss);
-			else
+			else if (!have_client_or_dc(f))
 				need(d, "the client's or the DC's capture (a forwarded-TGT request would show attempted unconstrained delegation)");
 		}
 		remedies_std(d, &n, f->hop2_is_winrm, true, true, true, true);
@@ -539,7 +550,10 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 		else
 			detail(d, "Hop 1 to %s was seen; the second hop is not in this input.", n.s);
 		explain(d, "This input shows the first hop (%s as %s to %s) but nothing %s did afterwards, so whether the delegation worked cannot be told.", hs_auth_name(f->hop1_auth), f->user[0] ? n.user : "an unidentified user", n.s, n.ss);
-		need(d, "%s's capture (or the DC's port 88) covering the second hop", n.ss);
+		if (f->at_dc && !f->at_server1)
+			need(d, "%s's capture covering the second hop (this input, taken at the DC, shows no Kerberos of %s for it: NTLM, or outside the capture's time)", n.ss, n.ss);
+		else if (!f->at_server1)
+			need(d, "%s's capture (or the DC's port 88) covering the second hop", n.ss);
 		if (f->hop1_tls_opaque)
 			need(d, "the TLS key log of the hop-1 connection to see its authentication");
 		return;
@@ -547,5 +561,16 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 	set(d, HS_METHOD_UNKNOWN, HS_VERDICT_UNKNOWN, "unknown");
 	detail(d, "Hop 2 from %s to %s was seen (%s, %s) but the evidence does not settle how or whether %s's identity was delegated.", n.ss, n.t, hs_auth_name(f->hop2_auth), hs_result_name(f->hop2_result), n.uname);
 	explain(d, "hopsniff saw both hops but no decisive trace (forwarded TGT, S4U, fresh logon, CredSSP) linking them.");
-	need(d, "captures of the client, %s and the DC's port 88 together", n.ss);
+	char who[3][HS_NAME_MAX + 16];
+	int nw = 0;
+	if (!f->at_client)
+		snprintf(who[nw++], sizeof who[0], "the client");
+	if (!f->at_server1)
+		snprintf(who[nw++], sizeof who[0], "%s", n.ss);
+	if (!f->at_dc)
+		snprintf(who[nw++], sizeof who[0], "the DC's port 88");
+	if (nw)
+		need(d, "captures of %s%s%s%s%s together%s", who[0], nw == 3 ? ", " : nw == 2 ? " and " : "",
+		     nw > 1 ? who[1] : "", nw == 3 ? " and " : "", nw == 3 ? who[2] : "",
+		     nw < 3 ? " with this one" : "");
 }

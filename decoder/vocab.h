@@ -122,6 +122,10 @@ typedef struct hs_facts {
 	bool client_kdc_visible;         /* the hop-1 client's KDC exchanges are in the input */
 	bool hop2_seen;                  /* a hop-2 connection was seen */
 	bool hop2_inferred;              /* only a KDC exchange for the hop-2 target */
+	/* where the input was captured (every message of one input involves
+	 * that host's address): several may hold with several inputs */
+	bool at_client, at_server1, at_dc;
+	bool at_span;                    /* an input whose messages share no address (a span port, a hub) */
 
 	/* hop 1 */
 	hs_auth hop1_auth;

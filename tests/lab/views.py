@@ -22,8 +22,10 @@ Checked per view: the report is valid against the schema; the number of
 chains; a view that shows a refused S4U2Proxy never exits 0 (and some chain
 is "failed"); a view with only routine Kerberos (machine accounts, PAC
 reads, logons without delegation) has no "failed" chain and exits 0; the
-exit status when the truth names it; hop 1 marked "observed": "none" exactly
-when the view holds no hop-1 traffic at all (chains from partial evidence).
+exit status when the truth names it; hop 1 marked "observed": "none" where
+the truth says so (chains from partial evidence); "captured_at" never names
+another host than the one the view was captured on, and "needs" never asks
+for the capture the view is (the DC's port 88 at the DC, srv1's at srv1).
 Exits 77 without tshark."""
 import json
 import os
@@ -31,6 +33,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+
+
+VANTAGE = {"dc": "dc", "srv1-88": "server1", "srv1-late": "server1", "client1": "client"}
 
 
 def tshark_filter(src, flt, dst):
@@ -73,7 +78,7 @@ def check_schema(rep, schema):
     jsonschema.validate(rep, schema)
 
 
-def check(hs, path, truth, schema):
+def check(hs, path, view, truth, schema):
     p = subprocess.run([hs, "--json", "-r", path], capture_output=True, text=True)
     if p.returncode not in (0, 1):
         return [f"exit {p.returncode}: {p.stderr.strip()[:200]}"], ""
@@ -96,7 +101,17 @@ def check(hs, path, truth, schema):
         errs.append(f"only routine Kerberos, yet {len(failed)} failed chains, exit {p.returncode}")
     if truth.get("exit") is not None and p.returncode != truth["exit"]:
         errs.append(f"exit {p.returncode}, want {truth['exit']}")
+    # where the view was taken (the host whose capture it is): never claimed
+    # wrongly, and what is there is never asked for
+    at = VANTAGE[view]
     for c in chains:
+        wrong = set(c.get("captured_at", [])) - {at}
+        if wrong:
+            errs.append(f"chain {c['id']}: captured_at {c['captured_at']}, the view was taken at {at}")
+        for n in c["needs"]:
+            if ("dc" in c.get("captured_at", []) and ("DC's port 88" in n or "the DC's capture" in n)) or \
+               ("server1" in c.get("captured_at", []) and n.startswith("srv1's capture")):
+                errs.append(f"chain {c['id']}: captured at {c['captured_at']}, yet needs {n!r}")
         h1 = c["hops"][0] if c["hops"] else {}
         if truth.get("hop1_observed") and h1.get("observed") != truth["hop1_observed"]:
             errs.append(f"chain {c['id']}: hop 1 observed {h1.get('observed')!r}, want {truth['hop1_observed']!r}")
@@ -121,7 +136,7 @@ def main():
                 vt = os.path.join(tmp, name)
                 os.makedirs(vt, exist_ok=True)
                 try:
-                    errs, got = check(hs, make_view(d, view, vt), truth, schema)
+                    errs, got = check(hs, make_view(d, view, vt), view, truth, schema)
                 except Exception as ex:  # noqa: BLE001 - report and go on
                     errs, got = [f"error: {ex}"], ""
                 if errs:

@@ -16,6 +16,9 @@ Report mode (default): `hopsniff --json -r CAPTURE` per capture, checked on
  - every hop after the first is a second hop of the chain's session (or an
    "uncertain" one): command-and-control HTTP is none;
  - no "failed" without a refusal (refusals[]) that belongs to the chain;
+ - captured_at never names another host than the truth's vantage point
+   (client, server1), and names it when the capture holds more than one
+   conversation (a single one could have been taken at either end);
  - exit status = expected.exit.
 In ctest as windows_real_report.  Prints per capture what fails.
 
@@ -121,6 +124,15 @@ def check_report(hs, truth, path):
     for s in sessions:
         if s["id"] not in matched:
             errs.append(f"session {s['id']} ({s.get('client')} -> {s.get('server', s.get('server_name'))}) has no chain")
+    # where the capture was taken (truth "vantage": client / client1 / server1 ...)
+    at = {"client": "client", "client1": "client", "server1": "server1", "dc": "dc"}.get(
+        truth.get("vantage", "").split(" ")[0].lower())
+    # never a wrong claim; with more than one conversation the point is known
+    pairs = {frozenset((a[0], b[0])) for a, b in conns.values()}
+    for c in chains:
+        got = c.get("captured_at", [])
+        if at and (set(got) - {at} or (len(pairs) > 1 and got != [at])):
+            errs.append(f"chain {c['id']}: captured_at {got}, the capture was taken at {at}")
     want = truth["expected"]["exit"]
     if p.returncode != want:
         errs.append(f"exit {p.returncode}, want {want}")
