@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "http.h"
 #include "krb5.h"
 #include "model.h"
 #include "pcapfeed.h"
@@ -290,10 +291,10 @@ static hs_krb_ticket tkt(const char *cipher)
 	return t;
 }
 
-/* One message at ms milliseconds on flow `flow` (dir 0: from cli to srv).
- * Returns its frame number. */
-static uint64_t feed(syn *y, int64_t ms, uint64_t flow, uint8_t cli, uint16_t cport, uint8_t srv, uint16_t sport, int dir,
-		     const char *carrier, hs_krb_msg *k)
+/* One message of any protocol at ms milliseconds on flow `flow` (dir 0:
+ * from cli to srv).  Returns its frame number. */
+static uint64_t feed_body(syn *y, int64_t ms, uint64_t flow, uint8_t cli, uint16_t cport, uint8_t srv, uint16_t sport,
+			  int dir, hs_proto proto, const char *carrier, const void *body)
 {
 	hs_meta mt;
 	memset(&mt, 0, sizeof mt);
@@ -307,12 +308,19 @@ static uint64_t feed(syn *y, int64_t ms, uint64_t flow, uint8_t cli, uint16_t cp
 	mt.ipproto = 6;
 	mt.flow_id = flow;
 	mt.dir = (uint8_t)dir;
+	hs_msg msg = { &mt, proto, body, carrier };
+	hs_model_sink(y->m, &msg);
+	return mt.frame;
+}
+
+/* A Kerberos message (see feed_body). */
+static uint64_t feed(syn *y, int64_t ms, uint64_t flow, uint8_t cli, uint16_t cport, uint8_t srv, uint16_t sport, int dir,
+		     const char *carrier, hs_krb_msg *k)
+{
 	k->kind = HS_KRB_KIND_PDU;
 	k->has_nonce = true;
 	k->nonce = ++y->nonce; /* distinct PDUs are not duplicates */
-	hs_msg msg = { &mt, HS_PROTO_KERBEROS, k, carrier };
-	hs_model_sink(y->m, &msg);
-	return mt.frame;
+	return feed_body(y, ms, flow, cli, cport, srv, sport, dir, HS_PROTO_KERBEROS, carrier, k);
 }
 
 /* A KDC exchange from `who`: the request (filled by the caller), then a
@@ -403,6 +411,38 @@ static void test_sessions_not_connections(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
 	CU_ASSERT_STRING_EQUAL(c->user, "alice@HOP.TEST");
 	CU_ASSERT(c->hops[0].nframes >= 3); /* the AP-REQs of the three connections */
+	hs_model_free(y.m);
+}
+
+/* Windows starts each new connection of a session with a 401 round trip
+ * (no credentials yet, the server lists Negotiate); when that connection
+ * ends there and the client authenticates on its next connection to the
+ * same server within 2 s, it is the same session: one chain.  A second
+ * authenticated session 30 s later is another one. */
+static void test_401_round_trip_folds(void)
+{
+	syn y = { hs_model_new(NULL), 0, 0 };
+	hs_krb_msg k = tgs("HTTP", "srv1.hop.test", "TGT-alice");
+	kdc(&y, 0, CLIENT, &k, "alice", "HTTP-srv1-alice", 0);
+	hs_http_msg req, rep;
+	memset(&req, 0, sizeof req);
+	req.method = sl("POST");
+	req.host = sl("srv1.hop.test:5985");
+	memset(&rep, 0, sizeof rep);
+	rep.response = true;
+	rep.status = 401;
+	rep.nauth = 1;
+	rep.auth[0].header = HS_HTTP_WWW_AUTHENTICATE;
+	rep.auth[0].scheme = HS_HTTP_SCHEME_NEGOTIATE;
+	rep.auth[0].scheme_name = sl("Negotiate");
+	feed_body(&y, 10, 7, CLIENT, 50007, SRV1, 5985, 0, HS_PROTO_HTTP, NULL, &req);
+	feed_body(&y, 12, 7, CLIENT, 50007, SRV1, 5985, 1, HS_PROTO_HTTP, NULL, &rep);
+	ap(&y, 600, 3000, 8, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	ap(&y, 30000, 31000, 9, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	hs_model_finish(y.m, false);
+	CU_ASSERT_EQUAL(hs_model_chain_count(y.m), 2);
+	for (size_t i = 0; i < hs_model_chain_count(y.m); i++)
+		CU_ASSERT_STRING_EQUAL(hs_model_chain(y.m, i)->user, "alice@HOP.TEST");
 	hs_model_free(y.m);
 }
 
@@ -503,6 +543,7 @@ HS_UNIT_MAIN("model", { "a finished copy gives the original's chains (08, srv1)"
 	     { "settled sessions retire; no chain lost; the summary (08, srv1, 21 runs)", test_settled_sessions_retire },
 	     { "tickets of settled sessions expire after 10 hours (08, srv1)", test_tickets_expire },
 	     { "one chain per WinRM session, not per connection (synthetic)", test_sessions_not_connections },
+	     { "a connection with only a 401 folds into the session the client opens next (synthetic)", test_401_round_trip_folds },
 	     { "a forwarded TGT belongs to the AP-REQ that carries it (synthetic)", test_forwarded_tgt_belongs_to_its_ap_req },
 	     { "an S4U2Self no S4U2Proxy uses is routine (synthetic)", test_routine_s4u2self },
 	     { "a refused S4U2Proxy without hop 1 makes a failed chain (synthetic)", test_partial_chain })
