@@ -138,7 +138,8 @@ typedef struct hs_facts {
 	char offers[96];                 /* "Negotiate, Kerberos" */
 	bool credssp_failed;             /* CredSSP exchange ended in 401 / TSRequest errorCode */
 	uint32_t credssp_status;         /* the TSRequest errorCode (NTSTATUS; needs the TLS key log), 0 = none */
-	bool forwarded_tgt;              /* the client asked the KDC for a forwarded TGT */
+	bool forwarded_tgt;              /* the client asked the KDC for a forwarded TGT, or sent one (hop1_tgt_by_size) */
+	bool hop1_tgt_by_size;           /* a hop-1 authenticator too large for anything but a KRB-CRED with a TGT */
 	bool deleg_flag;                 /* SPNEGO reqFlags delegFlag in the client's token */
 	hs_ref forwarded_ref;
 

@@ -16,6 +16,8 @@ Report mode (default): `hopsniff --json -r CAPTURE` per capture, checked on
  - every hop after the first is a second hop of the chain's session (or an
    "uncertain" one): command-and-control HTTP is none;
  - no "failed" without a refusal (refusals[]) that belongs to the chain;
+ - method kerberos_unconstrained exactly for the sessions whose hop 1
+   carries a forwarded TGT (forwarded_tgt);
  - captured_at never names another host than the truth's vantage point
    (client, server1), and names it when the capture holds more than one
    conversation (a single one could have been taken at either end);
@@ -116,6 +118,14 @@ def check_report(hs, truth, path):
                        x.get("session") in (sid, "uncertain") for x in truth.get("second_hops", [])):
                 errs.append(f"chain {c['id']} (session {sid}) shows hop {h['index']} {cl} -> {sv}:{port} "
                             f"({h.get('carrier')}), no second hop of its session")
+        # a forwarded TGT in hop 1 (the AP-REQ size, README) is the client
+        # asking for unconstrained delegation; none, and it is not
+        sess = next(x for x in sessions if x["id"] == sid)
+        if "forwarded_tgt" in sess:
+            unc = (c.get("delegation") or {}).get("method") == "kerberos_unconstrained"
+            if unc != sess["forwarded_tgt"]:
+                errs.append(f"chain {c['id']} (session {sid}): method {c['delegation']['method']}, "
+                            f"but hop 1 {'carries' if sess['forwarded_tgt'] else 'carries no'} forwarded TGT")
         if verdict == "failed" and sid not in refused:
             errs.append(f"chain {c['id']} (session {sid}) 'failed' without a refusal of its own")
     for sid, ids in matched.items():
