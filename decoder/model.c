@@ -2058,16 +2058,20 @@ static const char *partial_evidence(const kx *x, const char **user)
 static bool partial_sessions(hs_model *m)
 {
 	guint first = m->sessions->len;
+	GHashTable *by_server = g_hash_table_new_full(addr_hash, addr_equal, g_free, array_free);
 	for (guint i = 0; i < m->kxs->len; i++) {
 		const kx *x = &g_array_index(m->kxs, kx, i);
 		const char *user = "";
 		const char *why = x->owner < 0 ? partial_evidence(x, &user) : NULL;
 		if (!why)
 			continue;
+		/* the server's latest partial sessions (a busy delegating server
+		 * has many: the few latest are the ones still open) */
+		GArray *l = g_hash_table_lookup(by_server, &x->c);
 		session *y = NULL;
-		for (guint s = first; s < m->sessions->len && !y; s++) {
-			session *z = &g_array_index(m->sessions, session, s);
-			if (addr_eq(&z->s, &x->c) && x->ts >= z->t0 && x->ts <= z->t1 + PARTIAL_NS &&
+		for (guint n = l ? l->len : 0; n-- > 0 && l->len - n <= 8 && !y;) {
+			session *z = &g_array_index(m->sessions, session, g_array_index(l, guint, n));
+			if (x->ts >= z->t0 && x->ts <= z->t1 + PARTIAL_NS &&
 			    (!user[0] || !z->principal[0] || principal_eq(user, z->principal)))
 				y = z;
 		}
@@ -2082,13 +2086,20 @@ static bool partial_sessions(hs_model *m)
 			z.carrier = HS_CAR_OTHER;
 			snprintf(z.unseen_from, sizeof z.unseen_from, "%s", why);
 			g_array_append_val(m->sessions, z);
-			y = &g_array_index(m->sessions, session, m->sessions->len - 1);
+			guint si = m->sessions->len - 1;
+			y = &g_array_index(m->sessions, session, si);
+			if (!l) {
+				l = g_array_new(FALSE, FALSE, sizeof(guint));
+				g_hash_table_insert(by_server, g_memdup2(&x->c, sizeof x->c), l);
+			}
+			g_array_append_val(l, si);
 		}
 		if (!y->principal[0] && user[0])
 			snprintf(y->principal, sizeof y->principal, "%s", user);
 		if (x->ts > y->t1)
 			y->t1 = x->ts;
 	}
+	g_hash_table_destroy(by_server);
 	return m->sessions->len > first;
 }
 
