@@ -502,7 +502,8 @@ static void chain_svg(GString *out, const hs_chain *c)
 	for (int i = 0; i < nl; i++) {
 		int x = 150 + 260 * i;
 		g_string_append_printf(out, "<rect x=\"%d\" y=\"10\" width=\"220\" height=\"40\" rx=\"6\" class=\"box\"/>\n", x - 110);
-		svg_text(out, x, 35, "middle", "host", ep_label(lanes[i], a, sizeof a));
+		svg_text(out, x, 35, "middle", "host",
+			 i == 0 && c->hops[0].unseen ? "client (not in the capture)" : ep_label(lanes[i], a, sizeof a));
 		g_string_append_printf(out, "<line x1=\"%d\" y1=\"50\" x2=\"%d\" y2=\"%d\" class=\"life\"/>\n", x, x, h - 10);
 	}
 	for (unsigned i = 0; i < c->nhops; i++) {
