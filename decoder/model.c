@@ -45,6 +45,7 @@
 #define DEDUP_NS 2000000000LL
 #define HOST_NAMES 4
 #define SLACK_NS 2000000000LL
+#define AUTH_WITH_TGT 1000       /* authenticator bytes above which it carries a forwarded TGT */
 
 /* ------------------------------------------------------------------ */
 /* state */
@@ -62,6 +63,9 @@ typedef struct attempt {
 	hs_ref ref;
 	/* Kerberos with --keytab (krb5_dec.h): the ticket and authenticator */
 	bool dec_ticket, ok_as_delegate, dec_auth, deleg, krb_cred;
+	int64_t ts;                  /* when the attempt started */
+	bool tgt_by_size;            /* Kerberos: the authenticator is large enough to carry a KRB-CRED (a TGT) */
+	int fwd_kx;                  /* finish: the forwarded-TGT request tied to this AP-REQ (-1 none) */
 } attempt;
 
 typedef struct conn {
@@ -127,6 +131,9 @@ typedef struct kx {
 	bool tkt_dec;                /* --keytab: the issued (S4U2Self) or evidence ticket was decrypted */
 	uint32_t tkt_flags;          /* its RFC 4120 TicketFlags */
 	int owner;                   /* session it was attributed to (-1) */
+	int fwd_conn;                /* forwarded-TGT request: the connection whose AP-REQ carries it (-1) */
+	int fwd_for;                 /* ... and the service-ticket exchange it was asked for (-1) */
+	bool s4u_routine;            /* S4U2Self not followed by S4U2Proxy: the server reading the user's PAC */
 } kx;
 
 typedef struct ticket {
@@ -165,10 +172,22 @@ typedef struct session {
 	hs_carrier carrier;
 	uint16_t sport;
 	char link_user[HS_NAME_MAX]; /* from S4U2Self / forwarded TGT when principal unknown */
+	bool unseen;                 /* hop 1 not in the input: started by server1's delegation (partial_sessions) */
+	char unseen_from[128];       /* what names its user and server */
 } session;
+
+/* Where an input was captured: the addresses present in every message of
+ * it (the capturing host's own, once two conversations have been seen). */
+#define VANTAGE_INPUTS 16
+typedef struct vantage {
+	uint64_t n;                  /* messages seen */
+	hs_addr cand[2];
+	bool alive[2];
+} vantage;
 
 struct hs_model {
 	hs_model_config cfg;
+	vantage vp[VANTAGE_INPUTS];
 	hs_redact *redact;           /* the output's redactor (hs_model_set_redactor), not owned */
 	GPtrArray *conns;            /* conn* */
 	GHashTable *conn_by_flow;    /* flow_id -> conn* */
@@ -281,6 +300,7 @@ hs_model *hs_model_copy(const hs_model *m)
 	while (g_hash_table_iter_next(&it, &k, &v))
 		g_hash_table_insert(c->nbmap, g_strdup(k), g_strdup(v));
 	memcpy(c->ring, m->ring, sizeof c->ring);
+	memcpy(c->vp, m->vp, sizeof c->vp);
 	c->ring_at = m->ring_at;
 	c->dropped = m->dropped;
 	c->caps = m->caps;
@@ -398,6 +418,17 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+static guint addr_hash(gconstpointer p)
+{
+	const hs_addr *a = p;
+	return (guint)fnv(fnv(0, &a->family, 1), a->a, a->family == 6 ? 16 : 4);
+}
+
+static gboolean addr_equal(gconstpointer a, gconstpointer b)
+{
+	return addr_eq(a, b);
 }
 
 static uint64_t ticket_fp(const hs_krb_ticket *t)
@@ -735,6 +766,8 @@ static attempt *att_new(conn *c, hs_auth auth, const hs_meta *mt)
 	memset(a, 0, sizeof *a);
 	a->auth = auth;
 	a->ref = ref_of(mt);
+	a->ts = ts_of(mt);
+	a->fwd_kx = -1;
 	return a;
 }
 
@@ -777,6 +810,12 @@ static void on_krb_token(hs_model *m, conn *c, const hs_msg *msg, const hs_krb_m
 		a->ticket_fp = ticket_fp(&k->ap_req.ticket);
 		krb_name(a->sname, sizeof a->sname, &k->ap_req.ticket.sname);
 		a->final_sent = true;
+		/* RFC 4121 4.1.1: with GSS_C_DELEG_FLAG the authenticator's
+		 * checksum carries a KRB-CRED holding the TGT (a ticket of 1 KB
+		 * and more, its PAC included); without it Windows' authenticators
+		 * are ~440 bytes, MIT's ~190 (real captures: 1849 vs 437, lab 1638
+		 * vs 189) */
+		a->tgt_by_size = k->ap_req.authenticator.cipher.len > AUTH_WITH_TGT;
 		att_decrypted(a, k);
 		learn_spn(m, &c->s, a->sname);
 		conn_frame(c, mt);
@@ -1281,7 +1320,7 @@ static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
 		kx z;
 		memset(&z, 0, sizeof z);
 		z.flow_id = id;
-		z.owner = -1;
+		z.owner = z.fwd_conn = z.fwd_for = -1;
 		if (req) {
 			z.c = mt->src;
 			z.k = mt->dst;
@@ -1388,12 +1427,29 @@ static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
 
 static void maybe_retire(hs_model *m, int64_t t);
 
+static void vantage_see(hs_model *m, const hs_meta *mt)
+{
+	if (mt->input >= VANTAGE_INPUTS)
+		return;
+	vantage *v = &m->vp[mt->input];
+	if (!v->n++) {
+		v->cand[0] = mt->src;
+		v->cand[1] = mt->dst;
+		v->alive[0] = v->alive[1] = true;
+		return;
+	}
+	for (int i = 0; i < 2; i++)
+		if (v->alive[i] && !addr_eq(&v->cand[i], &mt->src) && !addr_eq(&v->cand[i], &mt->dst))
+			v->alive[i] = false;
+}
+
 void hs_model_sink(void *ud, const hs_msg *msg)
 {
 	hs_model *m = ud;
 	const hs_meta *mt = msg->meta;
 	if (m->finished)
 		return;
+	vantage_see(m, mt);
 	maybe_retire(m, ts_of(mt));
 	if (msg->proto == HS_PROTO_KERBEROS && !msg->carrier && (mt->sport == 88 || mt->dport == 88)) {
 		on_kdc(m, msg, msg->body);
@@ -1574,6 +1630,114 @@ static void resolve_conns(hs_model *m)
 }
 
 /* ------------------------------------------------------------------ */
+/* finish: the forwarded TGT and what carries it */
+
+#define FWD_NS (10 * 1000000000LL)
+
+static bool tgs_for_service(const kx *p)
+{
+	return p->msg == HS_KRB_TGS_REQ && !p->s4u && !p->proxy && !p->forwarded_req &&
+	       strncasecmp(p->sname, "krbtgt/", 7) != 0;
+}
+
+/* The service-ticket exchange of x's client just before x (within FWD_NS):
+ * the service a forwarded TGT is asked for; -1 when the ticket was cached. */
+static int service_before(hs_model *m, guint i)
+{
+	const kx *x = &g_array_index(m->kxs, kx, i);
+	for (guint j = i; j-- > 0;) {
+		const kx *p = &g_array_index(m->kxs, kx, j);
+		if (p->ts < x->ts - FWD_NS)
+			break;
+		if (addr_eq(&p->c, &x->c) && tgs_for_service(p))
+			return (int)j;
+	}
+	return -1;
+}
+
+/* Evidence belongs to what caused it.  A client asks for a forwarded TGT
+ * (RFC 4120 2.6) right after a service ticket that carries ok-as-delegate
+ * (Windows and MIT alike), and sends it in the KRB-CRED of the next AP-REQ
+ * to that service - an SMB session to a DC as much as a WinRM hop 1.
+ * Without keys the request is tied to the client's next Kerberos AP-REQ
+ * for that service (the same ticket or SPN), or, when the service ticket
+ * was cached, to its next AP-REQ at all; when that connection is not in
+ * the input, to the service ticket alone (fwd_for).  A request that fits
+ * none is tied to nothing and is evidence for no chain. */
+static void tie_forwarded(hs_model *m)
+{
+	GHashTable *by_client = NULL; /* hs_addr * -> GArray guint: connections, ascending */
+	for (guint i = 0; i < m->kxs->len; i++) {
+		kx *x = &g_array_index(m->kxs, kx, i);
+		if (!x->forwarded_req)
+			continue;
+		if (!by_client) {
+			by_client = g_hash_table_new_full(addr_hash, addr_equal, NULL, array_free);
+			for (guint k = 0; k < m->conns->len; k++) {
+				conn *c = g_ptr_array_index(m->conns, k);
+				GArray *l = g_hash_table_lookup(by_client, &c->c);
+				if (!l) {
+					l = g_array_new(FALSE, FALSE, sizeof(guint));
+					g_hash_table_insert(by_client, &c->c, l);
+				}
+				g_array_append_val(l, k);
+			}
+		}
+		x->fwd_for = service_before(m, i);
+		const kx *p = x->fwd_for >= 0 ? &g_array_index(m->kxs, kx, x->fwd_for) : NULL;
+		const GArray *l = g_hash_table_lookup(by_client, &x->c);
+		attempt *best = NULL;
+		for (guint n = 0; l && n < l->len; n++) {
+			conn *c = g_ptr_array_index(m->conns, g_array_index(l, guint, n));
+			for (unsigned j = 0; j < c->natt; j++) {
+				attempt *a = &c->att[j];
+				if (!a->ticket_fp || a->ts < x->ts || a->ts > x->ts + FWD_NS || (best && a->ts >= best->ts))
+					continue;
+				if (p && a->ticket_fp != p->rep_fp && strcasecmp(a->sname, p->sname))
+					continue;
+				best = a;
+				x->fwd_conn = (int)g_array_index(l, guint, n);
+			}
+		}
+		if (best)
+			best->fwd_kx = (int)i;
+	}
+	if (by_client)
+		g_hash_table_destroy(by_client);
+}
+
+/* A server asks S4U2Self for a user who just logged on to read the user's
+ * groups (the PAC: MS-SFU 3.1.5.1.1, used by WinRM, IIS, file servers
+ * alike); only an S4U2Proxy with that ticket (MS-SFU 3.2.5.2) makes it
+ * constrained delegation.  An S4U2Self whose ticket no S4U2Proxy uses (its
+ * fingerprint in additional-tickets, or one for the same user from the same
+ * server within FWD_NS when the reply was not seen) is routine, failed or
+ * not: never evidence of a delegation failure. */
+static void mark_routine(hs_model *m)
+{
+	GHashTable *evidence = g_hash_table_new(g_int64_hash, g_int64_equal);
+	for (guint i = 0; i < m->kxs->len; i++) {
+		kx *x = &g_array_index(m->kxs, kx, i);
+		if (x->proxy && x->addl_fp)
+			g_hash_table_add(evidence, &x->addl_fp);
+	}
+	for (guint i = 0; i < m->kxs->len; i++) {
+		kx *x = &g_array_index(m->kxs, kx, i);
+		if (!x->s4u)
+			continue;
+		bool used = x->rep_fp && g_hash_table_contains(evidence, &x->rep_fp);
+		for (guint j = i + 1; j < m->kxs->len && !used; j++) {
+			const kx *p = &g_array_index(m->kxs, kx, j);
+			if (p->ts > x->ts + FWD_NS)
+				break;
+			used = p->proxy && addr_eq(&p->c, &x->c) && (!p->principal[0] || principal_eq(p->principal, x->s4u_user));
+		}
+		x->s4u_routine = !used;
+	}
+	g_hash_table_destroy(evidence);
+}
+
+/* ------------------------------------------------------------------ */
 /* finish: hop-1 sessions */
 
 static bool is_hop1_carrier(hs_carrier c)
@@ -1599,14 +1763,57 @@ static hs_result conn_result(const conn *c)
 	return a ? a->result : HS_RES_UNKNOWN;
 }
 
+/* The first principal a connection's attempts name, as the sessions keep it. */
+static void conn_principal(hs_model *m, const conn *c, char *out, size_t n)
+{
+	out[0] = 0;
+	for (unsigned j = 0; j < c->natt && !out[0]; j++)
+		if (c->att[j].principal[0])
+			normalize_user(m, c->att[j].principal, out, n);
+}
+
+static bool conn_authenticated(const conn *c)
+{
+	for (unsigned j = 0; j < c->natt; j++)
+		if (c->att[j].result == HS_RES_OK)
+			return true;
+	return false;
+}
+
+/* Sessions, not connections: Windows' WinRM client opens a TCP connection
+ * per stream of one session (shell, command, receive: three within a
+ * second, interleaved in time) and starts each with a 401 round trip; with
+ * the SOAP encrypted the shell id is not readable.  A connection joins a
+ * session of the same client, server and port when their shell ids do not
+ * differ, their principals do not differ, and it opens while the session
+ * is still active - or within SLACK_NS of a session that so far only got
+ * 401s (the client authenticates on its next connection). */
+static bool session_takes(hs_model *m, const session *x, const conn *c, const char *cp, bool x_auth)
+{
+	if (x->nconns >= SESS_CONNS || !addr_eq(&x->c, &c->c) || !addr_eq(&x->s, &c->s) || x->sport != c->sport)
+		return false;
+	if (x->shell_id[0] && c->shell_id[0] && strcmp(x->shell_id, c->shell_id))
+		return false;
+	if (x->principal[0] && cp[0] && !principal_eq(x->principal, cp))
+		return false;
+	(void)m;
+	if (c->t0 <= x->t1)
+		return true;
+	return !x_auth && c->t0 <= x->t1 + SLACK_NS;
+}
+
 static void build_sessions(hs_model *m)
 {
 	GHashTable *shells = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, array_free);
+	GHashTable *pairs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, array_free);
+	GArray *authed = g_array_new(FALSE, TRUE, sizeof(bool)); /* per session: some connection logged on */
 	for (guint i = 0; i < m->conns->len; i++) {
 		conn *c = g_ptr_array_index(m->conns, i);
 		if (!is_hop1_carrier(c->carrier))
 			continue;
 		int si = -1;
+		char cp[HS_NAME_MAX];
+		conn_principal(m, c, cp, sizeof cp);
 		GArray *same = NULL; /* the sessions of this shell id, ascending */
 		if (c->shell_id[0]) {
 			same = g_hash_table_lookup(shells, c->shell_id);
@@ -1619,6 +1826,15 @@ static void build_sessions(hs_model *m)
 				}
 			}
 		}
+		/* the sessions between the same two endpoints, the latest first */
+		char pk[120], a[48], b[48];
+		snprintf(pk, sizeof pk, "%s|%s|%u", hs_addr_str(&c->c, a, sizeof a), hs_addr_str(&c->s, b, sizeof b), c->sport);
+		GArray *pl = g_hash_table_lookup(pairs, pk);
+		for (guint n = pl ? pl->len : 0; si < 0 && n-- > 0 && pl->len - n <= 8;) {
+			guint s = g_array_index(pl, guint, n);
+			if (session_takes(m, &g_array_index(m->sessions, session, s), c, cp, g_array_index(authed, bool, s)))
+				si = (int)s;
+		}
 		if (si < 0) {
 			session z;
 			memset(&z, 0, sizeof z);
@@ -1630,18 +1846,30 @@ static void build_sessions(hs_model *m)
 			z.kx_index = -1;
 			z.carrier = c->carrier;
 			z.sport = c->sport;
-			snprintf(z.shell_id, sizeof z.shell_id, "%s", c->shell_id);
 			g_array_append_val(m->sessions, z);
+			bool no = false;
+			g_array_append_val(authed, no);
 			si = (int)m->sessions->len - 1;
-			if (c->shell_id[0]) {
-				if (!same) {
-					same = g_array_new(FALSE, FALSE, sizeof(guint));
-					g_hash_table_insert(shells, c->shell_id, same);
-				}
-				g_array_append_val(same, si);
+			if (!pl) {
+				pl = g_array_new(FALSE, FALSE, sizeof(guint));
+				g_hash_table_insert(pairs, g_strdup(pk), pl);
 			}
+			g_array_append_val(pl, si);
 		}
 		session *x = &g_array_index(m->sessions, session, si);
+		if (c->shell_id[0] && !x->shell_id[0]) {
+			snprintf(x->shell_id, sizeof x->shell_id, "%s", c->shell_id);
+			same = g_hash_table_lookup(shells, c->shell_id);
+			if (!same) {
+				same = g_array_new(FALSE, FALSE, sizeof(guint));
+				g_hash_table_insert(shells, c->shell_id, same); /* conns do not move */
+			}
+			g_array_append_val(same, si);
+		}
+		if (!x->principal[0] && cp[0])
+			snprintf(x->principal, sizeof x->principal, "%s", cp);
+		if (conn_authenticated(c))
+			g_array_index(authed, bool, si) = true;
 		x->conns[x->nconns++] = (int)i;
 		c->session = si;
 		if (c->t0 < x->t0)
@@ -1649,6 +1877,8 @@ static void build_sessions(hs_model *m)
 		if (c->t1 > x->t1)
 			x->t1 = c->t1;
 	}
+	g_hash_table_destroy(pairs);
+	g_array_free(authed, TRUE);
 	g_hash_table_destroy(shells);
 	/* principal, auth, result */
 	for (guint s = 0; s < m->sessions->len; s++) {
@@ -1794,6 +2024,83 @@ static void infer_sessions(hs_model *m)
 	}
 }
 
+/* Chains from partial evidence.  When hop 1 is not in the input (server1's
+ * capture filtered to port 88, the DC's capture without the client's
+ * TGS, a capture started after the session opened), server1's own
+ * delegation still names the user and server1: an S4U2Self that an
+ * S4U2Proxy uses, an S4U2Proxy (its evidence ticket names the user), or a
+ * TGS-REQ presenting a user's forwarded TGT.  Each such exchange that no
+ * session took starts one for (server1, user) with an unseen hop 1; the
+ * next ones of the same server and user within PARTIAL_NS join it, and
+ * attribute() then gives it its hop 2 as for any session.  Returns whether
+ * any was added. */
+#define PARTIAL_NS (60 * 1000000000LL)
+
+static const char *partial_evidence(const kx *x, const char **user)
+{
+	if (x->s4u && !x->s4u_routine) {
+		*user = x->s4u_user;
+		return "the S4U2Self user and the requesting account";
+	}
+	if (x->proxy) {
+		*user = x->principal;
+		return "the S4U2Proxy evidence ticket and the requesting account";
+	}
+	if (x->msg == HS_KRB_TGS_REQ && x->tgt_forwarded && strncasecmp(x->sname, "krbtgt/", 7)) {
+		*user = x->tgt_owner;
+		return "the forwarded TGT's owner and the account presenting it";
+	}
+	return NULL;
+}
+
+static bool partial_sessions(hs_model *m)
+{
+	guint first = m->sessions->len;
+	GHashTable *by_server = g_hash_table_new_full(addr_hash, addr_equal, g_free, array_free);
+	for (guint i = 0; i < m->kxs->len; i++) {
+		const kx *x = &g_array_index(m->kxs, kx, i);
+		const char *user = "";
+		const char *why = x->owner < 0 ? partial_evidence(x, &user) : NULL;
+		if (!why)
+			continue;
+		/* the server's latest partial sessions (a busy delegating server
+		 * has many: the few latest are the ones still open) */
+		GArray *l = g_hash_table_lookup(by_server, &x->c);
+		session *y = NULL;
+		for (guint n = l ? l->len : 0; n-- > 0 && l->len - n <= 8 && !y;) {
+			session *z = &g_array_index(m->sessions, session, g_array_index(l, guint, n));
+			if (x->ts >= z->t0 && x->ts <= z->t1 + PARTIAL_NS &&
+			    (!user[0] || !z->principal[0] || principal_eq(user, z->principal)))
+				y = z;
+		}
+		if (!y) {
+			session z;
+			memset(&z, 0, sizeof z);
+			z.s = x->c;
+			z.s_known = true;
+			z.unseen = true;
+			z.t0 = z.t1 = x->ts;
+			z.kx_index = -1;
+			z.carrier = HS_CAR_OTHER;
+			snprintf(z.unseen_from, sizeof z.unseen_from, "%s", why);
+			g_array_append_val(m->sessions, z);
+			guint si = m->sessions->len - 1;
+			y = &g_array_index(m->sessions, session, si);
+			if (!l) {
+				l = g_array_new(FALSE, FALSE, sizeof(guint));
+				g_hash_table_insert(by_server, g_memdup2(&x->c, sizeof x->c), l);
+			}
+			g_array_append_val(l, si);
+		}
+		if (!y->principal[0] && user[0])
+			snprintf(y->principal, sizeof y->principal, "%s", user);
+		if (x->ts > y->t1)
+			y->t1 = x->ts;
+	}
+	g_hash_table_destroy(by_server);
+	return m->sessions->len > first;
+}
+
 /* ------------------------------------------------------------------ */
 /* finish: attribution of hop-2 items to sessions */
 
@@ -1837,17 +2144,6 @@ static int64_t session_reach(hs_model *m, const session *y)
 				r = c->cmd[w].b;
 	}
 	return r;
-}
-
-static guint addr_hash(gconstpointer p)
-{
-	const hs_addr *a = p;
-	return (guint)fnv(fnv(0, &a->family, 1), a->a, a->family == 6 ? 16 : 4);
-}
-
-static gboolean addr_equal(gconstpointer a, gconstpointer b)
-{
-	return addr_eq(a, b);
 }
 
 /* A session that reaches further than this past its start is looked at
@@ -2158,6 +2454,14 @@ static void take(hs_model *m, int *owner, int s, const item *it)
 		y->nconn_items++;
 }
 
+/* Plain HTTP without WS-Management and without any authentication (an
+ * agent's command-and-control on port 80, a download) carries nobody's
+ * identity: it is no second hop. */
+static bool hop2_carrier(const conn *c)
+{
+	return !(c->carrier == HS_CAR_HTTP && !c->winrm && !c->natt);
+}
+
 static void attribute(hs_model *m)
 {
 	attr_ctx a;
@@ -2165,7 +2469,7 @@ static void attribute(hs_model *m)
 	GArray *items = g_array_new(FALSE, TRUE, sizeof(item));
 	for (guint i = 0; i < m->conns->len; i++) {
 		const conn *c = g_ptr_array_index(m->conns, i);
-		if (c->carrier == HS_CAR_KERBEROS)
+		if (c->carrier == HS_CAR_KERBEROS || !hop2_carrier(c))
 			continue;
 		item it = { true, (int)i, c->t0, "", { 0, 0 }, false };
 		const attempt *at = conn_final(c);
@@ -2307,6 +2611,7 @@ static bool kx_benign(const kx *x)
 typedef struct chain_index {
 	GHashTable *clients;     /* hs_addr *: the client of every connection and KDC exchange */
 	GHashTable *kdc_clients; /* hs_addr *: the client of every KDC exchange */
+	GHashTable *kdcs;        /* hs_addr *: every KDC */
 	GArray *fwd;             /* guint: exchanges with a forwarded-TGT request, ascending */
 	GArray **kxs;            /* per session: its exchanges (owner), ascending */
 	GArray **conns;          /* per session: its connections (owner), ascending */
@@ -2327,6 +2632,7 @@ static void chain_index_build(hs_model *m, chain_index *ix)
 	ix->nsessions = m->sessions->len;
 	ix->clients = g_hash_table_new(addr_hash, addr_equal);
 	ix->kdc_clients = g_hash_table_new(addr_hash, addr_equal);
+	ix->kdcs = g_hash_table_new(addr_hash, addr_equal);
 	ix->fwd = g_array_new(FALSE, FALSE, sizeof(guint));
 	ix->kxs = g_new0(GArray *, ix->nsessions + 1);
 	ix->conns = g_new0(GArray *, ix->nsessions + 1);
@@ -2341,6 +2647,7 @@ static void chain_index_build(hs_model *m, chain_index *ix)
 		kx *x = &g_array_index(m->kxs, kx, i);
 		g_hash_table_add(ix->clients, &x->c);
 		g_hash_table_add(ix->kdc_clients, &x->c);
+		g_hash_table_add(ix->kdcs, &x->k);
 		if (x->forwarded_req)
 			g_array_append_val(ix->fwd, i);
 		GArray *l = owned_list(ix->kxs, x->owner, ix->nsessions);
@@ -2353,6 +2660,7 @@ static void chain_index_free(chain_index *ix)
 {
 	g_hash_table_destroy(ix->clients);
 	g_hash_table_destroy(ix->kdc_clients);
+	g_hash_table_destroy(ix->kdcs);
 	g_array_free(ix->fwd, TRUE);
 	for (guint s = 0; s < ix->nsessions; s++) {
 		if (ix->kxs[s])
@@ -2366,6 +2674,58 @@ static void chain_index_free(chain_index *ix)
 
 static guint owned_len(const GArray *l) { return l ? l->len : 0; }
 
+/* Vantage point inference: an input whose messages all involve one
+ * address was captured on that host - the session's client, its server1,
+ * or a KDC; one whose messages share no address on a span port.  With two
+ * addresses left (a single conversation, e.g. server1's capture filtered
+ * to port 88) the capture point is not known. */
+static void vantage_facts(hs_model *m, const chain_index *ix, const session *y, hs_facts *f)
+{
+	for (int i = 0; i < VANTAGE_INPUTS; i++) {
+		const vantage *v = &m->vp[i];
+		if (!v->n)
+			continue;
+		if (!v->alive[0] && !v->alive[1]) {
+			f->at_span = true;
+			continue;
+		}
+		if (v->alive[0] && v->alive[1])
+			continue;
+		const hs_addr *a = &v->cand[v->alive[0] ? 0 : 1];
+		if (!y->unseen && addr_eq(a, &y->c))
+			f->at_client = true;
+		else if (y->s_known && addr_eq(a, &y->s))
+			f->at_server1 = true;
+		else if (g_hash_table_contains(ix->kdcs, a))
+			f->at_dc = true;
+	}
+}
+
+/* Is x (a forwarded-TGT request, tied by tie_forwarded) carried by session
+ * si's hop 1?  Tied to a connection: that connection's session.  Tied to a
+ * service ticket only: the inferred session of that ticket, or a session of
+ * the same client to that host (to a WinRM server whose name is not known,
+ * e.g. HTTPS without its key log) starting within FWD_NS. */
+static bool forwarded_for_session(hs_model *m, const kx *x, const session *y, int si)
+{
+	if (x->fwd_conn >= 0)
+		return ((const conn *)g_ptr_array_index(m->conns, x->fwd_conn))->session == si;
+	if (x->fwd_for < 0)
+		return false;
+	if (y->inferred)
+		return y->kx_index == x->fwd_for;
+	const kx *p = &g_array_index(m->kxs, kx, x->fwd_for);
+	if (!addr_eq(&x->c, &y->c) || y->t0 < x->ts || y->t0 > x->ts + FWD_NS)
+		return false;
+	char h[HS_NAME_MAX];
+	spn_host(p->sname, h, sizeof h);
+	const char *hn = host_name(m, &y->s);
+	size_t l = strcspn(h, ".");
+	if (!hn[0])
+		return spn_is_winrm(p->sname);
+	return !strncasecmp(h, hn, l) && (hn[l] == 0 || hn[l] == '.');
+}
+
 static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch)
 {
 	session *y = &g_array_index(m->sessions, session, si);
@@ -2376,8 +2736,13 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 	hs_hop *h1 = &ch->hops[0];
 	h1->index = 1;
 	h1->t0_ns = y->t0;
-	endpoint_set(m, &h1->client, &y->c, true, 0);
+	endpoint_set(m, &h1->client, &y->c, !y->unseen, 0);
 	endpoint_set(m, &h1->server, &y->s, y->s_known, y->inferred ? 0 : y->sport);
+	if (y->unseen) {
+		h1->unseen = true;
+		snprintf(h1->inferred_from, sizeof h1->inferred_from, "%s", y->unseen_from);
+		snprintf(h1->principal, sizeof h1->principal, "%s", y->principal);
+	}
 	if (!h1->server.name[0] && y->s_spn_host[0])
 		snprintf(h1->server.name, sizeof h1->server.name, "%s", y->s_spn_host);
 	h1->carrier = y->carrier;
@@ -2401,6 +2766,16 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 			f->hop1_deleg_flag = a->deleg;
 			f->hop1_krb_cred = a->krb_cred;
 			f->hop1_dec_ref = a->ref;
+		}
+		for (unsigned j = 0; j < c->natt && !f->hop1_tgt_by_size; j++) {
+			const attempt *a = &c->att[j];
+			if (a->auth == HS_AUTH_KERBEROS && a->tgt_by_size && !a->dec_auth) {
+				/* the TGT rides in hop 1 itself: forwarded, whether or not
+				 * the request for it is in the input (a cached forwarded TGT
+				 * is sent again without one) */
+				f->hop1_tgt_by_size = f->forwarded_tgt = true;
+				f->forwarded_ref = a->ref;
+			}
 		}
 		f->credssp_asked |= c->credssp_asked;
 		f->credssp_offered |= c->credssp_offered;
@@ -2432,7 +2807,7 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 	snprintf(f->s_name, sizeof f->s_name, "%s", h1->server.name);
 	first_label(f->s_name, f->s_short, sizeof f->s_short);
 	snprintf(f->s_ip, sizeof f->s_ip, "%s", h1->server.ip);
-	f->hop1_seen = true;
+	f->hop1_seen = !y->unseen;
 	f->hop1_inferred = y->inferred;
 	f->hop1_auth = y->auth;
 	f->hop1_result = y->result;
@@ -2447,15 +2822,15 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 	}
 
 	/* visibility */
+	vantage_facts(m, ix, y, f);
 	if (y->s_known && g_hash_table_contains(ix->clients, &y->s))
 		f->s_outbound_visible = true;
 	if (g_hash_table_contains(ix->kdc_clients, &y->c))
 		f->client_kdc_visible = true;
 	for (guint n = 0; n < ix->fwd->len; n++) {
 		const kx *x = &g_array_index(m->kxs, kx, g_array_index(ix->fwd, guint, n));
-		/* the client's forwarded-TGT request around hop 1 (RFC 4120 2.6) */
-		if (addr_eq(&x->c, &y->c) && x->forwarded_req && x->ts <= y->t1 + SLACK_NS &&
-		    x->ts >= y->t0 - 300 * 1000000000LL && (!f->user[0] || principal_eq(x->principal, f->user))) {
+		/* the client's forwarded-TGT request that hop 1 carries (tie_forwarded) */
+		if (forwarded_for_session(m, x, y, si) && (!f->user[0] || principal_eq(x->principal, f->user))) {
 			f->forwarded_tgt = true;
 			f->forwarded_ref = x->req;
 			if (!f->user[0] && x->principal[0])
@@ -2499,6 +2874,8 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 				fail_kx = x;
 			continue;
 		}
+		if (x->s4u && x->s4u_routine)
+			continue; /* the server reading the user's PAC (mark_routine) */
 		if (x->s4u) {
 			if (x->tkt_dec) {
 				f->s4u2self_flags_known = true;
@@ -2703,10 +3080,14 @@ static void build_chains(hs_model *m)
 {
 	resolve_kdc(m);
 	resolve_conns(m);
+	mark_routine(m);
+	tie_forwarded(m);
 	build_sessions(m);
 	credssp_principals(m);
 	infer_sessions(m);
 	attribute(m);
+	if (partial_sessions(m))
+		attribute(m);
 	if (getenv("HS_MODEL_DEBUG")) {
 		for (guint s = 0; s < m->sessions->len; s++) {
 			const session *y = &g_array_index(m->sessions, session, s);
@@ -2736,13 +3117,10 @@ static void build_chains(hs_model *m)
 		}
 		hs_chain ch;
 		build_chain(m, &ix, (int)s, &ch);
-		/* A session whose server's own traffic is visible but did nothing
-		 * after it never tried a second hop: no chain (report-contract:
-		 * one chain per session that crossed or tried to cross).  A client
-		 * asking for CredSSP is itself an attempt to delegate: it keeps its
-		 * chain even when hop 1 failed before any second hop. */
-		if (ch.nhops < 2 && ch.facts.s_outbound_visible && !ch.facts.credssp_asked)
-			continue;
+		/* A session whose server's own traffic is visible and shows no
+		 * second hop is still a remoting session: its chain says "not
+		 * attempted" (from server1's capture that is an answer, and
+		 * the contract's count is one chain per session). */
 		g_array_append_val(m->chains, ch);
 		built++;
 	}
@@ -2820,6 +3198,7 @@ static void retire(hs_model *m, int64_t cut)
 		sub->tickets = m->tickets;
 		sub->hosts = m->hosts;
 		sub->nbmap = m->nbmap;
+		memcpy(sub->vp, m->vp, sizeof sub->vp);
 		build_chains(sub);
 		g_array_append_vals(m->chains, sub->chains->data, sub->chains->len);
 		m->retired_chains += sub->chains->len;

@@ -48,12 +48,26 @@ static void endpoint(hs_out *o, const char *key, const hs_endpoint *e)
 	hs_out_end(o);
 }
 
+static const char *const VANTAGE_NAMES[4] = { "client", "server1", "dc", "span" };
+
+static bool vantage_at(const hs_facts *f, int i)
+{
+	const bool at[4] = { f->at_client, f->at_server1, f->at_dc, f->at_span };
+	return at[i];
+}
+
 static void chain_json(hs_out *o, const hs_chain *c)
 {
 	const hs_diag *d = &c->diag;
 	hs_out_begin(o, NULL);
 	hs_out_uint(o, "id", c->id);
 	str_or_null(o, "user", c->user);
+	/* where the input was captured, from its addresses (facts.at_*) */
+	hs_out_begin_list(o, "captured_at");
+	for (int i = 0; i < 4; i++)
+		if (vantage_at(&c->facts, i))
+			hs_out_cstr(o, NULL, VANTAGE_NAMES[i]);
+	hs_out_end_list(o);
 	hs_out_begin_list(o, "hops");
 	for (unsigned i = 0; i < c->nhops; i++) {
 		const hs_hop *h = &c->hops[i];
@@ -69,6 +83,11 @@ static void chain_json(hs_out *o, const hs_chain *c)
 			hs_out_cstr(o, "target", h->target);
 		if (h->inferred)
 			hs_out_bool(o, "inferred", true);
+		/* what of the hop the input holds: its own traffic, only the KDC
+		 * exchange for its ticket, or nothing (rebuilt from the next hop) */
+		hs_out_cstr(o, "observed", h->unseen ? "none" : h->inferred ? "kdc" : "connection");
+		if (h->unseen)
+			hs_out_cstr(o, "inferred_from", h->inferred_from);
 		refs(o, "frames", h->frames, h->nframes);
 		hs_out_end(o);
 	}
@@ -282,11 +301,22 @@ static void chain_text(GString *out, const hs_chain *c, const pal *k)
 	/* the hop diagram */
 	for (unsigned i = 0; i < c->nhops; i++) {
 		const hs_hop *h = &c->hops[i];
+		if (h->unseen) {
+			/* rebuilt from what server1 did next: no frames of its own */
+			g_string_append_printf(out, "  %s\n    :  hop %u: not in the capture - %s -> %s, inferred from %s\n    v\n  %s\n",
+					       h->client.has_ip || h->client.name[0] ? ep_label(&h->client, a, sizeof a) : "(client not in the capture)",
+					       h->index, h->principal[0] ? h->principal : "(unknown user)",
+					       h->server.name[0] ? h->server.name : h->server.ip, h->inferred_from, ep_label(&h->server, b, sizeof b));
+			continue;
+		}
 		if (i == 0)
 			g_string_append_printf(out, "  %s\n", ep_label(&h->client, a, sizeof a));
 		const char *rc = h->result == HS_RES_FAILED ? k->red : h->result == HS_RES_OK ? k->green : k->yellow;
-		g_string_append_printf(out, "    |  hop %u: %s%s%u, %s as %s%s%s\n", h->index, hs_carrier_name(h->carrier),
-				       h->server.port ? " port " : "", h->server.port, hs_auth_name(h->auth),
+		char port[16] = "";
+		if (h->server.port) /* a hop seen only at the KDC has no port */
+			snprintf(port, sizeof port, " port %u", h->server.port);
+		g_string_append_printf(out, "    |  hop %u: %s%s, %s as %s%s%s\n", h->index, hs_carrier_name(h->carrier),
+				       port, hs_auth_name(h->auth),
 				       h->principal[0] ? h->principal : "(unknown)", h->target[0] ? ", target " : "",
 				       h->target);
 		g_string_append_printf(out, "    |  %s%s%s%s  frames ", rc, h->result == HS_RES_FAILED ? "FAILED" : h->result == HS_RES_OK ? "ok" : "result unknown", k->off,
@@ -297,6 +327,12 @@ static void chain_text(GString *out, const hs_chain *c, const pal *k)
 	}
 	if (c->nhops < 2)
 		g_string_append(out, "    :  hop 2: not in this input\n");
+	bool any = false;
+	for (int i = 0; i < 4; i++)
+		if (vantage_at(&c->facts, i)) {
+			g_string_append_printf(out, "%s%s", any ? ", " : "\n  Captured at: ", VANTAGE_NAMES[i]);
+			any = true;
+		}
 	g_string_append_printf(out, "\n  Verdict:  %s%s%s (method %s)\n", vc, hs_verdict_name(d->verdict), k->off, hs_method_name(d->method));
 	g_string_append_printf(out, "  Cause:    %s%s%s\n", k->bold, d->cause, k->off);
 	g_string_append(out, "  Detail:\n");
@@ -466,7 +502,8 @@ static void chain_svg(GString *out, const hs_chain *c)
 	for (int i = 0; i < nl; i++) {
 		int x = 150 + 260 * i;
 		g_string_append_printf(out, "<rect x=\"%d\" y=\"10\" width=\"220\" height=\"40\" rx=\"6\" class=\"box\"/>\n", x - 110);
-		svg_text(out, x, 35, "middle", "host", ep_label(lanes[i], a, sizeof a));
+		svg_text(out, x, 35, "middle", "host",
+			 i == 0 && c->hops[0].unseen ? "client (not in the capture)" : ep_label(lanes[i], a, sizeof a));
 		g_string_append_printf(out, "<line x1=\"%d\" y1=\"50\" x2=\"%d\" y2=\"%d\" class=\"life\"/>\n", x, x, h - 10);
 	}
 	for (unsigned i = 0; i < c->nhops; i++) {
@@ -474,10 +511,13 @@ static void chain_svg(GString *out, const hs_chain *c)
 		int x1 = 150 + 260 * (int)i, x2 = x1 + 260, y = 100 + 70 * (int)i;
 		bool fail = hp->result == HS_RES_FAILED;
 		g_string_append_printf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"%s\" marker-end=\"url(#%s)\"/>\n",
-				       x1, y, x2 - 4, y, fail ? "msg fail" : "msg", fail ? "arrf" : "arr");
+				       x1, y, x2 - 4, y, fail ? "msg fail" : hp->unseen ? "msg unseen" : "msg", fail ? "arrf" : "arr");
 		char lab[400];
-		snprintf(lab, sizeof lab, "hop %u: %s, %s as %s", hp->index, hs_carrier_name(hp->carrier), hs_auth_name(hp->auth),
-			 hp->principal[0] ? hp->principal : "?");
+		if (hp->unseen)
+			snprintf(lab, sizeof lab, "hop %u: not in the capture, %s", hp->index, hp->principal[0] ? hp->principal : "?");
+		else
+			snprintf(lab, sizeof lab, "hop %u: %s, %s as %s", hp->index, hs_carrier_name(hp->carrier), hs_auth_name(hp->auth),
+				 hp->principal[0] ? hp->principal : "?");
 		svg_text(out, (x1 + x2) / 2, y - 8, "middle", "lab", lab);
 		snprintf(lab, sizeof lab, "%s%s%s", hs_result_name(hp->result), hp->target[0] ? " - " : "", hp->target);
 		svg_text(out, (x1 + x2) / 2, y + 18, "middle", fail ? "lab failtxt" : "lab", lab);
@@ -494,7 +534,7 @@ void hs_report_html(const hs_report *r, GString *out)
 			     "h2{border-bottom:1px solid #ccc}.verdict{font-size:1.3em;font-weight:bold}"
 			     ".failed{color:#c00}.delegated{color:#080}.unknown,.not_attempted{color:#a60}"
 			     ".box{fill:#eef;stroke:#449}.life{stroke:#999;stroke-dasharray:4 4}.msg{stroke:#333;stroke-width:2}"
-			     ".msg.fail{stroke:#c00}.cross{stroke:#c00;stroke-width:3}.host{font-size:13px}.lab{font-size:12px}"
+			     ".msg.fail{stroke:#c00}.msg.unseen{stroke-dasharray:6 4}.cross{stroke:#c00;stroke-width:3}.host{font-size:13px}.lab{font-size:12px}"
 			     ".failtxt{fill:#c00;font-weight:bold}code{background:#f4f4f4;padding:2px 4px;display:block;margin:2px 0}"
 			     "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px}</style></head><body>\n");
 	g_string_append_printf(out, "<h1>hopsniff %s report</h1>\n<p>Inputs:", HS_VERSION);
@@ -561,7 +601,8 @@ void hs_report_html(const hs_report *r, GString *out)
 			frames_text(fr, h->frames, h->nframes);
 			g_string_append_printf(out, "<tr><td>%u</td><td>%s</td><td>%s</td><td>", h->index, hs_carrier_name(h->carrier), hs_auth_name(h->auth));
 			esc(out, h->principal[0] ? h->principal : "-");
-			g_string_append_printf(out, "</td><td>%s</td><td>%s</td></tr>\n", hs_result_name(h->result), fr->str);
+			g_string_append_printf(out, "</td><td>%s</td><td>%s</td></tr>\n", hs_result_name(h->result),
+					       h->unseen ? "not in the capture" : fr->str);
 			g_string_free(fr, TRUE);
 		}
 		GString *fr = g_string_new(NULL);

@@ -451,6 +451,13 @@ typedef struct ctx {
 	bool hop2_ok, hop2_failed, anon;
 } ctx;
 
+/* The input already holds the client's or the DC's view (facts.at_*):
+ * asking for it again is asking for what is there. */
+static bool have_client_or_dc(const hs_facts *f)
+{
+	return f->at_client || f->at_dc;
+}
+
 static const char *hop2_what(const hs_facts *f)
 {
 	switch (f->hop2_carrier) {
@@ -559,7 +566,8 @@ static void x_ok_tgt_unknown(const ctx *c, hs_diag *d)
 	set(d, HS_METHOD_UNCONSTRAINED, HS_VERDICT_DELEGATED);
 	detail(d, "%s presented a TGT it did not obtain in this capture (no AS exchange of its own) for %s and %s succeeded: a TGT forwarded with hop 1.", n->ss, n->spn, hop2_what(c->f));
 	explain(d, "Hop 2 used Kerberos with a TGT that %s received rather than requested: the signature of unconstrained delegation (the client forwards the user's TGT inside the hop-1 AP-REQ). Whose TGT it was is encrypted on this side of the exchange.", n->ss);
-	need(d, "the client's or the DC's capture (the forwarded-TGT request names the user and links the ticket)");
+	if (!have_client_or_dc(c->f))
+		need(d, "the client's or the DC's capture (the forwarded-TGT request names the user and links the ticket)");
 }
 
 static bool m_ok_runas(const ctx *c, const char *cause)
@@ -593,7 +601,10 @@ static void x_ok_who(const ctx *c, hs_diag *d)
 	set(d, HS_METHOD_UNKNOWN, HS_VERDICT_DELEGATED);
 	detail(d, "%s authenticated anew as %s (AS exchange) and hop 2 succeeded as that account: fresh credentials if %s is the hop-1 user, RunAs otherwise.", n->ss, f->hop2_principal, f->hop2_principal);
 	explain(d, "The second hop did not use delegation: %s logged on as %s itself. Who authenticated hop 1 is not visible in this input, so it cannot be told whether these were the user's own credentials ($using:cred) or a fixed RunAs account.", n->ss, f->hop2_principal);
-	need(d, "the client's or the DC's capture (who hop 1 authenticated as), or %s's keytab to read the hop-1 ticket", n->ss);
+	if (have_client_or_dc(f))
+		need(d, "%s's keytab to read the hop-1 ticket (who hop 1 authenticated as)", n->ss);
+	else
+		need(d, "the client's or the DC's capture (who hop 1 authenticated as), or %s's keytab to read the hop-1 ticket", n->ss);
 }
 
 /* ---- 2. specific failures ---- */
@@ -675,7 +686,7 @@ static void x_fresh_failed(const ctx *c, hs_diag *d)
 		cmd(r, "Invoke-Command -ComputerName %s -ScriptBlock { Get-ChildItem \\\\%s\\share -Credential $using:cred }", n->ps_s, n->ps_t);
 		ask_missing(r, n);
 	}
-	if (!f->fresh_as)
+	if (!f->fresh_as && !have_client_or_dc(f))
 		need(d, "the client's or the DC's capture (who hop 1 authenticated as: fresh credentials of the same user or a RunAs account)");
 }
 
@@ -817,7 +828,7 @@ static void x_spn_unknown(const ctx *c, hs_diag *d)
 	    only_kdc && f->fresh_as && f->fresh_as_ok ? HS_VERDICT_UNKNOWN : HS_VERDICT_FAILED);
 	detail(d, "The KDC does not know the SPN %s (KDC_ERR_S_PRINCIPAL_UNKNOWN): Kerberos to that name is impossible%s.", sname,
 	       only_kdc && f->fresh_as && f->fresh_as_ok ? "; with the fresh credentials an NTLM fallback may still have reached the target" : "");
-	if (only_kdc)
+	if (only_kdc && !f->at_server1)
 		need(d, "%s's capture (whether the second hop fell back to NTLM and succeeded)", n->ss);
 	explain(d, "%s asked for a service ticket for %s and the KDC has no account with that SPN. This happens when the second server is addressed by an IP address, an alias (CNAME) or a name its account does not register. Without a ticket the second hop falls back to NTLM, which cannot carry delegated identity.", n->ss, sname);
 	remedy_for_code(d, n, 7, f->user, f->tgs_error_sname);
@@ -912,7 +923,7 @@ static void x_ntlm_first_hop(const ctx *c, hs_diag *d)
 		cmd(r, "Invoke-Command -ComputerName " PS_S " -ScriptBlock { ... }   # not the IP address");
 	ask_missing(r, n);
 	remedies_std(d, n, f->hop2_is_winrm, true, true, true, false);
-	if (!f->hop2_seen && !f->hop2_inferred)
+	if (!f->hop2_seen && !f->hop2_inferred && !f->at_server1)
 		need(d, "%s's capture to see the second hop", n->ss);
 }
 
@@ -1048,7 +1059,7 @@ static void x_no_identity(const ctx *c, hs_diag *d)
 	if (f->hop1_auth == HS_AUTH_KERBEROS && !f->forwarded_tgt && !f->hop1_decrypted) {
 		if (f->client_kdc_visible)
 			need(d, "the ok-as-delegate flag of %s's ticket (encrypted: needs the client's session key or %s's keytab) to tell 'not trusted for delegation' from 'client did not ask'", n->ss, n->ss);
-		else
+		else if (!have_client_or_dc(f))
 			need(d, "the client's or the DC's capture (a forwarded-TGT request would show attempted unconstrained delegation)");
 	}
 	remedies_std(d, n, f->hop2_is_winrm, true, true, true, true);
@@ -1082,7 +1093,10 @@ static void x_hop2_unseen(const ctx *c, hs_diag *d)
 	else
 		detail(d, "Hop 1 to %s was seen; the second hop is not in this input.", n->s);
 	explain(d, "This input shows the first hop (%s as %s to %s) but nothing %s did afterwards, so whether the delegation worked cannot be told.", hs_auth_name(f->hop1_auth), f->user[0] ? n->user : "an unidentified user", n->s, n->ss);
-	need(d, "%s's capture (or the DC's port 88) covering the second hop", n->ss);
+	if (f->at_dc && !f->at_server1)
+		need(d, "%s's capture covering the second hop (this input, taken at the DC, shows no Kerberos of %s for it: NTLM, or outside the capture's time)", n->ss, n->ss);
+	else if (!f->at_server1)
+		need(d, "%s's capture (or the DC's port 88) covering the second hop", n->ss);
 	if (f->hop1_tls_opaque)
 		need(d, "the TLS key log of the hop-1 connection to see its authentication");
 }
@@ -1101,7 +1115,18 @@ static void x_undecided(const ctx *c, hs_diag *d)
 	set(d, HS_METHOD_UNKNOWN, HS_VERDICT_UNKNOWN);
 	detail(d, "Hop 2 from %s to %s was seen (%s, %s) but the evidence does not settle how or whether %s's identity was delegated.", n->ss, n->t, hs_auth_name(f->hop2_auth), hs_result_name(f->hop2_result), n->uname);
 	explain(d, "hopsniff saw both hops but no decisive trace (forwarded TGT, S4U, fresh logon, CredSSP) linking them.");
-	need(d, "captures of the client, %s and the DC's port 88 together", n->ss);
+	char who[3][HS_NAME_MAX + 16];
+	int nw = 0;
+	if (!f->at_client)
+		snprintf(who[nw++], sizeof who[0], "the client");
+	if (!f->at_server1)
+		snprintf(who[nw++], sizeof who[0], "%s", n->ss);
+	if (!f->at_dc)
+		snprintf(who[nw++], sizeof who[0], "the DC's port 88");
+	if (nw)
+		need(d, "captures of %s%s%s%s%s together%s", who[0], nw == 3 ? ", " : nw == 2 ? " and " : "",
+		     nw > 1 ? who[1] : "", nw == 3 ? " and " : "", nw == 3 ? who[2] : "",
+		     nw < 3 ? " with this one" : "");
 }
 
 /* ---- the table ---- */

@@ -96,6 +96,8 @@ typedef struct hs_hop {
 	hs_result result;
 	char target[HS_NAME_MAX];   /* SPN asked for when the hop is a KDC exchange ("" none) */
 	bool inferred;              /* built from KDC traffic only (the connection itself was not seen) */
+	bool unseen;                /* not in the input at all: reconstructed from what the next hop shows */
+	char inferred_from[128];    /* unseen: the evidence it was reconstructed from ("" otherwise) */
 	hs_ref frames[HS_HOP_FRAMES];
 	unsigned nframes;
 	int64_t t0_ns;
@@ -121,6 +123,10 @@ typedef struct hs_facts {
 	bool client_kdc_visible;         /* the hop-1 client's KDC exchanges are in the input */
 	bool hop2_seen;                  /* a hop-2 connection was seen */
 	bool hop2_inferred;              /* only a KDC exchange for the hop-2 target */
+	/* where the input was captured (every message of one input involves
+	 * that host's address): several may hold with several inputs */
+	bool at_client, at_server1, at_dc;
+	bool at_span;                    /* an input whose messages share no address (a span port, a hub) */
 
 	/* hop 1 */
 	hs_auth hop1_auth;
@@ -133,7 +139,8 @@ typedef struct hs_facts {
 	char offers[96];                 /* "Negotiate, Kerberos" */
 	bool credssp_failed;             /* CredSSP exchange ended in 401 / TSRequest errorCode */
 	uint32_t credssp_status;         /* the TSRequest errorCode (NTSTATUS; needs the TLS key log), 0 = none */
-	bool forwarded_tgt;              /* the client asked the KDC for a forwarded TGT */
+	bool forwarded_tgt;              /* the client asked the KDC for a forwarded TGT, or sent one (hop1_tgt_by_size) */
+	bool hop1_tgt_by_size;           /* a hop-1 authenticator too large for anything but a KRB-CRED with a TGT */
 	bool deleg_flag;                 /* SPNEGO reqFlags delegFlag in the client's token */
 	hs_ref forwarded_ref;
 

@@ -447,9 +447,15 @@ static void add_hop(proto_tree *tree, tvbuff_t *tvb, const hs_hop *h)
 	char cl[HS_NAME_MAX + 64], sv[HS_NAME_MAX + 64];
 	endpoint_text(&h->client, cl, sizeof cl);
 	endpoint_text(&h->server, sv, sizeof sv);
-	proto_tree *t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_hop, NULL,
-		"Hop %u: %s -> %s, %s, %s as %s: %s", h->index, cl, sv, hs_carrier_name(h->carrier),
-		hs_auth_name(h->auth), or_dash(h->principal), hs_result_name(h->result));
+	proto_tree *t;
+	if (h->unseen) /* hop 1 rebuilt from what the first server did next: no frames of its own */
+		t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_hop, NULL,
+			"Hop %u: not in the capture - %s -> %s, inferred from %s", h->index, or_dash(h->principal), sv,
+			h->inferred_from);
+	else
+		t = proto_tree_add_subtree_format(tree, tvb, 0, 0, ett_hop, NULL,
+			"Hop %u: %s -> %s, %s, %s as %s: %s", h->index, cl, sv, hs_carrier_name(h->carrier),
+			hs_auth_name(h->auth), or_dash(h->principal), hs_result_name(h->result));
 	add_gen(proto_tree_add_string(t, hf_carrier, tvb, 0, 0, hs_carrier_name(h->carrier)));
 	add_gen(proto_tree_add_string(t, hf_auth, tvb, 0, 0, hs_auth_name(h->auth)));
 	if (h->principal[0])

@@ -211,7 +211,7 @@ static void print_chain(live *L, const seen *s, const hs_chain *c, bool revised)
 	const hs_diag *d = &c->diag;
 	fprintf(L->stream, "%s chain %u%s: %s (%s, %s) %s: %s", when, s->no, revised ? " revised" : "",
 		hs_verdict_name(d->verdict), hs_method_name(d->method), d->cause, c->user[0] ? c->user : "(user unknown)",
-		ep_name(&c->hops[0].client));
+		c->hops[0].unseen ? "(hop 1 not in the capture)" : ep_name(&c->hops[0].client));
 	for (unsigned i = 0; i < c->nhops; i++) {
 		const hs_hop *h = &c->hops[i];
 		fprintf(L->stream, " -> %s %s", ep_name(&h->server), hs_carrier_name(h->carrier));

@@ -16,9 +16,13 @@ Report mode (default): `hopsniff --json -r CAPTURE` per capture, checked on
  - every hop after the first is a second hop of the chain's session (or an
    "uncertain" one): command-and-control HTTP is none;
  - no "failed" without a refusal (refusals[]) that belongs to the chain;
+ - method kerberos_unconstrained exactly for the sessions whose hop 1
+   carries a forwarded TGT (forwarded_tgt);
+ - captured_at never names another host than the truth's vantage point
+   (client, server1), and names it when the capture holds more than one
+   conversation (a single one could have been taken at either end);
  - exit status = expected.exit.
-Not in ctest yet: it fails on the session and attribution points the model
-work (issue 15) is to fix.  Prints per capture what fails.
+In ctest as windows_real_report.  Prints per capture what fails.
 
 Decode mode (--decode; in ctest as windows_real_decode): the decoding facts
 of the same truth files, from `hopsniff decode --json`:
@@ -114,6 +118,14 @@ def check_report(hs, truth, path):
                        x.get("session") in (sid, "uncertain") for x in truth.get("second_hops", [])):
                 errs.append(f"chain {c['id']} (session {sid}) shows hop {h['index']} {cl} -> {sv}:{port} "
                             f"({h.get('carrier')}), no second hop of its session")
+        # a forwarded TGT in hop 1 (the AP-REQ size, README) is the client
+        # asking for unconstrained delegation; none, and it is not
+        sess = next(x for x in sessions if x["id"] == sid)
+        if "forwarded_tgt" in sess:
+            unc = (c.get("delegation") or {}).get("method") == "kerberos_unconstrained"
+            if unc != sess["forwarded_tgt"]:
+                errs.append(f"chain {c['id']} (session {sid}): method {c['delegation']['method']}, "
+                            f"but hop 1 {'carries' if sess['forwarded_tgt'] else 'carries no'} forwarded TGT")
         if verdict == "failed" and sid not in refused:
             errs.append(f"chain {c['id']} (session {sid}) 'failed' without a refusal of its own")
     for sid, ids in matched.items():
@@ -122,6 +134,15 @@ def check_report(hs, truth, path):
     for s in sessions:
         if s["id"] not in matched:
             errs.append(f"session {s['id']} ({s.get('client')} -> {s.get('server', s.get('server_name'))}) has no chain")
+    # where the capture was taken (truth "vantage": client / client1 / server1 ...)
+    at = {"client": "client", "client1": "client", "server1": "server1", "dc": "dc"}.get(
+        truth.get("vantage", "").split(" ")[0].lower())
+    # never a wrong claim; with more than one conversation the point is known
+    pairs = {frozenset((a[0], b[0])) for a, b in conns.values()}
+    for c in chains:
+        got = c.get("captured_at", [])
+        if at and (set(got) - {at} or (len(pairs) > 1 and got != [at])):
+            errs.append(f"chain {c['id']}: captured_at {got}, the capture was taken at {at}")
     want = truth["expected"]["exit"]
     if p.returncode != want:
         errs.append(f"exit {p.returncode}, want {want}")

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""views.py HOPSNIFF SCENARIOS_DIR SCHEMA - the lab scenarios reduced to the
+partial views admins hand over, against the ground truth in each scenario's
+views.json (written from the scenario's configuration, README.md /
+expected.json, never from hopsniff's output).
+
+Views, derived at test time with tshark (the committed captures stay as
+recorded):
+  dc        the DC's capture alone (dc.pcapng);
+  srv1-88   srv1's capture filtered to Kerberos (tcp/udp port 88);
+  srv1-late srv1's capture without hop 1's first packets: every packet of
+            the hop-1 connections (srv1's port 5985) up to the first HTTP 200
+            srv1 sent (the end of the authentication round trips) is cut, as
+            a capture started after the session opened;
+  client1   client1's capture alone.
+
+views.json: {"views": {VIEW: {"chains": N or [MIN, MAX],
+                               "refused_s4u2proxy": bool,
+                               "routine_only": bool,
+                               "exit": 0 | 1 | null, "why": "..."}}}
+Checked per view: the report is valid against the schema; the number of
+chains; a view that shows a refused S4U2Proxy never exits 0 (and some chain
+is "failed"); a view with only routine Kerberos (machine accounts, PAC
+reads, logons without delegation) has no "failed" chain and exits 0; the
+exit status when the truth names it; hop 1 marked "observed": "none" where
+the truth says so (chains from partial evidence); "captured_at" never names
+another host than the one the view was captured on, and "needs" never asks
+for the capture the view is (the DC's port 88 at the DC, srv1's at srv1).
+Exits 77 without tshark."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+
+VANTAGE = {"dc": "dc", "srv1-88": "server1", "srv1-late": "server1", "client1": "client"}
+
+
+def tshark_filter(src, flt, dst):
+    subprocess.run(["tshark", "-n", "-r", src, "-Y", flt, "-w", dst], check=True, capture_output=True)
+
+
+def first_200(src):
+    """The frame of the first HTTP 200 srv1 sent on its WinRM port, or None."""
+    out = subprocess.run(["tshark", "-n", "-r", src, "-Y", "tcp.srcport == 5985 && http.response.code == 200",
+                          "-T", "fields", "-e", "frame.number"], capture_output=True, text=True).stdout.split()
+    return int(out[0]) if out else None
+
+
+def make_view(scn_dir, view, tmp):
+    dst = os.path.join(tmp, view + ".pcapng")
+    if view == "dc":
+        return os.path.join(scn_dir, "dc.pcapng")
+    if view == "client1":
+        return os.path.join(scn_dir, "client1.pcapng")
+    srv1 = os.path.join(scn_dir, "srv1.pcapng")
+    if view == "srv1-88":
+        tshark_filter(srv1, "tcp.port == 88 || udp.port == 88", dst)
+    elif view == "srv1-late":
+        f = first_200(srv1)
+        if f is None:
+            raise RuntimeError("no HTTP 200 from srv1:5985 to cut at")
+        tshark_filter(srv1, f"!(tcp.port == 5985 && frame.number <= {f})", dst)
+    else:
+        raise RuntimeError(f"unknown view {view}")
+    return dst
+
+
+def check_schema(rep, schema):
+    try:
+        import jsonschema
+    except ImportError:
+        for k in schema["required"]:
+            assert k in rep, k
+        return
+    jsonschema.validate(rep, schema)
+
+
+def check(hs, path, view, truth, schema):
+    p = subprocess.run([hs, "--json", "-r", path], capture_output=True, text=True)
+    if p.returncode not in (0, 1):
+        return [f"exit {p.returncode}: {p.stderr.strip()[:200]}"], ""
+    rep = json.loads(p.stdout)
+    errs = []
+    try:
+        check_schema(rep, schema)
+    except Exception as ex:  # noqa: BLE001 - reported as a failure
+        errs.append(f"schema: {str(ex)[:200]}")
+    chains = rep["chains"]
+    want = truth["chains"]
+    lo, hi = (want, want) if isinstance(want, int) else want
+    if not lo <= len(chains) <= hi:
+        errs.append(f"{len(chains)} chains, want {want}")
+    failed = [c for c in chains if c["delegation"]["verdict"] == "failed"]
+    if truth.get("refused_s4u2proxy"):
+        if p.returncode == 0 or not failed:
+            errs.append(f"a refused S4U2Proxy is in the view, yet exit {p.returncode} and {len(failed)} failed chains")
+    if truth.get("routine_only") and (failed or p.returncode != 0):
+        errs.append(f"only routine Kerberos, yet {len(failed)} failed chains, exit {p.returncode}")
+    if truth.get("exit") is not None and p.returncode != truth["exit"]:
+        errs.append(f"exit {p.returncode}, want {truth['exit']}")
+    # where the view was taken (the host whose capture it is): never claimed
+    # wrongly, and what is there is never asked for
+    at = VANTAGE[view]
+    for c in chains:
+        wrong = set(c.get("captured_at", [])) - {at}
+        if wrong:
+            errs.append(f"chain {c['id']}: captured_at {c['captured_at']}, the view was taken at {at}")
+        for n in c["needs"]:
+            if ("dc" in c.get("captured_at", []) and ("DC's port 88" in n or "the DC's capture" in n)) or \
+               ("server1" in c.get("captured_at", []) and n.startswith("srv1's capture")):
+                errs.append(f"chain {c['id']}: captured at {c['captured_at']}, yet needs {n!r}")
+        h1 = c["hops"][0] if c["hops"] else {}
+        if truth.get("hop1_observed") and h1.get("observed") != truth["hop1_observed"]:
+            errs.append(f"chain {c['id']}: hop 1 observed {h1.get('observed')!r}, want {truth['hop1_observed']!r}")
+    got = "; ".join(f"{c['delegation']['verdict']}/{c['delegation']['cause']}" for c in chains) or "no chain"
+    return errs, f"exit {p.returncode}, {got}"
+
+
+def main():
+    hs, scn_root, schema_path = sys.argv[1:4]
+    if not shutil.which("tshark"):
+        print("SKIP: no tshark")
+        return 77
+    schema = json.load(open(schema_path))
+    npass = nfail = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in sorted(os.listdir(scn_root)):
+            d = os.path.join(scn_root, name)
+            vj = os.path.join(d, "views.json")
+            if not os.path.isfile(vj):
+                continue
+            for view, truth in json.load(open(vj))["views"].items():
+                vt = os.path.join(tmp, name)
+                os.makedirs(vt, exist_ok=True)
+                try:
+                    errs, got = check(hs, make_view(d, view, vt), view, truth, schema)
+                except Exception as ex:  # noqa: BLE001 - report and go on
+                    errs, got = [f"error: {ex}"], ""
+                if errs:
+                    nfail += 1
+                    print(f"FAIL  {name} [{view}] ({got}): " + "; ".join(errs))
+                else:
+                    npass += 1
+                    print(f"PASS  {name} [{view}] ({got})")
+    print(f"{npass} passed, {nfail} failed")
+    return 1 if nfail or not npass else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
