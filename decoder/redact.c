@@ -388,6 +388,29 @@ bool hs_redact_learn_filter(void *ud, const char *key, const char *s, size_t len
 	return false;
 }
 
+static bool b64_char(unsigned char c)
+{
+	return g_ascii_isalnum(c) || c == '+' || c == '/' || c == '=';
+}
+
+void hs_redact_xml_body(hs_redact *r, const char *s, size_t len, GString *out)
+{
+	size_t i = 0, from = 0;
+	while (i < len) {
+		if (s[i++] != '>')
+			continue;
+		size_t j = i;
+		while (j < len && b64_char((unsigned char)s[j]))
+			j++;
+		if (j - i < 16 || j >= len || s[j] != '<')
+			continue;
+		hs_redact_text(r, s + from, i - from, out);
+		g_string_append_printf(out, "(%zu base64 characters withheld by redact_names)", j - i);
+		from = i = j;
+	}
+	hs_redact_text(r, s + from, len - from, out);
+}
+
 bool hs_redact_withheld(const char *key)
 {
 	return key && !strcmp(key, "text");

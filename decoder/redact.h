@@ -67,5 +67,11 @@ bool hs_redact_withheld(const char *key);
  * what it describes and rewrites it once every name is known (the plugin,
  * at the end of Wireshark's first pass). */
 bool hs_redact_learn_filter(void *ud, const char *key, const char *s, size_t len, GString *out);
+/* A decrypted WinRM body (SOAP XML) for display: every learnt name
+ * replaced, and every element text that is base64 of 16 characters or more
+ * (rsp:Stream command output, PSRP fragments, creationXml, Arguments)
+ * withheld with its length, since names inside it cannot be rewritten.
+ * Appends to out. */
+void hs_redact_xml_body(hs_redact *r, const char *s, size_t len, GString *out);
 
 #endif

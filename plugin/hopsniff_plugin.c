@@ -342,9 +342,11 @@ static void redact_frame(gpointer key, gpointer value, gpointer ud)
 		*a = redacted(*a, strlen(*a));
 	}
 	if (fi->plain) {
-		const char *r = redacted((const char *)fi->plain, fi->plain_len);
-		fi->plain = (guint8 *)r;
-		fi->plain_len = (guint)strlen(r);
+		GString *g = g_string_new(NULL);
+		hs_redact_xml_body(st.redact, (const char *)fi->plain, fi->plain_len, g);
+		fi->plain = (guint8 *)wmem_strndup(wmem_file_scope(), g->str, g->len);
+		fi->plain_len = (guint)g->len;
+		g_string_free(g, TRUE);
 	}
 }
 

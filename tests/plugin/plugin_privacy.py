@@ -8,9 +8,17 @@ scenario's keytabs and key logs: the lines of hopsniff's own subtree ("[Double-H
 chains and decoded messages) must hold no user, host or realm of the lab (read from the lab's
 configuration, tests/privacy.py) and no lab password.  Wireshark's own dissectors' fields are theirs.
 Without the preference the same lines do name the lab (the check can fail).
+
+The sealed WinRM captures (captures/generated/winrm-sealed, with srv1's keytab or alice's NTLM password): the
+"Decrypted WinRM" bodies (hopsniff.winrm.plaintext), and every base64 run in them decoded (command output, PSRP
+fragments), must hold no lab name with redact_names; without it they do.
 """
+import base64
 import glob
+import json
 import os
+import re
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -27,6 +35,34 @@ def hopsniff_lines(text):
         if inside:
             out.append(line)
     return "\n".join(out)
+
+
+def sealed_bodies(env, sealed, name, redact):
+    """The decrypted WinRM bodies of one sealed capture, and the text of every base64 run in them."""
+    sc = os.path.join(sealed, name)
+    if name.startswith("s1"):
+        kt = os.path.join(env.home, name + ".keytab")
+        shutil.copy(os.path.join(sc, "srv1.keytab"), kt)
+        os.chmod(kt, 0o644)
+        pref = "keytab_files:" + kt
+    else:
+        pw = [l.split(":", 1)[1].strip() for l in open(os.path.join(sc, "secrets.txt")) if l.startswith("alice:")][0]
+        pref = "ntlm_passwords:HOP\\alice:" + pw
+    p = env.run(["tshark", "-2", "-r", os.path.join(sc, "srv1.pcapng"), "-o", "hopsniff." + pref,
+                 "-o", "hopsniff.redact_names:" + redact, "-T", "json", "-j", "hopsniff",
+                 "-e", "hopsniff.winrm.plaintext"])
+    texts = []
+    for pk in json.loads(p.stdout or "[]"):
+        for t in pk["_source"]["layers"].get("hopsniff.winrm.plaintext", []):
+            texts.append(t)
+            for run in re.findall(r"[A-Za-z0-9+/]{16,}={0,2}", t):
+                try:
+                    raw = base64.b64decode(run + "=" * (-len(run) % 4))
+                except ValueError:
+                    continue
+                texts.append(raw.decode("utf-8", "replace"))
+                texts.append(raw.decode("utf-16-le", "replace"))
+    return texts
 
 
 def main():
@@ -61,6 +97,24 @@ def main():
                 if redact == "FALSE":
                     unredacted_names += bool(hits)
                 elif hits:
+                    print("FAIL %s: %s survive" % (label, ", ".join(sorted(set(hits)))))
+                    fails += 1
+        sealed = os.path.join(scen, "..", "..", "generated", "winrm-sealed")
+        for name in ("s1-kerberos-aes", "s3-ntlm"):
+            for redact in ("TRUE", "FALSE"):
+                runs += 1
+                texts = sealed_bodies(env, sealed, name, redact)
+                label = "%s decrypted WinRM bodies, redact_names:%s" % (name, redact)
+                if not texts:
+                    print("FAIL %s: no decrypted body" % label)
+                    fails += 1
+                    continue
+                body = "\n".join(texts)
+                hits = [m.group(0) for pat in pats for m in [pat.search(body)] if m]
+                if redact == "FALSE" and not hits:
+                    print("FAIL %s: no lab name even without redaction: the check cannot see names" % label)
+                    fails += 1
+                elif redact == "TRUE" and hits:
                     print("FAIL %s: %s survive" % (label, ", ".join(sorted(set(hits)))))
                     fails += 1
     finally:
