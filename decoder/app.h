@@ -24,6 +24,7 @@
 #define HS_APP_H
 
 #include "hs.h"
+#include "vocab.h"
 
 typedef struct hs_app_ctx {
 	hs_engine *eng;
@@ -60,5 +61,40 @@ void hs_report_anomaly(hs_app_ctx *ctx, const char *kind, const char *fmt, ...)
 /* Per-protocol describe functions, dispatched by hs_msg_describe.  Each is
  * defined in its protocol's file; flags are HS_DESCRIBE_*. */
 typedef void (*hs_describe_fn)(const void *body, hs_out *o, unsigned flags);
+
+/* A well-known port and the parser that takes its flows; carrier is what a
+ * connection to that port carries for the correlation model (vocab.h). */
+typedef struct hs_port_def {
+	uint8_t ipproto; /* 6 TCP, 17 UDP */
+	uint16_t port;
+	const hs_app *app;
+	hs_carrier carrier;
+} hs_port_def;
+
+/* A service-principal prefix ("cifs/", "MSSQLSvc/"; compared without case)
+ * and the carrier and port the model assumes for a hop seen only as a
+ * Kerberos ticket for such an SPN. */
+typedef struct hs_spn_def {
+	const char *prefix;
+	hs_carrier carrier;
+	uint16_t port;
+} hs_spn_def;
+
+/* Everything the rest of hopsniff knows about one protocol, exported by its
+ * file as `const hs_proto_def hs_<stem>_proto` (protos.def).  The
+ * dispatcher (protos.c), the model's carrier tables and live capture's
+ * default filter read only these.  Arrays end with a zeroed entry; NULL =
+ * none.  No two descriptors may claim the same (ipproto, port). */
+typedef struct hs_proto_def {
+	hs_proto id;
+	hs_describe_fn describe;         /* renders the hs_msg body of proto id */
+	const hs_port_def *ports;        /* well-known ports, ended by port 0 */
+	/* Flows on ports no descriptor names are offered to probe (first
+	 * payload of the initiator, ipproto probe_ipproto); true binds probe_app. */
+	bool (*probe)(const uint8_t *p, size_t len);
+	uint8_t probe_ipproto;
+	const hs_app *probe_app;
+	const hs_spn_def *spns;          /* ended by prefix NULL */
+} hs_proto_def;
 
 #endif

@@ -353,3 +353,6 @@ void hs_credssp_flow_release(hs_credssp_flow *f)
 		f->rec[i] = f->pdu[i] = NULL;
 	}
 }
+
+/* CredSSP travels inside TLS (HTTPS WinRM, RDP): no port of its own. */
+const hs_proto_def hs_credssp_proto = { .id = HS_PROTO_CREDSSP, .describe = hs_credssp_describe };

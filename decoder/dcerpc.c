@@ -633,3 +633,26 @@ const hs_app hs_dcerpc_app = {
 	.datagram = NULL,
 	.close = NULL,
 };
+
+/* The endpoint mapper on 135, and by probe the dynamic ports it hands out
+ * (DCOM/WMI).  RPCSS/ and HOST/ tickets are taken for DCE/RPC hops. */
+static const hs_port_def dcerpc_ports[] = {
+	{ 6, 135, &hs_dcerpc_app, HS_CAR_DCERPC },
+	{ 0 }
+};
+
+static const hs_spn_def dcerpc_spns[] = {
+	{ "RPCSS/", HS_CAR_DCERPC, 135 },
+	{ "HOST/", HS_CAR_DCERPC, 135 },
+	{ NULL, HS_CAR_OTHER, 0 }
+};
+
+const hs_proto_def hs_dcerpc_proto = {
+	.id = HS_PROTO_DCERPC,
+	.describe = hs_dcerpc_describe,
+	.ports = dcerpc_ports,
+	.probe = hs_dcerpc_probe, /* MS-RPCE on endpoint-mapper-assigned ports */
+	.probe_ipproto = 6,
+	.probe_app = &hs_dcerpc_app,
+	.spns = dcerpc_spns,
+};

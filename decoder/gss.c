@@ -232,3 +232,6 @@ void hs_spnego_describe(const void *body, hs_out *o, unsigned flags)
 		hs_out_cstr(o, "error", hs_err_name(t->inner_err));
 	hs_out_end(o);
 }
+
+/* SPNEGO travels inside other protocols only: no port of its own. */
+const hs_proto_def hs_spnego_proto = { .id = HS_PROTO_SPNEGO, .describe = hs_spnego_describe };

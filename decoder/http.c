@@ -1555,3 +1555,15 @@ const hs_app hs_http_app = {
 	.datagram = NULL,
 	.close = http_close,
 };
+
+/* Plain HTTP, and WinRM's HTTP listeners (MS-WSMV 2.1: 5985, and 47001 the
+ * compatibility listener); WinRM over HTTPS is TLS's (tls.c). */
+static const hs_port_def http_ports[] = {
+	{ 6, 80, &hs_http_app, HS_CAR_HTTP },
+	{ 6, 5985, &hs_http_app, HS_CAR_WINRM_HTTP },
+	{ 6, 8080, &hs_http_app, HS_CAR_HTTP },
+	{ 6, 47001, &hs_http_app, HS_CAR_WINRM_HTTP },
+	{ 0 }
+};
+
+const hs_proto_def hs_http_proto = { .id = HS_PROTO_HTTP, .describe = hs_http_describe, .ports = http_ports };

@@ -1696,3 +1696,12 @@ const hs_app hs_krb5_app = {
 	.datagram = krb_datagram,
 	.close = NULL,
 };
+
+/* Kerberos over TCP and UDP 88 (RFC 4120 7.2.1-2). */
+static const hs_port_def krb5_ports[] = {
+	{ 6, 88, &hs_krb5_app, HS_CAR_KERBEROS },
+	{ 17, 88, &hs_krb5_app, HS_CAR_KERBEROS },
+	{ 0 }
+};
+
+const hs_proto_def hs_krb5_proto = { .id = HS_PROTO_KERBEROS, .describe = hs_krb_describe, .ports = krb5_ports };

@@ -507,3 +507,20 @@ const hs_app hs_ldap_app = {
 	.datagram = NULL,
 	.close = NULL,
 };
+
+/* LDAP and the global catalog; over TLS they are tls.c's ports. */
+static const hs_port_def ldap_ports[] = {
+	{ 6, 389, &hs_ldap_app, HS_CAR_LDAP },
+	{ 6, 3268, &hs_ldap_app, HS_CAR_LDAP },
+	{ 0 }
+};
+
+static const hs_spn_def ldap_spns[] = {
+	{ "ldap/", HS_CAR_LDAP, 389 },
+	{ "GC/", HS_CAR_LDAP, 389 },
+	{ NULL, HS_CAR_OTHER, 0 }
+};
+
+const hs_proto_def hs_ldap_proto = {
+	.id = HS_PROTO_LDAP, .describe = hs_ldap_describe, .ports = ldap_ports, .spns = ldap_spns
+};

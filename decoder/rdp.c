@@ -518,3 +518,16 @@ const hs_app hs_rdp_app = {
 	.datagram = NULL,
 	.close = rdp_close,
 };
+
+/* RDP (MS-RDPBCGR): negotiation, TLS, NLA. */
+static const hs_port_def rdp_ports[] = {
+	{ 6, 3389, &hs_rdp_app, HS_CAR_RDP },
+	{ 0 }
+};
+
+static const hs_spn_def rdp_spns[] = {
+	{ "TERMSRV/", HS_CAR_RDP, 3389 },
+	{ NULL, HS_CAR_OTHER, 0 }
+};
+
+const hs_proto_def hs_rdp_proto = { .id = HS_PROTO_RDP, .describe = hs_rdp_describe, .ports = rdp_ports, .spns = rdp_spns };

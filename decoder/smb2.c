@@ -1036,3 +1036,19 @@ const hs_app hs_smb2_app = {
 	.datagram = NULL,
 	.close = smb_close,
 };
+
+/* SMB2 direct (445) and over NetBIOS session service (139). */
+static const hs_port_def smb2_ports[] = {
+	{ 6, 139, &hs_smb2_app, HS_CAR_SMB2 },
+	{ 6, 445, &hs_smb2_app, HS_CAR_SMB2 },
+	{ 0 }
+};
+
+static const hs_spn_def smb2_spns[] = {
+	{ "cifs/", HS_CAR_SMB2, 445 },
+	{ NULL, HS_CAR_OTHER, 0 }
+};
+
+const hs_proto_def hs_smb2_proto = {
+	.id = HS_PROTO_SMB2, .describe = hs_smb2_describe, .ports = smb2_ports, .spns = smb2_spns
+};

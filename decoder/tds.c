@@ -675,3 +675,16 @@ const hs_app hs_tds_app = {
 	.datagram = NULL,
 	.close = NULL,
 };
+
+/* SQL Server's default instance port. */
+static const hs_port_def tds_ports[] = {
+	{ 6, 1433, &hs_tds_app, HS_CAR_MSSQL },
+	{ 0 }
+};
+
+static const hs_spn_def tds_spns[] = {
+	{ "MSSQLSvc/", HS_CAR_MSSQL, 1433 },
+	{ NULL, HS_CAR_OTHER, 0 }
+};
+
+const hs_proto_def hs_tds_proto = { .id = HS_PROTO_TDS, .describe = hs_tds_describe, .ports = tds_ports, .spns = tds_spns };

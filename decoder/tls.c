@@ -1081,3 +1081,14 @@ const hs_app hs_tls_ldap_app = {
 	.datagram = NULL,
 	.close = tls_app_close,
 };
+
+/* The TLS-wrapped services: LDAPS and the global catalog over TLS (which
+ * the model does not count as LDAP carriers), WinRM HTTPS (MS-WSMV 2.1). */
+static const hs_port_def tls_ports[] = {
+	{ 6, 636, &hs_tls_ldap_app, HS_CAR_OTHER },
+	{ 6, 3269, &hs_tls_ldap_app, HS_CAR_OTHER },
+	{ 6, 5986, &hs_tls_http_app, HS_CAR_WINRM_HTTPS },
+	{ 0 }
+};
+
+const hs_proto_def hs_tls_proto = { .id = HS_PROTO_TLS, .describe = hs_tls_describe, .ports = tls_ports };

@@ -9,7 +9,7 @@
 #include <libxml/xmlerror.h>
 #include <string.h>
 
-#include "hs.h"
+#include "app.h"
 #include "mask.h"
 
 /* Namespaces (MS-WSMV 2.2.1) */
@@ -1045,3 +1045,13 @@ hs_err hs_winrm_parse_encrypted(hs_slice ct, const uint8_t *body, size_t len, hs
 	}
 	return HS_OK;
 }
+
+/* WinRM rides HTTP (its ports are http.c's and tls.c's).  A hop known
+ * only by a ticket for HTTP/ or WSMAN/ is taken for WinRM over HTTP. */
+static const hs_spn_def winrm_spns[] = {
+	{ "HTTP/", HS_CAR_WINRM_HTTP, 5985 },
+	{ "WSMAN/", HS_CAR_WINRM_HTTP, 5985 },
+	{ NULL, HS_CAR_OTHER, 0 }
+};
+
+const hs_proto_def hs_winrm_proto = { .id = HS_PROTO_WINRM, .describe = hs_winrm_describe, .spns = winrm_spns };
