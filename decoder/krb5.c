@@ -22,7 +22,6 @@
 #include <glib.h>
 
 #include "der.h"
-#include "engine.h"
 #include "krb5_dec.h"
 
 #define UNIV HS_DER_UNIVERSAL
@@ -1616,11 +1615,11 @@ static void emit_pdu(hs_app_ctx *ctx, const uint8_t *p, size_t len)
 	hs_krb_msg m;
 	hs_err e = hs_krb_decode(p, len, &m);
 	if (e == HS_E_UNKNOWN || m.kind == HS_KRB_KIND_NONE) {
-		hs_report_anomaly(ctx, "malformed_kerberos", "%zu bytes on port 88 are not a Kerberos PDU (first byte 0x%02x)",
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_KERBEROS, "%zu bytes on port 88 are not a Kerberos PDU (first byte 0x%02x)",
 				  len, len ? p[0] : 0);
 		return;
 	}
-	hs_krb_dec *dec = ctx->eng && ctx->eng->krbkeys ? g_new(hs_krb_dec, 1) : NULL;
+	hs_krb_dec *dec = ctx->host && ctx->host->krbkeys ? g_new(hs_krb_dec, 1) : NULL;
 	if (dec)
 		hs_krb_dec_emit_prep(ctx, &m, dec);
 	hs_emit(ctx, HS_PROTO_KERBEROS, &m);
@@ -1630,7 +1629,7 @@ static void emit_pdu(hs_app_ctx *ctx, const uint8_t *p, size_t len)
 	}
 	if (e != HS_OK) {
 		const char *n = hs_krb_msg_name(m.msg_type);
-		hs_report_anomaly(ctx, "malformed_kerberos", "%s of %zu bytes: %s%s", n ? n : "PDU", len, hs_err_name(e),
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_KERBEROS, "%s of %zu bytes: %s%s", n ? n : "PDU", len, hs_err_name(e),
 				  m.value_err != HS_OK ? " (in a PA-DATA / e-data value)" : "");
 	}
 }
@@ -1695,6 +1694,7 @@ const hs_app hs_krb5_app = {
 	.gap = krb_gap,
 	.datagram = krb_datagram,
 	.close = NULL,
+	.malformed = HS_ANOM_MALFORMED_KERBEROS,
 };
 
 /* Kerberos over TCP and UDP 88 (RFC 4120 7.2.1-2). */

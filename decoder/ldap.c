@@ -492,7 +492,7 @@ static hs_parse_result ldap_stream(hs_app_ctx *ctx, const uint8_t *data, size_t 
 	}
 	hs_emit(ctx, HS_PROTO_LDAP, &m);
 	if (e != HS_OK)
-		hs_report_anomaly(ctx, "malformed_ldap", "LDAPMessage %u (%s): %s", m.message_id,
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_LDAP, "LDAPMessage %u (%s): %s", m.message_id,
 				  hs_ldap_op_name(m.op), hs_err_name(e));
 	else if (k == HS_LDAP_MESSAGE)
 		ldap_tokens(ctx, &m);
@@ -506,6 +506,7 @@ const hs_app hs_ldap_app = {
 	.gap = NULL,
 	.datagram = NULL,
 	.close = NULL,
+	.malformed = HS_ANOM_MALFORMED_LDAP,
 };
 
 /* LDAP and the global catalog; over TLS they are tls.c's ports. */

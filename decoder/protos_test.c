@@ -35,7 +35,7 @@ static bool toy_probe(const uint8_t *p, size_t len)
 	return len >= 4 && !memcmp(p, "TOY!", 4);
 }
 
-static const hs_app toy_app = { "toy", 0, toy_stream, NULL, NULL, NULL };
+static const hs_app toy_app = { "toy", 0, toy_stream, NULL, NULL, NULL, HS_ANOM_NONE };
 static const hs_port_def toy_ports[] = { { 6, 9, &toy_app, HS_CAR_OTHER }, { 0 } };
 const hs_proto_def hs_toy_proto = {
 	.id = HS_PROTO_TOY,
