@@ -148,21 +148,6 @@ static hs_anom anomaly_kind(hs_gss_kind k)
 	}
 }
 
-/* Emit body with m (the Kerberos token in it) decrypted when the engine
- * has keytabs (krb5_dec.h). */
-static void emit_krb(hs_app_ctx *ctx, hs_proto proto, const void *body, hs_krb_msg *m, const char *carrier)
-{
-	hs_krb_dec *dec = ctx->host && ctx->host->krbkeys ? g_new(hs_krb_dec, 1) : NULL;
-	if (dec)
-		hs_krb_dec_emit_prep(ctx, m, dec);
-	hs_emit_token(ctx, proto, body, carrier);
-	if (dec) {
-		m->dec = NULL;
-		hs_krb_dec_wipe(dec);
-		g_free(dec);
-	}
-}
-
 hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, const char *carrier, const uint8_t *p, size_t len)
 {
 	hs_gss_token t;
@@ -185,7 +170,7 @@ hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, const char *carrier, const uint8_t *p, 
 			hs_report_anomaly(ctx, anomaly_kind(t.inner), "%s: %s token inside SPNEGO: %s",
 					  carrier ? carrier : "?", hs_gss_kind_name(t.inner), hs_err_name(t.inner_err));
 		if (t.has_krb)
-			emit_krb(ctx, HS_PROTO_SPNEGO, &t, &t.krb, carrier);
+			hs_krb_dec_emit(ctx, HS_PROTO_SPNEGO, &t, &t.krb, carrier);
 		else
 			hs_emit_token(ctx, HS_PROTO_SPNEGO, &t, carrier);
 		return t.kind;
@@ -193,7 +178,7 @@ hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, const char *carrier, const uint8_t *p, 
 		if (t.err != HS_OK)
 			hs_report_anomaly(ctx, HS_ANOM_MALFORMED_KERBEROS, "%s: Kerberos GSS token (%zu bytes): %s",
 					  carrier ? carrier : "?", len, hs_err_name(t.err));
-		emit_krb(ctx, HS_PROTO_KERBEROS, &t.krb, &t.krb, carrier);
+		hs_krb_dec_emit(ctx, HS_PROTO_KERBEROS, &t.krb, &t.krb, carrier);
 		return t.kind;
 	case HS_GSS_NTLM:
 		if (t.err != HS_OK)

@@ -1619,14 +1619,7 @@ static void emit_pdu(hs_app_ctx *ctx, const uint8_t *p, size_t len)
 				  len, len ? p[0] : 0);
 		return;
 	}
-	hs_krb_dec *dec = ctx->host && ctx->host->krbkeys ? g_new(hs_krb_dec, 1) : NULL;
-	if (dec)
-		hs_krb_dec_emit_prep(ctx, &m, dec);
-	hs_emit(ctx, HS_PROTO_KERBEROS, &m);
-	if (dec) {
-		hs_krb_dec_wipe(dec);
-		g_free(dec);
-	}
+	hs_krb_dec_emit(ctx, HS_PROTO_KERBEROS, &m, &m, NULL);
 	if (e != HS_OK) {
 		const char *n = hs_krb_msg_name(m.msg_type);
 		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_KERBEROS, "%s of %zu bytes: %s%s", n ? n : "PDU", len, hs_err_name(e),
