@@ -3,6 +3,7 @@
  * capture's filter cannot disagree about a port or an SPN. */
 #include "protos.h"
 
+#include <glib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -27,13 +28,51 @@ hs_describe_fn hs_proto_describe(hs_proto p)
 	return d ? d->describe : NULL;
 }
 
+/* Every packet of traffic no parser wants costs a port lookup (and a probe
+ * when it carries payload), so the descriptors' ports and probes are copied
+ * once into flat tables: the ports sorted by number, so that the first
+ * entry naming either port is the lower well-known port. */
+#define MAX_PORTS 128
+#define MAX_PROBES 16
+
+static struct {
+	hs_port_def ports[MAX_PORTS];
+	size_t nports;
+	const hs_proto_def *probes[MAX_PROBES];
+	size_t nprobes;
+} flat;
+
+static gpointer flatten(gpointer unused)
+{
+	(void)unused;
+	for (size_t i = 0; i < HS_PROTO__COUNT; i++) {
+		for (const hs_port_def *p = defs[i]->ports; p && p->port && flat.nports < MAX_PORTS; p++) {
+			size_t at = flat.nports++;
+			while (at && flat.ports[at - 1].port > p->port) { /* insertion: stable, a handful of ports */
+				flat.ports[at] = flat.ports[at - 1];
+				at--;
+			}
+			flat.ports[at] = *p;
+		}
+		if (defs[i]->probe && flat.nprobes < MAX_PROBES)
+			flat.probes[flat.nprobes++] = defs[i];
+	}
+	return NULL;
+}
+
+static void flat_init(void)
+{
+	static GOnce once = G_ONCE_INIT;
+	g_once(&once, flatten, NULL);
+}
+
 /* The entry for (ipproto, port); ipproto 0 = either transport. */
 static const hs_port_def *port_def(uint8_t ipproto, uint16_t port)
 {
-	for (size_t i = 0; i < HS_PROTO__COUNT; i++)
-		for (const hs_port_def *p = defs[i]->ports; p && p->port; p++)
-			if (p->port == port && (!ipproto || p->ipproto == ipproto))
-				return p;
+	flat_init();
+	for (size_t i = 0; i < flat.nports; i++)
+		if (flat.ports[i].port == port && (!ipproto || flat.ports[i].ipproto == ipproto))
+			return &flat.ports[i];
 	return NULL;
 }
 
@@ -41,42 +80,42 @@ const hs_app *hs_app_for_ports(uint8_t ipproto, uint16_t sport, uint16_t dport, 
 {
 	/* The lower well-known port is the service: a client's ephemeral port
 	 * can be another service's (47001, 8080 and 5985 are in Linux's range). */
-	const hs_port_def *d = port_def(ipproto, dport), *s = port_def(ipproto, sport);
-	if (d && (!s || dport <= sport)) {
-		*server_is_src = false;
-		return d->app;
-	}
-	if (s) {
-		*server_is_src = true;
-		return s->app;
+	flat_init();
+	for (size_t i = 0; i < flat.nports; i++) {
+		const hs_port_def *p = &flat.ports[i];
+		if (p->ipproto != ipproto)
+			continue;
+		if (p->port == dport) {
+			*server_is_src = false;
+			return p->app;
+		}
+		if (p->port == sport) {
+			*server_is_src = true;
+			return p->app;
+		}
 	}
 	return NULL;
 }
 
 size_t hs_app_ports(uint8_t ipproto, uint16_t *out, size_t max)
 {
-	/* ascending, as a filter reads best; a handful of ports, so no sort */
+	flat_init();
 	size_t n = 0;
-	for (uint32_t last = 0;;) {
-		uint32_t next = 0x10000;
-		for (size_t i = 0; i < HS_PROTO__COUNT; i++)
-			for (const hs_port_def *p = defs[i]->ports; p && p->port; p++)
-				if (p->ipproto == ipproto && p->port > last && p->port < next)
-					next = p->port;
-		if (next > 0xffff)
-			return n;
-		if (n < max)
-			out[n] = (uint16_t)next;
-		n++;
-		last = next;
-	}
+	for (size_t i = 0; i < flat.nports; i++)
+		if (flat.ports[i].ipproto == ipproto) {
+			if (n < max)
+				out[n] = flat.ports[i].port;
+			n++;
+		}
+	return n;
 }
 
 const hs_app *hs_app_probe(uint8_t ipproto, const uint8_t *payload, size_t len)
 {
-	for (size_t i = 0; i < HS_PROTO__COUNT; i++)
-		if (defs[i]->probe && defs[i]->probe_ipproto == ipproto && defs[i]->probe(payload, len))
-			return defs[i]->probe_app;
+	flat_init();
+	for (size_t i = 0; i < flat.nprobes; i++)
+		if (flat.probes[i]->probe_ipproto == ipproto && flat.probes[i]->probe(payload, len))
+			return flat.probes[i]->probe_app;
 	return NULL;
 }
 
