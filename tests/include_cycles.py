@@ -20,9 +20,6 @@ KNOWN = {
     frozenset({"engine", "ip", "tcp"}):
         "the engine's own layers share struct hs_engine (engine.h); the way out is an hs_net "
         "{caps, stats, anomaly} for ip.c / tcp.c",
-    frozenset({"krb5", "krb5_dec"}):
-        "krb5.c's describer and port-88 app call the decryption, which decodes krb5.h types; the way out "
-        "is krb5.c split into ASN.1, describer and app (design-review.md 2.2)",
     frozenset({"psrp", "winrm"}):
         "PSRP fragments ride WinRM's SOAP and winrm.c hands them to psrp.c (WinRM work in progress)",
     frozenset({"model", "redact"}):
