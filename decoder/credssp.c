@@ -163,7 +163,7 @@ static void on_tsrequest(hs_credssp_flow *f, hs_app_ctx *ctx, const uint8_t *p, 
 	m.err = hs_credssp_decode(p, n, &r);
 	m.req = &r;
 	if (m.err != HS_OK)
-		hs_report_anomaly(ctx, "malformed_credssp", "TSRequest of %zu bytes: %s", n, hs_err_name(m.err));
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_CREDSSP, "TSRequest of %zu bytes: %s", n, hs_err_name(m.err));
 	/* MS-CSSP 3.1.5: tokens (steps 2-3), the server's pubKeyAuth (step 4),
 	 * authInfo (step 5); an errorCode ends it. */
 	if (r.ntokens)
@@ -209,7 +209,7 @@ static void on_plain(void *ud, hs_app_ctx *ctx, const uint8_t *p, size_t n)
 		if (r.status == HS_PARSE_INCOMPLETE)
 			break;
 		if (r.status == HS_PARSE_ERROR) {
-			hs_report_anomaly(ctx, "malformed_credssp", "TLS plaintext that is not a TSRequest (%s)",
+			hs_report_anomaly(ctx, HS_ANOM_MALFORMED_CREDSSP, "TLS plaintext that is not a TSRequest (%s)",
 					  hs_err_name(r.err));
 			f->broken[dir] = true;
 			off = len;
@@ -264,7 +264,7 @@ void hs_credssp_flow_feed(hs_credssp_flow *f, hs_app_ctx *ctx, const char *carri
 		off += 5 + ((size_t)q[off + 3] << 8 | q[off + 4]);
 	}
 	if (r.status == HS_PARSE_ERROR) {
-		hs_report_anomaly(ctx, "malformed_credssp", "%s CredSSP blob is not TLS (%s)", carrier,
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_CREDSSP, "%s CredSSP blob is not TLS (%s)", carrier,
 				  hs_err_name(r.err));
 		f->broken[dir] = true;
 		used = n;
@@ -353,3 +353,6 @@ void hs_credssp_flow_release(hs_credssp_flow *f)
 		f->rec[i] = f->pdu[i] = NULL;
 	}
 }
+
+/* CredSSP travels inside TLS (HTTPS WinRM, RDP): no port of its own. */
+const hs_proto_def hs_credssp_proto = { .id = HS_PROTO_CREDSSP, .describe = hs_credssp_describe };

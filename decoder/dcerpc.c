@@ -522,7 +522,7 @@ void hs_dcerpc_emit(hs_app_ctx *ctx, const uint8_t *p, size_t len, const char *c
 	m.pipe = pipe;
 	hs_emit_token(ctx, HS_PROTO_DCERPC, &m, carrier);
 	if (e != HS_OK)
-		hs_report_anomaly(ctx, "malformed_dcerpc", "%s%s%s call %u: %s", pipe ? "pipe " : "", pipe ? pipe : "",
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_DCERPC, "%s%s%s call %u: %s", pipe ? "pipe " : "", pipe ? pipe : "",
 				  pipe ? ":" : "", m.call_id, hs_err_name(e));
 	/* Tokens: SPNEGO (9), NTLM (10), Kerberos (16, a raw RFC 4121 token)
 	 * are what the GSS dispatcher recognises by their bytes; netlogon
@@ -567,7 +567,7 @@ static long pipe_chunk(hs_app_ctx *ctx, hs_dcerpc_pipe *dp, const uint8_t *p, si
 			return -1;
 		if (r.status == HS_PARSE_INCOMPLETE) {
 			if (r.needed > HS_DCERPC_PIPE_BUF) {
-				hs_report_anomaly(ctx, "dcerpc_pipe_pdu_too_large",
+				hs_report_anomaly(ctx, HS_ANOM_DCERPC_PIPE_PDU_TOO_LARGE,
 						  "pipe %s: a %zu-byte PDU (more than %u kept): skipped",
 						  pipe ? pipe : "?", r.needed, HS_DCERPC_PIPE_BUF);
 				dp->skip = (uint32_t)(r.needed - n);
@@ -632,4 +632,28 @@ const hs_app hs_dcerpc_app = {
 	.gap = NULL,
 	.datagram = NULL,
 	.close = NULL,
+	.malformed = HS_ANOM_MALFORMED_DCERPC,
+};
+
+/* The endpoint mapper on 135, and by probe the dynamic ports it hands out
+ * (DCOM/WMI).  RPCSS/ and HOST/ tickets are taken for DCE/RPC hops. */
+static const hs_port_def dcerpc_ports[] = {
+	{ 6, 135, &hs_dcerpc_app, HS_CAR_DCERPC },
+	{ 0 }
+};
+
+static const hs_spn_def dcerpc_spns[] = {
+	{ "RPCSS/", HS_CAR_DCERPC, 135 },
+	{ "HOST/", HS_CAR_DCERPC, 135 },
+	{ NULL, HS_CAR_OTHER, 0 }
+};
+
+const hs_proto_def hs_dcerpc_proto = {
+	.id = HS_PROTO_DCERPC,
+	.describe = hs_dcerpc_describe,
+	.ports = dcerpc_ports,
+	.probe = hs_dcerpc_probe, /* MS-RPCE on endpoint-mapper-assigned ports */
+	.probe_ipproto = 6,
+	.probe_app = &hs_dcerpc_app,
+	.spns = dcerpc_spns,
 };

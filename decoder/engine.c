@@ -23,6 +23,35 @@ void hs_config_default(hs_config *c)
 	c->describe_flags = 0;
 }
 
+/* The host parsers see (app.h). */
+static void host_emit(void *ud, const hs_msg *m)
+{
+	hs_engine *e = ud;
+	e->st.decoded_messages++;
+	for (unsigned i = 0; i < e->nsinks; i++)
+		e->sinks[i].fn(e->sinks[i].ud, m);
+}
+
+static void host_anomaly(void *ud, const hs_meta *at, const char *kind, const char *detail)
+{
+	hs_engine *e = ud;
+	e->st.anomalies++;
+	if (!e->anom)
+		return;
+	hs_anomaly a = { at->input, at->frame, kind, detail };
+	e->anom(e->anom_ud, &a);
+}
+
+static void host_account(void *ud, ssize_t delta)
+{
+	hs_engine_account(ud, delta);
+}
+
+const hs_host *hs_engine_host(hs_engine *e)
+{
+	return e ? &e->host : NULL;
+}
+
 hs_engine *hs_engine_new(const hs_config *cfg)
 {
 	hs_engine *e = g_try_new0(hs_engine, 1);
@@ -41,6 +70,11 @@ hs_engine *hs_engine_new(const hs_config *cfg)
 		e->cfg.flow_idle_timeout = 600.0;
 	e->idle_ns = (int64_t)(e->cfg.flow_idle_timeout * 1e9);
 	e->resolve = hs_app_for_ports;
+	e->host.emit = host_emit;
+	e->host.anomaly = host_anomaly;
+	e->host.account = host_account;
+	e->host.ud = e;
+	e->host.cfg = &e->cfg;
 	e->defrag = hs_ip_defrag_new(e->cfg.max_ip_fragments);
 	hs_flows_init(&e->flows);
 	return e;
@@ -52,9 +86,9 @@ void hs_engine_free(hs_engine *e)
 		return;
 	hs_flows_free(e);
 	hs_ip_defrag_free(e->defrag);
-	hs_keylog_free(e->keylog);
-	hs_krb_keys_free(e->krbkeys);
-	hs_ntlm_creds_free(e->ntlmcreds);
+	hs_keylog_free(e->host.keylog);
+	hs_krb_keys_free(e->host.krbkeys);
+	hs_ntlm_creds_free(e->host.ntlmcreds);
 	g_free(e);
 }
 
@@ -81,28 +115,28 @@ void hs_engine_set_resolver(hs_engine *e, hs_resolver_fn fn)
 /* Key logs (hs.h); the store is tls_crypt.c. */
 static void keylog_report(hs_engine *e, const char *path, hs_err rc, size_t bad)
 {
-	const char *enc = hs_keylog_encoding(e->keylog);
+	const char *enc = hs_keylog_encoding(e->host.keylog);
 	if (enc)
-		hs_engine_anomaly_at(e, 0, 0, "keylog_encoding", "%s: %s text (not plain UTF-8 / ASCII), converted and read",
+		hs_engine_anomaly_at(e, 0, 0, HS_ANOM_KEYLOG_ENCODING, "%s: %s text (not plain UTF-8 / ASCII), converted and read",
 				     path, enc);
 	if (bad)
-		hs_engine_anomaly_at(e, 0, 0, "keylog_malformed", "%s: %zu malformed key log line(s) skipped (first: %s)",
-				     path, bad, hs_keylog_why(e->keylog) ? hs_keylog_why(e->keylog) : "?");
+		hs_engine_anomaly_at(e, 0, 0, HS_ANOM_KEYLOG_MALFORMED, "%s: %zu malformed key log line(s) skipped (first: %s)",
+				     path, bad, hs_keylog_why(e->host.keylog) ? hs_keylog_why(e->host.keylog) : "?");
 	if (rc == HS_E_LIMIT)
-		hs_engine_anomaly_at(e, 0, 0, "keylog_cap", "%s: more than %u client randoms; the rest ignored", path,
+		hs_engine_anomaly_at(e, 0, 0, HS_ANOM_KEYLOG_CAP, "%s: more than %u client randoms; the rest ignored", path,
 				     HS_KEYLOG_MAX_ENTRIES);
 }
 
 static hs_err keylog_open(hs_engine *e, const char *path, bool follow)
 {
-	if (!e->keylog)
-		e->keylog = hs_keylog_new();
+	if (!e->host.keylog)
+		e->host.keylog = hs_keylog_new();
 	size_t added = 0, bad = 0;
 	e->error_detail[0] = 0;
-	hs_err rc = (follow ? hs_keylog_follow : hs_keylog_load)(e->keylog, path, &added, &bad);
+	hs_err rc = (follow ? hs_keylog_follow : hs_keylog_load)(e->host.keylog, path, &added, &bad);
 	if (rc != HS_OK && rc != HS_E_LIMIT) {
 		snprintf(e->error_detail, sizeof e->error_detail, "%s",
-			 hs_keylog_why(e->keylog) ? hs_keylog_why(e->keylog) : path);
+			 hs_keylog_why(e->host.keylog) ? hs_keylog_why(e->host.keylog) : path);
 		return rc;
 	}
 	keylog_report(e, path, rc, bad);
@@ -121,10 +155,10 @@ hs_err hs_engine_follow_keylog(hs_engine *e, const char *path)
 
 size_t hs_engine_reload_keylogs(hs_engine *e)
 {
-	if (!hs_keylog_following(e->keylog))
+	if (!hs_keylog_following(e->host.keylog))
 		return 0;
 	size_t added = 0, bad = 0;
-	hs_err rc = hs_keylog_refresh(e->keylog, &added, &bad);
+	hs_err rc = hs_keylog_refresh(e->host.keylog, &added, &bad);
 	keylog_report(e, "followed key log", rc, bad);
 	return added;
 }
@@ -134,19 +168,19 @@ hs_err hs_engine_add_keytab(hs_engine *e, const char *path)
 	size_t added = 0, unsupported = 0;
 	bool capped = false;
 	char why[256] = "";
-	if (!e->krbkeys)
-		e->krbkeys = hs_krb_keys_new();
+	if (!e->host.krbkeys)
+		e->host.krbkeys = hs_krb_keys_new();
 	e->error_detail[0] = 0;
-	hs_err rc = hs_krb_keys_load(e->krbkeys, path, &added, &unsupported, &capped, why, sizeof why);
+	hs_err rc = hs_krb_keys_load(e->host.krbkeys, path, &added, &unsupported, &capped, why, sizeof why);
 	if (rc != HS_OK) {
 		snprintf(e->error_detail, sizeof e->error_detail, "%s: %s", path, why);
 		return rc;
 	}
 	if (capped)
-		hs_engine_anomaly_at(e, 0, 0, "krb_key_cap", "%s: more than %d Kerberos keys; the rest ignored", path,
+		hs_engine_anomaly_at(e, 0, 0, HS_ANOM_KRB_KEY_CAP, "%s: more than %d Kerberos keys; the rest ignored", path,
 				     HS_KRB_MAX_KEYS);
 	if (unsupported)
-		hs_engine_anomaly_at(e, 0, 0, "keytab_unsupported_etype",
+		hs_engine_anomaly_at(e, 0, 0, HS_ANOM_KEYTAB_UNSUPPORTED_ETYPE,
 				     "%s: %zu key(s) of encryption types hopsniff does not decrypt (DES, 3DES ...) ignored",
 				     path, unsupported);
 	return HS_OK;
@@ -156,10 +190,10 @@ hs_err hs_engine_add_keytab(hs_engine *e, const char *path)
 hs_err hs_engine_add_ntlm_cred(hs_engine *e, const char *spec, bool nt_hash)
 {
 	char why[128] = "";
-	if (!e->ntlmcreds)
-		e->ntlmcreds = hs_ntlm_creds_new();
+	if (!e->host.ntlmcreds)
+		e->host.ntlmcreds = hs_ntlm_creds_new();
 	e->error_detail[0] = 0;
-	if (!hs_ntlm_creds_add(e->ntlmcreds, spec, nt_hash, why, sizeof why)) {
+	if (!hs_ntlm_creds_add(e->host.ntlmcreds, spec, nt_hash, why, sizeof why)) {
 		snprintf(e->error_detail, sizeof e->error_detail, "%s: %s", nt_hash ? "--nt-hash" : "--ntlm-password", why);
 		return HS_E_MALFORMED;
 	}
@@ -170,19 +204,19 @@ const char *hs_engine_error_detail(const hs_engine *e) { return e->error_detail;
 
 const hs_stats *hs_engine_stats(const hs_engine *e) { return &e->st; }
 
-static void anomaly_v(hs_engine *e, uint32_t input, uint64_t frame, const char *kind, const char *fmt, va_list ap)
+static void anomaly_v(hs_engine *e, uint32_t input, uint64_t frame, hs_anom kind, const char *fmt, va_list ap)
 	__attribute__((format(printf, 5, 0)));
-static void anomaly_v(hs_engine *e, uint32_t input, uint64_t frame, const char *kind, const char *fmt, va_list ap)
+static void anomaly_v(hs_engine *e, uint32_t input, uint64_t frame, hs_anom kind, const char *fmt, va_list ap)
 {
 	e->st.anomalies++;
 	if (!e->anom)
 		return;
 	vsnprintf(e->detail, sizeof e->detail, fmt, ap);
-	hs_anomaly a = { input, frame, kind, e->detail };
+	hs_anomaly a = { input, frame, hs_anom_name(kind), e->detail };
 	e->anom(e->anom_ud, &a);
 }
 
-void hs_engine_anomaly(hs_engine *e, const char *kind, const char *fmt, ...)
+void hs_engine_anomaly(hs_engine *e, hs_anom kind, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -190,7 +224,7 @@ void hs_engine_anomaly(hs_engine *e, const char *kind, const char *fmt, ...)
 	va_end(ap);
 }
 
-void hs_engine_anomaly_at(hs_engine *e, uint32_t input, uint64_t frame, const char *kind, const char *fmt, ...)
+void hs_engine_anomaly_at(hs_engine *e, uint32_t input, uint64_t frame, hs_anom kind, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -198,73 +232,12 @@ void hs_engine_anomaly_at(hs_engine *e, uint32_t input, uint64_t frame, const ch
 	va_end(ap);
 }
 
-void hs_report_anomaly(hs_app_ctx *ctx, const char *kind, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	anomaly_v(ctx->eng, ctx->meta->input, ctx->meta->frame, kind, fmt, ap);
-	va_end(ap);
-}
-
-void hs_emit_token(hs_app_ctx *ctx, hs_proto proto, const void *body, const char *carrier)
-{
-	hs_engine *e = ctx->eng;
-	hs_msg m = { ctx->meta, proto, body, carrier };
-	e->st.decoded_messages++;
-	for (unsigned i = 0; i < e->nsinks; i++)
-		e->sinks[i].fn(e->sinks[i].ud, &m);
-}
-
-void hs_emit(hs_app_ctx *ctx, hs_proto proto, const void *body)
-{
-	hs_emit_token(ctx, proto, body, NULL);
-}
-
 hs_deliver hs_engine_stream(hs_engine *e, const hs_app *app, hs_app_ctx *ctx, const uint8_t *data, size_t len)
 {
-	hs_deliver out = { 0, 0, false };
-	size_t done = 0;
-	for (;;) {
-		hs_parse_result r = app->stream(ctx, len ? data + done : data, len - done);
-		if (r.status == HS_PARSE_OK) {
-			if (r.consumed > len - done) {
-				/* A parser bug must not make the engine read past its buffer. */
-				hs_report_anomaly(ctx, "parser_overrun", "%s consumed %zu of %zu bytes", app->name,
-						  r.consumed, len - done);
-				r.consumed = len - done;
-			}
-			done += r.consumed;
-			if (r.consumed == 0 || done == len)
-				break;
-			continue;
-		}
-		if (r.status == HS_PARSE_INCOMPLETE) {
-			if (r.needed > e->cfg.max_stream_buffer) {
-				e->st.cap_hits++;
-				hs_report_anomaly(ctx, "pdu_too_large",
-						  "%s PDU of %zu bytes exceeds max_stream_buffer (%zu); skipped", app->name,
-						  r.needed, e->cfg.max_stream_buffer);
-				out.drop = true;
-			} else {
-				out.needed = r.needed;
-			}
-			break;
-		}
-		/* Bytes that follow a gap or a mid-stream pickup rarely start at a
-		 * PDU boundary (Wireshark shows them as a continuation): dropping
-		 * them until the parser finds its feet is resynchronisation, not
-		 * malformed data.  The gap itself was reported. */
-		if (!(ctx->resync && done == 0)) {
-			char kind[48];
-			snprintf(kind, sizeof kind, "malformed_%s", app->name);
-			hs_report_anomaly(ctx, kind, "%s: %s data after %zu bytes of the stream segment; resynchronising",
-					  app->name, hs_err_name(r.err), done);
-		}
-		out.drop = true;
-		break;
-	}
-	out.consumed = done;
-	return out;
+	hs_deliver r = hs_app_deliver(app, ctx, data, len, HS_FROM_TCP);
+	if (r.over_cap)
+		e->st.cap_hits++;
+	return r;
 }
 
 hs_err hs_engine_feed(hs_engine *e, const hs_frame *f)
@@ -285,7 +258,7 @@ hs_err hs_engine_feed(hs_engine *e, const hs_frame *f)
 		/* computed in checked form: a year past 2262 (pcapng allows 2554)
 		 * must not wrap the clock that expires flows */
 		if (!e->st.bad_timestamps++)
-			hs_engine_anomaly(e, "timestamp_out_of_range",
+			hs_engine_anomaly(e, HS_ANOM_TIMESTAMP_OUT_OF_RANGE,
 					  "capture time %lld.%09u s is outside 1970..2262; clamped (later ones are counted "
 					  "in the statistics only)",
 					  (long long)f->ts_sec, f->ts_nsec);

@@ -1,6 +1,7 @@
 /* engine.h - engine internals shared by engine.c, ip.c and tcp.c.
  * Not part of the public API (front ends use hs.h only); tests and the flow
  * fuzz target use hs_engine_set_resolver() to plug in their own hs_app.
+ * Parsers never include this: they see the engine as an hs_host (app.h).
  */
 #ifndef HS_ENGINE_H
 #define HS_ENGINE_H
@@ -37,16 +38,14 @@ struct hs_engine {
 	hs_flows flows;
 
 	char detail[512];      /* anomaly detail, formatted here: bounded */
-	struct hs_keylog *keylog; /* TLS secrets (tls_crypt.c), NULL when none */
-	struct hs_krb_keys *krbkeys; /* Kerberos keys (krb5_dec.c), NULL without keytabs */
-	struct hs_ntlm_creds *ntlmcreds; /* NTLM passwords / NT hashes (ntlm_seal.c), NULL without */
+	hs_host host;          /* what parsers see: sinks, caps, key stores (keylog, krbkeys, ntlmcreds) */
 	char error_detail[512];   /* hs_engine_error_detail() */
 };
 
 /* Report an anomaly at the frame being fed (or at input/frame given). */
-void hs_engine_anomaly(hs_engine *e, const char *kind, const char *fmt, ...)
+void hs_engine_anomaly(hs_engine *e, hs_anom kind, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void hs_engine_anomaly_at(hs_engine *e, uint32_t input, uint64_t frame, const char *kind,
+void hs_engine_anomaly_at(hs_engine *e, uint32_t input, uint64_t frame, hs_anom kind,
 			  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Count delta bytes (negative: released) of lasting per-flow memory against
@@ -65,16 +64,11 @@ static inline void hs_engine_account(hs_engine *e, ssize_t delta)
  * and fuzzing; call before the first feed. */
 void hs_engine_set_resolver(hs_engine *e, hs_resolver_fn fn);
 
-/* Result of handing bytes to a stream parser. */
-typedef struct hs_deliver {
-	size_t consumed; /* bytes the parser took */
-	size_t needed;   /* parser's last word: total bytes it needs from data+consumed (0 = unknown) */
-	bool drop;       /* parser failed or asked for more than the cap: drop the rest and gap() */
-} hs_deliver;
+/* The engine as its parsers see it (app.h); valid until hs_engine_free. */
+const hs_host *hs_engine_host(hs_engine *e);
 
-/* Run ctx's parser over data per the app.h contract (called while it
- * consumes and bytes remain).  Reports malformed_<app> / pdu_too_large /
- * truncated_pdu anomalies; the caller drops and calls gap() when drop. */
+/* hs_app_deliver over a TCP stream of e, counting a PDU over the cap as a
+ * cap hit (hs_stats.cap_hits). */
 hs_deliver hs_engine_stream(hs_engine *e, const hs_app *app, hs_app_ctx *ctx, const uint8_t *data,
 			    size_t len);
 

@@ -58,11 +58,11 @@ static hs_parse_result chatty(hs_app_ctx *c, const uint8_t *p, size_t n)
 	char big[2000];
 	memset(big, 'd', sizeof big - 1);
 	big[sizeof big - 1] = 0;
-	hs_report_anomaly(c, "test_kind", "long: %s", big);
+	hs_report_anomaly(c, HS_ANOM_PARSER_OVERRUN, "long: %s", big);
 	return hs_parse_ok(n);
 }
 
-static const hs_app chatty_app = { "chatty", 0, chatty, NULL, NULL, NULL };
+static const hs_app chatty_app = { "chatty", 0, chatty, NULL, NULL, NULL, HS_ANOM_NONE };
 
 static const hs_app *chatty_resolve(uint8_t proto, uint16_t sp, uint16_t dp, bool *srv)
 {
@@ -75,7 +75,7 @@ static void test_anomaly_detail_bounded(void)
 	hs_engine *e = ft_engine(NULL, FT_CONSUME_ALL);
 	hs_engine_set_resolver(e, chatty_resolve);
 	ft_seg(e, 0, 1, 0, FT_ACK, "abc", 3);
-	CU_ASSERT_EQUAL(ft_count("test_kind"), 1);
+	CU_ASSERT_EQUAL(ft_count("parser_overrun"), 1);
 	CU_ASSERT_EQUAL(ft.anoms[0].frame, 1);
 	CU_ASSERT(strlen(ft.anoms[0].detail) < 512);
 	CU_ASSERT_EQUAL(strncmp(ft.anoms[0].detail, "long: ddd", 9), 0);

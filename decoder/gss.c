@@ -14,7 +14,6 @@
 #include "gss.h"
 
 #include "der.h"
-#include "engine.h"
 #include "krb5_dec.h"
 
 static const uint8_t ntlm_sig[8] = { 'N', 'T', 'L', 'M', 'S', 'S', 'P', 0 };
@@ -139,28 +138,13 @@ const char *hs_gss_kind_name(hs_gss_kind k)
 	}
 }
 
-static const char *anomaly_kind(hs_gss_kind k)
+static hs_anom anomaly_kind(hs_gss_kind k)
 {
 	switch (k) {
-	case HS_GSS_SPNEGO: return "malformed_spnego";
-	case HS_GSS_KRB5: return "malformed_kerberos";
-	case HS_GSS_NTLM: return "malformed_ntlmssp";
-	default: return "unknown_gss_token";
-	}
-}
-
-/* Emit body with m (the Kerberos token in it) decrypted when the engine
- * has keytabs (krb5_dec.h). */
-static void emit_krb(hs_app_ctx *ctx, hs_proto proto, const void *body, hs_krb_msg *m, const char *carrier)
-{
-	hs_krb_dec *dec = ctx->eng && ctx->eng->krbkeys ? g_new(hs_krb_dec, 1) : NULL;
-	if (dec)
-		hs_krb_dec_emit_prep(ctx, m, dec);
-	hs_emit_token(ctx, proto, body, carrier);
-	if (dec) {
-		m->dec = NULL;
-		hs_krb_dec_wipe(dec);
-		g_free(dec);
+	case HS_GSS_SPNEGO: return HS_ANOM_MALFORMED_SPNEGO;
+	case HS_GSS_KRB5: return HS_ANOM_MALFORMED_KERBEROS;
+	case HS_GSS_NTLM: return HS_ANOM_MALFORMED_NTLMSSP;
+	default: return HS_ANOM_UNKNOWN_GSS_TOKEN;
 	}
 }
 
@@ -172,12 +156,12 @@ hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, const char *carrier, const uint8_t *p, 
 	case HS_GSS_NONE:
 		return t.kind;
 	case HS_GSS_UNKNOWN:
-		hs_report_anomaly(ctx, "unknown_gss_token", "%s: %zu-byte security blob of no known mechanism (first byte 0x%02x)",
+		hs_report_anomaly(ctx, HS_ANOM_UNKNOWN_GSS_TOKEN, "%s: %zu-byte security blob of no known mechanism (first byte 0x%02x)",
 				  carrier ? carrier : "?", len, p[0]);
 		return t.kind;
 	case HS_GSS_SPNEGO:
 		if (t.err != HS_OK)
-			hs_report_anomaly(ctx, "malformed_spnego", "%s: SPNEGO token (%zu bytes): %s",
+			hs_report_anomaly(ctx, HS_ANOM_MALFORMED_SPNEGO, "%s: SPNEGO token (%zu bytes): %s",
 					  carrier ? carrier : "?", len, hs_err_name(t.err));
 		/* An unknown inner mechanism (NEGOEX ...), or a Kerberos GSS
 		 * token kind the Kerberos decoder does not cover, is legal, not
@@ -186,19 +170,19 @@ hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, const char *carrier, const uint8_t *p, 
 			hs_report_anomaly(ctx, anomaly_kind(t.inner), "%s: %s token inside SPNEGO: %s",
 					  carrier ? carrier : "?", hs_gss_kind_name(t.inner), hs_err_name(t.inner_err));
 		if (t.has_krb)
-			emit_krb(ctx, HS_PROTO_SPNEGO, &t, &t.krb, carrier);
+			hs_krb_dec_emit(ctx, HS_PROTO_SPNEGO, &t, &t.krb, carrier);
 		else
 			hs_emit_token(ctx, HS_PROTO_SPNEGO, &t, carrier);
 		return t.kind;
 	case HS_GSS_KRB5:
 		if (t.err != HS_OK)
-			hs_report_anomaly(ctx, "malformed_kerberos", "%s: Kerberos GSS token (%zu bytes): %s",
+			hs_report_anomaly(ctx, HS_ANOM_MALFORMED_KERBEROS, "%s: Kerberos GSS token (%zu bytes): %s",
 					  carrier ? carrier : "?", len, hs_err_name(t.err));
-		emit_krb(ctx, HS_PROTO_KERBEROS, &t.krb, &t.krb, carrier);
+		hs_krb_dec_emit(ctx, HS_PROTO_KERBEROS, &t.krb, &t.krb, carrier);
 		return t.kind;
 	case HS_GSS_NTLM:
 		if (t.err != HS_OK)
-			hs_report_anomaly(ctx, "malformed_ntlmssp", "%s: NTLMSSP %s (%zu bytes): %s",
+			hs_report_anomaly(ctx, HS_ANOM_MALFORMED_NTLMSSP, "%s: NTLMSSP %s (%zu bytes): %s",
 					  carrier ? carrier : "?", hs_ntlm_type_name(t.ntlm.type), len, hs_err_name(t.err));
 		hs_emit_token(ctx, HS_PROTO_NTLMSSP, &t.ntlm, carrier);
 		return t.kind;
@@ -232,3 +216,6 @@ void hs_spnego_describe(const void *body, hs_out *o, unsigned flags)
 		hs_out_cstr(o, "error", hs_err_name(t->inner_err));
 	hs_out_end(o);
 }
+
+/* SPNEGO travels inside other protocols only: no port of its own. */
+const hs_proto_def hs_spnego_proto = { .id = HS_PROTO_SPNEGO, .describe = hs_spnego_describe };

@@ -3,6 +3,7 @@
  * anomalies (through a real engine and its sinks), every truncated prefix.
  * Expected values from tshark 4.0 (spnego.*, ntlmssp.auth.*, kerberos.*). */
 #include "gss.h"
+#include "engine.h"
 
 #include "der.h"
 #include "gss_test_tokens.h"
@@ -45,7 +46,7 @@ static hs_gss_kind emit(const unsigned char *p, size_t n, const char *carrier)
 	meta.src.family = meta.dst.family = 4;
 	meta.frame = 7;
 	meta.ipproto = 6;
-	hs_app_ctx ctx = { e, &meta, NULL, 0, false, false };
+	hs_app_ctx ctx = { hs_engine_host(e), &meta, NULL, 0, false, false };
 	emitted[0] = anomalies[0] = 0;
 	n_emitted = n_anomalies = 0;
 	hs_engine_add_msg_sink(e, on_msg, NULL);

@@ -86,19 +86,11 @@ typedef struct hs_meta {
 /* RFC 3339 UTC with microseconds ("2016-07-21T10:01:02.123456Z"). */
 void hs_ts_rfc3339(int64_t sec, uint32_t nsec, char *buf, size_t n);
 
+/* One per line of protos.def, in its order. */
 typedef enum hs_proto {
-	HS_PROTO_KERBEROS = 0,
-	HS_PROTO_SPNEGO,
-	HS_PROTO_NTLMSSP,
-	HS_PROTO_HTTP,
-	HS_PROTO_WINRM,
-	HS_PROTO_SMB2,
-	HS_PROTO_LDAP,
-	HS_PROTO_DCERPC,
-	HS_PROTO_TDS,
-	HS_PROTO_TLS,
-	HS_PROTO_CREDSSP,
-	HS_PROTO_RDP,
+#define HS_PROTO(id, name, stem) HS_PROTO_##id,
+#include "protos.def"
+#undef HS_PROTO
 	HS_PROTO__COUNT
 } hs_proto;
 

@@ -5,7 +5,6 @@
 #include "credssp.h"
 #include "psrp.h"
 #include "winrm_seal.h"
-#include "engine.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -78,7 +77,7 @@ static size_t find_head_end(const uint8_t *p, size_t len, size_t from)
 	return 0;
 }
 
-static hs_parse_result head_fail(hs_http_head *h, hs_err e, const char *kind)
+static hs_parse_result head_fail(hs_http_head *h, hs_err e, hs_anom kind)
 {
 	h->error = kind;
 	return hs_parse_error(e);
@@ -174,44 +173,44 @@ hs_parse_result hs_http_parse_head(const uint8_t *p, size_t len, hs_http_head *h
 			*scan_from = len > 3 ? len - 3 : 0;
 		/* A head that would not fit in the cap is an error now, not later. */
 		if (len - skip >= HS_HTTP_MAX_HEAD)
-			return head_fail(h, HS_E_LIMIT, "http_head_too_large");
+			return head_fail(h, HS_E_LIMIT, HS_ANOM_HTTP_HEAD_TOO_LARGE);
 		/* Bytes that cannot start a message fail at once, so that a stream
 		 * that is not HTTP is not buffered up to the cap. */
 		for (size_t i = skip; i < len && i < skip + 16; i++) {
 			if (p[i] == '\r' || p[i] == '\n')
 				break;
 			if (p[i] < 0x20 || p[i] >= 0x7f)
-				return head_fail(h, HS_E_MALFORMED, "http_malformed_start_line");
+				return head_fail(h, HS_E_MALFORMED, HS_ANOM_HTTP_MALFORMED_START_LINE);
 		}
 		return hs_parse_incomplete(0);
 	}
 	if (end - skip > HS_HTTP_MAX_HEAD)
-		return head_fail(h, HS_E_LIMIT, "http_head_too_large");
+		return head_fail(h, HS_E_LIMIT, HS_ANOM_HTTP_HEAD_TOO_LARGE);
 
 	hs_cur c = hs_cur_make(p + skip, end - skip);
 	hs_slice line;
 	if (!take_line(&c, &line) || !parse_start_line(line, h))
-		return head_fail(h, HS_E_MALFORMED, "http_malformed_start_line");
+		return head_fail(h, HS_E_MALFORMED, HS_ANOM_HTTP_MALFORMED_START_LINE);
 	for (;;) {
 		if (!take_line(&c, &line))
-			return head_fail(h, HS_E_MALFORMED, "http_bare_cr_lf");
+			return head_fail(h, HS_E_MALFORMED, HS_ANOM_HTTP_BARE_CR_LF);
 		if (line.len == 0)
 			break;
 		/* RFC 9112 5.2: obs-fold is deprecated; strict parsers reject it
 		 * (it is how header smuggling starts). */
 		if (line.p[0] == ' ' || line.p[0] == '\t')
-			return head_fail(h, HS_E_MALFORMED, "http_obs_fold");
+			return head_fail(h, HS_E_MALFORMED, HS_ANOM_HTTP_OBS_FOLD);
 		size_t i = 0;
 		while (i < line.len && is_tchar(line.p[i]))
 			i++;
 		/* RFC 9112 5.1: no whitespace between field name and colon. */
 		if (i == 0 || i >= line.len || line.p[i] != ':')
-			return head_fail(h, HS_E_MALFORMED, "http_malformed_field");
+			return head_fail(h, HS_E_MALFORMED, HS_ANOM_HTTP_MALFORMED_FIELD);
 		for (size_t j = i + 1; j < line.len; j++)
 			if (!is_field_char(line.p[j]))
-				return head_fail(h, HS_E_MALFORMED, "http_malformed_field");
+				return head_fail(h, HS_E_MALFORMED, HS_ANOM_HTTP_MALFORMED_FIELD);
 		if (h->nh >= HS_HTTP_MAX_HEADERS)
-			return head_fail(h, HS_E_LIMIT, "http_too_many_fields");
+			return head_fail(h, HS_E_LIMIT, HS_ANOM_HTTP_TOO_MANY_FIELDS);
 		hs_http_header *f = &h->h[h->nh++];
 		f->name.p = line.p;
 		f->name.len = i;
@@ -312,14 +311,14 @@ hs_err hs_http_framing_of(const hs_http_head *h, hs_slice request_method, hs_htt
 				uint64_t v;
 				any = true;
 				if (!parse_u64(e, &v) || (has_cl && v != cl)) {
-					f->error = "http_bad_content_length";
+					f->error = HS_ANOM_HTTP_BAD_CONTENT_LENGTH;
 					return HS_E_MALFORMED;
 				}
 				has_cl = true;
 				cl = v;
 			}
 			if (!any) {
-				f->error = "http_bad_content_length";
+				f->error = HS_ANOM_HTTP_BAD_CONTENT_LENGTH;
 				return HS_E_MALFORMED;
 			}
 		}
@@ -333,7 +332,7 @@ hs_err hs_http_framing_of(const hs_http_head *h, hs_slice request_method, hs_htt
 		/* RFC 9112 6.3 #4: a request whose final coding is not chunked
 		 * cannot be framed; a response is read until close. */
 		if (!h->response) {
-			f->error = "http_bad_transfer_encoding";
+			f->error = HS_ANOM_HTTP_BAD_TRANSFER_ENCODING;
 			return HS_E_MALFORMED;
 		}
 		f->kind = HS_HTTP_BODY_CLOSE;
@@ -905,7 +904,7 @@ void hs_http_describe(const void *body, hs_out *o, unsigned flags)
 		}
 		hs_out_end_list(o);
 		if (e->error)
-			hs_out_cstr(o, "error", e->error);
+			hs_out_cstr(o, "error", hs_anom_name(e->error));
 		hs_out_end(o);
 	}
 	if (m->soap) {
@@ -990,14 +989,14 @@ static void copy_bounded(char *dst, uint8_t *dlen, size_t cap, hs_slice s)
 static pending *q_push(hs_app_ctx *ctx, http_state *st, const hs_http_head *h)
 {
 	if (st->qcount == HS_HTTP_MAX_PENDING) {
-		hs_report_anomaly(ctx, "http_pipeline_cap", "more than %u requests without response; oldest dropped",
+		hs_report_anomaly(ctx, HS_ANOM_HTTP_PIPELINE_CAP, "more than %u requests without response; oldest dropped",
 				  HS_HTTP_MAX_PENDING);
 		st->qhead = (st->qhead + 1) % HS_HTTP_MAX_PENDING;
 		st->qcount--;
 	}
 	if (!st->q) {
 		st->q = g_new0(pending, HS_HTTP_MAX_PENDING);
-		hs_engine_account(ctx->eng, (ssize_t)(sizeof(pending) * HS_HTTP_MAX_PENDING));
+		hs_app_account(ctx, (ssize_t)(sizeof(pending) * HS_HTTP_MAX_PENDING));
 	}
 	pending *p = &st->q[(st->qhead + st->qcount) % HS_HTTP_MAX_PENDING];
 	st->qcount++;
@@ -1042,11 +1041,11 @@ static void gather_auth(hs_app_ctx *ctx, const hs_http_head *h, hs_http_msg *m)
 				size_t before = m->nauth;
 				if (hs_http_auth_parse(h->h[i].value, names[k].hdr, m->auth, HS_HTTP_MAX_AUTH, &m->nauth,
 						       &m->auth_more) != HS_OK)
-					hs_report_anomaly(ctx, "http_malformed_auth", "%s header does not follow RFC 9110 11",
+					hs_report_anomaly(ctx, HS_ANOM_HTTP_MALFORMED_AUTH, "%s header does not follow RFC 9110 11",
 							  names[k].name);
 				for (size_t j = before; j < m->nauth; j++)
 					if (m->auth[j].token.len && !m->auth[j].token_ok)
-						hs_report_anomaly(ctx, "http_bad_base64", "%.*s token in %s is not base64",
+						hs_report_anomaly(ctx, HS_ANOM_HTTP_BAD_BASE64, "%.*s token in %s is not base64",
 								  (int)m->auth[j].scheme_name.len,
 								  (const char *)m->auth[j].scheme_name.p, names[k].name);
 			}
@@ -1127,9 +1126,9 @@ static void on_unsealed(void *ud, hs_app_ctx *ctx, const uint8_t *p, size_t n)
 	http_state *st = ud;
 	if (st->unsealed_cap)
 		return;
-	if (st->unsealed->len + n > ctx->eng->cfg.max_stream_buffer) {
-		hs_report_anomaly(ctx, "stream_cap", "CredSSP-sealed WinRM body over %zu bytes of plaintext; not decoded",
-				  ctx->eng->cfg.max_stream_buffer);
+	if (st->unsealed->len + n > hs_app_max_stream(ctx)) {
+		hs_report_anomaly(ctx, HS_ANOM_STREAM_CAP, "CredSSP-sealed WinRM body over %zu bytes of plaintext; not decoded",
+				  hs_app_max_stream(ctx));
 		st->unsealed_cap = true;
 		return;
 	}
@@ -1162,7 +1161,7 @@ static bool parse_unsealed(hs_app_ctx *ctx, http_state *st, hs_winrm_msg *soap, 
 {
 	hs_err e = hs_winrm_parse(st->unsealed->data, st->unsealed->len, soap);
 	if (e != HS_OK) {
-		hs_report_anomaly(ctx, soap->error ? soap->error : "winrm_malformed", "%s-sealed SOAP body not decoded (%s)",
+		hs_report_anomaly(ctx, soap->error ? soap->error : HS_ANOM_WINRM_MALFORMED, "%s-sealed SOAP body not decoded (%s)",
 				  how, hs_err_name(e));
 		return false;
 	}
@@ -1176,7 +1175,7 @@ static bool gss_unseal(hs_app_ctx *ctx, http_state *st, hs_winrm_enc *enc, bool 
 	if (!st->unsealed)
 		st->unsealed = g_byte_array_new();
 	g_byte_array_set_size(st->unsealed, 0);
-	size_t max = ctx->eng ? ctx->eng->cfg.max_stream_buffer : HS_HTTP_MAX_BODY_KEEP;
+	size_t max = ctx->host ? hs_app_max_stream(ctx) : HS_HTTP_MAX_BODY_KEEP;
 	if (!hs_winrm_seal_open(st->seal, ctx, enc, from_server, st->unsealed, max))
 		return false;
 	enc->plaintext = (hs_slice){ st->unsealed->data, st->unsealed->len };
@@ -1228,7 +1227,7 @@ static void emit_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const hs_
 	if (body.len && !incomplete && m.content_type.p) {
 		if (hs_winrm_is_encrypted(m.content_type)) {
 			if (hs_winrm_parse_encrypted(m.content_type, body.p, body.len, &enc) != HS_OK)
-				hs_report_anomaly(ctx, enc.error ? enc.error : "winrm_bad_encrypted",
+				hs_report_anomaly(ctx, enc.error ? enc.error : HS_ANOM_WINRM_BAD_ENCRYPTED,
 						  "multipart/encrypted WinRM body does not follow MS-WSMV 2.2.9.1");
 			else if (st->credssp && slice_iprefix(enc.protocol, "application/HTTP-CredSSP-session-encrypted"))
 				have_soap = credssp_unseal(ctx, st, &enc, &soap);
@@ -1241,7 +1240,7 @@ static void emit_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const hs_
 				have_soap = true;
 				m.soap = &soap;
 			} else {
-				hs_report_anomaly(ctx, soap.error ? soap.error : "winrm_malformed",
+				hs_report_anomaly(ctx, soap.error ? soap.error : HS_ANOM_WINRM_MALFORMED,
 						  "SOAP body not decoded (%s)", hs_err_name(e));
 			}
 		}
@@ -1252,7 +1251,7 @@ static void emit_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const hs_
 		hs_psrp_winrm_feed(&st->psrp, ctx, &soap, h->response,
 				   ctx->eng ? ctx->eng->cfg.max_stream_buffer : HS_HTTP_MAX_BODY_KEEP);
 		if (hs_winrm_secrets(&soap))
-			hs_report_anomaly(ctx, "secret_in_command",
+			hs_report_anomaly(ctx, HS_ANOM_SECRET_IN_COMMAND,
 					  "a password was typed into a WinRM command line: masked in the output "
 					  "(--show-secrets shows it)");
 		hs_emit(ctx, HS_PROTO_WINRM, &soap);
@@ -1373,7 +1372,7 @@ static bool start_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const ui
 		return false;
 	}
 	if (d->framing.te_and_cl)
-		hs_report_anomaly(ctx, "http_te_and_cl", "both Transfer-Encoding and Content-Length (RFC 9112 6.3)");
+		hs_report_anomaly(ctx, HS_ANOM_HTTP_TE_AND_CL, "both Transfer-Encoding and Content-Length (RFC 9112 6.3)");
 	if (d->framing.kind == HS_HTTP_BODY_NONE || d->framing.kind == HS_HTTP_BODY_TUNNEL) {
 		emit_message(ctx, st, d, h, (hs_slice){ NULL, 0 }, false);
 		bool tunnel = d->framing.kind == HS_HTTP_BODY_TUNNEL;
@@ -1434,7 +1433,7 @@ static hs_parse_result http_stream(hs_app_ctx *ctx, const uint8_t *data, size_t 
 					break;
 				if (p[1] == 3) {
 					if (!d->tls_reported)
-						hs_report_anomaly(ctx, "http_tls", "TLS on an HTTP port: not decrypted");
+						hs_report_anomaly(ctx, HS_ANOM_HTTP_TLS, "TLS on an HTTP port: not decrypted");
 					d->tls_reported = true;
 					d->state = D_TUNNEL;
 					off = len;
@@ -1446,7 +1445,7 @@ static hs_parse_result http_stream(hs_app_ctx *ctx, const uint8_t *data, size_t 
 			if (r.status == HS_PARSE_INCOMPLETE)
 				break;
 			if (r.status == HS_PARSE_ERROR) {
-				hs_report_anomaly(ctx, h.error ? h.error : "http_malformed", "malformed HTTP head (%s)",
+				hs_report_anomaly(ctx, h.error ? h.error : HS_ANOM_HTTP_MALFORMED, "malformed HTTP head (%s)",
 						  hs_err_name(r.err));
 				/* Skip exactly the bad head (or the cap's worth), so that
 				 * what follows does not depend on segmentation. */
@@ -1479,7 +1478,7 @@ static hs_parse_result http_stream(hs_app_ctx *ctx, const uint8_t *data, size_t 
 			if (r.status == HS_PARSE_INCOMPLETE)
 				break;
 			if (r.status == HS_PARSE_ERROR) {
-				hs_report_anomaly(ctx, "http_bad_chunk", "malformed chunked body (%s)", hs_err_name(r.err));
+				hs_report_anomaly(ctx, HS_ANOM_HTTP_BAD_CHUNK, "malformed chunked body (%s)", hs_err_name(r.err));
 				go_lost(d, false);
 				continue;
 			}
@@ -1496,10 +1495,10 @@ static hs_parse_result http_stream(hs_app_ctx *ctx, const uint8_t *data, size_t 
 		if (d->state == D_BODY) {
 			bool cut = d->framing.kind != HS_HTTP_BODY_CLOSE;
 			if (cut)
-				hs_report_anomaly(ctx, "http_truncated_body", "stream ended inside an HTTP body");
+				hs_report_anomaly(ctx, HS_ANOM_HTTP_TRUNCATED_BODY, "stream ended inside an HTTP body");
 			finish_body(ctx, st, d, cut);
 		} else if (d->state == D_HEAD && off < len) {
-			hs_report_anomaly(ctx, "http_truncated_head", "stream ended inside an HTTP head (%zu bytes)",
+			hs_report_anomaly(ctx, HS_ANOM_HTTP_TRUNCATED_HEAD, "stream ended inside an HTTP head (%zu bytes)",
 					  len - off);
 			d->head_scan = 0;
 		}
@@ -1542,7 +1541,7 @@ static void http_close(hs_app_ctx *ctx)
 	hs_psrp_reasm_close(st->psrp, ctx);
 	st->psrp = NULL;
 	if (st->q)
-		hs_engine_account(ctx->eng, -(ssize_t)(sizeof(pending) * HS_HTTP_MAX_PENDING));
+		hs_app_account(ctx, -(ssize_t)(sizeof(pending) * HS_HTTP_MAX_PENDING));
 	g_free(st->q);
 	st->q = NULL;
 	st->qhead = st->qcount = 0;
@@ -1560,4 +1559,17 @@ const hs_app hs_http_app = {
 	.gap = http_gap,
 	.datagram = NULL,
 	.close = http_close,
+	.malformed = HS_ANOM_MALFORMED_HTTP,
 };
+
+/* Plain HTTP, and WinRM's HTTP listeners (MS-WSMV 2.1: 5985, and 47001 the
+ * compatibility listener); WinRM over HTTPS is TLS's (tls.c). */
+static const hs_port_def http_ports[] = {
+	{ 6, 80, &hs_http_app, HS_CAR_HTTP },
+	{ 6, 5985, &hs_http_app, HS_CAR_WINRM_HTTP },
+	{ 6, 8080, &hs_http_app, HS_CAR_HTTP },
+	{ 6, 47001, &hs_http_app, HS_CAR_WINRM_HTTP },
+	{ 0 }
+};
+
+const hs_proto_def hs_http_proto = { .id = HS_PROTO_HTTP, .describe = hs_http_describe, .ports = http_ports };

@@ -52,7 +52,7 @@ typedef struct hs_http_head {
 	hs_http_header h[HS_HTTP_MAX_HEADERS];
 	size_t nh;
 	size_t leading_crlf;   /* empty lines skipped before the start line (RFC 9112 2.2) */
-	const char *error;     /* on HS_PARSE_ERROR: stable anomaly kind ("http_obs_fold" ...) */
+	hs_anom error;         /* on HS_PARSE_ERROR: the anomaly kind (HS_ANOM_HTTP_OBS_FOLD ...) */
 } hs_http_head;
 
 /* Parse one message head at p: optional leading CRLFs, start line, header
@@ -83,7 +83,7 @@ typedef struct hs_http_framing {
 	hs_http_body kind;
 	uint64_t length;       /* HS_HTTP_BODY_LENGTH */
 	bool te_and_cl;        /* both present: Transfer-Encoding won (RFC 9112 6.3 #3), smuggling sign */
-	const char *error;     /* anomaly kind when the function fails */
+	hs_anom error;         /* anomaly kind when the function fails */
 } hs_http_framing;
 
 /* Message body length (RFC 9112 6.3).  request_method is the method of the

@@ -116,7 +116,7 @@ static const char *key_str(const frag_key *k, char *buf, size_t n)
 	return buf;
 }
 
-static void drop_dgram(hs_engine *e, dgram *g, const char *kind, const char *why)
+static void drop_dgram(hs_engine *e, dgram *g, hs_anom kind, const char *why)
 {
 	hs_ip_defrag *d = e->defrag;
 	char k[160];
@@ -132,7 +132,7 @@ void hs_ip_expire(hs_engine *e, bool all)
 	hs_ip_defrag *d = e->defrag;
 	int64_t limit = (int64_t)HS_IP_FRAG_TIMEOUT * 1000000000LL;
 	while (d->head && (all || e->now_ns - d->head->first_ns > limit))
-		drop_dgram(e, d->head, "ip_frag_incomplete", all ? "incomplete at end of input" : "timed out incomplete");
+		drop_dgram(e, d->head, HS_ANOM_IP_FRAG_INCOMPLETE, all ? "incomplete at end of input" : "timed out incomplete");
 }
 
 static bool bit_get(const dgram *g, uint32_t b) { return g->bits[b >> 3] & (1u << (b & 7)); }
@@ -149,7 +149,7 @@ static dgram *add_fragment(hs_engine *e, const frag_key *key, uint32_t off, cons
 	if (!g) {
 		if (d->count >= d->max) {
 			e->st.cap_hits++;
-			drop_dgram(e, d->head, "ip_frag_cap", "max_ip_fragments datagrams in progress; oldest dropped");
+			drop_dgram(e, d->head, HS_ANOM_IP_FRAG_CAP, "max_ip_fragments datagrams in progress; oldest dropped");
 		}
 		g = g_new0(dgram, 1);
 		g->key = *key;
@@ -164,30 +164,30 @@ static dgram *add_fragment(hs_engine *e, const frag_key *key, uint32_t off, cons
 	}
 	g->nfrags++;
 	if ((uint64_t)off + len > MAX_DGRAM) {
-		drop_dgram(e, g, "ip_frag_oversize", "fragments reach past 64 KiB");
+		drop_dgram(e, g, HS_ANOM_IP_FRAG_OVERSIZE, "fragments reach past 64 KiB");
 		return NULL;
 	}
 	if (g->nfrags > MAX_FRAGS_PER_DGRAM) {
-		drop_dgram(e, g, "ip_frag_cap", "too many fragments for one datagram");
+		drop_dgram(e, g, HS_ANOM_IP_FRAG_CAP, "too many fragments for one datagram");
 		return NULL;
 	}
 	/* Every fragment but the last carries a multiple of 8 bytes (RFC 791,
 	 * RFC 8200 4.5); anything else cannot be placed consistently. */
 	if (more && (len % 8 || len == 0)) {
-		drop_dgram(e, g, "ip_frag_malformed", "non-final fragment length is not a multiple of 8");
+		drop_dgram(e, g, HS_ANOM_IP_FRAG_MALFORMED, "non-final fragment length is not a multiple of 8");
 		return NULL;
 	}
 	uint32_t end = off + len;
 	if (!more) {
 		if (g->have_last && g->total != end) {
-			drop_dgram(e, g, "ip_frag_malformed", "two different final fragments");
+			drop_dgram(e, g, HS_ANOM_IP_FRAG_MALFORMED, "two different final fragments");
 			return NULL;
 		}
 		g->have_last = true;
 		g->total = end;
 	}
 	if ((g->have_last && end > g->total)) {
-		drop_dgram(e, g, "ip_frag_malformed", "fragment beyond the final fragment");
+		drop_dgram(e, g, HS_ANOM_IP_FRAG_MALFORMED, "fragment beyond the final fragment");
 		return NULL;
 	}
 	if (off == 0) {
@@ -218,7 +218,7 @@ static dgram *add_fragment(hs_engine *e, const frag_key *key, uint32_t off, cons
 	}
 	if (overlap_differs) {
 		char k[160];
-		hs_engine_anomaly(e, "ip_frag_overlap", "IP datagram %s: overlapping fragment at offset %u differs; first data kept",
+		hs_engine_anomaly(e, HS_ANOM_IP_FRAG_OVERLAP, "IP datagram %s: overlapping fragment at offset %u differs; first data kept",
 				  key_str(key, k, sizeof k), off);
 	}
 	if (!g->have_last || !g->have_first || g->blocks_set != (g->total + 7) / 8)
@@ -275,7 +275,7 @@ static bool v6_walk(hs_engine *e, uint8_t nh, hs_cur *c, hs_ip_pkt *out, v6frag 
 			if (!hs_cur_ok(c))
 				return false;
 			if (!frag || frag->present) {
-				hs_engine_anomaly(e, "ip_malformed", "IPv6 Fragment header where none may be");
+				hs_engine_anomaly(e, HS_ANOM_IP_MALFORMED, "IPv6 Fragment header where none may be");
 				return false;
 			}
 			/* An atomic fragment (offset 0, M=0, RFC 6946) is a whole datagram. */
@@ -296,7 +296,7 @@ static bool v6_walk(hs_engine *e, uint8_t nh, hs_cur *c, hs_ip_pkt *out, v6frag 
 			return true;
 		}
 	}
-	hs_engine_anomaly(e, "ip_malformed", "more than %d IPv6 extension headers", MAX_EXT_HEADERS);
+	hs_engine_anomaly(e, HS_ANOM_IP_MALFORMED, "more than %d IPv6 extension headers", MAX_EXT_HEADERS);
 	return false;
 }
 
@@ -317,7 +317,7 @@ static hs_ip_status ipv4(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pk
 		return HS_IP_BAD;
 	size_t ihl = (size_t)(vihl & 15) * 4;
 	if (vihl >> 4 != 4 || ihl < 20) {
-		hs_engine_anomaly(e, "ip_malformed", "IPv4 header: version %u, header length %zu", vihl >> 4, ihl);
+		hs_engine_anomaly(e, HS_ANOM_IP_MALFORMED, "IPv4 header: version %u, header length %zu", vihl >> 4, ihl);
 		return HS_IP_BAD;
 	}
 	if (caplen < ihl) /* options cut by snaplen */
@@ -326,7 +326,7 @@ static hs_ip_status ipv4(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pk
 	 * taken on the sender: take the frame's length. */
 	size_t wire = total ? total : caplen;
 	if (wire < ihl) {
-		hs_engine_anomaly(e, "ip_malformed", "IPv4 total length %zu shorter than its header (%zu)", wire, ihl);
+		hs_engine_anomaly(e, HS_ANOM_IP_MALFORMED, "IPv4 total length %zu shorter than its header (%zu)", wire, ihl);
 		return HS_IP_BAD;
 	}
 	memset(&out->src, 0, sizeof out->src);
@@ -347,7 +347,7 @@ static hs_ip_status ipv4(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pk
 		return HS_IP_PACKET;
 	if (out->truncated) {
 		e->st.dropped++;
-		hs_engine_anomaly(e, "ip_frag_truncated", "IPv4 fragment cut by the capture (%zu of %zu bytes); not reassembled",
+		hs_engine_anomaly(e, HS_ANOM_IP_FRAG_TRUNCATED, "IPv4 fragment cut by the capture (%zu of %zu bytes); not reassembled",
 				  out->len, out->wire_len);
 		return HS_IP_HELD;
 	}
@@ -380,7 +380,7 @@ static hs_ip_status ipv6(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pk
 	if (!hs_cur_ok(&c))
 		return HS_IP_BAD;
 	if (v >> 4 != 6) {
-		hs_engine_anomaly(e, "ip_malformed", "IPv6 header with version %u", v >> 4);
+		hs_engine_anomaly(e, HS_ANOM_IP_MALFORMED, "IPv6 header with version %u", v >> 4);
 		return HS_IP_BAD;
 	}
 	/* Payload length 0 is a jumbogram (RFC 2675) or offload: use the frame. */
@@ -404,7 +404,7 @@ static hs_ip_status ipv6(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pk
 		return HS_IP_PACKET;
 	if (out->truncated) {
 		e->st.dropped++;
-		hs_engine_anomaly(e, "ip_frag_truncated", "IPv6 fragment cut by the capture (%zu of %zu bytes); not reassembled",
+		hs_engine_anomaly(e, HS_ANOM_IP_FRAG_TRUNCATED, "IPv6 fragment cut by the capture (%zu of %zu bytes); not reassembled",
 				  out->len, out->wire_len);
 		return HS_IP_HELD;
 	}

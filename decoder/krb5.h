@@ -316,6 +316,11 @@ hs_err hs_krb_gss_decode(const uint8_t *p, size_t len, hs_krb_msg *m);
  * Pure function of the bytes, so chunking cannot change the answer. */
 hs_parse_result hs_krb_tcp_record(const uint8_t *p, size_t len, hs_slice *pdu);
 
+/* Could p be the start of a record: a sane length followed by a Kerberos
+ * APPLICATION element whose DER length fills the record exactly?  (Where
+ * the port-88 parser resynchronises after a gap.) */
+bool hs_krb_tcp_record_start(const uint8_t *p, size_t len);
+
 /* hs_describe_fn for HS_PROTO_KERBEROS: body is an hs_krb_msg. */
 void hs_krb_describe(const void *m, hs_out *o, unsigned flags);
 

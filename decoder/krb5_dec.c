@@ -14,7 +14,6 @@
 #include <openssl/crypto.h>
 
 #include "der.h"
-#include "engine.h"
 #include "keyfile.h"
 #include "keytab.h"
 
@@ -1079,9 +1078,9 @@ void hs_krb_dec_describe(const hs_krb_dec *d, const hs_krb_msg *m, hs_out *o, un
 	hs_out_end(o);
 }
 
-bool hs_krb_dec_emit_prep(hs_app_ctx *ctx, hs_krb_msg *m, hs_krb_dec *d)
+static bool emit_prep(hs_app_ctx *ctx, hs_krb_msg *m, hs_krb_dec *d)
 {
-	hs_krb_keys *k = ctx->eng->krbkeys;
+	hs_krb_keys *k = ctx->host->krbkeys;
 	if (!k) {
 		m->dec = NULL;
 		return false;
@@ -1089,8 +1088,21 @@ bool hs_krb_dec_emit_prep(hs_app_ctx *ctx, hs_krb_msg *m, hs_krb_dec *d)
 	uint64_t ev = k->evicted;
 	bool r = hs_krb_dec_run(k, m, d);
 	if (k->evicted != ev && ev == 0)
-		hs_report_anomaly(ctx, "krb_key_cap",
+		hs_report_anomaly(ctx, HS_ANOM_KRB_KEY_CAP,
 				  "more than %d learnt Kerberos session keys; the oldest are forgotten (later tickets may stay "
 				  "encrypted)", HS_KRB_MAX_SESSION_KEYS);
 	return r;
+}
+
+void hs_krb_dec_emit(hs_app_ctx *ctx, hs_proto proto, const void *body, hs_krb_msg *m, const char *carrier)
+{
+	if (!ctx->host || !ctx->host->krbkeys) {
+		hs_emit_token(ctx, proto, body, carrier);
+		return;
+	}
+	hs_krb_dec dec; /* decoders do not allocate: the caller's stack, not the heap */
+	emit_prep(ctx, m, &dec);
+	hs_emit_token(ctx, proto, body, carrier);
+	m->dec = NULL;
+	hs_krb_dec_wipe(&dec);
 }

@@ -132,10 +132,13 @@ typedef struct hs_krb_dec {
  * m->dec is set to d when true (d must outlive the use of m). */
 bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d);
 
-/* The same with the engine's key store (NULL: nothing done, m->dec NULL),
- * reporting "krb_key_cap" the first time a learnt key is evicted.  For the
- * emitters (krb5.c, gss.c) right before hs_emit. */
-bool hs_krb_dec_emit_prep(hs_app_ctx *ctx, hs_krb_msg *m, hs_krb_dec *d);
+/* The one decrypt-and-emit of Kerberos (port 88 in krb5.c, GSS-API tokens
+ * in gss.c): emit body (which holds m) as hs_emit_token does, with m
+ * decrypted by the host's key store for the time of the sink calls when
+ * there is one (reporting "krb_key_cap" the first time a learnt key is
+ * evicted).  The decryption state lives on the stack and is wiped after;
+ * m->dec is NULL again on return. */
+void hs_krb_dec_emit(hs_app_ctx *ctx, hs_proto proto, const void *body, hs_krb_msg *m, const char *carrier);
 
 /* Parse a plain text as if decrypted (fuzzing and tests of the plain-text
  * parsers): what 0 EncTicketPart into d->ticket, 1 Authenticator into

@@ -492,7 +492,7 @@ static hs_parse_result ldap_stream(hs_app_ctx *ctx, const uint8_t *data, size_t 
 	}
 	hs_emit(ctx, HS_PROTO_LDAP, &m);
 	if (e != HS_OK)
-		hs_report_anomaly(ctx, "malformed_ldap", "LDAPMessage %u (%s): %s", m.message_id,
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_LDAP, "LDAPMessage %u (%s): %s", m.message_id,
 				  hs_ldap_op_name(m.op), hs_err_name(e));
 	else if (k == HS_LDAP_MESSAGE)
 		ldap_tokens(ctx, &m);
@@ -506,4 +506,22 @@ const hs_app hs_ldap_app = {
 	.gap = NULL,
 	.datagram = NULL,
 	.close = NULL,
+	.malformed = HS_ANOM_MALFORMED_LDAP,
+};
+
+/* LDAP and the global catalog; over TLS they are tls.c's ports. */
+static const hs_port_def ldap_ports[] = {
+	{ 6, 389, &hs_ldap_app, HS_CAR_LDAP },
+	{ 6, 3268, &hs_ldap_app, HS_CAR_LDAP },
+	{ 0 }
+};
+
+static const hs_spn_def ldap_spns[] = {
+	{ "ldap/", HS_CAR_LDAP, 389 },
+	{ "GC/", HS_CAR_LDAP, 389 },
+	{ NULL, HS_CAR_OTHER, 0 }
+};
+
+const hs_proto_def hs_ldap_proto = {
+	.id = HS_PROTO_LDAP, .describe = hs_ldap_describe, .ports = ldap_ports, .spns = ldap_spns
 };

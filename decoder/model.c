@@ -33,6 +33,7 @@
 #include "krb5.h"
 #include "ldap.h"
 #include "ntlm.h"
+#include "protos.h"
 #include "rules.h"
 #include "smb2.h"
 #include "tds.h"
@@ -678,34 +679,11 @@ static void learn_spn(hs_model *m, const hs_addr *a, const char *sname)
 /* ------------------------------------------------------------------ */
 /* connections */
 
+/* The carrier tables are the protocols' descriptors (protos.h). */
 static hs_carrier carrier_of_port(uint16_t port, uint8_t ipproto)
 {
-	switch (port) {
-	case 5985:
-	case 47001:
-		return HS_CAR_WINRM_HTTP;
-	case 5986:
-		return HS_CAR_WINRM_HTTPS;
-	case 80:
-	case 8080:
-		return HS_CAR_HTTP;
-	case 445:
-	case 139:
-		return HS_CAR_SMB2;
-	case 389:
-	case 3268:
-		return HS_CAR_LDAP;
-	case 1433:
-		return HS_CAR_MSSQL;
-	case 3389:
-		return HS_CAR_RDP;
-	case 88:
-		return HS_CAR_KERBEROS;
-	case 135:
-		return HS_CAR_DCERPC;
-	default:
-		return ipproto == 6 ? HS_CAR_OTHER : HS_CAR_OTHER;
-	}
+	(void)ipproto;
+	return hs_proto_port_carrier(port);
 }
 
 static conn *conn_get(hs_model *m, const hs_msg *msg)
@@ -2548,39 +2526,13 @@ static void endpoint_set(hs_model *m, hs_endpoint *e, const hs_addr *a, bool kno
 
 static hs_carrier carrier_of_spn(const char *spn)
 {
-	if (!strncasecmp(spn, "cifs/", 5))
-		return HS_CAR_SMB2;
-	if (!strncasecmp(spn, "ldap/", 5) || !strncasecmp(spn, "GC/", 3))
-		return HS_CAR_LDAP;
-	if (!strncasecmp(spn, "MSSQLSvc/", 9))
-		return HS_CAR_MSSQL;
-	if (!strncasecmp(spn, "HTTP/", 5) || !strncasecmp(spn, "WSMAN/", 6))
-		return HS_CAR_WINRM_HTTP;
-	if (!strncasecmp(spn, "RPCSS/", 6) || !strncasecmp(spn, "HOST/", 5))
-		return HS_CAR_DCERPC;
-	if (!strncasecmp(spn, "TERMSRV/", 8))
-		return HS_CAR_RDP;
-	return HS_CAR_OTHER;
+	const hs_spn_def *d = hs_proto_spn(spn);
+	return d ? d->carrier : HS_CAR_OTHER;
 }
 
 static uint16_t port_of_carrier(hs_carrier c)
 {
-	switch (c) {
-	case HS_CAR_SMB2:
-		return 445;
-	case HS_CAR_LDAP:
-		return 389;
-	case HS_CAR_MSSQL:
-		return 1433;
-	case HS_CAR_WINRM_HTTP:
-		return 5985;
-	case HS_CAR_DCERPC:
-		return 135;
-	case HS_CAR_RDP:
-		return 3389;
-	default:
-		return 0;
-	}
+	return hs_proto_carrier_port(c);
 }
 
 static void hop_frames_add(hs_hop *h, hs_ref r)

@@ -10,18 +10,9 @@
 const char *hs_proto_name(hs_proto p)
 {
 	static const char *const names[HS_PROTO__COUNT] = {
-		[HS_PROTO_KERBEROS] = "kerberos",
-		[HS_PROTO_SPNEGO] = "spnego",
-		[HS_PROTO_NTLMSSP] = "ntlmssp",
-		[HS_PROTO_HTTP] = "http",
-		[HS_PROTO_WINRM] = "winrm",
-		[HS_PROTO_SMB2] = "smb2",
-		[HS_PROTO_LDAP] = "ldap",
-		[HS_PROTO_DCERPC] = "dcerpc",
-		[HS_PROTO_TDS] = "tds",
-		[HS_PROTO_TLS] = "tls",
-		[HS_PROTO_CREDSSP] = "credssp",
-		[HS_PROTO_RDP] = "rdp",
+#define HS_PROTO(id, name, stem) [HS_PROTO_##id] = name,
+#include "protos.def"
+#undef HS_PROTO
 	};
 	return (unsigned)p < HS_PROTO__COUNT ? names[p] : "unknown";
 }

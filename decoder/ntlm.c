@@ -560,3 +560,6 @@ void hs_ntlm_describe(const void *body, hs_out *o, unsigned flags)
 		hs_out_end_list(o);
 	}
 }
+
+/* NTLMSSP travels inside other protocols only: no port of its own. */
+const hs_proto_def hs_ntlm_proto = { .id = HS_PROTO_NTLMSSP, .describe = hs_ntlm_describe };

@@ -1,72 +1,89 @@
-/* protos.c - protocol registry (see protos.h). */
+/* protos.c - protocol registry (see protos.h): every lookup walks the
+ * descriptors of protos.def, so the dispatcher, the model and live
+ * capture's filter cannot disagree about a port or an SPN. */
 #include "protos.h"
 
-#include "credssp.h"
-#include "dcerpc.h"
-#include "gss.h"
-#include "http.h"
-#include "krb5.h"
-#include "ldap.h"
-#include "ntlm.h"
-#include "rdp.h"
-#include "smb2.h"
-#include "tds.h"
-#include "tls.h"
-#include "winrm.h"
+#include <glib.h>
+#include <string.h>
+#include <strings.h>
 
-typedef struct port_entry {
-	uint8_t ipproto;
-	uint16_t port;
-	const hs_app *app;
-} port_entry;
+#define HS_PROTO(id, name, stem) extern const hs_proto_def hs_##stem##_proto;
+#include "protos.def"
+#undef HS_PROTO
 
-/* Well-known ports of the protocols hopsniff decodes.  Filled as protocol
- * files are added. */
-static const port_entry ports[] = {
-	{ 6, 80, &hs_http_app },
-	{ 6, 88, &hs_krb5_app },
-	{ 17, 88, &hs_krb5_app },
-	{ 6, 135, &hs_dcerpc_app },
-	{ 6, 139, &hs_smb2_app },
-	{ 6, 389, &hs_ldap_app },
-	{ 6, 445, &hs_smb2_app },
-	{ 6, 636, &hs_tls_ldap_app },    /* LDAPS */
-	{ 6, 1433, &hs_tds_app },
-	{ 6, 3268, &hs_ldap_app },
-	{ 6, 3269, &hs_tls_ldap_app },   /* global catalog over TLS */
-	{ 6, 3389, &hs_rdp_app },        /* RDP (MS-RDPBCGR): negotiation, TLS, NLA */
-	{ 6, 5985, &hs_http_app },    /* WinRM HTTP (MS-WSMV 2.1) */
-	{ 6, 5986, &hs_tls_http_app },  /* WinRM HTTPS (MS-WSMV 2.1): HTTP inside TLS */
-	{ 6, 8080, &hs_http_app },
-	{ 6, 47001, &hs_http_app },   /* WinRM compatibility listener */
-	{ 0, 0, NULL }
+static const hs_proto_def *const defs[HS_PROTO__COUNT] = {
+#define HS_PROTO(id, name, stem) [HS_PROTO_##id] = &hs_##stem##_proto,
+#include "protos.def"
+#undef HS_PROTO
 };
 
-static const hs_describe_fn describers[HS_PROTO__COUNT] = {
-	[HS_PROTO_KERBEROS] = hs_krb_describe,
-	[HS_PROTO_SPNEGO] = hs_spnego_describe,
-	[HS_PROTO_NTLMSSP] = hs_ntlm_describe,
-	[HS_PROTO_SMB2] = hs_smb2_describe,
-	[HS_PROTO_LDAP] = hs_ldap_describe,
-	[HS_PROTO_DCERPC] = hs_dcerpc_describe,
-	[HS_PROTO_TDS] = hs_tds_describe,
-	[HS_PROTO_TLS] = hs_tls_describe,
-	[HS_PROTO_CREDSSP] = hs_credssp_describe,
-	[HS_PROTO_HTTP] = hs_http_describe,
-	[HS_PROTO_WINRM] = hs_winrm_describe,
-	[HS_PROTO_RDP] = hs_rdp_describe,
-};
+const hs_proto_def *hs_proto_def_of(hs_proto p)
+{
+	return (unsigned)p < HS_PROTO__COUNT ? defs[p] : NULL;
+}
 
 hs_describe_fn hs_proto_describe(hs_proto p)
 {
-	return (unsigned)p < HS_PROTO__COUNT ? describers[p] : NULL;
+	const hs_proto_def *d = hs_proto_def_of(p);
+	return d ? d->describe : NULL;
+}
+
+/* Every packet of traffic no parser wants costs a port lookup (and a probe
+ * when it carries payload), so the descriptors' ports and probes are copied
+ * once into flat tables: the ports sorted by number, so that the first
+ * entry naming either port is the lower well-known port. */
+#define MAX_PORTS 128
+#define MAX_PROBES 16
+
+static struct {
+	hs_port_def ports[MAX_PORTS];
+	size_t nports;
+	const hs_proto_def *probes[MAX_PROBES];
+	size_t nprobes;
+} flat;
+
+static gpointer flatten(gpointer unused)
+{
+	(void)unused;
+	for (size_t i = 0; i < HS_PROTO__COUNT; i++) {
+		for (const hs_port_def *p = defs[i]->ports; p && p->port && flat.nports < MAX_PORTS; p++) {
+			size_t at = flat.nports++;
+			while (at && flat.ports[at - 1].port > p->port) { /* insertion: stable, a handful of ports */
+				flat.ports[at] = flat.ports[at - 1];
+				at--;
+			}
+			flat.ports[at] = *p;
+		}
+		if (defs[i]->probe && flat.nprobes < MAX_PROBES)
+			flat.probes[flat.nprobes++] = defs[i];
+	}
+	return NULL;
+}
+
+static void flat_init(void)
+{
+	static GOnce once = G_ONCE_INIT;
+	g_once(&once, flatten, NULL);
+}
+
+/* The entry for (ipproto, port); ipproto 0 = either transport. */
+static const hs_port_def *port_def(uint8_t ipproto, uint16_t port)
+{
+	flat_init();
+	for (size_t i = 0; i < flat.nports; i++)
+		if (flat.ports[i].port == port && (!ipproto || flat.ports[i].ipproto == ipproto))
+			return &flat.ports[i];
+	return NULL;
 }
 
 const hs_app *hs_app_for_ports(uint8_t ipproto, uint16_t sport, uint16_t dport, bool *server_is_src)
 {
-	for (size_t i = 0; i < sizeof ports / sizeof ports[0]; i++) {
-		const port_entry *p = &ports[i];
-		if (!p->app || p->ipproto != ipproto)
+	/* The lower well-known port is the service: a client's ephemeral port
+	 * can be another service's (47001, 8080 and 5985 are in Linux's range). */
+	flat_init();
+	for (size_t i = 0; i < flat.nports; i++) {
+		const hs_port_def *p = &flat.ports[i];
+		if (p->ipproto != ipproto)
 			continue;
 		if (p->port == dport) {
 			*server_is_src = false;
@@ -82,30 +99,46 @@ const hs_app *hs_app_for_ports(uint8_t ipproto, uint16_t sport, uint16_t dport, 
 
 size_t hs_app_ports(uint8_t ipproto, uint16_t *out, size_t max)
 {
+	flat_init();
 	size_t n = 0;
-	for (const port_entry *p = ports; p->app; p++)
-		if (p->ipproto == ipproto) {
+	for (size_t i = 0; i < flat.nports; i++)
+		if (flat.ports[i].ipproto == ipproto) {
 			if (n < max)
-				out[n] = p->port;
+				out[n] = flat.ports[i].port;
 			n++;
 		}
 	return n;
 }
 
-typedef struct probe_entry {
-	uint8_t ipproto;
-	bool (*probe)(const uint8_t *p, size_t len);
-	const hs_app *app;
-} probe_entry;
-
-static const probe_entry probes[] = {
-	{ 6, hs_dcerpc_probe, &hs_dcerpc_app }, /* MS-RPCE on endpoint-mapper-assigned ports */
-};
-
 const hs_app *hs_app_probe(uint8_t ipproto, const uint8_t *payload, size_t len)
 {
-	for (size_t i = 0; i < sizeof probes / sizeof probes[0]; i++)
-		if (probes[i].ipproto == ipproto && probes[i].probe(payload, len))
-			return probes[i].app;
+	flat_init();
+	for (size_t i = 0; i < flat.nprobes; i++)
+		if (flat.probes[i]->probe_ipproto == ipproto && flat.probes[i]->probe(payload, len))
+			return flat.probes[i]->probe_app;
 	return NULL;
+}
+
+hs_carrier hs_proto_port_carrier(uint16_t port)
+{
+	const hs_port_def *p = port_def(0, port);
+	return p ? p->carrier : HS_CAR_OTHER;
+}
+
+const hs_spn_def *hs_proto_spn(const char *spn)
+{
+	for (size_t i = 0; i < HS_PROTO__COUNT; i++)
+		for (const hs_spn_def *s = defs[i]->spns; s && s->prefix; s++)
+			if (!strncasecmp(spn, s->prefix, strlen(s->prefix)))
+				return s;
+	return NULL;
+}
+
+uint16_t hs_proto_carrier_port(hs_carrier c)
+{
+	for (size_t i = 0; i < HS_PROTO__COUNT; i++)
+		for (const hs_spn_def *s = defs[i]->spns; s && s->prefix; s++)
+			if (s->carrier == c)
+				return s->port;
+	return 0;
 }

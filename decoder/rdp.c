@@ -283,7 +283,7 @@ static void on_payload(void *ud, hs_app_ctx *ctx, const uint8_t *p, size_t n)
 	if (!s->early_done && (s->selected == HS_RDP_PROTOCOL_HYBRID_EX || (s->assumed && n == 4 && p[0] != 3))) {
 		s->early_done = true;
 		if (n < 4) {
-			hs_report_anomaly(ctx, "malformed_rdp", "Early User Authorization Result of %zu bytes", n);
+			hs_report_anomaly(ctx, HS_ANOM_MALFORMED_RDP, "Early User Authorization Result of %zu bytes", n);
 			return;
 		}
 		hs_rdp_msg m;
@@ -340,28 +340,28 @@ static hs_parse_result neg_stream(rdp_state *s, hs_app_ctx *ctx, const uint8_t *
 	hs_err e = hs_rdp_x224_parse(p, r.consumed, &x);
 	if (e == HS_E_UNSUPPORTED) {
 		/* X.224 Data: standard RDP security went on without us */
-		hs_report_anomaly(ctx, "rdp_unexpected_pdu", "X.224 TPDU 0x%02x before the negotiation ended",
+		hs_report_anomaly(ctx, HS_ANOM_RDP_UNEXPECTED_PDU, "X.224 TPDU 0x%02x before the negotiation ended",
 				  x.code);
 		s->phase = PH_OPAQUE;
 		return r;
 	}
 	int dir = ctx->dir & 1;
 	if ((x.code == HS_RDP_X224_CR) != (dir == 0)) {
-		hs_report_anomaly(ctx, "rdp_unexpected_pdu", "X.224 %s sent by the %s",
+		hs_report_anomaly(ctx, HS_ANOM_RDP_UNEXPECTED_PDU, "X.224 %s sent by the %s",
 				  x.code == HS_RDP_X224_CR ? "Connection Request" : "Connection Confirm",
 				  dir ? "server" : "client");
 		return r;
 	}
 	if (e != HS_OK)
-		hs_report_anomaly(ctx, "malformed_rdp", "X.224 %s: %s",
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_RDP, "X.224 %s: %s",
 				  x.code == HS_RDP_X224_CR ? "Connection Request" : "Connection Confirm", hs_err_name(e));
 	else if (x.extra)
-		hs_report_anomaly(ctx, "malformed_rdp", "%zu unexpected bytes after the X.224 %s", x.extra,
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_RDP, "%zu unexpected bytes after the X.224 %s", x.extra,
 				  x.code == HS_RDP_X224_CR ? "Connection Request" : "Connection Confirm");
 	emit_x224(ctx, &x, e);
 	if (x.code == HS_RDP_X224_CR) {
 		if (s->have_req)
-			hs_report_anomaly(ctx, "rdp_unexpected_pdu", "a second X.224 Connection Request");
+			hs_report_anomaly(ctx, HS_ANOM_RDP_UNEXPECTED_PDU, "a second X.224 Connection Request");
 		s->have_req = true;
 		s->requested = x.has_neg && x.neg_type == HS_RDP_NEG_REQ ? x.neg_value : HS_RDP_PROTOCOL_RDP;
 		return r;
@@ -377,7 +377,7 @@ static hs_parse_result neg_stream(rdp_state *s, hs_app_ctx *ctx, const uint8_t *
 	}
 	uint32_t sel = x.has_neg ? x.neg_value : HS_RDP_PROTOCOL_RDP;
 	if (e == HS_OK && s->have_req && sel && !(sel & s->requested))
-		hs_report_anomaly(ctx, "rdp_protocol_mismatch",
+		hs_report_anomaly(ctx, HS_ANOM_RDP_PROTOCOL_MISMATCH,
 				  "the server selected 0x%08x, which the client did not request (0x%08x)", sel, s->requested);
 	if (s->phase != PH_NEG) {
 		/* the Confirm comes after the client's TLS (merged captures
@@ -454,7 +454,7 @@ static hs_parse_result rdp_stream(hs_app_ctx *ctx, const uint8_t *p, size_t len)
 	rdp_state *s = ctx->state;
 	hs_parse_result r = hs_parse_ok(len);
 	if (s->phase == PH_NEG && len && hs_tls_looks_like_record(p, len)) {
-		hs_report_anomaly(ctx, "rdp_negotiation_lost", "TLS before the X.224 Connection Confirm was seen");
+		hs_report_anomaly(ctx, HS_ANOM_RDP_NEGOTIATION_LOST, "TLS before the X.224 Connection Confirm was seen");
 		start_unseen(s);
 	}
 	if (s->phase != PH_NEG && s->assumed && !s->have_rsp && (ctx->dir & 1) && len && p[0] == 3)
@@ -477,7 +477,7 @@ static hs_parse_result rdp_stream(hs_app_ctx *ctx, const uint8_t *p, size_t len)
 	}
 	if (r.status == HS_PARSE_ERROR && s->phase == PH_TLS) {
 		/* not TLS after all: stop decoding this connection */
-		hs_report_anomaly(ctx, "malformed_rdp", "bytes that are not TLS after PROTOCOL_SSL was selected (%s)",
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_RDP, "bytes that are not TLS after PROTOCOL_SSL was selected (%s)",
 				  hs_err_name(r.err));
 		s->phase = PH_OPAQUE;
 		return hs_parse_ok(len);
@@ -517,4 +517,18 @@ const hs_app hs_rdp_app = {
 	.gap = rdp_gap,
 	.datagram = NULL,
 	.close = rdp_close,
+	.malformed = HS_ANOM_MALFORMED_RDP,
 };
+
+/* RDP (MS-RDPBCGR): negotiation, TLS, NLA. */
+static const hs_port_def rdp_ports[] = {
+	{ 6, 3389, &hs_rdp_app, HS_CAR_RDP },
+	{ 0 }
+};
+
+static const hs_spn_def rdp_spns[] = {
+	{ "TERMSRV/", HS_CAR_RDP, 3389 },
+	{ NULL, HS_CAR_OTHER, 0 }
+};
+
+const hs_proto_def hs_rdp_proto = { .id = HS_PROTO_RDP, .describe = hs_rdp_describe, .ports = rdp_ports, .spns = rdp_spns };

@@ -249,7 +249,7 @@ static const char *replay(const unsigned char *c, size_t len, hs_engine *e, int 
 		size_t n = (size_t)(c[at] & 0x7f) << 8 | c[at + 1];
 		at += 2;
 		meta.dir = (uint8_t)d;
-		hs_app_ctx ctx = { e, &meta, state, (uint8_t)d, false, false };
+		hs_app_ctx ctx = { hs_engine_host(e), &meta, state, (uint8_t)d, false, false };
 		if (d == dir && split > seen[d] && split < seen[d] + n) {
 			size_t k = split - seen[d];
 			feed(&ctx, &sd[d], c + at, k);
@@ -262,11 +262,11 @@ static const char *replay(const unsigned char *c, size_t len, hs_engine *e, int 
 	}
 	for (int d = 0; d < 2; d++) {
 		meta.dir = (uint8_t)d;
-		hs_app_ctx ctx = { e, &meta, state, (uint8_t)d, true, false };
+		hs_app_ctx ctx = { hs_engine_host(e), &meta, state, (uint8_t)d, true, false };
 		feed(&ctx, &sd[d], NULL, 0);
 		CU_ASSERT_EQUAL(sd[d].have, 0);
 	}
-	hs_app_ctx ctx = { e, &meta, state, 0, true, false };
+	hs_app_ctx ctx = { hs_engine_host(e), &meta, state, 0, true, false };
 	hs_rdp_app.close(&ctx);
 	free(state);
 	free(sd[0].buf);

@@ -954,7 +954,7 @@ static void handle_pdu(hs_app_ctx *ctx, hs_smb2_msg *m, hs_err e, uint32_t nbss_
 	pipe_slot *p = e == HS_OK ? track(s, m) : NULL;
 	hs_emit(ctx, HS_PROTO_SMB2, m);
 	if (e != HS_OK && !(head_only && e == HS_E_TRUNCATED))
-		hs_report_anomaly(ctx, "malformed_smb", "%s %s: %s",
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_SMB, "%s %s: %s",
 				  m->kind == HS_SMB_V1 ? hs_smb1_command_name((uint8_t)m->command) : hs_smb2_command_name(m->command),
 				  m->response ? "response" : "request", hs_err_name(e));
 	if (m->has_security_blob && m->security_blob.len && e == HS_OK)
@@ -993,11 +993,11 @@ static hs_parse_result smb_stream(hs_app_ctx *ctx, const uint8_t *data, size_t l
 	for (unsigned i = 0; i < 64; i++) { /* compound chains are short; bound the loop anyway */
 		hs_err e = hs_smb2_decode(pl, off, &m, &next);
 		if (e == HS_E_UNKNOWN) {
-			hs_report_anomaly(ctx, "not_smb", "session message of %u bytes without an SMB header", plen);
+			hs_report_anomaly(ctx, HS_ANOM_NOT_SMB, "session message of %u bytes without an SMB header", plen);
 			break;
 		}
 		if (m.kind == HS_SMB_NONE && e != HS_OK) {
-			hs_report_anomaly(ctx, "malformed_smb", "SMB header: %s", hs_err_name(e));
+			hs_report_anomaly(ctx, HS_ANOM_MALFORMED_SMB, "SMB header: %s", hs_err_name(e));
 			break;
 		}
 		handle_pdu(ctx, &m, e, plen, head_only);
@@ -1035,4 +1035,21 @@ const hs_app hs_smb2_app = {
 	.gap = smb_gap,
 	.datagram = NULL,
 	.close = smb_close,
+	.malformed = HS_ANOM_MALFORMED_SMB2,
+};
+
+/* SMB2 direct (445) and over NetBIOS session service (139). */
+static const hs_port_def smb2_ports[] = {
+	{ 6, 139, &hs_smb2_app, HS_CAR_SMB2 },
+	{ 6, 445, &hs_smb2_app, HS_CAR_SMB2 },
+	{ 0 }
+};
+
+static const hs_spn_def smb2_spns[] = {
+	{ "cifs/", HS_CAR_SMB2, 445 },
+	{ NULL, HS_CAR_OTHER, 0 }
+};
+
+const hs_proto_def hs_smb2_proto = {
+	.id = HS_PROTO_SMB2, .describe = hs_smb2_describe, .ports = smb2_ports, .spns = smb2_spns
 };

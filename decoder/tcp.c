@@ -157,7 +157,7 @@ static void make_meta(const hs_flow *f, int dir, hs_meta *m)
 
 static void make_ctx(hs_engine *e, hs_flow *f, int dir, const hs_meta *m, bool eof, hs_app_ctx *c)
 {
-	c->eng = e;
+	c->host = hs_engine_host(e);
 	c->meta = m;
 	c->state = f->state;
 	c->dir = (uint8_t)dir;
@@ -165,9 +165,9 @@ static void make_ctx(hs_engine *e, hs_flow *f, int dir, const hs_meta *m, bool e
 	c->resync = f->d[dir].resync;
 }
 
-static void flow_anomaly(hs_engine *e, const hs_flow *f, const char *kind, const char *fmt, ...)
+static void flow_anomaly(hs_engine *e, const hs_flow *f, hs_anom kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-static void flow_anomaly(hs_engine *e, const hs_flow *f, const char *kind, const char *fmt, ...)
+static void flow_anomaly(hs_engine *e, const hs_flow *f, hs_anom kind, const char *fmt, ...)
 {
 	char a[64], b[64], msg[320];
 	va_list ap;
@@ -285,7 +285,7 @@ static void cap_hit(hs_engine *e, hs_flow *f, int dir, size_t dropped)
 	bool total = d->len + d->ooo_bytes + dropped <= e->cfg.max_stream_buffer;
 	e->st.cap_hits++;
 	e->st.dropped += d->len + dropped;
-	flow_anomaly(e, f, total ? "memory_cap" : "stream_cap",
+	flow_anomaly(e, f, total ? HS_ANOM_MEMORY_CAP : HS_ANOM_STREAM_CAP,
 		     "%s: %zu bytes buffered would pass %s (%zu); buffered data dropped", dir_name(dir),
 		     d->len + d->ooo_bytes + dropped, total ? "max_total_buffer" : "max_stream_buffer",
 		     total ? e->cfg.max_total_buffer : e->cfg.max_stream_buffer);
@@ -299,7 +299,7 @@ static hs_deliver run_parser(hs_engine *e, hs_flow *f, int dir, const uint8_t *d
 	hs_meta m;
 	hs_app_ctx c;
 	if (!f->app->stream) {
-		hs_deliver all = { len, 0, false };
+		hs_deliver all = { len, 0, false, false };
 		return all;
 	}
 	make_meta(f, dir, &m);
@@ -387,7 +387,7 @@ static void skip_to(hs_engine *e, hs_flow *f, int dir, uint32_t to, const char *
 	tdir *d = &f->d[dir];
 	uint32_t n = to - d->next_seq;
 	e->st.tcp_gaps++;
-	flow_anomaly(e, f, "tcp_gap", "%s: %u bytes missing at seq %u (%s)", dir_name(dir), n, d->next_seq, why);
+	flow_anomaly(e, f, HS_ANOM_TCP_GAP, "%s: %u bytes missing at seq %u (%s)", dir_name(dir), n, d->next_seq, why);
 	e->st.dropped += d->len;
 	d->next_seq = to;
 	d->pickup = false;
@@ -453,7 +453,7 @@ static void ooo_insert(hs_engine *e, hs_flow *f, int dir, uint32_t seq, const ui
 	if (ooo_over_cap(e, d, len) || e->st.buffered_bytes + len + SEG_OVERHEAD > e->cfg.max_total_buffer) {
 		/* The hole is not being filled within the budget: give it up. */
 		e->st.cap_hits++;
-		flow_anomaly(e, f, ooo_over_cap(e, d, len) ? "stream_cap" : "memory_cap",
+		flow_anomaly(e, f, ooo_over_cap(e, d, len) ? HS_ANOM_STREAM_CAP : HS_ANOM_MEMORY_CAP,
 			     "%s: out-of-order data would pass the buffer cap; hole skipped", dir_name(dir));
 		seg *first = ooo_first(d);
 		uint32_t to = first && seq_lt(first->seq, seq) ? first->seq : seq;
@@ -495,7 +495,7 @@ static void ooo_insert(hs_engine *e, hs_flow *f, int dir, uint32_t seq, const ui
 		cur = o_end;
 	}
 	if (differs)
-		flow_anomaly(e, f, "tcp_overlap", "%s: retransmitted bytes differ from the first copy; first kept",
+		flow_anomaly(e, f, HS_ANOM_TCP_OVERLAP, "%s: retransmitted bytes differ from the first copy; first kept",
 			     dir_name(dir));
 }
 
@@ -539,7 +539,7 @@ static void dir_eof(hs_engine *e, hs_flow *f, int dir)
 		hs_deliver r = run_parser(e, f, dir, d->buf ? d->buf + d->off : NULL, d->len, true);
 		if (!r.drop && r.consumed < d->len) {
 			e->st.dropped += d->len - r.consumed;
-			flow_anomaly(e, f, "truncated_pdu", "%s: stream ended inside a PDU (%zu bytes unparsed)",
+			flow_anomaly(e, f, HS_ANOM_TRUNCATED_PDU, "%s: stream ended inside a PDU (%zu bytes unparsed)",
 				     dir_name(dir), d->len - r.consumed);
 		}
 	}
@@ -634,10 +634,10 @@ static hs_flow *flow_new(hs_engine *e, const flow_key *k, const hs_app *app, uin
 		e->st.cap_hits++;
 		e->st.evicted_flows++;
 		if (e->flows.count >= e->cfg.max_flows)
-			flow_anomaly(e, old, "flow_cap", "%zu flows tracked (max_flows); least recently active flow evicted",
+			flow_anomaly(e, old, HS_ANOM_FLOW_CAP, "%zu flows tracked (max_flows); least recently active flow evicted",
 				     e->flows.count);
 		else
-			flow_anomaly(e, old, "memory_cap",
+			flow_anomaly(e, old, HS_ANOM_MEMORY_CAP,
 				     "%zu bytes held by flows and buffers would pass max_total_buffer (%zu); "
 				     "least recently active flow evicted",
 				     e->st.buffered_bytes + cost, e->cfg.max_total_buffer);
@@ -860,7 +860,7 @@ void hs_udp_input(hs_engine *e, const hs_ip_pkt *ip)
 		return;
 	int dir = (sp == f->port[0] && memcmp(ip->src.a, f->addr[0].a, 16) == 0) ? 0 : 1;
 	if (ip->truncated)
-		flow_anomaly(e, f, "truncated_datagram", "%s: datagram cut by the capture (%zu of %zu bytes)",
+		flow_anomaly(e, f, HS_ANOM_TRUNCATED_DATAGRAM, "%s: datagram cut by the capture (%zu of %zu bytes)",
 			     dir_name(dir), plen, ip->wire_len - 8);
 	hs_meta m;
 	hs_app_ctx ctx;

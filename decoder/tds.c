@@ -531,7 +531,7 @@ static void after_decode(hs_app_ctx *ctx, hs_tds_msg *m, hs_err e)
 	}
 	hs_emit(ctx, HS_PROTO_TDS, m);
 	if (e != HS_OK)
-		hs_report_anomaly(ctx, "malformed_tds", "%s message: %s", hs_tds_type_name(m->type), hs_err_name(e));
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_TDS, "%s message: %s", hs_tds_type_name(m->type), hs_err_name(e));
 	if (m->has_sspi && m->sspi.len && (e == HS_OK || m->kind == HS_TDS_KIND_LOGIN_RESPONSE))
 		hs_gss_emit(ctx, "tds", m->sspi.p, m->sspi.len);
 }
@@ -674,4 +674,18 @@ const hs_app hs_tds_app = {
 	.gap = tds_gap,
 	.datagram = NULL,
 	.close = NULL,
+	.malformed = HS_ANOM_MALFORMED_TDS,
 };
+
+/* SQL Server's default instance port. */
+static const hs_port_def tds_ports[] = {
+	{ 6, 1433, &hs_tds_app, HS_CAR_MSSQL },
+	{ 0 }
+};
+
+static const hs_spn_def tds_spns[] = {
+	{ "MSSQLSvc/", HS_CAR_MSSQL, 1433 },
+	{ NULL, HS_CAR_OTHER, 0 }
+};
+
+const hs_proto_def hs_tds_proto = { .id = HS_PROTO_TDS, .describe = hs_tds_describe, .ports = tds_ports, .spns = tds_spns };

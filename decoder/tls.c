@@ -11,9 +11,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine.h"
-#include "http.h"
-#include "ldap.h"
 
 /* ------------------------------------------------------------ records */
 
@@ -560,11 +557,11 @@ static void undecrypted(hs_tls_conn *c, hs_app_ctx *ctx, int dir, const char *re
 static size_t keylog_reload(hs_app_ctx *ctx)
 {
 	size_t added = 0, bad = 0;
-	if (!hs_keylog_following(ctx->eng->keylog))
+	if (!hs_keylog_following(ctx->host->keylog))
 		return 0;
-	hs_keylog_refresh(ctx->eng->keylog, &added, &bad);
+	hs_keylog_refresh(ctx->host->keylog, &added, &bad);
 	if (bad)
-		hs_report_anomaly(ctx, "keylog_malformed", "followed key log: %zu malformed line(s) skipped", bad);
+		hs_report_anomaly(ctx, HS_ANOM_KEYLOG_MALFORMED, "followed key log: %zu malformed line(s) skipped", bad);
 	return added;
 }
 
@@ -577,7 +574,7 @@ static void set_keys(hs_tls_conn *c, hs_app_ctx *ctx, int dir, hs_keylog_label l
 	d->failed = false;
 	d->reported = false;
 	d->want = (uint8_t)(label + 1);
-	const hs_keylog *kl = ctx->eng->keylog;
+	const hs_keylog *kl = ctx->host->keylog;
 	hs_slice secret;
 	if (!c->have_cr || !c->have_sr) {
 		d->failed = true; /* reported at the first protected record */
@@ -622,7 +619,7 @@ static void explain_missing(hs_tls_conn *c, hs_app_ctx *ctx, int dir)
 		undecrypted(c, ctx, dir, "stream_gap", NULL);
 	else if (!c->have_cr || !c->have_sr)
 		undecrypted(c, ctx, dir, "no_handshake", NULL);
-	else if (!ctx->eng->keylog)
+	else if (!ctx->host->keylog)
 		undecrypted(c, ctx, dir, "no_key_log", NULL);
 	else {
 		hs_keylog_label l = HS_KL_CLIENT_RANDOM;
@@ -713,7 +710,7 @@ static void handshake_msg(hs_tls_conn *c, hs_app_ctx *ctx, int dir, uint8_t type
 		break;
 	}
 	if (m.err != HS_OK)
-		hs_report_anomaly(ctx, "malformed_tls_handshake", "TLS %s: %s",
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_TLS_HANDSHAKE, "TLS %s: %s",
 				  hs_tls_handshake_name(type) ? hs_tls_handshake_name(type) : "handshake message",
 				  hs_err_name(m.err));
 	emit(c, ctx, &m);
@@ -743,7 +740,7 @@ static void handshake_bytes(hs_tls_conn *c, hs_app_ctx *ctx, int dir, const uint
 	while (avail - off >= 4) {
 		size_t mlen = (size_t)q[off + 1] << 16 | (size_t)q[off + 2] << 8 | q[off + 3];
 		if (mlen > HS_TLS_MAX_HANDSHAKE) {
-			hs_report_anomaly(ctx, "tls_handshake_too_large",
+			hs_report_anomaly(ctx, HS_ANOM_TLS_HANDSHAKE_TOO_LARGE,
 					  "TLS handshake message of %zu bytes (cap %u); handshake of this direction skipped",
 					  mlen, HS_TLS_MAX_HANDSHAKE);
 			d->hs_lost = true;
@@ -829,7 +826,7 @@ static void record(hs_tls_conn *c, hs_app_ctx *ctx, int dir, const uint8_t *hdr,
 	 * protected record of the epoch (nothing skipped yet: sequence 0 and
 	 * nothing reported) the secret is looked up once more. */
 	if ((!d->have_keys || d->failed) && !d->lost && !d->reported && d->want &&
-	    hs_keylog_following(ctx->eng->keylog))
+	    hs_keylog_following(ctx->host->keylog))
 		set_keys(c, ctx, dir, (hs_keylog_label)(d->want - 1));
 	if (!d->have_keys || d->failed || d->lost) {
 		if (!d->reported)
@@ -843,7 +840,7 @@ static void record(hs_tls_conn *c, hs_app_ctx *ctx, int dir, const uint8_t *hdr,
 	uint8_t *plain = g_malloc(r->fragment.len ? r->fragment.len : 1);
 	hs_tls_dec res = hs_tls_decrypt(&d->keys, hdr, r->fragment.p, r->fragment.len, plain, &n, &type);
 	if (res != HS_TLS_DEC_OK) {
-		hs_report_anomaly(ctx, "tls_decrypt_failed",
+		hs_report_anomaly(ctx, HS_ANOM_TLS_DECRYPT_FAILED,
 				  "%s record of %zu bytes: %s with the key log's secret (record %llu of this direction); "
 				  "decryption of this direction stopped",
 				  dir ? "server" : "client", r->fragment.len,
@@ -897,187 +894,3 @@ void hs_tls_conn_gap(hs_tls_conn *c, hs_app_ctx *ctx)
 	if (d->hs)
 		g_byte_array_set_size(d->hs, 0);
 }
-
-/* ------------------------------------------------- engine parsers */
-
-/* TLS around an inner parser: the inner parser's state and the plaintext
- * it has not consumed yet live here; it is called per the app.h contract,
- * as if the plaintext were the TCP stream. */
-typedef struct tls_app_state {
-	hs_tls_conn conn;
-	const hs_app *inner;
-	void *inner_state;
-	GByteArray *pend[2];
-	bool cleartext;   /* the connection does not start with TLS: inner parser sees the bytes as they are */
-	bool started;
-} tls_app_state;
-
-/* The engine's delivery loop (engine.c hs_engine_stream), for plaintext. */
-static hs_deliver inner_run(const hs_app *app, hs_app_ctx *ctx, const uint8_t *data, size_t len)
-{
-	hs_deliver out = { 0, 0, false };
-	size_t done = 0;
-	for (;;) {
-		hs_parse_result r = app->stream(ctx, len ? data + done : data, len - done);
-		if (r.status == HS_PARSE_OK) {
-			if (r.consumed > len - done)
-				r.consumed = len - done;
-			done += r.consumed;
-			if (r.consumed == 0 || done == len)
-				break;
-			continue;
-		}
-		if (r.status == HS_PARSE_INCOMPLETE) {
-			if (r.needed > ctx->eng->cfg.max_stream_buffer) {
-				hs_report_anomaly(ctx, "pdu_too_large", "%s PDU of %zu bytes over TLS exceeds max_stream_buffer",
-						  app->name, r.needed);
-				out.drop = true;
-			}
-			break;
-		}
-		hs_report_anomaly(ctx, app->name[0] == 'h' ? "malformed_http" : "malformed_ldap",
-				  "%s over TLS: %s data after %zu bytes of plaintext; resynchronising", app->name,
-				  hs_err_name(r.err), done);
-		out.drop = true;
-		break;
-	}
-	out.consumed = done;
-	return out;
-}
-
-static void inner_feed(tls_app_state *s, hs_app_ctx *ctx, const uint8_t *p, size_t n, bool eof)
-{
-	int dir = ctx->dir & 1;
-	if (!s->inner_state) {
-		s->inner_state = g_malloc0(s->inner->state_size ? s->inner->state_size : 1);
-		hs_engine_account(ctx->eng, (ssize_t)(s->inner->state_size ? s->inner->state_size : 1));
-	}
-	hs_app_ctx ic = *ctx;
-	ic.state = s->inner_state;
-	ic.eof = eof;
-	GByteArray *b = s->pend[dir];
-	const uint8_t *data = p;
-	size_t len = n;
-	if (b && b->len) {
-		if (n)
-			g_byte_array_append(b, p, (guint)n);
-		data = b->data;
-		len = b->len;
-	}
-	if (!len && !eof)
-		return;
-	hs_deliver r = inner_run(s->inner, &ic, data, len);
-	size_t left = r.drop ? 0 : len - r.consumed;
-	if (!r.drop && left > ctx->eng->cfg.max_stream_buffer) {
-		hs_report_anomaly(ctx, "stream_cap", "%s over TLS: %zu bytes of plaintext unparsed (cap %zu); dropped",
-				  s->inner->name, left, ctx->eng->cfg.max_stream_buffer);
-		r.drop = true;
-		left = 0;
-	}
-	if (data == p) {
-		if (left) {
-			if (!b)
-				b = s->pend[dir] = g_byte_array_new();
-			g_byte_array_append(b, p + (len - left), (guint)left);
-		}
-	} else if (r.drop) {
-		g_byte_array_set_size(b, 0);
-	} else {
-		g_byte_array_remove_range(b, 0, (guint)r.consumed);
-	}
-	if (r.drop && s->inner->gap)
-		s->inner->gap(&ic);
-}
-
-static void on_plaintext(void *ud, hs_app_ctx *ctx, const uint8_t *p, size_t n)
-{
-	inner_feed(ud, ctx, p, n, false);
-}
-
-static hs_parse_result tls_app_stream(hs_app_ctx *ctx, const uint8_t *p, size_t len, const hs_app *inner)
-{
-	tls_app_state *s = ctx->state;
-	if (!s->inner) {
-		s->inner = inner;
-		hs_tls_conn_init(&s->conn, NULL, on_plaintext, s);
-	}
-	if (!s->started && len) {
-		s->started = true;
-		/* A TLS port may carry cleartext (a listener configured without
-		 * TLS): hand it to the inner parser unchanged. */
-		s->cleartext = !hs_tls_looks_like_record(p, len) && !(len < 3 && (p[0] >= 20 && p[0] <= 23));
-	}
-	if (s->cleartext) {
-		inner_feed(s, ctx, p, len, ctx->eof);
-		return hs_parse_ok(len);
-	}
-	hs_parse_result r = hs_tls_conn_stream(&s->conn, ctx, p, len);
-	if (ctx->eof && (r.status != HS_PARSE_OK || r.consumed == len))
-		inner_feed(s, ctx, NULL, 0, true);
-	return r;
-}
-
-static void tls_app_gap(hs_app_ctx *ctx)
-{
-	tls_app_state *s = ctx->state;
-	if (!s->inner)
-		return;
-	hs_tls_conn_gap(&s->conn, ctx);
-	GByteArray *b = s->pend[ctx->dir & 1];
-	if (b)
-		g_byte_array_set_size(b, 0);
-	if (s->inner_state && s->inner->gap) {
-		hs_app_ctx ic = *ctx;
-		ic.state = s->inner_state;
-		s->inner->gap(&ic);
-	}
-}
-
-static void tls_app_close(hs_app_ctx *ctx)
-{
-	tls_app_state *s = ctx->state;
-	if (s->inner_state) {
-		if (s->inner->close) {
-			hs_app_ctx ic = *ctx;
-			ic.state = s->inner_state;
-			s->inner->close(&ic);
-		}
-		g_free(s->inner_state);
-		s->inner_state = NULL;
-		hs_engine_account(ctx->eng, -(ssize_t)(s->inner->state_size ? s->inner->state_size : 1));
-	}
-	for (int i = 0; i < 2; i++)
-		if (s->pend[i]) {
-			g_byte_array_free(s->pend[i], TRUE);
-			s->pend[i] = NULL;
-		}
-	hs_tls_conn_release(&s->conn);
-}
-
-static hs_parse_result https_stream(hs_app_ctx *ctx, const uint8_t *p, size_t len)
-{
-	return tls_app_stream(ctx, p, len, &hs_http_app);
-}
-
-static hs_parse_result ldaps_stream(hs_app_ctx *ctx, const uint8_t *p, size_t len)
-{
-	return tls_app_stream(ctx, p, len, &hs_ldap_app);
-}
-
-const hs_app hs_tls_http_app = {
-	.name = "https",
-	.state_size = sizeof(tls_app_state),
-	.stream = https_stream,
-	.gap = tls_app_gap,
-	.datagram = NULL,
-	.close = tls_app_close,
-};
-
-const hs_app hs_tls_ldap_app = {
-	.name = "ldaps",
-	.state_size = sizeof(tls_app_state),
-	.stream = ldaps_stream,
-	.gap = tls_app_gap,
-	.datagram = NULL,
-	.close = tls_app_close,
-};

@@ -12,7 +12,7 @@
  *    and sequence numbers.  It is fed whole records per direction
  *    (hs_tls_conn_stream), emits HS_PROTO_TLS messages and hands each
  *    decrypted application-data fragment to a callback;
- *  - engine parsers (hs_tls_http_app, hs_tls_ldap_app) that wrap an inner
+ *  - engine parsers (tls_app.c: hs_tls_http_app, hs_tls_ldap_app) that wrap an inner
  *    hs_app: the inner parser receives the plaintext exactly as it would
  *    receive a cleartext stream (app.h contract), so HTTPS WinRM is decoded
  *    by http.c like 5985.

@@ -9,7 +9,7 @@
 #include <libxml/xmlerror.h>
 #include <string.h>
 
-#include "hs.h"
+#include "app.h"
 #include "mask.h"
 
 /* Namespaces (MS-WSMV 2.2.1) */
@@ -551,8 +551,8 @@ void *hs_winrm_xml_read(const uint8_t *p, size_t len, const char **error)
 
 hs_err hs_winrm_parse(const uint8_t *p, size_t len, hs_winrm_msg *m)
 {
-	static const char *const names[] = { NULL, "winrm_too_large", "winrm_doctype", "winrm_malformed_xml",
-					     "winrm_too_deep" };
+	static const hs_anom names[] = { HS_ANOM_NONE, HS_ANOM_WINRM_TOO_LARGE, HS_ANOM_WINRM_DOCTYPE,
+					 HS_ANOM_WINRM_MALFORMED_XML, HS_ANOM_WINRM_TOO_DEEP };
 	memset(m, 0, sizeof *m);
 	xml_fail why;
 	xmlDocPtr doc = safe_read(p, len, &why);
@@ -563,7 +563,7 @@ hs_err hs_winrm_parse(const uint8_t *p, size_t len, hs_winrm_msg *m)
 	m->doc = doc;
 	const xmlNode *root = xmlDocGetRootElement(doc);
 	if (!is(root, "Envelope") || !(in_ns(root, NS_SOAP12) || in_ns(root, NS_SOAP11))) {
-		m->error = "winrm_not_soap";
+		m->error = HS_ANOM_WINRM_NOT_SOAP;
 		return HS_E_MALFORMED;
 	}
 	const xmlNode *hdr = child(root, "Header");
@@ -955,7 +955,7 @@ hs_err hs_winrm_parse_encrypted(hs_slice ct, const uint8_t *body, size_t len, hs
 	if (!boundary.len)
 		boundary = (hs_slice){ (const uint8_t *)"Encrypted Boundary", 18 };
 	if (boundary.len > 70) { /* RFC 2046 5.1.1 */
-		e->error = "winrm_bad_boundary";
+		e->error = HS_ANOM_WINRM_BAD_BOUNDARY;
 		return HS_E_MALFORMED;
 	}
 	uint8_t delim[80];
@@ -973,13 +973,13 @@ hs_err hs_winrm_parse_encrypted(hs_slice ct, const uint8_t *body, size_t len, hs
 	for (;;) {
 		const uint8_t *d = hs_cur_bytes(&c, dl);
 		if (!d || memcmp(d, delim, dl) != 0) {
-			e->error = "winrm_bad_mime";
+			e->error = HS_ANOM_WINRM_BAD_MIME;
 			return d ? HS_E_MALFORMED : HS_E_TRUNCATED;
 		}
 		if (c.len >= 2 && c.p[0] == '-' && c.p[1] == '-')
 			break; /* close-delimiter */
 		if (c.len < 2 || c.p[0] != '\r' || c.p[1] != '\n') {
-			e->error = "winrm_bad_mime";
+			e->error = HS_ANOM_WINRM_BAD_MIME;
 			return HS_E_MALFORMED;
 		}
 		hs_cur_skip(&c, 2);
@@ -989,7 +989,7 @@ hs_err hs_winrm_parse_encrypted(hs_slice ct, const uint8_t *body, size_t len, hs
 		bool octet = false;
 		while (c.len && !(c.len >= dl && memcmp(c.p, delim, dl) == 0)) {
 			if (!mime_line(&c, &name, &value)) {
-				e->error = "winrm_bad_mime";
+				e->error = HS_ANOM_WINRM_BAD_MIME;
 				return HS_E_MALFORMED;
 			}
 			if (ieq_prefix(name, "Content-Type") && name.len == 12 && ieq_prefix(value, "application/octet-stream")) {
@@ -1024,25 +1024,25 @@ hs_err hs_winrm_parse_encrypted(hs_slice ct, const uint8_t *body, size_t len, hs
 			/* the second part of the pair follows: its own delimiter */
 			const uint8_t *d2 = hs_cur_bytes(&c, dl);
 			if (!d2 || memcmp(d2, delim, dl) != 0 || c.len < 2 || c.p[0] != '\r' || c.p[1] != '\n') {
-				e->error = "winrm_bad_mime";
+				e->error = HS_ANOM_WINRM_BAD_MIME;
 				return d2 ? HS_E_MALFORMED : HS_E_TRUNCATED;
 			}
 			hs_cur_skip(&c, 2);
 			if (!mime_line(&c, &name, &value) || !ieq_prefix(value, "application/octet-stream")) {
-				e->error = "winrm_bad_mime";
+				e->error = HS_ANOM_WINRM_BAD_MIME;
 				return HS_E_MALFORMED;
 			}
 		}
 		/* sealed part: up to the next delimiter */
 		const uint8_t *next = find_bytes(c.p, c.len, delim, dl);
 		if (!next) {
-			e->error = "winrm_bad_mime";
+			e->error = HS_ANOM_WINRM_BAD_MIME;
 			return HS_E_TRUNCATED;
 		}
 		hs_cur part = hs_cur_sub(&c, (size_t)(next - c.p));
 		uint32_t sl = hs_cur_u32le(&part);
 		if (!hs_cur_ok(&part) || sl > part.len) {
-			e->error = "winrm_bad_signature_length";
+			e->error = HS_ANOM_WINRM_BAD_SIGNATURE_LENGTH;
 			return HS_E_MALFORMED;
 		}
 		cur.sig_len = sl;
@@ -1065,3 +1065,13 @@ hs_err hs_winrm_parse_encrypted(hs_slice ct, const uint8_t *body, size_t len, hs
 	}
 	return HS_OK;
 }
+
+/* WinRM rides HTTP (its ports are http.c's and tls.c's).  A hop known
+ * only by a ticket for HTTP/ or WSMAN/ is taken for WinRM over HTTP. */
+static const hs_spn_def winrm_spns[] = {
+	{ "HTTP/", HS_CAR_WINRM_HTTP, 5985 },
+	{ "WSMAN/", HS_CAR_WINRM_HTTP, 5985 },
+	{ NULL, HS_CAR_OTHER, 0 }
+};
+
+const hs_proto_def hs_winrm_proto = { .id = HS_PROTO_WINRM, .describe = hs_winrm_describe, .spns = winrm_spns };

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "anomalies.h"
 #include "cursor.h"
 #include "out.h"
 #include "status.h"
@@ -100,7 +101,7 @@ typedef struct hs_winrm_msg {
 	/* wsmid:IdentifyResponse (DSP0226 11) */
 	bool identify;
 	hs_slice protocol_version, product_vendor, product_version;
-	const char *error;             /* on failure: stable anomaly kind */
+	hs_anom error;                 /* on failure: the anomaly kind */
 } hs_winrm_msg;
 
 /* Parse one SOAP envelope (len bytes, at most HS_WINRM_MAX_XML).  Returns
@@ -145,7 +146,7 @@ typedef struct hs_winrm_enc {
 	size_t nparts, parts_more;
 	uint64_t original_total;  /* sum of Length= */
 	uint64_t encrypted_total; /* sum of signature + ciphertext bytes */
-	const char *error;        /* set when the body did not follow the format */
+	hs_anom error;            /* set when the body did not follow the format */
 	/* Set by the carrier, not the parser: the sealed parts were decrypted
 	 * (CredSSP: with the TLS session of the CredSSP exchange and the key
 	 * log) into decrypted_len bytes of SOAP. */

@@ -7,7 +7,6 @@
 
 #include <openssl/crypto.h>
 
-#include "engine.h"
 #include "gss.h"
 #include "krb5_dec.h"
 #include "krb5_wrap.h"
@@ -72,13 +71,13 @@ static void ntlm_init(hs_winrm_seal *s, hs_app_ctx *ctx)
 {
 	hs_ntlm_msg ch, au;
 	s->ntlm_ready = false;
-	if (!s->challenge || !s->authenticate || !ctx->eng || !ctx->eng->ntlmcreds) {
+	if (!s->challenge || !s->authenticate || !ctx->host || !ctx->host->ntlmcreds) {
 		s->ntlm_status = HS_NTLM_SEAL_NO_CRED;
 		return;
 	}
 	(void)hs_ntlm_decode(s->challenge->data, s->challenge->len, &ch);
 	(void)hs_ntlm_decode(s->authenticate->data, s->authenticate->len, &au);
-	s->ntlm_status = hs_ntlm_seal_init(ctx->eng->ntlmcreds, &ch, &au, &s->ntlm);
+	s->ntlm_status = hs_ntlm_seal_init(ctx->host->ntlmcreds, &ch, &au, &s->ntlm);
 	s->ntlm_ready = s->ntlm_status == HS_NTLM_SEAL_OK;
 }
 
@@ -109,10 +108,10 @@ void hs_winrm_seal_token(hs_winrm_seal *s, hs_app_ctx *ctx, const uint8_t *p, si
 		s->has_sess = s->has_isub = s->has_asub = false;
 		s->ticket_status = HS_KRB_DEC_NOT_TRIED;
 	}
-	if (!ctx->eng || !ctx->eng->krbkeys)
+	if (!ctx->host || !ctx->host->krbkeys)
 		return;
 	hs_krb_dec *d = g_new(hs_krb_dec, 1);
-	hs_krb_dec_run(ctx->eng->krbkeys, m, d);
+	hs_krb_dec_run(ctx->host->krbkeys, m, d);
 	if (m->msg_type == HS_KRB_AP_REQ) {
 		s->ticket_status = d->ticket.tried ? d->ticket.status : HS_KRB_DEC_NOT_TRIED;
 		if (d->ticket.status == HS_KRB_DEC_OK) {
@@ -178,7 +177,7 @@ static const char *krb_reason(const hs_winrm_seal *s, hs_krb_dec_status st, cons
 		return "checksum mismatch";
 	if (st == HS_KRB_DEC_MALFORMED)
 		return "not a sealed Kerberos wrap token";
-	if (!ctx->eng || !ctx->eng->krbkeys)
+	if (!ctx->host || !ctx->host->krbkeys)
 		return "no keytab (--keytab with the service's keys)";
 	if (!s->apreq_seen)
 		return "the connection's Kerberos AP-REQ was not captured";
@@ -197,7 +196,7 @@ static const char *ntlm_reason(hs_ntlm_seal_status st, const hs_app_ctx *ctx)
 {
 	switch (st) {
 	case HS_NTLM_SEAL_NO_CRED:
-		return ctx->eng && ctx->eng->ntlmcreds ? "no password or NT hash given for this NTLM user"
+		return ctx->host && ctx->host->ntlmcreds ? "no password or NT hash given for this NTLM user"
 						       : "no NTLM password (--ntlm-password or --nt-hash)";
 	case HS_NTLM_SEAL_WRONG_CRED: return "wrong password or NT hash (NTProofStr does not verify)";
 	case HS_NTLM_SEAL_UNSUPPORTED: return "no sealing negotiated, or NTLMv1's LM key (LM_KEY / NON_NT_SESSION_KEY) without the password: keys not derived";

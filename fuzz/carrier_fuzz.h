@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "app.h"
+#include "engine.h"
 
 static hs_out *cf_out;
 static unsigned cf_flags;
@@ -51,7 +52,7 @@ static int cf_run(const hs_app *app, const uint8_t *data, size_t size)
 		memcpy(buf[dir] + have[dir], data + at, n);
 		have[dir] += n;
 		meta.dir = (uint8_t)dir;
-		hs_app_ctx ctx = { eng, &meta, state, (uint8_t)dir, false, false };
+		hs_app_ctx ctx = { hs_engine_host(eng), &meta, state, (uint8_t)dir, false, false };
 		size_t done = 0;
 		while (done < have[dir]) {
 			hs_parse_result r = app->stream(&ctx, buf[dir] + done, have[dir] - done);
@@ -74,7 +75,7 @@ static int cf_run(const hs_app *app, const uint8_t *data, size_t size)
 			dir ^= 1;
 	}
 	if (app->close) { /* as the engine does when a flow ends (smb2: the pipes' buffers) */
-		hs_app_ctx ctx = { eng, &meta, state, (uint8_t)dir, true, false };
+		hs_app_ctx ctx = { hs_engine_host(eng), &meta, state, (uint8_t)dir, true, false };
 		app->close(&ctx);
 	}
 	free(buf[0]);

@@ -57,9 +57,9 @@ static int chf_one_input(const hs_app *app, const char *const *keys, const uint8
 	if (!eng) {
 		eng = hs_engine_new(NULL);
 		hs_engine_add_msg_sink(eng, chf_sink, NULL);
-		eng->keylog = hs_keylog_new();
+		eng->host.keylog = hs_keylog_new();
 		for (size_t i = 0; keys[i]; i++)
-			hs_keylog_add_line(eng->keylog, keys[i], strlen(keys[i]));
+			hs_keylog_add_line(eng->host.keylog, keys[i], strlen(keys[i]));
 	}
 	void *state = calloc(1, app->state_size);
 	uint8_t *buf[2] = { NULL, NULL };
@@ -75,16 +75,16 @@ static int chf_one_input(const hs_app *app, const char *const *keys, const uint8
 		if (n > size - at)
 			n = size - at;
 		meta.dir = (uint8_t)d;
-		hs_app_ctx ctx = { eng, &meta, state, (uint8_t)d, false, false };
+		hs_app_ctx ctx = { hs_engine_host(eng), &meta, state, (uint8_t)d, false, false };
 		chf_run(&ctx, app, buf, have, data + at, n);
 		at += n;
 	}
 	for (int d = 0; d < 2; d++) {
 		meta.dir = (uint8_t)d;
-		hs_app_ctx ctx = { eng, &meta, state, (uint8_t)d, true, false };
+		hs_app_ctx ctx = { hs_engine_host(eng), &meta, state, (uint8_t)d, true, false };
 		chf_run(&ctx, app, buf, have, NULL, 0);
 	}
-	hs_app_ctx ctx = { eng, &meta, state, 0, true, false };
+	hs_app_ctx ctx = { hs_engine_host(eng), &meta, state, 0, true, false };
 	app->close(&ctx);
 	free(state);
 	free(buf[0]);

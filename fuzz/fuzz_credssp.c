@@ -40,10 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t half = size / 2;
 	for (int d = 0; d < 2; d++) {
 		meta.dir = (uint8_t)d;
-		hs_app_ctx ctx = { eng, &meta, NULL, (uint8_t)d, false, false };
+		hs_app_ctx ctx = { hs_engine_host(eng), &meta, NULL, (uint8_t)d, false, false };
 		hs_credssp_flow_feed(f, &ctx, "http", d ? data + half : data, d ? size - half : half);
 	}
-	hs_app_ctx ctx = { eng, &meta, NULL, 1, false, false };
+	hs_app_ctx ctx = { hs_engine_host(eng), &meta, NULL, 1, false, false };
 	hs_credssp_flow_outcome(f, &ctx, size ? 200 + data[0] : 401, size > 1 && (data[1] & 1));
 	hs_credssp_flow_release(f);
 	free(f);

@@ -41,7 +41,7 @@ static void datagram(hs_app_ctx *c, const uint8_t *p, size_t n)
 		((uint32_t *)c->state)[3] += p[0] + p[n - 1];
 }
 
-static const hs_app fuzz_app = { "fuzz", 4 * sizeof(uint32_t), framed, gap, datagram, NULL };
+static const hs_app fuzz_app = { "fuzz", 4 * sizeof(uint32_t), framed, gap, datagram, NULL, HS_ANOM_NONE };
 
 static const hs_app *fuzz_resolve(uint8_t proto, uint16_t sp, uint16_t dp, bool *srv)
 {

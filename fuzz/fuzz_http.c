@@ -63,16 +63,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	hs_engine *e = hs_engine_new(NULL);
 	hs_engine_add_msg_sink(e, sink, NULL);
-	e->keylog = hs_keylog_new();
+	e->host.keylog = hs_keylog_new();
 	for (size_t i = 0; http_seed_keys[i]; i++)
-		hs_keylog_add_line(e->keylog, http_seed_keys[i], strlen(http_seed_keys[i]));
+		hs_keylog_add_line(e->host.keylog, http_seed_keys[i], strlen(http_seed_keys[i]));
 	void *state = calloc(1, hs_http_app.state_size);
 	hs_meta meta;
 	memset(&meta, 0, sizeof meta);
 	meta.src.family = meta.dst.family = 4;
 	meta.dport = 5985;
 	meta.ipproto = 6;
-	hs_app_ctx ctx = { e, &meta, state, 0, false, false };
+	hs_app_ctx ctx = { hs_engine_host(e), &meta, state, 0, false, false };
 	side sides[2] = { { NULL, 0 }, { NULL, 0 } };
 
 	size_t off = 0;

@@ -23,6 +23,7 @@
 #include <wsutil/wslog.h>
 #include <ws_version.h>
 
+#include "anomalies.h"
 #include "hopsniff_plugin.h"
 #include "hs.h"
 #include "model.h"
@@ -66,6 +67,9 @@ static gint ett_node = -1, ett_remedy = -1;
 
 static expert_field ei_failed = EI_INIT, ei_not_attempted = EI_INIT, ei_delegated = EI_INIT;
 static expert_field ei_unknown = EI_INIT, ei_anomaly = EI_INIT;
+/* one expert info per anomaly kind (decoder/anomalies.def); ei_anomaly for a
+ * kind not in the list */
+static expert_field ei_kind[HS_ANOM__COUNT];
 
 /* preferences */
 static const char *pref_keylogs = "";
@@ -208,6 +212,16 @@ static void on_anomaly(void *ud, const hs_anomaly *a)
 	const char *s = wmem_strdup_printf(wmem_file_scope(), "%s: %s", a->kind ? a->kind : "?",
 					   a->detail ? a->detail : "");
 	wmem_array_append_one(fi->anomalies, s);
+}
+
+/* The expert info of a stored "kind: detail". */
+static expert_field *anomaly_ei(const char *s)
+{
+	const char *colon = strchr(s, ':');
+	char kind[64];
+	g_strlcpy(kind, s, colon && (size_t)(colon - s) < sizeof kind ? (gsize)(colon - s) + 1 : sizeof kind);
+	hs_anom a = hs_anom_by_name(kind);
+	return a ? &ei_kind[a] : &ei_anomaly;
 }
 
 static void state_free(void)
@@ -616,13 +630,31 @@ static int dissect_hopsniff(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 	for (guint i = 0; i < na; i++) {
 		const char *s = *(const char **)wmem_array_index(fi->anomalies, i);
 		proto_item *ai = add_gen(proto_tree_add_string(t, hf_anomaly, tvb, 0, 0, s));
-		expert_add_info_format(pinfo, ai, &ei_anomaly, "hopsniff decoder: %s", s);
+		expert_add_info_format(pinfo, ai, anomaly_ei(s), "hopsniff decoder: %s", s);
 	}
 	if (!st.finished)
 		proto_item_append_text(ti, " (chains are shown once the file has been read: use tshark -2)");
 	else if (st.late)
 		proto_item_append_text(ti, " (frames arrived after the analysis: reload the file)");
 	return tvb_captured_length(tvb);
+}
+
+/* hopsniff.anomaly.<kind>, group Malformed, with the list's severity and
+ * meaning.  Registered once for the life of the process (Wireshark keeps
+ * the pointers). */
+static void register_anomaly_experts(expert_module_t *em)
+{
+	static ei_register_info kinds[HS_ANOM__COUNT - 1];
+	static const int sev[] = { [HS_ANOM_SEV_NOTE] = PI_NOTE, [HS_ANOM_SEV_WARN] = PI_WARN,
+				   [HS_ANOM_SEV_ERROR] = PI_ERROR };
+	for (unsigned a = 1; a < HS_ANOM__COUNT; a++) {
+		ei_register_info *r = &kinds[a - 1];
+		ei_kind[a] = (expert_field)EI_INIT;
+		r->ids = &ei_kind[a];
+		r->eiinfo = (expert_field_info){ g_strdup_printf("hopsniff.anomaly.%s", hs_anom_name((hs_anom)a)), PI_MALFORMED,
+						 sev[hs_anom_severity_of((hs_anom)a)], hs_anom_meaning((hs_anom)a), EXPFILL };
+	}
+	expert_register_field_array(em, kinds, array_length(kinds));
 }
 
 static void proto_register_hopsniff(void)
@@ -672,6 +704,7 @@ static void proto_register_hopsniff(void)
 	proto_register_subtree_array(ett, array_length(ett));
 	expert_module_t *em = expert_register_protocol(proto_hopsniff);
 	expert_register_field_array(em, ei, array_length(ei));
+	register_anomaly_experts(em);
 
 	module_t *m = prefs_register_protocol(proto_hopsniff, NULL);
 	prefs_register_string_preference(m, "keylog_files", "TLS key log files",

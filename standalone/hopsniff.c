@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "anomalies.h"
 #include "cli.h"
 #include "hs.h"
 #include "input.h"
@@ -158,7 +159,7 @@ static void show_drop(input *in, uint32_t idx, printer *pr)
 		 p->direction == 4 ? "Tx" : p->direction == 3 ? "Rx" : "direction ?", p->drop_reason, p->drop_location,
 		 p->wirelen);
 	pr->cli_anomalies++;
-	print_anomaly(pr, idx, in->frame, "recorded_drop", detail);
+	print_anomaly(pr, idx, in->frame, hs_anom_name(HS_ANOM_RECORDED_DROP), detail);
 }
 
 /* Read the next record of in; false at its end (or on a read error, which
@@ -199,7 +200,8 @@ static bool advance(input *in, uint32_t idx, printer *pr, int *status)
 				 (unsigned long long)in->frame + 1, trunc ? "is truncated" : "is corrupt", err,
 				 (unsigned long long)in->frame);
 			pr->cli_anomalies++;
-			print_anomaly(pr, idx, in->frame + 1, trunc ? "truncated_capture" : "corrupt_capture", detail);
+			print_anomaly(pr, idx, in->frame + 1, hs_anom_name(trunc ? HS_ANOM_TRUNCATED_CAPTURE : HS_ANOM_CORRUPT_CAPTURE),
+				      detail);
 			if (in->frame == 0) {
 				if (!pr->quiet)
 					fprintf(stderr, "hopsniff: %s: no readable record (%s)\n", in->path, err);

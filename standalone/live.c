@@ -27,7 +27,6 @@
 #define DEFAULT_SETTLE 2.0
 #define POLL_MS 200
 #define MAX_SEEN 65536 /* chains remembered for revisions */
-#define RDP_PORT 3389 /* RDP (MS-RDPBCGR) carries CredSSP: wanted before its parser exists */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -45,15 +44,10 @@ static int64_t mono_ns(void)
 
 /* ------------------------------------------------------------ filter */
 
-static void ports_expr(GString *s, const char *proto, uint8_t ipproto, bool rdp)
+static void ports_expr(GString *s, const char *proto, uint8_t ipproto)
 {
 	uint16_t p[64];
-	size_t n = MIN(hs_app_ports(ipproto, p, G_N_ELEMENTS(p) - 1), G_N_ELEMENTS(p) - 1);
-	bool have = false;
-	for (size_t i = 0; i < n; i++)
-		have |= p[i] == RDP_PORT;
-	if (rdp && !have)
-		p[n++] = RDP_PORT;
+	size_t n = MIN(hs_app_ports(ipproto, p, G_N_ELEMENTS(p)), G_N_ELEMENTS(p));
 	for (size_t i = 0; i < n; i++)
 		g_string_append_printf(s, "%s%s port %u", s->len ? " or " : "", proto, p[i]);
 }
@@ -64,8 +58,8 @@ char *hs_live_default_filter(bool rpc_dynamic, bool all_tcp, bool vlan)
 	if (all_tcp)
 		g_string_append(base, "tcp");
 	else
-		ports_expr(base, "tcp", 6, true);
-	ports_expr(base, "udp", 17, false);
+		ports_expr(base, "tcp", 6);
+	ports_expr(base, "udp", 17);
 	if (rpc_dynamic && !all_tcp)
 		g_string_append(base, " or tcp portrange 49152-65535");
 	/* Non-first fragments have no ports; the first may not either (tiny

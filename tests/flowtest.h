@@ -114,7 +114,7 @@ static FT_UNUSED void ft_datagram(hs_app_ctx *c, const uint8_t *p, size_t n)
 
 static FT_UNUSED void ft_close(hs_app_ctx *c) { ft_flow_for(c)->closes++; }
 
-static const hs_app ft_app = { "test", 16, ft_stream, ft_gap, ft_datagram, ft_close };
+static const hs_app ft_app = { "test", 16, ft_stream, ft_gap, ft_datagram, ft_close, HS_ANOM_NONE };
 
 static FT_UNUSED const hs_app *ft_resolve(uint8_t proto, uint16_t sp, uint16_t dp, bool *server_is_src)
 {

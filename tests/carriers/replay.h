@@ -136,7 +136,7 @@ static RP_UNUSED void rp_feed(rp_run *r, int dir, const unsigned char *p, size_t
 	r->meta.frame = r->number_frames ? frame : 0;
 	r->meta.sport = dir ? 445 : 50000;
 	r->meta.dport = dir ? 50000 : 445;
-	hs_app_ctx ctx = { r->eng, &r->meta, r->state, (uint8_t)dir, false, false };
+	hs_app_ctx ctx = { hs_engine_host(r->eng), &r->meta, r->state, (uint8_t)dir, false, false };
 	size_t done = 0;
 	while (done < b->len) {
 		/* a private copy ending at a guard page: over-reads fault */
@@ -164,7 +164,7 @@ static RP_UNUSED void rp_feed(rp_run *r, int dir, const unsigned char *p, size_t
 
 static RP_UNUSED void rp_end(rp_run *r)
 {
-	hs_app_ctx ctx = { r->eng, &r->meta, r->state, 0, true, false };
+	hs_app_ctx ctx = { hs_engine_host(r->eng), &r->meta, r->state, 0, true, false };
 	if (r->app->close)
 		r->app->close(&ctx);
 	free(r->state);

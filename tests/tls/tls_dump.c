@@ -77,7 +77,7 @@ static void dump_close(hs_app_ctx *ctx)
 			g_byte_array_free(s->buf[i], TRUE);
 }
 
-static const hs_app dump_app = { "tls", sizeof(dump_state), dump_stream, dump_gap, NULL, dump_close };
+static const hs_app dump_app = { "tls", sizeof(dump_state), dump_stream, dump_gap, NULL, dump_close, HS_ANOM_NONE };
 
 static const hs_app *resolve(uint8_t ipproto, uint16_t sport, uint16_t dport, bool *server_is_src)
 {
