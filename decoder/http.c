@@ -1249,7 +1249,7 @@ static void emit_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const hs_
 	emit_tokens(ctx, st, &m);
 	if (have_soap) {
 		hs_psrp_winrm_feed(&st->psrp, ctx, &soap, h->response,
-				   ctx->eng ? ctx->eng->cfg.max_stream_buffer : HS_HTTP_MAX_BODY_KEEP);
+				   hs_app_max_stream(ctx));
 		if (hs_winrm_secrets(&soap))
 			hs_report_anomaly(ctx, HS_ANOM_SECRET_IN_COMMAND,
 					  "a password was typed into a WinRM command line: masked in the output "

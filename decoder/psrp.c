@@ -11,7 +11,6 @@
 #include <libxml/tree.h>
 
 #include "app.h"
-#include "engine.h"
 #include "winrm.h"
 
 hs_err hs_psrp_fragment_parse(const uint8_t *p, size_t len, hs_psrp_fragment *f, size_t *consumed)
@@ -475,10 +474,10 @@ static void feed_blob(hs_psrp_reasm *r, hs_app_ctx *ctx, hs_winrm_msg *m, uint64
 		if (e != HS_OK) {
 			/* 3.1.5.3.x: a stream chunk holds whole fragments */
 			if (e == HS_E_TRUNCATED)
-				hs_report_anomaly(ctx, "psrp_fragment_truncated",
+				hs_report_anomaly(ctx, HS_ANOM_PSRP_FRAGMENT_TRUNCATED,
 						  "PSRP fragment runs past its stream (%zu bytes left, MS-PSRP 2.2.4)", n - off);
 			else
-				hs_report_anomaly(ctx, "psrp_fragment_malformed",
+				hs_report_anomaly(ctx, HS_ANOM_PSRP_FRAGMENT_MALFORMED,
 						  "PSRP fragment with undefined flag bits (MS-PSRP 2.2.4)");
 			break;
 		}
@@ -486,9 +485,9 @@ static void feed_blob(hs_psrp_reasm *r, hs_app_ctx *ctx, hs_winrm_msg *m, uint64
 		GByteArray *whole;
 		unsigned nfrag;
 		hs_psrp_reasm_res res = hs_psrp_reasm_add(r, key, &f, &whole, &nfrag);
-		static const char *const kind[] = {
-			[HS_PSRP_ORPHAN] = "psrp_fragment_orphan", [HS_PSRP_GAP] = "psrp_fragment_gap",
-			[HS_PSRP_RESTART] = "psrp_fragment_restart", [HS_PSRP_CAP] = "psrp_reassembly_cap",
+		static const hs_anom kind[] = {
+			[HS_PSRP_ORPHAN] = HS_ANOM_PSRP_FRAGMENT_ORPHAN, [HS_PSRP_GAP] = HS_ANOM_PSRP_FRAGMENT_GAP,
+			[HS_PSRP_RESTART] = HS_ANOM_PSRP_FRAGMENT_RESTART, [HS_PSRP_CAP] = HS_ANOM_PSRP_REASSEMBLY_CAP,
 		};
 		static const char *const why[] = {
 			[HS_PSRP_ORPHAN] = "continues a message whose first fragment was not seen",
@@ -524,8 +523,7 @@ void hs_psrp_winrm_feed(hs_psrp_reasm **r, hs_app_ctx *ctx, hs_winrm_msg *m, boo
 		feed_blob(*r, ctx, m, key, m->args[i]);
 	for (size_t i = 0; i < m->nstreams; i++)
 		feed_blob(*r, ctx, m, key, m->streams[i].b64);
-	if (ctx->eng)
-		hs_engine_account(ctx->eng, (ssize_t)(*r)->bytes - (ssize_t)before);
+	hs_app_account(ctx, (ssize_t)(*r)->bytes - (ssize_t)before);
 }
 
 void hs_psrp_reasm_close(hs_psrp_reasm *r, hs_app_ctx *ctx)
@@ -534,9 +532,8 @@ void hs_psrp_reasm_close(hs_psrp_reasm *r, hs_app_ctx *ctx)
 		return;
 	unsigned n = hs_psrp_reasm_pending(r);
 	if (n)
-		hs_report_anomaly(ctx, "psrp_fragment_incomplete",
+		hs_report_anomaly(ctx, HS_ANOM_PSRP_FRAGMENT_INCOMPLETE,
 				  "%u PSRP message(s) unfinished when the connection ended (%zu bytes; MS-PSRP 2.2.4)", n, r->bytes);
-	if (ctx->eng)
-		hs_engine_account(ctx->eng, -(ssize_t)r->bytes);
+	hs_app_account(ctx, -(ssize_t)r->bytes);
 	hs_psrp_reasm_free(r);
 }
