@@ -173,7 +173,9 @@ def hop2(argv, conn):
         # (a DOMAIN\\user name makes Samba 4.17 try the realm "DOMAIN" and skip Kerberos: give the bare name)
         cmd = base + ['--use-kerberos=desired', '-U', '%s%%%s' % (cred[0], cred[1])]
     else:
-        cmd = base + ['--use-kerberos=required', '-U', smb_user]
+        # the ccache names the user: Samba 4.22's smbclient given -U USER without a password ignores
+        # KRB5CCNAME and prompts ("No password for user principal"), so the ccache is passed explicitly
+        cmd = base + ['--use-kerberos=required', '--use-krb5-ccache=' + ccache]
     p = run(cmd, env, steps)
     out = 'srv1 second hop using: %s\n%s' % (how, p.stdout.decode(errors='replace'))
     err = p.stderr.decode(errors='replace')
