@@ -13,7 +13,6 @@ PKGS=(
   python3-gssapi gss-ntlmssp                                # WinRM endpoint: Kerberos + NTLM acceptor
   python3-winrm python3-requests-kerberos python3-requests-ntlm python3-cryptography  # pywinrm client
   curl tcpdump tshark iproute2                              # curl --negotiate, dumpcap/tshark, ip netns
-  faketime                                                  # clock skew on srv2 only (libfaketime for its smbd)
 )
 SAMBA_PKGS=(samba samba-ad-dc samba-ad-provision winbind smbclient)
 updated=

@@ -103,9 +103,11 @@ def run(cmd, env, log_to):
 
 def hop2(argv, conn):
     """Performs the second hop; returns (rc, stdout, stderr). conn: authenticated connection state."""
-    if len(argv) < 2 or argv[0] != 'smb':
-        return 2, '', 'usage: hop2 smb //host/share [--cred USER PASSWORD]\n'
-    target = argv[1]
+    if len(argv) < 2 or argv[0] not in ('smb', 'winrm'):
+        return 2, '', 'usage: hop2 smb //host/share | winrm http://host:5985/wsman [--cred USER PASSWORD]\n'
+    proto, target = argv[0], argv[1]
+    # the hop-2 host: //host/share (SMB) or http://host:5985/wsman (WinRM)
+    host = target.split('//', 1)[1].split('/')[0].split(':')[0]
     cred = None
     if '--cred' in argv:
         i = argv.index('--cred')
@@ -141,7 +143,7 @@ def hop2(argv, conn):
         # sent a plain TGS-REQ with SRV1$'s TGT, so the lab does not use that route.)
         how, smb_user = 'S4U2Self + S4U2Proxy for %s as %s (kvno -U -P)' % (principal, ARGS.machine), user
         svc_cc = 'FILE:' + os.path.join(work, 'svc.ccache')
-        spn = 'cifs/' + target.lstrip('/').split('/')[0]
+        spn = ('cifs/' if proto == 'smb' else 'HTTP/') + host
         for cmd in (['kinit', '-k', '-t', ARGS.keytab, '-c', svc_cc, '%s@%s' % (ARGS.machine, ARGS.realm)],
                     ['kvno', '-c', svc_cc, '-U', principal.split('@')[0], '-P', '--out-cache', ccache, spn]):
             p = run(cmd, env, steps)
@@ -165,6 +167,8 @@ def hop2(argv, conn):
     else:
         how = 'no credential of the caller on srv1: anonymous SMB session'
 
+    if proto == 'winrm':
+        return _hop2_winrm(principal, conn, how, target, ccache, env, steps)
     base = ['smbclient', '-s', ARGS.smbconf, target, '-c', 'ls']
     if smb_user is None:
         cmd = base + ['-N']
@@ -174,12 +178,27 @@ def hop2(argv, conn):
         cmd = base + ['--use-kerberos=desired', '-U', '%s%%%s' % (cred[0], cred[1])]
     else:
         # the ccache names the user: Samba 4.22's smbclient given -U USER without a password ignores
-        # KRB5CCNAME and prompts ("No password for user principal"), so the ccache is passed explicitly
+        # KRB5CCNAME and prompts ("No password for user principal"), so the ccache is passed explicitly.
         cmd = base + ['--use-kerberos=required', '--use-krb5-ccache=' + ccache]
     p = run(cmd, env, steps)
     out = 'srv1 second hop using: %s\n%s' % (how, p.stdout.decode(errors='replace'))
     err = p.stderr.decode(errors='replace')
     log('hop2 rc', p.returncode, 'via', how, '|', (out + err).replace('\n', ' ')[:300])
+    _record(principal, conn, how, target, p.returncode, steps)
+    return p.returncode, out, err
+
+
+def _hop2_winrm(principal, conn, how, target, ccache, env, steps):
+    """Hop 2 over WinRM (srv1 -> srv2:5985): pywinrm with whatever ccache srv1 holds, running 'whoami'."""
+    if how is None:
+        how = 'no credential of the caller on srv1: WinRM without a Kerberos ticket'
+    if not os.path.exists(ccache[len('FILE:'):]):
+        env = dict(env, KRB5CCNAME='FILE:' + os.path.join(os.path.dirname(ccache[len('FILE:'):]), 'empty'))
+    p = run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'winrm_client.py'),
+             '--endpoint', target, '--transport', 'kerberos', 'whoami'], env, steps)
+    out = 'srv1 second hop using: %s\n%s' % (how, p.stdout.decode(errors='replace'))
+    err = p.stderr.decode(errors='replace')
+    log('hop2 winrm rc', p.returncode, 'via', how, '|', (out + err).replace('\n', ' ')[:300])
     _record(principal, conn, how, target, p.returncode, steps)
     return p.returncode, out, err
 
@@ -374,6 +393,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if cmd == 'lab-echo' and args:
                 n = int(args[0])
                 res = (0, ('0123456789abcdef' * (n // 16 + 1))[:n], '')
+            elif cmd == 'whoami':
+                # srv2's endpoint in the WinRM second-hop scenarios: who hop 2 authenticated as
+                res = (0, '%s (%s)\n' % (self.conn.get('principal'), self.conn.get('mech')), '')
             elif cmd != 'hop2':
                 res = (1, '', "'%s' is not recognized as an internal or external command.\r\n" % cmd)
             else:
