@@ -2460,6 +2460,10 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 		    x->ts >= y->t0 - 300 * 1000000000LL && (!f->user[0] || principal_eq(x->principal, f->user))) {
 			f->forwarded_tgt = true;
 			f->forwarded_ref = x->req;
+			if (x->answered && !x->ok) {
+				f->forwarded_error = x->err;
+				f->forwarded_ref = x->rep;
+			}
 			if (!f->user[0] && x->principal[0])
 				snprintf(f->user, sizeof f->user, "%s", x->principal);
 		}

@@ -398,6 +398,36 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 		cmd(r, "setspn -S %s %s", f->tgs_error_sname, n.ts);
 		return;
 	}
+	if (f->tgs_error && f->tgs_error_code == 14) {
+		/* KDC_ERR_ETYPE_NOSUPP for the hop-2 service: no key of an
+		 * encryption type the KDC may use and the requester accepts */
+		bool fwd = f->tgt_forwarded_used || f->hop1_krb_cred || f->forwarded_tgt;
+		set(d, f->fresh_as ? HS_METHOD_FRESH : (fwd ? HS_METHOD_UNCONSTRAINED : HS_METHOD_UNKNOWN),
+		    HS_VERDICT_FAILED, "etype_not_supported");
+		detail(d, "The KDC cannot issue a ticket for %s in an encryption type both it and the requester accept (KDC_ERR_ETYPE_NOSUPP).", f->tgs_error_sname);
+		explain(d, "%s asked for a service ticket for %s and the KDC refused with KDC_ERR_ETYPE_NOSUPP: the target's account allows only encryption types the KDC or %s no longer use (DES only, or RC4 only where RC4 is disabled), or it has no AES keys because its password was never changed since AES was enabled. Delegation itself was not the problem.", n.ss, f->tgs_error_sname, n.ss);
+		hs_remedy *r = remedy(d, HS_METHOD_UNKNOWN, "Let the target's account use AES, and renew its keys",
+				      "No security trade-off: AES replaces DES/RC4, which are weak.");
+		cmd(r, "Set-ADComputer %s -KerberosEncryptionType AES128,AES256", n.ts);
+		cmd(r, "Reset-ComputerMachinePassword   # on %s: new keys in every allowed encryption type", n.t);
+		cmd(r, "klist purge   # on %s", n.ss);
+		return;
+	}
+	if (f->forwarded_error == 13 && !hop2_ok) {
+		/* the client's forwarded-TGT request refused with BADOPTION: the
+		 * user's TGT is not forwardable (MS-KILE 3.3.5.7: a sensitive
+		 * account or a Protected Users member gets no forwardable ticket) */
+		set(d, HS_METHOD_UNCONSTRAINED, HS_VERDICT_FAILED, "user_not_delegable");
+		detail(d, "The client asked the KDC to forward %s's TGT to %s and the KDC refused (KDC_ERR_BADOPTION): %s's tickets are not forwardable.", n.user, n.ss, n.uname);
+		explain(d, "%s asked for delegation, but the KDC issues %s no forwardable ticket: the account is marked \"Account is sensitive and cannot be delegated\" or is a member of Protected Users. No delegation method can carry this identity (constrained and resource-based delegation need a forwardable ticket too); if the account is meant to be protected this is by design, otherwise clear the flag or the group membership. The second hop can still use explicit credentials.", n.uname, n.uname);
+		remedies_std(d, &n, f->hop2_is_winrm, false, true, false, false);
+		hs_remedy *r = remedy(d, HS_METHOD_UNKNOWN, "If the account need not be protected: make it delegable again",
+			   "Removes a protection meant for privileged accounts: only for accounts that are not.");
+		cmd(r, "Set-ADAccountControl %s -AccountNotDelegated $false", n.uname);
+		cmd(r, "Remove-ADGroupMember 'Protected Users' -Members %s", n.uname);
+		need(d, "the account's settings: \"Account is sensitive and cannot be delegated\" or membership of Protected Users");
+		return;
+	}
 	if (f->credssp_asked && f->offers_seen && !f->credssp_offered) {
 		set(d, HS_METHOD_CREDSSP, HS_VERDICT_FAILED, "credssp_not_enabled_on_server");
 		detail(d, "The client asked for CredSSP but %s answered 401 offering only %s: CredSSP is disabled on the server.", n.s, f->offers);

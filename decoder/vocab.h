@@ -135,6 +135,7 @@ typedef struct hs_facts {
 	bool forwarded_tgt;              /* the client asked the KDC for a forwarded TGT */
 	bool deleg_flag;                 /* SPNEGO reqFlags delegFlag in the client's token */
 	hs_ref forwarded_ref;
+	int32_t forwarded_error;         /* the KDC refused that request: its KRB-ERROR code (0 none) */
 
 	/* hop 2 */
 	hs_carrier hop2_carrier;
