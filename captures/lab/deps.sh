@@ -13,6 +13,7 @@ PKGS=(
   python3-gssapi gss-ntlmssp                                # WinRM endpoint: Kerberos + NTLM acceptor
   python3-winrm python3-requests-kerberos python3-requests-ntlm python3-cryptography  # pywinrm client
   curl tcpdump tshark iproute2                              # curl --negotiate, dumpcap/tshark, ip netns
+  faketime                                                  # scenario 26: srv2's smbd 15 minutes ahead (libfaketime)
 )
 SAMBA_PKGS=(samba samba-ad-dc samba-ad-provision winbind smbclient)
 updated=

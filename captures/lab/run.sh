@@ -223,11 +223,24 @@ EOF
   smbd_start
   log "srv2 up"
 }
+# srv2's smbd; with FAKETIME (e.g. +15m) under libfaketime: network namespaces share the host's clock, so the
+# skewed clock of scenario 26 is smbd's own (winbindd and the DC keep real time). setsid: smbd stopping alone
+# signals its process group, which must not be run.sh's.
+SMBD_PID=
 smbd_start() {
-  local d=$LAB/srv2
-  (bg_ns srv2 smbd -s "$d/smb.conf" -F --no-process-group --debug-stdout >>"$d/logs/smbd.out" 2>&1) &
+  local d=$LAB/srv2 pre=()
+  [ -z "${FAKETIME:-}" ] || pre=(env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 FAKETIME="$FAKETIME" FAKETIME_DONT_FAKE_MONOTONIC=1)
+  (bg_ns srv2 setsid "${pre[@]}" smbd -s "$d/smb.conf" -F --no-process-group --debug-stdout --debuglevel="${SMBD_DEBUG:-0}" >>"$d/logs/smbd.out" 2>&1) &
+  SMBD_PID=$!
   wait_port srv2 "${IP[srv2]}" 445
   sleep 1
+}
+smbd_restart() { # [FAKETIME offset]
+  kill "$SMBD_PID" 2>/dev/null || true; wait "$SMBD_PID" 2>/dev/null || true
+  local p
+  for p in $(ip netns pids hs-srv2); do [ "$(cat /proc/$p/comm 2>/dev/null)" != smbd ] || kill -9 "$p" 2>/dev/null || true; done
+  sleep 0.5
+  FAKETIME=${1:-} SMBD_DEBUG=${1:+3} smbd_start
 }
 
 # ---------------------------------------------------------------- srv1 and client1 (MIT krb5 + python only)
@@ -347,6 +360,7 @@ reset_delegation() {
   samba-tool group removemembers 'Protected Users' alice -s "$DCCONF" >/dev/null 2>&1 || true
   samba-tool user sensitive alice off -s "$DCCONF" >/dev/null 2>&1 || true
   set_etypes SRV2 28   # the value net ads join wrote (RC4 and AES)
+  [ -z "${SMBD_SKEWED:-}" ] || { smbd_restart; SMBD_SKEWED=; }
 }
 # msDS-SupportedEncryptionTypes of a computer account (empty: removed, the KDC's default)
 set_etypes() { # computer value
@@ -411,12 +425,15 @@ for s in "${sel[@]}"; do
   log "=== scenario $s"
   reset_delegation
   t=$(date +%s)
-  dclog_at=$(stat -c %s "$LAB/dc/samba.log")
+  dclog_at=$(stat -c %s "$LAB/dc/samba.log"); smbdlog_at=$(stat -c %s "$LAB/srv2/logs/smbd.out")
   "scn_${s%%-*}"
   record_stop
   winrm_stop
   # the KDC's own account of each AS/TGS exchange (result and, on failure, its reason): a real tool's answer
   tail -c +$((dclog_at + 1)) "$LAB/dc/samba.log" | grep -E '^Kerberos: (AS|TGS)-REQ [A-Z]' > "$CUR/dc-kdc.log" || true
+  # srv2's smbd says why it refused a Kerberos AP-REQ only at debug level 3 (scenario 26)
+  tail -c +$((smbdlog_at + 1)) "$LAB/srv2/logs/smbd.out" | grep -E 'gss_accept_sec_context|NT_STATUS_LOGON_FAILURE' > "$CUR/srv2-smbd.log" || true
+  [ -s "$CUR/srv2-smbd.log" ] || rm -f "$CUR/srv2-smbd.log"
   cp "$LAB/srv1/hop2-results.jsonl" "$CUR/srv1-hop2.jsonl" 2>/dev/null || true
   $PY "$HERE/observed.py" "$CUR"
   secrets_file

@@ -6,7 +6,7 @@ HS_LAB_ALL_SCENARIOS=(01-kerberos-nothing-configured 02-ntlm-first-hop 03-credss
   09-constrained-no-protocol-transition 10-rbcd 11-fresh-credentials 12-runas 13-target-without-spn
   14-https-keylog 15-two-users 16-rbcd-granted 17-rbcd-refused 18-protected-users-unconstrained
   19-protected-users-constrained 20-sensitive-unconstrained 21-sensitive-constrained 22-etype-nosupp
-  23-refusal-cache 24-winrm-hop2-unconstrained 25-winrm-hop2-target-not-allowed)
+  23-refusal-cache 24-winrm-hop2-unconstrained 25-winrm-hop2-target-not-allowed 26-clock-skew)
 
 SRV1_URL=http://srv1.hop.test:5985/wsman
 SHARE=//srv2.hop.test/share
@@ -170,7 +170,7 @@ scn_15() {
 
 # ---- Samba 4.22 (bookworm-backports): RBCD, Protected Users and sensitive accounts enforced by the KDC ----
 
-# Not recorded (docs/lab.md): clock skew on hop 2 and a Kerberos-to-NTLM fallback on hop 2.
+# Not recorded (docs/lab.md): a Kerberos-to-NTLM fallback on hop 2 with a ticket-only credential.
 # Samba's KDC checks that the S4U2Proxy evidence ticket is forwardable BEFORE it looks at RBCD (a Windows KDC
 # accepts a non-forwardable S4U2Self ticket for RBCD): so RBCD with protocol transition needs SRV1$ trusted to
 # authenticate for delegation (for-any-protocol) here, which makes S4U2Self forwardable; 10 shows the other case.
@@ -292,6 +292,17 @@ scn_25() {
   record_start "$CUR"
   client_kinit alice "$ALICE_PW"
   pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 winrm $SRV2_URL
+}
+
+# 26. Clock skew on hop 2: srv2's smbd runs 15 minutes ahead (libfaketime; network namespaces share the host's
+#     clock, so only smbd's clock is shifted); alice's TGT forwarded (as 05); srv2 refuses the AP-REQ.
+scn_26() {
+  deleg for-any-service 'SRV1$' on
+  smbd_restart +15m; SMBD_SKEWED=1
+  winrm_start --hop2 auto
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos --delegate hop2 smb $SHARE
 }
 
 # ---- live capture (not in HS_LAB_ALL_SCENARIOS: run with HS_LAB_EXTRA, by tests/live/lab_live.sh) ----

@@ -38,6 +38,17 @@ client_rc() {
   else echo "FAIL $S: client $1 exit status $got, want $2"; FAIL=$((FAIL + 1)); fi
 }
 
+# skew_seen SECONDS FILE: srv2's clock, from the Current Time of its SMB2 NEGOTIATE response, is at least SECONDS
+# ahead of the capture's timestamp of that frame
+skew_seen() {
+  local f=$CUR/$2 line t c d
+  line=$(tshark -n -r "$f" -Y 'smb2.cmd == 0 && smb2.flags.response == 1' -T fields -E 'separator=|' \
+    -e frame.time_epoch -e smb2.current_time 2>/dev/null | head -1)
+  t=${line%%|*}; c=${line#*|}
+  d=$(( $(date -u -d "${c//,/}" +%s 2>/dev/null || echo 0) - ${t%.*} ))
+  if [ -n "$line" ] && [ "$d" -ge "$1" ]; then echo "ok   $S: srv2's SMB2 time $d s ahead of the capture"; PASS=$((PASS + 1))
+  else echo "FAIL $S: srv2's SMB2 time ${d:-?} s ahead of the capture, want >= $1"; FAIL=$((FAIL + 1)); fi
+}
 HOP1_KRB='tcp.dstport == 5985 && http.authorization contains "Negotiate"'
 TGS_REQ='kerberos.msg_type == 12'
 FWD_TGT='kerberos.msg_type == 12 && kerberos.KDCOptions.forwarded == 1'
@@ -218,6 +229,13 @@ check() {
     at_least 1 "alice's hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
     client_rc alice 0
     client_rc bob 1 ;;
+  26-*)
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 1 "srv1 TGS-REQ for cifs/srv2 answered (TGS-REP)" srv1.pcapng 'kerberos.msg_type == 13 && kerberos.SNameString == "srv2.hop.test"'
+    at_least 1 "hop 2 Kerberos session setup refused: STATUS_LOGON_FAILURE" srv1.pcapng 'smb2.cmd == 1 && smb2.nt_status == 0xc000006d'
+    none "no KRB-ERROR on the wire" srv1.pcapng 'kerberos.msg_type == 30'
+    skew_seen 600 srv1.pcapng
+    client_rc alice 1 ;;
   *) echo "skip $S: no checks defined" ;;
   esac
 }
