@@ -170,6 +170,15 @@ scn_15() {
 
 # ---- Samba 4.22 (bookworm-backports): RBCD, Protected Users and sensitive accounts enforced by the KDC ----
 
+# The common body of scenarios 16-26: srv1's endpoint in hop-2 MODE, captures, kinit alice, pywinrm with ARGS.
+alice_via_srv1() { # MODE pywinrm-args...
+  local mode=$1; shift
+  winrm_start --hop2 "$mode"
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos "$@"
+}
+
 # Not recorded (docs/lab.md): a Kerberos-to-NTLM fallback on hop 2 with a ticket-only credential.
 # Samba's KDC checks that the S4U2Proxy evidence ticket is forwardable BEFORE it looks at RBCD (a Windows KDC
 # accepts a non-forwardable S4U2Self ticket for RBCD): so RBCD with protocol transition needs SRV1$ trusted to
@@ -179,30 +188,21 @@ scn_15() {
 scn_16() {
   deleg add-principal 'SRV2$' 'SRV1$'
   deleg for-any-protocol 'SRV1$' on
-  winrm_start --hop2 s4u
-  record_start "$CUR"
-  client_kinit alice "$ALICE_PW"
-  pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE
+  alice_via_srv1 s4u hop2 smb $SHARE
 }
 
 # 17. RBCD refused: as 16, but SRV2$ lists svc_runas, not SRV1$.
 scn_17() {
   deleg add-principal 'SRV2$' svc_runas
   deleg for-any-protocol 'SRV1$' on
-  winrm_start --hop2 s4u
-  record_start "$CUR"
-  client_kinit alice "$ALICE_PW"
-  pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE
+  alice_via_srv1 s4u hop2 smb $SHARE
 }
 
 # 18. alice in Protected Users, srv1 trusted for unconstrained delegation, the client asks to forward its TGT.
 scn_18() {
   samba-tool group addmembers 'Protected Users' alice -s "$DCCONF" >/dev/null
   deleg for-any-service 'SRV1$' on
-  winrm_start --hop2 auto
-  record_start "$CUR"
-  client_kinit alice "$ALICE_PW"
-  pywinrm alice --endpoint $SRV1_URL --transport kerberos --delegate hop2 smb $SHARE
+  alice_via_srv1 auto --delegate hop2 smb $SHARE
 }
 
 # 19. alice in Protected Users, constrained delegation with protocol transition to cifs/srv2 (as 07).
@@ -210,20 +210,14 @@ scn_19() {
   samba-tool group addmembers 'Protected Users' alice -s "$DCCONF" >/dev/null
   deleg add-service 'SRV1$' cifs/srv2.hop.test
   deleg for-any-protocol 'SRV1$' on
-  winrm_start --hop2 s4u
-  record_start "$CUR"
-  client_kinit alice "$ALICE_PW"
-  pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE
+  alice_via_srv1 s4u hop2 smb $SHARE
 }
 
 # 20. alice "sensitive and cannot be delegated" (UF_NOT_DELEGATED), srv1 trusted for unconstrained delegation.
 scn_20() {
   samba-tool user sensitive alice on -s "$DCCONF" >/dev/null
   deleg for-any-service 'SRV1$' on
-  winrm_start --hop2 auto
-  record_start "$CUR"
-  client_kinit alice "$ALICE_PW"
-  pywinrm alice --endpoint $SRV1_URL --transport kerberos --delegate hop2 smb $SHARE
+  alice_via_srv1 auto --delegate hop2 smb $SHARE
 }
 
 # 21. alice sensitive (UF_NOT_DELEGATED), constrained delegation with protocol transition to cifs/srv2 (as 07).
@@ -231,10 +225,7 @@ scn_21() {
   samba-tool user sensitive alice on -s "$DCCONF" >/dev/null
   deleg add-service 'SRV1$' cifs/srv2.hop.test
   deleg for-any-protocol 'SRV1$' on
-  winrm_start --hop2 s4u
-  record_start "$CUR"
-  client_kinit alice "$ALICE_PW"
-  pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE
+  alice_via_srv1 s4u hop2 smb $SHARE
 }
 
 # 22. Etype mismatch on hop 2: SRV2$ msDS-SupportedEncryptionTypes = 3 (DES only, as a legacy account set to
@@ -245,10 +236,7 @@ scn_21() {
 scn_22() {
   deleg for-any-service 'SRV1$' on
   set_etypes SRV2 3
-  winrm_start --hop2 auto
-  record_start "$CUR"
-  client_kinit alice "$ALICE_PW"
-  pywinrm alice --endpoint $SRV1_URL --transport kerberos --delegate hop2 smb $SHARE
+  alice_via_srv1 auto --delegate hop2 smb $SHARE
 }
 
 # 23. The client's ticket cache after a fix: curl --delegation policy (06) while srv1 is not trusted, then the
@@ -276,10 +264,7 @@ SRV2_URL=http://srv2.hop.test:5985/wsman
 scn_24() {
   deleg for-any-service 'SRV1$' on
   winrm2_start
-  winrm_start --hop2 auto
-  record_start "$CUR"
-  client_kinit alice "$ALICE_PW"
-  pywinrm alice --endpoint $SRV1_URL --transport kerberos --delegate hop2 winrm $SRV2_URL
+  alice_via_srv1 auto --delegate hop2 winrm $SRV2_URL
 }
 
 # 25. Second hop over WinRM refused: constrained delegation with protocol transition allows cifs/srv2 only,
@@ -288,10 +273,7 @@ scn_25() {
   deleg add-service 'SRV1$' cifs/srv2.hop.test
   deleg for-any-protocol 'SRV1$' on
   winrm2_start
-  winrm_start --hop2 s4u
-  record_start "$CUR"
-  client_kinit alice "$ALICE_PW"
-  pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 winrm $SRV2_URL
+  alice_via_srv1 s4u hop2 winrm $SRV2_URL
 }
 
 # 26. Clock skew on hop 2: srv2's smbd runs 15 minutes ahead (libfaketime; network namespaces share the host's
@@ -299,10 +281,7 @@ scn_25() {
 scn_26() {
   deleg for-any-service 'SRV1$' on
   smbd_restart +15m; SMBD_SKEWED=1
-  winrm_start --hop2 auto
-  record_start "$CUR"
-  client_kinit alice "$ALICE_PW"
-  pywinrm alice --endpoint $SRV1_URL --transport kerberos --delegate hop2 smb $SHARE
+  alice_via_srv1 auto --delegate hop2 smb $SHARE
 }
 
 # ---- live capture (not in HS_LAB_ALL_SCENARIOS: run with HS_LAB_EXTRA, by tests/live/lab_live.sh) ----
