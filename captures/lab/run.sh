@@ -437,6 +437,7 @@ for s in "${sel[@]}"; do
   cp "$LAB/srv1/hop2-results.jsonl" "$CUR/srv1-hop2.jsonl" 2>/dev/null || true
   $PY "$HERE/observed.py" "$CUR"
   secrets_file
+  chmod -R a+rX "$CUR"   # dumpcap and exportkeytab write 0600; the committed files are read by tests run as nobody
   log "=== scenario $s done in $(( $(date +%s) - t ))s"
 done
 log "all done: ${sel[*]} in $(( $(date +%s) - T0 ))s"
