@@ -9,7 +9,9 @@ AllowUnencrypted=true) when the client sends them so, else sealed as Windows sea
 winrm_seal.py: Kerberos and NTLM through GSS-API wrap/unwrap); --plain-log writes each sealed body's plaintext.
 
 The one command it runs is the second hop:  hop2 smb //srv2.hop.test/share [--cred USER PASSWORD]
-(and, for large sealed bodies, lab-echo N: N bytes of text on stdout)
+or, over WinRM, hop2 winrm http://srv2.hop.test:5985/wsman (pywinrm on srv1 running 'whoami' on srv2's own
+endpoint, which answers the principal it authenticated); and, for large sealed bodies, lab-echo N: N bytes of text
+on stdout.
 srv1 performs it with whatever credential it really holds, chosen by --hop2:
   auto     forwarded TGT (delegated GSS creds) if the client sent one, else the password given with
            --cred (fresh credentials: a new AS exchange), else nothing (anonymous SMB)
