@@ -2785,6 +2785,10 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 		if (forwarded_for_session(m, x, y, si) && (!f->user[0] || principal_eq(x->principal, f->user))) {
 			f->forwarded_tgt = true;
 			f->forwarded_ref = x->req;
+			if (x->answered && !x->ok) {
+				f->forwarded_error = x->err;
+				f->forwarded_ref = x->rep;
+			}
 			if (!f->user[0] && x->principal[0])
 				snprintf(f->user, sizeof f->user, "%s", x->principal);
 		}

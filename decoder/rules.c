@@ -834,6 +834,56 @@ static void x_spn_unknown(const ctx *c, hs_diag *d)
 	remedy_for_code(d, n, 7, f->user, f->tgs_error_sname);
 }
 
+/* KDC_ERR_ETYPE_NOSUPP for the hop-2 service: no key of an encryption type
+ * the KDC may use and the requester accepts (lab 22: srv2's account DES
+ * only).  Delegation itself was not the problem. */
+static bool m_etype(const ctx *c, const char *cause)
+{
+	(void)cause;
+	return c->f->tgs_error && c->f->tgs_error_code == 14;
+}
+
+static void x_etype(const ctx *c, hs_diag *d)
+{
+	const hs_facts *f = c->f;
+	const names *n = &c->n;
+	const char *sname = or_words(f->tgs_error_sname, n->spn);
+	bool fwd = f->tgt_forwarded_used || f->hop1_krb_cred || f->forwarded_tgt;
+	set(d, f->fresh_as ? HS_METHOD_FRESH : (fwd ? HS_METHOD_UNCONSTRAINED : HS_METHOD_UNKNOWN), HS_VERDICT_FAILED);
+	detail(d, "The KDC cannot issue a ticket for %s in an encryption type both it and the requester accept (KDC_ERR_ETYPE_NOSUPP).", sname);
+	explain(d, "%s asked for a service ticket for %s and the KDC refused with KDC_ERR_ETYPE_NOSUPP: the target's account allows only encryption types the KDC or %s no longer use (DES only, or RC4 only where RC4 is disabled), or it has no AES keys because its password was never changed since AES was enabled. Delegation itself was not the problem.", n->ss, sname, n->ss);
+	hs_remedy *r = remedy_for_code(d, n, 14, f->user, f->tgs_error_sname);
+	if (r) {
+		cmd(r, "Reset-ComputerMachinePassword   # on %s: new keys in every allowed encryption type", n->ps_t);
+		cmd(r, "klist purge   # on %s", n->ps_s);
+	}
+}
+
+/* The client's forwarded-TGT request refused with BADOPTION: the user's TGT
+ * is not forwardable (MS-KILE 3.3.5.7: a sensitive account or a Protected
+ * Users member gets no forwardable ticket; lab 18, 20). */
+static bool m_not_delegable(const ctx *c, const char *cause)
+{
+	(void)cause;
+	return c->f->forwarded_error == 13 && !c->hop2_ok;
+}
+
+static void x_not_delegable(const ctx *c, hs_diag *d)
+{
+	const hs_facts *f = c->f;
+	const names *n = &c->n;
+	const char *acct = n->user_known ? n->uname : "(Read-Host 'the user account')";
+	set(d, HS_METHOD_UNCONSTRAINED, HS_VERDICT_FAILED);
+	detail(d, "The client asked the KDC to forward %s's TGT to %s and the KDC refused (KDC_ERR_BADOPTION): %s's tickets are not forwardable.", n->user, n->ss, n->uname);
+	explain(d, "%s asked for delegation, but the KDC issues %s no forwardable ticket: the account is marked \"Account is sensitive and cannot be delegated\" or is a member of Protected Users. No delegation method can carry this identity (constrained and resource-based delegation need a forwardable ticket too); if the account is meant to be protected this is by design, otherwise clear the flag or the group membership. The second hop can still use explicit credentials.", n->uname, n->uname);
+	remedies_std(d, n, f->hop2_is_winrm, false, true, false, false);
+	hs_remedy *r = remedy(d, HS_METHOD_UNKNOWN, "If the account need not be protected: make it delegable again",
+			      "Removes a protection meant for privileged accounts: only for accounts that are not.");
+	cmd(r, "Set-ADAccountControl %s -AccountNotDelegated $false", acct);
+	cmd(r, "Remove-ADGroupMember 'Protected Users' -Members %s", acct);
+	need(d, "the account's settings: \"Account is sensitive and cannot be delegated\" or membership of Protected Users");
+}
+
 /* A ticket for the second hop refused for another reason than an unknown
  * SPN: the KDC's answer is the cause, whatever the delegation method. */
 static bool m_tgs_kdc_error(const ctx *c, const char *cause)
@@ -1141,6 +1191,7 @@ typedef enum ev_kind {
 	EV_S4U2SELF,
 	EV_S4U2PROXY,
 	EV_TGS_ERROR,
+	EV_FORWARDED,
 	EV_LAST
 } ev_kind;
 
@@ -1181,6 +1232,8 @@ static const rule rules[] = {
 	{ "rbcd_denied", m_s4u2proxy, x_s4u2proxy, { EV_S4U2PROXY }, SAW_KDC },
 	{ "s4u2proxy_denied", m_s4u2proxy, x_s4u2proxy, { EV_S4U2PROXY }, SAW_KDC },
 	{ "spn_unknown", m_spn_unknown, x_spn_unknown, { EV_TGS_ERROR }, SAW_KDC },
+	{ "etype_not_supported", m_etype, x_etype, { EV_TGS_ERROR }, SAW_KDC },
+	{ "user_not_delegable", m_not_delegable, x_not_delegable, { EV_FORWARDED }, SAW_KDC },
 	{ "kdc_error", m_tgs_kdc_error, x_tgs_kdc_error, { EV_TGS_ERROR }, SAW_KDC },
 	{ "credssp_not_enabled_on_server", m_credssp_not_enabled, x_credssp_not_enabled, { EV_HOP2 }, SAW_THIS },
 	{ "credssp_auth_failed", m_credssp_auth_failed, x_credssp_auth_failed, { EV_END }, SAW_THIS },
@@ -1212,6 +1265,7 @@ static hs_ref ev_ref(const hs_facts *f, const hs_diag *d, ev_kind k)
 	case EV_S4U2SELF: return f->s4u2self_ref;
 	case EV_S4U2PROXY: return f->s4u2proxy_ref;
 	case EV_TGS_ERROR: return f->tgs_error_ref;
+	case EV_FORWARDED: return f->forwarded_ref;
 	case EV_LAST: return d->nevidence ? d->evidence[d->nevidence - 1] : (hs_ref){ 0, 0 };
 	default: return (hs_ref){ 0, 0 };
 	}

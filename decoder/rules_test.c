@@ -219,6 +219,38 @@ static void test_fresh_and_runas(void)
 	CU_ASSERT(d.nneeds > 0);
 }
 
+/* lab 22: srv1's TGS-REQ with the forwarded TGT answered KDC_ERR_ETYPE_NOSUPP;
+ * lab 18 / 20: the client's forwarded-TGT request answered KDC_ERR_BADOPTION
+ * (Protected Users / sensitive account), hop 2 anonymous */
+static void test_etype_and_not_delegable(void)
+{
+	hs_facts f = base();
+	f.tgt_forwarded_used = true;
+	f.hop2_seen = false;
+	f.tgs_error = true;
+	f.tgs_error_code = 14;
+	strcpy(f.tgs_error_sname, "cifs/srv2.hop.test");
+	hs_diag d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "etype_not_supported");
+	CU_ASSERT_EQUAL(d.method, HS_METHOD_UNCONSTRAINED);
+	CU_ASSERT(has_cmd(&d, "Set-ADComputer srv2 -KerberosEncryptionType AES128,AES256"));
+	f.tgs_error_code = 13;   /* another TGS error is not an etype problem */
+	CU_ASSERT_STRING_NOT_EQUAL(run(&f).cause, "etype_not_supported");
+
+	f = base();
+	f.forwarded_tgt = true;
+	f.forwarded_error = 13;
+	f.hop2_auth = HS_AUTH_ANONYMOUS;
+	f.hop2_result = HS_RES_FAILED;
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "user_not_delegable");
+	CU_ASSERT_EQUAL(d.method, HS_METHOD_UNCONSTRAINED);
+	CU_ASSERT_EQUAL(d.verdict, HS_VERDICT_FAILED);
+	CU_ASSERT(has_cmd(&d, "Set-ADAccountControl alice -AccountNotDelegated $false"));
+	f.forwarded_error = 0;   /* the forwarded TGT was issued: not this cause */
+	CU_ASSERT_STRING_NOT_EQUAL(run(&f).cause, "user_not_delegable");
+}
+
 static void test_spn_skew_credssp_winrm(void)
 {
 	hs_facts f = base();
@@ -735,6 +767,7 @@ HS_UNIT_MAIN("rules",
 	{ "S4U2Self / S4U2Proxy failures by NTSTATUS", test_s4u2proxy },
 	{ "fresh credentials, wrong password, RunAs", test_fresh_and_runas },
 	{ "SPN unknown, clock skew, CredSSP, WinRM hop 2", test_spn_skew_credssp_winrm },
+	{ "etype not supported, user not delegable", test_etype_and_not_delegable },
 	{ "hop 1 only", test_hop1_only },
 	{ "every cause, every KDC code, names missing: no placeholder", test_every_cause },
 	{ "KDC error codes worded by their meaning", test_kdc_code_wording },

@@ -143,6 +143,7 @@ typedef struct hs_facts {
 	bool hop1_tgt_by_size;           /* a hop-1 authenticator too large for anything but a KRB-CRED with a TGT */
 	bool deleg_flag;                 /* SPNEGO reqFlags delegFlag in the client's token */
 	hs_ref forwarded_ref;
+	int32_t forwarded_error;         /* the KDC refused that request: its KRB-ERROR code (0 none) */
 
 	/* hop 2 */
 	hs_carrier hop2_carrier;

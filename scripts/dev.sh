@@ -35,7 +35,9 @@ as_root() {
 }
 
 deps() {
-	local missing=()
+	local missing=() updated=
+	# the lab's Samba 4.22 (captures/lab/deps.sh installs it): bookworm-backports, pinned to Samba only
+	if [ -n "$(as_root bash scripts/samba-backports.sh)" ]; then as_root apt-get update -qq; updated=1; fi
 	for p in "${PACKAGES[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 	done
@@ -45,7 +47,7 @@ deps() {
 	fi
 	log "installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	as_root apt-get update -qq
+	[ -n "$updated" ] || as_root apt-get update -qq
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 

@@ -142,7 +142,7 @@ dc_up() {
     --option="interfaces=${IP[dc]}/24" --option="bind interfaces only=yes" \
     --option="server services=-dns" \
     --option="pid directory=$d/run" --option="ncalrpc dir=$d/ncalrpc" \
-    --option="ldap server require strong auth=no" --option="log level=1" >"$d/provision.log" 2>&1 \
+    --option="ldap server require strong auth=no" --option="log level=${HS_LAB_DC_LOG_LEVEL:-1 kerberos:3}" >"$d/provision.log" 2>&1 \
     || { cat "$d/provision.log"; return 1; }
   DCCONF=$d/etc/smb.conf
   mkdir -p "$d/run" "$d/winbindd" "$d/ncalrpc"
@@ -216,14 +216,31 @@ EOF
     --no-dns-updates -d3 >"$d/join.log" 2>&1 || { grep -iE "error|fail|status|denied" "$d/join.log" | tail -30; grep -iE -B3 "SPNEGO login failed" "$d/join.log" | head -60; return 1; }
   for spn in cifs/srv2.hop.test cifs/srv2 HTTP/srv2.hop.test WSMAN/srv2.hop.test; do samba-tool spn add "$spn" 'SRV2$' -s "$DCCONF" >/dev/null 2>&1 || true; done
   export_keytab 'SRV2$' "$d/srv2.keytab"
-  for spn in cifs/srv2.hop.test cifs/srv2 host/srv2.hop.test; do
+  for spn in cifs/srv2.hop.test cifs/srv2 host/srv2.hop.test HTTP/srv2.hop.test; do
     samba-tool domain exportkeytab "$d/srv2.keytab" --principal="$spn" -s "$DCCONF" >/dev/null 2>&1 || true
   done
   (bg_ns srv2 winbindd -s "$d/smb.conf" -F --no-process-group --debug-stdout >"$d/logs/winbindd.out" 2>&1) &
-  (bg_ns srv2 smbd -s "$d/smb.conf" -F --no-process-group --debug-stdout >"$d/logs/smbd.out" 2>&1) &
+  smbd_start
+  log "srv2 up"
+}
+# srv2's smbd; with FAKETIME (e.g. +15m) under libfaketime: network namespaces share the host's clock, so the
+# skewed clock of scenario 26 is smbd's own (winbindd and the DC keep real time). setsid: smbd stopping alone
+# signals its process group, which must not be run.sh's.
+SMBD_PID=
+smbd_start() {
+  local d=$LAB/srv2 pre=()
+  [ -z "${FAKETIME:-}" ] || pre=(env LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 FAKETIME="$FAKETIME" FAKETIME_DONT_FAKE_MONOTONIC=1)
+  (bg_ns srv2 setsid "${pre[@]}" smbd -s "$d/smb.conf" -F --no-process-group --debug-stdout --debuglevel="${SMBD_DEBUG:-0}" >>"$d/logs/smbd.out" 2>&1) &
+  SMBD_PID=$!
   wait_port srv2 "${IP[srv2]}" 445
   sleep 1
-  log "srv2 up"
+}
+smbd_restart() { # [FAKETIME offset]
+  kill "$SMBD_PID" 2>/dev/null || true; wait "$SMBD_PID" 2>/dev/null || true
+  local p
+  for p in $(ip netns pids hs-srv2); do [ "$(cat /proc/$p/comm 2>/dev/null)" != smbd ] || kill -9 "$p" 2>/dev/null || true; done
+  sleep 0.5
+  FAKETIME=${1:-} SMBD_DEBUG=${1:+3} smbd_start
 }
 
 # ---------------------------------------------------------------- srv1 and client1 (MIT krb5 + python only)
@@ -299,6 +316,20 @@ winrm_start() { # extra args for winrm_server.py (--port 5986 --tls-cert ... for
 winrm_stop() {
   if [ -n "$SRV1_PID" ]; then kill "$SRV1_PID" 2>/dev/null || true; wait "$SRV1_PID" 2>/dev/null || true; fi
   SRV1_PID=
+  if [ -n "$SRV2_WINRM_PID" ]; then kill "$SRV2_WINRM_PID" 2>/dev/null || true; wait "$SRV2_WINRM_PID" 2>/dev/null || true; fi
+  SRV2_WINRM_PID=
+}
+# srv2's WinRM endpoint (HTTP 5985, HTTP/srv2.hop.test from srv2.keytab): target of a WinRM second hop;
+# its command 'whoami' answers the principal hop 2 authenticated as
+SRV2_WINRM_PID=
+winrm2_start() {
+  local d=$LAB/srv2
+  mkdir -p "$d/winrm"
+  (bg_ns srv2 env KRB5_KTNAME="FILE:$d/srv2.keytab" $PY "$HERE/winrm_server.py" --bind "${IP[srv2]}" --port 5985 \
+    --realm $REALM --domain $DOMAIN --keytab "$d/srv2.keytab" --machine 'SRV2$' --workdir "$d/winrm" \
+    --smbconf "$d/smb.conf" --no-ntlm >"$CUR/srv2-winrm.log" 2>&1) &
+  SRV2_WINRM_PID=$!
+  wait_port srv2 "${IP[srv2]}" 5985 20
 }
 
 client_kinit() { # user password -> sets CLIENT_CC
@@ -324,6 +355,29 @@ reset_delegation() {
   samba-tool delegation del-service 'SRV1$' cifs/srv2.hop.test -s "$DCCONF" >/dev/null 2>&1 || true
   samba-tool delegation del-service 'SRV1$' cifs/dc.hop.test -s "$DCCONF" >/dev/null 2>&1 || true
   samba-tool delegation del-principal 'SRV2$' 'SRV1$' -s "$DCCONF" >/dev/null 2>&1 || true
+  samba-tool delegation del-principal 'SRV2$' 'svc_runas' -s "$DCCONF" >/dev/null 2>&1 || true
+  samba-tool delegation del-service 'SRV1$' HTTP/srv2.hop.test -s "$DCCONF" >/dev/null 2>&1 || true
+  samba-tool group removemembers 'Protected Users' alice -s "$DCCONF" >/dev/null 2>&1 || true
+  samba-tool user sensitive alice off -s "$DCCONF" >/dev/null 2>&1 || true
+  set_etypes SRV2 28   # the value net ads join wrote (RC4 and AES)
+  [ -z "${SMBD_SKEWED:-}" ] || { smbd_restart; SMBD_SKEWED=; }
+}
+# msDS-SupportedEncryptionTypes of a computer account (empty: removed, the KDC's default)
+set_etypes() { # computer value
+  local dn="CN=$1,CN=Computers,DC=hop,DC=test"
+  if [ -n "$2" ]; then
+    printf 'dn: %s\nchangetype: modify\nreplace: msDS-SupportedEncryptionTypes\nmsDS-SupportedEncryptionTypes: %s\n' "$dn" "$2"
+  else
+    printf 'dn: %s\nchangetype: modify\ndelete: msDS-SupportedEncryptionTypes\n' "$dn"
+  fi | $PY -c 'import sys
+from samba.param import LoadParm
+from samba.samdb import SamDB
+from samba.auth import system_session
+lp = LoadParm(); lp.load(sys.argv[1])
+try:
+    SamDB(url=lp.samdb_url(), session_info=system_session(), lp=lp).modify_ldif(sys.stdin.read())
+except Exception as e:
+    if "No such attribute" not in str(e): raise' "$DCCONF"
 }
 
 secrets_file() {
@@ -343,6 +397,11 @@ EOF
   export_keytab krbtgt "$CUR/krbtgt.keytab"
   samba-tool delegation show 'SRV1$' -s "$DCCONF" > "$CUR/delegation-srv1.txt" 2>&1 || true
   samba-tool delegation show 'SRV2$' -s "$DCCONF" > "$CUR/delegation-srv2.txt" 2>&1 || true
+  { samba --version
+    echo "alice: $(samba-tool user sensitive alice show -s "$DCCONF" 2>&1 | tr '\n' ' ')"
+    echo "Protected Users members: $(samba-tool group listmembers 'Protected Users' -s "$DCCONF" 2>&1 | tr '\n' ' ')"
+    echo "SRV2\$ msDS-SupportedEncryptionTypes: $(samba-tool computer show SRV2 --attributes=msDS-SupportedEncryptionTypes -s "$DCCONF" 2>/dev/null | sed -n 's/^msDS-SupportedEncryptionTypes: //p')"
+  } > "$CUR/accounts.txt"
 }
 
 # ---------------------------------------------------------------- scenarios
@@ -366,12 +425,19 @@ for s in "${sel[@]}"; do
   log "=== scenario $s"
   reset_delegation
   t=$(date +%s)
+  dclog_at=$(stat -c %s "$LAB/dc/samba.log"); smbdlog_at=$(stat -c %s "$LAB/srv2/logs/smbd.out")
   "scn_${s%%-*}"
   record_stop
   winrm_stop
+  # the KDC's own account of each AS/TGS exchange (result and, on failure, its reason): a real tool's answer
+  tail -c +$((dclog_at + 1)) "$LAB/dc/samba.log" | grep -E '^Kerberos: (AS|TGS)-REQ [A-Z]' > "$CUR/dc-kdc.log" || true
+  # srv2's smbd says why it refused a Kerberos AP-REQ only at debug level 3 (scenario 26)
+  tail -c +$((smbdlog_at + 1)) "$LAB/srv2/logs/smbd.out" | grep -E 'gss_accept_sec_context|NT_STATUS_LOGON_FAILURE' > "$CUR/srv2-smbd.log" || true
+  [ -s "$CUR/srv2-smbd.log" ] || rm -f "$CUR/srv2-smbd.log"
   cp "$LAB/srv1/hop2-results.jsonl" "$CUR/srv1-hop2.jsonl" 2>/dev/null || true
   $PY "$HERE/observed.py" "$CUR"
   secrets_file
+  chmod -R a+rX "$CUR"   # dumpcap and exportkeytab write 0600; the committed files are read by tests run as nobody
   log "=== scenario $s done in $(( $(date +%s) - t ))s"
 done
 log "all done: ${sel[*]} in $(( $(date +%s) - T0 ))s"

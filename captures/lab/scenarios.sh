@@ -4,7 +4,9 @@
 HS_LAB_ALL_SCENARIOS=(01-kerberos-nothing-configured 02-ntlm-first-hop 03-credssp 04-credssp-disabled-on-server 05-unconstrained
   06-unconstrained-not-trusted 07-constrained-protocol-transition 08-constrained-target-not-allowed
   09-constrained-no-protocol-transition 10-rbcd 11-fresh-credentials 12-runas 13-target-without-spn
-  14-https-keylog 15-two-users)
+  14-https-keylog 15-two-users 16-rbcd-granted 17-rbcd-refused 18-protected-users-unconstrained
+  19-protected-users-constrained 20-sensitive-unconstrained 21-sensitive-constrained 22-etype-nosupp
+  23-refusal-cache 24-winrm-hop2-unconstrained 25-winrm-hop2-target-not-allowed 26-clock-skew)
 
 SRV1_URL=http://srv1.hop.test:5985/wsman
 SHARE=//srv2.hop.test/share
@@ -164,6 +166,122 @@ scn_15() {
   local p1=$!
   CLIENT_CC=$bobcc pywinrm bob --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE &
   wait $p1 $!
+}
+
+# ---- Samba 4.22 (bookworm-backports): RBCD, Protected Users and sensitive accounts enforced by the KDC ----
+
+# The common body of scenarios 16-26: srv1's endpoint in hop-2 MODE, captures, kinit alice, pywinrm with ARGS.
+alice_via_srv1() { # MODE pywinrm-args...
+  local mode=$1; shift
+  winrm_start --hop2 "$mode"
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos "$@"
+}
+
+# Not recorded (docs/lab.md): a Kerberos-to-NTLM fallback on hop 2 with a ticket-only credential.
+# Samba's KDC checks that the S4U2Proxy evidence ticket is forwardable BEFORE it looks at RBCD (a Windows KDC
+# accepts a non-forwardable S4U2Self ticket for RBCD): so RBCD with protocol transition needs SRV1$ trusted to
+# authenticate for delegation (for-any-protocol) here, which makes S4U2Self forwardable; 10 shows the other case.
+# 16. RBCD granted: SRV2$ msDS-AllowedToActOnBehalfOfOtherIdentity lists SRV1$; SRV1$ has no
+#     msDS-AllowedToDelegateTo, only UF_TRUSTED_TO_AUTHENTICATE_FOR_DELEGATION.
+scn_16() {
+  deleg add-principal 'SRV2$' 'SRV1$'
+  deleg for-any-protocol 'SRV1$' on
+  alice_via_srv1 s4u hop2 smb $SHARE
+}
+
+# 17. RBCD refused: as 16, but SRV2$ lists svc_runas, not SRV1$.
+scn_17() {
+  deleg add-principal 'SRV2$' svc_runas
+  deleg for-any-protocol 'SRV1$' on
+  alice_via_srv1 s4u hop2 smb $SHARE
+}
+
+# 18. alice in Protected Users, srv1 trusted for unconstrained delegation, the client asks to forward its TGT.
+scn_18() {
+  samba-tool group addmembers 'Protected Users' alice -s "$DCCONF" >/dev/null
+  deleg for-any-service 'SRV1$' on
+  alice_via_srv1 auto --delegate hop2 smb $SHARE
+}
+
+# 19. alice in Protected Users, constrained delegation with protocol transition to cifs/srv2 (as 07).
+scn_19() {
+  samba-tool group addmembers 'Protected Users' alice -s "$DCCONF" >/dev/null
+  deleg add-service 'SRV1$' cifs/srv2.hop.test
+  deleg for-any-protocol 'SRV1$' on
+  alice_via_srv1 s4u hop2 smb $SHARE
+}
+
+# 20. alice "sensitive and cannot be delegated" (UF_NOT_DELEGATED), srv1 trusted for unconstrained delegation.
+scn_20() {
+  samba-tool user sensitive alice on -s "$DCCONF" >/dev/null
+  deleg for-any-service 'SRV1$' on
+  alice_via_srv1 auto --delegate hop2 smb $SHARE
+}
+
+# 21. alice sensitive (UF_NOT_DELEGATED), constrained delegation with protocol transition to cifs/srv2 (as 07).
+scn_21() {
+  samba-tool user sensitive alice on -s "$DCCONF" >/dev/null
+  deleg add-service 'SRV1$' cifs/srv2.hop.test
+  deleg for-any-protocol 'SRV1$' on
+  alice_via_srv1 s4u hop2 smb $SHARE
+}
+
+# 22. Etype mismatch on hop 2: SRV2$ msDS-SupportedEncryptionTypes = 3 (DES only, as a legacy account set to
+#     "use DES encryption types"): the KDC has no key of an etype it may use for srv2 (Samba 4.22, like Windows
+#     since 2008 R2, has DES disabled); alice's TGT forwarded (srv1 trusted, as 05): TGS for cifs/srv2 ->
+#     KDC_ERR_ETYPE_NOSUPP. (msDS-SupportedEncryptionTypes = 4 with srv1 asking AES only was tried: Samba's
+#     smbclient keeps RC4 in its TGS-REQ whatever srv1's smb.conf says, and the KDC answered with an RC4 ticket.)
+scn_22() {
+  deleg for-any-service 'SRV1$' on
+  set_etypes SRV2 3
+  alice_via_srv1 auto --delegate hop2 smb $SHARE
+}
+
+# 23. The client's ticket cache after a fix: curl --delegation policy (06) while srv1 is not trusted, then the
+#     admin trusts SRV1$ for delegation, the client tries again with its cached HTTP/srv1 ticket (no
+#     ok-as-delegate: still no TGT forwarded), then purges its cache (kdestroy + kinit, the "klist purge"
+#     advice) and tries a third time (TGT forwarded, hop 2 ok). Three chains in one capture.
+scn_23() {
+  winrm_start --hop2 auto
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  local i
+  for i in 1 2 3; do
+    if [ $i = 2 ]; then deleg for-any-service 'SRV1$' on; fi
+    if [ $i = 3 ]; then in_ns client1 env KRB5CCNAME="$CLIENT_CC" kdestroy >/dev/null 2>&1 || true; client_kinit alice "$ALICE_PW"; fi
+    in_ns client1 env KRB5CCNAME="$CLIENT_CC" bash "$HERE/winrm_curl.sh" $SRV1_URL policy hop2 smb $SHARE \
+      > "$CUR/client-alice-$i.json" 2>"$CUR/client-alice-$i.stderr" || true
+    log "client alice-$i: $(tr -d '\n' < "$CUR/client-alice-$i.json" | cut -c1-300)"
+    sleep 1
+  done
+}
+
+# 24. Second hop over WinRM (srv1 -> srv2:5985), unconstrained delegation (as 05): srv1 runs pywinrm with
+#     alice's forwarded TGT against srv2's endpoint, which answers who hop 2 authenticated as.
+SRV2_URL=http://srv2.hop.test:5985/wsman
+scn_24() {
+  deleg for-any-service 'SRV1$' on
+  winrm2_start
+  alice_via_srv1 auto --delegate hop2 winrm $SRV2_URL
+}
+
+# 25. Second hop over WinRM refused: constrained delegation with protocol transition allows cifs/srv2 only,
+#     srv1 asks S4U2Proxy for HTTP/srv2.hop.test (WinRM): KDC_ERR_BADOPTION.
+scn_25() {
+  deleg add-service 'SRV1$' cifs/srv2.hop.test
+  deleg for-any-protocol 'SRV1$' on
+  winrm2_start
+  alice_via_srv1 s4u hop2 winrm $SRV2_URL
+}
+
+# 26. Clock skew on hop 2: srv2's smbd runs 15 minutes ahead (libfaketime; network namespaces share the host's
+#     clock, so only smbd's clock is shifted); alice's TGT forwarded (as 05); srv2 refuses the AP-REQ.
+scn_26() {
+  deleg for-any-service 'SRV1$' on
+  smbd_restart +15m; SMBD_SKEWED=1
+  alice_via_srv1 auto --delegate hop2 smb $SHARE
 }
 
 # ---- live capture (not in HS_LAB_ALL_SCENARIOS: run with HS_LAB_EXTRA, by tests/live/lab_live.sh) ----

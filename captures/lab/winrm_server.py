@@ -9,7 +9,9 @@ AllowUnencrypted=true) when the client sends them so, else sealed as Windows sea
 winrm_seal.py: Kerberos and NTLM through GSS-API wrap/unwrap); --plain-log writes each sealed body's plaintext.
 
 The one command it runs is the second hop:  hop2 smb //srv2.hop.test/share [--cred USER PASSWORD]
-(and, for large sealed bodies, lab-echo N: N bytes of text on stdout)
+or, over WinRM, hop2 winrm http://srv2.hop.test:5985/wsman (pywinrm on srv1 running 'whoami' on srv2's own
+endpoint, which answers the principal it authenticated); and, for large sealed bodies, lab-echo N: N bytes of text
+on stdout.
 srv1 performs it with whatever credential it really holds, chosen by --hop2:
   auto     forwarded TGT (delegated GSS creds) if the client sent one, else the password given with
            --cred (fresh credentials: a new AS exchange), else nothing (anonymous SMB)
@@ -103,9 +105,11 @@ def run(cmd, env, log_to):
 
 def hop2(argv, conn):
     """Performs the second hop; returns (rc, stdout, stderr). conn: authenticated connection state."""
-    if len(argv) < 2 or argv[0] != 'smb':
-        return 2, '', 'usage: hop2 smb //host/share [--cred USER PASSWORD]\n'
-    target = argv[1]
+    if len(argv) < 2 or argv[0] not in ('smb', 'winrm'):
+        return 2, '', 'usage: hop2 smb //host/share | winrm http://host:5985/wsman [--cred USER PASSWORD]\n'
+    proto, target = argv[0], argv[1]
+    # the hop-2 host: //host/share (SMB) or http://host:5985/wsman (WinRM)
+    host = target.split('//', 1)[1].split('/')[0].split(':')[0]
     cred = None
     if '--cred' in argv:
         i = argv.index('--cred')
@@ -141,7 +145,7 @@ def hop2(argv, conn):
         # sent a plain TGS-REQ with SRV1$'s TGT, so the lab does not use that route.)
         how, smb_user = 'S4U2Self + S4U2Proxy for %s as %s (kvno -U -P)' % (principal, ARGS.machine), user
         svc_cc = 'FILE:' + os.path.join(work, 'svc.ccache')
-        spn = 'cifs/' + target.lstrip('/').split('/')[0]
+        spn = ('cifs/' if proto == 'smb' else 'HTTP/') + host
         for cmd in (['kinit', '-k', '-t', ARGS.keytab, '-c', svc_cc, '%s@%s' % (ARGS.machine, ARGS.realm)],
                     ['kvno', '-c', svc_cc, '-U', principal.split('@')[0], '-P', '--out-cache', ccache, spn]):
             p = run(cmd, env, steps)
@@ -165,6 +169,8 @@ def hop2(argv, conn):
     else:
         how = 'no credential of the caller on srv1: anonymous SMB session'
 
+    if proto == 'winrm':
+        return _hop2_winrm(principal, conn, how, target, ccache, env, steps)
     base = ['smbclient', '-s', ARGS.smbconf, target, '-c', 'ls']
     if smb_user is None:
         cmd = base + ['-N']
@@ -173,11 +179,28 @@ def hop2(argv, conn):
         # (a DOMAIN\\user name makes Samba 4.17 try the realm "DOMAIN" and skip Kerberos: give the bare name)
         cmd = base + ['--use-kerberos=desired', '-U', '%s%%%s' % (cred[0], cred[1])]
     else:
-        cmd = base + ['--use-kerberos=required', '-U', smb_user]
+        # the ccache names the user: Samba 4.22's smbclient given -U USER without a password ignores
+        # KRB5CCNAME and prompts ("No password for user principal"), so the ccache is passed explicitly.
+        cmd = base + ['--use-kerberos=required', '--use-krb5-ccache=' + ccache]
     p = run(cmd, env, steps)
     out = 'srv1 second hop using: %s\n%s' % (how, p.stdout.decode(errors='replace'))
     err = p.stderr.decode(errors='replace')
     log('hop2 rc', p.returncode, 'via', how, '|', (out + err).replace('\n', ' ')[:300])
+    _record(principal, conn, how, target, p.returncode, steps)
+    return p.returncode, out, err
+
+
+def _hop2_winrm(principal, conn, how, target, ccache, env, steps):
+    """Hop 2 over WinRM (srv1 -> srv2:5985): pywinrm with whatever ccache srv1 holds, running 'whoami'."""
+    if how is None:
+        how = 'no credential of the caller on srv1: WinRM without a Kerberos ticket'
+    if not os.path.exists(ccache[len('FILE:'):]):
+        env = dict(env, KRB5CCNAME='FILE:' + os.path.join(os.path.dirname(ccache[len('FILE:'):]), 'empty'))
+    p = run([sys.executable, os.path.join(os.path.dirname(os.path.abspath(__file__)), 'winrm_client.py'),
+             '--endpoint', target, '--transport', 'kerberos', 'whoami'], env, steps)
+    out = 'srv1 second hop using: %s\n%s' % (how, p.stdout.decode(errors='replace'))
+    err = p.stderr.decode(errors='replace')
+    log('hop2 winrm rc', p.returncode, 'via', how, '|', (out + err).replace('\n', ' ')[:300])
     _record(principal, conn, how, target, p.returncode, steps)
     return p.returncode, out, err
 
@@ -372,6 +395,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if cmd == 'lab-echo' and args:
                 n = int(args[0])
                 res = (0, ('0123456789abcdef' * (n // 16 + 1))[:n], '')
+            elif cmd == 'whoami':
+                # srv2's endpoint in the WinRM second-hop scenarios: who hop 2 authenticated as
+                res = (0, '%s (%s)\n' % (self.conn.get('principal'), self.conn.get('mech')), '')
             elif cmd != 'hop2':
                 res = (1, '', "'%s' is not recognized as an internal or external command.\r\n" % cmd)
             else:

@@ -38,6 +38,17 @@ client_rc() {
   else echo "FAIL $S: client $1 exit status $got, want $2"; FAIL=$((FAIL + 1)); fi
 }
 
+# skew_seen SECONDS FILE: srv2's clock, from the Current Time of its SMB2 NEGOTIATE response, is at least SECONDS
+# ahead of the capture's timestamp of that frame
+skew_seen() {
+  local f=$CUR/$2 line t c d
+  line=$(tshark -n -r "$f" -Y 'smb2.cmd == 0 && smb2.flags.response == 1' -T fields -E 'separator=|' \
+    -e frame.time_epoch -e smb2.current_time 2>/dev/null | head -1)
+  t=${line%%|*}; c=${line#*|}
+  d=$(( $(date -u -d "${c//,/}" +%s 2>/dev/null || echo 0) - ${t%.*} ))
+  if [ -n "$line" ] && [ "$d" -ge "$1" ]; then echo "ok   $S: srv2's SMB2 time $d s ahead of the capture"; PASS=$((PASS + 1))
+  else echo "FAIL $S: srv2's SMB2 time ${d:-?} s ahead of the capture, want >= $1"; FAIL=$((FAIL + 1)); fi
+}
 HOP1_KRB='tcp.dstport == 5985 && http.authorization contains "Negotiate"'
 TGS_REQ='kerberos.msg_type == 12'
 FWD_TGT='kerberos.msg_type == 12 && kerberos.KDCOptions.forwarded == 1'
@@ -47,6 +58,15 @@ SMB_SESS_OK='smb2.cmd == 1 && smb2.flags.response == 1 && smb2.nt_status == 0'
 SMB_TREE_OK='smb2.cmd == 3 && smb2.flags.response == 1 && smb2.nt_status == 0'
 S4U2SELF='kerberos.msg_type == 12 && kerberos.padata_type == 129'
 S4U2PROXY='kerberos.msg_type == 12 && kerberos.KDCOptions.constrained.delegation == 1'
+# PA-PAC-OPTIONS (167) with the resource-based-constrained-delegation bit (MS-KILE 2.2.10)
+RBCD_BIT='kerberos.msg_type == 12 && kerberos.padata_type == 167 && kerberos.PAC.OPTIONS.FLAGS.resource.based.constrained.delegation == 1'
+S4U2SELF_FWD='kerberos.msg_type == 13 && kerberos.SNameString == "SRV1$" && kerberos.TicketFlags.forwardable == 1'
+S4U2SELF_NOFWD='kerberos.msg_type == 13 && kerberos.SNameString == "SRV1$" && kerberos.TicketFlags.forwardable == 0'
+# the KDC's own reasons (dc-kdc.log: Samba's audit line per AS/TGS exchange)
+kdc_says() { # WHAT PATTERN
+  if grep -q -- "$2" "$CUR/dc-kdc.log" 2>/dev/null; then echo "ok   $S: KDC log: $1"; PASS=$((PASS + 1))
+  else echo "FAIL $S: KDC log (dc-kdc.log) lacks [$2]"; FAIL=$((FAIL + 1)); fi
+}
 
 check() {
   case $S in
@@ -101,18 +121,76 @@ check() {
     none "no KRB-ERROR 13" srv1.pcapng 'kerberos.error_code == 13'
     at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
     client_rc alice 0 ;;
-  08-*|09-*|10-*)
+  08-*|09-*|10-*|17-*|21-*)
     at_least 1 "S4U2Self (PA-FOR-USER)" srv1.pcapng "$S4U2SELF"
     with_keytab srv1.keytab
     case $S in
-    08-*) at_least 1 "S4U2Self ticket forwardable (srv1.keytab)" srv1.pcapng 'kerberos.msg_type == 13 && kerberos.SNameString == "SRV1$" && kerberos.TicketFlags.forwardable == 1' ;;
-    *)    at_least 1 "S4U2Self ticket NOT forwardable (srv1.keytab)" srv1.pcapng 'kerberos.msg_type == 13 && kerberos.SNameString == "SRV1$" && kerberos.TicketFlags.forwardable == 0' ;;
+    08-*|17-*) at_least 1 "S4U2Self ticket forwardable (srv1.keytab)" srv1.pcapng "$S4U2SELF_FWD" ;;
+    *)    at_least 1 "S4U2Self ticket NOT forwardable (srv1.keytab)" srv1.pcapng "$S4U2SELF_NOFWD" ;;
     esac
     TSOPTS=()
     at_least 1 "S4U2Proxy (cname-in-addl-tkt)" srv1.pcapng "$S4U2PROXY"
+    at_least 1 "S4U2Proxy asks for RBCD (PA-PAC-OPTIONS bit)" srv1.pcapng "$RBCD_BIT"
     at_least 1 "KDC_ERR_BADOPTION (13)" srv1.pcapng 'kerberos.error_code == 13'
     at_least 1 "KDC_ERR_BADOPTION (13) seen at the DC" dc.pcapng 'kerberos.error_code == 13'
     none "no SMB from srv1" srv1.pcapng 'tcp.dstport == 445'
+    case $S in
+    10-*|21-*) kdc_says "evidence ticket not forwardable" 'ERR_BADOPTION .*reason=Missing forwardable flag' ;;
+    17-*)      kdc_says "RBCD not allowed" 'ERR_BADOPTION .*reason=Constrained delegation not allowed' ;;
+    esac
+    client_rc alice 1 ;;
+  16-*|19-*)
+    at_least 1 "S4U2Self (PA-FOR-USER)" srv1.pcapng "$S4U2SELF"
+    with_keytab srv1.keytab
+    at_least 1 "S4U2Self ticket forwardable (srv1.keytab)" srv1.pcapng "$S4U2SELF_FWD"
+    TSOPTS=()
+    at_least 1 "S4U2Proxy asks for RBCD (PA-PAC-OPTIONS bit)" srv1.pcapng "$RBCD_BIT"
+    none "no KRB-ERROR 13" srv1.pcapng 'kerberos.error_code == 13'
+    at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    kdc_says "S4U2Proxy granted" 'TGS-REQ SUCCESS .*cifs/srv2.hop.test@HOP.TEST .*impersonatee=alice'
+    client_rc alice 0 ;;
+  18-*|20-*)
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 1 "forwarded TGT refused: KDC_ERR_BADOPTION (13)" client1.pcapng 'kerberos.error_code == 13'
+    with_keytab srv1.keytab
+    at_least 1 "HTTP/srv1 ticket NOT forwardable (srv1.keytab)" client1.pcapng 'kerberos.msg_type == 13 && kerberos.TicketFlags.forwardable == 0 && kerberos.TicketFlags.ok.as.delegate == 1'
+    TSOPTS=()
+    kdc_says "no forwardable ticket" 'ERR_BADOPTION .*reason=Request to forward non-forwardable ticket'
+    at_least 1 "hop 2 anonymous" srv1.pcapng "$ANON_SMB"
+    client_rc alice 1 ;;
+  22-*)
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 1 "srv1 TGS-REQ for cifs/srv2" srv1.pcapng "$TGS_REQ && kerberos.SNameString == \"srv2.hop.test\""
+    at_least 1 "KDC_ERR_ETYPE_NOSUPP (14)" srv1.pcapng 'kerberos.error_code == 14'
+    at_least 1 "KDC_ERR_ETYPE_NOSUPP (14) seen at the DC" dc.pcapng 'kerberos.error_code == 14'
+    none "no SMB session setup (smbclient stopped after NEGOTIATE)" srv1.pcapng 'smb2.cmd == 1'
+    kdc_says "enctype not supported" 'ERR_ETYPE_NOSUPP .*cifs/srv2.hop.test.*reason=Enctype not supported'
+    client_rc alice 1 ;;
+  23-*)
+    at_least 3 "three WinRM sessions (curl)" client1.pcapng "$HOP1_KRB"
+    at_least 2 "two HTTP/srv1 tickets: before and after the purge" client1.pcapng 'kerberos.msg_type == 13 && kerberos.SNameString == "srv1.hop.test"'
+    with_keytab srv1.keytab
+    at_least 1 "first HTTP/srv1 ticket without ok-as-delegate (srv1.keytab)" client1.pcapng 'kerberos.msg_type == 13 && kerberos.TicketFlags.ok.as.delegate == 0'
+    at_least 1 "ticket after the purge with ok-as-delegate (srv1.keytab)" client1.pcapng 'kerberos.msg_type == 13 && kerberos.TicketFlags.ok.as.delegate == 1'
+    TSOPTS=()
+    at_least 1 "a forwarded TGT only after the purge" client1.pcapng "$FWD_TGT"
+    at_least 2 "two anonymous hop-2 sessions" srv1.pcapng "$ANON_SMB"
+    at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    client_rc alice-1 1
+    client_rc alice-2 1
+    client_rc alice-3 0 ;;
+  24-*)
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 1 "srv1 TGS-REQ for HTTP/srv2" srv1.pcapng "$TGS_REQ && kerberos.SNameString == \"HTTP\" && kerberos.SNameString == \"srv2.hop.test\""
+    at_least 1 "hop 2 WinRM Negotiate from srv1 to srv2:5985" srv1.pcapng 'ip.src == 10.200.0.11 && tcp.dstport == 5985 && http.authorization contains "Negotiate"'
+    at_least 1 "hop 2 WinRM answered 200" srv1.pcapng 'ip.src == 10.200.0.12 && tcp.srcport == 5985 && http.response.code == 200'
+    client_rc alice 0 ;;
+  25-*)
+    at_least 1 "S4U2Self (PA-FOR-USER)" srv1.pcapng "$S4U2SELF"
+    at_least 1 "S4U2Proxy for HTTP/srv2" srv1.pcapng "$S4U2PROXY && kerberos.SNameString == \"HTTP\""
+    at_least 1 "KDC_ERR_BADOPTION (13)" srv1.pcapng 'kerberos.error_code == 13'
+    none "no WinRM from srv1 to srv2" srv1.pcapng 'ip.dst == 10.200.0.12 && tcp.dstport == 5985'
+    kdc_says "target not allowed" 'ERR_BADOPTION .*HTTP/srv2.hop.test.*reason=Constrained delegation not allowed'
     client_rc alice 1 ;;
   11-*)
     at_least 2 "AS-REQ for alice from srv1" srv1.pcapng 'kerberos.msg_type == 10 && ip.src == 10.200.0.11 && kerberos.CNameString == "alice"'
@@ -151,6 +229,13 @@ check() {
     at_least 1 "alice's hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
     client_rc alice 0
     client_rc bob 1 ;;
+  26-*)
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 1 "srv1 TGS-REQ for cifs/srv2 answered (TGS-REP)" srv1.pcapng 'kerberos.msg_type == 13 && kerberos.SNameString == "srv2.hop.test"'
+    at_least 1 "hop 2 Kerberos session setup refused: STATUS_LOGON_FAILURE" srv1.pcapng 'smb2.cmd == 1 && smb2.nt_status == 0xc000006d'
+    none "no KRB-ERROR on the wire" srv1.pcapng 'kerberos.msg_type == 30'
+    skew_seen 600 srv1.pcapng
+    client_rc alice 1 ;;
   *) echo "skip $S: no checks defined" ;;
   esac
 }
