@@ -511,7 +511,11 @@ static size_t all_cases(cause_case *c, size_t max)
 	f = hop2_failed_as(HS_AUTH_NTLM); f.tgs_error = true; f.tgs_error_code = 7; strcpy(f.tgs_error_sname, "cifs/files.hop.test");
 	ADD("spn_unknown", f, 0);
 	f.tgs_error_code = 14;
+	ADD("etype_not_supported", f, 0);
+	f.tgs_error_code = 12;
 	ADD("kdc_error", f, offsetof(hs_facts, tgs_error_code));
+	f = hop2_failed_as(HS_AUTH_ANONYMOUS); f.forwarded_tgt = true; f.forwarded_error = 13; f.forwarded_ref = R(9);
+	ADD("user_not_delegable", f, 0);
 	f = base(); f.credssp_asked = f.offers_seen = true; strcpy(f.offers, "Negotiate, Kerberos"); f.hop2_seen = false;
 	ADD("credssp_not_enabled_on_server", f, 0);
 	f = base(); f.hop1_auth = HS_AUTH_CREDSSP; f.credssp_failed = true; f.hop1_result = HS_RES_FAILED; f.hop2_seen = false;
@@ -665,7 +669,7 @@ static void test_kdc_code_wording(void)
 	strcpy(f.tgs_error_sname, "cifs/srv2.hop.test");
 	f.tgs_error_ref = R(44);
 	d = run(&f);
-	CU_ASSERT_STRING_EQUAL(d.cause, "kdc_error");
+	CU_ASSERT_STRING_EQUAL(d.cause, "etype_not_supported");
 	CU_ASSERT(says(&d, "encryption type"));
 	CU_ASSERT(has_cmd(&d, "-KerberosEncryptionType AES128,AES256"));
 	CU_ASSERT_EQUAL(d.decisive.frame, 44);
