@@ -9,6 +9,8 @@
  * for a diagnosis.
  */
 #include "model.h"
+#include "chain_store.h"
+#include "engine.h"
 #include "psrp.h"
 #include "redact.h"
 #include "krb5_dec.h"
@@ -45,6 +47,7 @@
 #define DEDUP_NS 2000000000LL
 #define HOST_NAMES 4
 #define SLACK_NS 2000000000LL
+#define STORED_STREAMED 1u /* chain_store flag: handed to the on_retired sink when it retired */
 
 /* ------------------------------------------------------------------ */
 /* state */
@@ -191,6 +194,17 @@ struct hs_model {
 	GHashTable *names;           /* interned names (pkey_of): kind + lower-case text -> id */
 	GHashTable *realm_of_label;  /* finish: realm's first label -> realm (normalize_user) */
 	bool finished;
+	/* retired chains out of memory (spill_after, chain_store.h), and the one read back */
+	hs_chain_store *store;
+	hs_chain *cache;
+	size_t cache_at;             /* index + 1 of the chain in cache */
+	hs_model_retired_fn on_retired;
+	void *on_retired_ud;
+	GHashTable *delegating;      /* s_ip -> chains retired so far that delegated a forwarded TGT */
+	/* the memory budget shared with the engine (hs_model_set_budget) */
+	hs_engine *budget;
+	size_t charged;              /* bytes counted against it */
+	uint64_t evicted;            /* connections and KDC exchanges retired early to stay within it */
 };
 
 void hs_model_config_default(hs_model_config *c)
@@ -201,6 +215,7 @@ void hs_model_config_default(hs_model_config *c)
 	c->max_hosts = 16384;
 	c->max_chains = 4096;
 	c->settle_ns = 300 * 1000000000LL;
+	c->spill_after = 0;
 }
 
 static void ticket_free(gpointer p)
@@ -244,7 +259,11 @@ void hs_model_free(hs_model *m)
 	g_hash_table_destroy(m->names);
 	if (m->realm_of_label)
 		g_hash_table_destroy(m->realm_of_label);
-	g_free(m);
+	hs_chain_store_free(m->store);
+	g_free(m->cache);
+	if (m->delegating)
+		g_hash_table_destroy(m->delegating);
+	g_free(m); /* the budget's engine may be gone already: its count is left as it is */
 }
 
 /* A deep copy of the collected state (live mode finishes the copy for a
@@ -293,12 +312,46 @@ hs_model *hs_model_copy(const hs_model *m)
 
 size_t hs_model_chain_count(const hs_model *m)
 {
-	return m->chains->len;
+	return m->chains->len + hs_chain_store_count(m->store);
 }
 
 const hs_chain *hs_model_chain(const hs_model *m, size_t i)
 {
-	return i < m->chains->len ? &g_array_index(m->chains, hs_chain, i) : NULL;
+	if (i < m->chains->len)
+		return &g_array_index(m->chains, hs_chain, i);
+	i -= m->chains->len;
+	if (i >= hs_chain_store_count(m->store))
+		return NULL;
+	/* read back into the model's one slot (the cache is not part of the
+	 * model's observable state) */
+	hs_model *w = (hs_model *)m;
+	if (w->cache_at != i + 1) {
+		if (!w->cache)
+			w->cache = g_new0(hs_chain, 1);
+		hs_chain_store_get(w->store, i, w->cache);
+		w->cache_at = i + 1;
+	}
+	return w->cache;
+}
+
+bool hs_model_chain_streamed(const hs_model *m, size_t i)
+{
+	return i >= m->chains->len && (hs_chain_store_flags(m->store, i - m->chains->len) & STORED_STREAMED);
+}
+
+size_t hs_model_stored(const hs_model *m)
+{
+	return hs_chain_store_count(m->store);
+}
+
+size_t hs_model_bytes(const hs_model *m)
+{
+	return m->charged;
+}
+
+uint64_t hs_model_evicted(const hs_model *m)
+{
+	return m->evicted;
 }
 
 uint64_t hs_model_dropped(const hs_model *m)
@@ -1389,6 +1442,7 @@ static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
 /* the sink */
 
 static void maybe_retire(hs_model *m, int64_t t);
+static void budget_check(hs_model *m, int64_t t);
 
 void hs_model_sink(void *ud, const hs_msg *msg)
 {
@@ -1397,6 +1451,7 @@ void hs_model_sink(void *ud, const hs_msg *msg)
 	if (m->finished)
 		return;
 	maybe_retire(m, ts_of(mt));
+	budget_check(m, ts_of(mt)); /* what the messages before this one added */
 	if (msg->proto == HS_PROTO_KERBEROS && !msg->carrier && (mt->sport == 88 || mt->dport == 88)) {
 		on_kdc(m, msg, msg->body);
 		return;
@@ -2767,9 +2822,13 @@ static gboolean ticket_expired(gpointer k, gpointer v, gpointer ud)
 	return ((const ticket *)v)->ts < *(const int64_t *)ud;
 }
 
-static void retire(hs_model *m, int64_t cut)
+static void keep_retired(hs_model *m, GArray *built);
+
+/* force: the memory budget's eviction (evict_oldest), the connections still
+ * active before cut are retired too */
+static uint64_t retire(hs_model *m, int64_t cut, bool force)
 {
-	for (guint i = 0; i < m->conns->len; i++) {
+	for (guint i = 0; i < m->conns->len && !force; i++) {
 		const conn *c = g_ptr_array_index(m->conns, i);
 		if (c->t1 >= cut && c->t0 - SLACK_NS < cut)
 			cut = c->t0 - SLACK_NS;
@@ -2778,7 +2837,7 @@ static void retire(hs_model *m, int64_t cut)
 	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
 	for (guint i = 0; i < m->conns->len; i++) {
 		conn *c = g_ptr_array_index(m->conns, i);
-		if (c->t1 < cut) {
+		if (c->t1 < cut || (force && c->t0 < cut)) {
 			g_hash_table_remove(m->conn_by_flow, &c->flow_id);
 			g_ptr_array_add(sub->conns, c);
 		} else {
@@ -2814,13 +2873,14 @@ static void retire(hs_model *m, int64_t cut)
 	g_free(to);
 	g_array_free(m->kxs, TRUE);
 	m->kxs = kept;
+	uint64_t gone = sub->conns->len + sub->kxs->len;
 	if (sub->conns->len || sub->kxs->len) {
 		GHashTable *own[3] = { sub->tickets, sub->hosts, sub->nbmap };
 		sub->tickets = m->tickets;
 		sub->hosts = m->hosts;
 		sub->nbmap = m->nbmap;
 		build_chains(sub);
-		g_array_append_vals(m->chains, sub->chains->data, sub->chains->len);
+		keep_retired(m, sub->chains);
 		m->retired_chains += sub->chains->len;
 		m->caps.chains += sub->caps.chains;
 		m->caps.tickets += sub->caps.tickets;
@@ -2834,6 +2894,7 @@ static void retire(hs_model *m, int64_t cut)
 	/* a ticket outlives its session, not its lifetime: MS-KILE 3.3.1 (MaxTicketAge, 10 hours by default) */
 	int64_t expired = cut - TICKET_LIFE_NS;
 	g_hash_table_foreach_remove(m->tickets, ticket_expired, &expired);
+	return gone;
 }
 
 /* Called with the time of each message: retires what settled, at most
@@ -2847,7 +2908,196 @@ static void maybe_retire(hs_model *m, int64_t t)
 	if (t < m->next_retire)
 		return;
 	m->next_retire = t + m->cfg.settle_ns / 4;
-	retire(m, t - m->cfg.settle_ns);
+	retire(m, t - m->cfg.settle_ns, false);
+}
+
+/* ------------------------------------------------------------------ */
+/* retired chains: kept, stored out of memory, streamed */
+
+/* A chain whose server delegated a forwarded TGT: that server is trusted
+ * for delegation (the finish's cross-chain trust). */
+static bool delegates(const hs_chain *c)
+{
+	return c->facts.tgt_forwarded_used && c->facts.hop2_result != HS_RES_FAILED;
+}
+
+static void count_delegation(GHashTable *t, const hs_chain *c)
+{
+	if (!delegates(c))
+		return;
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(t, c->facts.s_ip));
+	g_hash_table_replace(t, g_strdup(c->facts.s_ip), GUINT_TO_POINTER(n + 1));
+}
+
+static void apply_trust(GHashTable *t, hs_chain *c)
+{
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(t, c->facts.s_ip));
+	if (delegates(c))
+		n--; /* another chain than itself */
+	if (n && c->facts.s_ip[0])
+		c->facts.server_trusted_seen = true;
+}
+
+/* Judge each newly retired chain with what is known so far (trust from the
+ * chains retired before it and with it) and hand it to on_retired.  The
+ * stored chain stays unjudged: the finish judges every chain again with the
+ * whole input's trust, and numbers them. */
+static void stream_retired(hs_model *m, GArray *built)
+{
+	if (!m->delegating)
+		m->delegating = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; i < built->len; i++)
+		count_delegation(m->delegating, &g_array_index(built, hs_chain, i));
+	hs_chain *ch = g_new(hs_chain, 1);
+	for (guint i = 0; i < built->len; i++) {
+		*ch = g_array_index(built, hs_chain, i);
+		apply_trust(m->delegating, ch);
+		if (m->redact)
+			hs_redact_chain(m->redact, ch);
+		hs_rules_diagnose(&ch->facts, &ch->diag);
+		m->on_retired(m->on_retired_ud, ch);
+	}
+	g_free(ch);
+}
+
+/* The in-memory chains into the store (in their order); false when the
+ * store cannot be had. */
+static bool spill_chains(hs_model *m)
+{
+	if (!m->store)
+		m->store = hs_chain_store_new();
+	if (!m->store)
+		return false;
+	guint kept = 0;
+	for (guint i = 0; i < m->chains->len; i++) {
+		const hs_chain *c = &g_array_index(m->chains, hs_chain, i);
+		if (!hs_chain_store_put(m->store, c, 0))
+			g_array_index(m->chains, hs_chain, kept++) = *c; /* disk full: stays in memory */
+	}
+	if (!kept) {
+		g_array_free(m->chains, TRUE); /* its capacity too */
+		m->chains = g_array_new(FALSE, TRUE, sizeof(hs_chain));
+	} else {
+		g_array_set_size(m->chains, kept);
+	}
+	return true;
+}
+
+/* Chains built by retire(): streamed (on_retired), then kept in m->chains
+ * until there are more than spill_after, in the store after that; streamed
+ * ones always go to the store (a live snapshot copies m->chains, and must
+ * not judge them again). */
+static void keep_retired(hs_model *m, GArray *built)
+{
+	if (m->on_retired)
+		stream_retired(m, built);
+	bool spill = m->on_retired || m->store || (m->cfg.spill_after && m->chains->len + built->len > m->cfg.spill_after);
+	if (spill && spill_chains(m)) {
+		for (guint i = 0; i < built->len; i++) {
+			const hs_chain *c = &g_array_index(built, hs_chain, i);
+			if (!hs_chain_store_put(m->store, c, m->on_retired ? STORED_STREAMED : 0))
+				g_array_append_val(m->chains, *c);
+		}
+	} else {
+		g_array_append_vals(m->chains, built->data, built->len);
+	}
+	m->cache_at = 0;
+}
+
+/* The finish of a model whose chains are in the store: the same order
+ * (by first hop's start, stable), trust, numbering, redaction and diagnosis
+ * as the in-memory finish, one chain in memory at a time; each judged chain
+ * replaces its record. */
+static void finish_stored(hs_model *m, bool redact_names)
+{
+	spill_chains(m);
+	hs_chain_store_sort(m->store);
+	size_t n = hs_chain_store_count(m->store);
+	GHashTable *deleg = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	hs_chain *ch = g_new(hs_chain, 1);
+	for (size_t i = 0; i < n; i++)
+		if (hs_chain_store_get(m->store, i, ch))
+			count_delegation(deleg, ch);
+	hs_redact *own = redact_names && !m->redact ? hs_redact_new() : NULL;
+	for (size_t i = 0; i < n; i++) {
+		hs_chain_store_get(m->store, i, ch);
+		apply_trust(deleg, ch);
+		ch->id = (unsigned)(m->chains->len + i + 1);
+		if (redact_names)
+			hs_redact_chain(m->redact ? m->redact : own, ch);
+		hs_rules_diagnose(&ch->facts, &ch->diag);
+		hs_chain_store_set(m->store, i, ch);
+	}
+	hs_redact_free(own);
+	g_free(ch);
+	g_hash_table_destroy(deleg);
+	m->cache_at = 0;
+}
+
+void hs_model_set_retired_sink(hs_model *m, hs_model_retired_fn fn, void *ud)
+{
+	m->on_retired = fn;
+	m->on_retired_ud = ud;
+}
+
+/* ------------------------------------------------------------------ */
+/* the memory budget */
+
+#define ENTRY_COST 48 /* a GHashTable entry: hash, key and value slots, and the table's slack */
+
+/* What the model holds, by its tables' sizes (O(1)). */
+static size_t model_bytes(const hs_model *m)
+{
+	return m->conns->len * (sizeof(conn) + sizeof(void *) + ENTRY_COST) + m->kxs->len * sizeof(kx) +
+	       g_hash_table_size(m->kx_pending) * (ENTRY_COST + sizeof(uint64_t)) +
+	       g_hash_table_size(m->tickets) * (sizeof(ticket) + ENTRY_COST) +
+	       g_hash_table_size(m->hosts) * (sizeof(host) + ENTRY_COST) +
+	       g_hash_table_size(m->names) * (ENTRY_COST + HS_NAME_MAX / 4) +
+	       m->chains->len * sizeof(hs_chain) + hs_chain_store_mem(m->store) +
+	       (m->delegating ? g_hash_table_size(m->delegating) * (ENTRY_COST + 16) : 0);
+}
+
+void hs_model_set_budget(hs_model *m, hs_engine *e)
+{
+	m->budget = e;
+	m->charged = model_bytes(m);
+	hs_engine_account(e, (ssize_t)m->charged);
+}
+
+/* Over the budget: the older half (by capture time) of the working state
+ * is settled now, open or not, and its chains built with the evidence seen
+ * so far; chains in memory go to the store. */
+static void evict_oldest(hs_model *m, int64_t t)
+{
+	int64_t oldest = t;
+	for (guint i = 0; i < m->conns->len; i++)
+		oldest = MIN(oldest, ((const conn *)g_ptr_array_index(m->conns, i))->t0);
+	for (guint i = 0; i < m->kxs->len; i++)
+		oldest = MIN(oldest, g_array_index(m->kxs, kx, i).ts);
+	m->caps.memory++;
+	m->evicted += retire(m, oldest + (t - oldest) / 2 + 1, true);
+	if (m->chains->len)
+		spill_chains(m);
+}
+
+/* After each message: the model's bytes counted with the engine's flows
+ * and buffers (hs_model_set_budget); when together they pass the budget and
+ * the model holds more than a quarter of it, the model gives up its oldest
+ * state (the engine evicts flows for the rest). */
+static void budget_check(hs_model *m, int64_t t)
+{
+	if (!m->budget)
+		return;
+	size_t now = model_bytes(m);
+	hs_engine_account(m->budget, (ssize_t)now - (ssize_t)m->charged);
+	m->charged = now;
+	const hs_engine *e = m->budget;
+	if (!t || e->st.buffered_bytes <= e->cfg.max_total_buffer || now <= e->cfg.max_total_buffer / 4)
+		return;
+	evict_oldest(m, t);
+	now = model_bytes(m);
+	hs_engine_account(m->budget, (ssize_t)now - (ssize_t)m->charged);
+	m->charged = now;
 }
 
 void hs_model_set_redactor(hs_model *m, hs_redact *r) { m->redact = r; }
@@ -2863,10 +3113,14 @@ void hs_model_finish(hs_model *m, bool redact_names)
 	/* A server that delegated someone's forwarded TGT in this capture is
 	 * trusted for delegation: another user's missing TGT is then the
 	 * client's choice, not the server's configuration. */
+	if (m->store) {
+		finish_stored(m, redact_names);
+		return;
+	}
 	GHashTable *delegated = g_hash_table_new(g_str_hash, g_str_equal); /* s_ip -> chains that delegated */
 	for (guint i = 0; i < m->chains->len; i++) {
 		const hs_chain *b = &g_array_index(m->chains, hs_chain, i);
-		if (b->facts.tgt_forwarded_used && b->facts.hop2_result != HS_RES_FAILED) {
+		if (delegates(b)) {
 			guint n = GPOINTER_TO_UINT(g_hash_table_lookup(delegated, b->facts.s_ip));
 			g_hash_table_insert(delegated, (gpointer)b->facts.s_ip, GUINT_TO_POINTER(n + 1));
 		}
@@ -2874,7 +3128,7 @@ void hs_model_finish(hs_model *m, bool redact_names)
 	for (guint i = 0; i < m->chains->len; i++) {
 		hs_chain *a = &g_array_index(m->chains, hs_chain, i);
 		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(delegated, a->facts.s_ip));
-		if (a->facts.tgt_forwarded_used && a->facts.hop2_result != HS_RES_FAILED)
+		if (delegates(a))
 			n--; /* another chain than itself */
 		if (n && a->facts.s_ip[0])
 			a->facts.server_trusted_seen = true;

@@ -396,6 +396,22 @@ bool write_file(const char *path, const GString *s)
 	return ok;
 }
 
+hs_model *report_model(hs_engine *e)
+{
+	hs_model_config mc;
+	hs_model_config_default(&mc);
+	mc.spill_after = SPILL_AFTER;
+	hs_model *m = hs_model_new(&mc);
+	if (m)
+		hs_model_set_budget(m, e);
+	return m;
+}
+
+static void write_piece(void *ud, const char *s, size_t n)
+{
+	fwrite(s, 1, n, ud);
+}
+
 /* The report of a finished model to stdout (text or --json) and --html;
  * the exit status of report-contract.md. */
 int report_out(const printer *pr, const hs_report_input *ri, size_t n, const hs_model *model, const hs_stats *st,
@@ -403,19 +419,28 @@ int report_out(const printer *pr, const hs_report_input *ri, size_t n, const hs_
 {
 	int status = EXIT_OK;
 	hs_report rep = { ri, n, model, st, (const hs_anomaly_copy *)(void *)pr->anomalies->data,
-			  pr->anomalies->len, pr->anomalies_more, pr->messages };
+			  pr->anomalies->len, pr->anomalies_more, pr->messages, NULL, NULL };
 	GString *out = g_string_sized_new(8192);
+	rep.write = write_piece; /* in pieces: a report of many chains is never whole in memory */
+	rep.write_ud = stdout;
 	if (opt->json)
 		hs_report_json(&rep, out);
 	else
 		hs_report_text(&rep, out, isatty(1));
-	fwrite(out->str, 1, out->len, stdout);
 	if (opt->html) {
-		GString *h = g_string_sized_new(16384);
-		hs_report_html(&rep, h);
-		if (!write_file(opt->html, h))
+		FILE *f = fopen(opt->html, "w");
+		if (!f) {
+			fprintf(stderr, "hopsniff: %s: %s\n", opt->html, strerror(errno));
 			status = EXIT_USAGE;
-		g_string_free(h, TRUE);
+		} else {
+			rep.write_ud = f;
+			hs_report_html(&rep, out);
+			bool ok = !ferror(f);
+			if ((fclose(f) != 0) || !ok) {
+				fprintf(stderr, "hopsniff: %s: write error\n", opt->html);
+				status = EXIT_USAGE;
+			}
+		}
 	}
 	g_string_free(out, TRUE);
 	return status == EXIT_OK ? hs_report_exit_status(model) : status;
@@ -459,7 +484,7 @@ static int run(char **files, const options *opt)
 	hs_config cfg;
 	engine_config(&cfg, opt);
 	hs_engine *e = hs_engine_new(&cfg);
-	hs_model *model = opt->report ? hs_model_new(NULL) : NULL;
+	hs_model *model = opt->report && e ? report_model(e) : NULL;
 	printer pr = { hs_out_new(opt->json || opt->report ? HS_OUT_JSON : HS_OUT_TEXT), opt->json, cfg.describe_flags, 0, 0,
 		       opt->report, NULL, 0, NULL, 0, NULL, opt->learn_only };
 	if (opt->report)
