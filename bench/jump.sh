@@ -5,7 +5,8 @@
 # by `hopsniff decode --json -r` (the decoders alone) one after another on the same file, page
 # cache warm.  Per N: packets, chains reported, model drops, seconds, packets/s and peak RSS of
 # each mode, report/decode; between successive N: the time ratio (linear: 4x copies ~ 4x time).
-# Default N: 100 400 1600 6400 (the 6,400-copy capture is 3.5 GB; bench/data/, not committed).
+# Default N: 100 400 1600 6400 (the 6,400-copy capture is 3.5 GB, ~55 s to build; bench/data/, not committed).
+# The uptime load is printed with the figures (the machine may be shared).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
@@ -30,6 +31,8 @@ measure() { # NAME CMD...: sets secs_NAME, rss_NAME (KiB); stdout in $tmp/NAME.o
 	eval "rss_$name=$(awk -F': ' '/Maximum resident set size/{print $2}' "$tmp/$name.time")"
 }
 
+# the machine is shared: its load goes with the figures
+echo "# $(date -u +%FT%TZ) $(uptime)"
 printf "%6s %10s %7s %7s | %8s %10s %8s | %8s %10s %8s | %13s %10s\n" copies packets chains dropped \
 	report_s pkts/s RSS_MiB decode_s pkts/s RSS_MiB report/decode time_x_prev
 prev=
@@ -48,4 +51,7 @@ print(len(r["chains"]), r["stats"]["dropped"])' "$tmp/report.out")
 		printf "%6d %10d %7d %7d | %8.2f %10.0f %8.1f | %8.2f %10.0f %8.1f | %13.2f %10s\n", n, p, c, d,
 			rs, p/rs, rr/1024, ds, p/ds, dr/1024, rs/ds, prev == "" ? "-" : sprintf("%.2f", rs/prev) }'
 	prev=$secs_report
+	# 9 chains per copy by construction (srv1's view of the 15 scenarios)
+	[ "$chains" -eq $((9 * n)) ] || echo "# WARNING: $chains chains, the capture holds $((9 * n))"
+	echo "# load after N=$n: $(uptime | sed 's/.*load average/load average/')"
 done

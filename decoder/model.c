@@ -2848,16 +2848,22 @@ static uint64_t retire(hs_model *m, int64_t cut, bool force)
 	g_ptr_array_free(m->conns, TRUE);
 	m->conns = keep;
 	/* KDC exchanges: kx_pending holds index + 1 */
-	guint *to = g_new(guint, m->kxs->len + 1);
-	GArray *kept = g_array_new(FALSE, TRUE, sizeof(kx));
+	/* compacted in place: a second array of the exchanges in the settle
+	 * window would double the model's largest table at every retirement */
+	guint *to = g_new(guint, m->kxs->len + 1), nkept = 0, nsub = 0;
+	for (guint i = 0; i < m->kxs->len; i++)
+		nsub += g_array_index(m->kxs, kx, i).ts < cut;
+	g_array_set_size(sub->kxs, nsub);
+	nsub = 0;
 	for (guint i = 0; i < m->kxs->len; i++) {
 		const kx *x = &g_array_index(m->kxs, kx, i);
 		if (x->ts < cut) {
-			g_array_append_val(sub->kxs, *x);
+			g_array_index(sub->kxs, kx, nsub++) = *x;
 			to[i] = 0;
 		} else {
-			g_array_append_val(kept, *x);
-			to[i] = kept->len;
+			if (nkept != i)
+				g_array_index(m->kxs, kx, nkept) = *x;
+			to[i] = ++nkept;
 		}
 	}
 	GHashTableIter it;
@@ -2871,8 +2877,7 @@ static uint64_t retire(hs_model *m, int64_t cut, bool force)
 			g_hash_table_iter_remove(&it);
 	}
 	g_free(to);
-	g_array_free(m->kxs, TRUE);
-	m->kxs = kept;
+	g_array_set_size(m->kxs, nkept);
 	uint64_t gone = sub->conns->len + sub->kxs->len;
 	if (sub->conns->len || sub->kxs->len) {
 		GHashTable *own[3] = { sub->tickets, sub->hosts, sub->nbmap };

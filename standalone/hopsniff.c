@@ -401,6 +401,14 @@ hs_model *report_model(hs_engine *e)
 	hs_model_config mc;
 	hs_model_config_default(&mc);
 	mc.spill_after = SPILL_AFTER;
+	/* for the tests and benchmarks of retirement (docs/performance.md):
+	 * settle window and spill threshold of a run */
+	const char *v = getenv("HOPSNIFF_SETTLE_SECONDS");
+	if (v && atof(v) > 0)
+		mc.settle_ns = (int64_t)(atof(v) * 1e9);
+	v = getenv("HOPSNIFF_SPILL_AFTER");
+	if (v && atoi(v) > 0)
+		mc.spill_after = (size_t)atoi(v);
 	hs_model *m = hs_model_new(&mc);
 	if (m)
 		hs_model_set_budget(m, e);
