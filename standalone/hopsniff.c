@@ -664,8 +664,9 @@ static const char *summary =
 	"  (user1, host1 ...) in every output, inside SOAP and command text too; the files are\n"
 	"  read twice (the first time to learn the names).\n"
 	"  Secrets (tickets, keys, NTLM responses, passwords) are never shown unless --show-secrets.\n"
-	"  --memory-limit MIB (all modes): the budget of flows, parser states and TCP buffers\n"
-	"  (default 256); beyond it the least recently active flows are evicted (memory_cap).\n"
+	"  --memory-limit MIB (all modes): the budget of flows, parser states, TCP buffers and\n"
+	"  the correlation model's tables (default 256); beyond it the least recently active flows\n"
+	"  are evicted and the model settles its oldest sessions early (memory_cap).\n"
 	"  --keylog FILE (all modes, repeatable): an SSLKEYLOGFILE-format key log that decrypts\n"
 	"  TLS (WinRM over HTTPS 5986, CredSSP over HTTP and RDP NLA on 3389).\n"
 	"  --keytab FILE (all modes, repeatable): an MIT keytab (ktutil, samba-tool domain\n"
@@ -731,8 +732,8 @@ int main(int argc, char **argv)
 		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &html, "Report: also write a self-contained HTML report to FILE", "FILE" },
 		{ "redact-names", 0, 0, G_OPTION_ARG_NONE, &redact, "Replace user, host and domain names by stable pseudonyms in every output", NULL },
 		{ "memory-limit", 0, 0, G_OPTION_ARG_INT, &memory_mib,
-		  "Memory budget of flows, parser states and stream buffers in MiB (default 256); least recently "
-		  "active flows are evicted beyond it", "MIB" },
+		  "Memory budget of flows, parser states, stream buffers and the correlation model in MiB (default "
+		  "256); least recently active flows are evicted and the oldest sessions settled early beyond it", "MIB" },
 		{ "progress", 0, 0, G_OPTION_ARG_NONE, &progress_on, "Show the progress line even in a pipe or with --json", NULL },
 		{ "no-progress", 0, 0, G_OPTION_ARG_NONE, &progress_off, "Never show the progress line", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },

@@ -1,0 +1,109 @@
+#!/bin/bash
+# bench/soak.sh [SECONDS] [PPS] - live soak of the jump server (issue 14; root).
+#   The jump capture (bench/make_live_capture.py --jump: copies of srv1's view of every lab scenario, one
+#   client address per copy, the same srv1/srv2/DC) replayed by tcpreplay at PPS (default 25000) for
+#   SECONDS (default 600; bounded: at most what one capture of distinct clients holds, ~13,700 copies:
+#   800 s at 25k pps) from namespace hsl-soak-tx over a veth pair to namespace hsl-soak-rx, where
+#   `hopsniff -i veth-rx --json` listens with the default filter.
+#   Sessions settle after HOPSNIFF_SETTLE_SECONDS (default here 30 s of capture time, so that a 10-minute
+#   run settles ~20 windows; the product's default is 300 s) and their chains are streamed then.
+#   Prints: packets sent / analysed, kernel drops, the chains streamed (each number once as new, plus
+#   revisions) against the report's chains and the 9 per copy the capture holds, and hopsniff's RSS
+#   sampled every 10 s (warm-up = the first two settle windows; "flat" = the later samples' spread).
+# Safety: the whole script runs inside `unshare --net --mount` (its own network namespace and a private
+# /run/netns): the namespaces and the veth pair exist only in there and go away on exit (trap).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+secs=${1:-600}
+pps=${2:-25000}
+settle=${HOPSNIFF_SETTLE_SECONDS:-30}
+HS=${HS:-$root/build/standalone/hopsniff}
+per_copy=1457
+copies=$(( (secs * pps + per_copy - 1) / per_copy + 1 ))
+if [ "$copies" -gt 13700 ] || [ "$secs" -lt 1 ]; then
+	echo "soak.sh: $secs s at $pps pps needs $copies copies; at most 13700 (one address per client)" >&2
+	exit 2
+fi
+if [ -z "${HSL_INNER:-}" ]; then
+	[ "$(id -u)" = 0 ] || { echo "soak.sh: needs root (network namespaces)" >&2; exit 2; }
+	export HSL_INNER=1
+	exec unshare --net --mount --propagation private -- "$0" "$@"
+fi
+echo "soak: $secs s at $pps pps ($copies copies), settle $settle s; $(uptime)"
+cap=$here/data/jump-$copies.pcap
+mkdir -p "$here/data"
+[ -s "$cap" ] || python3 "$here/make_live_capture.py" --jump "$copies" "$cap"
+out=$(mktemp -d /tmp/hsl-soak.XXXXXX)
+HSPID=
+cleanup() {
+	set +e
+	[ -n "$HSPID" ] && kill "$HSPID" 2>/dev/null
+	ip netns del hsl-soak-tx 2>/dev/null
+	ip netns del hsl-soak-rx 2>/dev/null
+	[ -n "${KEEP:-}" ] && echo "kept $out" || rm -rf "$out"
+}
+trap cleanup EXIT
+mkdir -p /run/netns
+mount -t tmpfs hsl-netns /run/netns
+ip netns add hsl-soak-tx
+ip netns add hsl-soak-rx
+ip link add veth-tx netns hsl-soak-tx type veth peer name veth-rx netns hsl-soak-rx
+for ns in tx rx; do
+	ip -n "hsl-soak-$ns" link set veth-$ns mtu 65000 up
+	ip -n "hsl-soak-$ns" link set lo up
+done
+HOPSNIFF_SETTLE_SECONDS=$settle ip netns exec hsl-soak-rx "$HS" -i veth-rx --json --buffer-size 256 \
+	>"$out/report.json" 2>"$out/hs.err" &
+HSPID=$!
+for _ in $(seq 100); do grep -q "capturing on" "$out/hs.err" && break; sleep 0.1; done
+# RSS every 10 s (VmRSS of the capturing process, KiB)
+(
+	t=0
+	while kill -0 "$HSPID" 2>/dev/null; do
+		rss=$(awk '/^VmRSS/{print $2}' "/proc/$HSPID/status" 2>/dev/null || true)
+		[ -n "$rss" ] && echo "$t $rss"
+		sleep 10
+		t=$((t + 10))
+	done
+) >"$out/rss.txt" &
+ip netns exec hsl-soak-tx tcpreplay -i veth-tx --pps="$pps" --duration="$secs" "$cap" >"$out/replay.txt" 2>&1
+sleep $((settle < 20 ? settle + 5 : 20))
+kill -INT "$HSPID"
+rc=0; wait "$HSPID" || rc=$?
+HSPID=
+echo "== tcpreplay"; grep -E "Actual|Rated|Failed" "$out/replay.txt"
+echo "== hopsniff (exit $rc)"; grep -v "^[0-9][0-9]:\|^         " "$out/hs.err"
+python3 - "$out/replay.txt" "$out/hs.err" "$out/report.json" "$out/rss.txt" "$settle" "$per_copy" <<'PY'
+import json, re, sys
+rep, err = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+settle, per_copy = float(sys.argv[5]), int(sys.argv[6])
+sent = int(re.search(r"Actual: (\d+) packets", rep).group(1))
+secs = float(re.search(r"packets \(\d+ bytes\) sent in ([\d.]+) seconds", rep).group(1))
+got = int(re.search(r"(\d+) packets analysed", err).group(1))
+drop = re.search(r"(\d+) dropped \(buffer full\), (\d+) dropped by the interface", err)
+drops = int(drop.group(1)) + int(drop.group(2)) if drop else -1
+new, revised, twice = {}, 0, 0
+for m in re.finditer(r"^\d\d:\d\d:\d\d chain (\d+)( revised)?: ", err, re.M):
+    if m.group(2):
+        revised += 1
+    elif m.group(1) in new:
+        twice += 1
+    else:
+        new[m.group(1)] = 1
+r = json.load(open(sys.argv[3]))
+chains = len(r["chains"])
+full = sent // per_copy
+rss = [tuple(map(int, l.split())) for l in open(sys.argv[4]) if l.strip()]
+warm = [k for t, k in rss if t >= 2 * settle + 10]
+print(f"RESULT sent={sent} in {secs:.1f}s ({sent / secs:,.0f} pps); analysed={got}; kernel drops={drops}")
+print(f"RESULT chains: streamed {len(new)} (each number once: {twice == 0}; {revised} revisions), "
+      f"report {chains}, capture holds {9 * full}..{9 * (full + 1)} ({full} whole copies sent)")
+if warm:
+    print(f"RESULT RSS after warm-up ({len(warm)} samples from {2 * settle + 10:.0f} s): min {min(warm) / 1024:.1f} MiB, "
+          f"max {max(warm) / 1024:.1f} MiB, first {warm[0] / 1024:.1f}, last {warm[-1] / 1024:.1f}")
+print("RESULT RSS samples (s:MiB): " + " ".join(f"{t}:{k / 1024:.0f}" for t, k in rss))
+ok = drops == 0 and twice == 0 and len(new) == chains and 9 * full <= chains <= 9 * (full + 1)
+print("RESULT " + ("PASS" if ok else "FAIL"))
+sys.exit(0 if ok else 1)
+PY
