@@ -68,7 +68,7 @@ bool write_file(const char *path, const GString *s);
 /* The model of report mode and live capture: settled chains past
  * SPILL_AFTER go to the model's temporary file (model.h spill_after), and
  * its tables count against e's memory budget (--memory-limit). */
-#define SPILL_AFTER 1024
+#define SPILL_AFTER 256
 hs_model *report_model(hs_engine *e);
 
 /* The report of a finished model to stdout (text, or JSON with --json) and
