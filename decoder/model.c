@@ -196,6 +196,7 @@ struct hs_model {
 	bool finished;
 	/* retired chains out of memory (spill_after, chain_store.h), and the one read back */
 	hs_chain_store *store;
+	hs_model *parent;            /* retire()'s model of the settled part: its chains go to parent's keep_retired */
 	hs_chain *cache;
 	size_t cache_at;             /* index + 1 of the chain in cache */
 	hs_model_retired_fn on_retired;
@@ -2751,6 +2752,8 @@ static int chain_cmp(const void *a, const void *b)
 	return x->hops[0].t0_ns < y->hops[0].t0_ns ? -1 : x->hops[0].t0_ns > y->hops[0].t0_ns;
 }
 
+static bool flush_built(hs_model *m);
+
 /* Sessions, attribution and chains from what m holds, appended to
  * m->chains unjudged (the finish and retire() call it). */
 static void build_chains(hs_model *m)
@@ -2799,6 +2802,8 @@ static void build_chains(hs_model *m)
 			continue;
 		g_array_append_val(m->chains, ch);
 		built++;
+		if (m->cfg.spill_after && m->chains->len >= m->cfg.spill_after && flush_built(m))
+			built = 0; /* max_chains bounds the chains in memory, not those stored */
 	}
 	chain_index_free(&ix);
 }
@@ -2884,9 +2889,9 @@ static uint64_t retire(hs_model *m, int64_t cut, bool force)
 		sub->tickets = m->tickets;
 		sub->hosts = m->hosts;
 		sub->nbmap = m->nbmap;
+		sub->parent = m;
 		build_chains(sub);
 		keep_retired(m, sub->chains);
-		m->retired_chains += sub->chains->len;
 		m->caps.chains += sub->caps.chains;
 		m->caps.tickets += sub->caps.tickets;
 		m->caps.hosts += sub->caps.hosts;
@@ -2994,6 +2999,7 @@ static bool spill_chains(hs_model *m)
  * not judge them again). */
 static void keep_retired(hs_model *m, GArray *built)
 {
+	m->retired_chains += built->len;
 	if (m->on_retired)
 		stream_retired(m, built);
 	bool spill = m->on_retired || m->store || (m->cfg.spill_after && m->chains->len + built->len > m->cfg.spill_after);
@@ -3037,6 +3043,20 @@ static void finish_stored(hs_model *m, bool redact_names)
 	g_free(ch);
 	g_hash_table_destroy(deleg);
 	m->cache_at = 0;
+}
+
+/* During build_chains, with spill_after: the chains built so far leave
+ * memory (retire()'s model hands them to its parent, the finish's go to the
+ * store), so that however many sessions settle at once only spill_after
+ * chains are in memory.  True when m->chains is empty after it. */
+static bool flush_built(hs_model *m)
+{
+	if (m->parent) {
+		keep_retired(m->parent, m->chains);
+		g_array_set_size(m->chains, 0);
+		return true;
+	}
+	return spill_chains(m) && !m->chains->len;
 }
 
 void hs_model_set_retired_sink(hs_model *m, hs_model_retired_fn fn, void *ud)

@@ -44,7 +44,8 @@ typedef struct hs_model_config {
 	size_t max_kdc;       /* KDC exchanges */
 	size_t max_tickets;   /* ticket fingerprints */
 	size_t max_hosts;
-	size_t max_chains;    /* chains built at once (by one retirement or the finish) */
+	size_t max_chains;    /* chains built at once and held in memory (by one retirement or the finish;
+			       * with spill_after, the chains in memory since the last spill) */
 	int64_t settle_ns;    /* capture time without evidence after which a session is settled: it is
 			       * built into its chain and its working state freed (0: never, all at the finish) */
 	size_t spill_after;   /* settled chains kept in memory; past that they all go to an unlinked
