@@ -13,6 +13,7 @@
 #   de-duplication window, so a copy no longer holds its 9 chains), and hopsniff's RSS sampled every 10 s
 #   (warm-up = the first two settle windows; flat = the spread of the samples while packets come <= 15%).
 #   Exit 0 when: no kernel drop, every chain streamed once, streamed = reported = file mode, RSS flat.
+#   BUFFER_MIB: hopsniff's --buffer-size (default 64; the ring is resident, so it is in the RSS figures).
 #   Disk: the -w file (~550 MB a minute at 25k pps) in /tmp until the file-mode run has read it.
 # Safety: the whole script runs inside `unshare --net --mount` (its own network namespace and a private
 # /run/netns): the namespaces and the veth pair exist only in there and go away on exit (trap).
@@ -34,7 +35,7 @@ if [ -z "${HSL_INNER:-}" ]; then
 	export HSL_INNER=1
 	exec unshare --net --mount --propagation private -- "$0" "$@"
 fi
-echo "soak: $secs s at $pps pps ($copies copies), settle $settle s; $(uptime)"
+echo "soak: $secs s at $pps pps ($copies copies), settle $settle s, --buffer-size ${BUFFER_MIB:-64}; $(uptime)"
 cap=$here/data/jump-$copies.pcap
 mkdir -p "$here/data"
 [ -s "$cap" ] || python3 "$here/make_live_capture.py" --jump "$copies" "$cap"
@@ -57,7 +58,7 @@ for ns in tx rx; do
 	ip -n "hsl-soak-$ns" link set veth-$ns mtu 65000 up
 	ip -n "hsl-soak-$ns" link set lo up
 done
-HOPSNIFF_SETTLE_SECONDS=$settle ip netns exec hsl-soak-rx "$HS" -i veth-rx --json -w "$out/live.pcapng" \
+HOPSNIFF_SETTLE_SECONDS=$settle ip netns exec hsl-soak-rx "$HS" -i veth-rx --json -w "$out/live.pcapng" --buffer-size "${BUFFER_MIB:-64}" \
 	>"$out/report.json" 2>"$out/hs.err" &
 HSPID=$!
 for _ in $(seq 100); do grep -q "capturing on" "$out/hs.err" && break; sleep 0.1; done
