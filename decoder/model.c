@@ -3022,6 +3022,11 @@ static void keep_retired(hs_model *m, GArray *built)
 static void finish_stored(hs_model *m, bool redact_names)
 {
 	spill_chains(m);
+	if (m->chains->len) { /* the disk is full: what could not be stored is not reported, and said so */
+		for (guint i = 0; i < m->chains->len; i++)
+			cap_hit(m, &m->caps.chains);
+		g_array_set_size(m->chains, 0);
+	}
 	hs_chain_store_sort(m->store);
 	size_t n = hs_chain_store_count(m->store);
 	GHashTable *deleg = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -3033,7 +3038,7 @@ static void finish_stored(hs_model *m, bool redact_names)
 	for (size_t i = 0; i < n; i++) {
 		hs_chain_store_get(m->store, i, ch);
 		apply_trust(deleg, ch);
-		ch->id = (unsigned)(m->chains->len + i + 1);
+		ch->id = (unsigned)(i + 1);
 		if (redact_names)
 			hs_redact_chain(m->redact ? m->redact : own, ch);
 		hs_rules_diagnose(&ch->facts, &ch->diag);

@@ -294,6 +294,11 @@ void engine_config(hs_config *cfg, const options *opt)
 	cfg->describe_flags = opt->secrets ? HS_DESCRIBE_SECRETS : 0;
 	if (opt->memory_mib)
 		cfg->max_total_buffer = (size_t)opt->memory_mib << 20;
+	/* for the live soak (bench/soak.sh, docs/performance.md): flows that never close (their FIN not
+	 * captured) are kept flow_idle_timeout (600 s), which is then the warm-up of the memory */
+	const char *v = getenv("HOPSNIFF_FLOW_IDLE_SECONDS");
+	if (v && atof(v) > 0)
+		cfg->flow_idle_timeout = atof(v);
 }
 
 /* --keytab FILE (repeatable): Kerberos keys that decrypt tickets,
