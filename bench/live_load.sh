@@ -26,14 +26,7 @@ mkdir -p "$here/data"
 out=$(mktemp -d /tmp/hsl-load.XXXXXX)
 HSPID=
 . "$here/veth_pair.sh"
-cleanup() {
-	set +e
-	[ -n "$HSPID" ] && kill "$HSPID" 2>/dev/null
-	veth_pair_del hsl-load
-	rm -rf "$out"
-}
-trap cleanup EXIT
-veth_pair hsl-load
+veth_bench hsl-load "$out"
 ip netns exec hsl-load-rx "$HS" -i veth-rx --json --buffer-size "$buf" >"$out/report.json" 2>"$out/hs.err" &
 HSPID=$!
 for _ in $(seq 100); do grep -q "capturing on" "$out/hs.err" && break; sleep 0.1; done

@@ -47,14 +47,7 @@ mkdir -p "$here/data"
 out=$(mktemp -d /tmp/hsl-soak.XXXXXX)
 HSPID=
 . "$here/veth_pair.sh"
-cleanup() {
-	set +e
-	[ -n "$HSPID" ] && kill "$HSPID" 2>/dev/null
-	veth_pair_del hsl-soak
-	[ -n "${KEEP:-}" ] && echo "kept $out" || rm -rf "$out"
-}
-trap cleanup EXIT
-veth_pair hsl-soak
+veth_bench hsl-soak "$out"
 HOPSNIFF_SETTLE_SECONDS=$settle HOPSNIFF_FLOW_IDLE_SECONDS=$idle ip netns exec hsl-soak-rx "$HS" -i veth-rx --json -w "$out/live.pcapng" --buffer-size "${BUFFER_MIB:-64}" \
 	>"$out/report.json" 2>"$out/hs.err" &
 HSPID=$!

@@ -17,3 +17,19 @@ veth_pair_del() {
 	ip netns del "$1-tx" 2>/dev/null
 	ip netns del "$1-rx" 2>/dev/null
 }
+
+# veth_bench NAME OUT: the pair NAME, and on exit the capturing process $HSPID (if set) stopped, the pair
+# removed and the folder OUT removed (kept, and said, when KEEP is set).
+veth_bench() {
+	VETH_NAME=$1
+	VETH_OUT=$2
+	trap veth_bench_end EXIT
+	veth_pair "$1"
+}
+
+veth_bench_end() {
+	set +e
+	[ -n "${HSPID:-}" ] && kill "$HSPID" 2>/dev/null
+	veth_pair_del "$VETH_NAME"
+	if [ -n "${KEEP:-}" ]; then echo "kept $VETH_OUT"; else rm -rf "$VETH_OUT"; fi
+}
