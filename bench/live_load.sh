@@ -25,23 +25,8 @@ mkdir -p "$here/data"
 [ -s "$cap" ] || python3 "$here/make_live_capture.py" "$copies" "$cap"
 out=$(mktemp -d /tmp/hsl-load.XXXXXX)
 HSPID=
-cleanup() {
-	set +e
-	[ -n "$HSPID" ] && kill "$HSPID" 2>/dev/null
-	ip netns del hsl-load-tx 2>/dev/null
-	ip netns del hsl-load-rx 2>/dev/null
-	rm -rf "$out"
-}
-trap cleanup EXIT
-mkdir -p /run/netns
-mount -t tmpfs hsl-netns /run/netns
-ip netns add hsl-load-tx
-ip netns add hsl-load-rx
-ip link add veth-tx netns hsl-load-tx type veth peer name veth-rx netns hsl-load-rx
-for ns in tx rx; do
-	ip -n "hsl-load-$ns" link set veth-$ns mtu 65000 up
-	ip -n "hsl-load-$ns" link set lo up
-done
+. "$here/veth_pair.sh"
+veth_bench hsl-load "$out"
 ip netns exec hsl-load-rx "$HS" -i veth-rx --json --buffer-size "$buf" >"$out/report.json" 2>"$out/hs.err" &
 HSPID=$!
 for _ in $(seq 100); do grep -q "capturing on" "$out/hs.err" && break; sleep 0.1; done

@@ -970,6 +970,7 @@ typedef struct http_state {
 	hs_winrm_seal *seal;    /* Kerberos / NTLM sealing of the connection (MS-WSMV 2.2.9.1.1) */
 	bool unsealed_cap;
 	hs_psrp_reasm *psrp;    /* PowerShell messages split over several envelopes (MS-PSRP 2.2.4) */
+	size_t charged;         /* scratch, unsealed, seal and credssp, counted against max_total_buffer */
 } http_state;
 
 static hs_slice str_slice(const char *s, size_t n)
@@ -1520,9 +1521,29 @@ static void http_gap(hs_app_ctx *ctx)
 	d->lost_bol = true; /* segments usually start messages */
 }
 
+/* The connection's lasting allocations beyond its state (decoded tokens,
+ * unsealed bodies, sealing keys and blobs, the CredSSP flow) in the memory
+ * budget, by their current size after each delivery. */
+static void charge(hs_app_ctx *ctx, http_state *st)
+{
+	size_t now = (st->scratch ? st->scratch->len : 0) + (st->unsealed ? st->unsealed->len : 0) +
+		     hs_winrm_seal_bytes(st->seal) + (st->credssp ? sizeof(hs_credssp_flow) : 0);
+	hs_app_account(ctx, (ssize_t)now - (ssize_t)st->charged);
+	st->charged = now;
+}
+
+static hs_parse_result http_stream_charged(hs_app_ctx *ctx, const uint8_t *data, size_t len)
+{
+	hs_parse_result r = http_stream(ctx, data, len);
+	charge(ctx, ctx->state);
+	return r;
+}
+
 static void http_close(hs_app_ctx *ctx)
 {
 	http_state *st = ctx->state;
+	hs_app_account(ctx, -(ssize_t)st->charged);
+	st->charged = 0;
 	for (int i = 0; i < 2; i++)
 		if (st->d[i].keep) {
 			g_byte_array_free(st->d[i].keep, TRUE);
@@ -1555,7 +1576,7 @@ static void http_close(hs_app_ctx *ctx)
 const hs_app hs_http_app = {
 	.name = "http",
 	.state_size = sizeof(http_state),
-	.stream = http_stream,
+	.stream = http_stream_charged,
 	.gap = http_gap,
 	.datagram = NULL,
 	.close = http_close,

@@ -9,6 +9,8 @@
  * for a diagnosis.
  */
 #include "model.h"
+#include "chain_store.h"
+#include "engine.h"
 #include "psrp.h"
 #include "redact.h"
 #include "krb5_dec.h"
@@ -47,6 +49,7 @@
 #define HOST_NAMES 4
 #define SLACK_NS 2000000000LL
 #define AUTH_WITH_TGT 1000       /* authenticator bytes above which it carries a forwarded TGT */
+#define STORED_STREAMED 1u /* chain_store flag: handed to the on_retired sink when it retired */
 
 /* ------------------------------------------------------------------ */
 /* state */
@@ -211,6 +214,18 @@ struct hs_model {
 	GHashTable *names;           /* interned names (pkey_of): kind + lower-case text -> id */
 	GHashTable *realm_of_label;  /* finish: realm's first label -> realm (normalize_user) */
 	bool finished;
+	/* retired chains out of memory (spill_after, chain_store.h), and the one read back */
+	hs_chain_store *store;
+	hs_model *parent;            /* retire()'s model of the settled part: its chains go to parent's keep_retired */
+	hs_chain *cache;
+	size_t cache_at;             /* index + 1 of the chain in cache */
+	hs_model_retired_fn on_retired;
+	void *on_retired_ud;
+	GHashTable *delegating;      /* s_ip -> chains retired so far that delegated a forwarded TGT */
+	/* the memory budget shared with the engine (hs_model_set_budget) */
+	hs_engine *budget;
+	size_t charged;              /* bytes counted against it */
+	uint64_t evicted;            /* connections and KDC exchanges retired early to stay within it */
 };
 
 void hs_model_config_default(hs_model_config *c)
@@ -221,6 +236,7 @@ void hs_model_config_default(hs_model_config *c)
 	c->max_hosts = 16384;
 	c->max_chains = 4096;
 	c->settle_ns = 300 * 1000000000LL;
+	c->spill_after = 0;
 }
 
 static void ticket_free(gpointer p)
@@ -264,7 +280,11 @@ void hs_model_free(hs_model *m)
 	g_hash_table_destroy(m->names);
 	if (m->realm_of_label)
 		g_hash_table_destroy(m->realm_of_label);
-	g_free(m);
+	hs_chain_store_free(m->store);
+	g_free(m->cache);
+	if (m->delegating)
+		g_hash_table_destroy(m->delegating);
+	g_free(m); /* the budget's engine may be gone already: its count is left as it is */
 }
 
 /* A deep copy of the collected state (live mode finishes the copy for a
@@ -314,12 +334,46 @@ hs_model *hs_model_copy(const hs_model *m)
 
 size_t hs_model_chain_count(const hs_model *m)
 {
-	return m->chains->len;
+	return m->chains->len + hs_chain_store_count(m->store);
 }
 
 const hs_chain *hs_model_chain(const hs_model *m, size_t i)
 {
-	return i < m->chains->len ? &g_array_index(m->chains, hs_chain, i) : NULL;
+	if (i < m->chains->len)
+		return &g_array_index(m->chains, hs_chain, i);
+	i -= m->chains->len;
+	if (i >= hs_chain_store_count(m->store))
+		return NULL;
+	/* read back into the model's one slot (the cache is not part of the
+	 * model's observable state) */
+	hs_model *w = (hs_model *)m;
+	if (w->cache_at != i + 1) {
+		if (!w->cache)
+			w->cache = g_new0(hs_chain, 1);
+		hs_chain_store_get(w->store, i, w->cache);
+		w->cache_at = i + 1;
+	}
+	return w->cache;
+}
+
+bool hs_model_chain_streamed(const hs_model *m, size_t i)
+{
+	return i >= m->chains->len && (hs_chain_store_flags(m->store, i - m->chains->len) & STORED_STREAMED);
+}
+
+size_t hs_model_stored(const hs_model *m)
+{
+	return hs_chain_store_count(m->store);
+}
+
+size_t hs_model_bytes(const hs_model *m)
+{
+	return m->charged;
+}
+
+uint64_t hs_model_evicted(const hs_model *m)
+{
+	return m->evicted;
 }
 
 uint64_t hs_model_dropped(const hs_model *m)
@@ -1404,6 +1458,7 @@ static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
 /* the sink */
 
 static void maybe_retire(hs_model *m, int64_t t);
+static void budget_check(hs_model *m, int64_t t);
 
 static void vantage_see(hs_model *m, const hs_meta *mt)
 {
@@ -1429,6 +1484,7 @@ void hs_model_sink(void *ud, const hs_msg *msg)
 		return;
 	vantage_see(m, mt);
 	maybe_retire(m, ts_of(mt));
+	budget_check(m, ts_of(mt)); /* what the messages before this one added */
 	if (msg->proto == HS_PROTO_KERBEROS && !msg->carrier && (mt->sport == 88 || mt->dport == 88)) {
 		on_kdc(m, msg, msg->body);
 		return;
@@ -3030,6 +3086,8 @@ static int chain_cmp(const void *a, const void *b)
 	return x->hops[0].t0_ns < y->hops[0].t0_ns ? -1 : x->hops[0].t0_ns > y->hops[0].t0_ns;
 }
 
+static bool flush_built(hs_model *m);
+
 /* Sessions, attribution and chains from what m holds, appended to
  * m->chains unjudged (the finish and retire() call it). */
 static void build_chains(hs_model *m)
@@ -3079,6 +3137,8 @@ static void build_chains(hs_model *m)
 		 * the contract's count is one chain per session). */
 		g_array_append_val(m->chains, ch);
 		built++;
+		if (m->cfg.spill_after && m->chains->len >= m->cfg.spill_after && flush_built(m))
+			built = 0; /* max_chains bounds the chains in memory, not those stored */
 	}
 	chain_index_free(&ix);
 }
@@ -3102,9 +3162,13 @@ static gboolean ticket_expired(gpointer k, gpointer v, gpointer ud)
 	return ((const ticket *)v)->ts < *(const int64_t *)ud;
 }
 
-static void retire(hs_model *m, int64_t cut)
+static void keep_retired(hs_model *m, GArray *built);
+
+/* force: the memory budget's eviction (evict_oldest), the connections still
+ * active before cut are retired too */
+static uint64_t retire(hs_model *m, int64_t cut, bool force)
 {
-	for (guint i = 0; i < m->conns->len; i++) {
+	for (guint i = 0; i < m->conns->len && !force; i++) {
 		const conn *c = g_ptr_array_index(m->conns, i);
 		if (c->t1 >= cut && c->t0 - SLACK_NS < cut)
 			cut = c->t0 - SLACK_NS;
@@ -3113,7 +3177,7 @@ static void retire(hs_model *m, int64_t cut)
 	GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
 	for (guint i = 0; i < m->conns->len; i++) {
 		conn *c = g_ptr_array_index(m->conns, i);
-		if (c->t1 < cut) {
+		if (c->t1 < cut || (force && c->t0 < cut)) {
 			g_hash_table_remove(m->conn_by_flow, &c->flow_id);
 			g_ptr_array_add(sub->conns, c);
 		} else {
@@ -3124,16 +3188,22 @@ static void retire(hs_model *m, int64_t cut)
 	g_ptr_array_free(m->conns, TRUE);
 	m->conns = keep;
 	/* KDC exchanges: kx_pending holds index + 1 */
-	guint *to = g_new(guint, m->kxs->len + 1);
-	GArray *kept = g_array_new(FALSE, TRUE, sizeof(kx));
+	/* compacted in place: a second array of the exchanges in the settle
+	 * window would double the model's largest table at every retirement */
+	guint *to = g_new(guint, m->kxs->len + 1), nkept = 0, nsub = 0;
+	for (guint i = 0; i < m->kxs->len; i++)
+		nsub += g_array_index(m->kxs, kx, i).ts < cut;
+	g_array_set_size(sub->kxs, nsub);
+	nsub = 0;
 	for (guint i = 0; i < m->kxs->len; i++) {
 		const kx *x = &g_array_index(m->kxs, kx, i);
 		if (x->ts < cut) {
-			g_array_append_val(sub->kxs, *x);
+			g_array_index(sub->kxs, kx, nsub++) = *x;
 			to[i] = 0;
 		} else {
-			g_array_append_val(kept, *x);
-			to[i] = kept->len;
+			if (nkept != i)
+				g_array_index(m->kxs, kx, nkept) = *x;
+			to[i] = ++nkept;
 		}
 	}
 	GHashTableIter it;
@@ -3147,17 +3217,17 @@ static void retire(hs_model *m, int64_t cut)
 			g_hash_table_iter_remove(&it);
 	}
 	g_free(to);
-	g_array_free(m->kxs, TRUE);
-	m->kxs = kept;
+	g_array_set_size(m->kxs, nkept);
+	uint64_t gone = sub->conns->len + sub->kxs->len;
 	if (sub->conns->len || sub->kxs->len) {
 		GHashTable *own[3] = { sub->tickets, sub->hosts, sub->nbmap };
 		sub->tickets = m->tickets;
 		sub->hosts = m->hosts;
 		sub->nbmap = m->nbmap;
 		memcpy(sub->vp, m->vp, sizeof sub->vp);
+		sub->parent = m;
 		build_chains(sub);
-		g_array_append_vals(m->chains, sub->chains->data, sub->chains->len);
-		m->retired_chains += sub->chains->len;
+		keep_retired(m, sub->chains);
 		m->caps.chains += sub->caps.chains;
 		m->caps.tickets += sub->caps.tickets;
 		m->caps.hosts += sub->caps.hosts;
@@ -3170,6 +3240,7 @@ static void retire(hs_model *m, int64_t cut)
 	/* a ticket outlives its session, not its lifetime: MS-KILE 3.3.1 (MaxTicketAge, 10 hours by default) */
 	int64_t expired = cut - TICKET_LIFE_NS;
 	g_hash_table_foreach_remove(m->tickets, ticket_expired, &expired);
+	return gone;
 }
 
 /* Called with the time of each message: retires what settled, at most
@@ -3183,7 +3254,216 @@ static void maybe_retire(hs_model *m, int64_t t)
 	if (t < m->next_retire)
 		return;
 	m->next_retire = t + m->cfg.settle_ns / 4;
-	retire(m, t - m->cfg.settle_ns);
+	retire(m, t - m->cfg.settle_ns, false);
+}
+
+/* ------------------------------------------------------------------ */
+/* retired chains: kept, stored out of memory, streamed */
+
+/* A chain whose server delegated a forwarded TGT: that server is trusted
+ * for delegation (the finish's cross-chain trust). */
+static bool delegates(const hs_chain *c)
+{
+	return c->facts.tgt_forwarded_used && c->facts.hop2_result != HS_RES_FAILED;
+}
+
+static void count_delegation(GHashTable *t, const hs_chain *c)
+{
+	if (!delegates(c))
+		return;
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(t, c->facts.s_ip));
+	g_hash_table_replace(t, g_strdup(c->facts.s_ip), GUINT_TO_POINTER(n + 1));
+}
+
+static void apply_trust(GHashTable *t, hs_chain *c)
+{
+	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(t, c->facts.s_ip));
+	if (delegates(c))
+		n--; /* another chain than itself */
+	if (n && c->facts.s_ip[0])
+		c->facts.server_trusted_seen = true;
+}
+
+/* Judge each newly retired chain with what is known so far (trust from the
+ * chains retired before it and with it) and hand it to on_retired.  The
+ * stored chain stays unjudged: the finish judges every chain again with the
+ * whole input's trust, and numbers them. */
+static void stream_retired(hs_model *m, GArray *built)
+{
+	if (!m->delegating)
+		m->delegating = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; i < built->len; i++)
+		count_delegation(m->delegating, &g_array_index(built, hs_chain, i));
+	hs_chain *ch = g_new(hs_chain, 1);
+	for (guint i = 0; i < built->len; i++) {
+		*ch = g_array_index(built, hs_chain, i);
+		apply_trust(m->delegating, ch);
+		if (m->redact)
+			hs_redact_chain(m->redact, ch);
+		hs_rules_diagnose(&ch->facts, &ch->diag);
+		m->on_retired(m->on_retired_ud, ch);
+	}
+	g_free(ch);
+}
+
+/* The in-memory chains into the store (in their order); false when the
+ * store cannot be had. */
+static bool spill_chains(hs_model *m)
+{
+	if (!m->store)
+		m->store = hs_chain_store_new();
+	if (!m->store)
+		return false;
+	guint kept = 0;
+	for (guint i = 0; i < m->chains->len; i++) {
+		const hs_chain *c = &g_array_index(m->chains, hs_chain, i);
+		if (!hs_chain_store_put(m->store, c, 0))
+			g_array_index(m->chains, hs_chain, kept++) = *c; /* disk full: stays in memory */
+	}
+	if (!kept) {
+		g_array_free(m->chains, TRUE); /* its capacity too */
+		m->chains = g_array_new(FALSE, TRUE, sizeof(hs_chain));
+	} else {
+		g_array_set_size(m->chains, kept);
+	}
+	return true;
+}
+
+/* Chains built by retire(): streamed (on_retired), then kept in m->chains
+ * until there are more than spill_after, in the store after that; streamed
+ * ones always go to the store (a live snapshot copies m->chains, and must
+ * not judge them again). */
+static void keep_retired(hs_model *m, GArray *built)
+{
+	m->retired_chains += built->len;
+	if (m->on_retired)
+		stream_retired(m, built);
+	bool spill = m->on_retired || m->store || (m->cfg.spill_after && m->chains->len + built->len > m->cfg.spill_after);
+	if (spill && spill_chains(m)) {
+		for (guint i = 0; i < built->len; i++) {
+			const hs_chain *c = &g_array_index(built, hs_chain, i);
+			if (!hs_chain_store_put(m->store, c, m->on_retired ? STORED_STREAMED : 0))
+				g_array_append_val(m->chains, *c);
+		}
+	} else {
+		g_array_append_vals(m->chains, built->data, built->len);
+	}
+	m->cache_at = 0;
+}
+
+/* The finish of a model whose chains are in the store: the same order
+ * (by first hop's start, stable), trust, numbering, redaction and diagnosis
+ * as the in-memory finish, one chain in memory at a time; each judged chain
+ * replaces its record. */
+static void finish_stored(hs_model *m, bool redact_names)
+{
+	spill_chains(m);
+	if (m->chains->len) { /* the disk is full: what could not be stored is not reported, and said so */
+		for (guint i = 0; i < m->chains->len; i++)
+			cap_hit(m, &m->caps.chains);
+		g_array_set_size(m->chains, 0);
+	}
+	hs_chain_store_sort(m->store);
+	size_t n = hs_chain_store_count(m->store);
+	GHashTable *deleg = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	hs_chain *ch = g_new(hs_chain, 1);
+	for (size_t i = 0; i < n; i++)
+		if (hs_chain_store_get(m->store, i, ch))
+			count_delegation(deleg, ch);
+	hs_redact *own = redact_names && !m->redact ? hs_redact_new() : NULL;
+	for (size_t i = 0; i < n; i++) {
+		hs_chain_store_get(m->store, i, ch);
+		apply_trust(deleg, ch);
+		ch->id = (unsigned)(i + 1);
+		if (redact_names)
+			hs_redact_chain(m->redact ? m->redact : own, ch);
+		hs_rules_diagnose(&ch->facts, &ch->diag);
+		hs_chain_store_set(m->store, i, ch);
+	}
+	hs_redact_free(own);
+	g_free(ch);
+	g_hash_table_destroy(deleg);
+	m->cache_at = 0;
+}
+
+/* During build_chains, with spill_after: the chains built so far leave
+ * memory (retire()'s model hands them to its parent, the finish's go to the
+ * store), so that however many sessions settle at once only spill_after
+ * chains are in memory.  True when m->chains is empty after it. */
+static bool flush_built(hs_model *m)
+{
+	if (m->parent) {
+		keep_retired(m->parent, m->chains);
+		g_array_set_size(m->chains, 0);
+		return true;
+	}
+	return spill_chains(m) && !m->chains->len;
+}
+
+void hs_model_set_retired_sink(hs_model *m, hs_model_retired_fn fn, void *ud)
+{
+	m->on_retired = fn;
+	m->on_retired_ud = ud;
+}
+
+/* ------------------------------------------------------------------ */
+/* the memory budget */
+
+#define ENTRY_COST 48 /* a GHashTable entry: hash, key and value slots, and the table's slack */
+
+/* What the model holds, by its tables' sizes (O(1)). */
+static size_t model_bytes(const hs_model *m)
+{
+	return m->conns->len * (sizeof(conn) + sizeof(void *) + ENTRY_COST) + m->kxs->len * sizeof(kx) +
+	       g_hash_table_size(m->kx_pending) * (ENTRY_COST + sizeof(uint64_t)) +
+	       g_hash_table_size(m->tickets) * (sizeof(ticket) + ENTRY_COST) +
+	       g_hash_table_size(m->hosts) * (sizeof(host) + ENTRY_COST) +
+	       g_hash_table_size(m->names) * (ENTRY_COST + HS_NAME_MAX / 4) +
+	       m->chains->len * sizeof(hs_chain) + hs_chain_store_mem(m->store) +
+	       (m->delegating ? g_hash_table_size(m->delegating) * (ENTRY_COST + 16) : 0);
+}
+
+void hs_model_set_budget(hs_model *m, hs_engine *e)
+{
+	m->budget = e;
+	m->charged = model_bytes(m);
+	hs_engine_account(e, (ssize_t)m->charged);
+}
+
+/* Over the budget: the older half (by capture time) of the working state
+ * is settled now, open or not, and its chains built with the evidence seen
+ * so far; chains in memory go to the store. */
+static void evict_oldest(hs_model *m, int64_t t)
+{
+	int64_t oldest = t;
+	for (guint i = 0; i < m->conns->len; i++)
+		oldest = MIN(oldest, ((const conn *)g_ptr_array_index(m->conns, i))->t0);
+	for (guint i = 0; i < m->kxs->len; i++)
+		oldest = MIN(oldest, g_array_index(m->kxs, kx, i).ts);
+	m->caps.memory++;
+	m->evicted += retire(m, oldest + (t - oldest) / 2 + 1, true);
+	if (m->chains->len)
+		spill_chains(m);
+}
+
+/* After each message: the model's bytes counted with the engine's flows
+ * and buffers (hs_model_set_budget); when together they pass the budget and
+ * the model holds more than a quarter of it, the model gives up its oldest
+ * state (the engine evicts flows for the rest). */
+static void budget_check(hs_model *m, int64_t t)
+{
+	if (!m->budget)
+		return;
+	size_t now = model_bytes(m);
+	hs_engine_account(m->budget, (ssize_t)now - (ssize_t)m->charged);
+	m->charged = now;
+	const hs_engine *e = m->budget;
+	if (!t || e->st.buffered_bytes <= e->cfg.max_total_buffer || now <= e->cfg.max_total_buffer / 4)
+		return;
+	evict_oldest(m, t);
+	now = model_bytes(m);
+	hs_engine_account(m->budget, (ssize_t)now - (ssize_t)m->charged);
+	m->charged = now;
 }
 
 void hs_model_set_redactor(hs_model *m, hs_redact *r) { m->redact = r; }
@@ -3199,10 +3479,14 @@ void hs_model_finish(hs_model *m, bool redact_names)
 	/* A server that delegated someone's forwarded TGT in this capture is
 	 * trusted for delegation: another user's missing TGT is then the
 	 * client's choice, not the server's configuration. */
+	if (m->store) {
+		finish_stored(m, redact_names);
+		return;
+	}
 	GHashTable *delegated = g_hash_table_new(g_str_hash, g_str_equal); /* s_ip -> chains that delegated */
 	for (guint i = 0; i < m->chains->len; i++) {
 		const hs_chain *b = &g_array_index(m->chains, hs_chain, i);
-		if (b->facts.tgt_forwarded_used && b->facts.hop2_result != HS_RES_FAILED) {
+		if (delegates(b)) {
 			guint n = GPOINTER_TO_UINT(g_hash_table_lookup(delegated, b->facts.s_ip));
 			g_hash_table_insert(delegated, (gpointer)b->facts.s_ip, GUINT_TO_POINTER(n + 1));
 		}
@@ -3210,7 +3494,7 @@ void hs_model_finish(hs_model *m, bool redact_names)
 	for (guint i = 0; i < m->chains->len; i++) {
 		hs_chain *a = &g_array_index(m->chains, hs_chain, i);
 		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(delegated, a->facts.s_ip));
-		if (a->facts.tgt_forwarded_used && a->facts.hop2_result != HS_RES_FAILED)
+		if (delegates(a))
 			n--; /* another chain than itself */
 		if (n && a->facts.s_ip[0])
 			a->facts.server_trusted_seen = true;

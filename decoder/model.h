@@ -44,14 +44,18 @@ typedef struct hs_model_config {
 	size_t max_kdc;       /* KDC exchanges */
 	size_t max_tickets;   /* ticket fingerprints */
 	size_t max_hosts;
-	size_t max_chains;    /* chains built at once (by one retirement or the finish) */
+	size_t max_chains;    /* chains built at once and held in memory (by one retirement or the finish;
+			       * with spill_after, the chains in memory since the last spill) */
 	int64_t settle_ns;    /* capture time without evidence after which a session is settled: it is
 			       * built into its chain and its working state freed (0: never, all at the finish) */
+	size_t spill_after;   /* settled chains kept in memory; past that they all go to an unlinked
+			       * temporary file (chain_store.h) and hs_model_chain() reads them back
+			       * one at a time (0: never, all in memory) */
 } hs_model_config;
 
 /* Defaults: 65536 connections, 65536 KDC exchanges, 65536 tickets, 16384
  * hosts, 4096 chains built at once; sessions settle after 300 s of capture
- * time without evidence. */
+ * time without evidence; every chain in memory (spill_after 0). */
 void hs_model_config_default(hs_model_config *c);
 
 typedef struct hs_model hs_model;
@@ -83,7 +87,35 @@ void hs_model_set_redactor(hs_model *m, struct hs_redact *r);
 hs_model *hs_model_copy(const hs_model *m);
 
 size_t hs_model_chain_count(const hs_model *m);
+/* Chain i.  Once chains went to the store (spill_after, or a retired sink),
+ * the pointer is to the model's one read-back slot: valid until the next
+ * hs_model_chain() call on m or m is freed, NULL when i is out of range. */
 const hs_chain *hs_model_chain(const hs_model *m, size_t i);
+/* Chain i was handed to the retired sink (below) when its session settled. */
+bool hs_model_chain_streamed(const hs_model *m, size_t i);
+/* Chains in the store (out of memory) so far. */
+size_t hs_model_stored(const hs_model *m);
+
+/* Called for each chain as its session settles (retirement), judged with
+ * what is known then (cross-chain trust from the chains settled so far,
+ * the redactor of hs_model_set_redactor); c lives during the call.  The
+ * chain is kept (in the store) and judged again by hs_model_finish, which
+ * numbers every chain.  Live capture streams verdicts with it. */
+typedef void (*hs_model_retired_fn)(void *ud, const hs_chain *c);
+void hs_model_set_retired_sink(hs_model *m, hs_model_retired_fn fn, void *ud);
+
+/* Count what the model holds against the engine's memory budget
+ * (max_total_buffer, hs_stats.buffered_bytes: one budget with the flows,
+ * parser states and stream buffers).  When together they pass it and the
+ * model holds more than a quarter, the model settles its oldest half of
+ * connections and KDC exchanges early (open or not), builds their chains
+ * with the evidence so far, and counts it (hs_model_cap_hits()->memory,
+ * hs_model_evicted()).  e must outlive m. */
+struct hs_engine;
+void hs_model_set_budget(hs_model *m, struct hs_engine *e);
+size_t hs_model_bytes(const hs_model *m);
+/* Connections and KDC exchanges settled early by the budget. */
+uint64_t hs_model_evicted(const hs_model *m);
 
 /* Items not kept because a cap was hit (connections, KDC exchanges,
  * tickets, hosts, chains), and duplicate messages dropped (the same packet
@@ -95,6 +127,7 @@ uint64_t hs_model_dropped(const hs_model *m);
  * that was hit as a "model_cap" anomaly. */
 typedef struct hs_model_caps {
 	uint64_t conns, kdc, tickets, hosts, chains;
+	uint64_t memory; /* times the memory budget settled state early (hs_model_set_budget) */
 } hs_model_caps;
 const hs_model_caps *hs_model_cap_hits(const hs_model *m);
 const hs_model_config *hs_model_config_of(const hs_model *m);

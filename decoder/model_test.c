@@ -148,7 +148,7 @@ static void test_cap_reported(void)
 	CU_ASSERT(c->chains >= 1);
 	CU_ASSERT(hs_model_dropped(r.m) >= c->chains);
 	CU_ASSERT_EQUAL(c->conns + c->kdc + c->tickets + c->hosts, 0);
-	hs_report rep = { NULL, 0, r.m, NULL, NULL, 0, 0, NULL };
+	hs_report rep = { NULL, 0, r.m, NULL, NULL, 0, 0, NULL, NULL, NULL };
 	GString *js = g_string_new(NULL), *tx = g_string_new(NULL);
 	hs_report_json(&rep, js);
 	hs_report_text(&rep, tx, false);
@@ -197,7 +197,7 @@ static void test_settled_sessions_retire(void)
 			  !strcmp(ch->diag.cause, "s4u2proxy_denied"));
 		same_chain(ch, hs_model_chain(one.m, 0));
 	}
-	hs_report rep = { NULL, 0, a.m, NULL, NULL, 0, 0, NULL };
+	hs_report rep = { NULL, 0, a.m, NULL, NULL, 0, 0, NULL, NULL, NULL };
 	GString *tx = g_string_new(NULL);
 	hs_report_text(&rep, tx, false);
 	const char *row = strstr(tx->str, "Summary by verdict, cause and first server:\n");

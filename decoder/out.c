@@ -85,6 +85,14 @@ const char *hs_out_text(const hs_out *o, size_t *len)
 
 unsigned hs_out_overflow(const hs_out *o) { return o->overflow; }
 
+void hs_out_drain(hs_out *o, GString *dst)
+{
+	if (o->nodes)
+		return; /* nodes point into buf */
+	g_string_append_len(dst, o->buf->str, (gssize)o->buf->len);
+	g_string_truncate(o->buf, 0);
+}
+
 /* Escape s for JSON (quote included) or sanitise it for text.  Invalid UTF-8
  * becomes U+FFFD so output is always valid UTF-8. */
 static void put_string(hs_out *o, const char *s, size_t len, bool json)

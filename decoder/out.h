@@ -48,6 +48,10 @@ hs_out_mode hs_out_get_mode(const hs_out *o);
 /* The rendered text so far (NUL terminated); *len may be NULL. */
 const char *hs_out_text(const hs_out *o, size_t *len);
 unsigned hs_out_overflow(const hs_out *o);
+/* Move the rendered text so far to the end of dst and empty the writer's
+ * buffer; the nesting goes on where it was (a long document written out in
+ * pieces).  Nothing in nodes mode. */
+void hs_out_drain(hs_out *o, GString *dst);
 
 void hs_out_begin(hs_out *o, const char *key);      /* object */
 void hs_out_end(hs_out *o);

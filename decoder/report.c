@@ -129,6 +129,18 @@ static void chain_json(hs_out *o, const hs_chain *c)
 	hs_out_end(o);
 }
 
+/* Streamed output (hs_report.write): out handed over once it holds a piece;
+ * last: whatever it holds. */
+#define PIECE (64 * 1024)
+
+static void piece(const hs_report *r, GString *out, bool last)
+{
+	if (!r->write || !out->len || (!last && out->len < PIECE))
+		return;
+	r->write(r->write_ud, out->str, out->len);
+	g_string_truncate(out, 0);
+}
+
 /* The caller's anomalies, then one "model_cap" for each of the model's caps
  * that refused something (nothing is dropped silently).  g_free the result. */
 static hs_anomaly_copy *all_anomalies(const hs_report *r, size_t *n)
@@ -146,7 +158,7 @@ static hs_anomaly_copy *all_anomalies(const hs_report *r, size_t *n)
 		{ c->tickets, cfg->max_tickets, "tickets not kept (identities through them unresolved)" },
 		{ c->hosts, cfg->max_hosts, "host names not kept" },
 	};
-	hs_anomaly_copy *all = g_new0(hs_anomaly_copy, r->nanomalies + G_N_ELEMENTS(caps));
+	hs_anomaly_copy *all = g_new0(hs_anomaly_copy, r->nanomalies + G_N_ELEMENTS(caps) + 1);
 	if (r->nanomalies)
 		memcpy(all, r->anomalies, r->nanomalies * sizeof *all);
 	*n = r->nanomalies;
@@ -157,6 +169,14 @@ static hs_anomaly_copy *all_anomalies(const hs_report *r, size_t *n)
 		snprintf(a->kind, sizeof a->kind, "model_cap");
 		snprintf(a->detail, sizeof a->detail, "the correlation model's cap of %zu was reached: %llu %s", caps[i].cap,
 			 (unsigned long long)caps[i].hits, caps[i].what);
+	}
+	if (c->memory) {
+		hs_anomaly_copy *a = &all[(*n)++];
+		snprintf(a->kind, sizeof a->kind, "memory_cap");
+		snprintf(a->detail, sizeof a->detail,
+			 "the memory budget (--memory-limit) was reached %llu times: the correlation model settled %llu "
+			 "connections and KDC exchanges early; their chains were judged with the evidence seen until then",
+			 (unsigned long long)c->memory, (unsigned long long)hs_model_evicted(r->model));
 	}
 	return all;
 }
@@ -180,8 +200,13 @@ void hs_report_json(const hs_report *r, GString *out)
 	}
 	hs_out_end_list(o);
 	hs_out_begin_list(o, "chains");
-	for (size_t i = 0; i < hs_model_chain_count(r->model); i++)
+	for (size_t i = 0; i < hs_model_chain_count(r->model); i++) {
 		chain_json(o, hs_model_chain(r->model, i));
+		if (r->write) {
+			hs_out_drain(o, out);
+			piece(r, out, false);
+		}
+	}
 	hs_out_end_list(o);
 	hs_out_begin_list(o, "anomalies");
 	for (size_t i = 0; i < nanom; i++) {
@@ -202,6 +227,8 @@ void hs_report_json(const hs_report *r, GString *out)
 	hs_out_uint(o, "dropped", (r->stats ? r->stats->dropped : 0) + hs_model_dropped(r->model));
 	hs_out_uint(o, "duplicates", hs_model_duplicates(r->model));
 	hs_out_uint(o, "anomalies_not_listed", r->anomalies_more);
+	if (hs_model_evicted(r->model))
+		hs_out_uint(o, "model_evicted", hs_model_evicted(r->model));
 	hs_out_end(o);
 	hs_out_end(o);
 	size_t n;
@@ -221,6 +248,7 @@ void hs_report_json(const hs_report *r, GString *out)
 		g_string_append_len(out, s, (gssize)n);
 	}
 	g_string_append_c(out, '\n');
+	piece(r, out, true);
 	hs_out_free(o);
 	g_free(anom);
 }
@@ -435,8 +463,10 @@ void hs_report_text(const hs_report *r, GString *out, bool color)
 		g_string_append(out, "No WinRM first hop with a second hop was found in this input.\n\n");
 	if (n > SUMMARY_MIN_CHAINS)
 		summary_text(out, r->model);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		chain_text(out, hs_model_chain(r->model, i), &k);
+		piece(r, out, false);
+	}
 	size_t nanom;
 	hs_anomaly_copy *anom = all_anomalies(r, &nanom);
 	if (nanom) {
@@ -450,6 +480,7 @@ void hs_report_text(const hs_report *r, GString *out, bool color)
 		}
 	}
 	g_free(anom);
+	piece(r, out, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -609,6 +640,8 @@ void hs_report_html(const hs_report *r, GString *out)
 		frames_text(fr, d->evidence, d->nevidence);
 		g_string_append_printf(out, "<tr><td colspan=\"5\">delegation evidence</td><td>%s</td></tr></table>\n</section>\n", fr->str);
 		g_string_free(fr, TRUE);
+		piece(r, out, false);
 	}
 	g_string_append(out, "</body></html>\n");
+	piece(r, out, true);
 }

@@ -3,7 +3,7 @@
  * hop diagram, or one self-contained HTML page with an SVG sequence diagram.
  *
  * The caller owns everything passed in; the functions append to a GString
- * and keep nothing.
+ * (or hand it to hs_report.write in pieces) and keep nothing.
  */
 #ifndef HS_REPORT_H
 #define HS_REPORT_H
@@ -41,6 +41,12 @@ typedef struct hs_report {
 	size_t nanomalies;
 	uint64_t anomalies_more;          /* anomalies not kept by the caller */
 	const GPtrArray *messages;        /* char* JSON objects (one per message), or NULL: no "messages" key */
+	/* Optional: the rendered report is handed to write in pieces (after
+	 * every few chains) and out holds at most one piece at a time, so that
+	 * a report of tens of thousands of chains is never whole in memory.
+	 * NULL: everything is appended to out. */
+	void (*write)(void *ud, const char *s, size_t n);
+	void *write_ud;
 } hs_report;
 
 /* The JSON report: one object, then a newline. */

@@ -49,6 +49,13 @@ void hs_winrm_seal_free(hs_winrm_seal *s)
 
 bool hs_winrm_seal_known(const hs_winrm_seal *s) { return s && s->mech != M_NONE; }
 
+size_t hs_winrm_seal_bytes(const hs_winrm_seal *s)
+{
+	if (!s)
+		return 0;
+	return sizeof *s + (s->challenge ? s->challenge->len : 0) + (s->authenticate ? s->authenticate->len : 0);
+}
+
 static void copy_blob(GByteArray **dst, hs_slice whole)
 {
 	if (!*dst)

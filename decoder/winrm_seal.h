@@ -41,6 +41,9 @@ void hs_winrm_seal_token(hs_winrm_seal *s, hs_app_ctx *ctx, const uint8_t *p, si
 /* True when s knows how this body is sealed (a Kerberos or NTLM exchange
  * was seen on the connection). */
 bool hs_winrm_seal_known(const hs_winrm_seal *s);
+/* Bytes s holds (the state and the NTLM messages it keeps), for the memory
+ * budget (engine.h hs_engine_account); 0 for NULL. */
+size_t hs_winrm_seal_bytes(const hs_winrm_seal *s);
 
 /* Open the parts of e (a parsed multipart/encrypted or x-multi-encrypted
  * body) sent by the server or the client, appending the plaintext to out

@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	hs_report_input in[2] = { { "fuzz0", fs.frame, false, 0, 0, 0, 0 }, { "fuzz1", fs.frame, false, 0, 0, 0, 0 } };
 	hs_anomaly_copy an = { 0, 1, "fuzz", "an anomaly" };
-	hs_report r = { in, flags & 4 ? 2 : 1, m, hs_engine_stats(e), &an, 1, 0, NULL };
+	hs_report r = { in, flags & 4 ? 2 : 1, m, hs_engine_stats(e), &an, 1, 0, NULL, NULL, NULL };
 	GString *s = g_string_new(NULL);
 	hs_report_json(&r, s);
 	if (s->len == 0 || s->str[s->len - 1] != '\n')

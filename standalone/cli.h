@@ -65,6 +65,11 @@ bool engine_inputs(hs_engine *e, const options *opt, bool follow);
 
 /* Write s to path; false after printing why. */
 bool write_file(const char *path, const GString *s);
+/* The model of report mode and live capture: settled chains past
+ * SPILL_AFTER go to the model's temporary file (model.h spill_after), and
+ * its tables count against e's memory budget (--memory-limit). */
+#define SPILL_AFTER 256
+hs_model *report_model(hs_engine *e);
 
 /* The report of a finished model to stdout (text, or JSON with --json) and
  * to --html FILE; returns the exit status (0, 1 a chain failed, 2 the HTML

@@ -296,6 +296,11 @@ void engine_config(hs_config *cfg, const options *opt)
 	cfg->describe_flags = opt->secrets ? HS_DESCRIBE_SECRETS : 0;
 	if (opt->memory_mib)
 		cfg->max_total_buffer = (size_t)opt->memory_mib << 20;
+	/* for the live soak (bench/soak.sh, docs/performance.md): flows that never close (their FIN not
+	 * captured) are kept flow_idle_timeout (600 s), which is then the warm-up of the memory */
+	const char *v = getenv("HOPSNIFF_FLOW_IDLE_SECONDS");
+	if (v && atof(v) > 0)
+		cfg->flow_idle_timeout = atof(v);
 }
 
 /* --keytab FILE (repeatable): Kerberos keys that decrypt tickets,
@@ -398,6 +403,30 @@ bool write_file(const char *path, const GString *s)
 	return ok;
 }
 
+hs_model *report_model(hs_engine *e)
+{
+	hs_model_config mc;
+	hs_model_config_default(&mc);
+	mc.spill_after = SPILL_AFTER;
+	/* for the tests and benchmarks of retirement (docs/performance.md):
+	 * settle window and spill threshold of a run */
+	const char *v = getenv("HOPSNIFF_SETTLE_SECONDS");
+	if (v && atof(v) > 0)
+		mc.settle_ns = (int64_t)(atof(v) * 1e9);
+	v = getenv("HOPSNIFF_SPILL_AFTER");
+	if (v && atoi(v) > 0)
+		mc.spill_after = (size_t)atoi(v);
+	hs_model *m = hs_model_new(&mc);
+	if (m)
+		hs_model_set_budget(m, e);
+	return m;
+}
+
+static void write_piece(void *ud, const char *s, size_t n)
+{
+	fwrite(s, 1, n, ud);
+}
+
 /* The report of a finished model to stdout (text or --json) and --html;
  * the exit status of report-contract.md. */
 int report_out(const printer *pr, const hs_report_input *ri, size_t n, const hs_model *model, const hs_stats *st,
@@ -405,19 +434,28 @@ int report_out(const printer *pr, const hs_report_input *ri, size_t n, const hs_
 {
 	int status = EXIT_OK;
 	hs_report rep = { ri, n, model, st, (const hs_anomaly_copy *)(void *)pr->anomalies->data,
-			  pr->anomalies->len, pr->anomalies_more, pr->messages };
+			  pr->anomalies->len, pr->anomalies_more, pr->messages, NULL, NULL };
 	GString *out = g_string_sized_new(8192);
+	rep.write = write_piece; /* in pieces: a report of many chains is never whole in memory */
+	rep.write_ud = stdout;
 	if (opt->json)
 		hs_report_json(&rep, out);
 	else
 		hs_report_text(&rep, out, isatty(1));
-	fwrite(out->str, 1, out->len, stdout);
 	if (opt->html) {
-		GString *h = g_string_sized_new(16384);
-		hs_report_html(&rep, h);
-		if (!write_file(opt->html, h))
+		FILE *f = fopen(opt->html, "w");
+		if (!f) {
+			fprintf(stderr, "hopsniff: %s: %s\n", opt->html, strerror(errno));
 			status = EXIT_USAGE;
-		g_string_free(h, TRUE);
+		} else {
+			rep.write_ud = f;
+			hs_report_html(&rep, out);
+			bool ok = !ferror(f);
+			if ((fclose(f) != 0) || !ok) {
+				fprintf(stderr, "hopsniff: %s: write error\n", opt->html);
+				status = EXIT_USAGE;
+			}
+		}
 	}
 	g_string_free(out, TRUE);
 	return status == EXIT_OK ? hs_report_exit_status(model) : status;
@@ -461,7 +499,7 @@ static int run(char **files, const options *opt)
 	hs_config cfg;
 	engine_config(&cfg, opt);
 	hs_engine *e = hs_engine_new(&cfg);
-	hs_model *model = opt->report ? hs_model_new(NULL) : NULL;
+	hs_model *model = opt->report && e ? report_model(e) : NULL;
 	printer pr = { hs_out_new(opt->json || opt->report ? HS_OUT_JSON : HS_OUT_TEXT), opt->json, cfg.describe_flags, 0, 0,
 		       opt->report, NULL, 0, NULL, 0, NULL, opt->learn_only };
 	if (opt->report)
@@ -633,8 +671,9 @@ static const char *summary =
 	"  (user1, host1 ...) in every output, inside SOAP and command text too; the files are\n"
 	"  read twice (the first time to learn the names).\n"
 	"  Secrets (tickets, keys, NTLM responses, passwords) are never shown unless --show-secrets.\n"
-	"  --memory-limit MIB (all modes): the budget of flows, parser states and TCP buffers\n"
-	"  (default 256); beyond it the least recently active flows are evicted (memory_cap).\n"
+	"  --memory-limit MIB (all modes): the budget of flows, parser states, TCP buffers and\n"
+	"  the correlation model's tables (default 256); beyond it the least recently active flows\n"
+	"  are evicted and the model settles its oldest sessions early (memory_cap).\n"
 	"  --keylog FILE (all modes, repeatable): an SSLKEYLOGFILE-format key log that decrypts\n"
 	"  TLS (WinRM over HTTPS 5986, CredSSP over HTTP and RDP NLA on 3389).\n"
 	"  --keytab FILE (all modes, repeatable): an MIT keytab (ktutil, samba-tool domain\n"
@@ -700,8 +739,8 @@ int main(int argc, char **argv)
 		{ "html", 0, 0, G_OPTION_ARG_FILENAME, &html, "Report: also write a self-contained HTML report to FILE", "FILE" },
 		{ "redact-names", 0, 0, G_OPTION_ARG_NONE, &redact, "Replace user, host and domain names by stable pseudonyms in every output", NULL },
 		{ "memory-limit", 0, 0, G_OPTION_ARG_INT, &memory_mib,
-		  "Memory budget of flows, parser states and stream buffers in MiB (default 256); least recently "
-		  "active flows are evicted beyond it", "MIB" },
+		  "Memory budget of flows, parser states, stream buffers and the correlation model in MiB (default "
+		  "256); least recently active flows are evicted and the oldest sessions settled early beyond it", "MIB" },
 		{ "progress", 0, 0, G_OPTION_ARG_NONE, &progress_on, "Show the progress line even in a pipe or with --json", NULL },
 		{ "no-progress", 0, 0, G_OPTION_ARG_NONE, &progress_off, "Never show the progress line", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },

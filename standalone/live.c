@@ -26,7 +26,6 @@
 #define DEFAULT_BUFFER_MIB 64
 #define DEFAULT_SETTLE 2.0
 #define POLL_MS 200
-#define MAX_SEEN 65536 /* chains remembered for revisions */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -117,8 +116,8 @@ int hs_live_list_interfaces(void)
 /* ------------------------------------------------------ the capture */
 
 typedef struct seen {
-	char key[128];
 	unsigned no;
+	uint64_t gen;          /* the last snapshot that had the chain */
 	hs_verdict verdict;
 	hs_method method;
 	char cause[64];
@@ -139,8 +138,10 @@ typedef struct live {
 	int64_t first_ns, last_ns;
 	bool dirty;            /* messages reached the model since the last judgement */
 	int64_t last_msg;      /* monotonic time of the newest message */
-	GArray *seen;          /* seen: chains already printed */
-	GHashTable *seen_by_key; /* chain key -> index + 1 in seen */
+	GHashTable *seen;      /* chain key -> seen: chains of open sessions already printed */
+	unsigned next_no;      /* the number of the last chain printed */
+	uint64_t gen;          /* snapshots taken */
+	uint64_t streamed, revised; /* chains printed as their sessions settled; of them, revisions */
 	int64_t snap_cost;     /* how long the last snapshot took (ns) */
 	int64_t snap_end;      /* when it ended (monotonic) */
 	bool slow_noted;
@@ -216,39 +217,62 @@ static void print_chain(live *L, const seen *s, const hs_chain *c, bool revised)
 	fflush(L->stream);
 }
 
-/* Print the chains of a finished model that are new, or whose verdict,
- * method, cause or user changed since they were printed. */
-static void judge(live *L, const hs_model *m)
+/* Print c when it is new, or when its verdict, method, cause or user
+ * changed since it was printed.  settled: the chain's session settled (the
+ * model's retirement): its verdict is final and it leaves seen. */
+static void judge_chain(live *L, const hs_chain *c, bool settled)
 {
-	for (size_t i = 0; i < hs_model_chain_count(m); i++) {
-		const hs_chain *c = hs_model_chain(m, i);
-		char key[128];
-		chain_key(c, key, sizeof key);
-		guint at = GPOINTER_TO_UINT(g_hash_table_lookup(L->seen_by_key, key));
-		seen *s = at ? &g_array_index(L->seen, seen, at - 1) : NULL;
-		bool revised = s != NULL;
-		/* pseudonyms (--redact-names) are handed out per judgement: a new
-		 * chain may shift them, which is no revision */
-		if (s && s->verdict == c->diag.verdict && s->method == c->diag.method && !strcmp(s->cause, c->diag.cause) &&
-		    (L->o->report->redact_names || !strcmp(s->user, c->user)))
-			continue;
-		if (!s && L->seen->len >= MAX_SEEN)
-			continue; /* the model's chain cap is far below: a safety net only */
-		if (!s) {
-			seen z;
-			memset(&z, 0, sizeof z);
-			snprintf(z.key, sizeof z.key, "%s", key);
-			z.no = L->seen->len + 1;
-			g_array_append_val(L->seen, z);
-			g_hash_table_insert(L->seen_by_key, g_strdup(key), GUINT_TO_POINTER(L->seen->len));
-			s = &g_array_index(L->seen, seen, L->seen->len - 1);
-		}
+	char key[128];
+	chain_key(c, key, sizeof key);
+	seen *s = g_hash_table_lookup(L->seen, key);
+	bool revised = s != NULL;
+	/* pseudonyms (--redact-names) are handed out per judgement: a new
+	 * chain may shift them, which is no revision */
+	bool same = s && s->verdict == c->diag.verdict && s->method == c->diag.method && !strcmp(s->cause, c->diag.cause) &&
+		    (L->o->report->redact_names || !strcmp(s->user, c->user));
+	if (!s) {
+		s = g_new0(seen, 1);
+		s->no = ++L->next_no;
+		g_hash_table_insert(L->seen, g_strdup(key), s);
+	}
+	s->gen = L->gen;
+	if (!same) {
 		s->verdict = c->diag.verdict;
 		s->method = c->diag.method;
 		snprintf(s->cause, sizeof s->cause, "%s", c->diag.cause);
 		snprintf(s->user, sizeof s->user, "%s", c->user);
 		print_chain(L, s, c, revised);
 	}
+	if (settled) {
+		L->streamed++;
+		L->revised += revised && !same;
+		g_hash_table_remove(L->seen, key);
+	}
+}
+
+/* hs_model_retired_fn: a session settled, its chain's last word. */
+static void on_retired(void *ud, const hs_chain *c)
+{
+	judge_chain(ud, c, true);
+}
+
+static gboolean stale(gpointer k, gpointer v, gpointer ud)
+{
+	(void)k;
+	return ((const seen *)v)->gen != *(const uint64_t *)ud;
+}
+
+/* Print the chains of a finished model that are new or changed (streamed
+ * ones, whose sessions settled, were printed then), and forget the chains
+ * it no longer has (their key changed as evidence came): seen holds the
+ * chains of the last snapshot, whatever the length of the run. */
+static void judge(live *L, const hs_model *m)
+{
+	L->gen++;
+	for (size_t i = 0; i < hs_model_chain_count(m); i++)
+		if (!hs_model_chain_streamed(m, i))
+			judge_chain(L, hs_model_chain(m, i), false);
+	g_hash_table_foreach_remove(L->seen, stale, &L->gen);
 }
 
 /* A snapshot: the model's state so far, finished on a copy. */
@@ -495,6 +519,8 @@ static void summary(live *L, const char *why, double secs, bool have_stats, cons
 		(unsigned long long)L->frames, (unsigned long long)L->bytes, (unsigned long long)st->decoded_messages,
 		(unsigned long long)(st->anomalies + L->pr.cli_anomalies), (unsigned long long)st->tcp_gaps,
 		(unsigned long long)st->dropped);
+	fprintf(stderr, "hopsniff: %llu chain%s printed as their sessions settled (%llu of them revised), %zu kept out of memory\n",
+		(unsigned long long)L->streamed, L->streamed == 1 ? "" : "s", (unsigned long long)L->revised, hs_model_stored(L->m));
 	if (have_stats)
 		fprintf(stderr,
 			"hopsniff: kernel (pcap_stats): %u packets received by the filter, %u dropped (buffer full), "
@@ -552,12 +578,12 @@ int hs_live_run(const hs_live_options *o)
 	hs_config cfg;
 	engine_config(&cfg, ro);
 	L.e = hs_engine_new(&cfg);
-	L.m = hs_model_new(NULL);
+	L.m = report_model(L.e);
 	L.pr = (printer){ hs_out_new(HS_OUT_JSON), ro->json, cfg.describe_flags, 0, 0, true,
 			  g_array_new(FALSE, TRUE, sizeof(hs_anomaly_copy)), 0,
 			  ro->messages ? g_ptr_array_new_with_free_func(g_free) : NULL, 0, NULL, false };
-	L.seen = g_array_new(FALSE, TRUE, sizeof(seen));
-	L.seen_by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	L.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	hs_model_set_retired_sink(L.m, on_retired, &L);
 	int status = EXIT_OK;
 	for (guint i = 0; ro->keylogs && ro->keylogs[i]; i++)
 		if (access(ro->keylogs[i], F_OK) != 0)
@@ -617,8 +643,7 @@ int hs_live_run(const hs_live_options *o)
 	g_array_free(L.pr.anomalies, TRUE);
 	if (L.pr.messages)
 		g_ptr_array_free(L.pr.messages, TRUE);
-	g_array_free(L.seen, TRUE);
-	g_hash_table_destroy(L.seen_by_key);
+	g_hash_table_destroy(L.seen);
 	pcap_close(L.p);
 	return status;
 }
