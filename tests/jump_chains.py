@@ -95,14 +95,21 @@ with tempfile.TemporaryDirectory() as tmp:
         check(out[name][1] == base[1], f"{name}: text report byte-identical to the in-memory run")
 
     # the model in the memory budget
+    # The child's ru_maxrss counts the address space it was forked from
+    # (Linux keeps the pre-exec high-water mark, and this process holds the
+    # reports above): so each run is started by a small Python of its own.
+    SPAWN = ("import os, subprocess, sys\n"
+             "with open(sys.argv[1], 'wb') as o:\n"
+             "    p = subprocess.Popen(sys.argv[2:], stdout=o, stderr=subprocess.DEVNULL)\n"
+             "    _, st, ru = os.wait4(p.pid, 0)\n"
+             "print(os.waitstatus_to_exitcode(st), ru.ru_maxrss)\n")
+
     def peak(args):  # (stdout, peak RSS in KiB) of one run
-        with tempfile.TemporaryFile() as o:
-            p = subprocess.Popen([hs] + args, stdout=o, stderr=subprocess.DEVNULL)
-            _, status, ru = os.wait4(p.pid, 0)
-            p.returncode = os.waitstatus_to_exitcode(status)
-            check(p.returncode in (0, 1), f"{' '.join(args)}: exit {p.returncode}")
-            o.seek(0)
-            return o.read(), ru.ru_maxrss
+        with tempfile.NamedTemporaryFile() as o:
+            r = subprocess.run([sys.executable, "-c", SPAWN, o.name, hs] + args, capture_output=True, text=True)
+            rc, rss = map(int, r.stdout.split())
+            check(rc in (0, 1), f"{' '.join(args)}: exit {rc}")
+            return o.read(), rss
     js, rss = peak(["--json", "--memory-limit", "8", "-r", cap])
     _, rss_default = peak(["--json", "-r", cap])
     r = json.loads(js)
