@@ -2,8 +2,9 @@
  * read through zlib's gzFile, which passes plain bytes through unchanged
  * (gzip "transparent" mode) and inflates gzip: so a path, a FIFO and
  * standard input read alike, with no seek and no size check before
- * reading.  libpcap reads pcap / pcapng from a stdio stream made over the
- * gzFile (fopencookie); ETL goes to etl.c. */
+ * reading.  libpcap reads pcap from a stdio stream made over the gzFile
+ * (fopencookie); pcapng goes to pcapng.c (libpcap refuses a pcapng whose
+ * interfaces differ in link type), ETL to etl.c. */
 #define _GNU_SOURCE
 #include "input.h"
 
@@ -18,6 +19,7 @@
 #include <zlib.h>
 
 #include "etl.h"
+#include "pcapng.h"
 #include "hs.h" /* hs_ts_ns */
 
 #define PEEK 512
@@ -44,9 +46,11 @@ struct hs_input {
 	bool fatal;
 	bool all_copies;
 	hs_input_stats st;
-	/* pcap, pcapng */
+	/* pcap */
 	FILE *fp;
 	pcap_t *p;
+	/* pcapng */
+	hs_pcapng_in *ng;
 	int linktype;
 	bool pktmon_pcapng;      /* written by `pktmon etl2pcap` (SHB user application "Packet Monitor") */
 	dup_entry ring[DUP_RING];
@@ -86,7 +90,7 @@ static ssize_t cookie_read(void *c, char *buf, size_t n)
 	return r;
 }
 
-static long etl_read(void *ud, void *buf, size_t n)
+static long reader_read(void *ud, void *buf, size_t n)
 {
 	return gz_take(ud, buf, n);
 }
@@ -95,6 +99,21 @@ static uint32_t rd32(const uint8_t *p, bool swap)
 {
 	uint32_t v = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 	return swap ? GUINT32_SWAP_LE_BE(v) : v;
+}
+
+/* The link type of the first Interface Description Block when it follows
+ * the section header within the first bytes read (it does in the files
+ * tools write), else -1: known before the first packet, for open's check. */
+static int pcapng_first_linktype(const uint8_t *b, size_t n)
+{
+	if (n < 12)
+		return -1;
+	bool swap = rd32(b + 8, false) != 0x1a2b3c4d;
+	uint32_t len = rd32(b + 4, swap);
+	if (len < 28 || len > n || n - len < 12 || rd32(b + len, swap) != 1)
+		return -1;
+	const uint8_t *l = b + len + 8;
+	return swap ? l[0] << 8 | l[1] : l[0] | l[1] << 8;
 }
 
 /* Does the pcapng section header block carry shb_userappl (4) "Packet Monitor"? */
@@ -172,7 +191,7 @@ hs_input *hs_input_open(const char *path, bool all_copies, char *err, size_t err
 	uint32_t magic = rd32(in->peek, false);
 	if (hs_etl_detect(in->peek, in->peek_len)) {
 		in->kind = IN_ETL;
-		in->etl = hs_etl_new(etl_read, in, in->peek, in->peek_len, all_copies, 0);
+		in->etl = hs_etl_new(reader_read, in, in->peek, in->peek_len, all_copies, 0);
 		in->peek_at = in->peek_len; /* the reader keeps its own copy */
 		if (!in->etl)
 			return open_fail(in, err, errlen, "out of memory");
@@ -181,6 +200,9 @@ hs_input *hs_input_open(const char *path, bool all_copies, char *err, size_t err
 	if (magic == 0x0a0d0d0a) {
 		in->kind = IN_PCAPNG;
 		in->pktmon_pcapng = pcapng_from_pktmon(in->peek, in->peek_len);
+		in->ng = hs_pcapng_in_new(reader_read, in);
+		in->linktype = pcapng_first_linktype(in->peek, in->peek_len);
+		return in;
 	} else if (magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1 || magic == 0xa1b23c4d || magic == 0x4d3cb2a1) {
 		in->kind = IN_PCAP;
 	} else {
@@ -267,6 +289,31 @@ int hs_input_next(hs_input *in, hs_input_pkt *p)
 		in->st.folded = hs_etl_stats_get(in->etl)->folded;
 		return 1;
 	}
+	while (in->ng) {
+		bool trunc;
+		hs_pcapng_pkt q;
+		int r = hs_pcapng_next(in->ng, &q, in->err, sizeof in->err, &trunc);
+		if (r <= 0) {
+			if (r < 0 && trunc)
+				g_strlcat(in->err, " (truncated)", sizeof in->err);
+			return r;
+		}
+		p->record = ++in->records;
+		p->linktype = q.linktype;
+		p->ts_sec = q.ts_sec;
+		p->ts_nsec = q.ts_nsec;
+		p->ts_ns = hs_ts_ns(p->ts_sec, p->ts_nsec);
+		p->data = q.data;
+		p->caplen = q.caplen;
+		p->wirelen = q.wirelen;
+		if (p->wirelen > p->caplen)
+			in->st.truncated++;
+		if (in->pktmon_pcapng && !in->all_copies && pcapng_copy(in, p)) {
+			in->st.folded++;
+			continue;
+		}
+		return 1;
+	}
 	for (;;) {
 		struct pcap_pkthdr *h;
 		const u_char *d;
@@ -345,6 +392,7 @@ void hs_input_close(hs_input *in)
 		return;
 	if (in->p)
 		pcap_close(in->p);
+	hs_pcapng_in_free(in->ng);
 	if (in->fp)
 		fclose(in->fp);
 	hs_etl_free(in->etl);
