@@ -248,6 +248,30 @@ static bool pcapng_copy(hs_input *in, const hs_input_pkt *p)
 	return false;
 }
 
+/* A pcap / pcapng record as the next packet: false when it is a copy of
+ * the previous one that pktmon logged at another component (folded).  The
+ * file's time is kept as written (the engine reports one outside
+ * 1970..2262); ts_ns is clamped in checked form, for ordering. */
+static bool take_record(hs_input *in, hs_input_pkt *p, int linktype, int64_t sec, uint32_t nsec, const uint8_t *data,
+			uint32_t caplen, uint32_t wirelen)
+{
+	p->record = ++in->records;
+	p->linktype = linktype;
+	p->ts_sec = sec;
+	p->ts_nsec = nsec;
+	p->ts_ns = hs_ts_ns(sec, nsec);
+	p->data = data;
+	p->caplen = caplen;
+	p->wirelen = wirelen > caplen ? wirelen : caplen;
+	if (p->wirelen > p->caplen)
+		in->st.truncated++;
+	if (in->pktmon_pcapng && !in->all_copies && pcapng_copy(in, p)) {
+		in->st.folded++;
+		return false;
+	}
+	return true;
+}
+
 int hs_input_next(hs_input *in, hs_input_pkt *p)
 {
 	memset(p, 0, sizeof *p);
@@ -298,21 +322,8 @@ int hs_input_next(hs_input *in, hs_input_pkt *p)
 				g_strlcat(in->err, " (truncated)", sizeof in->err);
 			return r;
 		}
-		p->record = ++in->records;
-		p->linktype = q.linktype;
-		p->ts_sec = q.ts_sec;
-		p->ts_nsec = q.ts_nsec;
-		p->ts_ns = hs_ts_ns(p->ts_sec, p->ts_nsec);
-		p->data = q.data;
-		p->caplen = q.caplen;
-		p->wirelen = q.wirelen;
-		if (p->wirelen > p->caplen)
-			in->st.truncated++;
-		if (in->pktmon_pcapng && !in->all_copies && pcapng_copy(in, p)) {
-			in->st.folded++;
-			continue;
-		}
-		return 1;
+		if (take_record(in, p, q.linktype, q.ts_sec, q.ts_nsec, q.data, q.caplen, q.wirelen))
+			return 1;
 	}
 	for (;;) {
 		struct pcap_pkthdr *h;
@@ -324,23 +335,9 @@ int hs_input_next(hs_input *in, hs_input_pkt *p)
 			snprintf(in->err, sizeof in->err, "%s", pcap_geterr(in->p));
 			return -1;
 		}
-		p->record = ++in->records;
-		p->linktype = in->linktype;
-		/* the file's time as written (the engine reports one outside
-		 * 1970..2262); ts_ns clamped in checked form, for ordering */
-		p->ts_sec = h->ts.tv_sec;
-		p->ts_nsec = (uint32_t)h->ts.tv_usec; /* opened with nanosecond precision */
-		p->ts_ns = hs_ts_ns(p->ts_sec, p->ts_nsec);
-		p->data = d;
-		p->caplen = h->caplen;
-		p->wirelen = h->len > h->caplen ? h->len : h->caplen;
-		if (p->wirelen > p->caplen)
-			in->st.truncated++;
-		if (in->pktmon_pcapng && !in->all_copies && pcapng_copy(in, p)) {
-			in->st.folded++;
-			continue;
-		}
-		return 1;
+		/* opened with nanosecond precision: tv_usec holds nanoseconds */
+		if (take_record(in, p, in->linktype, h->ts.tv_sec, (uint32_t)h->ts.tv_usec, d, h->caplen, h->len))
+			return 1;
 	}
 }
 
