@@ -101,42 +101,6 @@ static uint32_t rd32(const uint8_t *p, bool swap)
 	return swap ? GUINT32_SWAP_LE_BE(v) : v;
 }
 
-/* The link type of the first Interface Description Block when it follows
- * the section header within the first bytes read (it does in the files
- * tools write), else -1: known before the first packet, for open's check. */
-static int pcapng_first_linktype(const uint8_t *b, size_t n)
-{
-	if (n < 12)
-		return -1;
-	bool swap = rd32(b + 8, false) != 0x1a2b3c4d;
-	uint32_t len = rd32(b + 4, swap);
-	if (len < 28 || len > n || n - len < 12 || rd32(b + len, swap) != 1)
-		return -1;
-	const uint8_t *l = b + len + 8;
-	return swap ? l[0] << 8 | l[1] : l[0] | l[1] << 8;
-}
-
-/* Does the pcapng section header block carry shb_userappl (4) "Packet Monitor"? */
-static bool pcapng_from_pktmon(const uint8_t *b, size_t n)
-{
-	if (n < 28)
-		return false;
-	bool swap = rd32(b + 8, false) != 0x1a2b3c4d;
-	uint32_t len = rd32(b + 4, swap);
-	if (len > n)
-		len = (uint32_t)n;
-	for (size_t at = 24; at + 4 <= len;) {
-		uint16_t code = (uint16_t)(swap ? b[at] << 8 | b[at + 1] : b[at] | b[at + 1] << 8);
-		uint16_t olen = (uint16_t)(swap ? b[at + 2] << 8 | b[at + 3] : b[at + 2] | b[at + 3] << 8);
-		if (code == 0 || at + 4 + olen > len)
-			break;
-		if (code == 4 && olen >= 14 && memcmp(b + at + 4, "Packet Monitor", 14) == 0)
-			return true;
-		at += 4 + (((size_t)olen + 3) & ~(size_t)3);
-	}
-	return false;
-}
-
 static hs_input *open_fail(hs_input *in, char *err, size_t errlen, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 static hs_input *open_fail(hs_input *in, char *err, size_t errlen, const char *fmt, ...)
 {
@@ -199,9 +163,9 @@ hs_input *hs_input_open(const char *path, bool all_copies, char *err, size_t err
 	}
 	if (magic == 0x0a0d0d0a) {
 		in->kind = IN_PCAPNG;
-		in->pktmon_pcapng = pcapng_from_pktmon(in->peek, in->peek_len);
+		in->pktmon_pcapng = hs_pcapng_peek_pktmon(in->peek, in->peek_len);
 		in->ng = hs_pcapng_in_new(reader_read, in);
-		in->linktype = pcapng_first_linktype(in->peek, in->peek_len);
+		in->linktype = hs_pcapng_peek_linktype(in->peek, in->peek_len);
 		return in;
 	} else if (magic == 0xa1b2c3d4 || magic == 0xd4c3b2a1 || magic == 0xa1b23c4d || magic == 0x4d3cb2a1) {
 		in->kind = IN_PCAP;

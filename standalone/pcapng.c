@@ -151,6 +151,21 @@ bool hs_pcapng_close(hs_pcapng_out *w)
 
 /* ---- reading ---- */
 
+static uint16_t u16_in(bool swap, const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return swap ? GUINT16_SWAP_LE_BE(v) : v;
+}
+
+static uint32_t u32_in(bool swap, const uint8_t *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return swap ? GUINT32_SWAP_LE_BE(v) : v;
+}
+
+
 typedef struct iface {
 	int linktype;
 	uint32_t snaplen;
@@ -197,16 +212,12 @@ int hs_pcapng_first_linktype(const hs_pcapng_in *r)
 
 static uint32_t get32(const hs_pcapng_in *r, const uint8_t *p)
 {
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return r->swap ? GUINT32_SWAP_LE_BE(v) : v;
+	return u32_in(r->swap, p);
 }
 
 static uint16_t get16(const hs_pcapng_in *r, const uint8_t *p)
 {
-	uint16_t v;
-	memcpy(&v, p, 2);
-	return r->swap ? GUINT16_SWAP_LE_BE(v) : v;
+	return u16_in(r->swap, p);
 }
 
 /* Fill n bytes at buf: 1 whole, 0 nothing at all (end of input), -1 short or error. */
@@ -218,23 +229,72 @@ static int take(hs_pcapng_in *r, void *buf, size_t n)
 	return got == 0 ? 0 : -1;
 }
 
-/* if_tsresol / if_tsoffset of an IDB's options (body after the 8 fixed bytes). */
-static void idb_options(const hs_pcapng_in *r, const uint8_t *o, size_t n, iface *f)
+/* The value of option code in a block's options (o, n bytes) and its
+ * length, or NULL: the first one, up to opt_endofopt or a length that runs
+ * past the block. */
+static const uint8_t *option(bool swap, const uint8_t *o, size_t n, uint16_t code, uint16_t *len)
 {
 	for (size_t at = 0; at + 4 <= n;) {
-		uint16_t code = get16(r, o + at), len = get16(r, o + at + 2);
-		if (code == 0 || at + 4 + len > n)
+		uint16_t c = u16_in(swap, o + at), l = u16_in(swap, o + at + 2);
+		if (c == 0 || at + 4 + l > n)
 			break;
-		if (code == 9 && len >= 1) {
-			f->pow2 = (o[at + 4] & 0x80) != 0;
-			f->res = o[at + 4] & 0x7f;
-		} else if (code == 14 && len >= 8) {
-			uint64_t v;
-			memcpy(&v, o + at + 4, 8);
-			f->offset = (int64_t)(r->swap ? GUINT64_SWAP_LE_BE(v) : v);
+		if (c == code) {
+			*len = l;
+			return o + at + 4;
 		}
-		at += 4 + (((size_t)len + 3) & ~(size_t)3);
+		at += 4 + (((size_t)l + 3) & ~(size_t)3);
 	}
+	return NULL;
+}
+
+/* if_tsresol (9) / if_tsoffset (14) of an IDB's options. */
+static void idb_options(const hs_pcapng_in *r, const uint8_t *o, size_t n, iface *f)
+{
+	uint16_t len;
+	const uint8_t *v = option(r->swap, o, n, 9, &len);
+	if (v && len >= 1) {
+		f->pow2 = (v[0] & 0x80) != 0;
+		f->res = v[0] & 0x7f;
+	}
+	v = option(r->swap, o, n, 14, &len);
+	if (v && len >= 8) {
+		uint64_t off;
+		memcpy(&off, v, 8);
+		f->offset = (int64_t)(r->swap ? GUINT64_SWAP_LE_BE(off) : off);
+	}
+}
+
+/* The first bytes of a file: its section header's byte order and length
+ * (false when they are not whole). */
+static bool peek_shb(const uint8_t *b, size_t n, bool *swap, uint32_t *len)
+{
+	if (n < 28)
+		return false;
+	*swap = u32_in(false, b + 8) != 0x1a2b3c4d;
+	*len = u32_in(*swap, b + 4);
+	return *len >= 28;
+}
+
+int hs_pcapng_peek_linktype(const uint8_t *b, size_t n)
+{
+	bool swap;
+	uint32_t len;
+	if (!peek_shb(b, n, &swap, &len) || len > n || n - len < 12 || u32_in(swap, b + len) != 1)
+		return -1;
+	return u16_in(swap, b + len + 8);
+}
+
+bool hs_pcapng_peek_pktmon(const uint8_t *b, size_t n)
+{
+	bool swap;
+	uint32_t len;
+	uint16_t olen;
+	if (!peek_shb(b, n, &swap, &len))
+		return false;
+	if (len > n)
+		len = (uint32_t)n;
+	const uint8_t *v = option(swap, b + 24, len - 24, 4, &olen);
+	return v && olen >= 14 && memcmp(v, "Packet Monitor", 14) == 0;
 }
 
 /* A timestamp in the interface's units as seconds and nanoseconds. */

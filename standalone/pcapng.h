@@ -73,6 +73,13 @@ typedef struct hs_pcapng_pkt {
  * input ended inside a block). */
 int hs_pcapng_next(hs_pcapng_in *r, hs_pcapng_pkt *p, char *err, size_t errlen, bool *truncated);
 
+/* From the first bytes of a pcapng (b, n): the link type of its first
+ * interface when that follows the section header within them (it does in
+ * the files tools write), else -1; and whether the section header's
+ * shb_userappl is pktmon's "Packet Monitor" (its copies are folded). */
+int hs_pcapng_peek_linktype(const uint8_t *b, size_t n);
+bool hs_pcapng_peek_pktmon(const uint8_t *b, size_t n);
+
 /* The link type of the first interface, -1 before one was read. */
 int hs_pcapng_first_linktype(const hs_pcapng_in *r);
 
