@@ -220,108 +220,156 @@ static long take(hs_etl *e, uint8_t *buf, size_t n)
 
 /* ---------------------------------------------------------- MS-XCA */
 
+/* Copy a match of len bytes from off bytes back.  Where the output has 16
+ * bytes to spare past the match and the source is 8 or more bytes back,
+ * whole 16- or 8-byte moves (the last one runs past the match, into bytes
+ * written later anyway): each move reads only bytes already written. */
+static inline void match_copy(uint8_t *d, size_t off, size_t len, size_t room)
+{
+	if (room >= len + 16) {
+		if (off >= 16) {
+			memcpy(d, d - off, 16);
+			for (size_t i = 16; i < len; i += 16)
+				memcpy(d + i, d + i - off, 16);
+			return;
+		}
+		if (off >= 8) {
+			for (size_t i = 0; i < len; i += 8)
+				memcpy(d + i, d + i - off, 8);
+			return;
+		}
+	}
+	if (off == 1)
+		memset(d, d[-1], len); /* a run of one byte */
+	else if (off >= len)
+		memcpy(d, d - off, len);
+	else
+		for (size_t i = 0; i < len; i++)
+			d[i] = d[i - off]; /* overlapping copies repeat the pattern */
+}
+
+/* A match's length past the 3 bits of its token (MS-XCA 2.4): a nibble
+ * (two matches share a byte, half remembers where), then a byte, a u16, a
+ * u32; 0 when the input ends inside it or it is malformed. */
+static inline size_t xpress_len(const uint8_t **ipp, const uint8_t *iend, const uint8_t **half)
+{
+	const uint8_t *ip = *ipp;
+	size_t len;
+	if (!*half) {
+		if (ip >= iend)
+			return 0;
+		len = *ip & 15;
+		*half = ip++;
+	} else {
+		len = **half >> 4;
+		*half = NULL;
+	}
+	if (len == 15) {
+		if (ip >= iend)
+			return 0;
+		len = *ip++;
+		if (len == 255) {
+			if (iend - ip < 2)
+				return 0;
+			len = le16(ip);
+			ip += 2;
+			if (len == 0) {
+				if (iend - ip < 4)
+					return 0;
+				len = le32(ip);
+				ip += 4;
+			}
+			if (len < 15 + 7)
+				return 0;
+			len -= 15 + 7;
+		}
+		len += 15;
+	}
+	*ipp = ip;
+	return len + 7;
+}
+
+/* The flags are kept with the current item in the top bit: a run of
+ * literals (0 bits) is the count of leading zeros, copied in one move. */
 long hs_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len)
 {
-	size_t ip = 0, op = 0, half = 0; /* half: where the unused high nibble of a length byte is, 0 none */
+	const uint8_t *ip = in, *const iend = in + in_len, *half = NULL; /* half: the unused high nibble of a length byte */
+	uint8_t *op = out, *const oend = out + out_len;
 	uint32_t flags = 0;
 	int nflags = 0;
-	while (op < out_len) {
+	/* Far from both ends (64 bytes: a flags word, a run of at most 32
+	 * literals, a token with its longest length; the output likewise) no
+	 * item needs a bounds check but a match's length and offset; every
+	 * item is a literal run, maybe empty, copied as 32 bytes (the excess
+	 * rewritten later), then a match: no branch on the kind of item. */
+	while (iend - ip >= 64 && oend - op >= 64) {
 		if (nflags == 0) {
-			if (in_len - ip < 4)
-				break;
-			flags = le32(in + ip);
+			flags = le32(ip);
 			ip += 4;
 			nflags = 32;
 		}
-		/* a run of literals (0 bits) is one copy: count the zero bits
-		 * below the current one */
-		uint32_t rest = nflags == 32 ? flags : flags & ((1u << nflags) - 1);
-		size_t run = rest ? (size_t)(nflags - 1 - (31 - __builtin_clz(rest))) : (size_t)nflags;
-		if (run) {
-			size_t n = run;
-			if (n > in_len - ip)
-				n = in_len - ip;
-			if (n > out_len - op)
-				n = out_len - op;
-			if (n == 0)
-				break;
-			if (in_len - ip >= 32 && out_len - op >= 32)
-				memcpy(out + op, in + ip, 32); /* a run is at most 32: one fixed-size copy, the excess rewritten later */
-			else
-				memcpy(out + op, in + ip, n);
-			op += n;
-			ip += n;
-			nflags -= (int)n;
+		int run = flags ? __builtin_clz(flags) : 32;
+		if (run > nflags)
+			run = nflags;
+		memcpy(op, ip, 32);
+		op += run;
+		ip += run;
+		nflags -= run;
+		if (nflags == 0)
 			continue;
-		}
+		flags <<= run; /* run < 32 here */
+		flags <<= 1;
 		nflags--;
-		if (in_len - ip < 2)
-			break; /* the end of the stream (MS-XCA 2.4: input exhausted at a match flag) */
-		uint32_t tok = le16(in + ip);
+		uint32_t tok = le16(ip);
 		ip += 2;
 		size_t len = tok & 7, off = (tok >> 3) + 1;
-		if (len == 7) {
-			if (half == 0) {
-				if (ip >= in_len)
-					return -1;
-				len = in[ip] & 15;
-				half = ip++;
-			} else {
-				len = in[half] >> 4;
-				half = 0;
-			}
-			if (len == 15) {
-				if (ip >= in_len)
-					return -1;
-				len = in[ip++];
-				if (len == 255) {
-					if (in_len - ip < 2)
-						return -1;
-					len = le16(in + ip);
-					ip += 2;
-					if (len == 0) {
-						if (in_len - ip < 4)
-							return -1;
-						len = le32(in + ip);
-						ip += 4;
-					}
-					if (len < 15 + 7)
-						return -1;
-					len -= 15 + 7;
-				}
-				len += 15;
-			}
-			len += 7;
-		}
-		len += 3;
-		if (off > op)
+		if (len == 7 && !(len = xpress_len(&ip, iend, &half)))
 			return -1;
-		if (len > out_len - op)
-			len = out_len - op;
-		if (off >= 16 && out_len - op >= len + 16) {
-			/* 16 bytes at a time, the last chunk past the match
-			 * (rewritten later): chunks never overlap what they read */
-			uint8_t *d = out + op;
-			for (size_t i = 0; i < len; i += 16)
-				memcpy(d + i, d + i - off, 16);
-			op += len;
-		} else if (off >= 8 && out_len - op >= len + 8) {
-			uint8_t *d = out + op;
-			for (size_t i = 0; i < len; i += 8)
-				memcpy(d + i, d + i - off, 8);
-			op += len;
-		} else if (off == 1) { /* a run of one byte */
-			memset(out + op, out[op - 1], len);
-			op += len;
-		} else if (off >= len) {
-			memcpy(out + op, out + op - off, len);
-			op += len;
-		} else {
-			for (size_t i = 0; i < len; i++, op++)
-				out[op] = out[op - off]; /* overlapping copies repeat the pattern */
-		}
+		len += 3;
+		if (off > (size_t)(op - out))
+			return -1;
+		size_t room = (size_t)(oend - op);
+		if (len > room)
+			len = room;
+		match_copy(op, off, len, room);
+		op += len;
 	}
-	return (long)op;
+	/* near an end: the same, one item at a time, every read checked */
+	while (op < oend) {
+		if (nflags == 0) {
+			if (iend - ip < 4)
+				break;
+			flags = le32(ip);
+			ip += 4;
+			nflags = 32;
+		}
+		if (!(flags & 0x80000000u)) { /* a literal */
+			if (ip >= iend)
+				break;
+			*op++ = *ip++;
+			flags <<= 1;
+			nflags--;
+			continue;
+		}
+		flags <<= 1;
+		nflags--;
+		if (iend - ip < 2)
+			break; /* the end of the stream (MS-XCA 2.4: input exhausted at a match flag) */
+		uint32_t tok = le16(ip);
+		ip += 2;
+		size_t len = tok & 7, off = (tok >> 3) + 1;
+		if (len == 7 && !(len = xpress_len(&ip, iend, &half)))
+			return -1;
+		len += 3;
+		if (off > (size_t)(op - out))
+			return -1;
+		size_t room = (size_t)(oend - op);
+		if (len > room)
+			len = room;
+		match_copy(op, off, len, room);
+		op += len;
+	}
+	return (long)(op - out);
 }
 
 long hs_lznt1_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len)

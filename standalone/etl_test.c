@@ -4,6 +4,7 @@
  * unmapped page; and a small trace made in memory: the
  * reader's errors for a header alone, a truncated buffer and a buffer size
  * past the cap. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "etl.h"
@@ -21,6 +22,9 @@ static const uint8_t lznt1[] = { 0x38, 0xb0, 0x88, 0x46, 0x23, 0x20, 0x00, 0x20,
 				 0x16, 0x01, 0x48, 0x45, 0x00, 0xbe, 0x00, 0x9e, 0x00, 0x04, 0x01, 0x18, 0x90, 0x00 };
 static const char lznt1_text[] = "F# F# G A A G F# E D D E F# F# E E F# F# G A A G F# E D D E F# E D D E E F# D E F# G "
 				 "F# D E F# G F# E D E A F# F# G A A G F# E D D E F# E D D";
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
 
 typedef long (*decomp)(const uint8_t *, size_t, uint8_t *, size_t);
 
@@ -53,6 +57,114 @@ static void test_xpress(void)
 	static const uint8_t bad[] = { 0x00, 0x00, 0x00, 0x80, 0x17, 0x00 };
 	uint8_t out[16];
 	CU_ASSERT_EQUAL(hs_xpress_decompress(bad, sizeof bad, out, sizeof out), -1);
+}
+
+/* An XPRESS stream written item by item at random (literal runs, matches
+ * of every length class and offsets 1..8192, the nibbles two lengths
+ * share), with the output it stands for: the decoder's fast path (far from
+ * both ends) and its careful tail against bytes known by construction. */
+typedef struct xw {
+	uint8_t *c, *o;
+	size_t cn, on, flag_at, half;
+	uint32_t flags;
+	int nflags;
+	bool has_half;
+} xw;
+
+static void xw_flag(xw *w, unsigned bit)
+{
+	w->flags = w->flags << 1 | bit;
+	if (++w->nflags == 32) {
+		put32(w->c + w->flag_at, w->flags);
+		w->flag_at = w->cn;
+		w->cn += 4;
+		w->flags = 0;
+		w->nflags = 0;
+	}
+}
+
+static void xw_match(xw *w, size_t off, size_t len)
+{
+	for (size_t i = 0; i < len; i++, w->on++)
+		w->o[w->on] = w->o[w->on - off];
+	size_t l = len - 3;
+	put16(w->c + w->cn, (uint16_t)((off - 1) << 3 | (l < 7 ? l : 7)));
+	w->cn += 2;
+	if (l >= 7) {
+		size_t nib = l - 7 < 15 ? l - 7 : 15;
+		if (w->has_half) {
+			w->c[w->half] |= (uint8_t)(nib << 4);
+		} else {
+			w->half = w->cn;
+			w->c[w->cn++] = (uint8_t)nib;
+		}
+		w->has_half = !w->has_half;
+		if (nib == 15) {
+			if (l - 22 < 255) {
+				w->c[w->cn++] = (uint8_t)(l - 22);
+			} else {
+				w->c[w->cn++] = 255;
+				if (l <= 0xffff) {
+					put16(w->c + w->cn, (uint16_t)l);
+					w->cn += 2;
+				} else {
+					put16(w->c + w->cn, 0);
+					put32(w->c + w->cn + 2, (uint32_t)l);
+					w->cn += 6;
+				}
+			}
+		}
+	}
+	xw_flag(w, 1);
+}
+
+static void test_xpress_random(void)
+{
+	enum { OUT = 100000 };
+	static uint8_t c[2 * OUT], o[OUT + 70000];
+	uint32_t seed = 12345;
+#define RND(n) ((seed = seed * 1103515245u + 12345u) >> 8) % (n)
+	for (int round = 0; round < 200; round++) {
+		xw w = { .c = c, .o = o, .cn = 4 };
+		size_t target = 1 + RND(round < 100 ? 300 : OUT);
+		while (w.on < target) {
+			if (w.on == 0 || RND(3) == 0) { /* a literal */
+				w.o[w.on++] = w.c[w.cn++] = (uint8_t)RND(4); /* few symbols: short overlapping periods */
+				xw_flag(&w, 0);
+				continue;
+			}
+			size_t max_off = w.on < 8192 ? w.on : 8192;
+			size_t off = RND(4) == 0 ? 1 + RND(max_off < 20 ? max_off : 20) : 1 + RND(max_off);
+			unsigned k = RND(100);
+			size_t len = k < 50 ? 3 + RND(7) : k < 80 ? 10 + RND(30) : k < 97 ? 40 + RND(300) :
+				     k < 99 ? 277 + RND(2000) : 65539 + RND(3000);
+			if (len > 2000 && round % 20 != 7)
+				len = 3 + RND(7);
+			xw_match(&w, off, len);
+		}
+		/* the last flags word is padded with 1 bits (MS-XCA 2.3) */
+		put32(w.c + w.flag_at, (uint32_t)(((uint64_t)w.flags << (32 - w.nflags)) | ((1ull << (32 - w.nflags)) - 1)));
+		/* the input before an unmapped page, the output exactly as long */
+		hs_guard gi = hs_guard_copy(w.c, w.cn);
+		uint8_t *out = malloc(w.on);
+		CU_ASSERT_EQUAL_FATAL(hs_xpress_decompress(gi.p, w.cn, out, w.on), (long)w.on);
+		CU_ASSERT_EQUAL_FATAL(memcmp(out, w.o, w.on), 0);
+		/* less output asked for: exactly that prefix */
+		size_t part = RND(w.on + 1);
+		CU_ASSERT_EQUAL(hs_xpress_decompress(gi.p, w.cn, out, part), (long)part);
+		CU_ASSERT_EQUAL(memcmp(out, w.o, part), 0);
+		/* the input cut anywhere: a prefix of the output or an error, no over-read */
+		size_t cut = RND(w.cn);
+		hs_guard gc = hs_guard_copy(w.c, cut);
+		long r = hs_xpress_decompress(gc.p, cut, out, w.on);
+		CU_ASSERT(r <= (long)w.on);
+		if (r > 0)
+			CU_ASSERT_EQUAL(memcmp(out, w.o, (size_t)r), 0);
+		hs_guard_free(&gc);
+		hs_guard_free(&gi);
+		free(out);
+	}
+#undef RND
 }
 
 static void test_lznt1(void)
@@ -105,8 +217,6 @@ static void test_xpress_huff(void)
 }
 #endif
 
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
 
 /* A header buffer: the system-header event 0 with a 64-bit TRACE_LOGFILE_HEADER. */
 static size_t header_buffer(uint8_t *b, uint32_t buffer_size)
@@ -166,6 +276,7 @@ static void test_errors(void)
 
 HS_UNIT_MAIN("etl",
 	{ "XPRESS (MS-XCA 3.1 examples)", test_xpress },
+	{ "XPRESS: random streams, fast path and tail", test_xpress_random },
 	{ "LZNT1 (MS-XCA 3.3 example)", test_lznt1 },
 #ifdef HS_HAVE_WIMLIB
 	{ "XPRESS Huffman (wimlib's compressor)", test_xpress_huff },
