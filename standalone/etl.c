@@ -70,6 +70,8 @@ static const uint8_t GUID_NDISCAP[16] = { 0x6e, 0x00, 0xd6, 0x2e, 0x29, 0x47, 0x
 #define NDIS_KW_MEDIA_NATIVE_802_11 0x10000ULL
 #define NDIS_KW_PACKET_START 0x40000000ULL
 #define NDIS_KW_PACKET_END 0x80000000ULL
+#define NDIS_KW_SEND 0x100000000ULL
+#define NDIS_KW_RECEIVE 0x200000000ULL
 #define NDIS_MAX_PACKET (256u << 10)
 
 #define LINKTYPE_ETHERNET 1
@@ -93,7 +95,9 @@ typedef struct pending {
 	struct echunk *chunk;    /* carved from */
 	ebuf *buf;               /* holds meta.data; NULL: own holds it (joined NDIS fragments), or dead */
 	uint8_t *own;
-	uint64_t key[2];         /* PktGroupId, PktNumber: the key of by_key (no allocation of its own) */
+	uint64_t key[2];         /* the key of by_key (no allocation of its own): PktGroupId, PktNumber;
+				  * NDIS: a hash of the bytes, the length and link type with bit 63 set */
+	uint64_t where_seen;     /* NDIS: the interfaces and switch ports its copies were logged at (a 64-bit Bloom filter) */
 	int64_t ts_ns;
 	uint64_t seq;            /* arrival order: ties keep the file's order */
 	hs_etl_packet meta;
@@ -171,6 +175,8 @@ struct hs_etl {
 		GByteArray *bytes;
 		int64_t ts;
 		int link;
+		uint64_t where;
+		uint16_t direction;
 	} frag[256];
 
 	hs_etl_stats st;
@@ -714,34 +720,98 @@ static void hold_bytes(hs_etl *e, pending *q, const uint8_t *bytes, uint32_t len
 	}
 }
 
-static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes, bool own)
+/* NDIS-PacketCapture events carry no packet id: netsh logs one packet once
+ * per interface its filter is bound to and once per Hyper-V switch port
+ * (1003) it crosses, the same bytes each time, microseconds apart.  A copy
+ * is an event with the same bytes within NDIS_COPY_WINDOW_NS logged at an
+ * interface or port where none of the packet's copies was logged yet: the
+ * same bytes twice at one place are two frames (a retransmission). */
+#define NDIS_COPY_WINDOW_NS 10000000LL
+#define NDIS_KEY_MARK (1ULL << 63)
+
+static void ndis_key(const hs_etl_packet *m, const uint8_t *bytes, uint64_t key[2])
+{
+	/* the first 128 bytes tell frames apart (addresses, IP id, ports,
+	 * sequence numbers, checksums); equal keys are compared whole */
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ m->caplen;
+	size_t n = m->caplen < 128 ? m->caplen : 128, i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, bytes + i, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ bytes[i]) * 0x100000001b3ULL;
+	key[0] = h;
+	key[1] = NDIS_KEY_MARK | (uint64_t)(uint32_t)m->linktype << 32 | m->caplen;
+}
+
+static uint64_t where_bit(uint64_t where)
+{
+	return 1ULL << ((where * 0x9e3779b97f4a7c15ULL) >> 58);
+}
+
+/* Which of two NDIS copies is closer to the wire: on receive the first
+ * logged (the physical adapter's filter, then the switch, then the host's
+ * virtual adapter), on send the last; unknown direction: the first. */
+static bool ndis_closer(const hs_etl_packet *a, const hs_etl_packet *b)
+{
+	if (a->direction == PKTMON_DIR_TX || b->direction == PKTMON_DIR_TX)
+		return a->ts_ns >= b->ts_ns; /* a tie: the later logged */
+	return a->ts_ns < b->ts_ns;
+}
+
+/* The queued copy of packet m that this appearance folds into, or NULL
+ * when it is a packet of its own (then key holds its key). */
+static pending *copy_of(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes, uint64_t where, uint64_t key[2])
+{
+	if (m->pktmon) {
+		key[0] = m->group;
+		key[1] = m->number;
+		return g_hash_table_lookup(e->by_key, key);
+	}
+	ndis_key(m, bytes, key);
+	pending *old = g_hash_table_lookup(e->by_key, key);
+	if (!old || (old->where_seen & where_bit(where)) || llabs(m->ts_ns - old->ts_ns) > NDIS_COPY_WINDOW_NS ||
+	    memcmp(old->meta.data, bytes, m->caplen) != 0)
+		return NULL;
+	return old;
+}
+
+/* where: NDIS, the interface or switch port it was logged at. */
+static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes, bool own, uint64_t where)
 {
 	uint64_t seq = e->seq++;
 	uint32_t copies = 1;
-	if (m->pktmon && !m->drop && !e->all_copies) {
-		uint64_t key[2] = { m->group, m->number };
-		pending *old = g_hash_table_lookup(e->by_key, key);
+	uint64_t key[2] = { 0, 0 }, seen = where_bit(where);
+	bool fold = !m->drop && !e->all_copies;
+	if (fold) {
+		pending *old = copy_of(e, m, bytes, where, key);
 		if (old) {
 			e->st.folded++;
 			old->meta.copies++;
-			if (!closer_to_wire(m, &old->meta))
+			old->where_seen |= seen;
+			if (m->pktmon ? !closer_to_wire(m, &old->meta) : !ndis_closer(m, &old->meta))
 				return;
 			/* the closer copy takes the place of the first in the
 			 * time order (its arrival rank), on its own processor */
 			copies = old->meta.copies;
+			seen = old->where_seen;
 			seq = old->seq;
 			old->dead = true;
 			pending_drop_bytes(e, old);
 			e->queued--;
-		} else if (m->ts_ns <= e->released_upto && g_hash_table_contains(e->released, key)) {
+		} else if (m->pktmon && m->ts_ns <= e->released_upto && g_hash_table_contains(e->released, key)) {
 			/* a copy of a packet already handed out (logged late, or the ordering cap was hit) */
 			e->st.folded++;
 			return;
 		}
 	}
 	pending *q = pending_new(e);
-	q->key[0] = m->group;
-	q->key[1] = m->number;
+	q->key[0] = key[0];
+	q->key[1] = key[1];
+	q->where_seen = seen;
 	q->ts_ns = m->ts_ns;
 	q->seq = seq;
 	q->meta = *m;
@@ -749,7 +819,7 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 	q->dead = false;
 	hold_bytes(e, q, bytes, m->caplen, own);
 	enqueue(e, q, m->processor);
-	if (m->pktmon && !m->drop && !e->all_copies)
+	if (fold)
 		g_hash_table_replace(e->by_key, q->key, q);
 }
 
@@ -834,7 +904,11 @@ static void release(hs_etl *e, enum release_mode mode)
 		e->queued--;
 		n--;
 		g_ptr_array_add(e->out, best);
-		if (mode != RELEASE_ALL && best->meta.pktmon && !best->meta.drop && !e->all_copies) {
+		if (mode != RELEASE_ALL && !best->meta.pktmon && !best->meta.drop && !e->all_copies &&
+		    g_hash_table_lookup(e->by_key, best->key) == best) {
+			/* NDIS: equal bytes at one place are two frames, which share a key */
+			g_hash_table_remove(e->by_key, best->key);
+		} else if (mode != RELEASE_ALL && best->meta.pktmon && !best->meta.drop && !e->all_copies) {
 			g_hash_table_remove(e->by_key, best->key);
 			/* the last RELEASED_KEEP keys, in a ring the table points into */
 			uint64_t *k = e->released_ring[e->released_at % RELEASED_KEEP];
@@ -906,7 +980,7 @@ static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, uint8_t *u, size_t 
 		e->st.drops++;
 	else
 		e->st.packet_events++;
-	queue_packet(e, &m, b, false);
+	queue_packet(e, &m, b, false, 0);
 }
 
 static int ndis_link(uint64_t kw)
@@ -967,6 +1041,10 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const ui
 	}
 	uint32_t size = le32(u + at);
 	const uint8_t *fragment = u + at + 4;
+	/* where it was logged: the filter's interface (LowerIfIndex,
+	 * MiniportIfIndex) or the switch's source port (1003) */
+	uint64_t where = (uint64_t)le32(u + 4) << 32 | (id == NDIS_VMSWITCH_FRAGMENT ? 0x80000000u | le32(u + 8) : le32(u));
+	uint16_t direction = kw & NDIS_KW_SEND ? PKTMON_DIR_TX : kw & NDIS_KW_RECEIVE ? PKTMON_DIR_RX : 0;
 	if ((kw & NDIS_KW_PACKET_START) && (kw & NDIS_KW_PACKET_END)) {
 		/* one fragment (the usual case): a slice of the buffer */
 		if (size > NDIS_MAX_PACKET) {
@@ -977,12 +1055,13 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const ui
 		memset(&m, 0, sizeof m);
 		m.linktype = ndis_link(kw);
 		m.caplen = m.wirelen = size;
+		m.direction = direction;
 		m.ts_ns = to_unix_ns(e, ts);
 		m.processor = cpu;
 		e->st.packet_events++;
 		if (e->frag[cpu & 0xff].bytes)
 			g_byte_array_set_size(e->frag[cpu & 0xff].bytes, 0);
-		queue_packet(e, &m, fragment, false);
+		queue_packet(e, &m, fragment, false, where);
 		return;
 	}
 	/* a packet's fragments are logged one after the other by one
@@ -994,6 +1073,8 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const ui
 		g_byte_array_set_size(f->bytes, 0);
 		f->ts = ts;
 		f->link = ndis_link(kw);
+		f->where = where;
+		f->direction = direction;
 	} else if (f->bytes->len == 0) {
 		e->st.malformed++; /* a middle fragment without its start */
 		return;
@@ -1010,10 +1091,11 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const ui
 	memset(&m, 0, sizeof m);
 	m.linktype = f->link;
 	m.caplen = m.wirelen = f->bytes->len;
+	m.direction = f->direction;
 	m.ts_ns = to_unix_ns(e, f->ts);
 	m.processor = cpu;
 	e->st.packet_events++;
-	queue_packet(e, &m, f->bytes->data, true);
+	queue_packet(e, &m, f->bytes->data, true, f->where);
 	g_byte_array_set_size(f->bytes, 0);
 }
 

@@ -340,14 +340,28 @@ def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
             cuts = sorted(rnd.sample(range(1, len(eth)), min(len(eth) - 1, rnd.randrange(0, 3))))
             pieces = [eth[a:b] for a, b in zip([0] + cuts, cuts + [len(eth)])]
             vmswitch = n % 10 == 9
-            for k, piece in enumerate(pieces):
-                kw = 1 | (0x40000000 if k == 0 else 0) | (0x80000000 if k == len(pieces) - 1 else 0)
-                if vmswitch:
-                    q.append((clk(ts), event_header(NDISCAP, 1003, clk(ts), vmswitch_payload(n, piece, ptr),
-                                                    kw=kw | 0x1000000)))
-                else:
-                    q.append((clk(ts), event_header(NDISCAP, 1001, clk(ts),
-                                                    struct.pack("<III", 7, 8, len(piece)) + piece, kw=kw)))
+            tx = n % 20 == 19
+            direction = 0x100000000 if tx else 0x200000000  # KW_SEND, KW_RECEIVE
+            # a Hyper-V host logs the packet three times, 1 µs apart: at the physical adapter (1001,
+            # interface 7), at the switch (1003, in fragments) and at the host's virtual adapter (1001,
+            # interface 9); on receive in that order, on send the other way round.  The physical
+            # adapter's copy, the one closest to the wire, has the capture's time.
+            tick = 10 * (1 if clock == 2 else freq // 10 ** 7)
+            places = ([7, 1003, 9] if not tx else [9, 1003, 7]) if vmswitch else [8]
+            wire = places.index(7) if vmswitch else 0
+            for k, place in enumerate(places):
+                t = clk(ts) + (k - wire) * tick
+                if place in (7, 9):
+                    q.append((t, event_header(NDISCAP, 1001, t, struct.pack("<III", place, place, len(eth)) + eth,
+                                              kw=1 | direction | 0xc0000000)))
+                    continue
+                for j, piece in enumerate(pieces):
+                    kw = 1 | direction | (0x40000000 if j == 0 else 0) | (0x80000000 if j == len(pieces) - 1 else 0)
+                    if place == 1003:
+                        q.append((t, event_header(NDISCAP, 1003, t, vmswitch_payload(n, piece, ptr), kw=kw | 0x1000000)))
+                    else:
+                        q.append((t, event_header(NDISCAP, 1001, t, struct.pack("<III", 7, 8, len(piece)) + piece,
+                                                  kw=kw)))
         else:
             ptype, data = [(1, eth), (2, to_80211(eth)), (3, eth[14:]), (1, eth)][mode]
             link_delta += len(data) - len(eth)
