@@ -167,6 +167,15 @@ struct hs_etl {
 	uint32_t cpus_seen;
 	int64_t buffer_last;     /* the latest event time in the buffer being parsed */
 	int64_t released_upto;   /* a second after the latest packet handed out before the end */
+	/* A copy can come after its packet was handed out only when the
+	 * ordering cap released early, or a processor's events were not in
+	 * time order; only then are released keys remembered (two hash
+	 * operations a packet saved otherwise). */
+	bool disorder;
+	/* the latest pktmon packet queued per processor, while no release
+	 * has run since (its copies follow it: no look-up for them) */
+	pending *last_pktmon[256];
+	uint32_t last_gen[256], release_gen;
 	guint next_release;      /* queued count at which the watermark is tried again */
 	uint64_t seq;
 	ebuf *parsing;           /* the buffer whose events are being parsed */
@@ -560,8 +569,12 @@ static int64_t to_unix_ns(const hs_etl *e, int64_t t)
 	case 3: /* CPU cycle counter, CpuSpeedInMHz */
 		ticks = (__int128)e->start_time + ((__int128)t - e->start_clock) * 10 / (e->cpu_mhz ? e->cpu_mhz : 1);
 		break;
-	default: /* QPC at PerfFreq */
-		ticks = (__int128)e->start_time + ((__int128)t - e->start_clock) * 10000000 / (e->perf_freq > 0 ? e->perf_freq : 1);
+	default: /* QPC at PerfFreq: 10 MHz on Windows 10 and later, which needs no (128-bit) division */
+		if (e->perf_freq == 10000000)
+			ticks = (__int128)e->start_time + ((__int128)t - e->start_clock);
+		else
+			ticks = (__int128)e->start_time + ((__int128)t - e->start_clock) * 10000000 /
+							  (e->perf_freq > 0 ? e->perf_freq : 1);
 		break;
 	}
 	__int128 ns = (ticks - FILETIME_UNIX_EPOCH) * 100;
@@ -698,6 +711,7 @@ static void enqueue(hs_etl *e, pending *q, uint16_t cpu)
 		e->active[e->nactive++] = (uint8_t)(cpu & 0xff);
 	} else if (!c->unsorted && c->q->len > c->head && before(q, c->q->pdata[c->q->len - 1])) {
 		c->unsorted = true;
+		e->disorder = true;
 	}
 	g_ptr_array_add(c->q, q);
 	e->queued++;
@@ -769,6 +783,10 @@ static pending *copy_of(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes,
 	if (m->pktmon) {
 		key[0] = m->group;
 		key[1] = m->number;
+		pending *l = e->last_pktmon[m->processor & 0xff];
+		if (l && e->last_gen[m->processor & 0xff] == e->release_gen && l->key[0] == key[0] && l->key[1] == key[1] &&
+		    !l->dead)
+			return l;
 		return g_hash_table_lookup(e->by_key, key);
 	}
 	ndis_key(m, bytes, key);
@@ -821,6 +839,10 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 	enqueue(e, q, m->processor);
 	if (fold)
 		g_hash_table_replace(e->by_key, q->key, q);
+	if (fold && m->pktmon) {
+		e->last_pktmon[m->processor & 0xff] = q;
+		e->last_gen[m->processor & 0xff] = e->release_gen;
+	}
 }
 
 enum release_mode { RELEASE_WATERMARK, RELEASE_HALF, RELEASE_ALL };
@@ -869,6 +891,7 @@ static pending *queue_head(hs_etl *e, unsigned k)
  * over the memory cap), or all (the end of the input). */
 static void release(hs_etl *e, enum release_mode mode)
 {
+	e->release_gen++; /* entries may be freed: last_pktmon is stale */
 	if (e->out_at > 0) { /* what was handed out already */
 		g_ptr_array_remove_range(e->out, 0, e->out_at);
 		e->out_at = 0;
@@ -910,6 +933,8 @@ static void release(hs_etl *e, enum release_mode mode)
 			g_hash_table_remove(e->by_key, best->key);
 		} else if (mode != RELEASE_ALL && best->meta.pktmon && !best->meta.drop && !e->all_copies) {
 			g_hash_table_remove(e->by_key, best->key);
+			if (mode != RELEASE_HALF && !e->disorder)
+				continue;
 			/* the last RELEASED_KEEP keys, in a ring the table points into */
 			uint64_t *k = e->released_ring[e->released_at % RELEASED_KEEP];
 			if (e->released_at++ >= RELEASED_KEEP)
@@ -1179,6 +1204,8 @@ static int parse_records(hs_etl *e, uint8_t *p, size_t len, uint16_t cpu, bool f
 			uint64_t kw = le64(r + 48);
 			if (ts > e->buffer_last)
 				e->buffer_last = ts;
+			if (ts < e->cpu_last[cpu])
+				e->disorder = true; /* older than an earlier buffer of its processor */
 			size_t u = EVENT_HEADER_SIZE;
 			if (flags & EVENT_HEADER_FLAG_EXTENDED_INFO) {
 				/* extended items: {Reserved1, ExtType, Linkage, DataSize} then the data, 8-aligned */

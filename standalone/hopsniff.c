@@ -662,7 +662,7 @@ static const char *summary =
 	"  delegation: method, verdict, cause, explanation, remedies, evidence frames.\n"
 	"  Several -r are merged by timestamp (client1 + srv1 + DC captures make one chain).\n"
 	"  -r takes pcap, pcapng, Windows ETL traces (pktmon, netsh trace) and gzip of any, from a\n"
-	"  file, a FIFO or standard input (-r -).  pktmon's copies of a packet are folded into the\n"
+	"  file, a FIFO or standard input (-r -).  pktmon's and netsh's copies of a packet are folded into the\n"
 	"  one closest to the wire (--etl-all-copies keeps them); drops it recorded are listed apart.\n"
 	"  -w FILE: also write the packets read as pcapng (an ETL becomes a capture Wireshark opens).\n"
 	"  --json: the report as JSON (docs/report.schema.json); --messages adds every decoded message.\n"
@@ -728,7 +728,7 @@ int main(int argc, char **argv)
 	gint memory_mib = 0;
 	GOptionEntry entries[] = {
 		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &files, "Capture to read (pcap, pcapng, Windows ETL, gzip of any; - standard input); repeatable", "FILE" },
-		{ "etl-all-copies", 0, 0, G_OPTION_ARG_NONE, &all_copies, "Keep every copy pktmon logged of a packet (default: the one closest to the wire)", NULL },
+		{ "etl-all-copies", 0, 0, G_OPTION_ARG_NONE, &all_copies, "Keep every copy pktmon or netsh logged of a packet (default: the one closest to the wire)", NULL },
 		{ "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keylogs, "TLS key log (SSLKEYLOGFILE format) to decrypt TLS; repeatable", "FILE" },
 		{ "keytab", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keytabs, "Kerberos keytab (MIT format) to decrypt tickets; repeatable", "FILE" },
 		{ "ntlm-password", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ntlm_pw, "NTLM user's password, opens NTLM-sealed WinRM; repeatable, @FILE", "'DOMAIN\\user:PASSWORD'" },
