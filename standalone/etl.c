@@ -951,6 +951,23 @@ static void release(hs_etl *e, enum release_mode mode)
 
 /* ---------------------------------------------------------- events */
 
+/* Native 802.11 data frames reach the components above the Wi-Fi
+ * miniport (and ndiscap's filter) already decrypted, yet with the Protected
+ * flag still set: where a data frame's body starts with the LLC/SNAP header
+ * (which a CCMP/TKIP header, whose 4th byte has ExtIV 0x20, never does) the
+ * flag is cleared, so that the frame reads as what it is.  b is in the
+ * uncompressed buffer, or joined fragments: the reader's own. */
+static bool unprotect_80211(uint8_t *b, size_t len)
+{
+	if (len < 2 || !(b[1] & 0x40) || ((b[0] >> 2) & 3) != 2)
+		return false;
+	size_t hdr = 24 + ((b[1] & 3) == 3 ? 6 : 0) + ((b[0] & 0x80) ? 2 + ((b[1] & 0x80) ? 4 : 0) : 0);
+	if (len < hdr + 6 || b[hdr] != 0xaa || b[hdr + 1] != 0xaa || b[hdr + 2] != 0x03 || b[hdr + 3] != 0)
+		return false;
+	b[1] &= (uint8_t)~0x40;
+	return true;
+}
+
 static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, uint8_t *u, size_t n, uint16_t cpu)
 {
 	if (id != PKTMON_PACKET && id != PKTMON_DROP)
@@ -987,18 +1004,8 @@ static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, uint8_t *u, size_t 
 	uint8_t *b = u + PKTMON_META;
 	if (m.linktype == LINKTYPE_IEEE802_11 && logged >= 14 && ((b[0] >> 2) & 3) == 3 && (b[12] << 8 | b[13]) >= 0x0600)
 		m.linktype = LINKTYPE_ETHERNET;
-	/* Native 802.11 data frames reach the components above the Wi-Fi
-	 * miniport already decrypted, yet with the Protected flag still set:
-	 * where a data frame's body starts with the LLC/SNAP header (which a
-	 * CCMP/TKIP header, whose 4th byte has ExtIV 0x20, never does) the
-	 * flag is cleared, so that the frame reads as what it is. */
-	if (m.linktype == LINKTYPE_IEEE802_11 && logged >= 2 && (b[1] & 0x40) && ((b[0] >> 2) & 3) == 2) {
-		size_t hdr = 24 + ((b[1] & 3) == 3 ? 6 : 0) + ((b[0] & 0x80) ? 2 + ((b[1] & 0x80) ? 4 : 0) : 0);
-		if (logged >= hdr + 6 && b[hdr] == 0xaa && b[hdr + 1] == 0xaa && b[hdr + 2] == 0x03 && b[hdr + 3] == 0) {
-			b[1] &= (uint8_t)~0x40; /* in the uncompressed buffer, which is the reader's own */
-			m.unprotected = true;
-		}
-	}
+	if (m.linktype == LINKTYPE_IEEE802_11)
+		m.unprotected = unprotect_80211(b, logged);
 	m.ts_ns = to_unix_ns(e, ts);
 	m.processor = cpu;
 	if (m.drop)
@@ -1006,6 +1013,23 @@ static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, uint8_t *u, size_t 
 	else
 		e->st.packet_events++;
 	queue_packet(e, &m, b, false, 0);
+}
+
+/* ndiscap logs no original length of a packet it truncated
+ * (`packettruncatebytes=`): as etl2pcapng does, it is read from the IPv4 or
+ * IPv6 header, when larger than what was logged (an LSO packet's IP length
+ * may be 0: then nothing is inferred). */
+static uint32_t ndis_wirelen(int link, const uint8_t *b, uint32_t caplen)
+{
+	size_t l2 = link == LINKTYPE_ETHERNET ? 14 : 0;
+	if (link == LINKTYPE_IEEE802_11 || caplen < l2 + 40)
+		return caplen;
+	if (l2 && ((b[12] << 8 | b[13]) != 0x0800 && (b[12] << 8 | b[13]) != 0x86dd))
+		return caplen;
+	const uint8_t *ip = b + l2;
+	uint32_t len = (ip[0] >> 4) == 4 ? (uint32_t)(ip[2] << 8 | ip[3]) :
+		       (ip[0] >> 4) == 6 ? 40 + (uint32_t)(ip[4] << 8 | ip[5]) : 0;
+	return len + l2 > caplen ? (uint32_t)(len + l2) : caplen;
 }
 
 static int ndis_link(uint64_t kw)
@@ -1055,7 +1079,7 @@ static size_t ndis_fragment_at(uint16_t id, const uint8_t *u, size_t n)
 	return at;
 }
 
-static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const uint8_t *u, size_t n, uint16_t cpu)
+static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, uint8_t *u, size_t n, uint16_t cpu)
 {
 	if (id != NDIS_PACKET_FRAGMENT && id != NDIS_VMSWITCH_FRAGMENT)
 		return;
@@ -1065,7 +1089,7 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const ui
 		return;
 	}
 	uint32_t size = le32(u + at);
-	const uint8_t *fragment = u + at + 4;
+	uint8_t *fragment = u + at + 4;
 	/* where it was logged: the filter's interface (LowerIfIndex,
 	 * MiniportIfIndex) or the switch's source port (1003) */
 	uint64_t where = (uint64_t)le32(u + 4) << 32 | (id == NDIS_VMSWITCH_FRAGMENT ? 0x80000000u | le32(u + 8) : le32(u));
@@ -1079,7 +1103,10 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const ui
 		hs_etl_packet m;
 		memset(&m, 0, sizeof m);
 		m.linktype = ndis_link(kw);
-		m.caplen = m.wirelen = size;
+		m.caplen = size;
+		m.wirelen = ndis_wirelen(m.linktype, fragment, size);
+		if (m.linktype == LINKTYPE_IEEE802_11)
+			m.unprotected = unprotect_80211(fragment, size);
 		m.direction = direction;
 		m.ts_ns = to_unix_ns(e, ts);
 		m.processor = cpu;
@@ -1115,7 +1142,10 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, const ui
 	hs_etl_packet m;
 	memset(&m, 0, sizeof m);
 	m.linktype = f->link;
-	m.caplen = m.wirelen = f->bytes->len;
+	m.caplen = f->bytes->len;
+	m.wirelen = ndis_wirelen(m.linktype, f->bytes->data, m.caplen);
+	if (m.linktype == LINKTYPE_IEEE802_11)
+		m.unprotected = unprotect_80211(f->bytes->data, m.caplen);
 	m.direction = f->direction;
 	m.ts_ns = to_unix_ns(e, f->ts);
 	m.processor = cpu;

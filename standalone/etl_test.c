@@ -249,6 +249,74 @@ static int read_all(const uint8_t *b, size_t n, char *err, size_t errlen)
 	return r;
 }
 
+/* An NDIS-PacketCapture 1001 event (uncompressed EVENT_HEADER record) at b:
+ * MiniportIfIndex = LowerIfIndex = ifx, the frame; returns its 8-aligned size. */
+static size_t ndis_record(uint8_t *b, uint32_t ifx, uint64_t kw, const uint8_t *frame, uint32_t len)
+{
+	static const uint8_t ndiscap[16] = { 0x6e, 0x00, 0xd6, 0x2e, 0x29, 0x47, 0x09, 0x46,
+					     0xb4, 0x23, 0x3e, 0xe7, 0xbc, 0xd6, 0x78, 0xef };
+	size_t n = 80 + 12 + len;
+	memset(b, 0, (n + 7) & ~(size_t)7);
+	put16(b, (uint16_t)n);
+	b[2] = 19; /* EVENT_HEADER, 64-bit */
+	b[3] = 0xc0;
+	memcpy(b + 24, ndiscap, 16);
+	put16(b + 40, 1001);
+	put32(b + 48, (uint32_t)kw);
+	put32(b + 52, (uint32_t)(kw >> 32));
+	put32(b + 80, ifx);
+	put32(b + 84, ifx);
+	put32(b + 88, len);
+	memcpy(b + 92, frame, len);
+	return (n + 7) & ~(size_t)7;
+}
+
+/* netsh's copies of one packet (the same bytes at two interfaces) fold
+ * into one, the same bytes twice at one interface are two frames; a frame
+ * ndiscap truncated gets its length from the IP header; a native 802.11
+ * data frame logged decrypted loses its Protected flag. */
+static void test_ndis(void)
+{
+	static uint8_t b[8192];
+	size_t n = header_buffer(b, 4096), at = n + 72;
+	uint8_t eth[60] = { 0 }, wifi[40] = { 0 };
+	eth[12] = 0x08;    /* IPv4 */
+	eth[14] = 0x45;
+	put16(eth + 16, 0xe803); /* total length 1000 (big-endian 03 e8) */
+	eth[23] = 6;
+	wifi[0] = 0x08;    /* data */
+	wifi[1] = 0x41;    /* to DS, Protected */
+	memcpy(wifi + 24, "\xaa\xaa\x03\x00\x00\x00\x08\x00", 8);
+	const uint64_t rx = 0x200000000ULL | 0xc0000000ULL; /* KW_RECEIVE, one fragment */
+	at += ndis_record(b + at, 7, rx, eth, sizeof eth);
+	at += ndis_record(b + at, 9, rx, eth, sizeof eth);  /* a copy: another interface */
+	at += ndis_record(b + at, 7, rx, eth, sizeof eth);  /* the same place again: another frame */
+	at += ndis_record(b + at, 7, rx | 0x10000, wifi, sizeof wifi);
+	put32(b + n, 4096);
+	put32(b + n + 4, (uint32_t)at - (uint32_t)n);
+	for (int all = 0; all < 2; all++) {
+		hs_etl *e = hs_etl_new_buffer(b, n + 4096, all, 0);
+		hs_etl_packet p[5];
+		int k = 0;
+		while (k < 5 && hs_etl_next(e, &p[k]) == 1) {
+			if (k == 3 || (!all && k == 2)) /* the 802.11 frame: its bytes are valid until the next call */
+				CU_ASSERT_EQUAL(p[k].data[1], 0x01);
+			k++;
+		}
+		CU_ASSERT_STRING_EQUAL(hs_etl_error(e), "");
+		CU_ASSERT_EQUAL(k, all ? 4 : 3);
+		CU_ASSERT_EQUAL(hs_etl_stats_get(e)->folded, all ? 0u : 1u);
+		CU_ASSERT_EQUAL(p[0].caplen, 60);
+		CU_ASSERT_EQUAL(p[0].wirelen, 1014);
+		CU_ASSERT_EQUAL(p[0].copies, all ? 1u : 2u);
+		CU_ASSERT_EQUAL(p[1].copies, 1);
+		CU_ASSERT_EQUAL(p[k - 1].linktype, 105);
+		CU_ASSERT(p[k - 1].unprotected);
+		CU_ASSERT_EQUAL(p[k - 1].wirelen, sizeof wifi);
+		hs_etl_free(e);
+	}
+}
+
 static void test_errors(void)
 {
 	static uint8_t b[4096];
@@ -281,4 +349,5 @@ HS_UNIT_MAIN("etl",
 #ifdef HS_HAVE_WIMLIB
 	{ "XPRESS Huffman (wimlib's compressor)", test_xpress_huff },
 #endif
+	{ "NDIS: netsh's copies folded, truncated length, 802.11 Protected flag", test_ndis },
 	{ "errors: no network events, truncated, oversized buffers", test_errors })

@@ -337,9 +337,13 @@ def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
         q = per[cpu]
         mode = n % 5
         if mode == 4:  # NDIS-PacketCapture 1001 (1003 for every other one: the Hyper-V switch), in 1-3 fragments
-            cuts = sorted(rnd.sample(range(1, len(eth)), min(len(eth) - 1, rnd.randrange(0, 3))))
-            pieces = [eth[a:b] for a, b in zip([0] + cuts, cuts + [len(eth)])]
             vmswitch = n % 10 == 9
+            # every other plain 1001 from a Wi-Fi adapter: native 802.11, Protected set (decrypted, as logged)
+            wifi = n % 20 == 4
+            frame = to_80211(eth) if wifi else eth
+            link_delta += len(frame) - len(eth)
+            cuts = sorted(rnd.sample(range(1, len(frame)), min(len(frame) - 1, rnd.randrange(0, 3))))
+            pieces = [frame[a:b] for a, b in zip([0] + cuts, cuts + [len(frame)])]
             tx = n % 20 == 19
             direction = 0x100000000 if tx else 0x200000000  # KW_SEND, KW_RECEIVE
             # a Hyper-V host logs the packet three times, 1 µs apart: at the physical adapter (1001,
@@ -361,7 +365,7 @@ def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
                         q.append((t, event_header(NDISCAP, 1003, t, vmswitch_payload(n, piece, ptr), kw=kw | 0x1000000)))
                     else:
                         q.append((t, event_header(NDISCAP, 1001, t, struct.pack("<III", 7, 8, len(piece)) + piece,
-                                                  kw=kw)))
+                                                  kw=kw | (0x10000 if wifi else 0))))
         else:
             ptype, data = [(1, eth), (2, to_80211(eth)), (3, eth[14:]), (1, eth)][mode]
             link_delta += len(data) - len(eth)
