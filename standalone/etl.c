@@ -1049,13 +1049,25 @@ static bool skip_utf16z(const uint8_t *u, size_t n, size_t *at)
 	return false;
 }
 
+/* True when the 1003 fields from at on are FragmentSize, the fragment,
+ * OOBDataSize and the OOB data, ending exactly where the event ends. */
+static bool vmswitch_tail_fits(const uint8_t *u, size_t n, size_t at)
+{
+	if (at > n || n - at < 4 || le32(u + at) > n - at - 4)
+		return false;
+	at += 4 + le32(u + at);
+	return n - at >= 4 && le32(u + at) == n - at - 4;
+}
+
 /* Where the FragmentSize field of an NDIS-PacketCapture packet event is,
  * 0 when the event is too short.  1001: after MiniportIfIndex and
- * LowerIfIndex.  1003 (the Hyper-V switch's, its layout as Wireshark's ETW
- * dissector reads it): after them, SourcePortId, the source's port name,
- * NIC name and NIC type (NUL-terminated UTF-16), DestinationCount, and each
- * destination (PortId and the same three strings); the fragment is then
- * followed by OOBDataSize and the OOB data, which are not needed. */
+ * LowerIfIndex.  1003 (the Hyper-V switch's): after them, SourcePortId,
+ * the source's port name, NIC name and NIC type (NUL-terminated UTF-16),
+ * DestinationCount, and the destinations.  Wireshark's ETW dissector reads
+ * each destination as a PortId and the same three strings; the manifest as
+ * published decompiled types "Destination" as 8 bytes each: the layout
+ * whose FragmentSize, fragment, OOBDataSize and OOB data end the event
+ * exactly is taken, the dissector's when both do. */
 static size_t ndis_fragment_at(uint16_t id, const uint8_t *u, size_t n)
 {
 	if (id == NDIS_PACKET_FRAGMENT)
@@ -1068,14 +1080,17 @@ static size_t ndis_fragment_at(uint16_t id, const uint8_t *u, size_t n)
 		return 0;
 	uint32_t dests = le32(u + at);
 	at += 4;
+	size_t flat = dests <= (n - at) / 8 ? at + 8 * (size_t)dests : 0;
 	for (uint32_t d = 0; d < dests; d++) { /* each takes 10 bytes or more: the count is bounded by n */
 		if (n - at < 4)
-			return 0;
+			return flat && vmswitch_tail_fits(u, n, flat) ? flat : 0;
 		at += 4;
 		for (int s = 0; s < 3; s++)
 			if (!skip_utf16z(u, n, &at))
-				return 0;
+				return flat && vmswitch_tail_fits(u, n, flat) ? flat : 0;
 	}
+	if (dests && !vmswitch_tail_fits(u, n, at) && flat && vmswitch_tail_fits(u, n, flat))
+		return flat;
 	return at;
 }
 

@@ -317,6 +317,47 @@ static void test_ndis(void)
 	}
 }
 
+/* A 1003 (Hyper-V switch) event whose one destination is 8 bytes (the
+ * manifest's "Destination" as published), not a PortId and three strings:
+ * its fragment is found by the event's exact end. */
+static void test_vmswitch_flat(void)
+{
+	static uint8_t b[8192];
+	size_t n = header_buffer(b, 4096), at = n + 72;
+	uint8_t frame[60] = { 0x01, 0x02, 0x03 };
+	uint8_t *r = b + at;
+	size_t len = ndis_record(r, 5, 0x200000000ULL | 0xc1000000ULL, frame, 0); /* header and 12 bytes: fixed below */
+	(void)len;
+	put16(r + 40, 1003);
+	uint8_t *u = r + 80 + 12, *q = u;
+	for (int s = 0; s < 3; s++) { /* port name "p", NIC name "n", NIC type "t" */
+		q[0] = (uint8_t)"pnt"[s];
+		q[1] = 0;
+		q[2] = q[3] = 0;
+		q += 4;
+	}
+	put32(q, 1); /* DestinationCount */
+	memset(q + 4, 0x41, 8); /* one 8-byte destination: read as a PortId and strings, the event does not end exactly */
+	q += 12;
+	put32(q, sizeof frame);
+	memcpy(q + 4, frame, sizeof frame);
+	q += 4 + sizeof frame;
+	put32(q, 8); /* OOBDataSize */
+	q += 4 + 8;
+	size_t size = (size_t)(q - r);
+	put16(r, (uint16_t)size);
+	at += (size + 7) & ~(size_t)7;
+	put32(b + n, 4096);
+	put32(b + n + 4, (uint32_t)(at - n));
+	hs_etl *e = hs_etl_new_buffer(b, n + 4096, false, 0);
+	hs_etl_packet p;
+	CU_ASSERT_EQUAL(hs_etl_next(e, &p), 1);
+	CU_ASSERT_EQUAL(p.caplen, sizeof frame);
+	CU_ASSERT_EQUAL(memcmp(p.data, frame, sizeof frame), 0);
+	CU_ASSERT_EQUAL(hs_etl_stats_get(e)->malformed, 0);
+	hs_etl_free(e);
+}
+
 static void test_errors(void)
 {
 	static uint8_t b[4096];
@@ -350,4 +391,5 @@ HS_UNIT_MAIN("etl",
 	{ "XPRESS Huffman (wimlib's compressor)", test_xpress_huff },
 #endif
 	{ "NDIS: netsh's copies folded, truncated length, 802.11 Protected flag", test_ndis },
+	{ "NDIS 1003 with 8-byte destinations", test_vmswitch_flat },
 	{ "errors: no network events, truncated, oversized buffers", test_errors })
