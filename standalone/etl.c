@@ -304,6 +304,29 @@ static inline size_t xpress_len(const uint8_t **ipp, const uint8_t *iend, const 
 	return len + 7;
 }
 
+/* One match, its 2-byte token at *ipp (there): copied to *opp, cut at the
+ * end of the output; false when malformed (its length cut short, or an
+ * offset before the start of the output). */
+static inline bool xpress_match(const uint8_t **ipp, const uint8_t *iend, const uint8_t **half, uint8_t *out,
+				uint8_t **opp, uint8_t *oend)
+{
+	uint32_t tok = le16(*ipp);
+	*ipp += 2;
+	size_t len = tok & 7, off = (tok >> 3) + 1;
+	if (len == 7 && !(len = xpress_len(ipp, iend, half)))
+		return false;
+	len += 3;
+	uint8_t *op = *opp;
+	if (off > (size_t)(op - out))
+		return false;
+	size_t room = (size_t)(oend - op);
+	if (len > room)
+		len = room;
+	match_copy(op, off, len, room);
+	*opp = op + len;
+	return true;
+}
+
 /* The flags are kept with the current item in the top bit: a run of
  * literals (0 bits) is the count of leading zeros, copied in one move. */
 long hs_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len)
@@ -335,19 +358,8 @@ long hs_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t
 		flags <<= run; /* run < 32 here */
 		flags <<= 1;
 		nflags--;
-		uint32_t tok = le16(ip);
-		ip += 2;
-		size_t len = tok & 7, off = (tok >> 3) + 1;
-		if (len == 7 && !(len = xpress_len(&ip, iend, &half)))
+		if (!xpress_match(&ip, iend, &half, out, &op, oend))
 			return -1;
-		len += 3;
-		if (off > (size_t)(op - out))
-			return -1;
-		size_t room = (size_t)(oend - op);
-		if (len > room)
-			len = room;
-		match_copy(op, off, len, room);
-		op += len;
 	}
 	/* near an end: the same, one item at a time, every read checked */
 	while (op < oend) {
@@ -370,19 +382,8 @@ long hs_xpress_decompress(const uint8_t *in, size_t in_len, uint8_t *out, size_t
 		nflags--;
 		if (iend - ip < 2)
 			break; /* the end of the stream (MS-XCA 2.4: input exhausted at a match flag) */
-		uint32_t tok = le16(ip);
-		ip += 2;
-		size_t len = tok & 7, off = (tok >> 3) + 1;
-		if (len == 7 && !(len = xpress_len(&ip, iend, &half)))
+		if (!xpress_match(&ip, iend, &half, out, &op, oend))
 			return -1;
-		len += 3;
-		if (off > (size_t)(op - out))
-			return -1;
-		size_t room = (size_t)(oend - op);
-		if (len > room)
-			len = room;
-		match_copy(op, off, len, room);
-		op += len;
 	}
 	return (long)(op - out);
 }
