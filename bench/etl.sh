@@ -2,7 +2,7 @@
 # bench/etl.sh [REPLICAS] - reading a large ETL trace against reading the same
 # packets from pcapng, per packet, in one run: `hopsniff decode --json` on
 # bench/data/big.etl (pktmon-style: XPRESS buffers, four processors, 1-3 copies
-# per packet folded to one) and on bench/data/big_etl.pcapng (bench/make_etl.py:
+# per packet, 3 for Hyper-V switch packets (NDIS 1001/1003), folded to one) and on bench/data/big_etl.pcapng (bench/make_etl.py:
 # every lab capture, repeated REPLICAS times, default 30).  Each file is read
 # once first (page cache warm), then both are timed in turn seven times (the machine's
 # load varies); the best CPU time (user + system) of each counts.  In the same

@@ -3,8 +3,8 @@
 timestamps), repeated REPLICAS times 1000 s apart, as one pcapng
 (OUT_DIR/big_etl.pcapng) and as the pktmon-style ETL that
 tests/input/etl_writer.py makes of them (OUT_DIR/big.etl: XPRESS buffers,
-four processors, 1-3 copies per packet, some as 802.11 / raw IP / NDIS
-fragments): the same packets through both readers (bench/etl.sh)."""
+four processors, 1-3 copies per packet (3 NDIS copies of a Hyper-V switch
+packet), some as 802.11 / raw IP / NDIS fragments): the same packets through both readers (bench/etl.sh)."""
 import glob
 import os
 import struct
