@@ -86,6 +86,11 @@ typedef struct hs_meta {
 /* RFC 3339 UTC with microseconds ("2016-07-21T10:01:02.123456Z"). */
 void hs_ts_rfc3339(int64_t sec, uint32_t nsec, char *buf, size_t n);
 
+/* A FILETIME (100 ns ticks since 1601-01-01 UTC: NTLM timestamps, SMB2
+ * SystemTime) as an RFC 3339 value of o; a value before 1970 as its
+ * number. */
+void hs_out_filetime(hs_out *o, const char *key, uint64_t ft);
+
 /* One per line of protos.def, in its order. */
 typedef enum hs_proto {
 #define HS_PROTO(id, name, stem) HS_PROTO_##id,

@@ -37,6 +37,19 @@ void hs_ts_rfc3339(int64_t sec, uint32_t nsec, char *buf, size_t n)
 	snprintf(buf, n, "%s.%06uZ", day, (unsigned)(nsec / 1000u));
 }
 
+void hs_out_filetime(hs_out *o, const char *key, uint64_t ft)
+{
+	const uint64_t epoch_diff = 11644473600ull; /* seconds 1601-01-01 .. 1970-01-01 */
+	uint64_t secs = ft / 10000000u;
+	char buf[64];
+	if (secs < epoch_diff) {
+		hs_out_uint(o, key, ft);
+		return;
+	}
+	hs_ts_rfc3339((int64_t)(secs - epoch_diff), (uint32_t)(ft % 10000000u) * 100u, buf, sizeof buf);
+	hs_out_cstr(o, key, buf);
+}
+
 static const char *endpoint_str(const hs_addr *a, uint16_t port, char *buf, size_t n)
 {
 	char ip[64];

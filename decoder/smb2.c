@@ -350,7 +350,13 @@ static hs_err smb2_body(hs_slice pdu, hs_cur *c, hs_smb2_msg *m)
 		m->has_dialect = hs_cur_ok(c);
 		hs_cur_skip(c, 2 + 16);
 		m->capabilities = hs_cur_u32le(c);
-		hs_cur_skip(c, 4 + 4 + 4 + 8 + 8);
+		hs_cur_skip(c, 4 + 4 + 4);
+		/* SystemTime: the server's clock when it answered (FILETIME), which
+		 * the verdicts compare with the capture's own time (a skewed
+		 * target refuses Kerberos without saying why on the wire) */
+		m->system_time = hs_cur_u64le(c);
+		m->has_system_time = hs_cur_ok(c) && m->system_time != 0;
+		hs_cur_skip(c, 8);
 		{
 			uint16_t off = hs_cur_u16le(c), len = hs_cur_u16le(c);
 			if (!hs_cur_ok(c))
@@ -692,6 +698,8 @@ void hs_smb2_describe(const void *body, hs_out *o, unsigned flags)
 			else
 				hs_out_fmt(o, "dialect", "0x%04x", m->dialect);
 		}
+		if (!v1 && m->has_system_time)
+			hs_out_filetime(o, "system_time", m->system_time);
 	}
 	if (m->has_security_mode) {
 		/* SMB2 2.2.3: 0x1 signing enabled, 0x2 required; SMB1 (MS-CIFS
