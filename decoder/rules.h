@@ -23,6 +23,26 @@
  * When f->user_saw is set, the explanation quotes it. */
 void hs_rules_diagnose(const hs_facts *f, hs_diag *d);
 
+/* What an error line the hop-1 user saw (facts.user_saw: cmd output, a
+ * PowerShell ErrorRecord, a WS-Management fault) says about the second hop,
+ * from the words and codes Windows and the Samba/MIT tools print
+ * (double-hop-domain.md): a refusal by the second server, the first server
+ * holding no credential of the user, the KDC refusing, a clock error, a
+ * target not found.  Case-insensitive; HS_SAW_NONE for a line that is none
+ * of these (the model also uses it to take an error line from stdout). */
+typedef enum hs_saw_says {
+	HS_SAW_NONE = 0,
+	HS_SAW_DENIED,          /* "Access is denied", E_ACCESSDENIED, NT_STATUS_ACCESS_DENIED */
+	HS_SAW_ANONYMOUS,       /* "NT AUTHORITY\ANONYMOUS LOGON" */
+	HS_SAW_NO_CREDENTIALS,  /* "A specified logon session does not exist" (0x8009030E), SEC_E_NO_CREDENTIALS */
+	HS_SAW_LOGON_FAILURE,   /* STATUS_LOGON_FAILURE, "The user name or password is incorrect" */
+	HS_SAW_S4U2PROXY,       /* the KDC refused constrained delegation (MIT kvno: "constrained delegation failed") */
+	HS_SAW_KDC,             /* another KDC refusal ("KDC can't fulfill requested option", KDC_ERR_*) */
+	HS_SAW_SKEW,            /* clock skew (KRB_AP_ERR_SKEW, SEC_E_TIME_SKEW 0x80090324) */
+	HS_SAW_NOT_FOUND        /* "The network path was not found", BAD_NETWORK_NAME: the target was not reached */
+} hs_saw_says;
+hs_saw_says hs_rules_saw_says(const char *line);
+
 /* The rule table, for tests and documentation: its length, and the cause of
  * entry i in order (NULL past the end).  Several entries may give the same
  * cause. */
