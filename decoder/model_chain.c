@@ -438,6 +438,9 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 		}
 		if (a && a->sname[0])
 			snprintf(f->t_spn, sizeof f->t_spn, "%s", a->sname);
+		f->hop2_clock_known = h2c->clock_known;
+		f->hop2_clock_offset_ns = h2c->clock_offset_ns;
+		f->hop2_clock_ref = h2c->clock_ref;
 		ch->nhops = 2;
 	} else if (fail_kx) {
 		const kx *x = fail_kx;

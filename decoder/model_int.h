@@ -92,6 +92,9 @@ typedef struct conn {
 	hs_result tree_result;
 	uint32_t tree_status;
 	hs_ref tree_ref;
+	bool clock_known;            /* the server's SMB2 NEGOTIATE SystemTime was seen */
+	int64_t clock_offset_ns;     /* its time minus the capture's, at that frame */
+	hs_ref clock_ref;
 	/* HTTP / WinRM */
 	bool winrm, tls;
 	bool credssp_asked, credssp_offered, offers_seen, credssp_failed, deleg_flag;

@@ -472,6 +472,20 @@ static bool path_is_ipc(const char *p)
 	return l >= 4 && strcasecmp(p + l - 4, "IPC$") == 0;
 }
 
+/* The SMB server's clock (NEGOTIATE response SystemTime, MS-SMB2 2.2.4)
+ * against the capture's time of the same frame: a Kerberos service whose
+ * clock is off refuses AP-REQs, and Samba says only LOGON_FAILURE. */
+static void smb2_server_clock(conn *c, const hs_meta *mt, uint64_t filetime)
+{
+	const int64_t epoch_diff = 11644473600LL; /* seconds 1601-01-01 .. 1970-01-01 */
+	int64_t secs = (int64_t)(filetime / 10000000u) - epoch_diff;
+	if (c->clock_known || secs < 0 || secs > INT64_MAX / 1000000000LL - 1)
+		return;
+	c->clock_known = true;
+	c->clock_offset_ns = secs * 1000000000LL + (int64_t)(filetime % 10000000u) * 100 - hsm_ts_of(mt);
+	c->clock_ref = hsm_ref_of(mt);
+}
+
 static void on_smb2(hs_model *m, conn *c, const hs_msg *msg, const hs_smb2_msg *s)
 {
 	const hs_meta *mt = msg->meta;
@@ -490,6 +504,8 @@ static void on_smb2(hs_model *m, conn *c, const hs_msg *msg, const hs_smb2_msg *
 		snprintf(h, sizeof h, "%.*s", (int)strcspn(p, "\\"), p);
 		hsm_host_learn(m, &c->s, h, 3);
 	}
+	if (s->kind == HS_SMB_V2 && s->command == HS_SMB2_NEGOTIATE && s->response && s->has_system_time)
+		smb2_server_clock(c, mt, s->system_time);
 	if (!s->response || !s->has_status)
 		return;
 	if (ss) {

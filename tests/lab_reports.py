@@ -175,10 +175,7 @@ XFAIL = {("11", "dc"), ("11", "dc+keytab"),
          # (a first hop from srv1) next to the two-hop chain.
          ("24", "srv1"), ("24", "dc"), ("24", "merged"),
          ("24", "srv1+keytab"), ("24", "dc+keytab"), ("24", "merged+keytab"),
-         # 26: Samba's smbd answers the skewed AP-REQ with STATUS_LOGON_FAILURE and
-         # no KRB-ERROR; the skew is only in srv2's SMB2 NEGOTIATE time, which no
-         # rule reads yet.
-         ("26", "srv1"), ("26", "merged"), ("26", "srv1+keytab"), ("26", "merged+keytab")}
+         }
 
 
 def spec_keys(scn, vantage):
