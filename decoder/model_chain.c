@@ -66,6 +66,7 @@ typedef struct chain_index {
 	GArray *fwd;             /* guint: exchanges with a forwarded-TGT request, ascending */
 	GArray **kxs;            /* per session: its exchanges (owner), ascending */
 	GArray **conns;          /* per session: its connections (owner), ascending */
+	GHashTable *first_use;   /* ticket fingerprint -> conn *: the earliest hop-1 connection presenting it */
 	guint nsessions;
 } chain_index;
 
@@ -78,6 +79,22 @@ static GArray *owned_list(GArray **lists, int owner, guint n)
 	return lists[owner];
 }
 
+/* The hop-1 Kerberos tickets a connection presented, each kept with the
+ * earliest connection that presented it. */
+static void first_use_add(GHashTable *h, conn *c)
+{
+	if (c->session < 0)
+		return;
+	for (unsigned j = 0; j < c->natt; j++) {
+		attempt *a = &c->att[j];
+		if (a->auth != HS_AUTH_KERBEROS || !a->ticket_fp)
+			continue;
+		const conn *e = g_hash_table_lookup(h, &a->ticket_fp);
+		if (!e || c->t0 < e->t0)
+			g_hash_table_replace(h, &a->ticket_fp, c);
+	}
+}
+
 static void chain_index_build(hs_model *m, chain_index *ix)
 {
 	ix->nsessions = m->sessions->len;
@@ -87,12 +104,14 @@ static void chain_index_build(hs_model *m, chain_index *ix)
 	ix->fwd = g_array_new(FALSE, FALSE, sizeof(guint));
 	ix->kxs = g_new0(GArray *, ix->nsessions + 1);
 	ix->conns = g_new0(GArray *, ix->nsessions + 1);
+	ix->first_use = g_hash_table_new(g_int64_hash, g_int64_equal);
 	for (guint i = 0; i < m->conns->len; i++) {
 		conn *c = g_ptr_array_index(m->conns, i);
 		g_hash_table_add(ix->clients, &c->c);
 		GArray *l = owned_list(ix->conns, c->owner, ix->nsessions);
 		if (l)
 			g_array_append_val(l, i);
+		first_use_add(ix->first_use, c);
 	}
 	for (guint i = 0; i < m->kxs->len; i++) {
 		kx *x = &g_array_index(m->kxs, kx, i);
@@ -112,6 +131,7 @@ static void chain_index_free(chain_index *ix)
 	g_hash_table_destroy(ix->clients);
 	g_hash_table_destroy(ix->kdc_clients);
 	g_hash_table_destroy(ix->kdcs);
+	g_hash_table_destroy(ix->first_use);
 	g_array_free(ix->fwd, TRUE);
 	for (guint s = 0; s < ix->nsessions; s++) {
 		if (ix->kxs[s])
@@ -177,6 +197,27 @@ static bool forwarded_for_session(hs_model *m, const kx *x, const session *y, in
 	return !strncasecmp(h, hn, l) && (hn[l] == 0 || hn[l] == '.');
 }
 
+/* A hop-1 ticket an earlier session of the client already presented: a
+ * cached service ticket, issued before that session (rules.c: a ticket
+ * from before the server became trusted lacks ok-as-delegate). */
+static void hop1_ticket_reuse(const chain_index *ix, const conn *c, int si, hs_facts *f)
+{
+	for (unsigned j = 0; j < c->natt && !f->hop1_ticket_reused; j++) {
+		const attempt *a = &c->att[j];
+		if (a->auth != HS_AUTH_KERBEROS || !a->ticket_fp)
+			continue;
+		const conn *e = g_hash_table_lookup(ix->first_use, &a->ticket_fp);
+		if (!e || e->session == si || e->session < 0 || e->t0 >= c->t0)
+			continue;
+		f->hop1_ticket_reused = true;
+		for (unsigned k = 0; k < e->natt; k++)
+			if (e->att[k].ticket_fp == a->ticket_fp) {
+				f->hop1_ticket_first_ref = e->att[k].ref;
+				break;
+			}
+	}
+}
+
 static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch)
 {
 	session *y = &g_array_index(m->sessions, session, si);
@@ -218,6 +259,7 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 			f->hop1_krb_cred = a->krb_cred;
 			f->hop1_dec_ref = a->ref;
 		}
+		hop1_ticket_reuse(ix, c, si, f);
 		for (unsigned j = 0; j < c->natt && !f->hop1_tgt_by_size; j++) {
 			const attempt *a = &c->att[j];
 			if (a->auth == HS_AUTH_KERBEROS && a->tgt_by_size && !a->dec_auth) {
