@@ -190,6 +190,12 @@ uint64_t hs_model_duplicates(const hs_model *m)
 	return m->dups;
 }
 
+hs_model_held hs_model_held_now(const hs_model *m)
+{
+	hs_model_held h = { m->conns->len, m->kxs->len };
+	return h;
+}
+
 /* ------------------------------------------------------------------ */
 /* small helpers */
 
