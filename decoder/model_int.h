@@ -25,6 +25,7 @@
 #define HS_MODEL_INT_H
 
 #include "model.h"
+#include "model_obs.h"
 
 #include <glib.h>
 #include <stdio.h>
@@ -242,6 +243,13 @@ struct hs_model {
 typedef struct pkey {
 	uint32_t user, dom;
 } pkey;
+
+/* model_store.c: observations in.  hs_model_observe() is begin + records;
+ * the sink begins before it builds the records (the retirement it runs may
+ * free a connection whose "what the user saw" was known) */
+bool hsm_observe_begin(hs_model *m, const hs_meta *mt);
+void hsm_observe_records(hs_model *m, const hs_obs_msg *o);
+bool hsm_conn_saw_known(const hs_model *m, uint64_t flow_id);
 
 /* model_store.c: the tables and what every file shares */
 bool hsm_addr_eq(const hs_addr *a, const hs_addr *b);

@@ -1,8 +1,9 @@
 /* model_observe.c - decoded messages in (see model.h): hs_model_sink() turns
- * each hs_msg into the model's working state (connections and their
- * authentication attempts, KDC exchanges, host names).  The only file of the
- * model that knows the protocols' decoded structs; the rest of the model
- * reads what this file wrote (model_int.h). */
+ * each hs_msg into observations (model_obs.h) and hands them to
+ * hs_model_observe().  The only file of the model that knows the protocols'
+ * decoded structs; it reads nothing of the model's state but whether a
+ * connection's "what the user saw" is known (a cost: that text is decoded
+ * only while it is wanted). */
 #include "model_int.h"
 
 #include "credssp.h"
@@ -25,52 +26,7 @@ static_assert(KX_AS_REQ == HS_KRB_AS_REQ && KX_TGS_REQ == HS_KRB_TGS_REQ, "kx.ms
 static_assert(KX_TF_FORWARDABLE == HS_KRB_TF_FORWARDABLE, "kx.tkt_flags are RFC 4120 TicketFlags");
 
 /* ------------------------------------------------------------------ */
-/* connections */
-
-/* The carrier tables are the protocols' descriptors (protos.h). */
-static hs_carrier carrier_of_port(uint16_t port, uint8_t ipproto)
-{
-	(void)ipproto;
-	return hs_proto_port_carrier(port);
-}
-
-static conn *conn_get(hs_model *m, const hs_msg *msg)
-{
-	const hs_meta *mt = msg->meta;
-	uint64_t id = mt->flow_id;
-	conn *c = g_hash_table_lookup(m->conn_by_flow, &id);
-	if (c) {
-		int64_t t = hsm_ts_of(mt);
-		if (t > c->t1)
-			c->t1 = t;
-		return c;
-	}
-	if (m->conns->len >= m->cfg.max_conns) {
-		hsm_cap_hit(m, &m->caps.conns);
-		return NULL;
-	}
-	c = g_new0(conn, 1);
-	c->flow_id = id;
-	if (mt->dir == 0) {
-		c->c = mt->src;
-		c->s = mt->dst;
-		c->cport = mt->sport;
-		c->sport = mt->dport;
-	} else {
-		c->c = mt->dst;
-		c->s = mt->src;
-		c->cport = mt->dport;
-		c->sport = mt->sport;
-	}
-	c->carrier = carrier_of_port(c->sport, mt->ipproto);
-	if (msg->proto == HS_PROTO_DCERPC)
-		c->carrier = HS_CAR_DCERPC;
-	c->t0 = c->t1 = hsm_ts_of(mt);
-	c->session = c->owner = -1;
-	g_ptr_array_add(m->conns, c);
-	g_hash_table_insert(m->conn_by_flow, &c->flow_id, c);
-	return c;
-}
+/* small helpers */
 
 static void copy_slice(char *dst, size_t n, hs_slice s)
 {
@@ -82,6 +38,8 @@ static void copy_slice(char *dst, size_t n, hs_slice s)
 	dst[k] = 0;
 }
 
+/* FNV-1a: a fingerprint of cipher text, to recognise the same ticket where
+ * it appears again (KDC-REP -> AP-REQ / PA-TGS-REQ / additional-tickets). */
 static uint64_t ticket_fp(const hs_krb_ticket *t)
 {
 	if (!t->present || !t->enc.cipher.len)
@@ -110,13 +68,42 @@ static void krb_name(char *dst, size_t n, const hs_krb_name *nm)
 	dst[at] = 0;
 }
 
+static hs_obs_outcome *outcome(hs_obs_msg *o, hs_result r, hs_auth of, hs_obs_when when, hs_obs_frame frame)
+{
+	hs_obs *x = hs_obs_add(o, HS_OBS_OUTCOME);
+	if (!x)
+		return NULL;
+	x->u.outcome.result = r;
+	x->u.outcome.of = of;
+	x->u.outcome.when = when;
+	x->u.outcome.frame = frame;
+	return &x->u.outcome;
+}
+
+static void conn_flags(hs_obs_msg *o, unsigned flags)
+{
+	hs_obs *x = hs_obs_add(o, HS_OBS_CONN);
+	if (x)
+		x->u.conn.flags = flags;
+}
+
+static void host_name(hs_obs_msg *o, bool client, const char *name, int score)
+{
+	hs_obs *x = hs_obs_add(o, HS_OBS_HOST);
+	if (!x)
+		return;
+	x->u.host.client = client;
+	snprintf(x->u.host.name, sizeof x->u.host.name, "%s", name);
+	x->u.host.score = score;
+}
+
 /* ------------------------------------------------------------------ */
 /* tokens carried by a connection */
 
 /* With --keytab: the hop-1 ticket names its client (EncTicketPart cname),
  * carries ok-as-delegate, and the authenticator's RFC 4121 4.1.1 checksum
  * says whether a TGT was delegated (GSS_C_DELEG_FLAG + KRB-CRED). */
-static void att_decrypted(attempt *a, const hs_krb_msg *k)
+static void auth_decrypted(hs_obs_auth *a, const hs_krb_msg *k)
 {
 	const hs_krb_dec *d = k->dec;
 	char r[HS_NAME_MAX];
@@ -134,109 +121,116 @@ static void att_decrypted(attempt *a, const hs_krb_msg *k)
 	}
 }
 
-static void on_krb_token(hs_model *m, conn *c, const hs_msg *msg, const hs_krb_msg *k)
+static void on_krb_token(hs_obs_msg *o, const hs_krb_msg *k)
 {
-	const hs_meta *mt = msg->meta;
+	const hs_meta *mt = &o->meta;
 	if (k->kind != HS_KRB_KIND_PDU)
 		return;
 	if (k->msg_type == HS_KRB_AP_REQ && mt->dir == 0) {
-		attempt *a = hsm_att_new(c, HS_AUTH_KERBEROS, mt);
+		hs_obs *x = hs_obs_add(o, HS_OBS_AUTH);
+		if (!x)
+			return;
+		hs_obs_auth *a = &x->u.auth;
+		a->auth = HS_AUTH_KERBEROS;
+		a->leg = HS_OBS_LEG_NEW;
 		a->ticket_fp = ticket_fp(&k->ap_req.ticket);
 		krb_name(a->sname, sizeof a->sname, &k->ap_req.ticket.sname);
-		a->final_sent = true;
+		a->final = true;
 		/* RFC 4121 4.1.1: with GSS_C_DELEG_FLAG the authenticator's
 		 * checksum carries a KRB-CRED holding the TGT (a ticket of 1 KB
 		 * and more, its PAC included); without it Windows' authenticators
 		 * are ~440 bytes, MIT's ~190 (real captures: 1849 vs 437, lab 1638
 		 * vs 189) */
 		a->tgt_by_size = k->ap_req.authenticator.cipher.len > AUTH_WITH_TGT;
-		att_decrypted(a, k);
-		hsm_learn_spn(m, &c->s, a->sname);
-		hsm_conn_frame(c, mt);
+		auth_decrypted(a, k);
+		a->frame = true;
 	} else if (k->msg_type == HS_KRB_AP_REP && mt->dir == 1) {
-		attempt *a = hsm_att_last(c);
-		if (a && a->auth == HS_AUTH_KERBEROS && a->result == HS_RES_UNKNOWN)
-			a->result = HS_RES_OK;
+		outcome(o, HS_RES_OK, HS_AUTH_KERBEROS, HS_OBS_UNDECIDED, HS_OBS_FRAME_NO);
 	} else if (k->msg_type == HS_KRB_ERROR) {
-		attempt *a = hsm_att_last(c);
-		if (a && a->auth == HS_AUTH_KERBEROS) {
-			a->result = HS_RES_FAILED;
-			a->krb_error = k->error_code;
+		hs_obs_outcome *r = outcome(o, HS_RES_FAILED, HS_AUTH_KERBEROS, HS_OBS_ANY, HS_OBS_FRAME_ALWAYS);
+		if (r) {
+			r->has_krb_error = true;
+			r->krb_error = k->error_code;
 		}
-		hsm_conn_frame(c, mt);
 	}
 }
 
-static void on_ntlm_token(hs_model *m, conn *c, const hs_msg *msg, const hs_ntlm_msg *n)
+/* "DOMAIN\user" (or "user") of an NTLM AUTHENTICATE */
+static void ntlm_principal(const hs_ntlm_msg *n, char *out, size_t size)
 {
-	const hs_meta *mt = msg->meta;
+	char user[HS_NAME_MAX], dom[HS_NAME_MAX];
+	hs_ntlm_text(n->user, n->unicode, user, sizeof user);
+	hs_ntlm_text(n->domain, n->unicode, dom, sizeof dom);
+	if (dom[0])
+		snprintf(out, size, "%s\\%s", dom, user);
+	else
+		snprintf(out, size, "%s", user);
+}
+
+static void on_ntlm_token(hs_obs_msg *o, const hs_ntlm_msg *n)
+{
+	const hs_meta *mt = &o->meta;
 	char buf[HS_NAME_MAX], dom[HS_NAME_MAX];
 	if (n->type == 1 && mt->dir == 0) {
-		hsm_att_new(c, HS_AUTH_NTLM, mt);
+		hs_obs *x = hs_obs_add(o, HS_OBS_AUTH);
+		if (x)
+			x->u.auth.auth = HS_AUTH_NTLM;
 	} else if (n->type == 2) {
 		/* CHALLENGE TargetInfo (MS-NLMP 2.2.2.1): the server's own names,
 		 * and the NetBIOS -> DNS domain pair. */
 		if (n->av.dns_computer.len) {
 			hs_ntlm_text(n->av.dns_computer, true, buf, sizeof buf);
-			hsm_host_learn(m, &c->s, buf, 3);
+			host_name(o, false, buf, 3);
 		} else if (n->av.nb_computer.len) {
 			hs_ntlm_text(n->av.nb_computer, true, buf, sizeof buf);
-			hsm_host_learn(m, &c->s, buf, 2);
+			host_name(o, false, buf, 2);
 		}
 		if (n->av.nb_domain.len && n->av.dns_domain.len) {
 			hs_ntlm_text(n->av.nb_domain, true, buf, sizeof buf);
 			hs_ntlm_text(n->av.dns_domain, true, dom, sizeof dom);
 			hsm_upper(buf);
 			hsm_upper(dom);
-			if (buf[0] && dom[0] && g_hash_table_size(m->nbmap) < 256)
-				g_hash_table_replace(m->nbmap, g_strdup(buf), g_strdup(dom));
+			hs_obs *x = buf[0] && dom[0] ? hs_obs_add(o, HS_OBS_DOMAIN) : NULL;
+			if (x) {
+				snprintf(x->u.domain.netbios, sizeof x->u.domain.netbios, "%s", buf);
+				snprintf(x->u.domain.dns, sizeof x->u.domain.dns, "%s", dom);
+			}
 		}
 	} else if (n->type == 3 && mt->dir == 0) {
-		attempt *a = hsm_att_last(c);
-		if (!a || a->auth != HS_AUTH_NTLM || a->final_sent)
-			a = hsm_att_new(c, HS_AUTH_NTLM, mt);
-		a->ref = hsm_ref_of(mt);
-		a->final_sent = true;
-		if (n->anonymous) {
-			a->auth = HS_AUTH_ANONYMOUS;
-			a->principal[0] = 0;
-		} else {
-			char user[HS_NAME_MAX];
-			hs_ntlm_text(n->user, n->unicode, user, sizeof user);
-			hs_ntlm_text(n->domain, n->unicode, dom, sizeof dom);
-			if (dom[0])
-				snprintf(a->principal, sizeof a->principal, "%s\\%s", dom, user);
-			else
-				snprintf(a->principal, sizeof a->principal, "%s", user);
+		hs_obs *x = hs_obs_add(o, HS_OBS_AUTH);
+		if (x) {
+			hs_obs_auth *a = &x->u.auth;
+			a->leg = HS_OBS_LEG_FINISH;
+			a->final = true;
+			a->frame = true;
+			a->auth = n->anonymous ? HS_AUTH_ANONYMOUS : HS_AUTH_NTLM;
+			if (!n->anonymous)
+				ntlm_principal(n, a->principal, sizeof a->principal);
 		}
 		if (n->workstation.len) {
 			hs_ntlm_text(n->workstation, n->unicode, buf, sizeof buf);
-			hsm_host_learn(m, &c->c, buf, 1);
+			host_name(o, true, buf, 1);
 		}
-		hsm_conn_frame(c, mt);
 	}
 }
 
-static void on_gss(hs_model *m, conn *c, const hs_msg *msg, const hs_gss_token *t)
+static void on_gss(hs_obs_msg *o, const hs_gss_token *t)
 {
-	const hs_meta *mt = msg->meta;
-	if (t->kind == HS_GSS_SPNEGO) {
-		/* RFC 4178 4.2.1: reqFlags bit 0 is delegFlag. */
-		if (mt->dir == 0 && t->spnego.has_req_flags && (t->spnego.req_flags & 0x80000000u))
-			c->deleg_flag = true;
-		if (t->has_krb)
-			on_krb_token(m, c, msg, &t->krb);
-		else if (t->has_ntlm)
-			on_ntlm_token(m, c, msg, &t->ntlm);
-		if (mt->dir == 1 && t->spnego.has_neg_state) {
-			attempt *a = hsm_att_last(c);
-			if (a && t->spnego.neg_state == HS_SPNEGO_REJECT) {
-				a->result = HS_RES_FAILED;
-				hsm_conn_frame(c, mt);
-			} else if (a && t->spnego.neg_state == HS_SPNEGO_ACCEPT_COMPLETED && a->result == HS_RES_UNKNOWN) {
-				a->result = HS_RES_OK;
-			}
-		}
+	const hs_meta *mt = &o->meta;
+	if (t->kind != HS_GSS_SPNEGO)
+		return;
+	/* RFC 4178 4.2.1: reqFlags bit 0 is delegFlag. */
+	if (mt->dir == 0 && t->spnego.has_req_flags && (t->spnego.req_flags & 0x80000000u))
+		conn_flags(o, HS_OBS_DELEG_FLAG);
+	if (t->has_krb)
+		on_krb_token(o, &t->krb);
+	else if (t->has_ntlm)
+		on_ntlm_token(o, &t->ntlm);
+	if (mt->dir == 1 && t->spnego.has_neg_state) {
+		if (t->spnego.neg_state == HS_SPNEGO_REJECT)
+			outcome(o, HS_RES_FAILED, HS_AUTH_UNKNOWN, HS_OBS_ANY, HS_OBS_FRAME_APPLIED);
+		else if (t->spnego.neg_state == HS_SPNEGO_ACCEPT_COMPLETED)
+			outcome(o, HS_RES_OK, HS_AUTH_UNKNOWN, HS_OBS_UNDECIDED, HS_OBS_FRAME_NO);
 	}
 }
 
@@ -244,102 +238,105 @@ static void on_gss(hs_model *m, conn *c, const hs_msg *msg, const hs_gss_token *
  * and Kerberos tokens inside the TSRequests (carrier "credssp") are the
  * CredSSP attempt's own authentication, not attempts of the carrier.  They
  * name its principal: the NTLM AUTHENTICATE user, or the AP-REQ's ticket
- * (followed to the user through the ticket table).  A TSRequest errorCode
- * (version 3+) is the server's refusal with its NTSTATUS; the carrier's
- * stage report says accepted / refused. */
-static void on_credssp_token(hs_model *m, conn *c, const hs_msg *msg)
+ * (followed to the user through the ticket table). */
+static void on_credssp_token(hs_obs_msg *o, const hs_msg *msg)
 {
-	const hs_meta *mt = msg->meta;
-	attempt *a = hsm_att_last(c);
-	if (!a || a->auth != HS_AUTH_CREDSSP)
-		return;
+	const hs_meta *mt = &o->meta;
 	const hs_krb_msg *k = NULL;
 	const hs_ntlm_msg *n = NULL;
+	bool deleg = false;
 	if (msg->proto == HS_PROTO_KERBEROS)
 		k = msg->body;
 	else if (msg->proto == HS_PROTO_NTLMSSP)
 		n = msg->body;
 	else if (msg->proto == HS_PROTO_SPNEGO) {
 		const hs_gss_token *t = msg->body;
-		if (t->kind == HS_GSS_SPNEGO && mt->dir == 0 && t->spnego.has_req_flags &&
-		    (t->spnego.req_flags & 0x80000000u))
-			c->deleg_flag = true;
+		deleg = t->kind == HS_GSS_SPNEGO && mt->dir == 0 && t->spnego.has_req_flags &&
+			(t->spnego.req_flags & 0x80000000u);
 		k = t->has_krb ? &t->krb : NULL;
 		n = t->has_ntlm ? &t->ntlm : NULL;
 	}
-	if (k && k->kind == HS_KRB_KIND_PDU && k->msg_type == HS_KRB_AP_REQ && mt->dir == 0 && !a->ticket_fp) {
+	hs_obs *x = hs_obs_add(o, HS_OBS_AUTH);
+	if (!x)
+		return;
+	hs_obs_auth *a = &x->u.auth;
+	a->leg = HS_OBS_LEG_INNER;
+	a->spnego_deleg = deleg;
+	if (k && k->kind == HS_KRB_KIND_PDU && k->msg_type == HS_KRB_AP_REQ && mt->dir == 0) {
+		a->auth = HS_AUTH_KERBEROS;
 		a->ticket_fp = ticket_fp(&k->ap_req.ticket);
-		if (!a->principal[0])
-			att_decrypted(a, k);
+		auth_decrypted(a, k);
 		krb_name(a->sname, sizeof a->sname, &k->ap_req.ticket.sname);
-		hsm_learn_spn(m, &c->s, a->sname);
-	}
-	if (n && n->type == 3 && mt->dir == 0 && !a->principal[0] && !n->anonymous) {
-		char user[HS_NAME_MAX], dom[HS_NAME_MAX];
-		hs_ntlm_text(n->user, n->unicode, user, sizeof user);
-		hs_ntlm_text(n->domain, n->unicode, dom, sizeof dom);
-		snprintf(a->principal, sizeof a->principal, dom[0] ? "%s\\%s" : "%s%s", dom, user);
+	} else if (n && n->type == 3 && mt->dir == 0 && !n->anonymous) {
+		a->auth = HS_AUTH_NTLM;
+		ntlm_principal(n, a->principal, sizeof a->principal);
 	}
 }
 
-static void on_credssp(conn *c, const hs_msg *msg, const hs_credssp_msg *x)
+/* A TSRequest errorCode (version 3+) is the server's refusal with its
+ * NTSTATUS; the carrier's stage report says accepted / refused. */
+static void on_credssp(hs_obs_msg *o, const hs_credssp_msg *x)
 {
-	attempt *a = hsm_att_last(c);
-	if (!a || a->auth != HS_AUTH_CREDSSP)
-		return;
 	if (x->req && x->req->has_error_code && x->req->error_code) {
-		c->credssp_failed = true;
-		c->credssp_status = x->req->error_code;
-		a->result = HS_RES_FAILED;
-		hsm_conn_frame(c, msg->meta);
-	} else if (x->stage == HS_CREDSSP_STAGE_ACCEPTED && a->result == HS_RES_UNKNOWN) {
-		a->result = HS_RES_OK;
+		hs_obs_outcome *r = outcome(o, HS_RES_FAILED, HS_AUTH_CREDSSP, HS_OBS_ANY, HS_OBS_FRAME_APPLIED);
+		if (r) {
+			r->credssp = true;
+			r->credssp_status = x->req->error_code;
+		}
+	} else if (x->stage == HS_CREDSSP_STAGE_ACCEPTED) {
+		outcome(o, HS_RES_OK, HS_AUTH_CREDSSP, HS_OBS_UNDECIDED, HS_OBS_FRAME_NO);
 	} else if (x->stage == HS_CREDSSP_STAGE_REFUSED) {
-		c->credssp_failed = true;
-		a->result = HS_RES_FAILED;
+		hs_obs_outcome *r = outcome(o, HS_RES_FAILED, HS_AUTH_CREDSSP, HS_OBS_ANY, HS_OBS_FRAME_NO);
+		if (r)
+			r->credssp = true;
 	}
 }
 
 /* ------------------------------------------------------------------ */
 /* carriers */
 
-static void on_http(hs_model *m, conn *c, const hs_msg *msg, const hs_http_msg *h)
+static void on_http_request(hs_obs_msg *o, const hs_http_msg *h)
 {
-	const hs_meta *mt = msg->meta;
+	char buf[HS_NAME_MAX];
+	if (h->host.len) {
+		copy_slice(buf, sizeof buf, h->host);
+		host_name(o, false, buf, 3);
+	}
+	for (size_t i = 0; i < h->nauth; i++) {
+		const hs_http_auth *a = &h->auth[i];
+		if (a->header != HS_HTTP_AUTHORIZATION)
+			continue;
+		if (a->scheme == HS_HTTP_SCHEME_CREDSSP) {
+			hs_obs *x = hs_obs_add(o, HS_OBS_AUTH);
+			if (x) {
+				x->u.auth.auth = HS_AUTH_CREDSSP;
+				x->u.auth.leg = HS_OBS_LEG_RESUME;
+				x->u.auth.final = true;
+			}
+		} else if (a->scheme == HS_HTTP_SCHEME_BASIC) {
+			hs_obs *x = hs_obs_add(o, HS_OBS_AUTH);
+			if (!x)
+				continue;
+			x->u.auth.auth = HS_AUTH_BASIC;
+			if (a->basic_ok) {
+				char *p = x->u.auth.principal;
+				size_t k = a->user_len < HS_NAME_MAX - 1 ? a->user_len : HS_NAME_MAX - 1;
+				memcpy(p, a->cred, k);
+				p[k] = 0;
+			}
+			x->u.auth.final = true;
+			x->u.auth.frame = true;
+		}
+	}
+}
+
+static void on_http(hs_obs_msg *o, const hs_http_msg *h)
+{
 	char buf[HS_NAME_MAX];
 	if (!h->response) {
-		if (h->host.len) {
-			copy_slice(buf, sizeof buf, h->host);
-			hsm_host_learn(m, &c->s, buf, 3);
-		}
-		for (size_t i = 0; i < h->nauth; i++) {
-			const hs_http_auth *a = &h->auth[i];
-			if (a->header != HS_HTTP_AUTHORIZATION)
-				continue;
-			if (a->scheme == HS_HTTP_SCHEME_CREDSSP) {
-				c->credssp_asked = true;
-				attempt *l = hsm_att_last(c);
-				if (!l || l->auth != HS_AUTH_CREDSSP || l->result != HS_RES_UNKNOWN) {
-					l = hsm_att_new(c, HS_AUTH_CREDSSP, mt);
-					hsm_conn_frame(c, mt);
-				}
-				l->final_sent = true;
-				l->last_401 = false;
-			} else if (a->scheme == HS_HTTP_SCHEME_BASIC) {
-				attempt *l = hsm_att_new(c, HS_AUTH_BASIC, mt);
-				if (a->basic_ok) {
-					size_t k = a->user_len < sizeof l->principal - 1 ? a->user_len : sizeof l->principal - 1;
-					memcpy(l->principal, a->cred, k);
-					l->principal[k] = 0;
-				}
-				l->final_sent = true;
-				hsm_conn_frame(c, mt);
-			}
-		}
+		on_http_request(o, h);
 		return;
 	}
-	/* response */
-	attempt *a = hsm_att_last(c);
 	if (h->status == 401) {
 		char offers[96] = "";
 		bool credssp = false;
@@ -356,46 +353,38 @@ static void on_http(hs_model *m, conn *c, const hs_msg *msg, const hs_http_msg *
 				strcat(offers, buf);
 			}
 		}
-		if (offers[0] && !h->nauth) {
-			offers[0] = 0;
-		}
-		if (offers[0]) {
-			/* only the offer list of a 401 without a continuation token tells
-			 * what the server accepts */
-			bool has_token = false;
-			for (size_t i = 0; i < h->nauth; i++)
-				if (h->auth[i].header == HS_HTTP_WWW_AUTHENTICATE && h->auth[i].token.len)
-					has_token = true;
-			if (!has_token) {
-				c->offers_seen = true;
-				snprintf(c->offers, sizeof c->offers, "%s", offers);
-				if (credssp)
-					c->credssp_offered = true;
-			}
-		}
-		bool cont = false; /* a 401 carrying a token continues the exchange (CredSSP legs) */
+		/* a 401 carrying a token continues the exchange (CredSSP legs); only
+		 * the offer list of a 401 without one tells what the server accepts */
+		bool cont = false;
 		for (size_t i = 0; i < h->nauth; i++)
 			if (h->auth[i].header == HS_HTTP_WWW_AUTHENTICATE && h->auth[i].token.len)
 				cont = true;
-		if (a && a->auth == HS_AUTH_CREDSSP)
-			a->last_401 = true;
-		if (a && a->final_sent && a->result != HS_RES_OK && !cont) {
-			a->result = HS_RES_FAILED;
-			a->status = 401;
-			if (a->auth == HS_AUTH_CREDSSP)
-				c->credssp_failed = true;
+		if (offers[0] && h->nauth && !cont) {
+			hs_obs *x = hs_obs_add(o, HS_OBS_CONN);
+			if (x) {
+				x->u.conn.flags = HS_OBS_OFFERS;
+				snprintf(x->u.conn.offers, sizeof x->u.conn.offers, "%s", offers);
+				x->u.conn.credssp_offered = credssp;
+			}
 		}
-		hsm_conn_frame(c, mt);
+		hs_obs_outcome *r = outcome(o, cont ? HS_RES_UNKNOWN : HS_RES_FAILED, HS_AUTH_UNKNOWN, HS_OBS_FINAL_NOT_OK,
+					    HS_OBS_FRAME_ALWAYS);
+		if (r) {
+			r->challenge = true;
+			r->credssp = true;
+			r->status = 401;
+		}
 	} else if (h->status >= 200 && h->status != 407) {
-		if (a && a->result == HS_RES_UNKNOWN && (a->final_sent || a->auth == HS_AUTH_NTLM))
-			a->result = HS_RES_OK;
+		hs_obs_outcome *r = outcome(o, HS_RES_OK, HS_AUTH_UNKNOWN, HS_OBS_FINAL_UNDECIDED, HS_OBS_FRAME_NO);
+		if (r)
+			r->ntlm_final = true;
 	}
 }
 
 /* "What the user saw" on hop 1 (issue 16): the first non-empty line a cmd
  * shell wrote to stderr (MS-WSMV 2.2.4.36), else the innermost message of a
  * WS-Management fault.  The first one per connection is kept. */
-static void user_saw(conn *c, const hs_meta *mt, const hs_winrm_msg *w)
+static bool user_saw(const hs_winrm_msg *w, char *saw)
 {
 	char buf[HS_SAW_MAX * 2 + 4];
 	size_t n = 0;
@@ -424,7 +413,7 @@ static void user_saw(conn *c, const hs_meta *mt, const hs_winrm_msg *w)
 	while (b < n && buf[b] != '\r' && buf[b] != '\n')
 		b++;
 	if (b == a)
-		return;
+		return false;
 	gchar *text = g_utf8_make_valid(buf + a, (gssize)(b - a));
 	size_t cut = strlen(text);
 	if (cut >= HS_SAW_MAX) {
@@ -432,38 +421,29 @@ static void user_saw(conn *c, const hs_meta *mt, const hs_winrm_msg *w)
 		while (cut && ((unsigned char)text[cut] & 0xc0) == 0x80)
 			cut--; /* on a character boundary */
 	}
-	memcpy(c->saw, text, cut);
-	c->saw[cut] = 0;
+	memcpy(saw, text, cut);
+	saw[cut] = 0;
 	g_free(text);
-	c->saw_ref.input = mt->input;
-	c->saw_ref.frame = mt->frame;
+	return true;
 }
 
-static void on_winrm(conn *c, const hs_msg *msg, const hs_winrm_msg *w)
+static void on_winrm(hs_model *m, hs_obs_msg *o, const hs_winrm_msg *w)
 {
-	const hs_meta *mt = msg->meta;
-	int64_t t = hsm_ts_of(mt);
-	if (c->carrier == HS_CAR_HTTP || c->carrier == HS_CAR_OTHER)
-		c->carrier = HS_CAR_WINRM_HTTP;
-	c->winrm = true;
-	if (w->shell_id.len && !c->shell_id[0])
+	hs_obs *x = hs_obs_add(o, HS_OBS_CONN);
+	if (!x)
+		return;
+	hs_obs_conn *c = &x->u.conn;
+	c->flags = HS_OBS_WINRM;
+	if (w->shell_id.len)
 		copy_slice(c->shell_id, sizeof c->shell_id, w->shell_id);
-	if (w->operation && !w->response && !strcmp(w->operation, "Command")) {
-		if (c->ncmd < CONN_CMDWIN) {
-			c->cmd[c->ncmd].a = t;
-			c->cmd[c->ncmd].b = INT64_MAX;
-			c->ncmd++;
-			c->cmd_open = true;
-		}
-	} else if (w->response && c->cmd_open && c->ncmd) {
-		/* the answer to the Command (WinRM answers in order on one connection) */
-		c->cmd[c->ncmd - 1].b = t;
-		c->cmd_open = false;
-	}
+	if (w->operation && !w->response && !strcmp(w->operation, "Command"))
+		c->flags |= HS_OBS_CMD_START;
+	else if (w->response)
+		c->flags |= HS_OBS_CMD_END; /* the answer to the Command (WinRM answers in order on one connection) */
 	if (w->fault)
-		hsm_conn_frame(c, mt);
-	if (!c->saw[0])
-		user_saw(c, mt, w);
+		c->flags |= HS_OBS_FRAME;
+	if (!hsm_conn_saw_known(m, o->meta.flow_id) && user_saw(w, c->saw))
+		c->flags |= HS_OBS_SAW;
 }
 
 static bool path_is_ipc(const char *p)
@@ -472,23 +452,24 @@ static bool path_is_ipc(const char *p)
 	return l >= 4 && strcasecmp(p + l - 4, "IPC$") == 0;
 }
 
-/* The SMB server's clock (NEGOTIATE response SystemTime, MS-SMB2 2.2.4)
- * against the capture's time of the same frame: a Kerberos service whose
- * clock is off refuses AP-REQs, and Samba says only LOGON_FAILURE. */
-static void smb2_server_clock(conn *c, const hs_meta *mt, uint64_t filetime)
+/* The SMB server's clock (NEGOTIATE response SystemTime, MS-SMB2 2.2.4):
+ * a Kerberos service whose clock is off refuses AP-REQs, and Samba says
+ * only LOGON_FAILURE (the model compares it with the frame's time). */
+static void smb2_server_clock(hs_obs_msg *o, uint64_t filetime)
 {
 	const int64_t epoch_diff = 11644473600LL; /* seconds 1601-01-01 .. 1970-01-01 */
 	int64_t secs = (int64_t)(filetime / 10000000u) - epoch_diff;
-	if (c->clock_known || secs < 0 || secs > INT64_MAX / 1000000000LL - 1)
+	if (secs < 0 || secs > INT64_MAX / 1000000000LL - 1)
 		return;
-	c->clock_known = true;
-	c->clock_offset_ns = secs * 1000000000LL + (int64_t)(filetime % 10000000u) * 100 - hsm_ts_of(mt);
-	c->clock_ref = hsm_ref_of(mt);
+	hs_obs *x = hs_obs_add(o, HS_OBS_CONN);
+	if (x) {
+		x->u.conn.flags = HS_OBS_CLOCK;
+		x->u.conn.server_time_ns = secs * 1000000000LL + (int64_t)(filetime % 10000000u) * 100;
+	}
 }
 
-static void on_smb2(hs_model *m, conn *c, const hs_msg *msg, const hs_smb2_msg *s)
+static void on_smb2(hs_obs_msg *o, const hs_smb2_msg *s)
 {
-	const hs_meta *mt = msg->meta;
 	if (s->kind != HS_SMB_V2 && s->kind != HS_SMB_V1)
 		return;
 	bool ss = (s->kind == HS_SMB_V2 && s->command == HS_SMB2_SESSION_SETUP) ||
@@ -502,97 +483,104 @@ static void on_smb2(hs_model *m, conn *c, const hs_msg *msg, const hs_smb2_msg *
 			p++;
 		char h[HS_NAME_MAX];
 		snprintf(h, sizeof h, "%.*s", (int)strcspn(p, "\\"), p);
-		hsm_host_learn(m, &c->s, h, 3);
+		host_name(o, false, h, 3);
 	}
 	if (s->kind == HS_SMB_V2 && s->command == HS_SMB2_NEGOTIATE && s->response && s->has_system_time)
-		smb2_server_clock(c, mt, s->system_time);
+		smb2_server_clock(o, s->system_time);
 	if (!s->response || !s->has_status)
 		return;
 	if (ss) {
-		attempt *a = hsm_att_last(c);
-		if (!a)
-			a = hsm_att_new(c, HS_AUTH_UNKNOWN, mt);
+		hs_obs_outcome *r;
 		if (s->status == 0) {
-			a->result = HS_RES_OK;
-			if (s->has_session_flags && (s->session_flags & HS_SMB2_SESSION_FLAG_IS_NULL))
-				a->auth = HS_AUTH_ANONYMOUS;
-			hsm_conn_frame(c, mt);
+			r = outcome(o, HS_RES_OK, HS_AUTH_UNKNOWN, HS_OBS_ANY, HS_OBS_FRAME_ALWAYS);
+			if (r)
+				r->anonymous = s->has_session_flags && (s->session_flags & HS_SMB2_SESSION_FLAG_IS_NULL);
 		} else if (s->status != 0xC0000016u) { /* STATUS_MORE_PROCESSING_REQUIRED */
-			a->result = HS_RES_FAILED;
-			a->status = s->status;
-			hsm_conn_frame(c, mt);
+			r = outcome(o, HS_RES_FAILED, HS_AUTH_UNKNOWN, HS_OBS_ANY, HS_OBS_FRAME_ALWAYS);
+			if (r)
+				r->status = s->status;
+		} else {
+			r = outcome(o, HS_RES_UNKNOWN, HS_AUTH_UNKNOWN, HS_OBS_ANY, HS_OBS_FRAME_NO);
 		}
+		if (r)
+			r->open = true;
 	} else if (tc && s->has_path && !path_is_ipc(s->path)) {
-		c->tree_seen = true;
-		c->tree_result = s->status == 0 ? HS_RES_OK : HS_RES_FAILED;
-		c->tree_status = s->status;
-		c->tree_ref = hsm_ref_of(mt);
-		hsm_conn_frame(c, mt);
+		hs_obs *x = hs_obs_add(o, HS_OBS_CONN);
+		if (x) {
+			x->u.conn.flags = HS_OBS_TREE | HS_OBS_FRAME;
+			x->u.conn.tree_result = s->status == 0 ? HS_RES_OK : HS_RES_FAILED;
+			x->u.conn.tree_status = s->status;
+		}
 	}
 }
 
-static void on_ldap(conn *c, const hs_msg *msg, const hs_ldap_msg *l)
+static void on_ldap(hs_obs_msg *o, const hs_ldap_msg *l)
 {
-	const hs_meta *mt = msg->meta;
 	if (l->kind != HS_LDAP_MESSAGE)
 		return;
 	if (l->op == HS_LDAP_BIND_REQUEST && l->auth == HS_LDAP_AUTH_SIMPLE) {
-		attempt *a = hsm_att_new(c, l->name.len || l->credentials.len ? HS_AUTH_BASIC : HS_AUTH_ANONYMOUS, mt);
-		copy_slice(a->principal, sizeof a->principal, l->name);
-		a->final_sent = true;
-		hsm_conn_frame(c, mt);
+		hs_obs *x = hs_obs_add(o, HS_OBS_AUTH);
+		if (!x)
+			return;
+		x->u.auth.auth = l->name.len || l->credentials.len ? HS_AUTH_BASIC : HS_AUTH_ANONYMOUS;
+		copy_slice(x->u.auth.principal, sizeof x->u.auth.principal, l->name);
+		x->u.auth.final = true;
+		x->u.auth.frame = true;
 	} else if (l->op == HS_LDAP_BIND_RESPONSE && l->has_result) {
-		attempt *a = hsm_att_last(c);
-		if (!a)
-			a = hsm_att_new(c, HS_AUTH_UNKNOWN, mt);
-		if (l->result_code == 0)
-			a->result = HS_RES_OK;
-		else if (l->result_code != 14) { /* saslBindInProgress */
-			a->result = HS_RES_FAILED;
-			a->status = l->result_code;
+		hs_obs_outcome *r;
+		if (l->result_code == 0) {
+			r = outcome(o, HS_RES_OK, HS_AUTH_UNKNOWN, HS_OBS_ANY, HS_OBS_FRAME_ALWAYS);
+		} else if (l->result_code != 14) { /* saslBindInProgress */
+			r = outcome(o, HS_RES_FAILED, HS_AUTH_UNKNOWN, HS_OBS_ANY, HS_OBS_FRAME_ALWAYS);
+			if (r)
+				r->status = l->result_code;
+		} else {
+			r = outcome(o, HS_RES_UNKNOWN, HS_AUTH_UNKNOWN, HS_OBS_ANY, HS_OBS_FRAME_ALWAYS);
 		}
-		hsm_conn_frame(c, mt);
+		if (r)
+			r->open = true;
 	}
 }
 
-static void on_dcerpc(conn *c, const hs_msg *msg, const hs_dcerpc_msg *d)
+static void on_dcerpc(hs_obs_msg *o, const hs_dcerpc_msg *d)
 {
-	attempt *a = hsm_att_last(c);
 	if (d->ptype == HS_DCERPC_BIND_NAK || (d->ptype == HS_DCERPC_FAULT && d->status == 5)) {
-		if (!a)
-			a = hsm_att_new(c, HS_AUTH_UNKNOWN, msg->meta);
-		a->result = HS_RES_FAILED;
-		a->status = d->ptype == HS_DCERPC_FAULT ? 5 : d->reject_reason;
-		hsm_conn_frame(c, msg->meta);
-	} else if ((d->ptype == HS_DCERPC_BIND_ACK || d->ptype == HS_DCERPC_ALTER_CONTEXT_RESP) && a &&
-		   a->result == HS_RES_UNKNOWN && a->final_sent) {
-		a->result = HS_RES_OK;
+		hs_obs_outcome *r = outcome(o, HS_RES_FAILED, HS_AUTH_UNKNOWN, HS_OBS_ANY, HS_OBS_FRAME_ALWAYS);
+		if (r) {
+			r->open = true;
+			r->status = d->ptype == HS_DCERPC_FAULT ? 5 : d->reject_reason;
+		}
+	} else if (d->ptype == HS_DCERPC_BIND_ACK || d->ptype == HS_DCERPC_ALTER_CONTEXT_RESP) {
+		outcome(o, HS_RES_OK, HS_AUTH_UNKNOWN, HS_OBS_FINAL_UNDECIDED, HS_OBS_FRAME_NO);
 	}
 }
 
-static void on_tds(conn *c, const hs_msg *msg, const hs_tds_msg *t)
+static void on_tds(hs_obs_msg *o, const hs_tds_msg *t)
 {
 	if (t->kind != HS_TDS_KIND_LOGIN_RESPONSE)
 		return;
-	attempt *a = hsm_att_last(c);
-	if (!a)
-		a = hsm_att_new(c, HS_AUTH_UNKNOWN, msg->meta);
+	bool refused = false;
 	for (unsigned i = 0; i < t->n_errors; i++)
-		if (!t->errors[i].info && t->errors[i].number == 18456) { /* Login failed for user */
-			a->result = HS_RES_FAILED;
-			a->status = 18456;
-		}
-	if (t->has_loginack && a->result == HS_RES_UNKNOWN)
-		a->result = HS_RES_OK;
-	hsm_conn_frame(c, msg->meta);
+		if (!t->errors[i].info && t->errors[i].number == 18456) /* Login failed for user */
+			refused = true;
+	hs_obs_outcome *r;
+	if (refused) {
+		r = outcome(o, HS_RES_FAILED, HS_AUTH_UNKNOWN, HS_OBS_ANY, HS_OBS_FRAME_ALWAYS);
+		if (r)
+			r->status = 18456;
+	} else {
+		r = outcome(o, t->has_loginack ? HS_RES_OK : HS_RES_UNKNOWN, HS_AUTH_UNKNOWN, HS_OBS_UNDECIDED,
+			    HS_OBS_FRAME_ALWAYS);
+	}
+	if (r)
+		r->open = true;
 }
 
 /* ------------------------------------------------------------------ */
 /* the KDC */
 
-static uint64_t krb_dedup_fp(const hs_msg *msg, const hs_krb_msg *k)
+static uint64_t krb_dedup_fp(const hs_meta *mt, const hs_krb_msg *k)
 {
-	const hs_meta *mt = msg->meta;
 	uint64_t h = hsm_fnv(0, mt->src.a, 16);
 	h = hsm_fnv(h, mt->dst.a, 16);
 	h = hsm_fnv(h, &mt->sport, sizeof mt->sport);
@@ -616,22 +604,6 @@ static uint64_t krb_dedup_fp(const hs_msg *msg, const hs_krb_msg *k)
 	return h;
 }
 
-/* The same datagram captured on two hosts reaches the model twice (TCP is
- * de-duplicated by reassembly already). */
-static bool krb_duplicate(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
-{
-	uint64_t fp = krb_dedup_fp(msg, k);
-	int64_t t = hsm_ts_of(msg->meta);
-	for (unsigned i = 0; i < DEDUP_RING; i++) {
-		if (m->ring[i].fp == fp && m->ring[i].ts && t - m->ring[i].ts < DEDUP_NS && m->ring[i].ts - t < DEDUP_NS)
-			return true;
-	}
-	m->ring[m->ring_at].fp = fp;
-	m->ring[m->ring_at].ts = t ? t : 1;
-	m->ring_at = (m->ring_at + 1) % DEDUP_RING;
-	return false;
-}
-
 static bool has_padata(const hs_krb_msg *k, int32_t type)
 {
 	for (unsigned i = 0; i < k->n_padata; i++)
@@ -640,129 +612,69 @@ static bool has_padata(const hs_krb_msg *k, int32_t type)
 	return false;
 }
 
-static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
+static void kdc_req(hs_obs_kdc *x, const hs_krb_msg *k)
 {
-	const hs_meta *mt = msg->meta;
-	if (k->kind != HS_KRB_KIND_PDU)
-		return;
-	if (krb_duplicate(m, msg, k)) {
-		m->dups++;
-		return;
-	}
-	uint64_t id = mt->flow_id;
-	bool req = k->msg_type == HS_KRB_AS_REQ || k->msg_type == HS_KRB_TGS_REQ;
-	bool rep = k->msg_type == HS_KRB_AS_REP || k->msg_type == HS_KRB_TGS_REP || k->msg_type == HS_KRB_ERROR;
-	if (!req && !rep)
-		return;
-	kx *x = NULL;
-	if (rep) {
-		gpointer v = g_hash_table_lookup(m->kx_pending, &id);
-		if (v) {
-			x = &g_array_index(m->kxs, kx, GPOINTER_TO_SIZE(v) - 1);
-			g_hash_table_remove(m->kx_pending, &id);
-		}
-	}
-	if (!x) {
-		if (m->kxs->len >= m->cfg.max_kdc) {
-			hsm_cap_hit(m, &m->caps.kdc);
-			return;
-		}
-		kx z;
-		memset(&z, 0, sizeof z);
-		z.flow_id = id;
-		z.owner = z.fwd_conn = z.fwd_for = -1;
-		if (req) {
-			z.c = mt->src;
-			z.k = mt->dst;
-			z.cport = mt->sport;
-			z.kport = mt->dport;
+	x->op = HS_OBS_KDC_REQ;
+	x->msg = k->msg_type;
+	x->opts = k->kdc_options;
+	krb_name(x->cname, sizeof x->cname, &k->cname);
+	copy_slice(x->realm, sizeof x->realm, k->realm);
+	hsm_upper(x->realm);
+	krb_name(x->sname, sizeof x->sname, &k->sname);
+	x->preauth = has_padata(k, HS_KRB_PA_ENC_TIMESTAMP) || has_padata(k, HS_KRB_PA_ENCRYPTED_CHALLENGE) ||
+		     has_padata(k, 16 /* PA-PK-AS-REQ */);
+	/* MS-SFU 2.2.1 / 2.2.2: the user srv1 asks a ticket for */
+	if (k->for_user.present || k->s4u_x509.present) {
+		char u[HS_NAME_MAX], r[64];
+		if (k->s4u_x509.present && k->s4u_x509.cname.present) {
+			krb_name(u, sizeof u, &k->s4u_x509.cname);
+			copy_slice(r, sizeof r, k->s4u_x509.crealm);
 		} else {
-			z.c = mt->dst;
-			z.k = mt->src;
-			z.cport = mt->dport;
-			z.kport = mt->sport;
-			z.msg = k->msg_type == HS_KRB_AS_REP ? HS_KRB_AS_REQ : HS_KRB_TGS_REQ;
+			krb_name(u, sizeof u, &k->for_user.user);
+			copy_slice(r, sizeof r, k->for_user.realm);
 		}
-		z.ts = hsm_ts_of(mt);
-		g_array_append_val(m->kxs, z);
-		x = &g_array_index(m->kxs, kx, m->kxs->len - 1);
-		if (req) {
-			uint64_t *key = g_new(uint64_t, 1);
-			*key = id;
-			g_hash_table_replace(m->kx_pending, key, GSIZE_TO_POINTER((gsize)m->kxs->len));
+		hsm_upper(r);
+		x->s4u = true;
+		hsm_principal_of(x->s4u_user, sizeof x->s4u_user, u, r);
+	}
+	/* RFC 4120 5.4.1: cname-in-addl-tkt is KDC option bit 14 (MS-SFU 3.2.5.2.2) */
+	if ((k->kdc_options & (0x80000000u >> 14)) && k->n_addl) {
+		x->proxy = true;
+		x->addl_fp = ticket_fp(&k->addl[0]);
+		/* --keytab: the evidence ticket, with the first server's key */
+		if (k->dec && k->dec->n_addl && k->dec->addl[0].status == HS_KRB_DEC_OK) {
+			x->tkt_dec = true;
+			x->tkt_flags = k->dec->addl[0].flags;
 		}
 	}
-	if (req) {
-		x->has_req = true;
-		x->req = hsm_ref_of(mt);
-		x->msg = k->msg_type;
-		x->opts = k->kdc_options;
-		krb_name(x->cname, sizeof x->cname, &k->cname);
-		copy_slice(x->realm, sizeof x->realm, k->realm);
-		hsm_upper(x->realm);
-		krb_name(x->sname, sizeof x->sname, &k->sname);
-		x->preauth = has_padata(k, HS_KRB_PA_ENC_TIMESTAMP) || has_padata(k, HS_KRB_PA_ENCRYPTED_CHALLENGE) ||
-			     has_padata(k, 16 /* PA-PK-AS-REQ */);
-		/* MS-SFU 2.2.1 / 2.2.2: the user srv1 asks a ticket for */
-		if (k->for_user.present || k->s4u_x509.present) {
-			char u[HS_NAME_MAX], r[64];
-			if (k->s4u_x509.present && k->s4u_x509.cname.present) {
-				krb_name(u, sizeof u, &k->s4u_x509.cname);
-				copy_slice(r, sizeof r, k->s4u_x509.crealm);
-			} else {
-				krb_name(u, sizeof u, &k->for_user.user);
-				copy_slice(r, sizeof r, k->for_user.realm);
-			}
-			hsm_upper(r);
-			x->s4u = true;
-			hsm_principal_of(x->s4u_user, sizeof x->s4u_user, u, r);
-		}
-		/* RFC 4120 5.4.1: cname-in-addl-tkt is KDC option bit 14 (MS-SFU 3.2.5.2.2) */
-		if ((k->kdc_options & (0x80000000u >> 14)) && k->n_addl) {
-			x->proxy = true;
-			x->addl_fp = ticket_fp(&k->addl[0]);
-			/* --keytab: the evidence ticket, with the first server's key */
-			if (k->dec && k->dec->n_addl && k->dec->addl[0].status == HS_KRB_DEC_OK) {
-				x->tkt_dec = true;
-				x->tkt_flags = k->dec->addl[0].flags;
-			}
-		}
-		/* MS-KILE 2.2.10 PA-PAC-OPTIONS: resource-based-constrained-delegation */
-		x->rbcd_bit = k->has_pac_options && (k->pac_options & 0x10000000u);
-		if (k->msg_type == HS_KRB_TGS_REQ && k->tgs_ap_req.present)
-			x->tgt_fp = ticket_fp(&k->tgs_ap_req.ticket);
-		/* RFC 4120 5.4.1: forwarded = bit 2 */
-		x->forwarded_req = k->msg_type == HS_KRB_TGS_REQ && (k->kdc_options & (0x80000000u >> 2)) &&
-				   !strncasecmp(x->sname, "krbtgt/", 7);
-		if (x->msg == HS_KRB_AS_REQ && hsm_is_machine(x->cname)) {
-			/* SRV1$ asking for its own TGT: the address is srv1 */
-			char h[HS_NAME_MAX];
-			snprintf(h, sizeof h, "%s", x->cname);
-			h[strlen(h) - 1] = 0;
-			hsm_host_learn(m, &x->c, h, 1);
-		}
-		return;
-	}
-	x->answered = true;
-	x->rep = hsm_ref_of(mt);
+	/* MS-KILE 2.2.10 PA-PAC-OPTIONS: resource-based-constrained-delegation */
+	x->rbcd_bit = k->has_pac_options && (k->pac_options & 0x10000000u);
+	if (k->msg_type == HS_KRB_TGS_REQ && k->tgs_ap_req.present)
+		x->tgt_fp = ticket_fp(&k->tgs_ap_req.ticket);
+	/* RFC 4120 5.4.1: forwarded = bit 2 */
+	x->forwarded_req = k->msg_type == HS_KRB_TGS_REQ && (k->kdc_options & (0x80000000u >> 2)) &&
+			   !strncasecmp(x->sname, "krbtgt/", 7);
+}
+
+static void kdc_rep(hs_obs_kdc *x, const hs_krb_msg *k)
+{
+	x->op = HS_OBS_KDC_REP;
+	x->msg = k->msg_type == HS_KRB_AS_REP ? HS_KRB_AS_REQ : HS_KRB_TGS_REQ;
 	if (k->msg_type == HS_KRB_ERROR) {
-		x->ok = false;
+		x->error = true;
 		x->err = k->error_code;
 		x->has_nt = k->has_ntstatus;
 		x->nt = k->ntstatus;
 		x->fast_err = k->fast.present;
-		if (!x->sname[0])
-			krb_name(x->sname, sizeof x->sname, &k->sname);
+		krb_name(x->sname, sizeof x->sname, &k->sname);
 	} else {
-		x->ok = true;
 		char cn[HS_NAME_MAX], cr[64];
 		krb_name(cn, sizeof cn, &k->cname);
 		copy_slice(cr, sizeof cr, k->crealm);
 		hsm_upper(cr);
 		hsm_principal_of(x->rep_cname, sizeof x->rep_cname, cn, cr);
 		x->rep_fp = ticket_fp(&k->ticket);
-		if (!x->sname[0])
-			krb_name(x->sname, sizeof x->sname, &k->ticket.sname);
+		krb_name(x->sname, sizeof x->sname, &k->ticket.sname);
 		/* --keytab: the issued ticket (for S4U2Self: to the first server
 		 * itself, readable with its key; MS-SFU 3.2.5.1.2 forwardable) */
 		if (k->dec && k->dec->rep_ticket.status == HS_KRB_DEC_OK) {
@@ -772,87 +684,92 @@ static void on_kdc(hs_model *m, const hs_msg *msg, const hs_krb_msg *k)
 	}
 }
 
+static void on_kdc(hs_obs_msg *o, const hs_krb_msg *k)
+{
+	if (k->kind != HS_KRB_KIND_PDU)
+		return;
+	hs_obs *r = hs_obs_add(o, HS_OBS_KDC);
+	if (!r)
+		return;
+	hs_obs_kdc *x = &r->u.kdc;
+	/* the same datagram captured on two hosts reaches the model twice (TCP
+	 * is de-duplicated by reassembly already) */
+	x->dedup_fp = krb_dedup_fp(&o->meta, k);
+	if (k->msg_type == HS_KRB_AS_REQ || k->msg_type == HS_KRB_TGS_REQ)
+		kdc_req(x, k);
+	else if (k->msg_type == HS_KRB_AS_REP || k->msg_type == HS_KRB_TGS_REP || k->msg_type == HS_KRB_ERROR)
+		kdc_rep(x, k);
+}
+
 /* ------------------------------------------------------------------ */
 /* the sink */
 
-
-static void vantage_see(hs_model *m, const hs_meta *mt)
+static void on_conn_msg(hs_model *m, hs_obs_msg *o, const hs_msg *msg)
 {
-	if (mt->input >= VANTAGE_INPUTS)
-		return;
-	vantage *v = &m->vp[mt->input];
-	if (!v->n++) {
-		v->cand[0] = mt->src;
-		v->cand[1] = mt->dst;
-		v->alive[0] = v->alive[1] = true;
-		return;
-	}
-	for (int i = 0; i < 2; i++)
-		if (v->alive[i] && !hsm_addr_eq(&v->cand[i], &mt->src) && !hsm_addr_eq(&v->cand[i], &mt->dst))
-			v->alive[i] = false;
-}
-
-void hs_model_sink(void *ud, const hs_msg *msg)
-{
-	hs_model *m = ud;
-	const hs_meta *mt = msg->meta;
-	if (m->finished)
-		return;
-	vantage_see(m, mt);
-	hsm_maybe_retire(m, hsm_ts_of(mt));
-	hsm_budget_check(m, hsm_ts_of(mt)); /* what the messages before this one added */
-	if (msg->proto == HS_PROTO_KERBEROS && !msg->carrier && (mt->sport == 88 || mt->dport == 88)) {
-		on_kdc(m, msg, msg->body);
-		return;
-	}
-	conn *c = conn_get(m, msg);
-	if (!c)
-		return;
 	if (msg->carrier && strcmp(msg->carrier, "credssp") == 0) {
-		on_credssp_token(m, c, msg);
+		on_credssp_token(o, msg);
 		return;
 	}
 	switch (msg->proto) {
 	case HS_PROTO_CREDSSP:
-		on_credssp(c, msg, msg->body);
+		on_credssp(o, msg->body);
 		break;
 	case HS_PROTO_KERBEROS:
-		on_krb_token(m, c, msg, msg->body);
+		on_krb_token(o, msg->body);
 		break;
 	case HS_PROTO_SPNEGO:
-		on_gss(m, c, msg, msg->body);
+		on_gss(o, msg->body);
 		break;
 	case HS_PROTO_NTLMSSP:
-		on_ntlm_token(m, c, msg, msg->body);
+		on_ntlm_token(o, msg->body);
 		break;
 	case HS_PROTO_HTTP:
-		on_http(m, c, msg, msg->body);
+		on_http(o, msg->body);
 		break;
 	case HS_PROTO_WINRM:
-		on_winrm(c, msg, msg->body);
+		on_winrm(m, o, msg->body);
 		break;
 	case HS_PROTO_SMB2:
-		on_smb2(m, c, msg, msg->body);
+		on_smb2(o, msg->body);
 		break;
 	case HS_PROTO_LDAP:
-		on_ldap(c, msg, msg->body);
+		on_ldap(o, msg->body);
 		break;
 	case HS_PROTO_DCERPC:
-		on_dcerpc(c, msg, msg->body);
+		on_dcerpc(o, msg->body);
 		break;
 	case HS_PROTO_TDS:
-		on_tds(c, msg, msg->body);
+		on_tds(o, msg->body);
 		break;
 	case HS_PROTO_TLS:
 		/* TLS of the connection itself (WinRM HTTPS); the TLS that CredSSP
 		 * tunnels inside HTTP headers (carrier "http") is not transport. */
-		if (!msg->carrier) {
-			c->tls = true;
-			hsm_conn_frame(c, mt);
-		}
+		if (!msg->carrier)
+			conn_flags(o, HS_OBS_TLS | HS_OBS_FRAME);
 		break;
 	default:
 		break;
 	}
 }
 
+void hs_model_sink(void *ud, const hs_msg *msg)
+{
+	hs_model *m = ud;
+	const hs_meta *mt = msg->meta;
+	if (!hsm_observe_begin(m, mt))
+		return;
+	hs_obs_msg o;
+	o.meta = *mt;
+	o.n = 0;
+	o.on_conn = !(msg->proto == HS_PROTO_KERBEROS && !msg->carrier && (mt->sport == 88 || mt->dport == 88));
+	o.carrier = HS_CAR_OTHER;
+	if (!o.on_conn) {
+		on_kdc(&o, msg->body);
+	} else {
+		/* the carrier tables are the protocols' descriptors (protos.h) */
+		o.carrier = msg->proto == HS_PROTO_DCERPC ? HS_CAR_DCERPC
+							  : hs_proto_port_carrier(mt->dir == 0 ? mt->dport : mt->sport);
+		on_conn_msg(m, &o, msg);
+	}
+	hsm_observe_records(m, &o);
+}

@@ -190,6 +190,12 @@ uint64_t hs_model_duplicates(const hs_model *m)
 	return m->dups;
 }
 
+hs_model_held hs_model_held_now(const hs_model *m)
+{
+	hs_model_held h = { m->conns->len, m->kxs->len };
+	return h;
+}
+
 /* ------------------------------------------------------------------ */
 /* small helpers */
 
@@ -383,3 +389,420 @@ attempt *hsm_att_last(conn *c)
 	return c->natt ? &c->att[c->natt - 1] : NULL;
 }
 
+
+/* ------------------------------------------------------------------ */
+/* observations in (model_obs.h): the tables they change */
+
+hs_obs *hs_obs_add(hs_obs_msg *o, hs_obs_kind kind)
+{
+	if (o->n >= HS_OBS_MAX)
+		return NULL;
+	hs_obs *x = &o->rec[o->n++];
+	memset(x, 0, sizeof *x);
+	x->kind = kind;
+	return x;
+}
+
+static void vantage_see(hs_model *m, const hs_meta *mt)
+{
+	if (mt->input >= VANTAGE_INPUTS)
+		return;
+	vantage *v = &m->vp[mt->input];
+	if (!v->n++) {
+		v->cand[0] = mt->src;
+		v->cand[1] = mt->dst;
+		v->alive[0] = v->alive[1] = true;
+		return;
+	}
+	for (int i = 0; i < 2; i++)
+		if (v->alive[i] && !hsm_addr_eq(&v->cand[i], &mt->src) && !hsm_addr_eq(&v->cand[i], &mt->dst))
+			v->alive[i] = false;
+}
+
+bool hsm_observe_begin(hs_model *m, const hs_meta *mt)
+{
+	if (m->finished)
+		return false;
+	vantage_see(m, mt);
+	hsm_maybe_retire(m, hsm_ts_of(mt));
+	hsm_budget_check(m, hsm_ts_of(mt)); /* what the messages before this one added */
+	return true;
+}
+
+bool hsm_conn_saw_known(const hs_model *m, uint64_t flow_id)
+{
+	const conn *c = g_hash_table_lookup(m->conn_by_flow, &flow_id);
+	return c && c->saw[0];
+}
+
+static conn *conn_get(hs_model *m, const hs_obs_msg *o)
+{
+	const hs_meta *mt = &o->meta;
+	uint64_t id = mt->flow_id;
+	conn *c = g_hash_table_lookup(m->conn_by_flow, &id);
+	if (c) {
+		int64_t t = hsm_ts_of(mt);
+		if (t > c->t1)
+			c->t1 = t;
+		return c;
+	}
+	if (m->conns->len >= m->cfg.max_conns) {
+		hsm_cap_hit(m, &m->caps.conns);
+		return NULL;
+	}
+	c = g_new0(conn, 1);
+	c->flow_id = id;
+	if (mt->dir == 0) {
+		c->c = mt->src;
+		c->s = mt->dst;
+		c->cport = mt->sport;
+		c->sport = mt->dport;
+	} else {
+		c->c = mt->dst;
+		c->s = mt->src;
+		c->cport = mt->dport;
+		c->sport = mt->sport;
+	}
+	c->carrier = o->carrier;
+	c->t0 = c->t1 = hsm_ts_of(mt);
+	c->session = c->owner = -1;
+	g_ptr_array_add(m->conns, c);
+	g_hash_table_insert(m->conn_by_flow, &c->flow_id, c);
+	return c;
+}
+
+static void apply_conn(conn *c, const hs_meta *mt, const hs_obs_conn *r)
+{
+	int64_t t = hsm_ts_of(mt);
+	if (r->flags & HS_OBS_DELEG_FLAG)
+		c->deleg_flag = true;
+	if (r->flags & HS_OBS_TLS)
+		c->tls = true;
+	if (r->flags & HS_OBS_OFFERS) {
+		c->offers_seen = true;
+		snprintf(c->offers, sizeof c->offers, "%s", r->offers);
+		if (r->credssp_offered)
+			c->credssp_offered = true;
+	}
+	if (r->flags & HS_OBS_WINRM) {
+		if (c->carrier == HS_CAR_HTTP || c->carrier == HS_CAR_OTHER)
+			c->carrier = HS_CAR_WINRM_HTTP;
+		c->winrm = true;
+		if (r->shell_id[0] && !c->shell_id[0])
+			snprintf(c->shell_id, sizeof c->shell_id, "%s", r->shell_id);
+	}
+	if (r->flags & HS_OBS_CMD_START) {
+		if (c->ncmd < CONN_CMDWIN) {
+			c->cmd[c->ncmd].a = t;
+			c->cmd[c->ncmd].b = INT64_MAX;
+			c->ncmd++;
+			c->cmd_open = true;
+		}
+	} else if ((r->flags & HS_OBS_CMD_END) && c->cmd_open && c->ncmd) {
+		c->cmd[c->ncmd - 1].b = t;
+		c->cmd_open = false;
+	}
+	if (r->flags & HS_OBS_TREE) {
+		c->tree_seen = true;
+		c->tree_result = r->tree_result;
+		c->tree_status = r->tree_status;
+		c->tree_ref = hsm_ref_of(mt);
+	}
+	if ((r->flags & HS_OBS_CLOCK) && !c->clock_known) {
+		c->clock_known = true;
+		c->clock_offset_ns = r->server_time_ns - hsm_ts_of(mt);
+		c->clock_ref = hsm_ref_of(mt);
+	}
+	if (r->flags & HS_OBS_FRAME)
+		hsm_conn_frame(c, mt);
+	if ((r->flags & HS_OBS_SAW) && !c->saw[0] && r->saw[0]) {
+		snprintf(c->saw, sizeof c->saw, "%s", r->saw);
+		c->saw_ref = hsm_ref_of(mt);
+	}
+}
+
+/* --keytab: what the decrypted ticket and authenticator say */
+static void auth_decrypted(attempt *a, const hs_obs_auth *r)
+{
+	if (!r->dec_ticket)
+		return;
+	snprintf(a->principal, sizeof a->principal, "%s", r->principal);
+	a->dec_ticket = true;
+	a->ok_as_delegate = r->ok_as_delegate;
+	a->dec_auth = r->dec_auth;
+	a->deleg = r->deleg;
+	a->krb_cred = r->krb_cred;
+}
+
+/* A token inside the CredSSP attempt: its own authentication */
+static void apply_inner(hs_model *m, conn *c, const hs_obs_auth *r)
+{
+	attempt *a = hsm_att_last(c);
+	if (!a || a->auth != HS_AUTH_CREDSSP)
+		return;
+	if (r->spnego_deleg)
+		c->deleg_flag = true;
+	if (r->auth == HS_AUTH_KERBEROS && !a->ticket_fp) {
+		a->ticket_fp = r->ticket_fp;
+		if (!a->principal[0])
+			auth_decrypted(a, r);
+		snprintf(a->sname, sizeof a->sname, "%s", r->sname);
+		hsm_learn_spn(m, &c->s, a->sname);
+	} else if (r->auth == HS_AUTH_NTLM && !a->principal[0]) {
+		snprintf(a->principal, sizeof a->principal, "%s", r->principal);
+	}
+}
+
+static void apply_auth(hs_model *m, conn *c, const hs_meta *mt, const hs_obs_auth *r)
+{
+	attempt *a = hsm_att_last(c);
+	switch (r->leg) {
+	case HS_OBS_LEG_INNER:
+		apply_inner(m, c, r);
+		return;
+	case HS_OBS_LEG_NEW:
+		a = hsm_att_new(c, r->auth, mt);
+		break;
+	case HS_OBS_LEG_FINISH: {
+		hs_auth kind = r->auth == HS_AUTH_ANONYMOUS ? HS_AUTH_NTLM : r->auth;
+		if (!a || a->auth != kind || a->final_sent)
+			a = hsm_att_new(c, kind, mt);
+		a->ref = hsm_ref_of(mt);
+		a->auth = r->auth;
+		break;
+	}
+	case HS_OBS_LEG_RESUME:
+		if (r->auth == HS_AUTH_CREDSSP)
+			c->credssp_asked = true;
+		if (!a || a->auth != r->auth || a->result != HS_RES_UNKNOWN) {
+			a = hsm_att_new(c, r->auth, mt);
+			hsm_conn_frame(c, mt);
+		}
+		a->final_sent = a->final_sent || r->final;
+		a->last_401 = false;
+		return;
+	}
+	if (r->final)
+		a->final_sent = true;
+	snprintf(a->principal, sizeof a->principal, "%s", r->principal);
+	a->ticket_fp = r->ticket_fp;
+	a->tgt_by_size = r->tgt_by_size;
+	if (r->sname[0])
+		snprintf(a->sname, sizeof a->sname, "%s", r->sname);
+	auth_decrypted(a, r);
+	if (r->sname[0])
+		hsm_learn_spn(m, &c->s, a->sname);
+	if (r->frame)
+		hsm_conn_frame(c, mt);
+}
+
+static bool outcome_applies(const attempt *a, const hs_obs_outcome *r)
+{
+	if (r->of != HS_AUTH_UNKNOWN && a->auth != r->of)
+		return false;
+	bool final = a->final_sent || (r->ntlm_final && a->auth == HS_AUTH_NTLM);
+	switch (r->when) {
+	case HS_OBS_UNDECIDED:
+		return a->result == HS_RES_UNKNOWN;
+	case HS_OBS_FINAL_UNDECIDED:
+		return final && a->result == HS_RES_UNKNOWN;
+	case HS_OBS_FINAL_NOT_OK:
+		return a->final_sent && a->result != HS_RES_OK;
+	default:
+		return true;
+	}
+}
+
+static void apply_outcome(conn *c, const hs_meta *mt, const hs_obs_outcome *r)
+{
+	attempt *a = hsm_att_last(c);
+	if (!a && r->open)
+		a = hsm_att_new(c, HS_AUTH_UNKNOWN, mt);
+	bool applied = false;
+	if (a && r->challenge && a->auth == HS_AUTH_CREDSSP)
+		a->last_401 = true;
+	if (a && r->result != HS_RES_UNKNOWN && outcome_applies(a, r)) {
+		applied = true;
+		a->result = r->result;
+		if (r->status)
+			a->status = r->status;
+		if (r->has_krb_error)
+			a->krb_error = r->krb_error;
+		if (r->result == HS_RES_OK && r->anonymous)
+			a->auth = HS_AUTH_ANONYMOUS;
+		if (r->result == HS_RES_FAILED && r->credssp && a->auth == HS_AUTH_CREDSSP) {
+			c->credssp_failed = true;
+			if (r->credssp_status)
+				c->credssp_status = r->credssp_status;
+		}
+	}
+	if (r->frame == HS_OBS_FRAME_ALWAYS || (r->frame == HS_OBS_FRAME_APPLIED && applied))
+		hsm_conn_frame(c, mt);
+}
+
+static void apply_domain(hs_model *m, const hs_obs_domain *r)
+{
+	if (r->netbios[0] && r->dns[0] && g_hash_table_size(m->nbmap) < 256)
+		g_hash_table_replace(m->nbmap, g_strdup(r->netbios), g_strdup(r->dns));
+}
+
+/* The same datagram captured on two hosts reaches the model twice (TCP is
+ * de-duplicated by reassembly already). */
+static bool kdc_duplicate(hs_model *m, uint64_t fp, int64_t t)
+{
+	for (unsigned i = 0; i < DEDUP_RING; i++) {
+		if (m->ring[i].fp == fp && m->ring[i].ts && t - m->ring[i].ts < DEDUP_NS && m->ring[i].ts - t < DEDUP_NS)
+			return true;
+	}
+	m->ring[m->ring_at].fp = fp;
+	m->ring[m->ring_at].ts = t ? t : 1;
+	m->ring_at = (m->ring_at + 1) % DEDUP_RING;
+	return false;
+}
+
+/* A request opens an exchange on its flow; the reply (or KRB-ERROR) on that
+ * flow completes it, or opens one of its own when the request was not seen. */
+static kx *kdc_exchange(hs_model *m, const hs_meta *mt, const hs_obs_kdc *r)
+{
+	uint64_t id = mt->flow_id;
+	bool req = r->op == HS_OBS_KDC_REQ;
+	if (!req) {
+		gpointer v = g_hash_table_lookup(m->kx_pending, &id);
+		if (v) {
+			kx *x = &g_array_index(m->kxs, kx, GPOINTER_TO_SIZE(v) - 1);
+			g_hash_table_remove(m->kx_pending, &id);
+			return x;
+		}
+	}
+	if (m->kxs->len >= m->cfg.max_kdc) {
+		hsm_cap_hit(m, &m->caps.kdc);
+		return NULL;
+	}
+	kx z;
+	memset(&z, 0, sizeof z);
+	z.flow_id = id;
+	z.owner = z.fwd_conn = z.fwd_for = -1;
+	if (req) {
+		z.c = mt->src;
+		z.k = mt->dst;
+		z.cport = mt->sport;
+		z.kport = mt->dport;
+	} else {
+		z.c = mt->dst;
+		z.k = mt->src;
+		z.cport = mt->dport;
+		z.kport = mt->sport;
+		z.msg = r->msg;
+	}
+	z.ts = hsm_ts_of(mt);
+	g_array_append_val(m->kxs, z);
+	if (req) {
+		uint64_t *key = g_new(uint64_t, 1);
+		*key = id;
+		g_hash_table_replace(m->kx_pending, key, GSIZE_TO_POINTER((gsize)m->kxs->len));
+	}
+	return &g_array_index(m->kxs, kx, m->kxs->len - 1);
+}
+
+static void apply_kdc(hs_model *m, const hs_meta *mt, const hs_obs_kdc *r)
+{
+	if (kdc_duplicate(m, r->dedup_fp, hsm_ts_of(mt))) {
+		m->dups++;
+		return;
+	}
+	if (r->op == HS_OBS_KDC_OTHER)
+		return;
+	kx *x = kdc_exchange(m, mt, r);
+	if (!x)
+		return;
+	if (r->op == HS_OBS_KDC_REQ) {
+		x->has_req = true;
+		x->req = hsm_ref_of(mt);
+		x->msg = r->msg;
+		x->opts = r->opts;
+		snprintf(x->cname, sizeof x->cname, "%s", r->cname);
+		snprintf(x->realm, sizeof x->realm, "%s", r->realm);
+		snprintf(x->sname, sizeof x->sname, "%s", r->sname);
+		x->preauth = r->preauth;
+		x->s4u = r->s4u;
+		snprintf(x->s4u_user, sizeof x->s4u_user, "%s", r->s4u_user);
+		x->proxy = r->proxy;
+		x->addl_fp = r->addl_fp;
+		if (r->tkt_dec) {
+			x->tkt_dec = true;
+			x->tkt_flags = r->tkt_flags;
+		}
+		x->rbcd_bit = r->rbcd_bit;
+		x->tgt_fp = r->tgt_fp;
+		x->forwarded_req = r->forwarded_req;
+		if (x->msg == KX_AS_REQ && hsm_is_machine(x->cname)) {
+			/* SRV1$ asking for its own TGT: the address is srv1 */
+			char h[HS_NAME_MAX];
+			snprintf(h, sizeof h, "%s", x->cname);
+			h[strlen(h) - 1] = 0;
+			hsm_host_learn(m, &x->c, h, 1);
+		}
+		return;
+	}
+	x->answered = true;
+	x->rep = hsm_ref_of(mt);
+	if (r->error) {
+		x->ok = false;
+		x->err = r->err;
+		x->has_nt = r->has_nt;
+		x->nt = r->nt;
+		x->fast_err = r->fast_err;
+	} else {
+		x->ok = true;
+		snprintf(x->rep_cname, sizeof x->rep_cname, "%s", r->rep_cname);
+		x->rep_fp = r->rep_fp;
+		if (r->tkt_dec) {
+			x->tkt_dec = true;
+			x->tkt_flags = r->tkt_flags;
+		}
+	}
+	if (!x->sname[0])
+		snprintf(x->sname, sizeof x->sname, "%s", r->sname);
+}
+
+void hsm_observe_records(hs_model *m, const hs_obs_msg *o)
+{
+	const hs_meta *mt = &o->meta;
+	conn *c = NULL;
+	if (o->on_conn && !(c = conn_get(m, o)))
+		return;
+	for (unsigned i = 0; i < o->n && i < HS_OBS_MAX; i++) {
+		const hs_obs *r = &o->rec[i];
+		switch (r->kind) {
+		case HS_OBS_CONN:
+			if (c)
+				apply_conn(c, mt, &r->u.conn);
+			break;
+		case HS_OBS_AUTH:
+			if (c)
+				apply_auth(m, c, mt, &r->u.auth);
+			break;
+		case HS_OBS_OUTCOME:
+			if (c)
+				apply_outcome(c, mt, &r->u.outcome);
+			break;
+		case HS_OBS_HOST:
+			if (c)
+				hsm_host_learn(m, r->u.host.client ? &c->c : &c->s, r->u.host.name, r->u.host.score);
+			break;
+		case HS_OBS_DOMAIN:
+			apply_domain(m, &r->u.domain);
+			break;
+		case HS_OBS_KDC:
+			if (!c)
+				apply_kdc(m, mt, &r->u.kdc);
+			break;
+		}
+	}
+}
+
+void hs_model_observe(hs_model *m, const hs_obs_msg *o)
+{
+	if (hsm_observe_begin(m, &o->meta))
+		hsm_observe_records(m, o);
+}
