@@ -131,7 +131,11 @@ void hsm_maybe_retire(hs_model *m, int64_t t)
  * for delegation (the finish's cross-chain trust). */
 static bool delegates(const hs_chain *c)
 {
-	return c->facts.tgt_forwarded_used && c->facts.hop2_result != HS_RES_FAILED;
+	/* srv1 used a forwarded TGT, or (seen from srv1 alone, FAST hiding its
+	 * TGS) the TGT rode in the hop-1 authenticator: clients forward it only
+	 * to a server whose ticket carries ok-as-delegate */
+	const hs_facts *f = &c->facts;
+	return (f->tgt_forwarded_used || f->hop1_krb_cred || f->hop1_tgt_by_size) && f->hop2_result != HS_RES_FAILED;
 }
 
 static void count_delegation(GHashTable *t, const hs_chain *c)
