@@ -69,10 +69,26 @@ static bool session_takes(hs_model *m, const session *x, const conn *c, const ch
 	return !x_auth && c->t0 <= x->t1 + SLACK_NS;
 }
 
+/* A WinRM connection that a session's server opens while that session is
+ * open is the session's second hop (Invoke-Command inside Invoke-Command),
+ * not a session of its own: attribution gives it to the session as hop 2.
+ * by_server: server address -> its sessions, ascending. */
+static bool nested_hop(hs_model *m, GHashTable *by_server, const conn *c)
+{
+	const GArray *l = g_hash_table_lookup(by_server, &c->c);
+	for (guint n = l ? l->len : 0; n-- > 0 && l->len - n <= 8;) {
+		const session *x = &g_array_index(m->sessions, session, g_array_index(l, guint, n));
+		if (c->t0 >= x->t0 && c->t0 <= x->t1)
+			return true;
+	}
+	return false;
+}
+
 void hsm_build_sessions(hs_model *m)
 {
 	GHashTable *shells = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, hsm_array_free);
 	GHashTable *pairs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, hsm_array_free);
+	GHashTable *by_server = g_hash_table_new_full(hsm_addr_hash, hsm_addr_equal, NULL, hsm_array_free);
 	GArray *authed = g_array_new(FALSE, TRUE, sizeof(bool)); /* per session: some connection logged on */
 	for (guint i = 0; i < m->conns->len; i++) {
 		conn *c = g_ptr_array_index(m->conns, i);
@@ -102,6 +118,8 @@ void hsm_build_sessions(hs_model *m)
 			if (session_takes(m, &g_array_index(m->sessions, session, s), c, cp, g_array_index(authed, bool, s)))
 				si = (int)s;
 		}
+		if (si < 0 && nested_hop(m, by_server, c))
+			continue;
 		if (si < 0) {
 			session z;
 			memset(&z, 0, sizeof z);
@@ -122,6 +140,12 @@ void hsm_build_sessions(hs_model *m)
 				g_hash_table_insert(pairs, g_strdup(pk), pl);
 			}
 			g_array_append_val(pl, si);
+			GArray *sl = g_hash_table_lookup(by_server, &c->s);
+			if (!sl) {
+				sl = g_array_new(FALSE, FALSE, sizeof(guint));
+				g_hash_table_insert(by_server, &c->s, sl); /* conns do not move */
+			}
+			g_array_append_val(sl, si);
 		}
 		session *x = &g_array_index(m->sessions, session, si);
 		if (c->shell_id[0] && !x->shell_id[0]) {
@@ -145,6 +169,7 @@ void hsm_build_sessions(hs_model *m)
 			x->t1 = c->t1;
 	}
 	g_hash_table_destroy(pairs);
+	g_hash_table_destroy(by_server);
 	g_array_free(authed, TRUE);
 	g_hash_table_destroy(shells);
 	/* principal, auth, result */
@@ -230,14 +255,16 @@ static GHashTable *tickets_used_by_conns(hs_model *m)
 }
 
 /* From the KDC's view only: the client's TGS-REQ for HTTP/ or WSMAN/ is
- * the trace of a hop 1 whose connection was not captured. */
+ * the trace of a hop 1 whose connection was not captured.  One presenting
+ * a forwarded TGT is a server acting for the TGT's owner: a nested WinRM
+ * second hop (Invoke-Command inside Invoke-Command), not a session. */
 void hsm_infer_sessions(hs_model *m)
 {
 	guint real = m->sessions->len;
 	GHashTable *used = tickets_used_by_conns(m);
 	for (guint i = 0; i < m->kxs->len; i++) {
 		const kx *x = &g_array_index(m->kxs, kx, i);
-		if (x->msg != KX_TGS_REQ || !x->ok || x->s4u || x->proxy || !hsm_spn_is_winrm(x->sname))
+		if (x->msg != KX_TGS_REQ || !x->ok || x->s4u || x->proxy || x->tgt_forwarded || !hsm_spn_is_winrm(x->sname))
 			continue;
 		if (g_hash_table_contains(used, &x->rep_fp))
 			continue;

@@ -182,10 +182,6 @@ XFAIL = {("11", "dc"), ("11", "dc+keytab"),
          # 23: sessions 1 and 2 share one cached HTTP/srv1 ticket, so the DC sees
          # no trace of session 2 and merges what it sees into one chain.
          ("23", "dc"), ("23", "dc+keytab"),
-         # 24: hopsniff also reports srv1 -> srv2 WinRM as a chain of its own
-         # (a first hop from srv1) next to the two-hop chain.
-         ("24", "srv1"), ("24", "dc"), ("24", "merged"),
-         ("24", "srv1+keytab"), ("24", "dc+keytab"), ("24", "merged+keytab"),
          }
 
 
