@@ -330,7 +330,91 @@ void hsm_infer_sessions(hs_model *m)
  * any was added. */
 #define PARTIAL_NS (60 * 1000000000LL)
 
-static const char *partial_evidence(const kx *x, const char **user)
+/* A server's own logon as a user (fresh credentials: $using:cred, the
+ * password CredSSP delegated, a RunAs account): an AS exchange for a
+ * non-machine account that got an answer other than the normal first step
+ * (PREAUTH_REQUIRED, RESPONSE_TOO_BIG). */
+static bool fresh_logon(const kx *x)
+{
+	return x->msg == KX_AS_REQ && x->principal[0] && !hsm_is_machine(x->principal) && x->answered &&
+	       (x->ok || (x->err != 25 && x->err != 52)) && (x->preauth || x->err == 24);
+}
+
+/* Servers of the input's remoting sessions (a WinRM connection to it, or a
+ * client's ticket for its HTTP/ or WSMAN/ service).  Only there is a fresh
+ * logon decisive evidence of a second hop: on any other host it is an
+ * ordinary logon (a user at a workstation, a service account). */
+static GHashTable *remoting_servers(hs_model *m)
+{
+	GHashTable *h = g_hash_table_new(hsm_addr_hash, hsm_addr_equal);
+	for (guint s = 0; s < m->sessions->len; s++) {
+		session *y = &g_array_index(m->sessions, session, s);
+		if (y->s_known && !y->unseen)
+			g_hash_table_add(h, &y->s);
+	}
+	return h;
+}
+
+/* With no hop-1 connection to delimit it (a session inferred from the
+ * client's ticket at the DC, or one from partial evidence), a session's
+ * server logging on anew as the user after an earlier fresh logon of that
+ * session already reached a second-hop service is another script block,
+ * most likely another session (lab 11 at the DC: the second session
+ * re-used the cached HTTP/srv1 ticket, so only srv1's second logon shows
+ * it): from that logon on, the server's items go to a new session with an
+ * unseen hop 1.  The number of sessions cannot be known from there (the
+ * same session may run two such script blocks); each logon's verdict can. */
+typedef struct fresh_state {
+	bool as_ok, used;
+	int now;  /* the session this one's later items go to */
+} fresh_state;
+
+static void split_fresh_logons(hs_model *m)
+{
+	guint n0 = m->sessions->len;
+	fresh_state *st = g_new0(fresh_state, n0 + 1);
+	for (guint s = 0; s < n0; s++)
+		st[s].now = (int)s;
+	for (guint i = 0; i < m->kxs->len; i++) {
+		kx *x = &g_array_index(m->kxs, kx, i);
+		if (x->owner < 0 || (guint)x->owner >= n0)
+			continue;
+		int o = x->owner;
+		session *y = &g_array_index(m->sessions, session, o);
+		if (y->nconns || !y->s_known || !hsm_addr_eq(&y->s, &x->c))
+			continue;
+		fresh_state *f = &st[o];
+		session *cur = &g_array_index(m->sessions, session, f->now);
+		if (fresh_logon(x) && f->used && cur->principal[0] && hsm_principal_eq(x->principal, cur->principal)) {
+			session z;
+			memset(&z, 0, sizeof z);
+			z.s = x->c;
+			z.s_known = true;
+			z.unseen = true;
+			z.t0 = z.t1 = x->ts;
+			z.kx_index = -1;
+			z.carrier = HS_CAR_OTHER;
+			snprintf(z.principal, sizeof z.principal, "%s", x->principal);
+			snprintf(z.unseen_from, sizeof z.unseen_from, "the server's second fresh logon as the user");
+			g_array_append_val(m->sessions, z);
+			f->now = (int)m->sessions->len - 1;
+			f->as_ok = f->used = false;
+		}
+		if (fresh_logon(x) && x->ok)
+			f->as_ok = true;
+		else if (f->as_ok && x->msg == KX_TGS_REQ && x->ok && strncasecmp(x->sname, "krbtgt/", 7))
+			f->used = true;
+		if (f->now != o) {
+			x->owner = f->now;
+			session *z = &g_array_index(m->sessions, session, f->now);
+			if (x->ts > z->t1)
+				z->t1 = x->ts;
+		}
+	}
+	g_free(st);
+}
+
+static const char *partial_evidence(const kx *x, GHashTable *remoting, const char **user)
 {
 	if (x->s4u && !x->s4u_routine) {
 		*user = x->s4u_user;
@@ -344,17 +428,23 @@ static const char *partial_evidence(const kx *x, const char **user)
 		*user = x->tgt_owner;
 		return "the forwarded TGT's owner and the account presenting it";
 	}
+	if (fresh_logon(x) && g_hash_table_contains(remoting, &x->c)) {
+		*user = x->principal;
+		return "the fresh logon's user and the remoting server that made it";
+	}
 	return NULL;
 }
 
 bool hsm_partial_sessions(hs_model *m)
 {
 	guint first = m->sessions->len;
+	split_fresh_logons(m);
+	GHashTable *remoting = remoting_servers(m);
 	GHashTable *by_server = g_hash_table_new_full(hsm_addr_hash, hsm_addr_equal, g_free, hsm_array_free);
 	for (guint i = 0; i < m->kxs->len; i++) {
 		const kx *x = &g_array_index(m->kxs, kx, i);
 		const char *user = "";
-		const char *why = x->owner < 0 ? partial_evidence(x, &user) : NULL;
+		const char *why = x->owner < 0 ? partial_evidence(x, remoting, &user) : NULL;
 		if (!why)
 			continue;
 		/* the server's latest partial sessions (a busy delegating server
@@ -392,6 +482,7 @@ bool hsm_partial_sessions(hs_model *m)
 			y->t1 = x->ts;
 	}
 	g_hash_table_destroy(by_server);
+	g_hash_table_destroy(remoting);
 	return m->sessions->len > first;
 }
 

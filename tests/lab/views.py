@@ -18,6 +18,7 @@ views.json: {"views": {VIEW: {"chains": N or [MIN, MAX],
                                "refused_s4u2proxy": bool,
                                "routine_only": bool,
                                "causes": [CAUSE, ...],
+                               "verdicts": ["VERDICT/CAUSE", ...],
                                "exit": 0 | 1 | null, "why": "..."}}}
 Checked per view: the report is valid against the schema; the number of
 chains; a view that shows a refused S4U2Proxy never exits 0 (and some chain
@@ -104,6 +105,10 @@ def check(hs, path, view, truth, schema):
         bad = [c["delegation"]["cause"] for c in chains if c["delegation"]["cause"] not in truth["causes"]]
         if bad:
             errs.append(f"causes {bad}, want one of {truth['causes']}")
+    got_vc = [f"{c['delegation']['verdict']}/{c['delegation']['cause']}" for c in chains]
+    for vc in truth.get("verdicts", []):
+        if vc not in got_vc:
+            errs.append(f"no chain {vc} (got {got_vc})")
     if truth.get("exit") is not None and p.returncode != truth["exit"]:
         errs.append(f"exit {p.returncode}, want {truth['exit']}")
     # where the view was taken (the host whose capture it is): never claimed
