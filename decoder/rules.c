@@ -1394,7 +1394,10 @@ static void x_hop2_unseen(const ctx *c, hs_diag *d)
 		m = HS_METHOD_CREDSSP;
 	else if (f->forwarded_tgt)
 		m = HS_METHOD_UNCONSTRAINED;
-	set(d, m, f->s_outbound_visible ? HS_VERDICT_NOT_ATTEMPTED : HS_VERDICT_UNKNOWN);
+	/* the DC sees only the first server's Kerberos: an anonymous or NTLM
+	 * second hop never reaches it, so its absence there proves nothing */
+	bool only_kdc_view = f->at_dc && !f->at_server1 && !f->at_span;
+	set(d, m, f->s_outbound_visible && !only_kdc_view ? HS_VERDICT_NOT_ATTEMPTED : HS_VERDICT_UNKNOWN);
 	if (f->hop1_tls_opaque)
 		detail(d, "Hop 1 to %s runs over TLS (WinRM HTTPS): its authentication is not visible, and no second hop is in this input.", n->s);
 	else if (f->forwarded_tgt)

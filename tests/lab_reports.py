@@ -110,6 +110,10 @@ SPECIFIC = {
     # granted - the delegation itself worked; srv2 refusing the AP-REQ (its
     # clock) happens outside the DC's view.
     ("26", "dc"): {"verdict": ["delegated"], "cause": ["ok"]},
+    # 23: session 2 re-used client1's cached HTTP/srv1 ticket and srv1 went
+    # anonymous (no Kerberos): it leaves no packet at the DC, which sees
+    # sessions 1 and 3 only - session 2 is not knowable from there.
+    ("23", "dc"): {"invisible": ["after the fix, cached ticket"]},
     ("20", "srv1"): {"method": ["none"]},
     # CredSSP at the DC's port 88 is the client's Kerberos ticket for
     # HTTP/srv1 (used inside the CredSSP TLS tunnel) followed by srv1's fresh
@@ -176,9 +180,6 @@ XFAIL = {# 15 re-recorded on Samba 4.22: bob's anonymous hop 2 ran between alice
          # TGS exchange and her SMB session; from srv1 alone (no names, no keytab)
          # hopsniff does not attribute alice's hop 2 (srv1+keytab does).
          ("15", "srv1"),
-         # 23: sessions 1 and 2 share one cached HTTP/srv1 ticket, so the DC sees
-         # no trace of session 2 and merges what it sees into one chain.
-         ("23", "dc"), ("23", "dc+keytab"),
          }
 
 
@@ -327,9 +328,10 @@ def main():
                     if rep["chains"]:
                         errs.append(f"expected no chain, got {len(rep['chains'])}")
                 else:
-                    if len(rep["chains"]) != len(exp["chains"]):
-                        errs.append(f"{len(rep['chains'])} chains, want {len(exp['chains'])}")
-                    for e, g in match_chains(exp["chains"], rep["chains"]):
+                    want = [e for e in exp["chains"] if e.get("tag") not in spec.get("invisible", [])]
+                    if len(rep["chains"]) != len(want):
+                        errs.append(f"{len(rep['chains'])} chains, want {len(want)}")
+                    for e, g in match_chains(want, rep["chains"]):
                         if g is None:
                             errs.append(f"chain {e['id']} ({e.get('tag', e['user'])}): missing")
                             continue
