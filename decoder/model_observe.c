@@ -16,6 +16,7 @@
 #include "ntlm.h"
 #include "protos.h"
 #include "psrp.h"
+#include "rules.h"
 #include "smb2.h"
 #include "tds.h"
 #include "winrm.h"
@@ -384,6 +385,45 @@ static void on_http(hs_obs_msg *o, const hs_http_msg *h)
 /* "What the user saw" on hop 1 (issue 16): the first non-empty line a cmd
  * shell wrote to stderr (MS-WSMV 2.2.4.36), else the innermost message of a
  * WS-Management fault.  The first one per connection is kept. */
+/* The first line of a cmd shell's stdout that reads as an error about the
+ * second hop (hs_rules_saw_says): tools such as smbclient print "tree
+ * connect failed: NT_STATUS_ACCESS_DENIED" to stdout, not stderr.  Only
+ * the first STDOUT_SCAN decoded bytes of a message are read. */
+#define STDOUT_SCAN 8192
+
+static size_t stdout_error_line(const hs_winrm_msg *w, char *buf, size_t size)
+{
+	for (size_t i = 0; i < w->nstreams; i++) {
+		const hs_winrm_stream *st = &w->streams[i];
+		if (!hs_slice_eq(st->name, "stdout") || !st->data_len)
+			continue;
+		guchar *text = g_malloc(STDOUT_SCAN + 4);
+		size_t in = st->b64.len < STDOUT_SCAN / 3 * 4 ? st->b64.len : STDOUT_SCAN / 3 * 4;
+		gint state = 0;
+		guint save = 0;
+		size_t n = g_base64_decode_step((const gchar *)st->b64.p, in, text, &state, &save);
+		size_t found = 0;
+		for (size_t a = 0; a < n && !found;) {
+			size_t b = a;
+			while (b < n && text[b] != '\n' && text[b] != '\r')
+				b++;
+			char line[HS_SAW_MAX];
+			size_t l = b - a < sizeof line - 1 ? b - a : sizeof line - 1;
+			memcpy(line, text + a, l);
+			line[l] = 0;
+			if (l && !memchr(line, 0, l) && hs_rules_saw_says(line) != HS_SAW_NONE) {
+				found = l < size ? l : size;
+				memcpy(buf, line, found);
+			}
+			a = b + 1;
+		}
+		g_free(text);
+		if (found)
+			return found;
+	}
+	return 0;
+}
+
 static bool user_saw(const hs_winrm_msg *w, char *saw)
 {
 	char buf[HS_SAW_MAX * 2 + 4];
@@ -399,6 +439,8 @@ static bool user_saw(const hs_winrm_msg *w, char *saw)
 		guint save = 0;
 		n = g_base64_decode_step((const gchar *)st->b64.p, in, (guchar *)buf, &state, &save);
 	}
+	if (!n && !w->powershell)
+		n = stdout_error_line(w, buf, sizeof buf);
 	if (!n && w->fault) {
 		hs_slice t = w->inner_message.len ? w->inner_message : w->fault_message.len ? w->fault_message : w->fault_reason;
 		n = t.len < sizeof buf ? t.len : sizeof buf;

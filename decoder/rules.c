@@ -1303,6 +1303,10 @@ static const char *saw_cause(const ctx *c)
 	bool sent = f->forwarded_tgt || f->hop1_krb_cred || f->hop1_auth == HS_AUTH_CREDSSP;
 	if (f->hop1_auth == HS_AUTH_KERBEROS && f->hop1_decrypted && !sent)
 		return f->hop1_ok_as_delegate ? "tgt_not_forwarded" : "no_delegation_configured";
+	/* the server is trusted (another session sent it a TGT): this client
+	 * did not, with a cached ticket most likely from before the fix */
+	if (f->hop1_auth == HS_AUTH_KERBEROS && !sent && f->server_trusted_seen && f->client_kdc_visible)
+		return f->hop1_ticket_reused ? "stale_service_ticket" : "tgt_not_forwarded";
 	/* no forwarded TGT where the client's KDC exchanges (or the decrypted
 	 * authenticator) would show one; or the first server says itself that
 	 * it holds no credential of the user */
@@ -1345,6 +1349,22 @@ static void x_saw_unseen(const ctx *c, hs_diag *d)
 		detail(d, "The second hop is not in this input, but the error the hop-1 command printed is a refusal by the KDC.");
 		explain(d, "The command on %s asked the KDC for a ticket on %s's behalf and the KDC refused; the KRB-ERROR (its code and the account it names) is in %s's or the DC's traffic.", n->ss, n->uname, n->ss);
 		need(d, "%s's capture or the DC's port 88 (the KRB-ERROR and its code)", n->ss);
+	} else if (!f->hop1_decrypted && (!strcmp(k, "tgt_not_forwarded") || !strcmp(k, "stale_service_ticket"))) {
+		bool stale = !strcmp(k, "stale_service_ticket");
+		set(d, HS_METHOD_UNCONSTRAINED, HS_VERDICT_FAILED);
+		detail(d, "The second hop is not in this input, but the hop-1 command's error says %s refused it; %s is trusted for delegation (another session sent it a TGT) and %s's client sent none%s.",
+		       n->t, n->ss, n->uname, stale ? ", presenting a service ticket cached from an earlier session" : "");
+		explain(d, "A client forwards its TGT only to a server whose ticket carries ok-as-delegate. %s accepts delegated TGTs, but this client did not send %s's: %s Without it %s had no credential of %s for %s.",
+			n->ss, n->uname, stale ? "it re-used a ticket for the server issued before (most likely before the server became trusted, so without ok-as-delegate); purge the client's tickets (klist purge) and reconnect." : "the client did not request delegation, or the user's TGT is not forwardable.",
+			n->ss, n->uname, n->t);
+		if (stale) {
+			hs_remedy *r = remedy(d, HS_METHOD_UNCONSTRAINED, "Purge the client's cached tickets so the next session gets a ticket with ok-as-delegate",
+					      "No security trade-off: the client only requests new tickets.");
+			cmd(r, "klist purge   # on the client, as %s", n->uname);
+			ev(d, f->hop1_ticket_first_ref);
+		}
+		need(d, "%s's keytab to read the hop-1 ticket's ok-as-delegate flag", n->ss);
+		remedies_std(d, n, f->hop2_is_winrm, true, true, false, false);
 	} else if (!strcmp(k, "no_delegation_configured") || !strcmp(k, "tgt_not_forwarded")) {
 		bool trusted = f->hop1_ok_as_delegate;
 		set(d, trusted ? HS_METHOD_UNCONSTRAINED : HS_METHOD_NONE, HS_VERDICT_FAILED);
@@ -1522,6 +1542,7 @@ static const rule rules[] = {
 	{ "kdc_error", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_KDC },
 	{ "no_delegation_configured", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_TARGET },
 	{ "tgt_not_forwarded", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_TARGET },
+	{ "stale_service_ticket", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_TARGET },
 	{ "no_credentials_delegated", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_TARGET },
 	{ "second_hop_refused", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_TARGET },
 	{ "unknown", m_hop2_unseen, x_hop2_unseen, { EV_LAST }, SAW_THIS },

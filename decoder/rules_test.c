@@ -565,7 +565,11 @@ static size_t all_cases(cause_case *c, size_t max)
 	ADD("no_delegation_configured", f, 0);
 	f.hop1_ok_as_delegate = true;
 	ADD("tgt_not_forwarded", f, 0);
-	f.hop1_decrypted = f.hop1_ok_as_delegate = false; f.forwarded_tgt = true; f.forwarded_ref = R(4);
+	f.hop1_decrypted = f.hop1_ok_as_delegate = false; f.server_trusted_seen = true;
+	ADD("tgt_not_forwarded", f, 0);
+	f.hop1_ticket_reused = true; f.hop1_ticket_first_ref = R(2);
+	ADD("stale_service_ticket", f, 0);
+	f.server_trusted_seen = f.hop1_ticket_reused = false; f.forwarded_tgt = true; f.forwarded_ref = R(4);
 	ADD("second_hop_refused", f, 0);
 #undef ADD
 	return n;
@@ -890,6 +894,16 @@ static void test_user_saw_cause(void)
 	strcpy(f.user_saw, "Access is denied");
 	f.forwarded_tgt = true;
 	CU_ASSERT_STRING_EQUAL(run(&f).cause, "second_hop_refused");
+	/* the server is trusted (another session sent it a TGT), this client sent none: with a ticket cached
+	 * from an earlier session that is the stale ticket (lab 23 from client1) */
+	f.forwarded_tgt = false;
+	f.server_trusted_seen = true;
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "tgt_not_forwarded");
+	f.hop1_ticket_reused = true;
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "stale_service_ticket");
+	CU_ASSERT(has_cmd(&d, "klist purge"));
+	f.server_trusted_seen = f.hop1_ticket_reused = false;
 	/* a line that is no refusal changes nothing */
 	f.forwarded_tgt = false;
 	strcpy(f.user_saw, "The network path was not found.");

@@ -53,6 +53,15 @@ def generic(view, path, exp):
             alt += ["unknown"]
         if path in ("method", "cause"):
             alt += ["unknown"]
+        # what the user saw (the hop-1 command's error line, clear SOAP) says
+        # hop 2 was refused; client1 cannot see what srv1 presented: "the
+        # target refused" is right for every failure, and "no credential
+        # went to srv1" for those where none did (no forwarded TGT)
+        if path == "cause" and exp != "ok":
+            alt += ["second_hop_refused"]
+        if path == "cause" and exp in ("no_delegation_configured", "second_hop_anonymous", "second_hop_as_machine_account",
+                                       "tgt_not_forwarded", "stale_service_ticket"):
+            alt += ["no_credentials_delegated"]
     if vantage == "srv1":
         # the keytab opens the hop-1 ticket: its cname is the user
         if path in ("user", "hop1.principal") and "keytab" not in extra:
