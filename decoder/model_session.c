@@ -435,6 +435,51 @@ static const char *partial_evidence(const kx *x, GHashTable *remoting, const cha
 	return NULL;
 }
 
+/* A remoting server's own logon as a user on another host (NTLM with the
+ * user's name, or Kerberos naming the user) that no session took: the
+ * second hop of a session whose hop 1 is not in the input (filtered out,
+ * or before the capture started).  Only from a remoting server, for the
+ * reason fresh_logon() gives; one unseen session per (server, user) within
+ * PARTIAL_NS. */
+static void partial_from_logons(hs_model *m, GHashTable *remoting)
+{
+	guint first = m->sessions->len;
+	for (guint i = 0; i < m->conns->len; i++) {
+		const conn *c = g_ptr_array_index(m->conns, i);
+		if (c->session >= 0 || c->owner >= 0 || c->carrier == HS_CAR_KERBEROS || !g_hash_table_contains(remoting, &c->c))
+			continue;
+		const attempt *a = hsm_conn_final(c);
+		if (!a || (a->auth != HS_AUTH_NTLM && a->auth != HS_AUTH_KERBEROS) || !a->principal[0] ||
+		    hsm_is_machine(a->principal))
+			continue;
+		char user[HS_NAME_MAX];
+		hsm_normalize_user(m, a->principal, user, sizeof user);
+		session *y = NULL;
+		for (guint s = first; s < m->sessions->len && !y; s++) {
+			session *z = &g_array_index(m->sessions, session, s);
+			if (hsm_addr_eq(&z->s, &c->c) && hsm_principal_eq(z->principal, user) && c->t0 >= z->t0 &&
+			    c->t0 <= z->t1 + PARTIAL_NS)
+				y = z;
+		}
+		if (!y) {
+			session z;
+			memset(&z, 0, sizeof z);
+			z.s = c->c;
+			z.s_known = true;
+			z.unseen = true;
+			z.t0 = z.t1 = c->t0;
+			z.kx_index = -1;
+			z.carrier = HS_CAR_OTHER;
+			snprintf(z.principal, sizeof z.principal, "%s", user);
+			snprintf(z.unseen_from, sizeof z.unseen_from, "the user the remoting server authenticated as on the second hop");
+			g_array_append_val(m->sessions, z);
+			y = &g_array_index(m->sessions, session, m->sessions->len - 1);
+		}
+		if (c->t1 > y->t1)
+			y->t1 = c->t1;
+	}
+}
+
 bool hsm_partial_sessions(hs_model *m)
 {
 	guint first = m->sessions->len;
@@ -482,6 +527,7 @@ bool hsm_partial_sessions(hs_model *m)
 			y->t1 = x->ts;
 	}
 	g_hash_table_destroy(by_server);
+	partial_from_logons(m, remoting);
 	g_hash_table_destroy(remoting);
 	return m->sessions->len > first;
 }
