@@ -207,7 +207,7 @@ static void hop1_ticket_reuse(const chain_index *ix, const conn *c, int si, hs_f
 		if (a->auth != HS_AUTH_KERBEROS || !a->ticket_fp)
 			continue;
 		const conn *e = g_hash_table_lookup(ix->first_use, &a->ticket_fp);
-		if (!e || e->session == si || e->session < 0 || e->t0 >= c->t0)
+		if (!e || e->session == si || e->session < 0 || e->t0 >= c->t0 || !hsm_addr_eq(&e->c, &c->c))
 			continue;
 		f->hop1_ticket_reused = true;
 		for (unsigned k = 0; k < e->natt; k++)

@@ -364,6 +364,24 @@ static GHashTable *remoting_servers(hs_model *m)
  * it): from that logon on, the server's items go to a new session with an
  * unseen hop 1.  The number of sessions cannot be known from there (the
  * same session may run two such script blocks); each logon's verdict can. */
+/* A session with an unseen hop 1 into server s (a chain from partial
+ * evidence: why names what stands for hop 1); its index. */
+static guint unseen_session(hs_model *m, const hs_addr *s, int64_t t, const char *user, const char *why)
+{
+	session z;
+	memset(&z, 0, sizeof z);
+	z.s = *s;
+	z.s_known = true;
+	z.unseen = true;
+	z.t0 = z.t1 = t;
+	z.kx_index = -1;
+	z.carrier = HS_CAR_OTHER;
+	snprintf(z.principal, sizeof z.principal, "%s", user);
+	snprintf(z.unseen_from, sizeof z.unseen_from, "%s", why);
+	g_array_append_val(m->sessions, z);
+	return m->sessions->len - 1;
+}
+
 typedef struct fresh_state {
 	bool as_ok, used;
 	int now;  /* the session this one's later items go to */
@@ -386,18 +404,7 @@ static void split_fresh_logons(hs_model *m)
 		fresh_state *f = &st[o];
 		session *cur = &g_array_index(m->sessions, session, f->now);
 		if (fresh_logon(x) && f->used && cur->principal[0] && hsm_principal_eq(x->principal, cur->principal)) {
-			session z;
-			memset(&z, 0, sizeof z);
-			z.s = x->c;
-			z.s_known = true;
-			z.unseen = true;
-			z.t0 = z.t1 = x->ts;
-			z.kx_index = -1;
-			z.carrier = HS_CAR_OTHER;
-			snprintf(z.principal, sizeof z.principal, "%s", x->principal);
-			snprintf(z.unseen_from, sizeof z.unseen_from, "the server's second fresh logon as the user");
-			g_array_append_val(m->sessions, z);
-			f->now = (int)m->sessions->len - 1;
+			f->now = (int)unseen_session(m, &x->c, x->ts, x->principal, "the server's second fresh logon as the user");
 			f->as_ok = f->used = false;
 		}
 		if (fresh_logon(x) && x->ok)
@@ -462,18 +469,8 @@ static void partial_from_logons(hs_model *m, GHashTable *remoting)
 				y = z;
 		}
 		if (!y) {
-			session z;
-			memset(&z, 0, sizeof z);
-			z.s = c->c;
-			z.s_known = true;
-			z.unseen = true;
-			z.t0 = z.t1 = c->t0;
-			z.kx_index = -1;
-			z.carrier = HS_CAR_OTHER;
-			snprintf(z.principal, sizeof z.principal, "%s", user);
-			snprintf(z.unseen_from, sizeof z.unseen_from, "the user the remoting server authenticated as on the second hop");
-			g_array_append_val(m->sessions, z);
-			y = &g_array_index(m->sessions, session, m->sessions->len - 1);
+			guint si = unseen_session(m, &c->c, c->t0, user, "the user the remoting server authenticated as on the second hop");
+			y = &g_array_index(m->sessions, session, si);
 		}
 		if (c->t1 > y->t1)
 			y->t1 = c->t1;
@@ -503,17 +500,7 @@ bool hsm_partial_sessions(hs_model *m)
 				y = z;
 		}
 		if (!y) {
-			session z;
-			memset(&z, 0, sizeof z);
-			z.s = x->c;
-			z.s_known = true;
-			z.unseen = true;
-			z.t0 = z.t1 = x->ts;
-			z.kx_index = -1;
-			z.carrier = HS_CAR_OTHER;
-			snprintf(z.unseen_from, sizeof z.unseen_from, "%s", why);
-			g_array_append_val(m->sessions, z);
-			guint si = m->sessions->len - 1;
+			guint si = unseen_session(m, &x->c, x->ts, "", why);
 			y = &g_array_index(m->sessions, session, si);
 			if (!l) {
 				l = g_array_new(FALSE, FALSE, sizeof(guint));
