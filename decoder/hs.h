@@ -93,6 +93,7 @@ void hs_out_filetime(hs_out *o, const char *key, uint64_t ft);
 
 /* One per line of protos.def, in its order. */
 typedef enum hs_proto {
+	HS_PROTO_NONE = -1, /* hs_msg.carrier of a message that is not a carried token */
 #define HS_PROTO(id, name, stem) HS_PROTO_##id,
 #include "protos.def"
 #undef HS_PROTO
@@ -111,9 +112,10 @@ typedef struct hs_msg {
 	const void *body;
 	/* For an authentication token carried inside another protocol (SPNEGO
 	 * in an HTTP header, NTLMSSP in an SMB2 SESSION_SETUP ...): that
-	 * protocol's name ("http", "smb2", "ldap", "dcerpc", "tds", "credssp").
-	 * NULL for messages that are not carried tokens. */
-	const char *carrier;
+	 * protocol (HS_PROTO_HTTP, HS_PROTO_SMB2, HS_PROTO_LDAP, HS_PROTO_DCERPC,
+	 * HS_PROTO_TDS, HS_PROTO_CREDSSP ...; its name is hs_proto_name()'s).
+	 * HS_PROTO_NONE for messages that are not carried tokens. */
+	hs_proto carrier;
 } hs_msg;
 
 /* Flags for describing messages. */

@@ -6,6 +6,7 @@
 #include "protos.h"
 #include "ntstatus.h"
 #include "redact.h"
+#include "rules.h"
 
 #include <stdlib.h>
 
@@ -429,13 +430,7 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 			}
 		}
 	}
-	if (!f->user[0] && f->hop1_auth == HS_AUTH_CREDSSP && f->other_as) {
-		/* CredSSP hands srv1 the password; its fresh AS exchange names the
-		 * user (the CredSSP TSCredentials are inside TLS) */
-		snprintf(f->user, sizeof f->user, "%s", f->other_principal);
-		f->other_as = false;
-		f->fresh_as = true;
-	}
+	hs_rules_credssp_fresh(f); /* may name the user */
 	if (!f->user[0] && f->tgt_forwarded_used) {
 		for (guint n = 0; n < owned_len(own_kx); n++) {
 			const kx *x = &g_array_index(m->kxs, kx, g_array_index(own_kx, guint, n));

@@ -127,20 +127,16 @@ void hsm_maybe_retire(hs_model *m, int64_t t)
 /* ------------------------------------------------------------------ */
 /* retired chains: kept, stored out of memory, streamed */
 
-/* A chain whose server delegated a forwarded TGT: that server is trusted
- * for delegation (the finish's cross-chain trust). */
-static bool delegates(const hs_chain *c)
+/* Cross-chain trust (hs_rules_delegates, hs_rules_trust): the chains of
+ * each first server that delegated a forwarded TGT, counted by s_ip. */
+static GHashTable *trust_new(void)
 {
-	/* srv1 used a forwarded TGT, or (seen from srv1 alone, FAST hiding its
-	 * TGS) the TGT rode in the hop-1 authenticator: clients forward it only
-	 * to a server whose ticket carries ok-as-delegate */
-	const hs_facts *f = &c->facts;
-	return (f->tgt_forwarded_used || f->hop1_krb_cred || f->hop1_tgt_by_size) && f->hop2_result != HS_RES_FAILED;
+	return g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 }
 
 static void count_delegation(GHashTable *t, const hs_chain *c)
 {
-	if (!delegates(c))
+	if (!hs_rules_delegates(&c->facts))
 		return;
 	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(t, c->facts.s_ip));
 	g_hash_table_replace(t, g_strdup(c->facts.s_ip), GUINT_TO_POINTER(n + 1));
@@ -148,11 +144,7 @@ static void count_delegation(GHashTable *t, const hs_chain *c)
 
 static void apply_trust(GHashTable *t, hs_chain *c)
 {
-	guint n = GPOINTER_TO_UINT(g_hash_table_lookup(t, c->facts.s_ip));
-	if (delegates(c))
-		n--; /* another chain than itself */
-	if (n && c->facts.s_ip[0])
-		c->facts.server_trusted_seen = true;
+	hs_rules_trust(&c->facts, GPOINTER_TO_UINT(g_hash_table_lookup(t, c->facts.s_ip)));
 }
 
 /* Judge each newly retired chain with what is known so far (trust from the
@@ -162,7 +154,7 @@ static void apply_trust(GHashTable *t, hs_chain *c)
 static void stream_retired(hs_model *m, GArray *built)
 {
 	if (!m->delegating)
-		m->delegating = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+		m->delegating = trust_new();
 	for (guint i = 0; i < built->len; i++)
 		count_delegation(m->delegating, &g_array_index(built, hs_chain, i));
 	hs_chain *ch = g_new(hs_chain, 1);
@@ -236,7 +228,7 @@ static void finish_stored(hs_model *m, bool redact_names)
 	}
 	hs_chain_store_sort(m->store);
 	size_t n = hs_chain_store_count(m->store);
-	GHashTable *deleg = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	GHashTable *deleg = trust_new();
 	hs_chain *ch = g_new(hs_chain, 1);
 	for (size_t i = 0; i < n; i++)
 		if (hs_chain_store_get(m->store, i, ch))
@@ -354,23 +346,12 @@ void hs_model_finish(hs_model *m, bool redact_names)
 		finish_stored(m, redact_names);
 		return;
 	}
-	GHashTable *delegated = g_hash_table_new(g_str_hash, g_str_equal); /* s_ip -> chains that delegated */
-	for (guint i = 0; i < m->chains->len; i++) {
-		const hs_chain *b = &g_array_index(m->chains, hs_chain, i);
-		if (delegates(b)) {
-			guint n = GPOINTER_TO_UINT(g_hash_table_lookup(delegated, b->facts.s_ip));
-			g_hash_table_insert(delegated, (gpointer)b->facts.s_ip, GUINT_TO_POINTER(n + 1));
-		}
-	}
-	for (guint i = 0; i < m->chains->len; i++) {
-		hs_chain *a = &g_array_index(m->chains, hs_chain, i);
-		guint n = GPOINTER_TO_UINT(g_hash_table_lookup(delegated, a->facts.s_ip));
-		if (delegates(a))
-			n--; /* another chain than itself */
-		if (n && a->facts.s_ip[0])
-			a->facts.server_trusted_seen = true;
-	}
-	g_hash_table_destroy(delegated);
+	GHashTable *deleg = trust_new();
+	for (guint i = 0; i < m->chains->len; i++)
+		count_delegation(deleg, &g_array_index(m->chains, hs_chain, i));
+	for (guint i = 0; i < m->chains->len; i++)
+		apply_trust(deleg, &g_array_index(m->chains, hs_chain, i));
+	g_hash_table_destroy(deleg);
 	hs_redact *own = redact_names && !m->redact ? hs_redact_new() : NULL;
 	for (guint i = 0; i < m->chains->len; i++) {
 		hs_chain *ch = &g_array_index(m->chains, hs_chain, i);

@@ -748,7 +748,7 @@ static void on_kdc(hs_obs_msg *o, const hs_krb_msg *k)
 
 static void on_conn_msg(hs_model *m, hs_obs_msg *o, const hs_msg *msg)
 {
-	if (msg->carrier && strcmp(msg->carrier, "credssp") == 0) {
+	if (msg->carrier == HS_PROTO_CREDSSP) {
 		on_credssp_token(o, msg);
 		return;
 	}
@@ -786,7 +786,7 @@ static void on_conn_msg(hs_model *m, hs_obs_msg *o, const hs_msg *msg)
 	case HS_PROTO_TLS:
 		/* TLS of the connection itself (WinRM HTTPS); the TLS that CredSSP
 		 * tunnels inside HTTP headers (carrier "http") is not transport. */
-		if (!msg->carrier)
+		if (msg->carrier == HS_PROTO_NONE)
 			conn_flags(o, HS_OBS_TLS | HS_OBS_FRAME);
 		break;
 	default:
@@ -803,7 +803,7 @@ void hs_model_sink(void *ud, const hs_msg *msg)
 	hs_obs_msg o;
 	o.meta = *mt;
 	o.n = 0;
-	o.on_conn = !(msg->proto == HS_PROTO_KERBEROS && !msg->carrier && (mt->sport == 88 || mt->dport == 88));
+	o.on_conn = !(msg->proto == HS_PROTO_KERBEROS && msg->carrier == HS_PROTO_NONE && (mt->sport == 88 || mt->dport == 88));
 	o.carrier = HS_CAR_OTHER;
 	if (!o.on_conn) {
 		on_kdc(&o, msg->body);

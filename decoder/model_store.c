@@ -10,6 +10,7 @@
 #include "redact.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 void hs_model_config_default(hs_model_config *c)
@@ -397,8 +398,13 @@ hs_obs *hs_obs_add(hs_obs_msg *o, hs_obs_kind kind)
 {
 	if (o->n >= HS_OBS_MAX)
 		return NULL;
+	/* only the record's own member is cleared: a KDC record is 20 times an
+	 * outcome, and a message builds one or two records */
+	static const size_t size[] = { [HS_OBS_CONN] = sizeof(hs_obs_conn), [HS_OBS_AUTH] = sizeof(hs_obs_auth),
+				       [HS_OBS_OUTCOME] = sizeof(hs_obs_outcome), [HS_OBS_HOST] = sizeof(hs_obs_host),
+				       [HS_OBS_DOMAIN] = sizeof(hs_obs_domain), [HS_OBS_KDC] = sizeof(hs_obs_kdc) };
 	hs_obs *x = &o->rec[o->n++];
-	memset(x, 0, sizeof *x);
+	memset(x, 0, offsetof(hs_obs, u) + ((unsigned)kind <= HS_OBS_KDC ? size[kind] : sizeof x->u));
 	x->kind = kind;
 	return x;
 }

@@ -295,7 +295,7 @@ static hs_krb_ticket tkt(const char *cipher)
 /* One message of any protocol at ms milliseconds on flow `flow` (dir 0:
  * from cli to srv).  Returns its frame number. */
 static uint64_t feed_body(syn *y, int64_t ms, uint64_t flow, uint8_t cli, uint16_t cport, uint8_t srv, uint16_t sport,
-			  int dir, hs_proto proto, const char *carrier, const void *body)
+			  int dir, hs_proto proto, hs_proto carrier, const void *body)
 {
 	hs_meta mt;
 	memset(&mt, 0, sizeof mt);
@@ -316,7 +316,7 @@ static uint64_t feed_body(syn *y, int64_t ms, uint64_t flow, uint8_t cli, uint16
 
 /* A Kerberos message (see feed_body). */
 static uint64_t feed(syn *y, int64_t ms, uint64_t flow, uint8_t cli, uint16_t cport, uint8_t srv, uint16_t sport, int dir,
-		     const char *carrier, hs_krb_msg *k)
+		     hs_proto carrier, hs_krb_msg *k)
 {
 	k->kind = HS_KRB_KIND_PDU;
 	k->has_nonce = true;
@@ -333,7 +333,7 @@ static uint64_t kdc(syn *y, int64_t ms, uint8_t who, hs_krb_msg *req, const char
 	uint16_t port = (uint16_t)(40000 + y->frame);
 	req->msg_type = HS_KRB_TGS_REQ;
 	req->realm = sl("HOP.TEST");
-	uint64_t f = feed(y, ms, flow, who, port, DC, 88, 0, NULL, req);
+	uint64_t f = feed(y, ms, flow, who, port, DC, 88, 0, HS_PROTO_NONE, req);
 	hs_krb_msg rep;
 	memset(&rep, 0, sizeof rep);
 	if (err) {
@@ -348,7 +348,7 @@ static uint64_t kdc(syn *y, int64_t ms, uint8_t who, hs_krb_msg *req, const char
 		rep.ticket = tkt(issued);
 		rep.ticket.sname = req->sname;
 	}
-	feed(y, ms + 2, flow, who, port, DC, 88, 1, NULL, &rep);
+	feed(y, ms + 2, flow, who, port, DC, 88, 1, HS_PROTO_NONE, &rep);
 	return f;
 }
 
@@ -367,7 +367,7 @@ static hs_krb_msg tgs(const char *svc, const char *host, const char *tgt)
  * srv:port (flow), then the server's AP-REP at end_ms (the connection's
  * last activity) */
 static void ap(syn *y, int64_t ms, int64_t end_ms, uint64_t flow, uint8_t cli, uint8_t srv, uint16_t port,
-	       const char *carrier, const char *svc, const char *host, const char *ticket)
+	       hs_proto carrier, const char *svc, const char *host, const char *ticket)
 {
 	hs_krb_msg k;
 	memset(&k, 0, sizeof k);
@@ -402,10 +402,10 @@ static void test_sessions_not_connections(void)
 	syn y = { hs_model_new(NULL), 0, 0 };
 	hs_krb_msg k = tgs("HTTP", "srv1.hop.test", "TGT-alice");
 	kdc(&y, 0, CLIENT, &k, "alice", "HTTP-srv1-alice", 0);
-	ap(&y, 10, 5000, 1, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
-	ap(&y, 400, 4000, 2, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
-	ap(&y, 900, 4800, 3, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
-	ap(&y, 20000, 21000, 4, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	ap(&y, 10, 5000, 1, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	ap(&y, 400, 4000, 2, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	ap(&y, 900, 4800, 3, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	ap(&y, 20000, 21000, 4, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
 	hs_model_finish(y.m, false);
 	CU_ASSERT_EQUAL(hs_model_chain_count(y.m), 2);
 	const hs_chain *c = hs_model_chain(y.m, 0);
@@ -436,10 +436,10 @@ static void test_401_round_trip_folds(void)
 	rep.auth[0].header = HS_HTTP_WWW_AUTHENTICATE;
 	rep.auth[0].scheme = HS_HTTP_SCHEME_NEGOTIATE;
 	rep.auth[0].scheme_name = sl("Negotiate");
-	feed_body(&y, 10, 7, CLIENT, 50007, SRV1, 5985, 0, HS_PROTO_HTTP, NULL, &req);
-	feed_body(&y, 12, 7, CLIENT, 50007, SRV1, 5985, 1, HS_PROTO_HTTP, NULL, &rep);
-	ap(&y, 600, 3000, 8, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
-	ap(&y, 30000, 31000, 9, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	feed_body(&y, 10, 7, CLIENT, 50007, SRV1, 5985, 0, HS_PROTO_HTTP, HS_PROTO_NONE, &req);
+	feed_body(&y, 12, 7, CLIENT, 50007, SRV1, 5985, 1, HS_PROTO_HTTP, HS_PROTO_NONE, &rep);
+	ap(&y, 600, 3000, 8, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	ap(&y, 30000, 31000, 9, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
 	hs_model_finish(y.m, false);
 	CU_ASSERT_EQUAL(hs_model_chain_count(y.m), 2);
 	for (size_t i = 0; i < hs_model_chain_count(y.m); i++)
@@ -464,10 +464,10 @@ static void forwarded_case(bool for_winrm)
 	f.kdc_options = 0x60810010u; /* forwardable, forwarded, renewable, canonicalize, renewable-ok */
 	uint64_t fwd = kdc(&y, for_winrm ? 1010 : 10, CLIENT, &f, "alice", "TGT-alice-forwarded", 0);
 	if (!for_winrm) {
-		ap(&y, 20, 500, 1, CLIENT, DC, 445, "smb2", "cifs", "dc.hop.test", "cifs-dc-alice");
+		ap(&y, 20, 500, 1, CLIENT, DC, 445, HS_PROTO_SMB2, "cifs", "dc.hop.test", "cifs-dc-alice");
 		kdc(&y, 1000, CLIENT, &h, "alice", "HTTP-srv1-alice", 0);
 	}
-	ap(&y, 1020, 3000, 2, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	ap(&y, 1020, 3000, 2, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
 	hs_model_finish(y.m, false);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(y.m), 1);
 	const hs_chain *c = hs_model_chain(y.m, 0);
@@ -493,7 +493,7 @@ static void test_routine_s4u2self(void)
 		if (with_hop1) {
 			hs_krb_msg k = tgs("HTTP", "srv1.hop.test", "TGT-alice");
 			kdc(&y, 0, CLIENT, &k, "alice", "HTTP-srv1-alice", 0);
-			ap(&y, 10, 3000, 1, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+			ap(&y, 10, 3000, 1, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
 		}
 		hs_krb_msg s = tgs("SRV1$", NULL, "TGT-srv1");
 		s.for_user.present = true;

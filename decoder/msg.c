@@ -72,7 +72,7 @@ void hs_msg_describe(const hs_msg *m, hs_out *o, unsigned flags)
 		snprintf(line, sizeof line, "[%u] frame %llu  %s  %s -> %s  %s %s%s%s",
 			 mt->input, (unsigned long long)mt->frame, ts, src, dst,
 			 mt->ipproto == 17 ? "udp" : "tcp", hs_proto_name(m->proto),
-			 m->carrier ? " in " : "", m->carrier ? m->carrier : "");
+			 m->carrier != HS_PROTO_NONE ? " in " : "", m->carrier != HS_PROTO_NONE ? hs_proto_name(m->carrier) : "");
 		hs_out_text_line(o, line, 4);
 		hs_out_begin(o, NULL);
 	} else {
@@ -84,8 +84,8 @@ void hs_msg_describe(const hs_msg *m, hs_out *o, unsigned flags)
 		hs_out_cstr(o, "dst", dst);
 		hs_out_cstr(o, "transport", mt->ipproto == 17 ? "udp" : "tcp");
 		hs_out_cstr(o, "proto", hs_proto_name(m->proto));
-		if (m->carrier)
-			hs_out_cstr(o, "carrier", m->carrier);
+		if (m->carrier != HS_PROTO_NONE)
+			hs_out_cstr(o, "carrier", hs_proto_name(m->carrier));
 	}
 	hs_describe_fn fn = hs_proto_describe(m->proto);
 	if (fn && m->body)

@@ -1682,3 +1682,34 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 		return;
 	}
 }
+
+/* ------------------------------------------------------------------ */
+/* policies the model applies (rules.h) */
+
+bool hs_rules_credssp_fresh(hs_facts *f)
+{
+	if (f->user[0] || f->hop1_auth != HS_AUTH_CREDSSP || !f->other_as)
+		return false;
+	/* CredSSP hands srv1 the password; its fresh AS exchange names the
+	 * user (the CredSSP TSCredentials are inside TLS) */
+	snprintf(f->user, sizeof f->user, "%s", f->other_principal);
+	f->other_as = false;
+	f->fresh_as = true;
+	return true;
+}
+
+bool hs_rules_delegates(const hs_facts *f)
+{
+	/* srv1 used a forwarded TGT, or (seen from srv1 alone, FAST hiding its
+	 * TGS) the TGT rode in the hop-1 authenticator: clients forward it only
+	 * to a server whose ticket carries ok-as-delegate (lab 23) */
+	return (f->tgt_forwarded_used || f->hop1_krb_cred || f->hop1_tgt_by_size) && f->hop2_result != HS_RES_FAILED;
+}
+
+void hs_rules_trust(hs_facts *f, unsigned delegating)
+{
+	if (hs_rules_delegates(f))
+		delegating--; /* another chain than itself */
+	if (delegating && f->s_ip[0])
+		f->server_trusted_seen = true;
+}

@@ -11,6 +11,8 @@
 #ifndef HS_RULES_H
 #define HS_RULES_H
 
+#include <stdbool.h>
+
 #include "vocab.h"
 
 /* Fill *d (overwritten) from *f with the first rule of the ordered table
@@ -48,5 +50,25 @@ hs_saw_says hs_rules_saw_says(const char *line);
  * cause. */
 size_t hs_rules_count(void);
 const char *hs_rules_cause(size_t i);
+
+/* Policies the model applies while it builds and numbers chains, kept here
+ * with the rules they feed.
+ *
+ * hs_rules_credssp_fresh(f): CredSSP hands the first server the password
+ * (MS-CSSP): an AS exchange of another account from it, with no user known
+ * otherwise, is that user's fresh logon - f's user becomes that account and
+ * other_as becomes fresh_as.  Call once the hop-2 Kerberos evidence is in f;
+ * true when it relabelled. */
+bool hs_rules_credssp_fresh(hs_facts *f);
+
+/* Cross-chain trust: a chain whose first server received a forwarded TGT
+ * (used by it, or riding in the hop-1 authenticator; hop 2 not refused)
+ * shows that server trusted for delegation
+ * (hs_rules_delegates); another chain of the same server is then judged
+ * with server_trusted_seen: a missing TGT is the client's choice, not the
+ * server's configuration.  delegating = the chains of f's server
+ * (f->s_ip) that delegate, f's own included. */
+bool hs_rules_delegates(const hs_facts *f);
+void hs_rules_trust(hs_facts *f, unsigned delegating);
 
 #endif

@@ -966,10 +966,10 @@ static void handle_pdu(hs_app_ctx *ctx, hs_smb2_msg *m, hs_err e, uint32_t nbss_
 				  m->kind == HS_SMB_V1 ? hs_smb1_command_name((uint8_t)m->command) : hs_smb2_command_name(m->command),
 				  m->response ? "response" : "request", hs_err_name(e));
 	if (m->has_security_blob && m->security_blob.len && e == HS_OK)
-		hs_gss_emit(ctx, "smb2", m->security_blob.p, m->security_blob.len);
+		hs_gss_emit(ctx, HS_PROTO_SMB2, m->security_blob.p, m->security_blob.len);
 	/* DCE/RPC in the pipe (MS-RPCE 2.1.1.2), after the SMB2 PDU that carried it */
 	if (p && !p->not_rpc && m->has_data && m->data.len &&
-	    !hs_dcerpc_pipe_feed(ctx, &p->rpc[m->response], m->data.p, m->data.len, "smb2", p->name))
+	    !hs_dcerpc_pipe_feed(ctx, &p->rpc[m->response], m->data.p, m->data.len, HS_PROTO_SMB2, p->name))
 		p->not_rpc = true;
 }
 
