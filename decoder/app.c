@@ -6,7 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-void hs_emit_token(hs_app_ctx *ctx, hs_proto proto, const void *body, const char *carrier)
+void hs_emit_token(hs_app_ctx *ctx, hs_proto proto, const void *body, hs_proto carrier)
 {
 	if (!ctx->host)
 		return;
@@ -16,7 +16,7 @@ void hs_emit_token(hs_app_ctx *ctx, hs_proto proto, const void *body, const char
 
 void hs_emit(hs_app_ctx *ctx, hs_proto proto, const void *body)
 {
-	hs_emit_token(ctx, proto, body, NULL);
+	hs_emit_token(ctx, proto, body, HS_PROTO_NONE);
 }
 
 static void report_v(hs_app_ctx *ctx, const char *kind, const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));

@@ -76,8 +76,8 @@ typedef struct hs_app {
 void hs_emit(hs_app_ctx *ctx, hs_proto proto, const void *body);
 
 /* The same for an authentication token carried by another protocol; the
- * message gets carrier (a string literal: "http", "smb2" ...). */
-void hs_emit_token(hs_app_ctx *ctx, hs_proto proto, const void *body, const char *carrier);
+ * message gets carrier, the carrying protocol (HS_PROTO_HTTP, HS_PROTO_SMB2 ...). */
+void hs_emit_token(hs_app_ctx *ctx, hs_proto proto, const void *body, hs_proto carrier);
 
 /* Report an anomaly of kind (anomalies.def) at the current frame to the
  * host; detail is formatted (at most 511 bytes kept).  HS_ANOM_NONE

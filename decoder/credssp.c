@@ -180,7 +180,7 @@ static void on_tsrequest(hs_credssp_flow *f, hs_app_ctx *ctx, const uint8_t *p, 
 	m.stage = f->stage;
 	hs_emit_token(ctx, HS_PROTO_CREDSSP, &m, f->carrier);
 	for (size_t i = 0; i < r.ntokens; i++)
-		(void)hs_gss_emit(ctx, "credssp", r.tokens[i].p, r.tokens[i].len);
+		(void)hs_gss_emit(ctx, HS_PROTO_CREDSSP, r.tokens[i].p, r.tokens[i].len);
 }
 
 static void on_plain(void *ud, hs_app_ctx *ctx, const uint8_t *p, size_t n)
@@ -235,7 +235,7 @@ static void on_plain(void *ud, hs_app_ctx *ctx, const uint8_t *p, size_t n)
 	}
 }
 
-void hs_credssp_flow_feed(hs_credssp_flow *f, hs_app_ctx *ctx, const char *carrier, const uint8_t *p, size_t len)
+void hs_credssp_flow_feed(hs_credssp_flow *f, hs_app_ctx *ctx, hs_proto carrier, const uint8_t *p, size_t len)
 {
 	int dir = ctx->dir & 1;
 	if (!f->init) {
@@ -264,7 +264,7 @@ void hs_credssp_flow_feed(hs_credssp_flow *f, hs_app_ctx *ctx, const char *carri
 		off += 5 + ((size_t)q[off + 3] << 8 | q[off + 4]);
 	}
 	if (r.status == HS_PARSE_ERROR) {
-		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_CREDSSP, "%s CredSSP blob is not TLS (%s)", carrier,
+		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_CREDSSP, "%s CredSSP blob is not TLS (%s)", hs_proto_name(carrier),
 				  hs_err_name(r.err));
 		f->broken[dir] = true;
 		used = n;
@@ -299,7 +299,7 @@ static void emit_stage(hs_credssp_flow *f, hs_app_ctx *ctx, bool inferred, unsig
 	m.http_status = http_status;
 	m.client_records = f->app_records[0];
 	m.server_records = f->app_records[1];
-	hs_emit_token(ctx, HS_PROTO_CREDSSP, &m, f->carrier ? f->carrier : "http");
+	hs_emit_token(ctx, HS_PROTO_CREDSSP, &m, f->init ? f->carrier : HS_PROTO_HTTP);
 }
 
 void hs_credssp_flow_settle(hs_credssp_flow *f, hs_app_ctx *ctx, hs_credssp_stage stage, bool inferred)

@@ -85,7 +85,7 @@ typedef struct hs_credssp_flow {
 	hs_tls_conn tls;
 	GByteArray *rec[2];     /* TLS bytes not yet a whole record */
 	GByteArray *pdu[2];     /* plaintext not yet a whole TSRequest */
-	const char *carrier;    /* "http", "rdp" */
+	hs_proto carrier;       /* HS_PROTO_HTTP, HS_PROTO_RDP (set by the first feed) */
 	bool init, broken[2];
 	hs_credssp_stage stage;
 	unsigned app_records[2];
@@ -104,7 +104,7 @@ typedef struct hs_credssp_flow {
  * decrypted TSRequest, and the SPNEGO / NTLM / Kerberos tokens inside
  * (carrier "credssp").  Never fails: bytes that are not TLS are reported
  * once and that direction stops. */
-void hs_credssp_flow_feed(hs_credssp_flow *f, hs_app_ctx *ctx, const char *carrier, const uint8_t *p, size_t len);
+void hs_credssp_flow_feed(hs_credssp_flow *f, hs_app_ctx *ctx, hs_proto carrier, const uint8_t *p, size_t len);
 
 /* The carrier's verdict on the exchange: the HTTP status of the final
  * response to a CredSSP leg, and whether that response carries a CredSSP

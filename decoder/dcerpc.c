@@ -515,7 +515,7 @@ typedef struct dcerpc_state {
 	uint8_t unused;
 } dcerpc_state;
 
-void hs_dcerpc_emit(hs_app_ctx *ctx, const uint8_t *p, size_t len, const char *carrier, const char *pipe)
+void hs_dcerpc_emit(hs_app_ctx *ctx, const uint8_t *p, size_t len, hs_proto carrier, const char *pipe)
 {
 	hs_dcerpc_msg m;
 	hs_err e = hs_dcerpc_decode(p, len, &m);
@@ -530,14 +530,14 @@ void hs_dcerpc_emit(hs_app_ctx *ctx, const uint8_t *p, size_t len, const char *c
 	if (e == HS_OK && m.has_auth && m.auth_value.len && carries_token(m.ptype) &&
 	    (m.auth_type == HS_DCERPC_AUTH_SPNEGO || m.auth_type == HS_DCERPC_AUTH_NTLM ||
 	     m.auth_type == HS_DCERPC_AUTH_KERBEROS))
-		hs_gss_emit(ctx, "dcerpc", m.auth_value.p, m.auth_value.len);
+		hs_gss_emit(ctx, HS_PROTO_DCERPC, m.auth_value.p, m.auth_value.len);
 }
 
 static hs_parse_result dcerpc_stream(hs_app_ctx *ctx, const uint8_t *data, size_t len)
 {
 	hs_parse_result r = hs_dcerpc_frame(data, len);
 	if (r.status == HS_PARSE_OK)
-		hs_dcerpc_emit(ctx, data, r.consumed, NULL, NULL);
+		hs_dcerpc_emit(ctx, data, r.consumed, HS_PROTO_NONE, NULL);
 	return r;
 }
 
@@ -551,7 +551,7 @@ void hs_dcerpc_pipe_reset(hs_dcerpc_pipe *dp)
 
 /* Frame and emit what p holds; returns bytes used, or -1 when p does not
  * start with a DCE/RPC header.  *need: total bytes of the PDU p starts. */
-static long pipe_chunk(hs_app_ctx *ctx, hs_dcerpc_pipe *dp, const uint8_t *p, size_t len, const char *carrier,
+static long pipe_chunk(hs_app_ctx *ctx, hs_dcerpc_pipe *dp, const uint8_t *p, size_t len, hs_proto carrier,
 		       const char *pipe)
 {
 	size_t used = 0;
@@ -582,7 +582,7 @@ static long pipe_chunk(hs_app_ctx *ctx, hs_dcerpc_pipe *dp, const uint8_t *p, si
 }
 
 bool hs_dcerpc_pipe_feed(hs_app_ctx *ctx, hs_dcerpc_pipe *dp, const uint8_t *p, size_t len,
-			 const char *carrier, const char *pipe)
+			 hs_proto carrier, const char *pipe)
 {
 	if (dp->skip) {
 		size_t n = len < dp->skip ? len : dp->skip;

@@ -124,13 +124,13 @@ typedef struct hs_dcerpc_pipe {
  * not RPC (PsExec's own pipes); nothing is emitted for them.  A cut-short PDU
  * waits for the rest. */
 bool hs_dcerpc_pipe_feed(hs_app_ctx *ctx, hs_dcerpc_pipe *dp, const uint8_t *p, size_t len,
-			 const char *carrier, const char *pipe);
+			 hs_proto carrier, const char *pipe);
 void hs_dcerpc_pipe_reset(hs_dcerpc_pipe *dp);
 
 /* Decode one complete PDU and emit it (as hs_dcerpc_app does on TCP):
  * the message, an anomaly when malformed, the auth token through
  * hs_gss_emit.  carrier and pipe as above (NULL on TCP). */
-void hs_dcerpc_emit(hs_app_ctx *ctx, const uint8_t *p, size_t len, const char *carrier, const char *pipe);
+void hs_dcerpc_emit(hs_app_ctx *ctx, const uint8_t *p, size_t len, hs_proto carrier, const char *pipe);
 
 /* Quick test whether p looks like the start of a connection-oriented
  * DCE/RPC PDU: version 5.0/5.1, a known PDU type, a sane frag_length, a

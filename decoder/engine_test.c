@@ -30,7 +30,7 @@ static void sink_a(void *ud, const hs_msg *m)
 	CU_ASSERT_EQUAL(m->meta->dport, FT_PORT);
 	CU_ASSERT_EQUAL(m->meta->dir, 0);
 	CU_ASSERT_EQUAL(m->meta->ipproto, 6);
-	CU_ASSERT_PTR_NULL(m->carrier);
+	CU_ASSERT_EQUAL(m->carrier, HS_PROTO_NONE);
 }
 
 static void sink_b(void *ud, const hs_msg *m)

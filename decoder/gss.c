@@ -148,7 +148,7 @@ static hs_anom anomaly_kind(hs_gss_kind k)
 	}
 }
 
-hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, const char *carrier, const uint8_t *p, size_t len)
+hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, hs_proto carrier, const uint8_t *p, size_t len)
 {
 	hs_gss_token t;
 	hs_gss_decode(p, len, &t);
@@ -157,18 +157,18 @@ hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, const char *carrier, const uint8_t *p, 
 		return t.kind;
 	case HS_GSS_UNKNOWN:
 		hs_report_anomaly(ctx, HS_ANOM_UNKNOWN_GSS_TOKEN, "%s: %zu-byte security blob of no known mechanism (first byte 0x%02x)",
-				  carrier ? carrier : "?", len, p[0]);
+				  carrier != HS_PROTO_NONE ? hs_proto_name(carrier) : "?", len, p[0]);
 		return t.kind;
 	case HS_GSS_SPNEGO:
 		if (t.err != HS_OK)
 			hs_report_anomaly(ctx, HS_ANOM_MALFORMED_SPNEGO, "%s: SPNEGO token (%zu bytes): %s",
-					  carrier ? carrier : "?", len, hs_err_name(t.err));
+					  carrier != HS_PROTO_NONE ? hs_proto_name(carrier) : "?", len, hs_err_name(t.err));
 		/* An unknown inner mechanism (NEGOEX ...), or a Kerberos GSS
 		 * token kind the Kerberos decoder does not cover, is legal, not
 		 * an anomaly. */
 		if (t.inner_err != HS_OK && t.inner_err != HS_E_UNKNOWN)
 			hs_report_anomaly(ctx, anomaly_kind(t.inner), "%s: %s token inside SPNEGO: %s",
-					  carrier ? carrier : "?", hs_gss_kind_name(t.inner), hs_err_name(t.inner_err));
+					  carrier != HS_PROTO_NONE ? hs_proto_name(carrier) : "?", hs_gss_kind_name(t.inner), hs_err_name(t.inner_err));
 		if (t.has_krb)
 			hs_krb_dec_emit(ctx, HS_PROTO_SPNEGO, &t, &t.krb, carrier);
 		else
@@ -177,13 +177,13 @@ hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, const char *carrier, const uint8_t *p, 
 	case HS_GSS_KRB5:
 		if (t.err != HS_OK)
 			hs_report_anomaly(ctx, HS_ANOM_MALFORMED_KERBEROS, "%s: Kerberos GSS token (%zu bytes): %s",
-					  carrier ? carrier : "?", len, hs_err_name(t.err));
+					  carrier != HS_PROTO_NONE ? hs_proto_name(carrier) : "?", len, hs_err_name(t.err));
 		hs_krb_dec_emit(ctx, HS_PROTO_KERBEROS, &t.krb, &t.krb, carrier);
 		return t.kind;
 	case HS_GSS_NTLM:
 		if (t.err != HS_OK)
 			hs_report_anomaly(ctx, HS_ANOM_MALFORMED_NTLMSSP, "%s: NTLMSSP %s (%zu bytes): %s",
-					  carrier ? carrier : "?", hs_ntlm_type_name(t.ntlm.type), len, hs_err_name(t.err));
+					  carrier != HS_PROTO_NONE ? hs_proto_name(carrier) : "?", hs_ntlm_type_name(t.ntlm.type), len, hs_err_name(t.err));
 		hs_emit_token(ctx, HS_PROTO_NTLMSSP, &t.ntlm, carrier);
 		return t.kind;
 	}

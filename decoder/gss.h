@@ -69,7 +69,7 @@ hs_err hs_gss_decode(const uint8_t *p, size_t len, hs_gss_token *t);
  * or "malformed_kerberos" (an inner token that is merely undecodable here,
  * HS_E_UNKNOWN, is no anomaly).  Returns the outermost kind so the carrier can
  * note it.  Uses the stack only (the token lives during the sink calls). */
-hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, const char *carrier, const uint8_t *p, size_t len);
+hs_gss_kind hs_gss_emit(hs_app_ctx *ctx, hs_proto carrier, const uint8_t *p, size_t len);
 
 /* The kind of the inner token as the contract's auth names: "kerberos",
  * "ntlm", "none", "unknown" ("spnego" for HS_GSS_SPNEGO). */

@@ -38,7 +38,7 @@ static void on_anomaly(void *ud, const hs_anomaly *a)
 	n_anomalies++;
 }
 
-static hs_gss_kind emit(const unsigned char *p, size_t n, const char *carrier)
+static hs_gss_kind emit(const unsigned char *p, size_t n, hs_proto carrier)
 {
 	hs_engine *e = hs_engine_new(NULL);
 	hs_meta meta;
@@ -83,7 +83,7 @@ static void test_raw_ntlm(void)
 	CU_ASSERT_EQUAL(t.ntlm.type, 3);
 	hs_guard_free(&g);
 
-	CU_ASSERT_EQUAL(emit(buf, n, "smb2"), HS_GSS_NTLM);
+	CU_ASSERT_EQUAL(emit(buf, n, HS_PROTO_SMB2), HS_GSS_NTLM);
 	CU_ASSERT_EQUAL(n_emitted, 1);
 	CU_ASSERT_EQUAL(n_anomalies, 0);
 	HAS(emitted, "\"proto\":\"ntlmssp\",\"carrier\":\"smb2\",\"ntlm_type\":3");
@@ -102,7 +102,7 @@ static void test_spnego_ntlm(void)
 	CU_ASSERT(t.has_ntlm);
 	CU_ASSERT_EQUAL(t.spnego.neg_state, 1);
 
-	CU_ASSERT_EQUAL(emit(buf, n, "dcerpc"), HS_GSS_SPNEGO);
+	CU_ASSERT_EQUAL(emit(buf, n, HS_PROTO_DCERPC), HS_GSS_SPNEGO);
 	CU_ASSERT_EQUAL(n_emitted, 1);
 	CU_ASSERT_EQUAL(n_anomalies, 0);
 	HAS(emitted, "\"proto\":\"spnego\",\"carrier\":\"dcerpc\",\"token\":\"negTokenResp\",\"neg_result\":1,"
@@ -114,7 +114,7 @@ static void test_spnego_ntlm(void)
 	n = tok(SPNEGO_DCE_RESP_REJECT_NTLM);
 	CU_ASSERT_EQUAL(decode(buf, n), HS_OK);
 	CU_ASSERT_EQUAL(t.inner, HS_GSS_NONE);
-	emit(buf, n, "dcerpc");
+	emit(buf, n, HS_PROTO_DCERPC);
 	HAS(emitted, "\"neg_result\":3,\"neg_state\":\"request-mic\",\"supported_mech\":\"1.3.6.1.4.1.311.2.2.10\"");
 	HASNT(emitted, "mech_token");
 }
@@ -132,7 +132,7 @@ static void test_spnego_krb5(void)
 	CU_ASSERT_EQUAL(t.krb.ap_req.ticket.sname.n, 2);
 	CU_ASSERT(hs_slice_eq(t.krb.ap_req.ticket.sname.comp[0], "cifs"));
 	CU_ASSERT(hs_slice_eq(t.krb.ap_req.ticket.sname.comp[1], "phxlabbal821.techlab.susq.com"));
-	emit(buf, n, "smb2");
+	emit(buf, n, HS_PROTO_SMB2);
 	CU_ASSERT_EQUAL(n_anomalies, 0);
 	HAS(emitted, "\"mech_types\":[\"ms-kerberos\",\"kerberos\",\"negoex\",\"ntlmssp\"]");
 	HAS(emitted, "\"mech_token\":{\"proto\":\"kerberos\"");
@@ -142,7 +142,7 @@ static void test_spnego_krb5(void)
 	CU_ASSERT_EQUAL(decode(buf, n), HS_OK);
 	CU_ASSERT_EQUAL(t.inner, HS_GSS_KRB5);
 	CU_ASSERT_EQUAL(t.krb.msg_type, HS_KRB_AP_REP);
-	emit(buf, n, "smb2");
+	emit(buf, n, HS_PROTO_SMB2);
 	HAS(emitted, "\"neg_result\":0,\"neg_state\":\"accept-completed\",\"supported_mech\":\"1.2.840.48018.1.2.2\"");
 
 	/* ldap_krb5-sign-seal-01.pcap frame 8: ldap/w2k3-101.w2k3.vmnet1.vm.base/w2k3.vmnet1.vm.base */
@@ -191,7 +191,7 @@ static void test_krb5_u2u(void)
 	CU_ASSERT_EQUAL(t.krb.sname.type, -128);
 	CU_ASSERT(hs_slice_eq(t.krb.sname.comp[0], "Administrator"));
 	CU_ASSERT(hs_slice_eq(t.krb.realm, "BLACKCLOVER"));
-	CU_ASSERT_EQUAL(emit(buf, n, "dcerpc"), HS_GSS_SPNEGO);
+	CU_ASSERT_EQUAL(emit(buf, n, HS_PROTO_DCERPC), HS_GSS_SPNEGO);
 	CU_ASSERT_EQUAL(n_emitted, 1);
 	CU_ASSERT_EQUAL(n_anomalies, 0);
 	HAS(emitted, "\"msg\":\"KRB-TGT-REQ\"");
@@ -211,7 +211,7 @@ static void test_raw_krb5(void)
 	CU_ASSERT_EQUAL(t.kind, HS_GSS_KRB5);
 	CU_ASSERT(t.has_krb);
 	CU_ASSERT_EQUAL(t.krb.msg_type, HS_KRB_AP_REQ);
-	CU_ASSERT_EQUAL(emit(raw, s.mech_token.len, "ldap"), HS_GSS_KRB5);
+	CU_ASSERT_EQUAL(emit(raw, s.mech_token.len, HS_PROTO_LDAP), HS_GSS_KRB5);
 	CU_ASSERT_EQUAL(n_emitted, 1);
 	HAS(emitted, "\"proto\":\"kerberos\",\"carrier\":\"ldap\"");
 }
@@ -220,14 +220,14 @@ static void test_unknown_and_empty(void)
 {
 	CU_ASSERT_EQUAL(decode(buf, 0), HS_OK);
 	CU_ASSERT_EQUAL(t.kind, HS_GSS_NONE);
-	CU_ASSERT_EQUAL(emit(buf, 0, "http"), HS_GSS_NONE);
+	CU_ASSERT_EQUAL(emit(buf, 0, HS_PROTO_HTTP), HS_GSS_NONE);
 	CU_ASSERT_EQUAL(n_emitted, 0);
 	CU_ASSERT_EQUAL(n_anomalies, 0);
 
 	size_t n = tok("4e45474f45585453 0000"); /* "NEGOEXTS": not something a carrier should hand over raw */
 	CU_ASSERT_EQUAL(decode(buf, n), HS_E_UNKNOWN);
 	CU_ASSERT_EQUAL(t.kind, HS_GSS_UNKNOWN);
-	CU_ASSERT_EQUAL(emit(buf, n, "http"), HS_GSS_UNKNOWN);
+	CU_ASSERT_EQUAL(emit(buf, n, HS_PROTO_HTTP), HS_GSS_UNKNOWN);
 	CU_ASSERT_EQUAL(n_emitted, 0);
 	CU_ASSERT_EQUAL(n_anomalies, 1);
 	HAS(anomalies, "unknown_gss_token");
@@ -244,7 +244,7 @@ static void test_unknown_and_empty(void)
 	CU_ASSERT_EQUAL(t.kind, HS_GSS_SPNEGO);
 	CU_ASSERT_EQUAL(t.err, HS_OK);
 	CU_ASSERT_EQUAL(t.inner, HS_GSS_UNKNOWN);
-	CU_ASSERT_EQUAL(emit(buf, n, "http"), HS_GSS_SPNEGO);
+	CU_ASSERT_EQUAL(emit(buf, n, HS_PROTO_HTTP), HS_GSS_SPNEGO);
 	CU_ASSERT_EQUAL(n_emitted, 1);
 	CU_ASSERT_EQUAL(n_anomalies, 0);
 	HAS(emitted, "\"mech_types\":[\"negoex\"]");
@@ -265,7 +265,7 @@ static void test_malformed(void)
 	CU_ASSERT_EQUAL(t.err, HS_OK);
 	CU_ASSERT_EQUAL(t.inner_err, HS_E_TRUNCATED);
 	CU_ASSERT(t.ntlm.bad_fields & HS_NTLM_F_USER);
-	CU_ASSERT_EQUAL(emit(buf, n, "dcerpc"), HS_GSS_SPNEGO);
+	CU_ASSERT_EQUAL(emit(buf, n, HS_PROTO_DCERPC), HS_GSS_SPNEGO);
 	CU_ASSERT_EQUAL(n_emitted, 1);
 	CU_ASSERT_EQUAL(n_anomalies, 1);
 	HAS(anomalies, "malformed_ntlmssp: dcerpc: ntlm token inside SPNEGO: truncated");
@@ -274,13 +274,13 @@ static void test_malformed(void)
 
 	/* SPNEGO cut short: malformed_spnego, still emitted. */
 	n = tok(SPNEGO_SMB2_INIT2);
-	CU_ASSERT_EQUAL(emit(buf, n - 5, "smb2"), HS_GSS_SPNEGO);
+	CU_ASSERT_EQUAL(emit(buf, n - 5, HS_PROTO_SMB2), HS_GSS_SPNEGO);
 	CU_ASSERT_EQUAL(n_emitted, 1);
 	HAS(anomalies, "malformed_spnego");
 
 	/* Raw NTLM cut short: malformed_ntlmssp. */
 	n = tok(NTLM_DCE_CHAL);
-	CU_ASSERT_EQUAL(emit(buf, n - 1, "http"), HS_GSS_NTLM);
+	CU_ASSERT_EQUAL(emit(buf, n - 1, HS_PROTO_HTTP), HS_GSS_NTLM);
 	CU_ASSERT_EQUAL(n_emitted, 1);
 	HAS(anomalies, "malformed_ntlmssp: http: NTLMSSP CHALLENGE");
 }

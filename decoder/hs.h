@@ -86,8 +86,14 @@ typedef struct hs_meta {
 /* RFC 3339 UTC with microseconds ("2016-07-21T10:01:02.123456Z"). */
 void hs_ts_rfc3339(int64_t sec, uint32_t nsec, char *buf, size_t n);
 
+/* A FILETIME (100 ns ticks since 1601-01-01 UTC: NTLM timestamps, SMB2
+ * SystemTime) as an RFC 3339 value of o; a value before 1970 as its
+ * number. */
+void hs_out_filetime(hs_out *o, const char *key, uint64_t ft);
+
 /* One per line of protos.def, in its order. */
 typedef enum hs_proto {
+	HS_PROTO_NONE = -1, /* hs_msg.carrier of a message that is not a carried token */
 #define HS_PROTO(id, name, stem) HS_PROTO_##id,
 #include "protos.def"
 #undef HS_PROTO
@@ -106,9 +112,10 @@ typedef struct hs_msg {
 	const void *body;
 	/* For an authentication token carried inside another protocol (SPNEGO
 	 * in an HTTP header, NTLMSSP in an SMB2 SESSION_SETUP ...): that
-	 * protocol's name ("http", "smb2", "ldap", "dcerpc", "tds", "credssp").
-	 * NULL for messages that are not carried tokens. */
-	const char *carrier;
+	 * protocol (HS_PROTO_HTTP, HS_PROTO_SMB2, HS_PROTO_LDAP, HS_PROTO_DCERPC,
+	 * HS_PROTO_TDS, HS_PROTO_CREDSSP ...; its name is hs_proto_name()'s).
+	 * HS_PROTO_NONE for messages that are not carried tokens. */
+	hs_proto carrier;
 } hs_msg;
 
 /* Flags for describing messages. */

@@ -1101,9 +1101,9 @@ static void emit_tokens(hs_app_ctx *ctx, http_state *st, const hs_http_msg *m)
 		if (a->scheme == HS_HTTP_SCHEME_CREDSSP) {
 			if (!st->credssp)
 				st->credssp = g_new0(hs_credssp_flow, 1);
-			hs_credssp_flow_feed(st->credssp, ctx, "http", st->scratch->data, n);
+			hs_credssp_flow_feed(st->credssp, ctx, HS_PROTO_HTTP, st->scratch->data, n);
 		} else {
-			(void)hs_gss_emit(ctx, "http", st->scratch->data, n);
+			(void)hs_gss_emit(ctx, HS_PROTO_HTTP, st->scratch->data, n);
 		}
 	}
 	/* The final answer to a CredSSP leg says how far the exchange got. */
@@ -1147,7 +1147,7 @@ static bool credssp_unseal(hs_app_ctx *ctx, http_state *st, hs_winrm_enc *enc, h
 	st->credssp->on_payload = on_unsealed;
 	st->credssp->payload_ud = st;
 	for (size_t i = 0; i < enc->nparts; i++)
-		hs_credssp_flow_feed(st->credssp, ctx, "http", enc->parts[i].sealed.p, enc->parts[i].sealed.len);
+		hs_credssp_flow_feed(st->credssp, ctx, HS_PROTO_HTTP, enc->parts[i].sealed.p, enc->parts[i].sealed.len);
 	st->credssp->on_payload = NULL;
 	if (!st->unsealed->len || st->unsealed_cap)
 		return false;

@@ -18,7 +18,7 @@ static void emit_pdu(hs_app_ctx *ctx, const uint8_t *p, size_t len)
 				  len, len ? p[0] : 0);
 		return;
 	}
-	hs_krb_dec_emit(ctx, HS_PROTO_KERBEROS, &m, &m, NULL);
+	hs_krb_dec_emit(ctx, HS_PROTO_KERBEROS, &m, &m, HS_PROTO_NONE);
 	if (e != HS_OK) {
 		const char *n = hs_krb_msg_name(m.msg_type);
 		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_KERBEROS, "%s of %zu bytes: %s%s", n ? n : "PDU", len, hs_err_name(e),

@@ -1094,7 +1094,7 @@ static bool emit_prep(hs_app_ctx *ctx, hs_krb_msg *m, hs_krb_dec *d)
 	return r;
 }
 
-void hs_krb_dec_emit(hs_app_ctx *ctx, hs_proto proto, const void *body, hs_krb_msg *m, const char *carrier)
+void hs_krb_dec_emit(hs_app_ctx *ctx, hs_proto proto, const void *body, hs_krb_msg *m, hs_proto carrier)
 {
 	if (!ctx->host || !ctx->host->krbkeys) {
 		hs_emit_token(ctx, proto, body, carrier);

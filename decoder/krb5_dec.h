@@ -138,7 +138,7 @@ bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d);
  * there is one (reporting "krb_key_cap" the first time a learnt key is
  * evicted).  The decryption state lives on the stack and is wiped after;
  * m->dec is NULL again on return. */
-void hs_krb_dec_emit(hs_app_ctx *ctx, hs_proto proto, const void *body, hs_krb_msg *m, const char *carrier);
+void hs_krb_dec_emit(hs_app_ctx *ctx, hs_proto proto, const void *body, hs_krb_msg *m, hs_proto carrier);
 
 /* Parse a plain text as if decrypted (fuzzing and tests of the plain-text
  * parsers): what 0 EncTicketPart into d->ticket, 1 Authenticator into

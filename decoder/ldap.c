@@ -453,20 +453,20 @@ static void ldap_tokens(hs_app_ctx *ctx, const hs_ldap_msg *m)
 		if (m->auth == HS_LDAP_AUTH_SASL) {
 			s->mech = mech_is_gss(m->mechanism) ? MECH_GSS : MECH_OTHER;
 			if (s->mech == MECH_GSS && m->credentials.len && !is_wrap_token(m->credentials))
-				hs_gss_emit(ctx, "ldap", m->credentials.p, m->credentials.len);
+				hs_gss_emit(ctx, HS_PROTO_LDAP, m->credentials.p, m->credentials.len);
 		} else if (m->auth == HS_LDAP_AUTH_SICILY_NEGOTIATE || m->auth == HS_LDAP_AUTH_SICILY_RESPONSE) {
 			s->mech = MECH_GSS;
 			if (m->credentials.len)
-				hs_gss_emit(ctx, "ldap", m->credentials.p, m->credentials.len);
+				hs_gss_emit(ctx, HS_PROTO_LDAP, m->credentials.p, m->credentials.len);
 		} else {
 			s->mech = MECH_NONE;
 		}
 	} else if (m->op == HS_LDAP_BIND_RESPONSE) {
 		if (m->matched_dn.len >= 8 && !memcmp(m->matched_dn.p, "NTLMSSP", 8))
-			hs_gss_emit(ctx, "ldap", m->matched_dn.p, m->matched_dn.len);
+			hs_gss_emit(ctx, HS_PROTO_LDAP, m->matched_dn.p, m->matched_dn.len);
 		if (m->has_server_sasl_creds && m->server_sasl_creds.len && s->mech != MECH_OTHER &&
 		    !is_wrap_token(m->server_sasl_creds))
-			hs_gss_emit(ctx, "ldap", m->server_sasl_creds.p, m->server_sasl_creds.len);
+			hs_gss_emit(ctx, HS_PROTO_LDAP, m->server_sasl_creds.p, m->server_sasl_creds.len);
 	}
 }
 

@@ -142,4 +142,11 @@ uint64_t hs_model_retired(const hs_model *m);
 size_t hs_model_ticket_count(const hs_model *m);
 uint64_t hs_model_duplicates(const hs_model *m);
 
+/* The working state held now: connections and KDC exchanges not settled
+ * yet (retirement frees them; the finish builds the rest). */
+typedef struct hs_model_held {
+	size_t conns, kdc;
+} hs_model_held;
+hs_model_held hs_model_held_now(const hs_model *m);
+
 #endif

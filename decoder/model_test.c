@@ -11,6 +11,7 @@
 #include "http.h"
 #include "krb5.h"
 #include "model.h"
+#include "model_obs.h"
 #include "pcapfeed.h"
 #include "report.h"
 #include "unit.h"
@@ -294,7 +295,7 @@ static hs_krb_ticket tkt(const char *cipher)
 /* One message of any protocol at ms milliseconds on flow `flow` (dir 0:
  * from cli to srv).  Returns its frame number. */
 static uint64_t feed_body(syn *y, int64_t ms, uint64_t flow, uint8_t cli, uint16_t cport, uint8_t srv, uint16_t sport,
-			  int dir, hs_proto proto, const char *carrier, const void *body)
+			  int dir, hs_proto proto, hs_proto carrier, const void *body)
 {
 	hs_meta mt;
 	memset(&mt, 0, sizeof mt);
@@ -315,7 +316,7 @@ static uint64_t feed_body(syn *y, int64_t ms, uint64_t flow, uint8_t cli, uint16
 
 /* A Kerberos message (see feed_body). */
 static uint64_t feed(syn *y, int64_t ms, uint64_t flow, uint8_t cli, uint16_t cport, uint8_t srv, uint16_t sport, int dir,
-		     const char *carrier, hs_krb_msg *k)
+		     hs_proto carrier, hs_krb_msg *k)
 {
 	k->kind = HS_KRB_KIND_PDU;
 	k->has_nonce = true;
@@ -332,7 +333,7 @@ static uint64_t kdc(syn *y, int64_t ms, uint8_t who, hs_krb_msg *req, const char
 	uint16_t port = (uint16_t)(40000 + y->frame);
 	req->msg_type = HS_KRB_TGS_REQ;
 	req->realm = sl("HOP.TEST");
-	uint64_t f = feed(y, ms, flow, who, port, DC, 88, 0, NULL, req);
+	uint64_t f = feed(y, ms, flow, who, port, DC, 88, 0, HS_PROTO_NONE, req);
 	hs_krb_msg rep;
 	memset(&rep, 0, sizeof rep);
 	if (err) {
@@ -347,7 +348,7 @@ static uint64_t kdc(syn *y, int64_t ms, uint8_t who, hs_krb_msg *req, const char
 		rep.ticket = tkt(issued);
 		rep.ticket.sname = req->sname;
 	}
-	feed(y, ms + 2, flow, who, port, DC, 88, 1, NULL, &rep);
+	feed(y, ms + 2, flow, who, port, DC, 88, 1, HS_PROTO_NONE, &rep);
 	return f;
 }
 
@@ -366,7 +367,7 @@ static hs_krb_msg tgs(const char *svc, const char *host, const char *tgt)
  * srv:port (flow), then the server's AP-REP at end_ms (the connection's
  * last activity) */
 static void ap(syn *y, int64_t ms, int64_t end_ms, uint64_t flow, uint8_t cli, uint8_t srv, uint16_t port,
-	       const char *carrier, const char *svc, const char *host, const char *ticket)
+	       hs_proto carrier, const char *svc, const char *host, const char *ticket)
 {
 	hs_krb_msg k;
 	memset(&k, 0, sizeof k);
@@ -401,10 +402,10 @@ static void test_sessions_not_connections(void)
 	syn y = { hs_model_new(NULL), 0, 0 };
 	hs_krb_msg k = tgs("HTTP", "srv1.hop.test", "TGT-alice");
 	kdc(&y, 0, CLIENT, &k, "alice", "HTTP-srv1-alice", 0);
-	ap(&y, 10, 5000, 1, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
-	ap(&y, 400, 4000, 2, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
-	ap(&y, 900, 4800, 3, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
-	ap(&y, 20000, 21000, 4, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	ap(&y, 10, 5000, 1, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	ap(&y, 400, 4000, 2, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	ap(&y, 900, 4800, 3, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	ap(&y, 20000, 21000, 4, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
 	hs_model_finish(y.m, false);
 	CU_ASSERT_EQUAL(hs_model_chain_count(y.m), 2);
 	const hs_chain *c = hs_model_chain(y.m, 0);
@@ -435,10 +436,10 @@ static void test_401_round_trip_folds(void)
 	rep.auth[0].header = HS_HTTP_WWW_AUTHENTICATE;
 	rep.auth[0].scheme = HS_HTTP_SCHEME_NEGOTIATE;
 	rep.auth[0].scheme_name = sl("Negotiate");
-	feed_body(&y, 10, 7, CLIENT, 50007, SRV1, 5985, 0, HS_PROTO_HTTP, NULL, &req);
-	feed_body(&y, 12, 7, CLIENT, 50007, SRV1, 5985, 1, HS_PROTO_HTTP, NULL, &rep);
-	ap(&y, 600, 3000, 8, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
-	ap(&y, 30000, 31000, 9, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	feed_body(&y, 10, 7, CLIENT, 50007, SRV1, 5985, 0, HS_PROTO_HTTP, HS_PROTO_NONE, &req);
+	feed_body(&y, 12, 7, CLIENT, 50007, SRV1, 5985, 1, HS_PROTO_HTTP, HS_PROTO_NONE, &rep);
+	ap(&y, 600, 3000, 8, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	ap(&y, 30000, 31000, 9, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
 	hs_model_finish(y.m, false);
 	CU_ASSERT_EQUAL(hs_model_chain_count(y.m), 2);
 	for (size_t i = 0; i < hs_model_chain_count(y.m); i++)
@@ -463,10 +464,10 @@ static void forwarded_case(bool for_winrm)
 	f.kdc_options = 0x60810010u; /* forwardable, forwarded, renewable, canonicalize, renewable-ok */
 	uint64_t fwd = kdc(&y, for_winrm ? 1010 : 10, CLIENT, &f, "alice", "TGT-alice-forwarded", 0);
 	if (!for_winrm) {
-		ap(&y, 20, 500, 1, CLIENT, DC, 445, "smb2", "cifs", "dc.hop.test", "cifs-dc-alice");
+		ap(&y, 20, 500, 1, CLIENT, DC, 445, HS_PROTO_SMB2, "cifs", "dc.hop.test", "cifs-dc-alice");
 		kdc(&y, 1000, CLIENT, &h, "alice", "HTTP-srv1-alice", 0);
 	}
-	ap(&y, 1020, 3000, 2, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+	ap(&y, 1020, 3000, 2, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
 	hs_model_finish(y.m, false);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(y.m), 1);
 	const hs_chain *c = hs_model_chain(y.m, 0);
@@ -492,7 +493,7 @@ static void test_routine_s4u2self(void)
 		if (with_hop1) {
 			hs_krb_msg k = tgs("HTTP", "srv1.hop.test", "TGT-alice");
 			kdc(&y, 0, CLIENT, &k, "alice", "HTTP-srv1-alice", 0);
-			ap(&y, 10, 3000, 1, CLIENT, SRV1, 5985, "http", "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
+			ap(&y, 10, 3000, 1, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
 		}
 		hs_krb_msg s = tgs("SRV1$", NULL, "TGT-srv1");
 		s.for_user.present = true;
@@ -537,6 +538,373 @@ static void test_partial_chain(void)
 	hs_model_free(y.m);
 }
 
+/* ------------------------------------------------------------------ */
+/* synthetic observations (model_obs.h): the model fed what messages mean,
+ * not protocol structs, as rules_test.c feeds facts to the rules.  What
+ * each exchange means: RFC 4120 (tickets, forwarded TGT), MS-SFU (S4U2Self,
+ * S4U2Proxy), MS-WSMV (Command windows); the expected chains follow from
+ * the scenario each test builds, never from hopsniff's output. */
+
+typedef struct obs_run {
+	hs_model *m;
+	uint64_t frame, dedup;
+} obs_run;
+
+static hs_addr a4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+	hs_addr x = { 4, { a, b, c, d } };
+	return x;
+}
+
+/* the n-th client of a jump server: 10.1.x.y */
+static hs_addr client_n(unsigned n)
+{
+	return a4(10, 1, (uint8_t)(n / 250), (uint8_t)(1 + n % 250));
+}
+
+#define O_SRV1 a4(10, 0, 0, 11)
+#define O_SRV2 a4(10, 0, 0, 12)
+#define O_DC a4(10, 0, 0, 10)
+
+/* One message's observations at ms milliseconds on flow (dir 0: from cli
+ * to srv); records are added with hs_obs_add, then obs_feed. */
+static hs_obs_msg obs_at(obs_run *y, int64_t ms, uint64_t flow, hs_addr cli, uint16_t cport, hs_addr srv,
+			 uint16_t sport, int dir, hs_carrier carrier)
+{
+	hs_obs_msg o;
+	memset(&o, 0, sizeof o);
+	o.meta.frame = ++y->frame;
+	o.meta.ts_sec = 1700000000 + ms / 1000;
+	o.meta.ts_nsec = (uint32_t)(ms % 1000) * 1000000u;
+	o.meta.src = dir ? srv : cli;
+	o.meta.dst = dir ? cli : srv;
+	o.meta.sport = dir ? sport : cport;
+	o.meta.dport = dir ? cport : sport;
+	o.meta.ipproto = 6;
+	o.meta.flow_id = flow;
+	o.meta.dir = (uint8_t)dir;
+	o.on_conn = sport != 88;
+	o.carrier = carrier;
+	return o;
+}
+
+static uint64_t obs_feed(obs_run *y, hs_obs_msg *o)
+{
+	hs_model_observe(y->m, o);
+	return o->meta.frame;
+}
+
+/* A KDC exchange from cli: a TGS-REQ (fill with req), then a TGS-REP to
+ * cname issuing ticket `issued`, or a KRB-ERROR err.  Returns the reply's
+ * frame. */
+static uint64_t obs_kdc(obs_run *y, int64_t ms, uint64_t flow, hs_addr cli, hs_obs_kdc req, const char *cname,
+			uint64_t issued, int err)
+{
+	uint16_t port = (uint16_t)(20000 + flow % 40000);
+	hs_obs_msg o = obs_at(y, ms, flow, cli, port, O_DC, 88, 0, HS_CAR_KERBEROS);
+	hs_obs *r = hs_obs_add(&o, HS_OBS_KDC);
+	r->u.kdc = req;
+	r->u.kdc.op = HS_OBS_KDC_REQ;
+	r->u.kdc.msg = 12; /* TGS-REQ */
+	snprintf(r->u.kdc.realm, sizeof r->u.kdc.realm, "HOP.TEST");
+	r->u.kdc.dedup_fp = ++y->dedup;
+	obs_feed(y, &o);
+	o = obs_at(y, ms + 2, flow, cli, port, O_DC, 88, 1, HS_CAR_KERBEROS);
+	r = hs_obs_add(&o, HS_OBS_KDC);
+	r->u.kdc.op = HS_OBS_KDC_REP;
+	r->u.kdc.msg = 12;
+	r->u.kdc.dedup_fp = ++y->dedup;
+	snprintf(r->u.kdc.sname, sizeof r->u.kdc.sname, "%s", req.sname);
+	if (err) {
+		r->u.kdc.error = true;
+		r->u.kdc.err = err;
+	} else {
+		snprintf(r->u.kdc.rep_cname, sizeof r->u.kdc.rep_cname, "%s", cname);
+		r->u.kdc.rep_fp = issued;
+	}
+	return obs_feed(y, &o);
+}
+
+/* a TGS-REQ for sname with the TGT tgt */
+static hs_obs_kdc obs_tgs(const char *sname, uint64_t tgt)
+{
+	hs_obs_kdc k;
+	memset(&k, 0, sizeof k);
+	k.opts = 0x40810000u; /* forwardable, renewable, canonicalize */
+	snprintf(k.sname, sizeof k.sname, "%s", sname);
+	k.tgt_fp = tgt;
+	return k;
+}
+
+/* A Kerberos AP-REQ with ticket on a connection (flow) and the server's
+ * answer at ans_ms: accepted (AP-REP) or, for SMB, a refused session. */
+static uint64_t obs_ap(obs_run *y, int64_t ms, int64_t ans_ms, uint64_t flow, hs_addr cli, hs_addr srv, uint16_t port,
+		       hs_carrier carrier, const char *sname, uint64_t ticket, bool tgt_inside, bool ok)
+{
+	uint16_t cport = (uint16_t)(1024 + flow % 60000);
+	hs_obs_msg o = obs_at(y, ms, flow, cli, cport, srv, port, 0, carrier);
+	hs_obs *r = hs_obs_add(&o, HS_OBS_AUTH);
+	r->u.auth.auth = HS_AUTH_KERBEROS;
+	r->u.auth.leg = HS_OBS_LEG_NEW;
+	r->u.auth.final = r->u.auth.frame = true;
+	r->u.auth.ticket_fp = ticket;
+	snprintf(r->u.auth.sname, sizeof r->u.auth.sname, "%s", sname);
+	r->u.auth.tgt_by_size = tgt_inside;
+	obs_feed(y, &o);
+	o = obs_at(y, ans_ms, flow, cli, cport, srv, port, 1, carrier);
+	r = hs_obs_add(&o, HS_OBS_OUTCOME);
+	r->u.outcome.result = ok ? HS_RES_OK : HS_RES_FAILED;
+	r->u.outcome.status = ok ? 0 : 0xC0000022u; /* STATUS_ACCESS_DENIED */
+	r->u.outcome.open = true;
+	r->u.outcome.frame = HS_OBS_FRAME_ALWAYS;
+	return obs_feed(y, &o);
+}
+
+/* WinRM on hop 1's connection: a Command request (start) or its answer */
+static void obs_cmd(obs_run *y, int64_t ms, uint64_t flow, hs_addr cli, bool start)
+{
+	uint16_t cport = (uint16_t)(1024 + flow % 60000);
+	hs_obs_msg o = obs_at(y, ms, flow, cli, cport, O_SRV1, 5985, start ? 0 : 1, HS_CAR_WINRM_HTTP);
+	hs_obs *r = hs_obs_add(&o, HS_OBS_CONN);
+	r->u.conn.flags = HS_OBS_WINRM | (start ? HS_OBS_CMD_START : HS_OBS_CMD_END);
+	snprintf(r->u.conn.shell_id, sizeof r->u.conn.shell_id, "SHELL-%llu", (unsigned long long)flow);
+	obs_feed(y, &o);
+}
+
+/* hop 1 of user u from cli: the client's service ticket for srv1 (the KDC
+ * names u), its AP-REQ to srv1's WinRM (with a forwarded TGT inside when
+ * fwd: the client asked the KDC for one just before, RFC 4120 2.6) and a
+ * Command window [cmd_ms, end_ms] */
+static void obs_hop1(obs_run *y, int64_t ms, int64_t cmd_ms, int64_t end_ms, uint64_t flow, hs_addr cli, const char *u,
+		     uint64_t id, bool fwd)
+{
+	obs_kdc(y, ms, flow + 1, cli, obs_tgs("HTTP/srv1.hop.test", 0x7100000000ull + id), u, 0x7200000000ull + id, 0);
+	if (fwd) {
+		hs_obs_kdc f = obs_tgs("krbtgt/HOP.TEST", 0x7100000000ull + id);
+		f.opts |= 0x80000000u >> 2; /* forwarded */
+		f.forwarded_req = true;
+		obs_kdc(y, ms + 5, flow + 2, cli, f, u, 0x7300000000ull + id, 0);
+	}
+	obs_ap(y, ms + 10, ms + 20, flow, cli, O_SRV1, 5985, HS_CAR_WINRM_HTTP, "HTTP/srv1.hop.test", 0x7200000000ull + id,
+	       fwd, true);
+	obs_cmd(y, cmd_ms, flow, cli, true);
+	obs_cmd(y, end_ms, flow, cli, false);
+}
+
+/* srv1's constrained delegation for user u (MS-SFU): S4U2Self, then
+ * S4U2Proxy for cifs/srv2 with that ticket, then SMB to srv2 with the
+ * ticket it got, or the KDC's refusal (KDC_ERR_BADOPTION, 13) and no SMB.
+ * Returns the frame of the S4U2Proxy reply. */
+static uint64_t obs_s4u(obs_run *y, int64_t ms, uint64_t flow, const char *u, uint64_t id, bool granted)
+{
+	hs_obs_kdc s = obs_tgs("SRV1$", 0x7400000000ull);
+	s.s4u = true;
+	snprintf(s.s4u_user, sizeof s.s4u_user, "%s", u);
+	obs_kdc(y, ms, flow, O_SRV1, s, u, 0x7500000000ull + id, 0);
+	hs_obs_kdc p = obs_tgs("cifs/srv2.hop.test", 0x7400000000ull);
+	p.opts |= 0x80000000u >> 14; /* cname-in-addl-tkt */
+	p.proxy = true;
+	p.addl_fp = 0x7500000000ull + id;
+	uint64_t f = obs_kdc(y, ms + 10, flow + 1, O_SRV1, p, u, 0x7600000000ull + id, granted ? 0 : 13);
+	if (granted)
+		obs_ap(y, ms + 20, ms + 30, flow + 2, O_SRV1, O_SRV2, 445, HS_CAR_SMB2, "cifs/srv2.hop.test",
+		       0x7600000000ull + id, false, true);
+	return f;
+}
+
+/* Unconstrained delegation (RFC 4120 2.6, 2.8): alice's client sends srv1
+ * a forwarded TGT inside hop 1's AP-REQ; srv1 presents it to the KDC for
+ * cifs/srv2 and opens SMB on srv2 with the ticket it got, accepted: one
+ * chain, alice on both hops, delegated by unconstrained delegation.  The
+ * same without the forwarded TGT (nothing configured): srv1 has no
+ * credential of alice and its anonymous SMB session is refused: failed. */
+static void test_obs_double_hop_delegated(void)
+{
+	obs_run y = { hs_model_new(NULL), 0, 0 };
+	obs_hop1(&y, 0, 100, 5000, 10, client_n(0), "alice@HOP.TEST", 1, true);
+	obs_kdc(&y, 200, 20, O_SRV1, obs_tgs("cifs/srv2.hop.test", 0x7300000001ull), "alice@HOP.TEST", 0x7700000001ull, 0);
+	obs_ap(&y, 210, 220, 22, O_SRV1, O_SRV2, 445, HS_CAR_SMB2, "cifs/srv2.hop.test", 0x7700000001ull, false, true);
+	hs_model_finish(y.m, false);
+	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(y.m), 1);
+	const hs_chain *c = hs_model_chain(y.m, 0);
+	CU_ASSERT_STRING_EQUAL(c->user, "alice@HOP.TEST");
+	CU_ASSERT_EQUAL_FATAL(c->nhops, 2);
+	CU_ASSERT_EQUAL(c->hops[0].carrier, HS_CAR_WINRM_HTTP);
+	CU_ASSERT_EQUAL(c->hops[0].auth, HS_AUTH_KERBEROS);
+	CU_ASSERT_EQUAL(c->hops[0].result, HS_RES_OK);
+	CU_ASSERT_STRING_EQUAL(c->hops[0].principal, "alice@HOP.TEST");
+	CU_ASSERT_EQUAL(c->hops[1].carrier, HS_CAR_SMB2);
+	CU_ASSERT_EQUAL(c->hops[1].auth, HS_AUTH_KERBEROS);
+	CU_ASSERT_EQUAL(c->hops[1].result, HS_RES_OK);
+	CU_ASSERT_STRING_EQUAL(c->hops[1].principal, "alice@HOP.TEST");
+	CU_ASSERT_EQUAL(c->diag.method, HS_METHOD_UNCONSTRAINED);
+	CU_ASSERT_EQUAL(c->diag.verdict, HS_VERDICT_DELEGATED);
+	hs_model_free(y.m);
+
+	obs_run n = { hs_model_new(NULL), 0, 0 };
+	obs_hop1(&n, 0, 100, 5000, 10, client_n(0), "alice@HOP.TEST", 1, false);
+	hs_obs_msg o = obs_at(&n, 210, 22, O_SRV1, 50022, O_SRV2, 445, 0, HS_CAR_SMB2);
+	hs_obs *r = hs_obs_add(&o, HS_OBS_AUTH); /* NTLM AUTHENTICATE, anonymous */
+	r->u.auth.auth = HS_AUTH_ANONYMOUS;
+	r->u.auth.leg = HS_OBS_LEG_FINISH;
+	r->u.auth.final = r->u.auth.frame = true;
+	obs_feed(&n, &o);
+	o = obs_at(&n, 220, 22, O_SRV1, 50022, O_SRV2, 445, 1, HS_CAR_SMB2);
+	r = hs_obs_add(&o, HS_OBS_OUTCOME);
+	r->u.outcome.result = HS_RES_FAILED;
+	r->u.outcome.status = 0xC0000022u; /* STATUS_ACCESS_DENIED */
+	r->u.outcome.open = true;
+	r->u.outcome.frame = HS_OBS_FRAME_ALWAYS;
+	obs_feed(&n, &o);
+	hs_model_finish(n.m, false);
+	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(n.m), 1);
+	c = hs_model_chain(n.m, 0);
+	CU_ASSERT_STRING_EQUAL(c->user, "alice@HOP.TEST");
+	CU_ASSERT_EQUAL_FATAL(c->nhops, 2);
+	CU_ASSERT_EQUAL(c->hops[1].auth, HS_AUTH_ANONYMOUS);
+	CU_ASSERT_EQUAL(c->hops[1].result, HS_RES_FAILED);
+	CU_ASSERT_EQUAL(c->diag.verdict, HS_VERDICT_FAILED);
+	CU_ASSERT_EQUAL(c->diag.method, HS_METHOD_NONE);
+	hs_model_free(n.m);
+}
+
+/* Constrained delegation refused (MS-SFU 3.2.5.2.2): srv1's S4U2Self for
+ * alice succeeds, its S4U2Proxy for cifs/srv2 gets KDC_ERR_BADOPTION: one
+ * chain, hop 2 the failed KDC exchange for cifs/srv2 as alice, failed,
+ * constrained delegation, the refusal cited.  Granted, the same exchanges
+ * and an accepted SMB session are delegated. */
+static void test_obs_double_hop_refused(void)
+{
+	for (int granted = 0; granted < 2; granted++) {
+		obs_run y = { hs_model_new(NULL), 0, 0 };
+		obs_hop1(&y, 0, 100, 5000, 10, client_n(0), "alice@HOP.TEST", 1, false);
+		uint64_t refusal = obs_s4u(&y, 200, 20, "alice@HOP.TEST", 1, granted);
+		hs_model_finish(y.m, false);
+		CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(y.m), 1);
+		const hs_chain *c = hs_model_chain(y.m, 0);
+		CU_ASSERT_STRING_EQUAL(c->user, "alice@HOP.TEST");
+		CU_ASSERT_EQUAL_FATAL(c->nhops, 2);
+		CU_ASSERT_STRING_EQUAL(c->hops[1].principal, "alice@HOP.TEST");
+		CU_ASSERT_EQUAL(c->diag.method, HS_METHOD_CONSTRAINED);
+		if (granted) {
+			CU_ASSERT_EQUAL(c->hops[1].carrier, HS_CAR_SMB2);
+			CU_ASSERT_EQUAL(c->hops[1].result, HS_RES_OK);
+			CU_ASSERT_EQUAL(c->diag.verdict, HS_VERDICT_DELEGATED);
+		} else {
+			CU_ASSERT_EQUAL(c->hops[1].carrier, HS_CAR_KERBEROS);
+			CU_ASSERT_STRING_EQUAL(c->hops[1].target, "cifs/srv2.hop.test");
+			CU_ASSERT_EQUAL(c->hops[1].result, HS_RES_FAILED);
+			CU_ASSERT_EQUAL(c->diag.verdict, HS_VERDICT_FAILED);
+			CU_ASSERT(cites(c, refusal));
+		}
+		hs_model_free(y.m);
+	}
+}
+
+/* A jump server: 3,000 users on 3,000 clients hold WinRM sessions to the
+ * same srv1 at once (all Command windows open over the whole second
+ * phase), and srv1's constrained delegation for them (S4U2Self,
+ * S4U2Proxy, SMB to srv2) comes in an order unrelated to the sessions'.
+ * Time cannot tell the sessions apart: each chain's hop 2 must be its own
+ * user's (S4U2Self names the user; the SMB ticket is the one S4U2Proxy
+ * issued for that user's evidence ticket).  Every third user is refused. */
+#define JUMP_USERS 3000
+static void test_obs_jump_server(void)
+{
+	obs_run y = { hs_model_new(NULL), 0, 0 };
+	char u[64];
+	for (unsigned i = 0; i < JUMP_USERS; i++) {
+		snprintf(u, sizeof u, "user%u@HOP.TEST", i);
+		obs_hop1(&y, (int64_t)i * 2, (int64_t)i * 2 + 50, 40000 + (int64_t)i * 2, 100000 + 10ull * i, client_n(i), u,
+			 1000 + i, false);
+	}
+	for (unsigned k = 0; k < JUMP_USERS; k++) {
+		unsigned i = (k * 7919u) % JUMP_USERS; /* a permutation (7919 is prime to 3,000) */
+		snprintf(u, sizeof u, "user%u@HOP.TEST", i);
+		obs_s4u(&y, 10000 + (int64_t)k * 5, 500000 + 10ull * i, u, 1000 + i, i % 3 != 0);
+	}
+	hs_model_finish(y.m, false);
+	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(y.m), JUMP_USERS);
+	CU_ASSERT_EQUAL(hs_model_dropped(y.m), 0);
+	unsigned right = 0, delegated = 0, failed = 0;
+	bool *seen = g_new0(bool, JUMP_USERS);
+	for (size_t n = 0; n < JUMP_USERS; n++) {
+		const hs_chain *c = hs_model_chain(y.m, n);
+		unsigned i = 0;
+		if (sscanf(c->user, "user%u@", &i) != 1 || i >= JUMP_USERS || seen[i] || c->nhops != 2)
+			continue;
+		seen[i] = true;
+		char want[HS_NAME_MAX];
+		snprintf(want, sizeof want, "%s", c->user);
+		bool ok = !strcmp(c->hops[0].principal, want) && !strcmp(c->hops[1].principal, want);
+		if (i % 3) {
+			ok = ok && c->hops[1].carrier == HS_CAR_SMB2 && c->diag.verdict == HS_VERDICT_DELEGATED;
+			delegated += ok;
+		} else {
+			ok = ok && c->hops[1].carrier == HS_CAR_KERBEROS && c->diag.verdict == HS_VERDICT_FAILED;
+			failed += ok;
+		}
+		right += ok;
+	}
+	CU_ASSERT_EQUAL(right, JUMP_USERS);
+	CU_ASSERT_EQUAL(delegated, JUMP_USERS - JUMP_USERS / 3);
+	CU_ASSERT_EQUAL(failed, JUMP_USERS / 3);
+	g_free(seen);
+	hs_model_free(y.m);
+}
+
+static unsigned retired_calls;
+static char retired_user[HS_NAME_MAX];
+
+static void on_retired(void *ud, const hs_chain *c)
+{
+	(void)ud;
+	retired_calls++;
+	snprintf(retired_user, sizeof retired_user, "%s", c->user);
+}
+
+/* Retirement (settle window 300 s of capture time): alice's double hop,
+ * then nothing for 400 s, then bob's.  When bob's first message comes,
+ * alice's session has settled: her chain is built and handed to the
+ * retired sink once, her connections and KDC exchanges leave the working
+ * tables (only bob's are held), and the finish reports both chains once,
+ * hers marked streamed. */
+static void test_obs_retirement(void)
+{
+	hs_model_config cfg;
+	hs_model_config_default(&cfg);
+	CU_ASSERT_EQUAL(cfg.settle_ns, 300 * 1000000000LL);
+	obs_run y = { hs_model_new(&cfg), 0, 0 };
+	retired_calls = 0;
+	hs_model_set_retired_sink(y.m, on_retired, NULL);
+	obs_hop1(&y, 0, 100, 5000, 10, client_n(0), "alice@HOP.TEST", 1, false);
+	obs_s4u(&y, 200, 20, "alice@HOP.TEST", 1, true);
+	hs_model_held h = hs_model_held_now(y.m);
+	CU_ASSERT_EQUAL(h.conns, 2); /* hop 1, SMB */
+	CU_ASSERT_EQUAL(h.kdc, 3);   /* the client's TGS, S4U2Self, S4U2Proxy */
+	CU_ASSERT_EQUAL(hs_model_retired(y.m), 0);
+	obs_hop1(&y, 405000, 405100, 410000, 30, client_n(1), "bob@HOP.TEST", 2, false);
+	CU_ASSERT_EQUAL(hs_model_retired(y.m), 1);
+	CU_ASSERT_EQUAL(retired_calls, 1);
+	CU_ASSERT_STRING_EQUAL(retired_user, "alice@HOP.TEST");
+	h = hs_model_held_now(y.m);
+	CU_ASSERT_EQUAL(h.conns, 1); /* bob's hop 1 */
+	CU_ASSERT_EQUAL(h.kdc, 1);   /* bob's TGS */
+	obs_s4u(&y, 405200, 40, "bob@HOP.TEST", 2, false);
+	hs_model_finish(y.m, false);
+	CU_ASSERT_EQUAL(retired_calls, 1);
+	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(y.m), 2);
+	const hs_chain *a = hs_model_chain(y.m, 0);
+	CU_ASSERT_STRING_EQUAL(a->user, "alice@HOP.TEST");
+	CU_ASSERT_EQUAL(a->diag.verdict, HS_VERDICT_DELEGATED);
+	CU_ASSERT(hs_model_chain_streamed(y.m, 0));
+	const hs_chain *b = hs_model_chain(y.m, 1);
+	CU_ASSERT_STRING_EQUAL(b->user, "bob@HOP.TEST");
+	CU_ASSERT_EQUAL(b->diag.verdict, HS_VERDICT_FAILED);
+	CU_ASSERT(!hs_model_chain_streamed(y.m, 1));
+	hs_model_free(y.m);
+}
+
 HS_UNIT_MAIN("model", { "a finished copy gives the original's chains (08, srv1)", test_copy_equals_original },
 	     { "snapshots while feeding leave the original unchanged (15, client1)", test_snapshots_leave_original },
 	     { "a cap that refuses something is reported (08, srv1)", test_cap_reported },
@@ -546,4 +914,8 @@ HS_UNIT_MAIN("model", { "a finished copy gives the original's chains (08, srv1)"
 	     { "a connection with only a 401 folds into the session the client opens next (synthetic)", test_401_round_trip_folds },
 	     { "a forwarded TGT belongs to the AP-REQ that carries it (synthetic)", test_forwarded_tgt_belongs_to_its_ap_req },
 	     { "an S4U2Self no S4U2Proxy uses is routine (synthetic)", test_routine_s4u2self },
-	     { "a refused S4U2Proxy without hop 1 makes a failed chain (synthetic)", test_partial_chain })
+	     { "a refused S4U2Proxy without hop 1 makes a failed chain (synthetic)", test_partial_chain },
+	     { "observations: a delegated Kerberos double hop, and one without delegation", test_obs_double_hop_delegated },
+	     { "observations: a refused (and a granted) constrained delegation", test_obs_double_hop_refused },
+	     { "observations: 3,000 concurrent sessions to one server, KDC exchanges interleaved", test_obs_jump_server },
+	     { "observations: settled chains retire, are emitted once, their state freed", test_obs_retirement })

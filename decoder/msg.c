@@ -37,6 +37,19 @@ void hs_ts_rfc3339(int64_t sec, uint32_t nsec, char *buf, size_t n)
 	snprintf(buf, n, "%s.%06uZ", day, (unsigned)(nsec / 1000u));
 }
 
+void hs_out_filetime(hs_out *o, const char *key, uint64_t ft)
+{
+	const uint64_t epoch_diff = 11644473600ull; /* seconds 1601-01-01 .. 1970-01-01 */
+	uint64_t secs = ft / 10000000u;
+	char buf[64];
+	if (secs < epoch_diff) {
+		hs_out_uint(o, key, ft);
+		return;
+	}
+	hs_ts_rfc3339((int64_t)(secs - epoch_diff), (uint32_t)(ft % 10000000u) * 100u, buf, sizeof buf);
+	hs_out_cstr(o, key, buf);
+}
+
 static const char *endpoint_str(const hs_addr *a, uint16_t port, char *buf, size_t n)
 {
 	char ip[64];
@@ -59,7 +72,7 @@ void hs_msg_describe(const hs_msg *m, hs_out *o, unsigned flags)
 		snprintf(line, sizeof line, "[%u] frame %llu  %s  %s -> %s  %s %s%s%s",
 			 mt->input, (unsigned long long)mt->frame, ts, src, dst,
 			 mt->ipproto == 17 ? "udp" : "tcp", hs_proto_name(m->proto),
-			 m->carrier ? " in " : "", m->carrier ? m->carrier : "");
+			 m->carrier != HS_PROTO_NONE ? " in " : "", m->carrier != HS_PROTO_NONE ? hs_proto_name(m->carrier) : "");
 		hs_out_text_line(o, line, 4);
 		hs_out_begin(o, NULL);
 	} else {
@@ -71,8 +84,8 @@ void hs_msg_describe(const hs_msg *m, hs_out *o, unsigned flags)
 		hs_out_cstr(o, "dst", dst);
 		hs_out_cstr(o, "transport", mt->ipproto == 17 ? "udp" : "tcp");
 		hs_out_cstr(o, "proto", hs_proto_name(m->proto));
-		if (m->carrier)
-			hs_out_cstr(o, "carrier", m->carrier);
+		if (m->carrier != HS_PROTO_NONE)
+			hs_out_cstr(o, "carrier", hs_proto_name(m->carrier));
 	}
 	hs_describe_fn fn = hs_proto_describe(m->proto);
 	if (fn && m->body)

@@ -28,7 +28,7 @@ static void describe_file(const char *name, hs_out *o, hs_winrm_msg *w)
 	meta.src.a[0] = 10, meta.src.a[3] = 20;
 	meta.dst.a[0] = 10, meta.dst.a[3] = 11;
 	meta.sport = 50000, meta.dport = 5985, meta.ipproto = 6;
-	hs_msg m = { &meta, HS_PROTO_WINRM, w, NULL };
+	hs_msg m = { &meta, HS_PROTO_WINRM, w, HS_PROTO_NONE };
 	CU_ASSERT_TRUE(hs_msginfo_fill(&m, o, 0));
 	free(b);
 }
@@ -78,7 +78,7 @@ static void test_winrm_nodes(void)
 	/* not a nodes writer: refused, nothing written */
 	hs_out *j = hs_out_new(HS_OUT_JSON);
 	hs_meta meta = { 0 };
-	hs_msg m = { &meta, HS_PROTO_WINRM, NULL, NULL };
+	hs_msg m = { &meta, HS_PROTO_WINRM, NULL, HS_PROTO_NONE };
 	CU_ASSERT_FALSE(hs_msginfo_fill(&m, j, 0));
 	CU_ASSERT_STRING_EQUAL(hs_out_text(j, NULL), "");
 	hs_out_free(j);

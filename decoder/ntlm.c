@@ -416,20 +416,6 @@ static void hex(hs_out *o, const char *key, hs_slice s)
 	hs_out_str(o, key, buf, 2 * n);
 }
 
-/* FILETIME (100 ns ticks since 1601) as RFC 3339. */
-static void filetime(hs_out *o, const char *key, uint64_t ft)
-{
-	const uint64_t epoch_diff = 11644473600ull; /* seconds 1601-01-01 .. 1970-01-01 */
-	uint64_t secs = ft / 10000000u;
-	char buf[64];
-	if (secs < epoch_diff) {
-		hs_out_uint(o, key, ft);
-		return;
-	}
-	hs_ts_rfc3339((int64_t)(secs - epoch_diff), (uint32_t)(ft % 10000000u) * 100u, buf, sizeof buf);
-	hs_out_cstr(o, key, buf);
-}
-
 static void secret(hs_out *o, const char *key, const char *len_key, hs_slice s, unsigned flags)
 {
 	hs_out_uint(o, len_key, s.len);
@@ -473,7 +459,7 @@ static void describe_av(const hs_ntlm_avlist *a, hs_out *o)
 		hs_out_end_list(o);
 	}
 	if (a->has_timestamp)
-		filetime(o, "timestamp", a->timestamp);
+		hs_out_filetime(o, "timestamp", a->timestamp);
 	hs_out_bool(o, "single_host", a->has_single_host);
 	hs_out_bool(o, "channel_bindings", a->has_channel_bindings);
 	if (a->has_channel_bindings)
@@ -543,7 +529,7 @@ void hs_ntlm_describe(const void *body, hs_out *o, unsigned flags)
 		if ((flags & HS_DESCRIBE_SECRETS) && m->has_mic_field)
 			hex(o, "mic_value", m->mic);
 		if (m->has_client_timestamp)
-			filetime(o, "client_timestamp", m->client_timestamp);
+			hs_out_filetime(o, "client_timestamp", m->client_timestamp);
 		if (m->av.present)
 			describe_av(&m->av, o);
 		break;

@@ -314,7 +314,7 @@ static void start_security(rdp_state *s, uint32_t selected)
 	} else if (selected == HS_RDP_PROTOCOL_SSL) {
 		s->phase = PH_TLS;
 		s->tls = g_new0(hs_tls_conn, 1);
-		hs_tls_conn_init(s->tls, "rdp", ignore_plain, s);
+		hs_tls_conn_init(s->tls, HS_PROTO_RDP, ignore_plain, s);
 	} else {
 		s->phase = PH_OPAQUE; /* standard RDP security, RDSTLS, RDSAAD */
 	}
@@ -470,7 +470,7 @@ static hs_parse_result rdp_stream(hs_app_ctx *ctx, const uint8_t *p, size_t len)
 		r = hs_tls_conn_stream(s->tls, ctx, p, len);
 		break;
 	case PH_NLA:
-		hs_credssp_flow_feed(s->nla, ctx, "rdp", p, len);
+		hs_credssp_flow_feed(s->nla, ctx, HS_PROTO_RDP, p, len);
 		break;
 	default:
 		break; /* opaque: consumed */

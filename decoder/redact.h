@@ -23,7 +23,7 @@
 #include <glib.h>
 #include <stddef.h>
 
-#include "model.h"
+#include "vocab.h" /* hs_chain */
 #include "out.h"
 
 typedef struct hs_redact hs_redact;

@@ -449,7 +449,63 @@ typedef struct ctx {
 	const hs_facts *f;
 	names n;
 	bool hop2_ok, hop2_failed, anon;
+	hs_saw_says saw;                /* what the user's error line says (hs_rules_saw_says) */
+	bool saw_refused;               /* ... a refusal of the second hop (denied, anonymous, no credentials, logon failure) */
 } ctx;
+
+/* ---- what the user saw: the words and codes of the second hop's refusal ---- */
+
+/* Most specific first: "constrained delegation failed" is also a KDC
+ * error, an anonymous logon is also denied. */
+static const struct saw_words {
+	const char *needle;             /* lower case */
+	hs_saw_says says;
+} saw_words[] = {
+	{ "constrained delegation failed", HS_SAW_S4U2PROXY },
+	{ "krb_ap_err_skew", HS_SAW_SKEW },
+	{ "clock skew", HS_SAW_SKEW },
+	{ "time skew", HS_SAW_SKEW },
+	{ "0x80090324", HS_SAW_SKEW },      /* SEC_E_TIME_SKEW */
+	{ "kdc can't fulfill", HS_SAW_KDC },
+	{ "kdc_err_", HS_SAW_KDC },
+	{ "anonymous logon", HS_SAW_ANONYMOUS },
+	{ "logon session does not exist", HS_SAW_NO_CREDENTIALS },
+	{ "0x8009030e", HS_SAW_NO_CREDENTIALS }, /* SEC_E_NO_CREDENTIALS, printed as the line above */
+	{ "sec_e_no_credentials", HS_SAW_NO_CREDENTIALS },
+	{ "no credentials are available", HS_SAW_NO_CREDENTIALS },
+	{ "logon_failure", HS_SAW_LOGON_FAILURE },
+	{ "logon failure", HS_SAW_LOGON_FAILURE },
+	{ "user name or password is incorrect", HS_SAW_LOGON_FAILURE },
+	{ "access is denied", HS_SAW_DENIED },
+	{ "access_denied", HS_SAW_DENIED },
+	{ "access denied", HS_SAW_DENIED },
+	{ "accessdenied", HS_SAW_DENIED },  /* E_ACCESSDENIED */
+	{ "0x80070005", HS_SAW_DENIED },
+	{ "unauthorizedaccess", HS_SAW_DENIED },
+	{ "network path was not found", HS_SAW_NOT_FOUND },
+	{ "bad_network_name", HS_SAW_NOT_FOUND },
+	{ "0x80070035", HS_SAW_NOT_FOUND },
+};
+
+hs_saw_says hs_rules_saw_says(const char *line)
+{
+	if (!line || !line[0])
+		return HS_SAW_NONE;
+	char low[HS_SAW_MAX];
+	size_t n = 0;
+	for (; line[n] && n + 1 < sizeof low; n++)
+		low[n] = (char)tolower((unsigned char)line[n]);
+	low[n] = 0;
+	for (size_t i = 0; i < sizeof saw_words / sizeof saw_words[0]; i++)
+		if (strstr(low, saw_words[i].needle))
+			return saw_words[i].says;
+	return HS_SAW_NONE;
+}
+
+static bool saw_is_refusal(hs_saw_says s)
+{
+	return s == HS_SAW_DENIED || s == HS_SAW_ANONYMOUS || s == HS_SAW_NO_CREDENTIALS || s == HS_SAW_LOGON_FAILURE;
+}
 
 /* The input already holds the client's or the DC's view (facts.at_*):
  * asking for it again is asking for what is there. */
@@ -640,6 +696,72 @@ static void x_skew_other(const ctx *c, hs_diag *d)
 	detail(d, "A Kerberos request in this chain was rejected with %s.", krb_err_says(c->f->skew_error, e, sizeof e));
 	explain(d, "The request was rejected with %s, so the authentication it carried did not complete. This is not a delegation setting; the DC's event log (events 4768/4769/4771) says which account and which check.", e);
 	need(d, "the DC's event log for this request (which account and which check failed)");
+}
+
+/* The method the evidence shows was used, for failures that are not the
+ * delegation's own (a clock, a cached ticket). */
+static hs_method method_seen(const hs_facts *f)
+{
+	if (f->fresh_as)
+		return HS_METHOD_FRESH;
+	if (f->s4u2proxy)
+		return HS_METHOD_CONSTRAINED;
+	if (f->tgt_forwarded_used || f->tgt_unknown_used || f->forwarded_tgt || f->hop1_krb_cred)
+		return HS_METHOD_UNCONSTRAINED;
+	if (f->hop1_auth == HS_AUTH_CREDSSP)
+		return HS_METHOD_CREDSSP;
+	return HS_METHOD_UNKNOWN;
+}
+
+/* Kerberos' default allowed skew (RFC 4120 1.6 "typically 5 minutes";
+ * Windows' "Maximum tolerance for computer clock synchronization"). */
+#define SKEW_MAX_NS (5 * 60 * 1000000000LL)
+
+static int64_t abs_ns(int64_t v) { return v < 0 ? -v : v; }
+
+/* Hop 2 refused a Kerberos logon and the target's own clock (its SMB2
+ * NEGOTIATE SystemTime) is off from the capture's by more than the allowed
+ * skew: the AP-REQ's authenticator time was out of its window.  Samba's
+ * smbd says only STATUS_LOGON_FAILURE and sends no KRB-ERROR (lab 26). */
+static bool m_clock_skew_server(const ctx *c, const char *cause)
+{
+	(void)cause;
+	const hs_facts *f = c->f;
+	return f->hop2_clock_known && abs_ns(f->hop2_clock_offset_ns) > SKEW_MAX_NS && c->hop2_failed &&
+	       f->hop2_auth == HS_AUTH_KERBEROS;
+}
+
+/* "15 minutes ahead of", "3 hours 2 minutes behind" */
+static const char *offset_words(int64_t ns, char *buf, size_t n)
+{
+	int64_t s = abs_ns(ns) / 1000000000LL;
+	int64_t h = s / 3600, m = (s % 3600 + 30) / 60;
+	if (m == 60)
+		h++, m = 0;
+	if (h)
+		snprintf(buf, n, "%lld hour%s %lld minute%s %s", (long long)h, h == 1 ? "" : "s", (long long)m, m == 1 ? "" : "s",
+			 ns > 0 ? "ahead of" : "behind");
+	else
+		snprintf(buf, n, "%lld minute%s %s", (long long)m, m == 1 ? "" : "s", ns > 0 ? "ahead of" : "behind");
+	return buf;
+}
+
+static void x_clock_skew_server(const ctx *c, hs_diag *d)
+{
+	const hs_facts *f = c->f;
+	const names *n = &c->n;
+	char off[96];
+	offset_words(f->hop2_clock_offset_ns, off, sizeof off);
+	set(d, method_seen(f), HS_VERDICT_FAILED);
+	detail(d, "%s's clock runs %s the capture's (its SMB2 NEGOTIATE response's system time), more than the 5 minutes Kerberos allows, and %s refused %s's Kerberos logon%s%s.",
+	       n->t, off, n->t, n->ss, f->hop2_status_name[0] ? " with " : "", f->hop2_status_name);
+	explain(d, "A Kerberos service refuses an AP-REQ whose authenticator time is more than the allowed skew (5 minutes by default) from its own clock. %s's clock is %s the capturing host's (the capture's timestamps; in a domain every member follows the domain controllers' time), so the ticket %s presented was refused whatever the delegation settings; some servers (Samba's smbd) answer only with a logon failure and send no KRB_AP_ERR_SKEW. Synchronise %s with the domain's time source (w32tm /resync, or the NTP service), then retry.",
+		n->t, off, n->ss, n->t);
+	ev(d, f->hop2_clock_ref);
+	hs_remedy *r = remedy(d, HS_METHOD_UNKNOWN, "Synchronise the second server's clock with the domain", "No security trade-off.");
+	cmd(r, "w32tm /resync   # on %s (or restart its NTP client)", n->ps_t);
+	cmd(r, "w32tm /stripchart /computer:%s /samples:3   # the offset, from %s", n->ps_t, n->ps_s);
+	ask_missing(r, n);
 }
 
 /* The first server's own logon: an AS exchange of its own (fresh
@@ -957,7 +1079,7 @@ static void x_ntlm_first_hop(const ctx *c, hs_diag *d)
 {
 	const hs_facts *f = c->f;
 	const names *n = &c->n;
-	set(d, HS_METHOD_NONE, f->hop2_seen || f->hop2_inferred ? HS_VERDICT_FAILED : HS_VERDICT_UNKNOWN);
+	set(d, HS_METHOD_NONE, f->hop2_seen || f->hop2_inferred || c->saw_refused ? HS_VERDICT_FAILED : HS_VERDICT_UNKNOWN);
 	detail(d, "Hop 1 used NTLM%s, which cannot be delegated%s", f->s_name[0] ? "" : " (server addressed by IP address)",
 	       c->anon ? ": hop 2 went anonymous and was denied." : (f->hop2_as_machine ? ": hop 2 went as the machine account." : "."));
 	explain(d, "NTLM proves the user's identity to %s but gives it nothing it could pass on, so every second hop runs without %s's identity. The client used NTLM because Kerberos was not possible: typically %s was addressed by IP address or a name without an SPN, or it is outside the domain. Connect by the registered host name so Kerberos is used, then choose a delegation method.", n->ss, n->uname, n->ss);
@@ -1044,6 +1166,47 @@ static bool m_no_identity_trusted(const ctx *c, const char *cause)
 	return m_no_identity(c, cause) && !dec_no_tgt(c);
 }
 
+/* The client presented a service ticket for the first server that it had
+ * cached from an earlier session (no new TGS exchange), while the first
+ * server is trusted for delegation now (another session through it carried
+ * a forwarded TGT), and this session's hop 2 had no identity: the ticket
+ * was issued before the server became trusted and lacks ok-as-delegate, so
+ * the client sent no TGT (lab 23; MS-KILE 3.3.5.7.5: the KDC sets
+ * ok-as-delegate when it issues the ticket, a cached one keeps its flags).
+ * The decrypted ticket settles it when --keytab opened it; a ticket that
+ * does carry ok-as-delegate is another cause (the client did not ask). */
+static bool m_stale_ticket(const ctx *c, const char *cause)
+{
+	(void)cause;
+	const hs_facts *f = c->f;
+	return (f->hop2_seen || f->hop2_inferred) && (c->anon || f->hop2_as_machine || c->hop2_failed) && !c->hop2_ok &&
+	       f->hop1_auth == HS_AUTH_KERBEROS && f->hop1_ticket_reused && f->server_trusted_seen && !f->forwarded_tgt &&
+	       !f->hop1_krb_cred && !(f->hop1_decrypted && f->hop1_ok_as_delegate);
+}
+
+static void x_stale_ticket(const ctx *c, hs_diag *d)
+{
+	const hs_facts *f = c->f;
+	const names *n = &c->n;
+	set(d, HS_METHOD_UNCONSTRAINED, HS_VERDICT_FAILED);
+	detail(d, "%s is trusted for delegation (another session through it carried a forwarded TGT), but %s's client re-used a service ticket for %s cached from an earlier session%s: no TGT was forwarded and %s went %s%s.",
+	       n->ss, n->uname, n->ss, f->hop1_decrypted ? ", issued without ok-as-delegate (decrypted with the server's keytab)" : "",
+	       hop2_what(f), c->anon ? "as ANONYMOUS LOGON" : (f->hop2_as_machine ? "as the machine account" : "without the user's identity"),
+	       c->hop2_failed ? " and was refused" : "");
+	explain(d, "The KDC sets ok-as-delegate when it issues a ticket, and a client forwards its TGT only to a server whose ticket carries it. %s's client presented a ticket for %s that it already held (no new ticket request before this session), most likely issued before %s was trusted for delegation: the fix did not reach this client. Purge the client's tickets (klist purge, or log off and on) so it asks the KDC for a new ticket, then reconnect.",
+		n->uname, n->ss, n->ss);
+	hs_remedy *r = remedy(d, HS_METHOD_UNCONSTRAINED, "Purge the client's cached tickets so the next session gets a ticket with ok-as-delegate",
+			      "No security trade-off: the client only requests new tickets.");
+	cmd(r, "klist purge   # on the client, as %s", n->uname);
+	cmd(r, "Invoke-Command -ComputerName %s -ScriptBlock { Get-ChildItem \\\\%s\\share }", n->ps_s, n->ps_t);
+	ask_missing(r, n);
+	ev(d, f->hop1_ticket_first_ref);
+	ev(d, f->hop1_dec_ref);
+	if (!f->hop1_decrypted)
+		need(d, "%s's keytab to confirm that the cached ticket lacks ok-as-delegate", n->ss);
+	remedies_std(d, n, f->hop2_is_winrm, true, true, false, false);
+}
+
 static void x_no_delegation_decrypted(const ctx *c, hs_diag *d)
 {
 	const hs_facts *f = c->f;
@@ -1118,6 +1281,124 @@ static void x_no_identity(const ctx *c, hs_diag *d)
 
 /* ---- 4. what this input cannot show ---- */
 
+/* Hop 2 is not in the input, but the user saw on hop 1 what became of it
+ * (issue 16: an error line of the hop-1 command): the line decides that it
+ * failed and how, and the hop-1 evidence decides whether a credential had
+ * gone to the first server at all. */
+static const char *saw_cause(const ctx *c)
+{
+	const hs_facts *f = c->f;
+	switch (c->saw) {
+	case HS_SAW_S4U2PROXY:
+		return "s4u2proxy_denied";
+	case HS_SAW_SKEW:
+		return "clock_skew";
+	case HS_SAW_KDC:
+		return "kdc_error";
+	default:
+		break;
+	}
+	if (!c->saw_refused)
+		return NULL;
+	bool sent = f->forwarded_tgt || f->hop1_krb_cred || f->hop1_auth == HS_AUTH_CREDSSP;
+	if (f->hop1_auth == HS_AUTH_KERBEROS && f->hop1_decrypted && !sent)
+		return f->hop1_ok_as_delegate ? "tgt_not_forwarded" : "no_delegation_configured";
+	/* the server is trusted (another session sent it a TGT): this client
+	 * did not, with a cached ticket most likely from before the fix */
+	if (f->hop1_auth == HS_AUTH_KERBEROS && !sent && f->server_trusted_seen && f->client_kdc_visible)
+		return f->hop1_ticket_reused ? "stale_service_ticket" : "tgt_not_forwarded";
+	/* no forwarded TGT where the client's KDC exchanges (or the decrypted
+	 * authenticator) would show one; or the first server says itself that
+	 * it holds no credential of the user */
+	if (!sent && ((f->hop1_auth == HS_AUTH_KERBEROS && (f->client_kdc_visible || f->hop1_auth_decrypted)) ||
+		      c->saw == HS_SAW_NO_CREDENTIALS))
+		return "no_credentials_delegated";
+	return "second_hop_refused";
+}
+
+static bool m_saw_unseen(const ctx *c, const char *cause)
+{
+	const char *k = !c->f->hop2_seen && !c->f->hop2_inferred ? saw_cause(c) : NULL;
+	return k && !strcmp(k, cause);
+}
+
+static void x_saw_unseen(const ctx *c, hs_diag *d)
+{
+	const hs_facts *f = c->f;
+	const names *n = &c->n;
+	const char *k = saw_cause(c);
+	bool sent = f->forwarded_tgt || f->hop1_krb_cred || f->hop1_auth == HS_AUTH_CREDSSP;
+	const char *lacks = f->hop1_decrypted ? "lacks ok-as-delegate" : "";
+	if (!strcmp(k, "s4u2proxy_denied")) {
+		set(d, HS_METHOD_CONSTRAINED, HS_VERDICT_FAILED);
+		detail(d, "The second hop is not in this input, but the error the hop-1 command printed says the KDC refused %s's constrained delegation (S4U2Proxy) for %s.", n->ss, n->uname);
+		explain(d, "%s tried Kerberos constrained delegation for %s and the KDC refused the S4U2Proxy request: %s's account is not allowed to delegate to the target (msDS-AllowedToDelegateTo), it lacks protocol transition, %s is sensitive / in Protected Users, or resource-based delegation on %s does not list %s. The KDC's answer itself (its KERB-EXT-ERROR status) is in %s's or the DC's traffic.",
+			n->ss, n->uname, n->SSacct, n->uname, n->TSacct, n->SSacct, n->ss);
+		need(d, "%s's capture or the DC's port 88 (the S4U2Proxy KRB-ERROR and its NTSTATUS)", n->ss);
+		need(d, "the AD configuration: msDS-AllowedToDelegateTo of %s, TrustedToAuthForDelegation, msDS-AllowedToActOnBehalfOfOtherIdentity of %s", n->SSacct, n->TSacct);
+		remedies_std(d, n, f->hop2_is_winrm, true, true, true, true);
+	} else if (!strcmp(k, "clock_skew")) {
+		set(d, method_seen(f), HS_VERDICT_FAILED);
+		detail(d, "The second hop is not in this input, but the error the hop-1 command printed is a Kerberos clock-skew refusal.");
+		explain(d, "Kerberos refuses authenticators whose time is more than the allowed skew (5 minutes by default) away from the receiver's clock. Synchronise %s, %s and the domain controllers (w32tm /resync).", n->ss, n->t);
+		hs_remedy *r = remedy(d, HS_METHOD_UNKNOWN, "Synchronise the clocks", "No security trade-off.");
+		cmd(r, "w32tm /resync   # on %s and %s", n->ss, n->t);
+		need(d, "%s's capture covering the second hop (which server's clock is off)", n->ss);
+	} else if (!strcmp(k, "kdc_error")) {
+		set(d, method_seen(f), HS_VERDICT_FAILED);
+		detail(d, "The second hop is not in this input, but the error the hop-1 command printed is a refusal by the KDC.");
+		explain(d, "The command on %s asked the KDC for a ticket on %s's behalf and the KDC refused; the KRB-ERROR (its code and the account it names) is in %s's or the DC's traffic.", n->ss, n->uname, n->ss);
+		need(d, "%s's capture or the DC's port 88 (the KRB-ERROR and its code)", n->ss);
+	} else if (!f->hop1_decrypted && (!strcmp(k, "tgt_not_forwarded") || !strcmp(k, "stale_service_ticket"))) {
+		bool stale = !strcmp(k, "stale_service_ticket");
+		set(d, HS_METHOD_UNCONSTRAINED, HS_VERDICT_FAILED);
+		detail(d, "The second hop is not in this input, but the hop-1 command's error says %s refused it; %s is trusted for delegation (another session sent it a TGT) and %s's client sent none%s.",
+		       n->t, n->ss, n->uname, stale ? ", presenting a service ticket cached from an earlier session" : "");
+		explain(d, "A client forwards its TGT only to a server whose ticket carries ok-as-delegate. %s accepts delegated TGTs, but this client did not send %s's: %s Without it %s had no credential of %s for %s.",
+			n->ss, n->uname, stale ? "it re-used a ticket for the server issued before (most likely before the server became trusted, so without ok-as-delegate); purge the client's tickets (klist purge) and reconnect." : "the client did not request delegation, or the user's TGT is not forwardable.",
+			n->ss, n->uname, n->t);
+		if (stale) {
+			hs_remedy *r = remedy(d, HS_METHOD_UNCONSTRAINED, "Purge the client's cached tickets so the next session gets a ticket with ok-as-delegate",
+					      "No security trade-off: the client only requests new tickets.");
+			cmd(r, "klist purge   # on the client, as %s", n->uname);
+			ev(d, f->hop1_ticket_first_ref);
+		}
+		need(d, "%s's keytab to read the hop-1 ticket's ok-as-delegate flag", n->ss);
+		remedies_std(d, n, f->hop2_is_winrm, true, true, false, false);
+	} else if (!strcmp(k, "no_delegation_configured") || !strcmp(k, "tgt_not_forwarded")) {
+		bool trusted = f->hop1_ok_as_delegate;
+		set(d, trusted ? HS_METHOD_UNCONSTRAINED : HS_METHOD_NONE, HS_VERDICT_FAILED);
+		detail(d, "The second hop is not in this input, but the hop-1 command's error says %s refused it, and %s's ticket for %s %s and its authenticator carries no forwarded TGT (decrypted with %s's keytab): %s held no credential of %s to pass on.",
+		       n->t, n->uname, n->ss, trusted ? "carries ok-as-delegate" : lacks, n->ss, n->ss, n->uname);
+		if (trusted)
+			explain(d, "%s is trusted for unconstrained delegation (ok-as-delegate), but the client did not send %s's TGT (it did not request delegation, or the TGT is not forwardable). With only a service ticket %s could not act as %s on %s, which refused it.", n->ss, n->uname, n->ss, n->uname, n->t);
+		else
+			explain(d, "This is the classic PowerShell double hop, confirmed by the decrypted hop-1 ticket: %s's account is trusted for no kind of delegation and the client sent no TGT, so %s held only a service ticket for %s and %s refused what it presented (anonymous or its machine account).", n->SS, n->ss, n->uname, n->t);
+		ev(d, f->hop1_dec_ref);
+		remedies_std(d, n, f->hop2_is_winrm, true, true, !trusted, !trusted);
+	} else if (!strcmp(k, "no_credentials_delegated")) {
+		set(d, HS_METHOD_NONE, HS_VERDICT_FAILED);
+		detail(d, "The second hop is not in this input, but the hop-1 command's error says %s refused it%s; hop 1 carried no credential %s could pass on (Kerberos service ticket only: no forwarded TGT%s).",
+		       n->t, c->saw == HS_SAW_NO_CREDENTIALS ? " (the first server had no credential of the user to offer)" : "", n->ss,
+		       f->client_kdc_visible ? " request in the client's KDC exchanges" : " in the authenticator");
+		explain(d, "%s authenticated %s with Kerberos, which proves the user to %s but gives it nothing to pass on, so %s reached %s without %s's identity (anonymously or as its machine account) and was refused. Only constrained or resource-based delegation (configured on the accounts), fresh credentials or CredSSP could have carried %s further.",
+			n->ss, n->uname, n->ss, n->ss, n->t, n->uname, n->uname);
+		need(d, "%s's capture covering the second hop (whether it tried S4U2Proxy, went anonymous or as its machine account)", n->ss);
+		remedies_std(d, n, f->hop2_is_winrm, true, true, true, true);
+	} else {
+		set(d, method_seen(f), HS_VERDICT_FAILED);
+		detail(d, "The second hop is not in this input, but the hop-1 command's error says %s refused it%s.", n->t,
+		       sent ? " although the user's credential reached the first server (forwarded TGT or CredSSP)" : "");
+		explain(d, "What reached %s is not in this input: %s. %s's own capture shows whether it presented %s's identity (then %s's permissions are at fault) or not (then the delegation is).",
+			n->t, sent ? "the user's credential went to the first server, so an authorisation refusal by the target (share or file permissions, group membership) is the likely cause" : "whether the first server held a credential of the user cannot be told from it",
+			n->ss, n->uname, n->t);
+		need(d, "%s's capture covering the second hop", n->ss);
+		if (!sent && !have_client_or_dc(f))
+			need(d, "the client's or the DC's capture (a forwarded-TGT request would show delegation)");
+	}
+	ev(d, f->user_saw_ref);
+}
+
 static bool m_hop2_unseen(const ctx *c, const char *cause)
 {
 	(void)cause;
@@ -1133,7 +1414,10 @@ static void x_hop2_unseen(const ctx *c, hs_diag *d)
 		m = HS_METHOD_CREDSSP;
 	else if (f->forwarded_tgt)
 		m = HS_METHOD_UNCONSTRAINED;
-	set(d, m, f->s_outbound_visible ? HS_VERDICT_NOT_ATTEMPTED : HS_VERDICT_UNKNOWN);
+	/* the DC sees only the first server's Kerberos: an anonymous or NTLM
+	 * second hop never reaches it, so its absence there proves nothing */
+	bool only_kdc_view = f->at_dc && !f->at_server1 && !f->at_span;
+	set(d, m, f->s_outbound_visible && !only_kdc_view ? HS_VERDICT_NOT_ATTEMPTED : HS_VERDICT_UNKNOWN);
 	if (f->hop1_tls_opaque)
 		detail(d, "Hop 1 to %s runs over TLS (WinRM HTTPS): its authentication is not visible, and no second hop is in this input.", n->s);
 	else if (f->forwarded_tgt)
@@ -1192,6 +1476,9 @@ typedef enum ev_kind {
 	EV_S4U2PROXY,
 	EV_TGS_ERROR,
 	EV_FORWARDED,
+	EV_CLOCK,
+	EV_TICKET,
+	EV_SAW,
 	EV_LAST
 } ev_kind;
 
@@ -1222,6 +1509,7 @@ static const rule rules[] = {
 	{ "ok", m_ok_who, x_ok_who, { EV_HOP2, EV_LAST }, SAW_THIS },
 	/* 2. specific failures */
 	{ "clock_skew", m_clock_skew, x_clock_skew, { EV_SKEW }, SAW_THIS },
+	{ "clock_skew", m_clock_skew_server, x_clock_skew_server, { EV_CLOCK, EV_HOP2 }, SAW_TARGET },
 	{ "kdc_error", m_skew_other, x_skew_other, { EV_SKEW }, SAW_THIS },
 	{ "preauth_failed", m_preauth_failed, x_fresh_failed, { EV_FRESH_AS }, SAW_KDC },
 	{ "kdc_error", m_fresh_kdc_error, x_fresh_failed, { EV_FRESH_AS }, SAW_KDC },
@@ -1240,6 +1528,7 @@ static const rule rules[] = {
 	{ "ntlm_first_hop", m_ntlm_first_hop, x_ntlm_first_hop, { EV_HOP2 }, SAW_TARGET },
 	{ "winrm_second_hop_needs_credssp_or_fresh_credentials", m_winrm_second_hop, x_winrm_second_hop, { EV_HOP2 }, SAW_TARGET },
 	/* 3. generic: no usable identity on hop 2 */
+	{ "stale_service_ticket", m_stale_ticket, x_stale_ticket, { EV_TICKET, EV_HOP2 }, SAW_TARGET },
 	{ "no_delegation_configured", m_no_identity, x_no_delegation_decrypted, { EV_HOP2 }, SAW_TARGET },
 	{ "tgt_not_forwarded", m_no_identity_decrypted, x_tgt_not_forwarded_decrypted, { EV_HOP2 }, SAW_TARGET },
 	{ "tgt_not_forwarded", m_no_identity_trusted, x_tgt_not_forwarded, { EV_HOP2 }, SAW_TARGET },
@@ -1247,7 +1536,15 @@ static const rule rules[] = {
 	{ "second_hop_anonymous", m_no_identity, x_no_identity, { EV_HOP2 }, SAW_TARGET },
 	{ "second_hop_as_machine_account", m_no_identity, x_no_identity, { EV_HOP2 }, SAW_TARGET },
 	{ "unknown", m_no_identity, x_no_identity, { EV_HOP2 }, SAW_TARGET },
-	/* 4. what this input cannot show */
+	/* 4. what this input cannot show, unless the user saw it */
+	{ "s4u2proxy_denied", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_KDC },
+	{ "clock_skew", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_THIS },
+	{ "kdc_error", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_KDC },
+	{ "no_delegation_configured", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_TARGET },
+	{ "tgt_not_forwarded", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_TARGET },
+	{ "stale_service_ticket", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_TARGET },
+	{ "no_credentials_delegated", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_TARGET },
+	{ "second_hop_refused", m_saw_unseen, x_saw_unseen, { EV_SAW }, SAW_TARGET },
 	{ "unknown", m_hop2_unseen, x_hop2_unseen, { EV_LAST }, SAW_THIS },
 	{ "unknown", m_any, x_undecided, { EV_HOP2, EV_LAST }, SAW_THIS },
 };
@@ -1266,6 +1563,9 @@ static hs_ref ev_ref(const hs_facts *f, const hs_diag *d, ev_kind k)
 	case EV_S4U2PROXY: return f->s4u2proxy_ref;
 	case EV_TGS_ERROR: return f->tgs_error_ref;
 	case EV_FORWARDED: return f->forwarded_ref;
+	case EV_CLOCK: return f->hop2_clock_ref;
+	case EV_TICKET: return f->hop1_ticket_first_ref;
+	case EV_SAW: return f->user_saw_ref;
 	case EV_LAST: return d->nevidence ? d->evidence[d->nevidence - 1] : (hs_ref){ 0, 0 };
 	default: return (hs_ref){ 0, 0 };
 	}
@@ -1355,6 +1655,8 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 	c.hop2_ok = f->hop2_result == HS_RES_OK || (f->hop2_inferred && f->hop2_auth_ok);
 	c.hop2_failed = f->hop2_result == HS_RES_FAILED;
 	c.anon = f->hop2_auth == HS_AUTH_ANONYMOUS;
+	c.saw = hs_rules_saw_says(f->user_saw);
+	c.saw_refused = saw_is_refusal(c.saw);
 
 	ev(d, f->forwarded_ref);
 	ev(d, f->s4u2self_ref);
@@ -1379,4 +1681,35 @@ void hs_rules_diagnose(const hs_facts *f, hs_diag *d)
 		mark_unknown(d, &c.n);
 		return;
 	}
+}
+
+/* ------------------------------------------------------------------ */
+/* policies the model applies (rules.h) */
+
+bool hs_rules_credssp_fresh(hs_facts *f)
+{
+	if (f->user[0] || f->hop1_auth != HS_AUTH_CREDSSP || !f->other_as)
+		return false;
+	/* CredSSP hands srv1 the password; its fresh AS exchange names the
+	 * user (the CredSSP TSCredentials are inside TLS) */
+	snprintf(f->user, sizeof f->user, "%s", f->other_principal);
+	f->other_as = false;
+	f->fresh_as = true;
+	return true;
+}
+
+bool hs_rules_delegates(const hs_facts *f)
+{
+	/* srv1 used a forwarded TGT, or (seen from srv1 alone, FAST hiding its
+	 * TGS) the TGT rode in the hop-1 authenticator: clients forward it only
+	 * to a server whose ticket carries ok-as-delegate (lab 23) */
+	return (f->tgt_forwarded_used || f->hop1_krb_cred || f->hop1_tgt_by_size) && f->hop2_result != HS_RES_FAILED;
+}
+
+void hs_rules_trust(hs_facts *f, unsigned delegating)
+{
+	if (hs_rules_delegates(f))
+		delegating--; /* another chain than itself */
+	if (delegating && f->s_ip[0])
+		f->server_trusted_seen = true;
 }

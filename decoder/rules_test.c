@@ -490,6 +490,9 @@ static size_t all_cases(cause_case *c, size_t max)
 	ADD("clock_skew", f, 0);
 	f.skew_error = 38;
 	ADD("kdc_error", f, offsetof(hs_facts, skew_error));
+	f = hop2_failed_as(HS_AUTH_KERBEROS); f.tgt_unknown_used = true; strcpy(f.hop2_status_name, "STATUS_LOGON_FAILURE");
+	f.hop2_clock_known = true; f.hop2_clock_offset_ns = 900 * 1000000000LL; f.hop2_clock_ref = R(20);
+	ADD("clock_skew", f, 0);
 	f = hop2_failed_as(HS_AUTH_NONE); f.hop2_seen = false; f.hop2_inferred = true; f.fresh_as = true; f.fresh_as_error = 24;
 	ADD("preauth_failed", f, 0);
 	f.fresh_as_error = 18;
@@ -527,6 +530,8 @@ static size_t all_cases(cause_case *c, size_t max)
 	f = hop2_failed_as(HS_AUTH_KERBEROS); f.hop2_carrier = HS_CAR_WINRM_HTTP; f.hop2_is_winrm = true;
 	ADD("winrm_second_hop_needs_credssp_or_fresh_credentials", f, 0);
 	/* 3. generic */
+	f = hop2_failed_as(HS_AUTH_ANONYMOUS); f.hop1_ticket_reused = true; f.hop1_ticket_first_ref = R(3); f.server_trusted_seen = true;
+	ADD("stale_service_ticket", f, 0);
 	f = hop2_failed_as(HS_AUTH_ANONYMOUS); f.hop1_decrypted = true; f.hop1_dec_ref = R(6);
 	ADD("no_delegation_configured", f, 0);
 	f.hop1_ok_as_delegate = true;
@@ -546,6 +551,26 @@ static size_t all_cases(cause_case *c, size_t max)
 	ADD("unknown", f, 0);
 	f = base(); f.hop2_auth = HS_AUTH_KERBEROS; f.hop2_result = HS_RES_UNKNOWN;
 	ADD("unknown", f, 0);
+	/* 4. ... but the user saw what became of hop 2 */
+	f = base(); f.hop2_seen = false; f.user_saw_ref = R(80);
+	strcpy(f.user_saw, "kvno: KDC can't fulfill requested option cifs/srv2.hop.test@HOP.TEST: constrained delegation failed");
+	ADD("s4u2proxy_denied", f, 0);
+	strcpy(f.user_saw, "The network connection failed with KRB_AP_ERR_SKEW");
+	ADD("clock_skew", f, 0);
+	strcpy(f.user_saw, "kinit: KDC_ERR_POLICY");
+	ADD("kdc_error", f, 0);
+	strcpy(f.user_saw, "Access is denied. (Exception from HRESULT: 0x80070005 (E_ACCESSDENIED))");
+	ADD("no_credentials_delegated", f, 0);
+	f.hop1_decrypted = true; f.hop1_dec_ref = R(6);
+	ADD("no_delegation_configured", f, 0);
+	f.hop1_ok_as_delegate = true;
+	ADD("tgt_not_forwarded", f, 0);
+	f.hop1_decrypted = f.hop1_ok_as_delegate = false; f.server_trusted_seen = true;
+	ADD("tgt_not_forwarded", f, 0);
+	f.hop1_ticket_reused = true; f.hop1_ticket_first_ref = R(2);
+	ADD("stale_service_ticket", f, 0);
+	f.server_trusted_seen = f.hop1_ticket_reused = false; f.forwarded_tgt = true; f.forwarded_ref = R(4);
+	ADD("second_hop_refused", f, 0);
 #undef ADD
 	return n;
 }
@@ -555,8 +580,9 @@ static const int32_t kdc_codes[] = { 1, 2, 6, 7, 8, 9, 12, 13, 14, 16, 18, 19, 2
 
 static void test_every_cause(void)
 {
-	static cause_case cases[64];
+	static cause_case cases[96];
 	size_t n = all_cases(cases, sizeof cases / sizeof cases[0]);
+	CU_ASSERT(n < sizeof cases / sizeof cases[0]);
 	bool seen[64] = { false };
 	CU_ASSERT_FATAL(hs_rules_count() <= sizeof seen / sizeof seen[0]);
 	bad_texts = 0;
@@ -761,7 +787,149 @@ static void test_user_saw(void)
 	CU_ASSERT(strstr(d.explanation, "aaa...\".") != NULL);
 }
 
+/* Issue 17: the target's clock from its SMB2 NEGOTIATE response (lab 26:
+ * srv2 15 minutes ahead, STATUS_LOGON_FAILURE, no KRB-ERROR). */
+static void test_clock_from_server_time(void)
+{
+	hs_facts f = hop2_failed_as(HS_AUTH_KERBEROS);
+	f.tgt_unknown_used = true;
+	strcpy(f.hop2_status_name, "STATUS_LOGON_FAILURE");
+	f.hop2_clock_known = true;
+	f.hop2_clock_offset_ns = 900 * 1000000000LL + 2500000; /* 15 min ahead */
+	f.hop2_clock_ref = R(20);
+	hs_diag d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "clock_skew");
+	CU_ASSERT_EQUAL(d.method, HS_METHOD_UNCONSTRAINED);
+	CU_ASSERT_EQUAL(d.decisive.frame, 20);
+	CU_ASSERT(strstr(d.detail, "15 minutes ahead of") != NULL);
+	CU_ASSERT(has_cmd(&d, "w32tm /resync   # on srv2.hop.test"));
+	/* behind, too */
+	f.hop2_clock_offset_ns = -(2 * 3600 + 7 * 60) * 1000000000LL;
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "clock_skew");
+	CU_ASSERT(strstr(d.detail, "2 hours 7 minutes behind") != NULL);
+	/* within the 5 minutes Kerberos allows: not the clock */
+	f.hop2_clock_offset_ns = 299 * 1000000000LL;
+	CU_ASSERT_STRING_NOT_EQUAL(run(&f).cause, "clock_skew");
+	/* an anonymous (NTLM) hop 2 does not care about clocks */
+	f = hop2_failed_as(HS_AUTH_ANONYMOUS);
+	f.hop2_clock_known = true;
+	f.hop2_clock_offset_ns = 900 * 1000000000LL;
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "second_hop_anonymous");
+	/* hop 2 worked: the clock did not matter */
+	f = base();
+	f.forwarded_tgt = f.tgt_forwarded_used = f.hop2_as_user = true;
+	f.hop2_auth = HS_AUTH_KERBEROS;
+	f.hop2_result = HS_RES_OK;
+	f.hop2_clock_known = true;
+	f.hop2_clock_offset_ns = 900 * 1000000000LL;
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "ok");
+}
+
+/* Issue 17: a cached hop-1 ticket from before the server became trusted
+ * (lab 23, session 2). */
+static void test_stale_ticket(void)
+{
+	hs_facts f = hop2_failed_as(HS_AUTH_ANONYMOUS);
+	strcpy(f.hop2_status_name, "STATUS_ACCESS_DENIED");
+	f.hop1_ticket_reused = true;
+	f.hop1_ticket_first_ref = R(3);
+	f.server_trusted_seen = true;
+	hs_diag d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "stale_service_ticket");
+	CU_ASSERT_EQUAL(d.method, HS_METHOD_UNCONSTRAINED);
+	CU_ASSERT_EQUAL(d.verdict, HS_VERDICT_FAILED);
+	CU_ASSERT_EQUAL(d.decisive.frame, 3);
+	CU_ASSERT(has_cmd(&d, "klist purge"));
+	CU_ASSERT(d.nneeds > 0); /* the keytab would confirm the missing ok-as-delegate */
+	/* decrypted and without ok-as-delegate: settled, no need for the keytab */
+	f.hop1_decrypted = true;
+	f.hop1_dec_ref = R(6);
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "stale_service_ticket");
+	CU_ASSERT(strstr(d.detail, "issued without ok-as-delegate") != NULL);
+	/* the cached ticket does carry ok-as-delegate: the client just did not ask */
+	f.hop1_ok_as_delegate = true;
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "tgt_not_forwarded");
+	/* the server is not trusted anywhere in the input: no fix to have missed */
+	f.hop1_ok_as_delegate = false;
+	f.server_trusted_seen = false;
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "no_delegation_configured");
+	/* a fresh ticket (first session): the plain cause */
+	f = hop2_failed_as(HS_AUTH_ANONYMOUS);
+	f.server_trusted_seen = true;
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "tgt_not_forwarded");
+}
+
+/* Issue 16: what the user saw sharpens the cause when hop 2 is not in the
+ * input (the client's capture of sealed WinRM, opened with the keys). */
+static void test_user_saw_cause(void)
+{
+	CU_ASSERT_EQUAL(hs_rules_saw_says("Access is denied. (Exception from HRESULT: 0x80070005 (E_ACCESSDENIED))"), HS_SAW_DENIED);
+	CU_ASSERT_EQUAL(hs_rules_saw_says("tree connect failed: NT_STATUS_ACCESS_DENIED"), HS_SAW_DENIED);
+	CU_ASSERT_EQUAL(hs_rules_saw_says("Login failed for user 'NT AUTHORITY\\ANONYMOUS LOGON'."), HS_SAW_ANONYMOUS);
+	CU_ASSERT_EQUAL(hs_rules_saw_says("WinRM cannot process the request ... 0x8009030e occurred ... A specified logon session does not exist."), HS_SAW_NO_CREDENTIALS);
+	CU_ASSERT_EQUAL(hs_rules_saw_says("session setup failed: NT_STATUS_LOGON_FAILURE"), HS_SAW_LOGON_FAILURE);
+	CU_ASSERT_EQUAL(hs_rules_saw_says("kvno: KDC can't fulfill requested option cifs/srv2.hop.test@HOP.TEST: constrained delegation failed"), HS_SAW_S4U2PROXY);
+	CU_ASSERT_EQUAL(hs_rules_saw_says("The network path was not found."), HS_SAW_NOT_FOUND);
+	CU_ASSERT_EQUAL(hs_rules_saw_says("Directory: \\\\srv2\\share"), HS_SAW_NONE);
+	CU_ASSERT_EQUAL(hs_rules_saw_says(""), HS_SAW_NONE);
+
+	/* the client's view, Kerberos hop 1 without a forwarded TGT, the user saw "Access is denied" */
+	hs_facts f = base();
+	f.hop2_seen = false;
+	f.s_outbound_visible = false;
+	strcpy(f.user_saw, "tree connect failed: NT_STATUS_ACCESS_DENIED");
+	f.user_saw_ref = R(70);
+	hs_diag d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "no_credentials_delegated");
+	CU_ASSERT_EQUAL(d.verdict, HS_VERDICT_FAILED);
+	CU_ASSERT_EQUAL(d.decisive.frame, 70);
+	/* without the line: nothing to tell */
+	f.user_saw[0] = 0;
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "unknown");
+	CU_ASSERT(d.verdict != HS_VERDICT_FAILED);
+	/* the client's TGT went along: the target refused what reached it */
+	strcpy(f.user_saw, "Access is denied");
+	f.forwarded_tgt = true;
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "second_hop_refused");
+	/* the server is trusted (another session sent it a TGT), this client sent none: with a ticket cached
+	 * from an earlier session that is the stale ticket (lab 23 from client1) */
+	f.forwarded_tgt = false;
+	f.server_trusted_seen = true;
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "tgt_not_forwarded");
+	f.hop1_ticket_reused = true;
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "stale_service_ticket");
+	CU_ASSERT(has_cmd(&d, "klist purge"));
+	f.server_trusted_seen = f.hop1_ticket_reused = false;
+	/* a line that is no refusal changes nothing */
+	f.forwarded_tgt = false;
+	strcpy(f.user_saw, "The network path was not found.");
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "unknown");
+	/* "A specified logon session does not exist": the first server says it had nothing, even unseen */
+	f.client_kdc_visible = false;
+	strcpy(f.user_saw, "A specified logon session does not exist. It may already have been terminated.");
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "no_credentials_delegated");
+	/* NTLM hop 1 with a refusal the user saw: failed, not unknown */
+	f = base();
+	f.hop1_auth = HS_AUTH_NTLM;
+	f.hop2_seen = false;
+	strcpy(f.user_saw, "tree connect failed: NT_STATUS_ACCESS_DENIED");
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "ntlm_first_hop");
+	CU_ASSERT_EQUAL(d.verdict, HS_VERDICT_FAILED);
+	/* hop 2 seen: the protocol evidence decides, the line is quoted */
+	f = hop2_failed_as(HS_AUTH_ANONYMOUS);
+	strcpy(f.user_saw, "tree connect failed: NT_STATUS_ACCESS_DENIED");
+	CU_ASSERT_STRING_EQUAL(run(&f).cause, "second_hop_anonymous");
+}
+
 HS_UNIT_MAIN("rules",
+	{ "clock from the target's SMB2 system time", test_clock_from_server_time },
+	{ "cached hop-1 ticket from before the fix", test_stale_ticket },
+	{ "what the user saw decides the cause without hop 2", test_user_saw_cause },
 	{ "keytab: hop-1 ticket flags and forwarded TGT", test_keytab_hop1 },
 	{ "keytab: S4U2Self ticket forwardable flag", test_keytab_s4u2self_flag },
 	{ "anonymous second hop, trusted server", test_anonymous },

@@ -350,7 +350,13 @@ static hs_err smb2_body(hs_slice pdu, hs_cur *c, hs_smb2_msg *m)
 		m->has_dialect = hs_cur_ok(c);
 		hs_cur_skip(c, 2 + 16);
 		m->capabilities = hs_cur_u32le(c);
-		hs_cur_skip(c, 4 + 4 + 4 + 8 + 8);
+		hs_cur_skip(c, 4 + 4 + 4);
+		/* SystemTime: the server's clock when it answered (FILETIME), which
+		 * the verdicts compare with the capture's own time (a skewed
+		 * target refuses Kerberos without saying why on the wire) */
+		m->system_time = hs_cur_u64le(c);
+		m->has_system_time = hs_cur_ok(c) && m->system_time != 0;
+		hs_cur_skip(c, 8);
 		{
 			uint16_t off = hs_cur_u16le(c), len = hs_cur_u16le(c);
 			if (!hs_cur_ok(c))
@@ -692,6 +698,8 @@ void hs_smb2_describe(const void *body, hs_out *o, unsigned flags)
 			else
 				hs_out_fmt(o, "dialect", "0x%04x", m->dialect);
 		}
+		if (!v1 && m->has_system_time)
+			hs_out_filetime(o, "system_time", m->system_time);
 	}
 	if (m->has_security_mode) {
 		/* SMB2 2.2.3: 0x1 signing enabled, 0x2 required; SMB1 (MS-CIFS
@@ -958,10 +966,10 @@ static void handle_pdu(hs_app_ctx *ctx, hs_smb2_msg *m, hs_err e, uint32_t nbss_
 				  m->kind == HS_SMB_V1 ? hs_smb1_command_name((uint8_t)m->command) : hs_smb2_command_name(m->command),
 				  m->response ? "response" : "request", hs_err_name(e));
 	if (m->has_security_blob && m->security_blob.len && e == HS_OK)
-		hs_gss_emit(ctx, "smb2", m->security_blob.p, m->security_blob.len);
+		hs_gss_emit(ctx, HS_PROTO_SMB2, m->security_blob.p, m->security_blob.len);
 	/* DCE/RPC in the pipe (MS-RPCE 2.1.1.2), after the SMB2 PDU that carried it */
 	if (p && !p->not_rpc && m->has_data && m->data.len &&
-	    !hs_dcerpc_pipe_feed(ctx, &p->rpc[m->response], m->data.p, m->data.len, "smb2", p->name))
+	    !hs_dcerpc_pipe_feed(ctx, &p->rpc[m->response], m->data.p, m->data.len, HS_PROTO_SMB2, p->name))
 		p->not_rpc = true;
 }
 

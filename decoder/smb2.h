@@ -105,6 +105,8 @@ typedef struct hs_smb2_msg {
 	uint16_t security_mode;  /* SMB2 SecurityMode (also SESSION_SETUP request); SMB1 SecurityMode byte */
 	bool has_security_mode;
 	uint32_t capabilities;
+	uint64_t system_time;    /* SMB2 response: the server's SystemTime (FILETIME, 100 ns since 1601; tshark smb2.current_time) */
+	bool has_system_time;    /* present and not 0 (0 = the server does not say) */
 	bool extended_security;  /* SMB1: CAP_EXTENDED_SECURITY / FLAGS2_EXTENDED_SECURITY */
 
 	/* NEGOTIATE response and SESSION_SETUP: the GSS-API security buffer */
@@ -175,7 +177,8 @@ const char *hs_smb2_dialect_name(uint16_t dialect);
  * "smb" (1/2/"encrypted"/"compressed"), "command", "response", "status"
  * (NTSTATUS name) and "status_code", "message_id", "session_id", "tree_id",
  * then the command's fields ("dialects", "dialect", "signing_enabled",
- * "signing_required", "security_blob_len", "session_flags", "guest",
+ * "signing_required", "system_time" (RFC 3339, NEGOTIATE response),
+ * "security_blob_len", "session_flags", "guest",
  * "anonymous", "tree" ...).  The security blob itself is described by the
  * GSS message emitted after this one. */
 void hs_smb2_describe(const void *body, hs_out *o, unsigned flags);

@@ -25,6 +25,10 @@ static void test_smb2_krb_replay(void)
 	/* frame 6: SMB2 NEGOTIATE response, dialect 0x02ff, signing enabled not required, SPNEGO NegTokenInit2 */
 	CU_ASSERT_EQUAL(rp_count(log, "\"command\":\"NEGOTIATE\"", "\"response\":true", "\"dialect\":\"2.???\"",
 				 "\"signing_enabled\":true", "\"signing_required\":false", "\"security_blob_len\":96", NULL), 1);
+	/* frames 6 and 9: the server's SystemTime (tshark smb2.current_time: Mar 29, 2017 14:19:51.689437000 /
+	 * 14:19:51.883161000 UTC) */
+	CU_ASSERT_EQUAL(rp_count(log, "\"command\":\"NEGOTIATE\"", "\"system_time\":\"2017-03-29T14:19:51.689437Z\"", NULL), 1);
+	CU_ASSERT_EQUAL(rp_count(log, "\"command\":\"NEGOTIATE\"", "\"system_time\":\"2017-03-29T14:19:51.883161Z\"", NULL), 1);
 	/* frame 7: dialects 0x0202, 0x0210; frame 9: dialect 0x0210 */
 	CU_ASSERT_EQUAL(rp_count(log, "\"dialects\":[\"2.0.2\",\"2.1\"]", NULL), 1);
 	CU_ASSERT_EQUAL(rp_count(log, "\"dialect\":\"2.1\"", "\"message_id\":1", NULL), 1);

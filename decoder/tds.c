@@ -533,7 +533,7 @@ static void after_decode(hs_app_ctx *ctx, hs_tds_msg *m, hs_err e)
 	if (e != HS_OK)
 		hs_report_anomaly(ctx, HS_ANOM_MALFORMED_TDS, "%s message: %s", hs_tds_type_name(m->type), hs_err_name(e));
 	if (m->has_sspi && m->sspi.len && (e == HS_OK || m->kind == HS_TDS_KIND_LOGIN_RESPONSE))
-		hs_gss_emit(ctx, "tds", m->sspi.p, m->sspi.len);
+		hs_gss_emit(ctx, HS_PROTO_TDS, m->sspi.p, m->sspi.len);
 }
 
 static hs_parse_result tds_stream(hs_app_ctx *ctx, const uint8_t *data, size_t len)

@@ -505,7 +505,7 @@ void hs_tls_describe(const void *body, hs_out *o, unsigned flags)
 
 /* -------------------------------------------------------- connection */
 
-void hs_tls_conn_init(hs_tls_conn *c, const char *carrier, hs_tls_data_fn on_data, void *ud)
+void hs_tls_conn_init(hs_tls_conn *c, hs_proto carrier, hs_tls_data_fn on_data, void *ud)
 {
 	hs_tls_conn_release(c);
 	memset(c, 0, sizeof *c);

@@ -331,14 +331,14 @@ typedef struct hs_tls_conn {
 	uint8_t sid[32];
 	uint8_t sid_len;
 	bool client_ticket;
-	const char *carrier;         /* carrier of the emitted messages (NULL = none) */
+	hs_proto carrier;            /* carrier of the emitted messages (HS_PROTO_NONE = none) */
 	hs_tls_data_fn on_data;
 	void *ud;
 } hs_tls_conn;
 
 /* Set up a connection whose memory is zeroed or was set up before (what it
  * held is released). */
-void hs_tls_conn_init(hs_tls_conn *c, const char *carrier, hs_tls_data_fn on_data, void *ud);
+void hs_tls_conn_init(hs_tls_conn *c, hs_proto carrier, hs_tls_data_fn on_data, void *ud);
 
 /* Free what the connection allocated (it may be reused after init). */
 void hs_tls_conn_release(hs_tls_conn *c);

@@ -77,7 +77,7 @@ static hs_parse_result tls_app_stream(hs_app_ctx *ctx, const uint8_t *p, size_t 
 	tls_app_state *s = ctx->state;
 	if (!s->inner) {
 		s->inner = inner;
-		hs_tls_conn_init(&s->conn, NULL, on_plaintext, s);
+		hs_tls_conn_init(&s->conn, HS_PROTO_NONE, on_plaintext, s);
 	}
 	if (!s->started && len) {
 		s->started = true;

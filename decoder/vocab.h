@@ -199,6 +199,16 @@ typedef struct hs_facts {
 	/* what the user saw on hop 1 (cmd stderr, WS-Management fault), "" = nothing */
 	char user_saw[HS_SAW_MAX];
 	hs_ref user_saw_ref;
+
+	/* the hop-2 server's own clock: its SMB2 NEGOTIATE response SystemTime
+	 * minus the capture's time of that frame (MS-SMB2 2.2.4) */
+	bool hop2_clock_known;
+	int64_t hop2_clock_offset_ns;    /* positive: the server runs ahead */
+	hs_ref hop2_clock_ref;
+	/* the hop-1 AP-REQ presents a service ticket that an earlier session of
+	 * the same client already presented (a cached ticket, not a new TGS) */
+	bool hop1_ticket_reused;
+	hs_ref hop1_ticket_first_ref;    /* where that ticket was first seen (its TGS-REP, or the first AP-REQ) */
 } hs_facts;
 
 typedef struct hs_remedy {

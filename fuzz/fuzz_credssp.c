@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int d = 0; d < 2; d++) {
 		meta.dir = (uint8_t)d;
 		hs_app_ctx ctx = { hs_engine_host(eng), &meta, NULL, (uint8_t)d, false, false };
-		hs_credssp_flow_feed(f, &ctx, "http", d ? data + half : data, d ? size - half : half);
+		hs_credssp_flow_feed(f, &ctx, HS_PROTO_HTTP, d ? data + half : data, d ? size - half : half);
 	}
 	hs_app_ctx ctx = { hs_engine_host(eng), &meta, NULL, 1, false, false };
 	hs_credssp_flow_outcome(f, &ctx, size ? 200 + data[0] : 401, size > 1 && (data[1] & 1));

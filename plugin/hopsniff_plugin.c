@@ -143,7 +143,7 @@ static gboolean msg_shown(const hs_msg *m)
 		return TRUE;
 	if (m->proto == HS_PROTO_WINRM || m->proto == HS_PROTO_CREDSSP)
 		return TRUE;
-	return m->carrier && (strcmp(m->carrier, "credssp") == 0 || strcmp(m->carrier, "tls") == 0);
+	return m->carrier == HS_PROTO_CREDSSP || m->carrier == HS_PROTO_TLS;
 }
 
 /* A sealed WinRM body the engine opened: kept for its frame's "Decrypted
@@ -176,8 +176,8 @@ static void on_msg(void *ud, const hs_msg *m)
 	if (!hs_msginfo_fill(m, st.nodes, st.describe_flags))
 		return;
 	stored_msg sm = { hs_proto_name(m->proto), NULL, NULL, 0, NULL };
-	if (m->carrier)
-		sm.carrier = wmem_strdup(wmem_file_scope(), m->carrier);
+	if (m->carrier != HS_PROTO_NONE) /* its name from the descriptor list, for display */
+		sm.carrier = wmem_strdup(wmem_file_scope(), hs_proto_name(m->carrier));
 	const char *op = hs_msginfo_get(st.nodes, "operation");
 	if (op)
 		sm.operation = wmem_strdup(wmem_file_scope(), op);

@@ -8,6 +8,8 @@ independent oracle) and compares, frame by frame, the fields both report:
   spnego.negResult / spnego.supportedMech    <-> spnego "neg_result" / "supported_mech"
   smb2.cmd, smb2.nt_status (responses)       <-> smb2 (smb 2) "command_code", "status_code"
   smb2.tree (TREE_CONNECT requests)          <-> smb2 "tree"
+  smb2.current_time (NEGOTIATE responses)    <-> smb2 "system_time" (to the microsecond; Wireshark 4.2+
+                                                 names the field smb2.systime: whichever tshark has)
   smb.cmd (first command), smb.nt_status     <-> smb2 (smb 1) "command_code", "status_code"
   ldap.protocolOp, ldap.resultCode           <-> ldap "op_code", "result_code"
   ldap.authentication, ldap.mechanism        <-> ldap "auth_code", "mechanism"
@@ -19,6 +21,7 @@ reason); anything else fails.  The last line is "N passed, N failed".
 Python 3 standard library only.
 """
 import collections
+import datetime
 import json
 import os
 import subprocess
@@ -36,6 +39,12 @@ EXPLAINED = {
     ("smb_raw_ntlm_in_smb.pcap", "smb.cmd", 47):
         "the same announcement again (UDP 138 broadcast)",
 }
+# BROWSER announcements (SMB TRANSACTION 0x25 in NetBIOS datagrams, UDP 138 broadcasts) of the real Windows
+# captures, listed from tshark -Y 'udp.port == 138 && smb.cmd == 0x25': no authentication carrier, as above
+for _cap, _frames in (("smb-on-windows-10.pcapng", (1, 20, 88, 105, 106, 107, 176, 177, 178, 282, 443, 447, 661, 801, 923)),
+                      ("20171220_smb_psexec_add_user.pcap", (370,))):
+    for _f in _frames:
+        EXPLAINED[(_cap, "smb.cmd", _f)] = "BROWSER announcement in a NetBIOS datagram (UDP 138 broadcast): no authentication carrier"
 
 TSHARK_FIELDS = [
     "ntlmssp.auth.username", "ntlmssp.auth.domain", "ntlmssp.auth.hostname",
@@ -44,14 +53,33 @@ TSHARK_FIELDS = [
     "smb.cmd", "smb.nt_status", "smb.flags.response",
     "ldap.protocolOp", "ldap.resultCode", "ldap.authentication", "ldap.mechanism",
     "dcerpc.auth_type", "dcerpc.auth_level",
+    "smb2.current_time",
 ]
+
+
+def systime_field():
+    """The NEGOTIATE response SystemTime's field name in this tshark."""
+    out = subprocess.run(["tshark", "-G", "fields"], capture_output=True, text=True).stdout
+    names = {line.split("\t")[2] for line in out.splitlines() if line.startswith("F\t")}
+    return "smb2.systime" if "smb2.systime" in names else "smb2.current_time"
+
+
+def tshark_time(v):
+    """'Mar 29, 2017 14:19:51.689437000 UTC' -> '2017-03-29T14:19:51.689437Z' (hopsniff's form)."""
+    mon, day, year, hms = v.replace(",", "").split()[:4]
+    sec, _, frac = hms.partition(".")
+    t = datetime.datetime.strptime(f"{mon} {day} {year} {sec}", "%b %d %Y %H:%M:%S")
+    return t.strftime("%Y-%m-%dT%H:%M:%S") + ".%06dZ" % int((frac + "000000000")[:6])
+
+
+SYSTIME = "smb2.current_time"
 
 
 def tshark(path):
     cmd = ["tshark", "-r", path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
            "-E", "aggregator=\x1f", "-e", "frame.number"]
     for f in TSHARK_FIELDS:
-        cmd += ["-e", f]
+        cmd += ["-e", SYSTIME if f == "smb2.current_time" else f]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     frames = {}
     for line in out.splitlines():
@@ -106,6 +134,8 @@ def ours(msgs):
                 v["smb2.nt_status"].append(m["status_code"])
             if m.get("command") == "TREE_CONNECT" and not m.get("response") and "tree" in m:
                 v["smb2.tree"].append(m["tree"])
+            if "system_time" in m:
+                v["smb2.current_time"].append(m["system_time"])
         elif p == "smb2" and m.get("smb") == 1:
             v["smb.cmd"].append("0x%02x" % m["command_code"])
             if m.get("response") and "status_code" in m:
@@ -153,6 +183,8 @@ def theirs(t):
     v["ldap.mechanism"] = t["ldap.mechanism"]
     v["dcerpc.auth_type"] = t["dcerpc.auth_type"]
     v["dcerpc.auth_level"] = t["dcerpc.auth_level"]
+    # a SystemTime of 0 means "not given" (MS-SMB2 2.2.4); tshark prints it as a date before 1970
+    v["smb2.current_time"] = [tshark_time(x) for x in t["smb2.current_time"] if not x.startswith(("Jan  1, 1601", "Jan  1, 1970"))]
     return v
 
 
@@ -161,6 +193,8 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     hs = sys.argv[1]
+    global SYSTIME
+    SYSTIME = systime_field()
     passed = failed = explained = 0
     for path in sys.argv[2:]:
         base = os.path.basename(path)

@@ -22,8 +22,6 @@ KNOWN = {
         "{caps, stats, anomaly} for ip.c / tcp.c",
     frozenset({"psrp", "winrm"}):
         "PSRP fragments ride WinRM's SOAP and winrm.c hands them to psrp.c (WinRM work in progress)",
-    frozenset({"model", "redact"}):
-        "the model redacts names while it builds chains (design-review.md 2.3: redaction to render/)",
 }
 
 

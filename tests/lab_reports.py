@@ -53,6 +53,15 @@ def generic(view, path, exp):
             alt += ["unknown"]
         if path in ("method", "cause"):
             alt += ["unknown"]
+        # what the user saw (the hop-1 command's error line, clear SOAP) says
+        # hop 2 was refused; client1 cannot see what srv1 presented: "the
+        # target refused" is right for every failure, and "no credential
+        # went to srv1" for those where none did (no forwarded TGT)
+        if path == "cause" and exp != "ok":
+            alt += ["second_hop_refused"]
+        if path == "cause" and exp in ("no_delegation_configured", "second_hop_anonymous", "second_hop_as_machine_account",
+                                       "tgt_not_forwarded", "stale_service_ticket"):
+            alt += ["no_credentials_delegated"]
     if vantage == "srv1":
         # the keytab opens the hop-1 ticket: its cname is the user
         if path in ("user", "hop1.principal") and "keytab" not in extra:
@@ -110,6 +119,10 @@ SPECIFIC = {
     # granted - the delegation itself worked; srv2 refusing the AP-REQ (its
     # clock) happens outside the DC's view.
     ("26", "dc"): {"verdict": ["delegated"], "cause": ["ok"]},
+    # 23: session 2 re-used client1's cached HTTP/srv1 ticket and srv1 went
+    # anonymous (no Kerberos): it leaves no packet at the DC, which sees
+    # sessions 1 and 3 only - session 2 is not knowable from there.
+    ("23", "dc"): {"invisible": ["after the fix, cached ticket"]},
     ("20", "srv1"): {"method": ["none"]},
     # CredSSP at the DC's port 88 is the client's Kerberos ticket for
     # HTTP/srv1 (used inside the CredSSP TLS tunnel) followed by srv1's fresh
@@ -160,25 +173,23 @@ KEYTAB_CAUSES = {
     ("21", "merged"): ["s4u2self_not_forwardable"],
 }
 
-# Known limitations, reported as XFAIL (not hidden): the second session of 11
-# re-uses the cached HTTP/srv1 ticket, so the DC sees one hop-1 trace for two
-# sessions and cannot split them.
-XFAIL = {("11", "dc"), ("11", "dc+keytab"),
-         # 15 re-recorded on Samba 4.22: bob's anonymous hop 2 ran between alice's
+# Where a view holds the evidence that settles the expected cause, the less
+# specific acceptable_causes are not accepted (lab configuration):
+# 23 "after the fix, cached ticket": srv1's view holds session 2's AP-REQ
+#    with the very ticket session 1 presented (client1 kept its HTTP/srv1
+#    ticket: one kinit, no kdestroy before session 2) and session 3's
+#    forwarded TGT through srv1 (SRV1$ trusted for delegation since the fix).
+SETTLED_CAUSES = {
+    ("23", "srv1"): {"after the fix, cached ticket": ["stale_service_ticket"]},
+    ("23", "merged"): {"after the fix, cached ticket": ["stale_service_ticket"]},
+}
+
+# Known limitations, reported as XFAIL (not hidden):
+XFAIL = {# 15 re-recorded on Samba 4.22: bob's anonymous hop 2 ran between alice's
          # TGS exchange and her SMB session; from srv1 alone (no names, no keytab)
          # hopsniff does not attribute alice's hop 2 (srv1+keytab does).
          ("15", "srv1"),
-         # 23: sessions 1 and 2 share one cached HTTP/srv1 ticket, so the DC sees
-         # no trace of session 2 and merges what it sees into one chain.
-         ("23", "dc"), ("23", "dc+keytab"),
-         # 24: hopsniff also reports srv1 -> srv2 WinRM as a chain of its own
-         # (a first hop from srv1) next to the two-hop chain.
-         ("24", "srv1"), ("24", "dc"), ("24", "merged"),
-         ("24", "srv1+keytab"), ("24", "dc+keytab"), ("24", "merged+keytab"),
-         # 26: Samba's smbd answers the skewed AP-REQ with STATUS_LOGON_FAILURE and
-         # no KRB-ERROR; the skew is only in srv2's SMB2 NEGOTIATE time, which no
-         # rule reads yet.
-         ("26", "srv1"), ("26", "merged"), ("26", "srv1+keytab"), ("26", "merged+keytab")}
+         }
 
 
 def spec_keys(scn, vantage):
@@ -247,6 +258,10 @@ def compare(scn, vantage, exp, got):
                 errs.append(f"{name}: missing")
             continue
         for k in ("carrier", "auth", "principal", "result"):
+            # a hop 1 not in the input (observed "none": a chain from partial
+            # evidence) has only its user and server, inferred_from says how
+            if i == 0 and gh.get("observed") == "none" and k != "principal":
+                continue
             cmp(f"{name}.{k}", eh[k], gh[k])
     d, gd = exp["delegation"], got["delegation"]
     cmp("method", d["method"], gd["method"])
@@ -258,6 +273,9 @@ def compare(scn, vantage, exp, got):
         if gd["cause"] not in want or not set(want) <= set(causes):
             errs.append(f"cause with keytabs: got {gd['cause']!r}, want one of {want!r}")
         return errs
+    settled = SETTLED_CAUSES.get((scn, base), {}).get(exp.get("tag"))
+    if settled and gd["cause"] not in settled:
+        errs.append(f"cause: got {gd['cause']!r}, this view settles it: {settled!r}")
     a = allowed(scn, vantage, "cause", d["cause"])
     if a is not ANY and gd["cause"] not in causes + a:
         errs.append(f"cause: got {gd['cause']!r}, want one of {sorted(set(causes + a))!r}")
@@ -319,9 +337,10 @@ def main():
                     if rep["chains"]:
                         errs.append(f"expected no chain, got {len(rep['chains'])}")
                 else:
-                    if len(rep["chains"]) != len(exp["chains"]):
-                        errs.append(f"{len(rep['chains'])} chains, want {len(exp['chains'])}")
-                    for e, g in match_chains(exp["chains"], rep["chains"]):
+                    want = [e for e in exp["chains"] if e.get("tag") not in spec.get("invisible", [])]
+                    if len(rep["chains"]) != len(want):
+                        errs.append(f"{len(rep['chains'])} chains, want {len(want)}")
+                    for e, g in match_chains(want, rep["chains"]):
                         if g is None:
                             errs.append(f"chain {e['id']} ({e.get('tag', e['user'])}): missing")
                             continue

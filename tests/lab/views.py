@@ -17,6 +17,8 @@ recorded):
 views.json: {"views": {VIEW: {"chains": N or [MIN, MAX],
                                "refused_s4u2proxy": bool,
                                "routine_only": bool,
+                               "causes": [CAUSE, ...],
+                               "verdicts": ["VERDICT/CAUSE", ...],
                                "exit": 0 | 1 | null, "why": "..."}}}
 Checked per view: the report is valid against the schema; the number of
 chains; a view that shows a refused S4U2Proxy never exits 0 (and some chain
@@ -99,6 +101,14 @@ def check(hs, path, view, truth, schema):
             errs.append(f"a refused S4U2Proxy is in the view, yet exit {p.returncode} and {len(failed)} failed chains")
     if truth.get("routine_only") and (failed or p.returncode != 0):
         errs.append(f"only routine Kerberos, yet {len(failed)} failed chains, exit {p.returncode}")
+    if truth.get("causes"):
+        bad = [c["delegation"]["cause"] for c in chains if c["delegation"]["cause"] not in truth["causes"]]
+        if bad:
+            errs.append(f"causes {bad}, want one of {truth['causes']}")
+    got_vc = [f"{c['delegation']['verdict']}/{c['delegation']['cause']}" for c in chains]
+    for vc in truth.get("verdicts", []):
+        if vc not in got_vc:
+            errs.append(f"no chain {vc} (got {got_vc})")
     if truth.get("exit") is not None and p.returncode != truth["exit"]:
         errs.append(f"exit {p.returncode}, want {truth['exit']}")
     # where the view was taken (the host whose capture it is): never claimed

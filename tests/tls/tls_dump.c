@@ -38,7 +38,7 @@ static hs_parse_result dump_stream(hs_app_ctx *ctx, const uint8_t *p, size_t len
 {
 	dump_state *s = ctx->state;
 	if (!s->init) {
-		hs_tls_conn_init(&s->conn, NULL, on_data, s);
+		hs_tls_conn_init(&s->conn, HS_PROTO_NONE, on_data, s);
 		s->init = true;
 	}
 	if (!split)
