@@ -75,7 +75,7 @@ static const hs_ka_list name_strings = { HS_KA_STR, false, HS_KRB_MAX_NAME, size
 #define TYPE hs_krb_name
 static const hs_ka_field name_f[] = { HS_KA_F(0, false, HS_KA_INT32, type), HS_KA_FL(1, false, name_strings) };
 #undef TYPE
-const hs_ka_type hs_ka_principal = { UNIV, 0, false, HS_KA_N(name_f), offsetof(hs_krb_name, present), name_f };
+const hs_ka_type hs_ka_principal = { UNIV, 0, false, false, HS_KA_N(name_f), offsetof(hs_krb_name, present), name_f };
 
 /* EncryptedData ::= SEQUENCE { etype [0] Int32, kvno [1] UInt32 OPTIONAL,
  * cipher [2] OCTET STRING } (s5.2.9) */
@@ -86,13 +86,13 @@ static const hs_ka_field enc_f[] = {
 	HS_KA_F(2, false, HS_KA_OCTETS, cipher),
 };
 #undef TYPE
-static const hs_ka_type enc_t = { UNIV, 0, false, HS_KA_N(enc_f), offsetof(hs_krb_enc, present), enc_f };
+static const hs_ka_type enc_t = { UNIV, 0, false, false, HS_KA_N(enc_f), offsetof(hs_krb_enc, present), enc_f };
 
 /* Checksum ::= SEQUENCE { cksumtype [0] Int32, checksum [1] OCTET STRING } */
 #define TYPE hs_krb_cksum
 static const hs_ka_field cksum_f[] = { HS_KA_F(0, false, HS_KA_INT32, type), HS_KA_F(1, false, HS_KA_OCTETS, value) };
 #undef TYPE
-const hs_ka_type hs_ka_checksum = { UNIV, 0, false, HS_KA_N(cksum_f), offsetof(hs_krb_cksum, present), cksum_f };
+const hs_ka_type hs_ka_checksum = { UNIV, 0, false, false, HS_KA_N(cksum_f), offsetof(hs_krb_cksum, present), cksum_f };
 
 /* Ticket ::= [APPLICATION 1] SEQUENCE { tkt-vno [0], realm [1], sname [2],
  * enc-part [3] } (s5.3) */
@@ -104,7 +104,7 @@ static const hs_ka_field ticket_f[] = {
 	HS_KA_FT(3, false, enc, enc_t),
 };
 #undef TYPE
-static const hs_ka_type ticket_t = { APP, 1, false, HS_KA_N(ticket_f), offsetof(hs_krb_ticket, present), ticket_f };
+static const hs_ka_type ticket_t = { APP, 1, false, false, HS_KA_N(ticket_f), offsetof(hs_krb_ticket, present), ticket_f };
 
 /* SEQUENCE OF Ticket: additional-tickets (s5.4.1), KRB-CRED tickets
  * (s5.8.1); the ones over the maximum are still read, not kept. */
@@ -117,7 +117,7 @@ _Static_assert(sizeof(hs_krb_ticket) <= HS_KA_MAX_ELEM, "list element too large 
 #define TYPE hs_krb_addr
 static const hs_ka_field addr_f[] = { HS_KA_F(0, false, HS_KA_INT32, type), HS_KA_F(1, false, HS_KA_OCTETS, addr) };
 #undef TYPE
-static const hs_ka_type addr_t = { UNIV, 0, false, HS_KA_N(addr_f), NONE, addr_f };
+static const hs_ka_type addr_t = { UNIV, 0, false, false, HS_KA_N(addr_f), NONE, addr_f };
 static const hs_ka_list addrs = { HS_KA_TYPE, false, HS_KRB_MAX_ADDRS, sizeof(hs_krb_addr), offsetof(hs_krb_msg, addrs),
 				  offsetof(hs_krb_msg, n_addrs), offsetof(hs_krb_msg, more_addrs), &addr_t };
 static const hs_ka_list etypes = { HS_KA_INT32, false, HS_KRB_MAX_ETYPES, sizeof(int32_t), offsetof(hs_krb_msg, etypes),
@@ -136,8 +136,8 @@ static const hs_ka_field ap_req_f[] = {
 	HS_KA_FT(4, false, authenticator, enc_t),
 };
 #undef TYPE
-static const hs_ka_type ap_req_body_t = { UNIV, 0, false, HS_KA_N(ap_req_f), offsetof(hs_krb_ap_req, present), ap_req_f };
-static const hs_ka_type ap_req_t = { APP, HS_KRB_AP_REQ, false, HS_KA_N(ap_req_f), offsetof(hs_krb_ap_req, present),
+static const hs_ka_type ap_req_body_t = { UNIV, 0, false, false, HS_KA_N(ap_req_f), offsetof(hs_krb_ap_req, present), ap_req_f };
+static const hs_ka_type ap_req_t = { APP, HS_KRB_AP_REQ, false, false, HS_KA_N(ap_req_f), offsetof(hs_krb_ap_req, present),
 				     ap_req_f };
 
 /* ---- the PDUs (their SEQUENCE; the APPLICATION tag is read by decode_pdu) ---- */
@@ -161,7 +161,7 @@ static const hs_ka_field req_body_f[] = {
 	HS_KA_FT(10, true, enc_authorization_data, enc_t),
 	HS_KA_FL(11, true, tickets),
 };
-static const hs_ka_type req_body_t = { UNIV, 0, false, HS_KA_N(req_body_f), NONE, req_body_f };
+static const hs_ka_type req_body_t = { UNIV, 0, false, false, HS_KA_N(req_body_f), NONE, req_body_f };
 
 /* KDC-REQ ::= SEQUENCE { pvno [1], msg-type [2], padata [3] OPTIONAL,
  * req-body [4] } (s5.4.1) */
@@ -202,7 +202,7 @@ static const hs_ka_field safe_body_f[] = {
 	HS_KA_FF(4, false, safe_addr, 0),
 	HS_KA_FF(5, true, safe_addr, 0),
 };
-static const hs_ka_type safe_body_t = { UNIV, 0, false, HS_KA_N(safe_body_f), NONE, safe_body_f };
+static const hs_ka_type safe_body_t = { UNIV, 0, false, false, HS_KA_N(safe_body_f), NONE, safe_body_f };
 static const hs_ka_field safe_f[] = {
 	HS_KA_F(0, false, HS_KA_INT32, pvno),
 	MSGTYPE(1),
@@ -266,7 +266,7 @@ static const hs_ka_field tgt_rep_f[] = {
 	HS_KA_FT(2, false, ticket, ticket_t),
 };
 
-#define PDU(f) { UNIV, 0, false, HS_KA_N(f), NONE, f }
+#define PDU(f) { UNIV, 0, false, false, HS_KA_N(f), NONE, f }
 static const hs_ka_type kdc_req_t = PDU(kdc_req_f), kdc_rep_t = PDU(kdc_rep_f), ap_rep_t = PDU(ap_rep_f),
 			safe_t = PDU(safe_f), priv_t = PDU(priv_f), cred_t = PDU(cred_f), error_t = PDU(error_f),
 			tgt_req_t = PDU(tgt_req_f), tgt_rep_t = PDU(tgt_rep_f);
@@ -289,7 +289,7 @@ static const hs_ka_field for_user_f[] = {
 	HS_KA_FT(2, false, for_user.cksum, hs_ka_checksum),
 	HS_KA_F(3, false, HS_KA_STR, for_user.auth_package),
 };
-static const hs_ka_type for_user_t = { UNIV, 0, false, HS_KA_N(for_user_f), offsetof(hs_krb_msg, for_user.present),
+static const hs_ka_type for_user_t = { UNIV, 0, false, false, HS_KA_N(for_user_f), offsetof(hs_krb_msg, for_user.present),
 				       for_user_f };
 
 /* MS-SFU 2.2.2 PA-S4U-X509-USER ::= SEQUENCE { user-id [0] S4UUserID,
@@ -303,12 +303,12 @@ static const hs_ka_field s4u_user_f[] = {
 	HS_KA_FH(3, true, HS_KA_OCTETS, s4u_x509.cert, s4u_x509.has_cert),
 	HS_KA_FH(4, true, HS_KA_BITS, s4u_x509.options, s4u_x509.has_options),
 };
-static const hs_ka_type s4u_user_t = { UNIV, 0, true, HS_KA_N(s4u_user_f), NONE, s4u_user_f };
+static const hs_ka_type s4u_user_t = { UNIV, 0, true, false, HS_KA_N(s4u_user_f), NONE, s4u_user_f };
 static const hs_ka_field s4u_f[] = {
 	HS_KA_FS(0, false, s4u_user_t),
 	HS_KA_FT(1, false, s4u_x509.cksum, hs_ka_checksum),
 };
-static const hs_ka_type s4u_t = { UNIV, 0, false, HS_KA_N(s4u_f), offsetof(hs_krb_msg, s4u_x509.present), s4u_f };
+static const hs_ka_type s4u_t = { UNIV, 0, false, false, HS_KA_N(s4u_f), offsetof(hs_krb_msg, s4u_x509.present), s4u_f };
 
 /* RFC 6113 s5.4.2 KrbFastArmoredReq ::= SEQUENCE { armor [0] KrbFastArmor
  * OPTIONAL, req-checksum [1] Checksum, enc-fast-req [2] EncryptedData };
@@ -318,7 +318,7 @@ static const hs_ka_field fast_armor_f[] = {
 	HS_KA_F(0, false, HS_KA_INT32, fast.armor_type),
 	HS_KA_F(1, false, HS_KA_OCTETS, fast.armor_value),
 };
-static const hs_ka_type fast_armor_t = { UNIV, 0, false, HS_KA_N(fast_armor_f), offsetof(hs_krb_msg, fast.has_armor),
+static const hs_ka_type fast_armor_t = { UNIV, 0, false, false, HS_KA_N(fast_armor_f), offsetof(hs_krb_msg, fast.has_armor),
 					 fast_armor_f };
 static const hs_ka_field fast_req_f[] = {
 	HS_KA_FS(0, true, fast_armor_t),

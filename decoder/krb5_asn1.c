@@ -111,7 +111,12 @@ void hs_ka_fields(hs_ka *k, hs_cur *s, const hs_ka_type *t, void *dst)
 		bool *has = f->has != HS_KA_NONE ? AT(dst, f->has) : NULL;
 		void *out = f->off != HS_KA_NONE ? AT(dst, f->off) : NULL;
 		hs_cur b;
-		if (!hs_ka_open(k, s, HS_DER_CONTEXT, f->tag, f->opt, &b)) {
+		bool in;
+		if (t->plain)
+			in = f->opt ? hs_der_opt_ctx(s, f->tag, &b) : hs_der_ctx(s, f->tag, &b);
+		else
+			in = hs_ka_open(k, s, HS_DER_CONTEXT, f->tag, f->opt, &b);
+		if (!in) {
 			if (has)
 				*has = false;
 			continue;
@@ -132,7 +137,7 @@ void hs_ka_fields(hs_ka *k, hs_cur *s, const hs_ka_type *t, void *dst)
 		}
 		bool ok = hs_der_close(s, &b);
 		if (has)
-			*has = ok;
+			*has = ok || t->plain;
 	}
 }
 

@@ -17,7 +17,7 @@
  *  - a SEQUENCE closes with nothing left (HS_E_TRAILING) unless the type
  *    is `open` (an extensible "..." or fields not needed);
  *  - `has` flags say "present and decoded": set to the parent's state after
- *    the field closed, false when absent;
+ *    the field closed (or "present" alone: plain), false when absent;
  *  - lists fill caller-sized arrays and count what did not fit;
  *  - nothing allocates: leaves are slices into the input.
  * Prefix mode (hs_ka.cut, see hs_der_open) lets the PDU decoder read
@@ -76,6 +76,9 @@ typedef struct hs_ka_type {
 	uint8_t wrap_cls;   /* HS_DER_APPLICATION / HS_DER_CONTEXT: the SEQUENCE is inside [wrap_cls wrap_tag]; */
 	uint8_t wrap_tag;   /*   HS_DER_UNIVERSAL (0): a bare SEQUENCE */
 	bool open;          /* bytes after the last field are skipped, not an error */
+	bool plain;         /* the decrypted plain texts' conventions (krb5_dec.c): `has` says "present"
+			     * alone, decoded or not, and an unreadable header where an OPTIONAL
+			     * field may be is its absence (der.h's hs_der_opt_ctx / hs_der_ctx) */
 	uint8_t n;
 	uint32_t present;   /* bool set once the SEQUENCE is entered; HS_KA_NONE: none */
 	const hs_ka_field *f;

@@ -168,6 +168,7 @@ typedef struct trial {
 	size_t buf_len;
 	size_t plain_len;
 	unsigned tried;
+	bool cred_info; /* an EncKrbCredPart's first KrbCredInfo was reached */
 } trial;
 
 /* ---- plain text ASN.1 (RFC 4120 s5) ----
@@ -185,13 +186,12 @@ static void sanitize(char *out)
 			*p = '?';
 }
 
-/* PrincipalName as "a/b" text, cut to the buffer. */
+/* PrincipalName as "a/b" text, cut to the buffer (n >= 1). */
 static void name_join(const hs_krb_name *nm, char *out, size_t n)
 {
 	size_t off = 0;
-	out[0] = 0;
-	for (unsigned i = 0; i < nm->n && off + 1 < n; i++) {
-		if (i)
+	for (unsigned i = 0; i < nm->n; i++) {
+		if (i && off + 1 < n)
 			out[off++] = '/';
 		size_t k = nm->comp[i].len < n - 1 - off ? nm->comp[i].len : n - 1 - off;
 		if (k)
@@ -201,13 +201,45 @@ static void name_join(const hs_krb_name *nm, char *out, size_t n)
 	out[off] = 0;
 }
 
-static void name_text(hs_ka *k, hs_cur *b, void *out, const hs_ka_field *f)
+/* The leaves of the plain texts are read leniently (as they always were
+ * here): they come out of an integrity-checked cipher text, so a name-type,
+ * keytype or checksum member that does not decode is left out rather than
+ * failing the part; the structure around them (the [n] and SEQUENCE
+ * elements) is checked as everywhere else. */
+
+/* PrincipalName (s5.2.2) as "a/b" text (f->arg: the buffer's size) */
+static void name_text(hs_ka *k, hs_cur *c, void *out, const hs_ka_field *f)
 {
-	hs_krb_name nm;
-	memset(&nm, 0, sizeof nm);
-	hs_ka_walk(k, b, &hs_ka_principal, &nm);
-	name_join(&nm, out, (size_t)f->arg);
-	sanitize(out);
+	hs_cur s, t, b, l;
+	char *o = out;
+	size_t n = (size_t)f->arg, off = 0, total = 0;
+	(void)k;
+	o[0] = 0;
+	if (!hs_der_expect(c, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &s))
+		return;
+	int64_t type;
+	if (hs_der_ctx(&s, 0, &t) && hs_der_int64(&t, &type))
+		hs_der_close(&s, &t);
+	if (hs_der_ctx(&s, 1, &b) && hs_der_expect(&b, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &l)) {
+		while (hs_cur_ok(&l) && l.len) {
+			hs_slice x;
+			if (!hs_der_string(&l, &x))
+				break;
+			hs_slice part[2] = { { (const uint8_t *)"/", total ? 1u : 0u }, x };
+			for (int i = 0; i < 2; i++) {
+				size_t room = n - 1 - off, w = part[i].len < room ? part[i].len : room;
+				if (w)
+					memcpy(o + off, part[i].p, w);
+				off += w;
+				total += part[i].len;
+			}
+		}
+		o[off] = 0;
+		hs_der_close(&b, &l);
+		hs_der_close(&s, &b);
+	}
+	hs_der_close(c, &s);
+	sanitize(o);
 }
 
 static void str_text(hs_ka *k, hs_cur *b, void *out, const hs_ka_field *f)
@@ -239,33 +271,53 @@ static void time_text(hs_ka *k, hs_cur *b, void *out, const hs_ka_field *f)
 
 /* EncryptionKey ::= SEQUENCE { keytype [0] Int32, keyvalue [1] OCTET
  * STRING } (s5.2.9): kept when its length is the etype's. */
-typedef struct key_in {
-	int32_t type;
-	hs_slice value;
-} key_in;
-#define TYPE key_in
-static const hs_ka_field key_f[] = { HS_KA_F(0, false, HS_KA_INT32, type), HS_KA_F(1, false, HS_KA_OCTETS, value) };
-#undef TYPE
-static const hs_ka_type enc_key_t = { HS_DER_UNIVERSAL, 0, false, HS_KA_N(key_f), HS_KA_NONE, key_f };
-
-static void enc_key(hs_ka *k, hs_cur *b, void *out, const hs_ka_field *f)
+static void enc_key(hs_ka *k, hs_cur *c, void *out, const hs_ka_field *f)
 {
-	key_in v = { 0, { NULL, 0 } };
 	hs_krb_key *key = out;
+	hs_cur s, m;
+	int64_t t = 0;
+	hs_slice v = { NULL, 0 };
+	(void)k;
 	(void)f;
-	if (hs_ka_walk(k, b, &enc_key_t, &v) && v.value.len <= HS_KRB_KEY_MAX &&
-	    v.value.len == hs_krb_etype_keylen(v.type)) {
-		key->etype = v.type;
-		key->len = (uint32_t)v.value.len;
-		memcpy(key->k, v.value.p, v.value.len);
+	if (!hs_der_expect(c, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &s))
+		return;
+	if (hs_der_ctx(&s, 0, &m) && hs_der_int64(&m, &t))
+		hs_der_close(&s, &m);
+	if (hs_der_ctx(&s, 1, &m) && hs_der_octets(&m, &v))
+		hs_der_close(&s, &m);
+	hs_der_close(c, &s);
+	if (hs_cur_ok(c) && v.len <= HS_KRB_KEY_MAX && v.len == hs_krb_etype_keylen((int32_t)t)) {
+		key->etype = (int32_t)t;
+		key->len = (uint32_t)v.len;
+		memcpy(key->k, v.p, v.len);
 	}
+}
+
+/* Checksum ::= SEQUENCE { cksumtype [0] Int32, checksum [1] OCTET STRING }
+ * into an hs_krb_cksum (its value a slice into the plain text) */
+static void cksum(hs_ka *k, hs_cur *c, void *out, const hs_ka_field *f)
+{
+	hs_krb_cksum *ck = out;
+	hs_cur q, g;
+	int64_t ty = 0;
+	(void)k;
+	(void)f;
+	if (hs_der_expect(c, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &q)) {
+		if (hs_der_ctx(&q, 0, &g) && hs_der_int64(&g, &ty))
+			hs_der_close(&q, &g);
+		if (hs_der_ctx(&q, 1, &g) && hs_der_octets(&g, &ck->value))
+			hs_der_close(&q, &g);
+		hs_der_close(c, &q);
+	}
+	ck->present = true;
+	ck->type = (int32_t)ty;
 }
 
 #define TEXT(t, o, fn, m) { t, o, HS_KA_FN, (int32_t)sizeof(((TYPE *)0)->m), offsetof(TYPE, m), HS_KA_NONE, NULL, fn }
 #define KEY(t, o, m) HS_KA_FFO(t, o, enc_key, m)
 #define KEYH(t, o, m, h) { t, o, HS_KA_FN, 0, offsetof(TYPE, m), offsetof(TYPE, h), NULL, enc_key }
 #define SKIP(t, o) HS_KA_CHECK(t, o, HS_KA_SKIP)
-#define OPEN(cls, tag, f) { cls, tag, true, HS_KA_N(f), HS_KA_NONE, f }
+#define OPEN(cls, tag, f) { cls, tag, true, true, HS_KA_N(f), HS_KA_NONE, f }
 
 /* EncTicketPart ::= [APPLICATION 3] SEQUENCE (RFC 4120 s5.3) */
 #define TYPE hs_krb_dec_ticket
@@ -297,7 +349,7 @@ typedef struct auth_walk {
 #define TYPE auth_walk
 static const hs_ka_field auth_f[] = {
 	SKIP(0, false) /* authenticator-vno */, TEXT(1, false, str_text, v.crealm), TEXT(2, false, name_text, v.cname),
-	HS_KA_FT(3, true, cks, hs_ka_checksum), SKIP(4, false) /* cusec */, TEXT(5, false, time_text, v.ctime),
+	HS_KA_FFO(3, true, cksum, cks), SKIP(4, false) /* cusec */, TEXT(5, false, time_text, v.ctime),
 	KEYH(6, true, v.subkey, v.has_subkey),
 };
 #undef TYPE
@@ -312,7 +364,8 @@ static const hs_ka_field aprep_f[] = {
 #undef TYPE
 static const hs_ka_type aprep_t = OPEN(HS_DER_APPLICATION, 27, aprep_f);
 
-/* KrbCredInfo (s5.8.1): its key is learnt at once (and not kept) */
+/* KrbCredInfo (s5.8.1): its key is learnt at once (and not kept), the rest
+ * taken as far as it decodes */
 static void learn_key(hs_ka *k, hs_cur *b, void *out, const hs_ka_field *f);
 #define TYPE hs_krb_dec_auth
 static const hs_ka_field cred_info_f[] = {
@@ -329,19 +382,25 @@ static void learn_key(hs_ka *k, hs_cur *b, void *out, const hs_ka_field *f)
 {
 	trial *t = k->ud;
 	hs_krb_key key = { 0, 0, { 0 } };
+	hs_der e;
+	hs_cur kb = *b;
 	(void)out;
-	enc_key(k, b, &key, f);
+	enc_key(k, &kb, &key, f);
 	learn(t->k, &key);
 	hs_krb_key_wipe(&key);
+	(void)hs_der_next(b, &e);
 }
 
 static void first_cred_info(hs_ka *k, hs_cur *b, void *out, const hs_ka_field *f)
 {
-	hs_cur l;
+	trial *t = k->ud;
+	hs_cur l, ki;
 	(void)f;
-	if (!hs_ka_open(k, b, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, false, &l))
+	if (!hs_ka_open(k, b, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, false, &l) ||
+	    !hs_der_expect(&l, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &ki))
 		return;
-	hs_ka_walk(k, &l, &cred_info_t, out);
+	t->cred_info = true;
+	hs_ka_fields(k, &ki, &cred_info_t, out);
 	hs_cur_skip(&l, l.len);
 	hs_der_close(b, &l);
 }
@@ -540,7 +599,9 @@ static void gss_cksum(trial *t, hs_slice v, const hs_krb_key *sess, hs_krb_dec_a
 			a->cred_status = with_session(t, &km->enc_part, 14, sess, NULL);
 		}
 		if (a->cred_status == HS_KRB_DEC_OK) {
-			if (!walk_plain(t, t->buf, t->plain_len, &enc_cred_t, a))
+			t->cred_info = false;
+			walk_plain(t, t->buf, t->plain_len, &enc_cred_t, a);
+			if (!t->cred_info)
 				a->cred_status = HS_KRB_DEC_MALFORMED;
 			OPENSSL_cleanse(t->buf, t->plain_len);
 		}
@@ -773,7 +834,7 @@ bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d)
 #undef NEED
 	if (!need || need > HS_KRB_DEC_MAX_PLAIN)
 		return false;
-	trial t = { k, work(k, need), need, 0, 0 };
+	trial t = { k, work(k, need), need, 0, 0, false };
 	const hs_krb_ap_req *ap = m->msg_type == HS_KRB_AP_REQ ? &m->ap_req
 				  : m->tgs_ap_req.present    ? &m->tgs_ap_req
 							     : NULL;
@@ -817,7 +878,7 @@ void hs_krb_dec_plain(hs_krb_keys *k, int what, const uint8_t *p, size_t len, hs
 	memset(d, 0, sizeof *d);
 	if (!k || len > HS_KRB_DEC_MAX_PLAIN)
 		return;
-	trial t = { k, work(k, len + 1), len + 1, 0, 0 };
+	trial t = { k, work(k, len + 1), len + 1, 0, 0, false };
 	hs_krb_key sess = { 0, 0, { 0 } };
 	if (k->n_sess)
 		sess = k->sess[(k->next_sess + HS_KRB_MAX_SESSION_KEYS - 1) % HS_KRB_MAX_SESSION_KEYS];
