@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-hs_err hs_der_header(const uint8_t *p, size_t n, hs_der_hdr *h)
+static hs_err header_slow(const uint8_t *p, size_t n, hs_der_hdr *h)
 {
 	size_t i = 1;
 	if (n < 1)
@@ -51,16 +51,34 @@ hs_err hs_der_header(const uint8_t *p, size_t n, hs_der_hdr *h)
 	return HS_OK;
 }
 
+/* The common case (a low tag number, a short length) inline: the Kerberos
+ * walk reads a header per field, and every primitive reads one more. */
+static inline hs_err header(const uint8_t *p, size_t n, hs_der_hdr *h)
+{
+	if (n >= 2 && (p[0] & 0x1f) != 0x1f && p[1] < 0x80) {
+		h->cls = p[0] >> 6;
+		h->constructed = (p[0] & 0x20) != 0;
+		h->tag = p[0] & 0x1f;
+		h->blen = p[1];
+		h->hlen = 2;
+		return HS_OK;
+	}
+	return header_slow(p, n, h);
+}
+
+hs_err hs_der_header(const uint8_t *p, size_t n, hs_der_hdr *h) { return header(p, n, h); }
+
 static bool read_header(hs_cur *c, uint8_t *cls, bool *cons, uint32_t *tag, size_t *len)
 {
 	hs_der_hdr h;
 	hs_err r;
 	if (!hs_cur_ok(c))
 		return false;
-	r = hs_der_header(c->p, c->len, &h);
+	r = header(c->p, c->len, &h);
 	if (r != HS_OK)
 		return hs_cur_fail(c, r);
-	hs_cur_skip(c, h.hlen);
+	c->p += h.hlen; /* header() read that much within c */
+	c->len -= h.hlen;
 	*cls = h.cls;
 	*cons = h.constructed;
 	*tag = h.tag;
@@ -135,12 +153,13 @@ bool hs_der_open(hs_cur *c, uint8_t cls, uint32_t tag, bool opt, const uint8_t *
 		return false;
 	if (c->len == 0)
 		return opt ? false : hs_cur_fail(c, HS_E_TRUNCATED);
-	r = hs_der_header(c->p, c->len, &h);
+	r = header(c->p, c->len, &h);
 	if (r != HS_OK)
 		return hs_cur_fail(c, r);
 	if (h.cls != cls || h.tag != tag || !h.constructed)
 		return opt ? false : hs_cur_fail(c, HS_E_MALFORMED);
-	hs_cur_skip(c, h.hlen);
+	c->p += h.hlen;
+	c->len -= h.hlen;
 	if (h.blen <= c->len) {
 		*body = hs_cur_sub(c, h.blen);
 		return true;

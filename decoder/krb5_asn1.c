@@ -9,7 +9,7 @@
 
 /* One primitive element of a leaf kind from c; out may be NULL (checked,
  * not kept).  Returns hs_cur_ok(c). */
-static bool leaf(hs_cur *c, uint8_t kind, void *out)
+static inline bool leaf(hs_cur *c, uint8_t kind, void *out)
 {
 	union {
 		int64_t i;
@@ -17,7 +17,6 @@ static bool leaf(hs_cur *c, uint8_t kind, void *out)
 		hs_slice s;
 		bool b;
 	} v;
-	memset(&v, 0, sizeof v);
 	switch (kind) {
 	case HS_KA_INT32:
 		if (!hs_der_int64(c, &v.i))
