@@ -75,7 +75,7 @@ static const hs_ka_list name_strings = { HS_KA_STR, false, HS_KRB_MAX_NAME, size
 #define TYPE hs_krb_name
 static const hs_ka_field name_f[] = { HS_KA_F(0, false, HS_KA_INT32, type), HS_KA_FL(1, false, name_strings) };
 #undef TYPE
-const hs_ka_type hs_ka_principal = { UNIV, 0, false, false, HS_KA_N(name_f), offsetof(hs_krb_name, present), name_f };
+static const hs_ka_type principal_t = { UNIV, 0, false, false, HS_KA_N(name_f), offsetof(hs_krb_name, present), name_f };
 
 /* EncryptedData ::= SEQUENCE { etype [0] Int32, kvno [1] UInt32 OPTIONAL,
  * cipher [2] OCTET STRING } (s5.2.9) */
@@ -92,7 +92,7 @@ static const hs_ka_type enc_t = { UNIV, 0, false, false, HS_KA_N(enc_f), offseto
 #define TYPE hs_krb_cksum
 static const hs_ka_field cksum_f[] = { HS_KA_F(0, false, HS_KA_INT32, type), HS_KA_F(1, false, HS_KA_OCTETS, value) };
 #undef TYPE
-const hs_ka_type hs_ka_checksum = { UNIV, 0, false, false, HS_KA_N(cksum_f), offsetof(hs_krb_cksum, present), cksum_f };
+static const hs_ka_type cksum_t = { UNIV, 0, false, false, HS_KA_N(cksum_f), offsetof(hs_krb_cksum, present), cksum_f };
 
 /* Ticket ::= [APPLICATION 1] SEQUENCE { tkt-vno [0], realm [1], sname [2],
  * enc-part [3] } (s5.3) */
@@ -100,7 +100,7 @@ const hs_ka_type hs_ka_checksum = { UNIV, 0, false, false, HS_KA_N(cksum_f), off
 static const hs_ka_field ticket_f[] = {
 	HS_KA_F(0, false, HS_KA_INT32, tkt_vno),
 	HS_KA_F(1, false, HS_KA_STR, realm),
-	HS_KA_FT(2, false, sname, hs_ka_principal),
+	HS_KA_FT(2, false, sname, principal_t),
 	HS_KA_FT(3, false, enc, enc_t),
 };
 #undef TYPE
@@ -149,9 +149,9 @@ static const hs_ka_type ap_req_t = { APP, HS_KRB_AP_REQ, false, false, HS_KA_N(a
  * for it. */
 static const hs_ka_field req_body_f[] = {
 	HS_KA_F(0, false, HS_KA_BITS, kdc_options),
-	HS_KA_FT(1, true, cname, hs_ka_principal),
+	HS_KA_FT(1, true, cname, principal_t),
 	HS_KA_F(2, false, HS_KA_STR, realm),
-	HS_KA_FT(3, true, sname, hs_ka_principal),
+	HS_KA_FT(3, true, sname, principal_t),
 	HS_KA_FH(4, true, HS_KA_TIME, from, has_from),
 	HS_KA_F(5, true, HS_KA_TIME, till),
 	HS_KA_FH(6, true, HS_KA_TIME, rtime, has_rtime),
@@ -179,7 +179,7 @@ static const hs_ka_field kdc_rep_f[] = {
 	MSGTYPE(1),
 	HS_KA_FF(2, true, padata_field, 0),
 	HS_KA_F(3, false, HS_KA_STR, crealm),
-	HS_KA_FT(4, false, cname, hs_ka_principal),
+	HS_KA_FT(4, false, cname, principal_t),
 	HS_KA_FT(5, false, ticket, ticket_t),
 	HS_KA_FT(6, false, enc_part, enc_t),
 };
@@ -207,7 +207,7 @@ static const hs_ka_field safe_f[] = {
 	HS_KA_F(0, false, HS_KA_INT32, pvno),
 	MSGTYPE(1),
 	HS_KA_FS(2, false, safe_body_t),
-	HS_KA_FT(3, false, cksum, hs_ka_checksum),
+	HS_KA_FT(3, false, cksum, cksum_t),
 };
 
 /* KRB-PRIV (s5.7.1): pvno [0], msg-type [1], enc-part [3] */
@@ -237,9 +237,9 @@ static const hs_ka_field error_f[] = {
 	HS_KA_F(5, false, HS_KA_INT32, susec),
 	HS_KA_FH(6, false, HS_KA_INT32, error_code, has_error_code),
 	HS_KA_F(7, true, HS_KA_STR, crealm),
-	HS_KA_FT(8, true, cname, hs_ka_principal),
+	HS_KA_FT(8, true, cname, principal_t),
 	HS_KA_F(9, false, HS_KA_STR, realm),
-	HS_KA_FT(10, true, sname, hs_ka_principal),
+	HS_KA_FT(10, true, sname, principal_t),
 	HS_KA_FH(11, true, HS_KA_STR, e_text, has_e_text),
 	HS_KA_FH(12, true, HS_KA_OCTETS, e_data, has_e_data),
 };
@@ -257,7 +257,7 @@ static const hs_ka_field error_f[] = {
 static const hs_ka_field tgt_req_f[] = {
 	HS_KA_F(0, false, HS_KA_INT32, pvno),
 	MSGTYPE(1),
-	HS_KA_FT(2, true, sname, hs_ka_principal),
+	HS_KA_FT(2, true, sname, principal_t),
 	HS_KA_F(3, true, HS_KA_STR, realm),
 };
 static const hs_ka_field tgt_rep_f[] = {
@@ -284,9 +284,9 @@ static const hs_ka_type pac_options_t = PDU(pac_options_f);
 /* MS-SFU 2.2.1 PA-FOR-USER ::= SEQUENCE { userName [0] PrincipalName,
  * userRealm [1] Realm, cksum [2] Checksum, auth-package [3] KerberosString } */
 static const hs_ka_field for_user_f[] = {
-	HS_KA_FT(0, false, for_user.user, hs_ka_principal),
+	HS_KA_FT(0, false, for_user.user, principal_t),
 	HS_KA_F(1, false, HS_KA_STR, for_user.realm),
-	HS_KA_FT(2, false, for_user.cksum, hs_ka_checksum),
+	HS_KA_FT(2, false, for_user.cksum, cksum_t),
 	HS_KA_F(3, false, HS_KA_STR, for_user.auth_package),
 };
 static const hs_ka_type for_user_t = { UNIV, 0, false, false, HS_KA_N(for_user_f), offsetof(hs_krb_msg, for_user.present),
@@ -298,7 +298,7 @@ static const hs_ka_type for_user_t = { UNIV, 0, false, false, HS_KA_N(for_user_f
  * [3] OCTET STRING OPTIONAL, options [4] BIT STRING OPTIONAL, ... } */
 static const hs_ka_field s4u_user_f[] = {
 	HS_KA_F(0, false, HS_KA_UINT32, s4u_x509.nonce),
-	HS_KA_FT(1, true, s4u_x509.cname, hs_ka_principal),
+	HS_KA_FT(1, true, s4u_x509.cname, principal_t),
 	HS_KA_F(2, false, HS_KA_STR, s4u_x509.crealm),
 	HS_KA_FH(3, true, HS_KA_OCTETS, s4u_x509.cert, s4u_x509.has_cert),
 	HS_KA_FH(4, true, HS_KA_BITS, s4u_x509.options, s4u_x509.has_options),
@@ -306,7 +306,7 @@ static const hs_ka_field s4u_user_f[] = {
 static const hs_ka_type s4u_user_t = { UNIV, 0, true, false, HS_KA_N(s4u_user_f), NONE, s4u_user_f };
 static const hs_ka_field s4u_f[] = {
 	HS_KA_FS(0, false, s4u_user_t),
-	HS_KA_FT(1, false, s4u_x509.cksum, hs_ka_checksum),
+	HS_KA_FT(1, false, s4u_x509.cksum, cksum_t),
 };
 static const hs_ka_type s4u_t = { UNIV, 0, false, false, HS_KA_N(s4u_f), offsetof(hs_krb_msg, s4u_x509.present), s4u_f };
 
@@ -322,7 +322,7 @@ static const hs_ka_type fast_armor_t = { UNIV, 0, false, false, HS_KA_N(fast_arm
 					 fast_armor_f };
 static const hs_ka_field fast_req_f[] = {
 	HS_KA_FS(0, true, fast_armor_t),
-	HS_KA_FT(1, false, fast.req_cksum, hs_ka_checksum),
+	HS_KA_FT(1, false, fast.req_cksum, cksum_t),
 	HS_KA_FT(2, false, fast.enc, enc_t),
 };
 static const hs_ka_field fast_rep_f[] = { HS_KA_FT(0, false, fast.enc, enc_t) };

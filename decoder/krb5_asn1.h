@@ -47,7 +47,7 @@ typedef enum hs_ka_kind {
 	HS_KA_SKIP,    /* any one element, not kept */
 	HS_KA_TYPE,    /* a type of its own: aux is const hs_ka_type *, out its destination */
 	HS_KA_LIST,    /* SEQUENCE OF: aux is const hs_ka_list * */
-	HS_KA_FN       /* read by a function: aux is hs_ka_fn */
+	HS_KA_FN       /* read by a function (fn; arg for it) */
 } hs_ka_kind;
 
 typedef struct hs_ka {
@@ -118,11 +118,6 @@ static inline bool hs_ka_open(hs_ka *k, hs_cur *c, uint8_t cls, uint32_t tag, bo
 {
 	return hs_der_open(c, cls, tag, opt, k->cut, body);
 }
-
-/* Types of RFC 4120 s5.2 both sides need (declared in krb5.c):
- * PrincipalName into hs_krb_name, Checksum into hs_krb_cksum (krb5.h). */
-extern const hs_ka_type hs_ka_principal;
-extern const hs_ka_type hs_ka_checksum;
 
 /* Table-building helpers: TYPE must name the destination struct. */
 #define HS_KA_F(t, o, kind, m) { t, o, kind, 0, offsetof(TYPE, m), HS_KA_NONE, NULL, NULL }
