@@ -3,50 +3,86 @@
 
 #include <stdio.h>
 
-static bool read_header(hs_cur *c, uint8_t *cls, bool *cons, uint32_t *tag, size_t *len)
+static hs_err header_slow(const uint8_t *p, size_t n, hs_der_hdr *h)
 {
-	uint8_t b = hs_cur_u8(c);
-	if (!hs_cur_ok(c))
-		return false;
-	*cls = b >> 6;
-	*cons = (b & 0x20) != 0;
-	*tag = b & 0x1f;
-	if (*tag == 0x1f) {
+	size_t i = 1;
+	if (n < 1)
+		return HS_E_TRUNCATED;
+	h->cls = p[0] >> 6;
+	h->constructed = (p[0] & 0x20) != 0;
+	h->tag = p[0] & 0x1f;
+	if (h->tag == 0x1f) {
 		/* high tag number form: base-128, at most 3 bytes (tags < 2^21) */
 		uint32_t t = 0;
-		int i;
-		for (i = 0; i < 3; i++) {
-			uint8_t x = hs_cur_u8(c);
-			if (!hs_cur_ok(c))
-				return false;
-			if (i == 0 && x == 0x80)
-				return hs_cur_fail(c, HS_E_MALFORMED); /* non-minimal */
+		int k;
+		for (k = 0; k < 3; k++) {
+			if (i >= n)
+				return HS_E_TRUNCATED;
+			uint8_t x = p[i++];
+			if (k == 0 && x == 0x80)
+				return HS_E_MALFORMED; /* non-minimal */
 			t = (t << 7) | (x & 0x7f);
 			if (!(x & 0x80))
 				break;
 		}
-		if (i == 3)
-			return hs_cur_fail(c, HS_E_LIMIT);
-		*tag = t;
+		if (k == 3)
+			return HS_E_LIMIT;
+		h->tag = t;
 	}
-	uint8_t l = hs_cur_u8(c);
+	if (i >= n)
+		return HS_E_TRUNCATED;
+	uint8_t l = p[i++];
+	if (l < 0x80) {
+		h->blen = l;
+	} else if (l == 0x80) {
+		return HS_E_UNSUPPORTED; /* indefinite length: BER only */
+	} else {
+		unsigned k = l & 0x7f;
+		size_t v = 0;
+		if (k > 4)
+			return HS_E_LIMIT;
+		if (n - i < k)
+			return HS_E_TRUNCATED;
+		for (unsigned j = 0; j < k; j++)
+			v = (v << 8) | p[i++];
+		h->blen = v;
+	}
+	h->hlen = i;
+	return HS_OK;
+}
+
+/* The common case (a low tag number, a short length) inline: the Kerberos
+ * walk reads a header per field, and every primitive reads one more. */
+static inline hs_err header(const uint8_t *p, size_t n, hs_der_hdr *h)
+{
+	if (n >= 2 && (p[0] & 0x1f) != 0x1f && p[1] < 0x80) {
+		h->cls = p[0] >> 6;
+		h->constructed = (p[0] & 0x20) != 0;
+		h->tag = p[0] & 0x1f;
+		h->blen = p[1];
+		h->hlen = 2;
+		return HS_OK;
+	}
+	return header_slow(p, n, h);
+}
+
+hs_err hs_der_header(const uint8_t *p, size_t n, hs_der_hdr *h) { return header(p, n, h); }
+
+static bool read_header(hs_cur *c, uint8_t *cls, bool *cons, uint32_t *tag, size_t *len)
+{
+	hs_der_hdr h;
+	hs_err r;
 	if (!hs_cur_ok(c))
 		return false;
-	if (l < 0x80) {
-		*len = l;
-	} else if (l == 0x80) {
-		return hs_cur_fail(c, HS_E_UNSUPPORTED); /* indefinite length: BER only */
-	} else {
-		unsigned n = l & 0x7f;
-		size_t v = 0;
-		if (n > 4)
-			return hs_cur_fail(c, HS_E_LIMIT);
-		for (unsigned i = 0; i < n; i++)
-			v = (v << 8) | hs_cur_u8(c);
-		if (!hs_cur_ok(c))
-			return false;
-		*len = v;
-	}
+	r = header(c->p, c->len, &h);
+	if (r != HS_OK)
+		return hs_cur_fail(c, r);
+	c->p += h.hlen; /* header() read that much within c */
+	c->len -= h.hlen;
+	*cls = h.cls;
+	*cons = h.constructed;
+	*tag = h.tag;
+	*len = h.blen;
 	return true;
 }
 
@@ -107,6 +143,32 @@ bool hs_der_ctx(hs_cur *c, uint32_t n, hs_cur *body)
 	if (hs_cur_ok(c))
 		hs_cur_fail(c, c->len ? HS_E_MALFORMED : HS_E_TRUNCATED);
 	return false;
+}
+
+bool hs_der_open(hs_cur *c, uint8_t cls, uint32_t tag, bool opt, const uint8_t *cut, hs_cur *body)
+{
+	hs_der_hdr h;
+	hs_err r;
+	if (!hs_cur_ok(c))
+		return false;
+	if (c->len == 0)
+		return opt ? false : hs_cur_fail(c, HS_E_TRUNCATED);
+	r = header(c->p, c->len, &h);
+	if (r != HS_OK)
+		return hs_cur_fail(c, r);
+	if (h.cls != cls || h.tag != tag || !h.constructed)
+		return opt ? false : hs_cur_fail(c, HS_E_MALFORMED);
+	c->p += h.hlen;
+	c->len -= h.hlen;
+	if (h.blen <= c->len) {
+		*body = hs_cur_sub(c, h.blen);
+		return true;
+	}
+	if (cut && c->p + c->len == cut) {
+		*body = hs_cur_sub(c, c->len);
+		return true;
+	}
+	return hs_cur_fail(c, HS_E_TRUNCATED);
 }
 
 bool hs_der_close(hs_cur *parent, hs_cur *sub)

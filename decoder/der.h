@@ -6,9 +6,8 @@
  *  - length-of-length at most 4 bytes (HS_E_LIMIT), tag numbers < 2^21;
  *  - an element's body is a sub-cursor: the content can never be read past,
  *    and hs_der_close() fails with HS_E_TRAILING when bytes are left over.
- * LDAP is BER; it uses hs_der_next with `lenient_len` semantics never:
- * non-minimal length encodings are accepted (BER allows them; Windows emits
- * 0x84 4-byte lengths), everything else is as DER.
+ * Non-minimal length encodings are accepted (BER allows them and LDAP is
+ * BER; Windows emits 0x84 4-byte lengths), everything else is as DER.
  */
 #ifndef HS_DER_H
 #define HS_DER_H
@@ -56,6 +55,21 @@ typedef struct hs_der {
 	hs_cur body;      /* the content, as a sub-cursor */
 } hs_der;
 
+/* An element's header as declared: what a decoder needs to tell a prefix
+ * of a longer input (the element claims more than is there) from garbage. */
+typedef struct hs_der_hdr {
+	uint8_t cls;
+	bool constructed;
+	uint32_t tag;
+	size_t hlen;      /* identifier + length octets */
+	size_t blen;      /* declared content length (may exceed what follows) */
+} hs_der_hdr;
+
+/* Read the header at p[0..n) with the rules above, without requiring the
+ * content to be there.  HS_OK, HS_E_TRUNCATED (the header itself is cut),
+ * HS_E_UNSUPPORTED (indefinite length), HS_E_LIMIT, HS_E_MALFORMED. */
+hs_err hs_der_header(const uint8_t *p, size_t n, hs_der_hdr *h);
+
 /* Read the next TLV from c into *e.  False (with c->err set) at end of input,
  * on a bad header, or when the content runs past c. */
 bool hs_der_next(hs_cur *c, hs_der *e);
@@ -73,6 +87,16 @@ bool hs_der_opt_ctx(hs_cur *c, uint32_t n, hs_cur *body);
 
 /* Same but the field is mandatory: HS_E_MALFORMED when absent. */
 bool hs_der_ctx(hs_cur *c, uint32_t n, hs_cur *body);
+
+/* Enter the next element if it is constructed [cls tag]; its content is
+ * *body.  opt: when the next element is something else, or there is none,
+ * return false and leave c untouched (no error); otherwise that is
+ * HS_E_MALFORMED (HS_E_TRUNCATED at the end of c).  cut: the end of an
+ * input known to be a prefix of a longer one (NULL when it is not): an
+ * element that runs past c is then entered with the bytes there, provided
+ * c itself ends at cut, so that everything before the cut can be read;
+ * anywhere else an element running past its parent is HS_E_TRUNCATED. */
+bool hs_der_open(hs_cur *c, uint8_t cls, uint32_t tag, bool opt, const uint8_t *cut, hs_cur *body);
 
 /* Close a sub-cursor: it must be fully consumed and error free.  Its error
  * (or HS_E_TRAILING) is copied to parent.  Returns hs_cur_ok(parent). */

@@ -125,6 +125,7 @@ typedef struct hs_krb_ticket {
 /* AP-REQ (RFC 4120 s5.5.1), top-level or nested (PA-TGS-REQ, FAST armor). */
 typedef struct hs_krb_ap_req {
 	bool present;
+	int32_t pvno;
 	uint32_t ap_options;                /* bit 1 use-session-key = 0x40000000, bit 2 mutual-required = 0x20000000 */
 	hs_krb_ticket ticket;
 	hs_krb_enc authenticator;           /* encrypted; etype/kvno only unless secrets */

@@ -2,8 +2,6 @@
  * parts (see krb5_dec.h). */
 #include "krb5_dec.h"
 
-#include "keyfile.h"
-
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -14,6 +12,7 @@
 #include <openssl/crypto.h>
 
 #include "der.h"
+#include "krb5_asn1.h"
 #include "keyfile.h"
 #include "keytab.h"
 
@@ -28,6 +27,13 @@ struct hs_krb_keys {
 	hs_krb_key sess[HS_KRB_MAX_SESSION_KEYS];    /* ring of learnt keys */
 	size_t n_sess, next_sess;
 	uint64_t evicted;
+	/* scratch of the decryptions, kept from one message to the next so
+	 * that decrypting allocates nothing per message: plain texts (grown to
+	 * the largest cipher text met, at most 2 x HS_KRB_DEC_MAX_PLAIN + 2)
+	 * and the KRB-CRED of a forwarded TGT; wiped after each use */
+	uint8_t *work;
+	size_t work_len;
+	hs_krb_msg cred;
 };
 
 hs_krb_keys *hs_krb_keys_new(void)
@@ -44,6 +50,10 @@ void hs_krb_keys_free(hs_krb_keys *k)
 	if (k->lt->len)
 		OPENSSL_cleanse(k->lt->data, k->lt->len * sizeof(lt_key));
 	g_array_free(k->lt, TRUE);
+	if (k->work) {
+		OPENSSL_cleanse(k->work, k->work_len);
+		g_free(k->work);
+	}
 	OPENSSL_cleanse(k, sizeof *k);
 	g_free(k);
 }
@@ -147,224 +157,283 @@ static bool learn(hs_krb_keys *k, const hs_krb_key *key)
 	return ok;
 }
 
-/* ---- plain text ASN.1 (RFC 4120 s5) ---- */
+/* ---- key trials ---- */
 
-static void name_text(hs_cur *c, char *out, size_t n)
+/* One decryption run: the key store, its work buffer (plain texts; the
+ * second half keeps an authenticator while the KRB-CRED in its checksum is
+ * decrypted into the first) and the trials made on the current part. */
+typedef struct trial {
+	hs_krb_keys *k;
+	uint8_t *buf;
+	size_t buf_len;
+	size_t plain_len;
+	unsigned tried;
+	bool cred_info; /* an EncKrbCredPart's first KrbCredInfo was reached */
+} trial;
+
+/* ---- plain text ASN.1 (RFC 4120 s5) ----
+ * The plain texts are tables walked by krb5_asn1.c, the walker of the
+ * PDUs: what each field is and where it goes.  Names, realms and times go
+ * into text buffers (arg: the buffer's size); fields after the last entry
+ * of an `open` type (renew-till, caddr, authorization-data: the PAC ...)
+ * are not needed. */
+
+/* printed text: no control bytes */
+static void sanitize(char *out)
 {
-	hs_cur s, b, l;
-	GString *g = g_string_new(NULL);
-	if (hs_der_expect(c, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &s)) {
-		hs_cur t;
-		int64_t type;
-		if (hs_der_ctx(&s, 0, &t) && hs_der_int64(&t, &type))
-			hs_der_close(&s, &t);
-		if (hs_der_ctx(&s, 1, &b) && hs_der_expect(&b, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &l)) {
-			while (hs_cur_ok(&l) && l.len) {
-				hs_slice x;
-				if (!hs_der_string(&l, &x))
-					break;
-				if (g->len)
-					g_string_append_c(g, '/');
-				g_string_append_len(g, (const char *)x.p, (gssize)x.len);
-			}
-			hs_der_close(&b, &l);
-			hs_der_close(&s, &b);
-		}
-		hs_der_close(c, &s);
-	}
-	g_strlcpy(out, g->str, n);
-	/* names are printed: no control bytes */
 	for (char *p = out; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
-	g_string_free(g, TRUE);
 }
 
-static void str_text(hs_cur *c, char *out, size_t n)
+/* PrincipalName as "a/b" text, cut to the buffer (n >= 1). */
+static void name_join(const hs_krb_name *nm, char *out, size_t n)
 {
-	hs_slice s;
-	if (!hs_der_string(c, &s))
-		return;
-	size_t k = s.len < n - 1 ? s.len : n - 1;
-	memcpy(out, s.p, k);
-	out[k] = 0;
-	for (char *p = out; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	if (memchr(s.p, 0, k))
-		out[0] = 0;
-}
-
-static void time_text(hs_cur *c, char *out)
-{
-	hs_slice s;
-	if (hs_der_gentime(c, &s) && s.len == 15) {
-		memcpy(out, s.p, 15);
-		out[15] = 0;
+	size_t off = 0;
+	for (unsigned i = 0; i < nm->n; i++) {
+		if (i && off + 1 < n)
+			out[off++] = '/';
+		size_t k = nm->comp[i].len < n - 1 - off ? nm->comp[i].len : n - 1 - off;
+		if (k)
+			memcpy(out + off, nm->comp[i].p, k);
+		off += k;
 	}
+	out[off] = 0;
 }
 
-/* EncryptionKey ::= SEQUENCE { keytype [0] Int32, keyvalue [1] OCTET STRING } */
-static void enc_key(hs_cur *c, hs_krb_key *k)
+/* The leaves of the plain texts are read leniently (as they always were
+ * here): they come out of an integrity-checked cipher text, so a name-type,
+ * keytype or checksum member that does not decode is left out rather than
+ * failing the part; the structure around them (the [n] and SEQUENCE
+ * elements) is checked as everywhere else. */
+
+/* PrincipalName (s5.2.2) as "a/b" text (f->arg: the buffer's size) */
+static void name_text(hs_ka *k, hs_cur *c, void *out, const hs_ka_field *f)
 {
-	hs_cur s, f;
-	int64_t t = 0;
-	hs_slice v = { NULL, 0 };
+	hs_cur s, t, b, l;
+	char *o = out;
+	size_t n = (size_t)f->arg, off = 0, total = 0;
+	(void)k;
+	o[0] = 0;
 	if (!hs_der_expect(c, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &s))
 		return;
-	if (hs_der_ctx(&s, 0, &f) && hs_der_int64(&f, &t))
-		hs_der_close(&s, &f);
-	if (hs_der_ctx(&s, 1, &f) && hs_der_octets(&f, &v))
-		hs_der_close(&s, &f);
-	hs_der_close(c, &s);
-	if (hs_cur_ok(c) && v.len <= HS_KRB_KEY_MAX && (size_t)v.len == hs_krb_etype_keylen((int32_t)t)) {
-		k->etype = (int32_t)t;
-		k->len = (uint32_t)v.len;
-		memcpy(k->k, v.p, v.len);
-	}
-}
-
-static void skip_el(hs_cur *c)
-{
-	hs_der e;
-	(void)hs_der_next(c, &e);
-}
-
-/* The plain-text types are described once, as tables of their [n]
- * fields walked by one function (STYLE.md 7): what each field is and where
- * it goes in the destination struct.  Fields after the last entry
- * (renew-till, caddr, authorization-data: the PAC ...) are not needed. */
-typedef enum fkind { F_SKIP, F_BITS, F_KEY, F_STR, F_NAME, F_TIME, F_U32, F_CKSUM } fkind;
-
-typedef struct field {
-	uint8_t tag;
-	bool opt;
-	fkind kind;
-	size_t off;     /* into the destination */
-	size_t len;     /* F_STR / F_NAME: buffer size */
-	size_t has_off; /* bool set when present; 0 = none (no field lives at offset 0 with one) */
-} field;
-
-/* A checksum field (Authenticator cksum): type and value (a slice into the
- * plain text, valid while it is). */
-typedef struct cksum_out {
-	bool present;
-	int32_t type;
-	hs_slice value;
-} cksum_out;
-
-#define FLD(t, o, k, m) { t, o, k, offsetof(TYPE, m), 0, 0 }
-#define FLDS(t, o, k, m) { t, o, k, offsetof(TYPE, m), sizeof(((TYPE *)0)->m), 0 }
-#define SKIP(t, o) { t, o, F_SKIP, 0, 0, 0 }
-
-static void walk(hs_cur *s, const field *fs, size_t n, void *dst)
-{
-	uint8_t *base = dst;
-	for (size_t i = 0; i < n && hs_cur_ok(s); i++) {
-		const field *fd = &fs[i];
-		hs_cur f;
-		if (!(fd->opt ? hs_der_opt_ctx(s, fd->tag, &f) : hs_der_ctx(s, fd->tag, &f)))
-			continue;
-		void *out = base + fd->off;
-		switch (fd->kind) {
-		case F_SKIP: skip_el(&f); break;
-		case F_BITS: hs_der_bits32(&f, out); break;
-		case F_KEY: enc_key(&f, out); break;
-		case F_STR: str_text(&f, out, fd->len); break;
-		case F_NAME: name_text(&f, out, fd->len); break;
-		case F_TIME: time_text(&f, out); break;
-		case F_U32: hs_der_uint32(&f, out); break;
-		case F_CKSUM: {
-			cksum_out *k = out;
-			hs_cur q, g;
-			int64_t ty = 0;
-			if (hs_der_expect(&f, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &q)) {
-				if (hs_der_ctx(&q, 0, &g) && hs_der_int64(&g, &ty))
-					hs_der_close(&q, &g);
-				if (hs_der_ctx(&q, 1, &g) && hs_der_octets(&g, &k->value))
-					hs_der_close(&q, &g);
-				hs_der_close(&f, &q);
+	int64_t type;
+	if (hs_der_ctx(&s, 0, &t) && hs_der_int64(&t, &type))
+		hs_der_close(&s, &t);
+	if (hs_der_ctx(&s, 1, &b) && hs_der_expect(&b, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &l)) {
+		while (hs_cur_ok(&l) && l.len) {
+			hs_slice x;
+			if (!hs_der_string(&l, &x))
+				break;
+			hs_slice part[2] = { { (const uint8_t *)"/", total ? 1u : 0u }, x };
+			for (int i = 0; i < 2; i++) {
+				size_t room = n - 1 - off, w = part[i].len < room ? part[i].len : room;
+				if (w)
+					memcpy(o + off, part[i].p, w);
+				off += w;
+				total += part[i].len;
 			}
-			k->present = true;
-			k->type = (int32_t)ty;
-			break;
 		}
-		}
-		if (fd->has_off)
-			*(bool *)(base + fd->has_off) = true;
-		hs_der_close(s, &f);
+		o[off] = 0;
+		hs_der_close(&b, &l);
+		hs_der_close(&s, &b);
+	}
+	hs_der_close(c, &s);
+	sanitize(o);
+}
+
+static void str_text(hs_ka *k, hs_cur *b, void *out, const hs_ka_field *f)
+{
+	hs_slice s;
+	char *o = out;
+	size_t n = (size_t)f->arg;
+	(void)k;
+	if (!hs_der_string(b, &s))
+		return;
+	size_t len = s.len < n - 1 ? s.len : n - 1;
+	memcpy(o, s.p, len);
+	o[len] = 0;
+	sanitize(o);
+	if (memchr(s.p, 0, len))
+		o[0] = 0;
+}
+
+static void time_text(hs_ka *k, hs_cur *b, void *out, const hs_ka_field *f)
+{
+	hs_slice s;
+	(void)k;
+	(void)f;
+	if (hs_der_gentime(b, &s) && s.len == 15) {
+		memcpy(out, s.p, 15);
+		((char *)out)[15] = 0;
 	}
 }
 
-/* Open [APPLICATION tag] SEQUENCE and walk it. */
-static bool walk_app(const uint8_t *p, size_t len, uint32_t tag, const field *fs, size_t n, void *dst)
+/* EncryptionKey ::= SEQUENCE { keytype [0] Int32, keyvalue [1] OCTET
+ * STRING } (s5.2.9): kept when its length is the etype's. */
+static void enc_key(hs_ka *k, hs_cur *c, void *out, const hs_ka_field *f)
 {
-	hs_cur c = hs_cur_make(p, len), a, s;
-	if (!hs_der_expect(&c, HS_DER_APPLICATION, tag, true, &a) ||
-	    !hs_der_expect(&a, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &s))
-		return false;
-	walk(&s, fs, n, dst);
-	return hs_cur_ok(&s);
+	hs_krb_key *key = out;
+	hs_cur s, m;
+	int64_t t = 0;
+	hs_slice v = { NULL, 0 };
+	(void)k;
+	(void)f;
+	if (!hs_der_expect(c, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &s))
+		return;
+	if (hs_der_ctx(&s, 0, &m) && hs_der_int64(&m, &t))
+		hs_der_close(&s, &m);
+	if (hs_der_ctx(&s, 1, &m) && hs_der_octets(&m, &v))
+		hs_der_close(&s, &m);
+	hs_der_close(c, &s);
+	if (hs_cur_ok(c) && v.len <= HS_KRB_KEY_MAX && v.len == hs_krb_etype_keylen((int32_t)t)) {
+		key->etype = (int32_t)t;
+		key->len = (uint32_t)v.len;
+		memcpy(key->k, v.p, v.len);
+	}
 }
+
+/* Checksum ::= SEQUENCE { cksumtype [0] Int32, checksum [1] OCTET STRING }
+ * into an hs_krb_cksum (its value a slice into the plain text) */
+static void cksum(hs_ka *k, hs_cur *c, void *out, const hs_ka_field *f)
+{
+	hs_krb_cksum *ck = out;
+	hs_cur q, g;
+	int64_t ty = 0;
+	(void)k;
+	(void)f;
+	if (hs_der_expect(c, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &q)) {
+		if (hs_der_ctx(&q, 0, &g) && hs_der_int64(&g, &ty))
+			hs_der_close(&q, &g);
+		if (hs_der_ctx(&q, 1, &g) && hs_der_octets(&g, &ck->value))
+			hs_der_close(&q, &g);
+		hs_der_close(c, &q);
+	}
+	ck->present = true;
+	ck->type = (int32_t)ty;
+}
+
+#define TEXT(t, o, fn, m) { t, o, HS_KA_FN, (int32_t)sizeof(((TYPE *)0)->m), offsetof(TYPE, m), HS_KA_NONE, NULL, fn }
+#define KEY(t, o, m) HS_KA_FFO(t, o, enc_key, m)
+#define KEYH(t, o, m, h) { t, o, HS_KA_FN, 0, offsetof(TYPE, m), offsetof(TYPE, h), NULL, enc_key }
+#define SKIP(t, o) HS_KA_CHECK(t, o, HS_KA_SKIP)
+#define OPEN(cls, tag, f) { cls, tag, true, true, HS_KA_N(f), HS_KA_NONE, f }
 
 /* EncTicketPart ::= [APPLICATION 3] SEQUENCE (RFC 4120 s5.3) */
 #define TYPE hs_krb_dec_ticket
-static const field enc_ticket_fields[] = {
-	FLD(0, false, F_BITS, flags), FLD(1, false, F_KEY, session_key), FLDS(2, false, F_STR, crealm),
-	FLDS(3, false, F_NAME, cname), SKIP(4, false) /* transited */, FLD(5, false, F_TIME, authtime),
-	SKIP(6, true) /* starttime */, FLD(7, false, F_TIME, endtime),
+static const hs_ka_field enc_ticket_f[] = {
+	HS_KA_F(0, false, HS_KA_BITS, flags), KEY(1, false, session_key), TEXT(2, false, str_text, crealm),
+	TEXT(3, false, name_text, cname), SKIP(4, false) /* transited */, TEXT(5, false, time_text, authtime),
+	SKIP(6, true) /* starttime */, TEXT(7, false, time_text, endtime),
 };
 #undef TYPE
+static const hs_ka_type enc_ticket_t = OPEN(HS_DER_APPLICATION, 3, enc_ticket_f);
 
-/* EncKDCRepPart (s5.4.2) */
+/* EncKDCRepPart (s5.4.2), as [APPLICATION 25] or [26] */
 #define TYPE hs_krb_dec_rep
-static const field enc_rep_fields[] = {
-	FLD(0, false, F_KEY, session_key), SKIP(1, false) /* last-req */, FLD(2, false, F_U32, nonce),
-	SKIP(3, true) /* key-expiration */, FLD(4, false, F_BITS, flags), FLD(5, false, F_TIME, authtime),
-	SKIP(6, true) /* starttime */, FLD(7, false, F_TIME, endtime), SKIP(8, true) /* renew-till */,
-	FLDS(9, false, F_STR, srealm), FLDS(10, false, F_NAME, sname),
+static const hs_ka_field enc_rep_f[] = {
+	KEY(0, false, session_key), SKIP(1, false) /* last-req */, HS_KA_F(2, false, HS_KA_UINT32, nonce),
+	SKIP(3, true) /* key-expiration */, HS_KA_F(4, false, HS_KA_BITS, flags), TEXT(5, false, time_text, authtime),
+	SKIP(6, true) /* starttime */, TEXT(7, false, time_text, endtime), SKIP(8, true) /* renew-till */,
+	TEXT(9, false, str_text, srealm), TEXT(10, false, name_text, sname),
 };
 #undef TYPE
+static const hs_ka_type enc_rep_t = OPEN(HS_DER_APPLICATION, 25, enc_rep_f);
 
 /* Authenticator ::= [APPLICATION 2] SEQUENCE (s5.5.1): into v, and the
- * checksum into cks. */
+ * checksum into cks (its value a slice into the plain text). */
 typedef struct auth_walk {
 	hs_krb_dec_auth v;
-	cksum_out cks;
+	hs_krb_cksum cks;
 } auth_walk;
 #define TYPE auth_walk
-static const field auth_fields[] = {
-	SKIP(0, false) /* authenticator-vno */, FLDS(1, false, F_STR, v.crealm), FLDS(2, false, F_NAME, v.cname),
-	FLD(3, true, F_CKSUM, cks), SKIP(4, false) /* cusec */, FLD(5, false, F_TIME, v.ctime),
-	{ 6, true, F_KEY, offsetof(auth_walk, v.subkey), 0, offsetof(auth_walk, v.has_subkey) },
+static const hs_ka_field auth_f[] = {
+	SKIP(0, false) /* authenticator-vno */, TEXT(1, false, str_text, v.crealm), TEXT(2, false, name_text, v.cname),
+	HS_KA_FFO(3, true, cksum, cks), SKIP(4, false) /* cusec */, TEXT(5, false, time_text, v.ctime),
+	KEYH(6, true, v.subkey, v.has_subkey),
 };
 #undef TYPE
+static const hs_ka_type auth_t = OPEN(HS_DER_APPLICATION, 2, auth_f);
 
 /* EncAPRepPart ::= [APPLICATION 27] SEQUENCE (s5.5.2) */
 #define TYPE hs_krb_dec_aprep
-static const field aprep_fields[] = {
-	SKIP(0, false) /* ctime */, SKIP(1, false) /* cusec */,
-	{ 2, true, F_KEY, offsetof(hs_krb_dec_aprep, subkey), 0, offsetof(hs_krb_dec_aprep, has_subkey) },
-	{ 3, true, F_U32, offsetof(hs_krb_dec_aprep, seq), 0, offsetof(hs_krb_dec_aprep, has_seq) },
+static const hs_ka_field aprep_f[] = {
+	SKIP(0, false) /* ctime */, SKIP(1, false) /* cusec */, KEYH(2, true, subkey, has_subkey),
+	HS_KA_FH(3, true, HS_KA_UINT32, seq, has_seq),
 };
 #undef TYPE
+static const hs_ka_type aprep_t = OPEN(HS_DER_APPLICATION, 27, aprep_f);
 
-/* KrbCredInfo (s5.8.1) */
+/* KrbCredInfo (s5.8.1): its key is learnt at once (and not kept), the rest
+ * taken as far as it decodes */
+static void learn_key(hs_ka *k, hs_cur *b, void *out, const hs_ka_field *f);
 #define TYPE hs_krb_dec_auth
-static const field cred_info_fields[] = {
-	SKIP(0, false) /* key: read apart, to be learnt and wiped */, FLDS(1, true, F_STR, cred_prealm),
-	FLDS(2, true, F_NAME, cred_pname),
-	{ 3, true, F_BITS, offsetof(hs_krb_dec_auth, cred_flags), 0, offsetof(hs_krb_dec_auth, cred_has_flags) },
+static const hs_ka_field cred_info_f[] = {
+	HS_KA_FF(0, false, learn_key, 0), TEXT(1, true, str_text, cred_prealm), TEXT(2, true, name_text, cred_pname),
+	HS_KA_FH(3, true, HS_KA_BITS, cred_flags, cred_has_flags),
 };
 #undef TYPE
+static const hs_ka_type cred_info_t = OPEN(HS_DER_UNIVERSAL, 0, cred_info_f);
 
-static bool enc_ticket_part(const uint8_t *p, size_t len, hs_krb_dec_ticket *t)
+/* EncKrbCredPart ::= [APPLICATION 29] SEQUENCE { ticket-info [0] SEQUENCE
+ * OF KrbCredInfo, ... } (s5.8.1): the first KrbCredInfo (a forwarded TGT
+ * comes alone) */
+static void learn_key(hs_ka *k, hs_cur *b, void *out, const hs_ka_field *f)
 {
-	return walk_app(p, len, 3, enc_ticket_fields, G_N_ELEMENTS(enc_ticket_fields), t) && t->session_key.len;
+	trial *t = k->ud;
+	hs_krb_key key = { 0, 0, { 0 } };
+	hs_der e;
+	hs_cur kb = *b;
+	(void)out;
+	enc_key(k, &kb, &key, f);
+	learn(t->k, &key);
+	hs_krb_key_wipe(&key);
+	(void)hs_der_next(b, &e);
+}
+
+static void first_cred_info(hs_ka *k, hs_cur *b, void *out, const hs_ka_field *f)
+{
+	trial *t = k->ud;
+	hs_cur l, ki;
+	(void)f;
+	if (!hs_ka_open(k, b, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, false, &l) ||
+	    !hs_der_expect(&l, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &ki))
+		return;
+	t->cred_info = true;
+	hs_ka_fields(k, &ki, &cred_info_t, out);
+	hs_cur_skip(&l, l.len);
+	hs_der_close(b, &l);
+}
+static const hs_ka_field enc_cred_f[] = { { 0, false, HS_KA_FN, 0, 0, HS_KA_NONE, NULL, first_cred_info } };
+static const hs_ka_type enc_cred_t = OPEN(HS_DER_APPLICATION, 29, enc_cred_f);
+
+/* KrbFastResponse ::= SEQUENCE { padata [0], strengthen-key [1]
+ * EncryptionKey OPTIONAL, finished [2] OPTIONAL, nonce [3] } (RFC 6113
+ * s5.4.3) */
+typedef struct fast_resp {
+	hs_krb_key strengthen;
+	bool has_strengthen;
+} fast_resp;
+#define TYPE fast_resp
+static const hs_ka_field fast_resp_f[] = { SKIP(0, false) /* padata */, KEYH(1, true, strengthen, has_strengthen) };
+#undef TYPE
+static const hs_ka_type fast_resp_t = OPEN(HS_DER_UNIVERSAL, 0, fast_resp_f);
+
+/* Walk a plain text (strictly: no prefix) of type ty into dst. */
+static bool walk_plain(trial *t, const uint8_t *p, size_t len, const hs_ka_type *ty, void *dst)
+{
+	hs_ka k = { NULL, t };
+	hs_cur c = hs_cur_make(p, len);
+	return hs_ka_walk(&k, &c, ty, dst);
+}
+
+static bool enc_ticket_part(trial *t, const uint8_t *p, size_t len, hs_krb_dec_ticket *d)
+{
+	return walk_plain(t, p, len, &enc_ticket_t, d) && d->session_key.len;
 }
 
 /* as [APPLICATION 25] or [26] (Windows uses 25 for both) */
-static bool enc_kdc_rep_part(const uint8_t *p, size_t len, hs_krb_dec_rep *r)
+static bool enc_kdc_rep_part(trial *t, const uint8_t *p, size_t len, hs_krb_dec_rep *r)
 {
 	hs_cur c = hs_cur_make(p, len);
 	uint8_t cls;
@@ -372,18 +441,11 @@ static bool enc_kdc_rep_part(const uint8_t *p, size_t len, hs_krb_dec_rep *r)
 	uint32_t tag;
 	if (!hs_der_peek(&c, &cls, &cons, &tag) || cls != HS_DER_APPLICATION || (tag != 25 && tag != 26))
 		return false;
-	return walk_app(p, len, tag, enc_rep_fields, G_N_ELEMENTS(enc_rep_fields), r) && r->session_key.len;
+	hs_ka_type ty = enc_rep_t;
+	ty.wrap_tag = (uint8_t)tag;
+	return walk_plain(t, p, len, &ty, r) && r->session_key.len;
 }
 
-/* ---- key trials ---- */
-
-typedef struct trial {
-	hs_krb_keys *k;
-	uint8_t *buf;
-	size_t buf_len;
-	size_t plain_len;
-	unsigned tried;
-} trial;
 
 static hs_krb_dec_status try_key(trial *t, const hs_krb_key *key, uint32_t usage, hs_slice ct)
 {
@@ -473,18 +535,6 @@ static hs_krb_dec_status with_session(trial *t, const hs_krb_enc *e, uint32_t us
 	return best;
 }
 
-static void name_of(const hs_krb_name *n, char *out, size_t len)
-{
-	GString *g = g_string_new(NULL);
-	for (unsigned i = 0; i < n->n; i++) {
-		if (i)
-			g_string_append_c(g, '/');
-		g_string_append_len(g, (const char *)n->comp[i].p, (gssize)n->comp[i].len);
-	}
-	g_strlcpy(out, g->str, len);
-	g_string_free(g, TRUE);
-}
-
 static void slice_text(hs_slice s, char *out, size_t len)
 {
 	size_t k = s.len < len - 1 ? s.len : len - 1;
@@ -499,12 +549,12 @@ static void dec_ticket(trial *t, const hs_krb_ticket *tk, hs_krb_dec_ticket *d)
 	if (!tk->present || !tk->enc.present)
 		return;
 	d->tried = true;
-	name_of(&tk->sname, sname, sizeof sname);
+	name_join(&tk->sname, sname, sizeof sname);
 	slice_text(tk->realm, realm, sizeof realm);
 	t->tried = 0;
 	d->status = with_lt(t, &tk->enc, 2, sname, realm, d->key_principal, sizeof d->key_principal);
 	if (d->status == HS_KRB_DEC_OK) {
-		if (!enc_ticket_part(t->buf, t->plain_len, d)) {
+		if (!enc_ticket_part(t, t->buf, t->plain_len, d)) {
 			d->status = HS_KRB_DEC_MALFORMED;
 			hs_krb_key_wipe(&d->session_key);
 		} else {
@@ -532,14 +582,12 @@ static void gss_cksum(trial *t, hs_slice v, const hs_krb_key *sess, hs_krb_dec_a
 	const uint8_t *cred = hs_cur_bytes(&c, dl);
 	if (!cred || dl == 0)
 		return;
-	hs_krb_msg *km = g_new0(hs_krb_msg, 1); /* large for the stack */
-	if (hs_krb_decode(cred, dl, km) != HS_OK || km->msg_type != HS_KRB_CRED) {
-		g_free(km);
+	hs_krb_msg *km = &t->k->cred; /* too large for the stack, kept by the store */
+	if (hs_krb_decode(cred, dl, km) != HS_OK || km->msg_type != HS_KRB_CRED)
 		return;
-	}
 	a->krb_cred = true;
 	if (km->n_addl) {
-		name_of(&km->addl[0].sname, a->cred_sname, sizeof a->cred_sname);
+		name_join(&km->addl[0].sname, a->cred_sname, sizeof a->cred_sname);
 		slice_text(km->addl[0].realm, a->cred_realm, sizeof a->cred_realm);
 	}
 	a->cred_status = HS_KRB_DEC_NOT_TRIED;
@@ -551,30 +599,16 @@ static void gss_cksum(trial *t, hs_slice v, const hs_krb_key *sess, hs_krb_dec_a
 			a->cred_status = with_session(t, &km->enc_part, 14, sess, NULL);
 		}
 		if (a->cred_status == HS_KRB_DEC_OK) {
-			/* EncKrbCredPart ::= [APPLICATION 29] SEQUENCE { ticket-info [0]
-			 * SEQUENCE OF KrbCredInfo, ... } (s5.8.1) */
-			hs_cur p = hs_cur_make(t->buf, t->plain_len), ap, s, f, l, ki, x;
-			if (hs_der_expect(&p, HS_DER_APPLICATION, 29, true, &ap) &&
-			    hs_der_expect(&ap, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &s) && hs_der_ctx(&s, 0, &f) &&
-			    hs_der_expect(&f, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &l) &&
-			    hs_der_expect(&l, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &ki)) {
-				hs_krb_key fk = { 0, 0, { 0 } };
-				hs_cur k0 = ki;
-				if (hs_der_ctx(&k0, 0, &x)) {
-					enc_key(&x, &fk);
-					learn(t->k, &fk);
-					hs_krb_key_wipe(&fk);
-				}
-				walk(&ki, cred_info_fields, G_N_ELEMENTS(cred_info_fields), a);
-			} else {
+			t->cred_info = false;
+			walk_plain(t, t->buf, t->plain_len, &enc_cred_t, a);
+			if (!t->cred_info)
 				a->cred_status = HS_KRB_DEC_MALFORMED;
-			}
 			OPENSSL_cleanse(t->buf, t->plain_len);
 		}
 	}
 	if (km->n_addl)
 		dec_ticket(t, &km->addl[0], &a->cred_ticket);
-	g_free(km);
+	memset(km, 0, sizeof *km);
 }
 
 /* An Authenticator decrypted with `used`; a KRB-CRED in its GSS checksum
@@ -584,7 +618,7 @@ static void auth_plain(trial *t, const uint8_t *plain, size_t plen, const hs_krb
 	auth_walk w;
 	memset(&w, 0, sizeof w);
 	w.v = *a;
-	bool ok = walk_app(plain, plen, 2, auth_fields, G_N_ELEMENTS(auth_fields), &w);
+	bool ok = walk_plain(t, plain, plen, &auth_t, &w);
 	*a = w.v;
 	OPENSSL_cleanse(&w.v, sizeof w.v);
 	if (!ok) {
@@ -610,14 +644,15 @@ static void dec_auth(trial *t, const hs_krb_enc *e, uint32_t usage, const hs_krb
 	a->status = with_session(t, e, usage, sess, &used);
 	if (a->status != HS_KRB_DEC_OK)
 		return;
-	/* the KRB-CRED inside is decrypted through t->buf: work on a copy */
-	uint8_t *plain = g_memdup2(t->buf, t->plain_len);
+	/* the KRB-CRED inside is decrypted through t->buf: the authenticator
+	 * moves to the second half of the work buffer */
+	uint8_t *plain = t->buf + t->buf_len;
 	size_t plen = t->plain_len;
+	memcpy(plain, t->buf, plen);
 	OPENSSL_cleanse(t->buf, plen);
 	auth_plain(t, plain, plen, &used, a);
 	hs_krb_key_wipe(&used);
 	OPENSSL_cleanse(plain, plen);
-	g_free(plain);
 }
 
 static void dec_aprep(trial *t, const hs_krb_enc *e, hs_krb_dec_aprep *r)
@@ -629,27 +664,13 @@ static void dec_aprep(trial *t, const hs_krb_enc *e, hs_krb_dec_aprep *r)
 	r->status = with_session(t, e, 12, NULL, &r->used);
 	if (r->status != HS_KRB_DEC_OK)
 		return;
-	if (!walk_app(t->buf, t->plain_len, 27, aprep_fields, G_N_ELEMENTS(aprep_fields), r))
+	if (!walk_plain(t, t->buf, t->plain_len, &aprep_t, r))
 		r->status = HS_KRB_DEC_MALFORMED;
 	OPENSSL_cleanse(t->buf, t->plain_len);
 	r->has_subkey = r->status == HS_KRB_DEC_OK && r->has_subkey && r->subkey.len;
 	if (r->has_subkey)
 		learn(t->k, &r->subkey);
 }
-
-/* KrbFastResponse ::= SEQUENCE { padata [0], strengthen-key [1]
- * EncryptionKey OPTIONAL, finished [2] OPTIONAL, nonce [3] } (RFC 6113
- * s5.4.3) */
-typedef struct fast_resp {
-	hs_krb_key strengthen;
-	bool has_strengthen;
-} fast_resp;
-#define TYPE fast_resp
-static const field fast_resp_fields[] = {
-	SKIP(0, false) /* padata */,
-	{ 1, true, F_KEY, offsetof(fast_resp, strengthen), 0, offsetof(fast_resp, has_strengthen) },
-};
-#undef TYPE
 
 /* Try the candidates of a FAST reply: the reply key is KRB-FX-CF2(
  * strengthen-key, reply key, "strengthenkey", "replykey") (RFC 6113
@@ -685,11 +706,9 @@ static void fast_reply(trial *t, const hs_krb_msg *m, hs_krb_dec_rep *r)
 	r->fast_tried = true;
 	if (r->fast_status != HS_KRB_DEC_OK)
 		return;
-	hs_cur c = hs_cur_make(t->buf, t->plain_len), sq;
-	if (hs_der_expect(&c, HS_DER_UNIVERSAL, HS_DER_SEQUENCE, true, &sq))
-		walk(&sq, fast_resp_fields, G_N_ELEMENTS(fast_resp_fields), &fr);
+	bool ok = walk_plain(t, t->buf, t->plain_len, &fast_resp_t, &fr);
 	OPENSSL_cleanse(t->buf, t->plain_len);
-	if (!hs_cur_ok(&sq) || !hs_cur_ok(&c)) {
+	if (!ok) {
 		r->fast_status = HS_KRB_DEC_MALFORMED;
 		goto out;
 	}
@@ -700,7 +719,7 @@ static void fast_reply(trial *t, const hs_krb_msg *m, hs_krb_dec_rep *r)
 	if (m->msg_type == HS_KRB_AS_REP) {
 		static const uint32_t as_usage[] = { 3 };
 		char cname[HS_KRB_DEC_MAX_TEXT], crealm[HS_KRB_DEC_MAX_TEXT];
-		name_of(&m->cname, cname, sizeof cname);
+		name_join(&m->cname, cname, sizeof cname);
 		slice_text(m->crealm, crealm, sizeof crealm);
 		for (guint i = 0; i < t->k->lt->len && t->tried < HS_KRB_MAX_TRIALS; i++) {
 			lt_key *l = &g_array_index(t->k->lt, lt_key, i);
@@ -743,7 +762,7 @@ static void dec_rep(trial *t, const hs_krb_msg *m, hs_krb_dec_rep *r)
 	t->tried = 0;
 	if (m->msg_type == HS_KRB_AS_REP) {
 		char cname[HS_KRB_DEC_MAX_TEXT], crealm[HS_KRB_DEC_MAX_TEXT], who[HS_KRB_DEC_MAX_TEXT];
-		name_of(&m->cname, cname, sizeof cname);
+		name_join(&m->cname, cname, sizeof cname);
 		slice_text(m->crealm, crealm, sizeof crealm);
 		r->status = with_lt(t, e, 3, cname, crealm, who, sizeof who);
 		r->key_kind = "client_key";
@@ -767,7 +786,7 @@ static void dec_rep(trial *t, const hs_krb_msg *m, hs_krb_dec_rep *r)
 	if (r->status != HS_KRB_DEC_OK && m->fast.present && m->fast.reply && m->fast.enc.present)
 		fast_reply(t, m, r);
 	if (r->status == HS_KRB_DEC_OK) {
-		if (!enc_kdc_rep_part(t->buf, t->plain_len, r)) {
+		if (!enc_kdc_rep_part(t, t->buf, t->plain_len, r)) {
 			r->status = HS_KRB_DEC_MALFORMED;
 			hs_krb_key_wipe(&r->session_key);
 		} else {
@@ -775,6 +794,21 @@ static void dec_rep(trial *t, const hs_krb_msg *m, hs_krb_dec_rep *r)
 		}
 		OPENSSL_cleanse(t->buf, t->plain_len);
 	}
+}
+
+/* The store's work buffer for cipher texts of up to n bytes: 2n bytes
+ * (trial's two halves), grown when a larger one comes, never per message. */
+static uint8_t *work(hs_krb_keys *k, size_t n)
+{
+	if (k->work_len < 2 * n) {
+		if (k->work) {
+			OPENSSL_cleanse(k->work, k->work_len);
+			g_free(k->work);
+		}
+		k->work_len = 2 * n;
+		k->work = g_malloc(k->work_len);
+	}
+	return k->work;
 }
 
 bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d)
@@ -800,7 +834,7 @@ bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d)
 #undef NEED
 	if (!need || need > HS_KRB_DEC_MAX_PLAIN)
 		return false;
-	trial t = { k, g_malloc(need), need, 0, 0 };
+	trial t = { k, work(k, need), need, 0, 0, false };
 	const hs_krb_ap_req *ap = m->msg_type == HS_KRB_AP_REQ ? &m->ap_req
 				  : m->tgs_ap_req.present    ? &m->tgs_ap_req
 							     : NULL;
@@ -832,8 +866,7 @@ bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d)
 		for (unsigned i = 0; i < m->n_addl; i++)
 			dec_ticket(&t, &m->addl[i], &d->addl[i]);
 	}
-	OPENSSL_cleanse(t.buf, need);
-	g_free(t.buf);
+	OPENSSL_cleanse(t.buf, 2 * need);
 	bool any = d->ticket.tried || d->auth.tried || d->armor.tried || d->rep.tried || d->rep_ticket.tried || d->n_addl ||
 		   d->aprep.tried;
 	m->dec = any ? d : NULL;
@@ -845,14 +878,14 @@ void hs_krb_dec_plain(hs_krb_keys *k, int what, const uint8_t *p, size_t len, hs
 	memset(d, 0, sizeof *d);
 	if (!k || len > HS_KRB_DEC_MAX_PLAIN)
 		return;
-	trial t = { k, g_malloc(len + 1), len + 1, 0, 0 };
+	trial t = { k, work(k, len + 1), len + 1, 0, 0, false };
 	hs_krb_key sess = { 0, 0, { 0 } };
 	if (k->n_sess)
 		sess = k->sess[(k->next_sess + HS_KRB_MAX_SESSION_KEYS - 1) % HS_KRB_MAX_SESSION_KEYS];
 	switch (what) {
 	case 0:
 		d->ticket.tried = true;
-		if (!enc_ticket_part(p, len, &d->ticket))
+		if (!enc_ticket_part(&t, p, len, &d->ticket))
 			d->ticket.status = HS_KRB_DEC_MALFORMED;
 		break;
 	case 1:
@@ -861,12 +894,11 @@ void hs_krb_dec_plain(hs_krb_keys *k, int what, const uint8_t *p, size_t len, hs
 		break;
 	default:
 		d->rep.tried = true;
-		if (!enc_kdc_rep_part(p, len, &d->rep))
+		if (!enc_kdc_rep_part(&t, p, len, &d->rep))
 			d->rep.status = HS_KRB_DEC_MALFORMED;
 		break;
 	}
-	OPENSSL_cleanse(t.buf, t.buf_len);
-	g_free(t.buf);
+	OPENSSL_cleanse(t.buf, 2 * t.buf_len);
 	hs_krb_key_wipe(&sess);
 }
 

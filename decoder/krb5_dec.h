@@ -39,6 +39,10 @@
 
 typedef struct hs_krb_keys hs_krb_keys;
 
+/* The store also keeps the decryptions' scratch (a work buffer grown to
+ * twice the largest cipher text met, at most 2 x HS_KRB_DEC_MAX_PLAIN + 2
+ * bytes, and the KRB-CRED of a forwarded TGT), so that decrypting a message
+ * allocates nothing; one thread at a time uses a store. */
 hs_krb_keys *hs_krb_keys_new(void);
 void hs_krb_keys_free(hs_krb_keys *k); /* wipes every key */
 
@@ -132,7 +136,7 @@ typedef struct hs_krb_dec {
  * m->dec is set to d when true (d must outlive the use of m). */
 bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d);
 
-/* The one decrypt-and-emit of Kerberos (port 88 in krb5.c, GSS-API tokens
+/* The one decrypt-and-emit of Kerberos (port 88 in krb5_app.c, GSS-API tokens
  * in gss.c): emit body (which holds m) as hs_emit_token does, with m
  * decrypted by the host's key store for the time of the sink calls when
  * there is one (reporting "krb_key_cap" the first time a learnt key is

@@ -6,25 +6,22 @@
 
 #include <openssl/crypto.h>
 
+#include "der.h"
+
 /* DER OID 1.2.840.113554.1.2.2 (RFC 1964 s1) with its tag and length. */
 static const uint8_t krb5_oid[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02 };
 
-/* RFC 2743 s3.1 framing: 0x60, a DER length, the mechanism OID.  Returns the
- * offset of the inner token, 0 when the framing is not there. */
+/* RFC 2743 s3.1 framing: [APPLICATION 0], a DER length (which may claim
+ * more than the header at hand), the mechanism OID.  Returns the offset of
+ * the inner token, 0 when the framing is not there. */
 static size_t framing(const uint8_t *p, size_t n)
 {
-	size_t i = 2;
-	if (n < 2 || p[0] != 0x60)
+	hs_der_hdr h;
+	if (n < 1 || p[0] != 0x60 || hs_der_header(p, n, &h) != HS_OK)
 		return 0;
-	if (p[1] & 0x80) {
-		size_t ll = p[1] & 0x7f;
-		if (ll == 0 || ll > 4)
-			return 0;
-		i += ll;
-	}
-	if (n < i + sizeof krb5_oid || memcmp(p + i, krb5_oid, sizeof krb5_oid) != 0)
+	if (n < h.hlen + sizeof krb5_oid || memcmp(p + h.hlen, krb5_oid, sizeof krb5_oid) != 0)
 		return 0;
-	return i + sizeof krb5_oid;
+	return h.hlen + sizeof krb5_oid;
 }
 
 int hs_krb_wrap_kind(const uint8_t *hdr, size_t hlen)
