@@ -254,6 +254,7 @@ static void utf16le(GByteArray *g, const char *s, bool upper)
 void hs_ntlm_seal_from_key(hs_ntlm_seal *s, uint32_t flags, const uint8_t exported[16])
 {
 	s->flags = flags;
+	s->v1 = s->v1_shared = false;
 	static const char *const sign[2] = { "session key to client-to-server signing key magic constant",
 					     "session key to server-to-client signing key magic constant" };
 	static const char *const seal[2] = { "session key to client-to-server sealing key magic constant",
