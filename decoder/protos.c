@@ -110,12 +110,21 @@ size_t hs_app_ports(uint8_t ipproto, uint16_t *out, size_t max)
 	return n;
 }
 
-const hs_app *hs_app_probe(uint8_t ipproto, const uint8_t *payload, size_t len)
+const hs_proto_def *hs_app_probe(uint8_t ipproto, const uint8_t *p, size_t len, hs_probe_verdict *v)
 {
 	flat_init();
-	for (size_t i = 0; i < flat.nprobes; i++)
-		if (flat.probes[i]->probe_ipproto == ipproto && flat.probes[i]->probe(payload, len))
-			return flat.probes[i]->probe_app;
+	*v = HS_PROBE_NO;
+	for (size_t i = 0; i < flat.nprobes; i++) {
+		if (flat.probes[i]->probe_ipproto != ipproto)
+			continue;
+		hs_probe_verdict r = flat.probes[i]->probe(p, len);
+		if (r == HS_PROBE_CLIENT || r == HS_PROBE_SERVER) {
+			*v = r;
+			return flat.probes[i];
+		}
+		if (r == HS_PROBE_MORE)
+			*v = HS_PROBE_MORE;
+	}
 	return NULL;
 }
 

@@ -30,9 +30,11 @@ static void toy_describe(const void *body, hs_out *o, unsigned flags)
 	hs_out_uint(o, "bytes", ((const toy_msg *)body)->bytes);
 }
 
-static bool toy_probe(const uint8_t *p, size_t len)
+static hs_probe_verdict toy_probe(const uint8_t *p, size_t len)
 {
-	return len >= 4 && !memcmp(p, "TOY!", 4);
+	if (memcmp(p, "TOY!", MIN(len, 4)))
+		return HS_PROBE_NO;
+	return len < 4 ? HS_PROBE_MORE : HS_PROBE_CLIENT;
 }
 
 static const hs_app toy_app = { "toy", 0, toy_stream, NULL, NULL, NULL, HS_ANOM_NONE };
@@ -44,6 +46,7 @@ const hs_proto_def hs_toy_proto = {
 	.probe = toy_probe,
 	.probe_ipproto = 6,
 	.probe_app = &toy_app,
+	.probe_carrier = HS_CAR_OTHER,
 };
 
 /* ---- what the engine emitted, as JSON ---- */

@@ -64,6 +64,7 @@ struct hs_flow {
 	uint8_t ipproto;
 	bool closed;
 	bool probed;       /* found by payload (hs_app_probe), not by a well-known port */
+	uint8_t carrier;   /* hs_carrier a decode-as rule or a probe named (hs_meta.carrier) */
 	int64_t last_ns;
 	int64_t last_sec;
 	uint32_t last_nsec, last_input;
@@ -153,6 +154,7 @@ static void make_meta(const hs_flow *f, int dir, hs_meta *m)
 	m->ipproto = f->ipproto;
 	m->flow_id = f->id;
 	m->dir = (uint8_t)dir;
+	m->carrier = f->carrier;
 }
 
 static void make_ctx(hs_engine *e, hs_flow *f, int dir, const hs_meta *m, bool eof, hs_app_ctx *c)
@@ -672,6 +674,21 @@ static bool server_is_src_by_port(hs_engine *e, uint8_t proto, uint16_t sp, uint
 	return hint;
 }
 
+/* The parser for a flow on unknown ports, from its first payload: the
+ * protocol a probe accepts (and which side sent it), the waiting parser
+ * while a probe needs more bytes (probe.c), else NULL. */
+static const hs_app *probe_first(const uint8_t *p, size_t len, bool *srv_src, hs_carrier *carrier)
+{
+	hs_probe_verdict v;
+	const hs_proto_def *d = hs_app_probe(6, p, len, &v);
+	*srv_src = v == HS_PROBE_SERVER;
+	if (d) {
+		*carrier = d->probe_carrier;
+		return d->probe_app;
+	}
+	return v == HS_PROBE_MORE ? &hs_probe_app : NULL;
+}
+
 void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 {
 	hs_cur c = hs_cur_make(ip->payload, ip->len);
@@ -701,11 +718,16 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 	bool probed = false;
 	flow_key k;
 	hs_flow *f = NULL;
-	const hs_app *app = e->resolve(6, sp, dp, &srv_src);
+	hs_carrier carrier = HS_CAR_OTHER;
+	const hs_app *app = NULL;
+	if (e->cfg.n_decode_as)
+		app = hs_decode_as_app(&e->cfg, 6, sp, dp, &srv_src, &carrier);
+	if (!app)
+		app = e->resolve(6, sp, dp, &srv_src);
 	if (!app) {
-		/* Dynamic ports (DCOM/WMI endpoints, RPC over any port): such a
-		 * flow exists only if a probe recognised its first payload.  The
-		 * table lookup is paid only while such flows exist. */
+		/* Unknown ports (DCE/RPC's dynamic ones, a service moved off its
+		 * port): such a flow exists only if a probe recognised its first
+		 * payload.  The table lookup is paid only while such flows exist. */
 		if (e->flows.probed) {
 			make_key(&k, 6, &ip->src, sp, &ip->dst, dp);
 			f = g_hash_table_lookup(e->flows.tab, &k);
@@ -713,9 +735,9 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 		if (f) {
 			app = f->app;
 		} else {
-			if (flags & (TH_SYN | TH_RST) || ip->len <= hl)
+			if (flags & (TH_SYN | TH_RST) || ip->len <= hl || e->cfg.no_probes)
 				return;
-			app = hs_app_probe(6, ip->payload + hl, ip->len - hl);
+			app = probe_first(ip->payload + hl, ip->len - hl, &srv_src, &carrier);
 			if (!app)
 				return;
 			probed = true;
@@ -741,12 +763,11 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 			return;
 		if (flags & TH_SYN)
 			srv_src = flags & TH_ACK; /* the SYN's sender initiated */
-		else if (probed)
-			srv_src = false; /* probes accept only a client's first PDU */
-		else
+		else if (!probed) /* else the probe said which side sent it */
 			srv_src = server_is_src_by_port(e, 6, sp, dp, srv_src);
 		f = srv_src ? flow_new(e, &k, app, 6, &ip->dst, dp, &ip->src, sp)
 			    : flow_new(e, &k, app, 6, &ip->src, sp, &ip->dst, dp);
+		f->carrier = (uint8_t)carrier;
 		if (probed) {
 			f->probed = true;
 			e->flows.probed++;
@@ -839,7 +860,12 @@ void hs_udp_input(hs_engine *e, const hs_ip_pkt *ip)
 		return;
 	}
 	bool srv_src;
-	const hs_app *app = e->resolve(17, sp, dp, &srv_src);
+	hs_carrier carrier = HS_CAR_OTHER;
+	const hs_app *app = NULL;
+	if (e->cfg.n_decode_as)
+		app = hs_decode_as_app(&e->cfg, 17, sp, dp, &srv_src, &carrier);
+	if (!app)
+		app = e->resolve(17, sp, dp, &srv_src);
 	if (!app)
 		return;
 	size_t plen = ip->len - 8;
@@ -854,6 +880,7 @@ void hs_udp_input(hs_engine *e, const hs_ip_pkt *ip)
 		srv_src = server_is_src_by_port(e, 17, sp, dp, srv_src);
 		f = srv_src ? flow_new(e, &k, app, 17, &ip->dst, dp, &ip->src, sp)
 			    : flow_new(e, &k, app, 17, &ip->src, sp, &ip->dst, dp);
+		f->carrier = (uint8_t)carrier;
 	}
 	touch(e, f);
 	if (f->closed || !f->app->datagram)
