@@ -36,7 +36,7 @@ static bool choose(probe_state *s, hs_app_ctx *ctx, const uint8_t *p, size_t len
 	if (!d) {
 		if (v == HS_PROBE_MORE && len < HS_PROBE_MAX && !ctx->eof)
 			return false;
-		if (v == HS_PROBE_MORE)
+		if (v == HS_PROBE_MORE && len)
 			hs_report_anomaly(ctx, HS_ANOM_PROBE_UNDECIDED,
 					  "%zu bytes %s still the prefix of a protocol's first PDU; not decoded", len,
 					  ctx->eof ? "at the end of the stream are" : "are");

@@ -798,7 +798,10 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 	if (!d->started) {
 		d->started = true;
 		d->next_seq = dseq;
-		d->pickup = true;
+		/* A flow made by a probe starts at the PDU it accepted, and the
+		 * peer answers after it: no mid-stream pickup (TLS would take it
+		 * for lost bytes and stop decrypting). */
+		d->pickup = !f->probed;
 		/* Picked up mid-stream on a lone byte: a TCP keep-alive (RFC 1122
 		 * 4.2.3.6: one garbage octet at SND.NXT - 1, which Windows sends
 		 * every few seconds on idle SMB and WinRM connections).  The

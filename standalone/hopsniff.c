@@ -301,6 +301,21 @@ void engine_config(hs_config *cfg, const options *opt)
 	const char *v = getenv("HOPSNIFF_FLOW_IDLE_SECONDS");
 	if (v && atof(v) > 0)
 		cfg->flow_idle_timeout = atof(v);
+	for (guint i = 0; opt->decode_as && opt->decode_as[i]; i++)
+		hs_config_decode_as(cfg, opt->decode_as[i], NULL, 0); /* checked by decode_as_ok */
+}
+
+bool decode_as_ok(char **specs)
+{
+	hs_config c;
+	hs_config_default(&c);
+	char why[640];
+	for (guint i = 0; specs && specs[i]; i++)
+		if (hs_config_decode_as(&c, specs[i], why, sizeof why) != HS_OK) {
+			fprintf(stderr, "hopsniff: -d: %s\n", why);
+			return false;
+		}
+	return true;
 }
 
 /* --keytab FILE (repeatable): Kerberos keys that decrypt tickets,
@@ -726,9 +741,13 @@ int main(int argc, char **argv)
 	gboolean progress_on = FALSE, progress_off = FALSE;
 	gchar *html = NULL;
 	gint memory_mib = 0;
+	g_auto(GStrv) decode_as = NULL;
 	GOptionEntry entries[] = {
 		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &files, "Capture to read (pcap, pcapng, Windows ETL, gzip of any; - standard input); repeatable", "FILE" },
 		{ "etl-all-copies", 0, 0, G_OPTION_ARG_NONE, &all_copies, "Keep every copy pktmon logged of a packet (default: the one closest to the wire)", NULL },
+		{ "decode-as", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &decode_as,
+		  "Decode a port as NAME, as tshark's -d (winrm-http, winrm-https, http, smb2, ldap, ldaps, "
+		  "dcerpc, mssql, rdp, kerberos, tls); repeatable", "tcp.port==PORT,NAME" },
 		{ "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keylogs, "TLS key log (SSLKEYLOGFILE format) to decrypt TLS; repeatable", "FILE" },
 		{ "keytab", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keytabs, "Kerberos keytab (MIT format) to decrypt tickets; repeatable", "FILE" },
 		{ "ntlm-password", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ntlm_pw, "NTLM user's password, opens NTLM-sealed WinRM; repeatable, @FILE", "'DOMAIN\\user:PASSWORD'" },
@@ -778,8 +797,10 @@ int main(int argc, char **argv)
 		free_secrets(ntlm_pw, nt_hash);
 		return EXIT_OK;
 	}
-	if (memory_mib < 0 || (memory_mib > 0 && memory_mib < 8) || memory_mib > (1 << 20)) {
-		fprintf(stderr, "hopsniff: --memory-limit %d: give MiB between 8 and 1048576\n", memory_mib);
+	bool rules_ok = decode_as_ok(decode_as);
+	if (!rules_ok || memory_mib < 0 || (memory_mib > 0 && memory_mib < 8) || memory_mib > (1 << 20)) {
+		if (rules_ok)
+			fprintf(stderr, "hopsniff: --memory-limit %d: give MiB between 8 and 1048576\n", memory_mib);
 		g_strfreev(files);
 		g_strfreev(keylogs);
 		g_strfreev(keytabs);
@@ -800,7 +821,8 @@ int main(int argc, char **argv)
 		options opt = { .report = true, .json = json, .secrets = secrets, .messages = messages,
 				.redact_names = redact, .html = html, .keylogs = keylogs, .keytabs = keytabs,
 				.progress = HS_PROGRESS_OFF, .ntlm_passwords = ntlm_pw, .nt_hashes = nt_hash,
-				.memory_mib = (unsigned)memory_mib, .redact = redact ? hs_redact_new() : NULL };
+				.memory_mib = (unsigned)memory_mib, .redact = redact ? hs_redact_new() : NULL,
+				.decode_as = decode_as };
 		int rc = hs_live_main(&live, &opt, files != NULL, decode);
 		hs_redact_free(opt.redact);
 		g_strfreev(files);
@@ -841,7 +863,7 @@ int main(int argc, char **argv)
 			.redact_names = redact, .html = html, .keylogs = keylogs, .keytabs = keytabs,
 			.progress = progress_on ? HS_PROGRESS_ON : progress_off ? HS_PROGRESS_OFF : HS_PROGRESS_AUTO,
 			.etl_all_copies = all_copies, .write = live.write, .ntlm_passwords = ntlm_pw, .nt_hashes = nt_hash,
-			.memory_mib = (unsigned)memory_mib };
+			.memory_mib = (unsigned)memory_mib, .decode_as = decode_as };
 	int rc = EXIT_OK;
 	if (redact)
 		opt.redact = hs_redact_new();
