@@ -301,6 +301,8 @@ void engine_config(hs_config *cfg, const options *opt)
 	const char *v = getenv("HOPSNIFF_FLOW_IDLE_SECONDS");
 	if (v && atof(v) > 0)
 		cfg->flow_idle_timeout = atof(v);
+	/* bench/probes.sh: the same run without probes, to measure what they cost */
+	cfg->no_probes = getenv("HOPSNIFF_NO_PROBES") != NULL;
 	for (guint i = 0; opt->decode_as && opt->decode_as[i]; i++)
 		hs_config_decode_as(cfg, opt->decode_as[i], NULL, 0); /* checked by decode_as_ok */
 }
