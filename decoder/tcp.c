@@ -586,8 +586,8 @@ static void flow_remove(hs_engine *e, hs_flow *f)
 	g_hash_table_remove(e->flows.tab, &f->key);
 	lru_unlink(&e->flows, f);
 	e->flows.count--;
-	if (f->probed)
-		e->flows.probed--;
+	if (f->probed && !--e->flows.probed)
+		memset(e->flows.probed_ports, 0, sizeof e->flows.probed_ports);
 	hs_engine_account(e, -(ssize_t)FLOW_COST);
 	g_free(f);
 }
@@ -674,6 +674,11 @@ static bool server_is_src_by_port(hs_engine *e, uint8_t proto, uint16_t sp, uint
 	return hint;
 }
 
+static inline bool port_probed(const hs_flows *t, uint16_t port)
+{
+	return t->probed_ports[port >> 6] >> (port & 63) & 1;
+}
+
 /* The parser for a flow on unknown ports, from its first payload: the
  * protocol a probe accepts (and which side sent it), the waiting parser
  * while a probe needs more bytes (probe.c), else NULL. */
@@ -728,7 +733,7 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 		/* Unknown ports (DCE/RPC's dynamic ones, a service moved off its
 		 * port): such a flow exists only if a probe recognised its first
 		 * payload.  The table lookup is paid only while such flows exist. */
-		if (e->flows.probed) {
+		if (e->flows.probed && (port_probed(&e->flows, sp) || port_probed(&e->flows, dp))) {
 			make_key(&k, 6, &ip->src, sp, &ip->dst, dp);
 			f = g_hash_table_lookup(e->flows.tab, &k);
 		}
@@ -771,6 +776,8 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 		if (probed) {
 			f->probed = true;
 			e->flows.probed++;
+			e->flows.probed_ports[sp >> 6] |= 1ull << (sp & 63);
+			e->flows.probed_ports[dp >> 6] |= 1ull << (dp & 63);
 		}
 	}
 	touch(e, f);

@@ -94,7 +94,7 @@ int main(int argc, char **argv)
 		GHashTable *flows = g_hash_table_new_full(key_hash, key_eq, g_free, flow_free);
 		struct pcap_pkthdr *h;
 		const u_char *data;
-		uint64_t frame = 0, probed = 0, accepted = 0;
+		uint64_t frame = 0, probed = 0, accepted = 0, nflows = 0;
 		while (pcap_next_ex(pc, &h, &data) == 1) {
 			frame++;
 			size_t n;
@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 			const uint8_t *t = ip + l4;
 			uint16_t sp = (uint16_t)(t[0] << 8 | t[1]), dp = (uint16_t)(t[2] << 8 | t[3]);
 			size_t hl = (size_t)(t[12] >> 4) * 4;
-			if (hl < 20 || l4 + hl >= iplen || (t[13] & 0x06)) /* no payload, SYN, RST */
+			if (hl < 20 || l4 + hl > iplen)
 				continue;
 			const uint8_t *pl = t + hl;
 			size_t plen = iplen - l4 - hl;
@@ -139,10 +139,15 @@ int main(int argc, char **argv)
 			memcpy(k.b, swap ? src : dst, 16);
 			k.pa = swap ? dp : sp;
 			k.pb = swap ? sp : dp;
+			if ((t[13] & 0x12) == 0x02) /* a SYN: a new connection (port reuse) */
+				g_hash_table_remove(flows, &k);
+			if (l4 + hl == iplen || (t[13] & 0x06)) /* no payload, SYN, RST */
+				continue;
 			flow *f = g_hash_table_lookup(flows, &k);
 			if (!f) {
 				f = g_new0(flow, 1);
 				g_hash_table_insert(flows, g_memdup2(&k, sizeof k), f);
+				nflows++;
 			}
 			if (f->done)
 				continue;
@@ -173,7 +178,7 @@ int main(int argc, char **argv)
 				f->pend[dir] = NULL;
 			}
 		}
-		printf("# %s flows %u probed-payloads %llu accepted %llu\n", argv[in], g_hash_table_size(flows),
+		printf("# %s flows %llu probed-payloads %llu accepted %llu\n", argv[in], (unsigned long long)nflows,
 		       (unsigned long long)probed, (unsigned long long)accepted);
 		g_hash_table_destroy(flows);
 		pcap_close(pc);
