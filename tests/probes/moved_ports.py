@@ -105,8 +105,8 @@ def moved(src, portmap):
     return plain, out
 
 
-def hs(*args):
-    r = subprocess.run([HS] + list(args), capture_output=True, text=True)
+def hs(*args, env=None):
+    r = subprocess.run([HS] + list(args), capture_output=True, text=True, env=env)
     if r.returncode not in (0, 1):
         sys.exit("hopsniff %s: exit %d: %s" % (" ".join(args), r.returncode, r.stderr))
     return r.stdout
@@ -145,9 +145,9 @@ def lab(name, portmap, extra=(), moved_extra=None):
     return a, b
 
 
-def messages(path, portmap, extra=()):
+def messages(path, portmap, extra=(), env=None):
     out = []
-    for line in hs("decode", "--json", "-r", path, *extra).splitlines():
+    for line in hs("decode", "--json", "-r", path, *extra, env=env).splitlines():
         m = json.loads(line)
         if m.get("transport") == "udp":
             continue
@@ -160,13 +160,13 @@ def messages(path, portmap, extra=()):
     return out
 
 
-def third_party(rel, portmap, extra=()):
+def third_party(rel, portmap, extra=(), moved_extra=None, env=None):
     src = os.path.join(TP, rel)
     if not os.path.exists(src):
         check(False, rel + " missing")
         return
     a, b = moved(src, portmap)
-    ma, mb = messages(a, {}, extra), messages(b, portmap, extra)
+    ma, mb = messages(a, {}, extra), messages(b, portmap, extra if moved_extra is None else moved_extra, env)
     same = ma == mb
     if not same:
         for x, y in zip(ma, mb):
@@ -174,7 +174,8 @@ def third_party(rel, portmap, extra=()):
                 print("  standard: " + x[:400] + "\n  moved:    " + y[:400])
                 break
         print("  %d vs %d messages" % (len(ma), len(mb)))
-    check(len(ma) > 0 and same, "%s with ports %s: %d decoded messages equal the standard ports'" % (rel, portmap, len(ma)))
+    check(len(ma) > 0 and same, "%s with ports %s %s%s: %d decoded messages equal the standard ports'" %
+          (rel, portmap, " ".join(moved_extra or []), " (no probes)" if env else "", len(ma)))
 
 
 # WinRM over HTTPS on 443 with the client's key log; SMB hop 2 on 4450.
@@ -193,6 +194,9 @@ lab("17-rbcd-refused", {5985: 15985, 445: 4450})
 third_party("zeek/ldap_sasl-ntlm.pcap", {389: 3890})
 third_party("windows-real/krb5-frag.pcap", {88: 8888, 389: 3890})
 third_party("zeek/krb_smb2_krb.pcap", {445: 4450})
+# decode mode's -d alone, with the probes off (HOPSNIFF_NO_PROBES): the rule does it
+third_party("zeek/krb_smb2_krb.pcap", {445: 4450}, [], ["-d", "tcp.port==4450,smb2"],
+            dict(os.environ, HOPSNIFF_NO_PROBES="1"))
 third_party("zeek/smb_raw_ntlm_in_smb.pcap", {445: 4450})
 third_party("windows-real/covenant_psremoting_command_2020-08-06115603.cap", {5985: 15985, 445: 4450})
 third_party("windows-real/purplesharp_ad_playbook_I_2020-10-22042947.cap", {5985: 15985, 389: 3890, 445: 4450})
