@@ -1,10 +1,10 @@
 /* fuzz_probe.c - libFuzzer target for the probes (issue 20: protocols by
  * content on any port) and the parser that waits for them (probe.c).
  * The first byte picks, llhttp style:
- *   bit 7 clear: the probe contract.  Bits 0-3 pick one descriptor's probe
- *     (in protos.def order among those that have one), or all of them
- *     through hs_app_probe when past the last; the rest of the input is a
- *     flow's first bytes.  A probe that does not refuse the whole input must
+ *   bit 7 clear: the probe contract.  Bits 0-3 pick one descriptor's
+ *     probe (in protos.def order among those that have one), or, past the
+ *     last, every probe alone and all of them through hs_app_probe; the
+ *     rest of the input is a flow's first bytes.  A probe that does not refuse the whole input must
  *     not refuse any prefix of it (the dispatcher's first-byte table and the
  *     bounded wait rely on it), and hs_app_probe names a descriptor exactly
  *     when it says CLIENT or SERVER.  A breach aborts.
@@ -29,6 +29,17 @@ static hs_probe_verdict run_probe(size_t which, const uint8_t *p, size_t len)
 	return v;
 }
 
+static void check_prefixes(size_t which, const uint8_t *p, size_t len)
+{
+	hs_probe_verdict v = run_probe(which, p, len);
+	if (v > HS_PROBE_SERVER)
+		abort();
+	if (v != HS_PROBE_NO)
+		for (size_t k = 1; k < len; k++)
+			if (run_probe(which, p, k) == HS_PROBE_NO)
+				abort(); /* a prefix of what the probe takes was refused */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (!nprobes)
@@ -44,12 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = size - 1 < HS_PROBE_MAX ? size - 1 : HS_PROBE_MAX;
 	if (!len)
 		return 0;
-	hs_probe_verdict v = run_probe(which, p, len);
-	if (v > HS_PROBE_SERVER)
-		abort();
-	if (v != HS_PROBE_NO)
-		for (size_t k = 1; k < len; k++)
-			if (run_probe(which, p, k) == HS_PROBE_NO)
-				abort(); /* a prefix of what the probe takes was refused */
+	/* past the last probe: hs_app_probe, and each probe alone too */
+	for (size_t w = which < nprobes ? which : 0; w <= (which < nprobes ? which : nprobes); w++)
+		check_prefixes(w, p, len);
 	return 0;
 }

@@ -66,7 +66,7 @@ expect "-d report" 1 "hop 1: not in the capture" "$HS" -d tcp.port==8443,winrm-h
 expect "-d not a rule" 2 "-d: decode-as 'tcp:8443': expected tcp.port==PORT,NAME" "$HS" decode -d tcp:8443 -r "$REAL"
 expect "-d bad port" 2 "the port must be 1-65535" "$HS" -d tcp.port==70000,smb2 -r "$REAL"
 expect "-d unknown name" 2 "smb3 names no parser on tcp \(one of: kerberos, " "$HS" -d tcp.port==445,smb3 -r "$REAL"
-expect "-d name not on udp" 2 "smb2 names no parser on udp \(one of: kerberos\)" "$HS" -d udp.port==445,smb2 -i lo
+expect "-d name not on udp" 2 "smb2 names no parser on udp \(one of: kerberos\)" "$HS" decode -d udp.port==445,smb2 -r "$REAL"
 expect "-d live filter" 0 " or tcp port 8443 or " "$HS" --print-filter -d tcp.port==8443,winrm-https
 expect "--print-filter says what it cannot see" 0 "needs --all-tcp, -d tcp.port==PORT,NAME or -f EXPR" \
 	"$HS" --print-filter
