@@ -674,6 +674,16 @@ static bool server_is_src_by_port(hs_engine *e, uint8_t proto, uint16_t sp, uint
 	return hint;
 }
 
+/* The parser by the decode-as rules (and the carrier a rule names), else
+ * by the well-known ports; NULL when neither names one. */
+static const hs_app *resolve(hs_engine *e, uint8_t ipproto, uint16_t sp, uint16_t dp, bool *srv_src,
+			     hs_carrier *carrier)
+{
+	*carrier = HS_CAR_OTHER;
+	const hs_app *app = e->cfg.n_decode_as ? hs_decode_as_app(&e->cfg, ipproto, sp, dp, srv_src, carrier) : NULL;
+	return app ? app : e->resolve(ipproto, sp, dp, srv_src);
+}
+
 static inline bool port_probed(const hs_flows *t, uint16_t port)
 {
 	return t->probed_ports[port >> 6] >> (port & 63) & 1;
@@ -723,12 +733,8 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 	bool probed = false;
 	flow_key k;
 	hs_flow *f = NULL;
-	hs_carrier carrier = HS_CAR_OTHER;
-	const hs_app *app = NULL;
-	if (e->cfg.n_decode_as)
-		app = hs_decode_as_app(&e->cfg, 6, sp, dp, &srv_src, &carrier);
-	if (!app)
-		app = e->resolve(6, sp, dp, &srv_src);
+	hs_carrier carrier;
+	const hs_app *app = resolve(e, 6, sp, dp, &srv_src, &carrier);
 	if (!app) {
 		/* Unknown ports (DCE/RPC's dynamic ones, a service moved off its
 		 * port): such a flow exists only if a probe recognised its first
@@ -870,12 +876,8 @@ void hs_udp_input(hs_engine *e, const hs_ip_pkt *ip)
 		return;
 	}
 	bool srv_src;
-	hs_carrier carrier = HS_CAR_OTHER;
-	const hs_app *app = NULL;
-	if (e->cfg.n_decode_as)
-		app = hs_decode_as_app(&e->cfg, 17, sp, dp, &srv_src, &carrier);
-	if (!app)
-		app = e->resolve(17, sp, dp, &srv_src);
+	hs_carrier carrier;
+	const hs_app *app = resolve(e, 17, sp, dp, &srv_src, &carrier);
 	if (!app)
 		return;
 	size_t plen = ip->len - 8;
