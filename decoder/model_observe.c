@@ -331,9 +331,36 @@ static void on_http_request(hs_obs_msg *o, const hs_http_msg *h)
 	}
 }
 
+/* WinRM whose SOAP stays closed (sealed bodies and no key, or a port a probe
+ * found as HTTP): its URL (MS-WSMV 2.2.1: http://server:port/wsman, the
+ * listener's default URLPrefix) or its sealed-body media type (2.2.9.1:
+ * multipart/encrypted; protocol="application/HTTP-...-session-encrypted")
+ * still names it. */
+static bool slice_has_icase(hs_slice s, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (size_t i = 0; i + n <= s.len; i++)
+		if (g_ascii_strncasecmp((const char *)s.p + i, needle, n) == 0)
+			return true;
+	return false;
+}
+
+static bool http_is_winrm(const hs_http_msg *h)
+{
+	static const char wsman[] = "/wsman";
+	hs_slice u = h->uri;
+	if (u.len >= sizeof wsman - 1 && g_ascii_strncasecmp((const char *)u.p, wsman, sizeof wsman - 1) == 0 &&
+	    (u.len == sizeof wsman - 1 || u.p[sizeof wsman - 1] == '?' || u.p[sizeof wsman - 1] == '/'))
+		return true;
+	return h->content_type.len && hs_winrm_is_encrypted(h->content_type) &&
+	       slice_has_icase(h->content_type, "-session-encrypted");
+}
+
 static void on_http(hs_obs_msg *o, const hs_http_msg *h)
 {
 	char buf[HS_NAME_MAX];
+	if (http_is_winrm(h))
+		conn_flags(o, HS_OBS_WINRM);
 	if (!h->response) {
 		on_http_request(o, h);
 		return;
@@ -803,13 +830,18 @@ void hs_model_sink(void *ud, const hs_msg *msg)
 	hs_obs_msg o;
 	o.meta = *mt;
 	o.n = 0;
-	o.on_conn = !(msg->proto == HS_PROTO_KERBEROS && msg->carrier == HS_PROTO_NONE && (mt->sport == 88 || mt->dport == 88));
+	/* Kerberos not carried by another protocol, on 88 or on a port a probe
+	 * or decode-as rule named Kerberos, is a KDC exchange */
+	o.on_conn = !(msg->proto == HS_PROTO_KERBEROS && msg->carrier == HS_PROTO_NONE &&
+		      (mt->sport == 88 || mt->dport == 88 || mt->carrier == HS_CAR_KERBEROS));
 	o.carrier = HS_CAR_OTHER;
 	if (!o.on_conn) {
 		on_kdc(&o, msg->body);
 	} else {
-		/* the carrier tables are the protocols' descriptors (protos.h) */
+		/* a decode-as rule or a probe chose the parser: it names the carrier;
+		 * else the carrier tables are the protocols' descriptors (protos.h) */
 		o.carrier = msg->proto == HS_PROTO_DCERPC ? HS_CAR_DCERPC
+			    : mt->carrier		  ? (hs_carrier)mt->carrier
 							  : hs_proto_port_carrier(mt->dir == 0 ? mt->dport : mt->sport);
 		on_conn_msg(m, &o, msg);
 	}

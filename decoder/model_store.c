@@ -491,8 +491,8 @@ static void apply_conn(conn *c, const hs_meta *mt, const hs_obs_conn *r)
 			c->credssp_offered = true;
 	}
 	if (r->flags & HS_OBS_WINRM) {
-		if (c->carrier == HS_CAR_HTTP || c->carrier == HS_CAR_OTHER)
-			c->carrier = HS_CAR_WINRM_HTTP;
+		if (c->carrier == HS_CAR_HTTP || c->carrier == HS_CAR_OTHER) /* TLS: found by a probe (443) */
+			c->carrier = c->tls ? HS_CAR_WINRM_HTTPS : HS_CAR_WINRM_HTTP;
 		c->winrm = true;
 		if (r->shell_id[0] && !c->shell_id[0])
 			snprintf(c->shell_id, sizeof c->shell_id, "%s", r->shell_id);
