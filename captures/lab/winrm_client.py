@@ -20,8 +20,9 @@ ap.add_argument('--delegate', action='store_true', help='pywinrm kerberos_delega
 ap.add_argument('--user', default='')
 ap.add_argument('--password', default='')
 ap.add_argument('--ca', help='HTTPS: validate srv1 against this certificate (ca_trust_path)')
-ap.add_argument('--encryption', choices=['never', 'auto'], default='never',
-                help="pywinrm message_encryption ('auto': bodies sealed over http, as by default)")
+ap.add_argument('--encryption', choices=['never', 'auto'], default='auto',
+                help="pywinrm message_encryption: 'auto' (pywinrm's default: bodies sealed over http, as Windows "
+                     "does with AllowUnencrypted=false), 'never' (clear SOAP, as AllowUnencrypted=true)")
 ap.add_argument('command', nargs=argparse.REMAINDER)
 a = ap.parse_args()
 res = {'client': 'pywinrm %s' % getattr(winrm, '__version__', '0.3.0'), 'endpoint': a.endpoint,
