@@ -47,8 +47,18 @@ TSHARK_FIELDS = [
 ]
 
 
+def tshark_opts(pcap):
+    """tshark options the capture's scenario names for its non-standard ports (captures/lab: tshark-opts.txt
+    beside the capture, e.g. "-d tcp.port==4455,nbss"): tshark, the oracle, is told where the protocols are;
+    hopsniff is not."""
+    f = os.path.join(os.path.dirname(os.path.abspath(pcap)), "tshark-opts.txt")
+    if not os.path.isfile(f):
+        return []
+    return [a for line in open(f) if not line.lstrip().startswith("#") for a in line.split()]
+
+
 def tshark(path):
-    cmd = ["tshark", "-r", path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
+    cmd = ["tshark", "-r", path] + tshark_opts(path) + ["-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
            "-E", "aggregator=\x1f", "-e", "frame.number"]
     for f in TSHARK_FIELDS:
         cmd += ["-e", f]

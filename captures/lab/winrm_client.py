@@ -27,8 +27,9 @@ ap.add_argument('command', nargs=argparse.REMAINDER)
 a = ap.parse_args()
 res = {'client': 'pywinrm %s' % getattr(winrm, '__version__', '0.3.0'), 'endpoint': a.endpoint,
        'transport': a.transport, 'kerberos_delegation': a.delegate, 'command': a.command}
-if a.encryption != 'never' and a.transport == 'kerberos':
-    # Debian's pykerberos cannot seal: pywinrm's kerberos transport gets the python3-gssapi auth instead
+if a.encryption != 'never' and a.transport == 'kerberos' and a.endpoint.startswith('http:'):
+    # Debian's pykerberos cannot seal: pywinrm's kerberos transport gets the python3-gssapi auth instead (over
+    # https pywinrm does not seal with 'auto', and keeps requests-kerberos' Negotiate as it ships)
     winrm.transport.HTTPKerberosAuth = winrm_seal.GssKerberosAuth
 res['message_encryption'] = a.encryption
 try:

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """HTTPS WinRM (lab scenario 14, pywinrm over TLS 1.3 against the lab's
-endpoint): with either key log, hopsniff decodes the same HTTP messages as
+endpoint; also 29 and 30, the same on 443 and 61986): with either key log, hopsniff decodes the same HTTP messages as
 tshark (-o tls.keylog_file) - frame, method, status, Content-Length - plus
 the Kerberos AP-REQ / AP-REP of the Negotiate header and the WinRM
 operations; without a key log it decodes none and says why.
@@ -19,8 +19,18 @@ def hopsniff(exe, pcap, keylogs):
     return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
 
 
+def tshark_opts(pcap):
+    """tshark options the capture's scenario names for its non-standard ports (captures/lab: tshark-opts.txt
+    beside the capture, e.g. "-d tcp.port==4455,nbss"): tshark, the oracle, is told where the protocols are;
+    hopsniff is not."""
+    f = os.path.join(os.path.dirname(os.path.abspath(pcap)), "tshark-opts.txt")
+    if not os.path.isfile(f):
+        return []
+    return [a for line in open(f) if not line.lstrip().startswith("#") for a in line.split()]
+
+
 def tshark_http(pcap, keylog):
-    out = subprocess.run(["tshark", "-o", "tls.keylog_file:" + keylog, "-r", pcap, "-Y", "http", "-T", "fields",
+    out = subprocess.run(["tshark", "-o", "tls.keylog_file:" + keylog, "-r", pcap] + tshark_opts(pcap) + ["-Y", "http", "-T", "fields",
                           "-e", "frame.number", "-e", "http.request.method", "-e", "http.response.code", "-e",
                           "http.content_length"], check=True, capture_output=True, text=True).stdout
     rows = []
