@@ -24,6 +24,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab"))
+from tshark_opts import tshark_opts  # noqa: E402  (the scenario's decode-as for tshark)
+
 # (capture basename, field or "*", frame or None) -> why hopsniff and tshark legitimately differ
 EXPLAINED = {
     ("krb_smb2_krb.pcap", "*", 43):
@@ -45,16 +48,6 @@ TSHARK_FIELDS = [
     "ldap.protocolOp", "ldap.resultCode", "ldap.authentication", "ldap.mechanism",
     "dcerpc.auth_type", "dcerpc.auth_level",
 ]
-
-
-def tshark_opts(pcap):
-    """tshark options the capture's scenario names for its non-standard ports (captures/lab: tshark-opts.txt
-    beside the capture, e.g. "-d tcp.port==4455,nbss"): tshark, the oracle, is told where the protocols are;
-    hopsniff is not."""
-    f = os.path.join(os.path.dirname(os.path.abspath(pcap)), "tshark-opts.txt")
-    if not os.path.isfile(f):
-        return []
-    return [a for line in open(f) if not line.lstrip().startswith("#") for a in line.split()]
 
 
 def tshark(path):

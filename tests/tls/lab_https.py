@@ -12,21 +12,14 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
+from tshark_opts import tshark_opts  # noqa: E402  (the scenario's decode-as for tshark)
+
 
 def hopsniff(exe, pcap, keylogs):
     cmd = [exe, "decode", "--json", "-r", pcap] + sum((["--keylog", k] for k in keylogs), [])
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
-
-
-def tshark_opts(pcap):
-    """tshark options the capture's scenario names for its non-standard ports (captures/lab: tshark-opts.txt
-    beside the capture, e.g. "-d tcp.port==4455,nbss"): tshark, the oracle, is told where the protocols are;
-    hopsniff is not."""
-    f = os.path.join(os.path.dirname(os.path.abspath(pcap)), "tshark-opts.txt")
-    if not os.path.isfile(f):
-        return []
-    return [a for line in open(f) if not line.lstrip().startswith("#") for a in line.split()]
 
 
 def tshark_http(pcap, keylog):
