@@ -118,6 +118,17 @@ hs_deliver hs_app_deliver(const hs_app *app, hs_app_ctx *ctx, const uint8_t *dat
  * defined in its protocol's file; flags are HS_DESCRIBE_*. */
 typedef void (*hs_describe_fn)(const void *body, hs_out *o, unsigned flags);
 
+/* What a probe says of the first bytes a flow sent in one direction.  A
+ * probe looks at a few header fields only (no allocation, no state) and
+ * must say MORE only while its bytes are a prefix of what it accepts, so
+ * that a wait for more bytes stays short (protos.h HS_PROBE_MAX). */
+typedef enum hs_probe_verdict {
+	HS_PROBE_NO = 0, /* not this protocol */
+	HS_PROBE_MORE,   /* a prefix of this protocol's first PDU: give more bytes */
+	HS_PROBE_CLIENT, /* the first PDU of the client (the sender initiated) */
+	HS_PROBE_SERVER  /* the first PDU of the server (the sender is the responder) */
+} hs_probe_verdict;
+
 /* A well-known port and the parser that takes its flows; carrier is what a
  * connection to that port carries for the correlation model (vocab.h). */
 typedef struct hs_port_def {
@@ -145,11 +156,14 @@ typedef struct hs_proto_def {
 	hs_proto id;
 	hs_describe_fn describe;         /* renders the hs_msg body of proto id */
 	const hs_port_def *ports;        /* well-known ports, ended by port 0 */
-	/* Flows on ports no descriptor names are offered to probe (first
-	 * payload of the initiator, ipproto probe_ipproto); true binds probe_app. */
-	bool (*probe)(const uint8_t *p, size_t len);
+	/* Flows on ports no descriptor names are offered to probe (the first
+	 * payload seen in either direction, ipproto probe_ipproto; protos.h
+	 * hs_app_probe): HS_PROBE_CLIENT / _SERVER binds probe_app, and the
+	 * flow carries probe_carrier for the model. */
+	hs_probe_verdict (*probe)(const uint8_t *p, size_t len);
 	uint8_t probe_ipproto;
 	const hs_app *probe_app;
+	hs_carrier probe_carrier;
 	const hs_spn_def *spns;          /* ended by prefix NULL */
 } hs_proto_def;
 

@@ -648,12 +648,22 @@ static const hs_spn_def dcerpc_spns[] = {
 	{ NULL, HS_CAR_OTHER, 0 }
 };
 
+/* hs_dcerpc_probe for the dispatcher: a header cut short is a prefix while
+ * its version bytes say 5.0 / 5.1. */
+static hs_probe_verdict dcerpc_probe(const uint8_t *p, size_t len)
+{
+	if (len < HS_DCERPC_HEADER)
+		return (len > 0 && p[0] != 5) || (len > 1 && p[1] > 1) ? HS_PROBE_NO : HS_PROBE_MORE;
+	return hs_dcerpc_probe(p, len) ? HS_PROBE_CLIENT : HS_PROBE_NO;
+}
+
 const hs_proto_def hs_dcerpc_proto = {
 	.id = HS_PROTO_DCERPC,
 	.describe = hs_dcerpc_describe,
 	.ports = dcerpc_ports,
-	.probe = hs_dcerpc_probe, /* MS-RPCE on endpoint-mapper-assigned ports */
+	.probe = dcerpc_probe, /* MS-RPCE on endpoint-mapper-assigned ports */
 	.probe_ipproto = 6,
 	.probe_app = &hs_dcerpc_app,
+	.probe_carrier = HS_CAR_DCERPC,
 	.spns = dcerpc_spns,
 };

@@ -269,3 +269,30 @@ bool hs_der_oid_is(hs_slice oid, const char *dotted)
 	char buf[128];
 	return hs_der_oid_text(oid, buf, sizeof buf) && strcmp(buf, dotted) == 0;
 }
+
+int hs_der_probe_header(const uint8_t *p, size_t len, size_t *at, uint8_t tag, size_t *n)
+{
+	size_t i = *at;
+	if (i >= len)
+		return -1;
+	if (p[i] != tag)
+		return 0;
+	if (i + 1 >= len)
+		return -1;
+	uint8_t b = p[i + 1];
+	size_t k = b & 0x7f, v = b;
+	if (b & 0x80) {
+		if (k == 0 || k > 4) /* indefinite, or longer than any PDU we take */
+			return 0;
+		if (i + 2 + k > len)
+			return -1;
+		v = 0;
+		for (size_t j = 0; j < k; j++)
+			v = (v << 8) | p[i + 2 + j];
+	} else {
+		k = 0;
+	}
+	*at = i + 2 + k;
+	*n = v;
+	return 1;
+}

@@ -99,4 +99,11 @@ bool hs_der_oid_text(hs_slice oid, char *buf, size_t n);
 /* Compare OID content with a dotted literal, e.g. "1.2.840.113554.1.2.2". */
 bool hs_der_oid_is(hs_slice oid, const char *dotted);
 
+/* For probes (app.h hs_probe_verdict), which see a stream's first bytes
+ * and must tell "not this" from "not enough yet": the BER header of an
+ * element with the one-byte tag `tag` at p + *at.  1: *at moves past the
+ * header and *n is the content length (up to 4 length bytes, BER's long
+ * forms included); 0: not such a header; -1: the bytes end inside it. */
+int hs_der_probe_header(const uint8_t *p, size_t len, size_t *at, uint8_t tag, size_t *n);
+
 #endif

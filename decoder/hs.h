@@ -81,6 +81,8 @@ typedef struct hs_meta {
 	uint8_t ipproto;     /* 6 TCP, 17 UDP */
 	uint64_t flow_id;    /* unique per connection instance (port reuse = new id) */
 	uint8_t dir;         /* 0 = from the connection's initiator, 1 = reply */
+	uint8_t carrier;     /* what the flow carries when a decode-as rule or a probe chose its
+	                      * parser (hs_carrier, vocab.h); 0 = go by the server's port */
 } hs_meta;
 
 /* RFC 3339 UTC with microseconds ("2016-07-21T10:01:02.123456Z"). */
@@ -126,6 +128,8 @@ typedef struct hs_anomaly {
 	const char *detail; /* human sentence; valid during the sink call only */
 } hs_anomaly;
 
+#define HS_DECODE_AS_MAX 16
+
 typedef struct hs_config {
 	size_t max_flows;          /* concurrent TCP/UDP flows tracked */
 	size_t max_stream_buffer;  /* bytes buffered per TCP direction (unconsumed + out of order) */
@@ -133,7 +137,29 @@ typedef struct hs_config {
 	size_t max_ip_fragments;   /* IPv4/IPv6 datagrams being reassembled at once */
 	double flow_idle_timeout;  /* seconds of silence before a flow is expired */
 	unsigned describe_flags;   /* HS_DESCRIBE_* */
+	bool no_probes;            /* flows on ports no table names are not probed by content (benchmarks) */
+	/* Decode-as rules (hs_config_decode_as), before the well-known ports. */
+	struct hs_decode_as {
+		uint8_t ipproto;   /* 6 TCP, 17 UDP */
+		uint16_t port;     /* either side of the flow */
+		uint8_t target;    /* index of its name in hs_decode_as_name() */
+	} decode_as[HS_DECODE_AS_MAX];
+	unsigned n_decode_as;
 } hs_config;
+
+/* Add a decode-as rule written as in tshark: "tcp.port==8443,winrm-https"
+ * (udp.port too; spaces around the parts are allowed): flows with that port
+ * on either side go to the named parser and count as that carrier, before
+ * any well-known port or probe.  A later rule for the same port replaces
+ * the earlier one.  Returns HS_OK, HS_E_MALFORMED (why says what is wrong
+ * in the spec, an unknown name, a name that has no parser on that transport)
+ * or HS_E_LIMIT (more than HS_DECODE_AS_MAX rules).  why may be NULL. */
+hs_err hs_config_decode_as(hs_config *c, const char *spec, char *why, size_t n);
+
+/* The names decode-as accepts, i = 0, 1, ... until NULL: the carriers of
+ * report-contract.md that have a parser ("winrm-http", "smb2" ...) and
+ * the TLS-wrapped services the model names no carrier ("ldaps"). */
+const char *hs_decode_as_name(size_t i);
 
 /* Defaults: 100k flows, 4 MiB per direction, 256 MiB total, 1024 fragments,
  * 600 s idle. */

@@ -1593,4 +1593,48 @@ static const hs_port_def http_ports[] = {
 	{ 0 }
 };
 
-const hs_proto_def hs_http_proto = { .id = HS_PROTO_HTTP, .describe = hs_http_describe, .ports = http_ports };
+/* HTTP on another port (WinRM moved with Set-Item WSMan:\...\Port, a
+ * reverse proxy), or inside TLS on any port (tls_app.c): a request line
+ * (RFC 9112 3: a method WinRM or a proxy uses, SP, a target of visible
+ * characters, SP, "HTTP/1.x", CRLF) or a status line ("HTTP/1.x DDD").
+ * A line not ended yet is a prefix while it is made of what a request
+ * line may hold. */
+static hs_probe_verdict http_probe(const uint8_t *p, size_t len)
+{
+	static const char *const starts[] = { "GET ", "POST ", "PUT ", "HEAD ", "OPTIONS ", "DELETE ", "CONNECT ", "HTTP/1." };
+	size_t k = 0, i;
+	for (i = 0; i < G_N_ELEMENTS(starts); i++) {
+		k = strlen(starts[i]);
+		if (!memcmp(p, starts[i], MIN(len, k)))
+			break;
+	}
+	if (i == G_N_ELEMENTS(starts))
+		return HS_PROBE_NO;
+	if (i == G_N_ELEMENTS(starts) - 1) { /* status line */
+		if (len < 13)
+			return len < 8 || p[7] == '0' || p[7] == '1' ? HS_PROBE_MORE : HS_PROBE_NO;
+		bool ok = (p[7] == '0' || p[7] == '1') && p[8] == ' ' && g_ascii_isdigit(p[9]) && g_ascii_isdigit(p[10]) &&
+			  g_ascii_isdigit(p[11]) && p[12] == ' ';
+		return ok ? HS_PROBE_SERVER : HS_PROBE_NO;
+	}
+	if (len <= k)
+		return HS_PROBE_MORE;
+	size_t t = k;
+	while (t < len && p[t] > 0x20 && p[t] < 0x7f) /* the target */
+		t++;
+	if (t == k)
+		return HS_PROBE_NO;
+	static const char version[] = " HTTP/1.";
+	size_t v = sizeof version - 1;
+	if (t < len && memcmp(p + t, version, MIN(len - t, v)))
+		return HS_PROBE_NO;
+	if (len < t + v + 3)
+		return HS_PROBE_MORE;
+	return (p[t + v] == '0' || p[t + v] == '1') && p[t + v + 1] == '\r' && p[t + v + 2] == '\n' ? HS_PROBE_CLIENT
+													: HS_PROBE_NO;
+}
+
+const hs_proto_def hs_http_proto = {
+	.id = HS_PROTO_HTTP, .describe = hs_http_describe, .ports = http_ports,
+	.probe = http_probe, .probe_ipproto = 6, .probe_app = &hs_http_app, .probe_carrier = HS_CAR_HTTP,
+};

@@ -3,6 +3,8 @@
  * by krb5.c, emitted decrypted by krb5_dec.c when the host has keys. */
 #include "krb5.h"
 
+#include "der.h"
+
 #include "krb5_dec.h"
 
 typedef struct krb_flow {
@@ -83,4 +85,35 @@ static const hs_port_def krb5_ports[] = {
 	{ 0 }
 };
 
-const hs_proto_def hs_krb5_proto = { .id = HS_PROTO_KERBEROS, .describe = hs_krb_describe, .ports = krb5_ports };
+/* Kerberos over TCP on another port (a KDC proxy, a lab's KDC): the record
+ * marker (RFC 4120 7.2.2: 4-byte length, high bit clear) whose length is
+ * exactly the DER element that follows, an [APPLICATION 10/12] request from
+ * the client or [APPLICATION 11/13/30] reply or error from the server,
+ * holding a SEQUENCE.  MIT clients may send the marker in a segment of its
+ * own: four bytes are a prefix. */
+static hs_probe_verdict krb5_probe(const uint8_t *p, size_t len)
+{
+	if (len && p[0] != 0)
+		return HS_PROBE_NO;
+	if (len < 5)
+		return HS_PROBE_MORE;
+	size_t rec = ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
+	uint8_t tag = p[4];
+	bool req = tag == 0x6a || tag == 0x6c;
+	if (!req && tag != 0x6b && tag != 0x6d && tag != 0x7e)
+		return HS_PROBE_NO;
+	size_t at = 4, n, seq;
+	int r = hs_der_probe_header(p, len, &at, tag, &n);
+	if (r <= 0)
+		return r ? HS_PROBE_MORE : HS_PROBE_NO;
+	if (at - 4 + n != rec)
+		return HS_PROBE_NO;
+	if ((r = hs_der_probe_header(p, len, &at, 0x30, &seq)) <= 0)
+		return r ? HS_PROBE_MORE : HS_PROBE_NO;
+	return req ? HS_PROBE_CLIENT : HS_PROBE_SERVER;
+}
+
+const hs_proto_def hs_krb5_proto = {
+	.id = HS_PROTO_KERBEROS, .describe = hs_krb_describe, .ports = krb5_ports,
+	.probe = krb5_probe, .probe_ipproto = 6, .probe_app = &hs_krb5_app, .probe_carrier = HS_CAR_KERBEROS,
+};

@@ -522,6 +522,39 @@ static const hs_spn_def ldap_spns[] = {
 	{ NULL, HS_CAR_OTHER, 0 }
 };
 
+/* An LDAP connection on another port, by its first PDU (RFC 4511 4.2,
+ * 4.5): LDAPMessage ::= SEQUENCE { messageID INTEGER, protocolOp } with a
+ * BindRequest (version 3), a rootDSE SearchRequest (what Windows' LDAP
+ * client sends before binding) or, from the server, a BindResponse. */
+static hs_probe_verdict ldap_probe(const uint8_t *p, size_t len)
+{
+	size_t at = 0, n, id;
+	int r = hs_der_probe_header(p, len, &at, 0x30, &n);
+	if (r <= 0)
+		return r ? HS_PROBE_MORE : HS_PROBE_NO;
+	if ((r = hs_der_probe_header(p, len, &at, 0x02, &id)) <= 0)
+		return r ? HS_PROBE_MORE : HS_PROBE_NO;
+	if (id < 1 || id > 4)
+		return HS_PROBE_NO;
+	at += id;
+	if (at >= len)
+		return HS_PROBE_MORE;
+	uint8_t op = p[at];
+	size_t body;
+	if (op != 0x60 && op != 0x61 && op != 0x63)
+		return HS_PROBE_NO;
+	if ((r = hs_der_probe_header(p, len, &at, op, &body)) <= 0)
+		return r ? HS_PROBE_MORE : HS_PROBE_NO;
+	if (at + 3 > len)
+		return HS_PROBE_MORE;
+	if (op == 0x60) /* version INTEGER 3 */
+		return p[at] == 0x02 && p[at + 1] == 1 && p[at + 2] == 3 ? HS_PROBE_CLIENT : HS_PROBE_NO;
+	if (op == 0x61) /* resultCode ENUMERATED */
+		return p[at] == 0x0a && p[at + 1] == 1 ? HS_PROBE_SERVER : HS_PROBE_NO;
+	return p[at] == 0x04 ? HS_PROBE_CLIENT : HS_PROBE_NO; /* baseObject LDAPDN */
+}
+
 const hs_proto_def hs_ldap_proto = {
-	.id = HS_PROTO_LDAP, .describe = hs_ldap_describe, .ports = ldap_ports, .spns = ldap_spns
+	.id = HS_PROTO_LDAP, .describe = hs_ldap_describe, .ports = ldap_ports, .spns = ldap_spns,
+	.probe = ldap_probe, .probe_ipproto = 6, .probe_app = &hs_ldap_app, .probe_carrier = HS_CAR_LDAP,
 };

@@ -768,7 +768,8 @@ static conn *conn_get(hs_model *m, const hs_msg *msg)
 		c->cport = mt->dport;
 		c->sport = mt->sport;
 	}
-	c->carrier = carrier_of_port(c->sport, mt->ipproto);
+	/* a decode-as rule or a probe chose the parser: it names the carrier */
+	c->carrier = mt->carrier ? (hs_carrier)mt->carrier : carrier_of_port(c->sport, mt->ipproto);
 	if (msg->proto == HS_PROTO_DCERPC)
 		c->carrier = HS_CAR_DCERPC;
 	c->t0 = c->t1 = ts_of(mt);
@@ -1141,8 +1142,8 @@ static void on_winrm(conn *c, const hs_msg *msg, const hs_winrm_msg *w)
 {
 	const hs_meta *mt = msg->meta;
 	int64_t t = ts_of(mt);
-	if (c->carrier == HS_CAR_HTTP || c->carrier == HS_CAR_OTHER)
-		c->carrier = HS_CAR_WINRM_HTTP;
+	if (c->carrier == HS_CAR_HTTP || c->carrier == HS_CAR_OTHER) /* TLS: found by a probe (443) */
+		c->carrier = c->tls ? HS_CAR_WINRM_HTTPS : HS_CAR_WINRM_HTTP;
 	c->winrm = true;
 	if (w->shell_id.len && !c->shell_id[0])
 		copy_slice(c->shell_id, sizeof c->shell_id, w->shell_id);

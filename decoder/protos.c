@@ -40,6 +40,11 @@ static struct {
 	size_t nports;
 	const hs_proto_def *probes[MAX_PROBES];
 	size_t nprobes;
+	/* first[b]: the probes (bit i = probes[i]) that do not refuse a flow
+	 * whose first byte is b.  A probe says MORE for every prefix of what
+	 * it accepts (app.h), so the one-byte call is exact; bulk traffic pays
+	 * one table lookup. */
+	uint16_t first[256];
 } flat;
 
 static gpointer flatten(gpointer unused)
@@ -56,6 +61,12 @@ static gpointer flatten(gpointer unused)
 		}
 		if (defs[i]->probe && flat.nprobes < MAX_PROBES)
 			flat.probes[flat.nprobes++] = defs[i];
+	}
+	for (unsigned b = 0; b < 256; b++) {
+		uint8_t byte = (uint8_t)b;
+		for (size_t i = 0; i < flat.nprobes; i++)
+			if (flat.probes[i]->probe(&byte, 1) != HS_PROBE_NO)
+				flat.first[b] |= (uint16_t)(1u << i);
 	}
 	return NULL;
 }
@@ -110,12 +121,22 @@ size_t hs_app_ports(uint8_t ipproto, uint16_t *out, size_t max)
 	return n;
 }
 
-const hs_app *hs_app_probe(uint8_t ipproto, const uint8_t *payload, size_t len)
+const hs_proto_def *hs_app_probe(uint8_t ipproto, const uint8_t *p, size_t len, hs_probe_verdict *v)
 {
 	flat_init();
-	for (size_t i = 0; i < flat.nprobes; i++)
-		if (flat.probes[i]->probe_ipproto == ipproto && flat.probes[i]->probe(payload, len))
-			return flat.probes[i]->probe_app;
+	*v = HS_PROBE_NO;
+	unsigned may = len ? flat.first[p[0]] : 0;
+	for (size_t i = 0; may >> i; i++) {
+		if (!(may >> i & 1) || flat.probes[i]->probe_ipproto != ipproto)
+			continue;
+		hs_probe_verdict r = flat.probes[i]->probe(p, len);
+		if (r == HS_PROBE_CLIENT || r == HS_PROBE_SERVER) {
+			*v = r;
+			return flat.probes[i];
+		}
+		if (r == HS_PROBE_MORE)
+			*v = HS_PROBE_MORE;
+	}
 	return NULL;
 }
 

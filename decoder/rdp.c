@@ -531,4 +531,25 @@ static const hs_spn_def rdp_spns[] = {
 	{ NULL, HS_CAR_OTHER, 0 }
 };
 
-const hs_proto_def hs_rdp_proto = { .id = HS_PROTO_RDP, .describe = hs_rdp_describe, .ports = rdp_ports, .spns = rdp_spns };
+/* RDP on another port, by its first TPKT (RFC 1006: version 3, reserved 0,
+ * length) holding an X.224 Connection Request from the client or
+ * Connection Confirm from the server (X.224 13.3-13.4; MS-RDPBCGR 2.2.1.1):
+ * the length indicator covers exactly the rest of the packet. */
+static hs_probe_verdict rdp_probe(const uint8_t *p, size_t len)
+{
+	if ((len > 0 && p[0] != 3) || (len > 1 && p[1] != 0))
+		return HS_PROBE_NO;
+	if (len < 6)
+		return HS_PROBE_MORE;
+	size_t tl = ((size_t)p[2] << 8) | p[3];
+	if (tl < 11 || p[4] != tl - 5)
+		return HS_PROBE_NO;
+	if ((p[5] & 0xf0) == 0xe0)
+		return HS_PROBE_CLIENT;
+	return (p[5] & 0xf0) == 0xd0 ? HS_PROBE_SERVER : HS_PROBE_NO;
+}
+
+const hs_proto_def hs_rdp_proto = {
+	.id = HS_PROTO_RDP, .describe = hs_rdp_describe, .ports = rdp_ports, .spns = rdp_spns,
+	.probe = rdp_probe, .probe_ipproto = 6, .probe_app = &hs_rdp_app, .probe_carrier = HS_CAR_RDP,
+};

@@ -1050,6 +1050,37 @@ static const hs_spn_def smb2_spns[] = {
 	{ NULL, HS_CAR_OTHER, 0 }
 };
 
+/* SMB on another port, by its first message in the session-service framing
+ * of both 445 and 139 (MS-SMB2 2.1: a zero byte and a 24-bit length): an
+ * SMB2 header (0xFE 'SMB', StructureSize 64, SERVER_TO_REDIR flag telling
+ * the side) or the SMB1 NEGOTIATE (0xFF 'SMB', command 0x72) with which
+ * older clients open a dialect negotiation (MS-CIFS 2.2.3.1). */
+static hs_probe_verdict smb2_probe(const uint8_t *p, size_t len)
+{
+	static const uint8_t smb2[4] = { 0xfe, 'S', 'M', 'B' }, smb1[4] = { 0xff, 'S', 'M', 'B' };
+	if (len && p[0] != 0)
+		return HS_PROBE_NO;
+	for (size_t i = 4; i < len && i < 8; i++)
+		if (p[i] != smb2[i - 4] && p[i] != smb1[i - 4])
+			return HS_PROBE_NO;
+	if (len < 9)
+		return HS_PROBE_MORE;
+	size_t rec = ((size_t)p[1] << 16) | ((size_t)p[2] << 8) | p[3];
+	if (p[4] == 0xff) {
+		if (p[8] != 0x72 || rec < 32)
+			return HS_PROBE_NO;
+		if (len < 14)
+			return HS_PROBE_MORE;
+		return p[13] & SMB1_FLAGS_REPLY ? HS_PROBE_SERVER : HS_PROBE_CLIENT;
+	}
+	if (p[8] != 64 || rec < 64)
+		return HS_PROBE_NO;
+	if (len < 4 + 20)
+		return HS_PROBE_MORE;
+	return p[4 + 16] & 1 ? HS_PROBE_SERVER : HS_PROBE_CLIENT; /* SMB2_FLAGS_SERVER_TO_REDIR */
+}
+
 const hs_proto_def hs_smb2_proto = {
-	.id = HS_PROTO_SMB2, .describe = hs_smb2_describe, .ports = smb2_ports, .spns = smb2_spns
+	.id = HS_PROTO_SMB2, .describe = hs_smb2_describe, .ports = smb2_ports, .spns = smb2_spns,
+	.probe = smb2_probe, .probe_ipproto = 6, .probe_app = &hs_smb2_app, .probe_carrier = HS_CAR_SMB2,
 };

@@ -64,6 +64,7 @@ struct hs_flow {
 	uint8_t ipproto;
 	bool closed;
 	bool probed;       /* found by payload (hs_app_probe), not by a well-known port */
+	uint8_t carrier;   /* hs_carrier a decode-as rule or a probe named (hs_meta.carrier) */
 	int64_t last_ns;
 	int64_t last_sec;
 	uint32_t last_nsec, last_input;
@@ -153,6 +154,7 @@ static void make_meta(const hs_flow *f, int dir, hs_meta *m)
 	m->ipproto = f->ipproto;
 	m->flow_id = f->id;
 	m->dir = (uint8_t)dir;
+	m->carrier = f->carrier;
 }
 
 static void make_ctx(hs_engine *e, hs_flow *f, int dir, const hs_meta *m, bool eof, hs_app_ctx *c)
@@ -584,8 +586,8 @@ static void flow_remove(hs_engine *e, hs_flow *f)
 	g_hash_table_remove(e->flows.tab, &f->key);
 	lru_unlink(&e->flows, f);
 	e->flows.count--;
-	if (f->probed)
-		e->flows.probed--;
+	if (f->probed && !--e->flows.probed)
+		memset(e->flows.probed_ports, 0, sizeof e->flows.probed_ports);
 	hs_engine_account(e, -(ssize_t)FLOW_COST);
 	g_free(f);
 }
@@ -672,6 +674,36 @@ static bool server_is_src_by_port(hs_engine *e, uint8_t proto, uint16_t sp, uint
 	return hint;
 }
 
+/* The parser by the decode-as rules (and the carrier a rule names), else
+ * by the well-known ports; NULL when neither names one. */
+static const hs_app *resolve(hs_engine *e, uint8_t ipproto, uint16_t sp, uint16_t dp, bool *srv_src,
+			     hs_carrier *carrier)
+{
+	*carrier = HS_CAR_OTHER;
+	const hs_app *app = e->cfg.n_decode_as ? hs_decode_as_app(&e->cfg, ipproto, sp, dp, srv_src, carrier) : NULL;
+	return app ? app : e->resolve(ipproto, sp, dp, srv_src);
+}
+
+static inline bool port_probed(const hs_flows *t, uint16_t port)
+{
+	return t->probed_ports[port >> 6] >> (port & 63) & 1;
+}
+
+/* The parser for a flow on unknown ports, from its first payload: the
+ * protocol a probe accepts (and which side sent it), the waiting parser
+ * while a probe needs more bytes (probe.c), else NULL. */
+static const hs_app *probe_first(const uint8_t *p, size_t len, bool *srv_src, hs_carrier *carrier)
+{
+	hs_probe_verdict v;
+	const hs_proto_def *d = hs_app_probe(6, p, len, &v);
+	*srv_src = v == HS_PROBE_SERVER;
+	if (d) {
+		*carrier = d->probe_carrier;
+		return d->probe_app;
+	}
+	return v == HS_PROBE_MORE ? &hs_probe_app : NULL;
+}
+
 void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 {
 	hs_cur c = hs_cur_make(ip->payload, ip->len);
@@ -701,21 +733,22 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 	bool probed = false;
 	flow_key k;
 	hs_flow *f = NULL;
-	const hs_app *app = e->resolve(6, sp, dp, &srv_src);
+	hs_carrier carrier;
+	const hs_app *app = resolve(e, 6, sp, dp, &srv_src, &carrier);
 	if (!app) {
-		/* Dynamic ports (DCOM/WMI endpoints, RPC over any port): such a
-		 * flow exists only if a probe recognised its first payload.  The
-		 * table lookup is paid only while such flows exist. */
-		if (e->flows.probed) {
+		/* Unknown ports (DCE/RPC's dynamic ones, a service moved off its
+		 * port): such a flow exists only if a probe recognised its first
+		 * payload.  The table lookup is paid only while such flows exist. */
+		if (e->flows.probed && (port_probed(&e->flows, sp) || port_probed(&e->flows, dp))) {
 			make_key(&k, 6, &ip->src, sp, &ip->dst, dp);
 			f = g_hash_table_lookup(e->flows.tab, &k);
 		}
 		if (f) {
 			app = f->app;
 		} else {
-			if (flags & (TH_SYN | TH_RST) || ip->len <= hl)
+			if (flags & (TH_SYN | TH_RST) || ip->len <= hl || e->cfg.no_probes)
 				return;
-			app = hs_app_probe(6, ip->payload + hl, ip->len - hl);
+			app = probe_first(ip->payload + hl, ip->len - hl, &srv_src, &carrier);
 			if (!app)
 				return;
 			probed = true;
@@ -741,15 +774,16 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 			return;
 		if (flags & TH_SYN)
 			srv_src = flags & TH_ACK; /* the SYN's sender initiated */
-		else if (probed)
-			srv_src = false; /* probes accept only a client's first PDU */
-		else
+		else if (!probed) /* else the probe said which side sent it */
 			srv_src = server_is_src_by_port(e, 6, sp, dp, srv_src);
 		f = srv_src ? flow_new(e, &k, app, 6, &ip->dst, dp, &ip->src, sp)
 			    : flow_new(e, &k, app, 6, &ip->src, sp, &ip->dst, dp);
+		f->carrier = (uint8_t)carrier;
 		if (probed) {
 			f->probed = true;
 			e->flows.probed++;
+			e->flows.probed_ports[sp >> 6] |= 1ull << (sp & 63);
+			e->flows.probed_ports[dp >> 6] |= 1ull << (dp & 63);
 		}
 	}
 	touch(e, f);
@@ -777,7 +811,10 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 	if (!d->started) {
 		d->started = true;
 		d->next_seq = dseq;
-		d->pickup = true;
+		/* A flow made by a probe starts at the PDU it accepted, and the
+		 * peer answers after it: no mid-stream pickup (TLS would take it
+		 * for lost bytes and stop decrypting). */
+		d->pickup = !f->probed;
 		/* Picked up mid-stream on a lone byte: a TCP keep-alive (RFC 1122
 		 * 4.2.3.6: one garbage octet at SND.NXT - 1, which Windows sends
 		 * every few seconds on idle SMB and WinRM connections).  The
@@ -839,7 +876,8 @@ void hs_udp_input(hs_engine *e, const hs_ip_pkt *ip)
 		return;
 	}
 	bool srv_src;
-	const hs_app *app = e->resolve(17, sp, dp, &srv_src);
+	hs_carrier carrier;
+	const hs_app *app = resolve(e, 17, sp, dp, &srv_src, &carrier);
 	if (!app)
 		return;
 	size_t plen = ip->len - 8;
@@ -854,6 +892,7 @@ void hs_udp_input(hs_engine *e, const hs_ip_pkt *ip)
 		srv_src = server_is_src_by_port(e, 17, sp, dp, srv_src);
 		f = srv_src ? flow_new(e, &k, app, 17, &ip->dst, dp, &ip->src, sp)
 			    : flow_new(e, &k, app, 17, &ip->src, sp, &ip->dst, dp);
+		f->carrier = (uint8_t)carrier;
 	}
 	touch(e, f);
 	if (f->closed || !f->app->datagram)

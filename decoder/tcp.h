@@ -41,6 +41,9 @@ typedef struct hs_flows {
 	hs_flow *head, *tail; /* least recently active first */
 	size_t count;
 	size_t probed;        /* flows found by hs_app_probe */
+	/* The ports of those flows (a bit per port, cleared when the last one
+	 * goes): traffic on other unknown ports needs no table lookup. */
+	uint64_t probed_ports[65536 / 64];
 	uint64_t next_id;
 } hs_flows;
 

@@ -688,4 +688,29 @@ static const hs_spn_def tds_spns[] = {
 	{ NULL, HS_CAR_OTHER, 0 }
 };
 
-const hs_proto_def hs_tds_proto = { .id = HS_PROTO_TDS, .describe = hs_tds_describe, .ports = tds_ports, .spns = tds_spns };
+/* SQL Server on a named instance's port, by the PRELOGIN exchange that
+ * opens every TDS 7+ connection (MS-TDS 2.2.6.5): packet type 0x12 from
+ * the client, 0x04 (tabular result) from the server, one packet (status
+ * EOM), window 0, and a payload starting with the VERSION option token
+ * whose data is 6 bytes. */
+static hs_probe_verdict tds_probe(const uint8_t *p, size_t len)
+{
+	static const uint8_t head[] = { 0x12, 0x01 };
+	if (len && p[0] != 0x12 && p[0] != 0x04)
+		return HS_PROBE_NO;
+	if (len > 1 && p[1] != head[1])
+		return HS_PROBE_NO;
+	if (len < 13)
+		return HS_PROBE_MORE;
+	size_t plen = ((size_t)p[2] << 8) | p[3];
+	size_t off = ((size_t)p[9] << 8) | p[10];
+	bool ok = plen >= 8 + 6 && p[7] == 0 && p[8] == 0x00 && p[11] == 0 && p[12] == 6 && off >= 6 && 8 + off + 6 <= plen;
+	if (!ok)
+		return HS_PROBE_NO;
+	return p[0] == head[0] ? HS_PROBE_CLIENT : HS_PROBE_SERVER;
+}
+
+const hs_proto_def hs_tds_proto = {
+	.id = HS_PROTO_TDS, .describe = hs_tds_describe, .ports = tds_ports, .spns = tds_spns,
+	.probe = tds_probe, .probe_ipproto = 6, .probe_app = &hs_tds_app, .probe_carrier = HS_CAR_MSSQL,
+};

@@ -358,5 +358,7 @@ void hs_tls_conn_gap(hs_tls_conn *c, hs_app_ctx *ctx);
 /* Engine parsers: TLS around HTTP (5986) and LDAP (636, 3269). */
 extern const hs_app hs_tls_http_app;
 extern const hs_app hs_tls_ldap_app;
+/* TLS found by a probe on another port: its plaintext is probed (probe.c). */
+extern const hs_app hs_tls_any_app;
 
 #endif

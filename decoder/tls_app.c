@@ -9,6 +9,7 @@
 
 #include "http.h"
 #include "ldap.h"
+#include "protos.h"
 
 /* TLS around an inner parser: the inner parser's state and the plaintext
  * it has not consumed yet live here; it is called per the app.h contract,
@@ -162,6 +163,43 @@ const hs_app hs_tls_ldap_app = {
 	.malformed = HS_ANOM_MALFORMED_LDAPS,
 };
 
+/* TLS found by its first record on a port no table names: the plaintext
+ * is probed in turn (probe.c), so HTTP inside is found, and WinRM over
+ * HTTPS on 443 or any port is WinRM when a key log decrypts it. */
+static hs_parse_result tls_any_stream(hs_app_ctx *ctx, const uint8_t *p, size_t len)
+{
+	return tls_app_stream(ctx, p, len, &hs_probe_app);
+}
+
+const hs_app hs_tls_any_app = {
+	.name = "tls",
+	.state_size = sizeof(tls_app_state),
+	.stream = tls_any_stream,
+	.gap = tls_app_gap,
+	.datagram = NULL,
+	.close = tls_app_close,
+	.malformed = HS_ANOM_MALFORMED_TLS,
+};
+
+/* A TLS connection by its first handshake record (RFC 8446 5.1, 4): a
+ * handshake record of TLS 1.0-1.3 framing whose first message is a
+ * ClientHello (the client) or a ServerHello (the server) of a plausible
+ * size, with a legacy version 3.x. */
+static hs_probe_verdict tls_probe(const uint8_t *p, size_t len)
+{
+	if ((len > 0 && p[0] != HS_TLS_CT_HANDSHAKE) || (len > 1 && p[1] != 3) || (len > 2 && p[2] > 4))
+		return HS_PROBE_NO;
+	if (len < 11)
+		return HS_PROBE_MORE;
+	size_t rec = ((size_t)p[3] << 8) | p[4];
+	size_t hl = ((size_t)p[6] << 16) | ((size_t)p[7] << 8) | p[8];
+	if (rec < 4 || rec > 16384 + 2048 || (p[5] != 1 && p[5] != 2) || hl < 38 || hl > 0x20000)
+		return HS_PROBE_NO;
+	if (p[9] != 3 || p[10] > 4)
+		return HS_PROBE_NO;
+	return p[5] == 1 ? HS_PROBE_CLIENT : HS_PROBE_SERVER;
+}
+
 /* The TLS-wrapped services: LDAPS and the global catalog over TLS (which
  * the model does not count as LDAP carriers), WinRM HTTPS (MS-WSMV 2.1). */
 static const hs_port_def tls_ports[] = {
@@ -171,4 +209,7 @@ static const hs_port_def tls_ports[] = {
 	{ 0 }
 };
 
-const hs_proto_def hs_tls_proto = { .id = HS_PROTO_TLS, .describe = hs_tls_describe, .ports = tls_ports };
+const hs_proto_def hs_tls_proto = {
+	.id = HS_PROTO_TLS, .describe = hs_tls_describe, .ports = tls_ports,
+	.probe = tls_probe, .probe_ipproto = 6, .probe_app = &hs_tls_any_app, .probe_carrier = HS_CAR_OTHER,
+};

@@ -79,6 +79,7 @@ static hs_ws_bool_pref pref_redact_names = FALSE;
 static const char *pref_keytabs = "";
 static const char *pref_ntlm_passwords = "";
 static const char *pref_nt_hashes = "";
+static const char *pref_decode_as = "";
 
 /* One decoded message as stored for the tree. */
 typedef struct stored_node {
@@ -265,12 +266,27 @@ static void add_ntlm(const char *pref, bool hash)
 	g_strfreev(specs);
 }
 
+/* The "decode_as" preference: hopsniff -d rules separated by ';' (flows on
+ * other ports are found by their content anyway, as in the command). */
+static void add_decode_as(hs_config *cfg, const char *pref)
+{
+	gchar **specs = g_strsplit(pref ? pref : "", ";", 0);
+	char why[640];
+	for (guint i = 0; specs[i]; i++) {
+		gchar *p = g_strstrip(specs[i]);
+		if (*p && hs_config_decode_as(cfg, p, why, sizeof why) != HS_OK)
+			g_warning("hopsniff: %s", why);
+	}
+	g_strfreev(specs);
+}
+
 /* A new file (or a full redissection): a fresh engine and model. */
 static void state_init(void)
 {
 	state_free();
 	hs_config cfg;
 	hs_config_default(&cfg);
+	add_decode_as(&cfg, pref_decode_as);
 	st.describe_flags = pref_show_secrets ? HS_DESCRIBE_SECRETS : 0;
 	cfg.describe_flags = st.describe_flags;
 	st.engine = hs_engine_new(&cfg);
@@ -729,6 +745,11 @@ static void proto_register_hopsniff(void)
 		"is written to the preferences file", &pref_ntlm_passwords);
 	prefs_register_string_preference(m, "nt_hashes", "NT hashes",
 		"DOMAIN\\user:NTHASH entries (32 hex digits, separated by ';'), as --nt-hash", &pref_nt_hashes);
+	prefs_register_string_preference(m, "decode_as", "Decode as",
+		"Rules like hopsniff -d, separated by ';': tcp.port==8443,winrm-https (names: winrm-http, "
+		"winrm-https, http, smb2, ldap, ldaps, dcerpc, mssql, rdp, kerberos, tls). Services on other ports "
+		"are found by their content without a rule; a rule names what content cannot tell (WinRM over HTTPS "
+		"without a key log)", &pref_decode_as);
 
 	register_init_routine(state_init);
 	register_cleanup_routine(state_cleanup);

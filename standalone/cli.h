@@ -46,13 +46,17 @@ typedef struct options {
 	unsigned memory_mib; /* --memory-limit MIB (0: the decoder's default) */
 	struct hs_redact *redact; /* --redact-names: the pseudonyms of every output */
 	bool learn_only;     /* the first pass of --redact-names: learn names, print nothing */
+	char **decode_as;    /* -d tcp.port==PORT,NAME ... (checked by decode_as_ok), or NULL */
 } options;
+
+/* Check every -d rule (hs_config_decode_as); false after printing why. */
+bool decode_as_ok(char **specs);
 
 /* Make pr's output go through opt's redactor (--redact-names), and the
  * model's chains (may be NULL). */
 void printer_redact(printer *pr, hs_model *model, const options *opt);
 
-/* The engine's configuration for opt: caps, --memory-limit, --show-secrets. */
+/* The engine's configuration for opt: caps, --memory-limit, --show-secrets, -d. */
 void engine_config(hs_config *cfg, const options *opt);
 
 /* Sinks (ud: the printer): print, or in report mode keep (capped). */

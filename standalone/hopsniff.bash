@@ -1,8 +1,8 @@
 # bash completion for hopsniff(1)                          -*- shell-script -*-
 # Options are read from `hopsniff --help` (so they cannot drift from the
 # program), interfaces from `hopsniff --list-interfaces`; files after the
-# options that take one.  hopsniff has no decode-as table to complete: its
-# decoders find their protocols by port and by content.
+# options that take one; -d's rule (tcp.port==PORT,NAME) with NAME from the
+# "(NAME: ...)" list of --help, which the decoder writes.
 
 _hopsniff()
 {
@@ -18,6 +18,16 @@ _hopsniff()
 			return ;;
 		-i | --interface)
 			COMPREPLY=($(compgen -W "$("$1" --list-interfaces 2>/dev/null | cut -f1)" -- "$cur"))
+			return ;;
+		-d | --decode-as)
+			if [[ $cur == *,* ]]; then
+				local names
+				names=$("$1" --help 2>/dev/null | sed -nE 's/.*--decode-as.*\(NAME: ([^)]*)\).*/\1/p' | tr -d ',')
+				COMPREPLY=($(compgen -P "${cur%%,*}," -W "$names" -- "${cur#*,}"))
+			else
+				COMPREPLY=($(compgen -W "tcp.port== udp.port==" -- "$cur"))
+				compopt -o nospace 2>/dev/null
+			fi
 			return ;;
 		-f | --filter | -c | --count | --duration | --settle | --snaplen | --buffer-size)
 			return ;;

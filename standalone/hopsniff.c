@@ -301,6 +301,23 @@ void engine_config(hs_config *cfg, const options *opt)
 	const char *v = getenv("HOPSNIFF_FLOW_IDLE_SECONDS");
 	if (v && atof(v) > 0)
 		cfg->flow_idle_timeout = atof(v);
+	/* bench/probes.sh: the same run without probes, to measure what they cost */
+	cfg->no_probes = getenv("HOPSNIFF_NO_PROBES") != NULL;
+	for (guint i = 0; opt->decode_as && opt->decode_as[i]; i++)
+		hs_config_decode_as(cfg, opt->decode_as[i], NULL, 0); /* checked by decode_as_ok */
+}
+
+bool decode_as_ok(char **specs)
+{
+	hs_config c;
+	hs_config_default(&c);
+	char why[640];
+	for (guint i = 0; specs && specs[i]; i++)
+		if (hs_config_decode_as(&c, specs[i], why, sizeof why) != HS_OK) {
+			fprintf(stderr, "hopsniff: -d: %s\n", why);
+			return false;
+		}
+	return true;
 }
 
 /* --keytab FILE (repeatable): Kerberos keys that decrypt tickets,
@@ -656,7 +673,7 @@ static bool rereadable(char **files)
 static const char *summary =
 	"hopsniff -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--json] [--messages] [--html FILE]\n"
 	"         [--redact-names] [--show-secrets] [--memory-limit MIB] [--progress | --no-progress] [-w FILE]\n"
-	"         [--etl-all-copies]\n"
+	"         [--etl-all-copies] [-d tcp.port==PORT,NAME ...]\n"
 	"  Report mode: correlates each WinRM first hop (client -> server1) with the second hop it\n"
 	"  caused (server1 -> server2: SMB, LDAP, WinRM, RPC, SQL, or the KDC) and explains the\n"
 	"  delegation: method, verdict, cause, explanation, remedies, evidence frames.\n"
@@ -676,6 +693,10 @@ static const char *summary =
 	"  are evicted and the model settles its oldest sessions early (memory_cap).\n"
 	"  --keylog FILE (all modes, repeatable): an SSLKEYLOGFILE-format key log that decrypts\n"
 	"  TLS (WinRM over HTTPS 5986, CredSSP over HTTP and RDP NLA on 3389).\n"
+	"  Services on other ports (WinRM on 443 or a port of its own, SQL on a named instance's\n"
+	"  port ...) are found by their first bytes: TLS, HTTP, Kerberos, SMB, LDAP, TDS, RDP, RPC;\n"
+	"  HTTP inside TLS too (with --keylog).  -d tcp.port==PORT,NAME (all modes, repeatable)\n"
+	"  names what content cannot tell, e.g. -d tcp.port==8443,winrm-https without a key log.\n"
 	"  --keytab FILE (all modes, repeatable): an MIT keytab (ktutil, samba-tool domain\n"
 	"  exportkeytab, ktpass) whose keys decrypt Kerberos tickets, authenticators and KDC\n"
 	"  replies: the ticket's user and flags, the delegation flag and forwarded TGT, and\n"
@@ -688,19 +709,21 @@ static const char *summary =
 	"\n"
 	"hopsniff -i IFACE [-f EXPR | --rpc-dynamic | --all-tcp] [-c COUNT] [--duration SECONDS]\n"
 	"         [-w FILE.pcapng] [--settle SECONDS] [--keylog FILE ...] [--keytab FILE ...]\n"
-	"         [report options]\n"
+	"         [-d tcp.port==PORT,NAME ...] [report options]\n"
 	"  Live capture (root, or CAP_NET_RAW + CAP_NET_ADMIN): the report mode on an interface\n"
 	"  (\"any\": all).  Each chain's verdict is printed once no new message came for --settle\n"
 	"  seconds, and again as \"revised\" when later packets change it (with --json: on stderr).\n"
 	"  Stops on Ctrl-C, SIGTERM, -c or --duration, then prints a summary (chains, packets,\n"
 	"  bytes, the kernel's dropped packets) and the report.  The default filter covers the\n"
 	"  decoded ports (Kerberos 88, WinRM 5985/5986, SMB 445, LDAP 389/636/3268, RPC 135,\n"
-	"  MS-SQL 1433, RDP 3389 ...), VLAN-tagged traffic and IP fragments.  -w saves the\n"
+	"  MS-SQL 1433, RDP 3389 ...) and those of -d, VLAN-tagged traffic and IP fragments:\n"
+	"  services on other ports need --all-tcp or -f EXPR (--print-filter says so).  -w saves the\n"
 	"  analysed packets as pcapng; --keylog files are re-read as the client appends to them.\n"
 	"  --list-interfaces lists the interfaces.\n"
 	"\n"
 	"hopsniff decode -r FILE [-r FILE ...] [--keylog FILE ...] [--keytab FILE ...] [--ntlm-password ...] [--json]\n"
 	"         [--show-secrets] [--redact-names] [--memory-limit MIB] [-w FILE] [--etl-all-copies]\n"
+	"         [-d tcp.port==PORT,NAME ...]\n"
 	"  Prints every decoded authentication message, one readable block each, or with --json\n"
 	"  one JSON object per line; anomalies too (text: lines starting with \"! \").\n"
 	"  Input numbers follow the order of -r from 0; frame numbers count from 1 in each input.\n"
@@ -726,9 +749,17 @@ int main(int argc, char **argv)
 	gboolean progress_on = FALSE, progress_off = FALSE;
 	gchar *html = NULL;
 	gint memory_mib = 0;
+	g_auto(GStrv) decode_as = NULL;
+	GString *names = g_string_new(NULL); /* -d's names are the decoder's (decode_as.c) */
+	for (size_t i = 0; hs_decode_as_name(i); i++)
+		g_string_append_printf(names, "%s%s", i ? ", " : "", hs_decode_as_name(i));
+	g_autofree gchar *das_help = g_strdup_printf("Decode a port's flows as NAME, as tshark -d (NAME: %s); "
+						     "repeatable", names->str);
+	g_string_free(names, TRUE);
 	GOptionEntry entries[] = {
 		{ "read", 'r', 0, G_OPTION_ARG_FILENAME_ARRAY, &files, "Capture to read (pcap, pcapng, Windows ETL, gzip of any; - standard input); repeatable", "FILE" },
 		{ "etl-all-copies", 0, 0, G_OPTION_ARG_NONE, &all_copies, "Keep every copy pktmon logged of a packet (default: the one closest to the wire)", NULL },
+		{ "decode-as", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &decode_as, das_help, "tcp.port==PORT,NAME" },
 		{ "keylog", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keylogs, "TLS key log (SSLKEYLOGFILE format) to decrypt TLS; repeatable", "FILE" },
 		{ "keytab", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &keytabs, "Kerberos keytab (MIT format) to decrypt tickets; repeatable", "FILE" },
 		{ "ntlm-password", 0, 0, G_OPTION_ARG_STRING_ARRAY, &ntlm_pw, "NTLM user's password, opens NTLM-sealed WinRM; repeatable, @FILE", "'DOMAIN\\user:PASSWORD'" },
@@ -778,8 +809,10 @@ int main(int argc, char **argv)
 		free_secrets(ntlm_pw, nt_hash);
 		return EXIT_OK;
 	}
-	if (memory_mib < 0 || (memory_mib > 0 && memory_mib < 8) || memory_mib > (1 << 20)) {
-		fprintf(stderr, "hopsniff: --memory-limit %d: give MiB between 8 and 1048576\n", memory_mib);
+	bool rules_ok = decode_as_ok(decode_as);
+	if (!rules_ok || memory_mib < 0 || (memory_mib > 0 && memory_mib < 8) || memory_mib > (1 << 20)) {
+		if (rules_ok)
+			fprintf(stderr, "hopsniff: --memory-limit %d: give MiB between 8 and 1048576\n", memory_mib);
 		g_strfreev(files);
 		g_strfreev(keylogs);
 		g_strfreev(keytabs);
@@ -800,7 +833,8 @@ int main(int argc, char **argv)
 		options opt = { .report = true, .json = json, .secrets = secrets, .messages = messages,
 				.redact_names = redact, .html = html, .keylogs = keylogs, .keytabs = keytabs,
 				.progress = HS_PROGRESS_OFF, .ntlm_passwords = ntlm_pw, .nt_hashes = nt_hash,
-				.memory_mib = (unsigned)memory_mib, .redact = redact ? hs_redact_new() : NULL };
+				.memory_mib = (unsigned)memory_mib, .redact = redact ? hs_redact_new() : NULL,
+				.decode_as = decode_as };
 		int rc = hs_live_main(&live, &opt, files != NULL, decode);
 		hs_redact_free(opt.redact);
 		g_strfreev(files);
@@ -841,7 +875,7 @@ int main(int argc, char **argv)
 			.redact_names = redact, .html = html, .keylogs = keylogs, .keytabs = keytabs,
 			.progress = progress_on ? HS_PROGRESS_ON : progress_off ? HS_PROGRESS_OFF : HS_PROGRESS_AUTO,
 			.etl_all_copies = all_copies, .write = live.write, .ntlm_passwords = ntlm_pw, .nt_hashes = nt_hash,
-			.memory_mib = (unsigned)memory_mib };
+			.memory_mib = (unsigned)memory_mib, .decode_as = decode_as };
 	int rc = EXIT_OK;
 	if (redact)
 		opt.redact = hs_redact_new();

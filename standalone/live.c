@@ -51,7 +51,7 @@ static void ports_expr(GString *s, const char *proto, uint8_t ipproto)
 		g_string_append_printf(s, "%s%s port %u", s->len ? " or " : "", proto, p[i]);
 }
 
-char *hs_live_default_filter(bool rpc_dynamic, bool all_tcp, bool vlan)
+char *hs_live_default_filter(bool rpc_dynamic, bool all_tcp, bool vlan, const hs_config *rules)
 {
 	GString *base = g_string_new(NULL);
 	if (all_tcp)
@@ -59,6 +59,10 @@ char *hs_live_default_filter(bool rpc_dynamic, bool all_tcp, bool vlan)
 	else
 		ports_expr(base, "tcp", 6);
 	ports_expr(base, "udp", 17);
+	for (unsigned i = 0; rules && i < rules->n_decode_as; i++) /* -d tcp.port==8443,... */
+		if (!all_tcp || rules->decode_as[i].ipproto != 6)
+			g_string_append_printf(base, " or %s port %u", rules->decode_as[i].ipproto == 6 ? "tcp" : "udp",
+					       rules->decode_as[i].port);
 	if (rpc_dynamic && !all_tcp)
 		g_string_append(base, " or tcp portrange 49152-65535");
 	/* Non-first fragments have no ports; the first may not either (tiny
@@ -436,7 +440,10 @@ static bool set_filter(pcap_t *p, const hs_live_options *o)
 {
 	/* VLAN tags exist on Ethernet frames only; on "any" (Linux cooked) the
 	 * kernel has removed them and libpcap refuses `vlan`. */
-	char *def = o->filter ? NULL : hs_live_default_filter(o->rpc_dynamic, o->all_tcp, pcap_datalink(p) == DLT_EN10MB);
+	hs_config rules;
+	engine_config(&rules, o->report);
+	char *def = o->filter ? NULL
+			      : hs_live_default_filter(o->rpc_dynamic, o->all_tcp, pcap_datalink(p) == DLT_EN10MB, &rules);
 	const char *f = o->filter ? o->filter : def;
 	struct bpf_program prog;
 	bool ok = pcap_compile(p, &prog, f, 1, PCAP_NETMASK_UNKNOWN) == 0;
@@ -706,8 +713,14 @@ int hs_live_main(hs_live_cli *c, const options *opt, bool have_files, bool decod
 	if (c->print_filter) {
 		if (c->iface || have_files || decode || c->filter)
 			return usage(c, "--print-filter takes no other input");
-		char *f = hs_live_default_filter(c->rpc_dynamic, c->all_tcp, true);
+		hs_config rules;
+		engine_config(&rules, opt);
+		char *f = hs_live_default_filter(c->rpc_dynamic, c->all_tcp, true, &rules);
 		printf("%s\n", f);
+		if (!c->all_tcp) /* on stderr: the filter alone stays on stdout for $(...) */
+			fprintf(stderr, "hopsniff: note: this filter sees the well-known ports%s only; a service on another "
+					"port (found by its content, e.g. WinRM on 443) needs --all-tcp, -d tcp.port==PORT,NAME "
+					"or -f EXPR\n", rules.n_decode_as ? " and those of -d" : "");
 		g_free(f);
 		cli_free(c);
 		return EXIT_OK;

@@ -65,7 +65,8 @@ void hs_live_exec_helper(char **argv);
  * inside one or two VLAN tags when vlan (Ethernet links), and every
  * IPv4/IPv6 fragment (a non-first fragment carries no port).  The caller
  * g_free()s it. */
-char *hs_live_default_filter(bool rpc_dynamic, bool all_tcp, bool vlan);
+/* rules: the ports of its decode-as rules (-d) are added; may be NULL. */
+char *hs_live_default_filter(bool rpc_dynamic, bool all_tcp, bool vlan, const hs_config *rules);
 
 /* --list-interfaces: one line per interface libpcap can open, with its
  * flags, description and addresses.  Returns an exit status (0, or 2 when

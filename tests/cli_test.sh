@@ -58,6 +58,18 @@ expect "stray argument" 2 "unexpected argument" "$HS" decode -r "$REAL" extra
 expect "help" 0 "--show-secrets" "$HS" decode --help
 expect "help -h" 0 "--json" "$HS" -h
 expect "version" 0 "^hopsniff [0-9]+\.[0-9]+\.[0-9]+" "$HS" --version
+# -d tcp.port==PORT,NAME (decode-as, issue 20): every mode takes it, a bad rule is a usage error
+expect "-d names in --help" 0 "NAME: kerberos, http, winrm-http, smb2, ldap, dcerpc, mssql, ldaps, winrm-https, tls, rdp\)" \
+	"$HS" --help
+expect "-d decode" 0 "^hopsniff: 19 packets .* 14 messages" "$HS" decode -d tcp.port==8443,winrm-https -d udp.port==750,kerberos -r "$REAL"
+expect "-d report" 1 "hop 1: not in the capture" "$HS" -d tcp.port==8443,winrm-https -r "$REAL"
+expect "-d not a rule" 2 "-d: decode-as 'tcp:8443': expected tcp.port==PORT,NAME" "$HS" decode -d tcp:8443 -r "$REAL"
+expect "-d bad port" 2 "the port must be 1-65535" "$HS" -d tcp.port==70000,smb2 -r "$REAL"
+expect "-d unknown name" 2 "smb3 names no parser on tcp \(one of: kerberos, " "$HS" -d tcp.port==445,smb3 -r "$REAL"
+expect "-d name not on udp" 2 "smb2 names no parser on udp \(one of: kerberos\)" "$HS" decode -d udp.port==445,smb2 -r "$REAL"
+expect "-d live filter" 0 " or tcp port 8443 or " "$HS" --print-filter -d tcp.port==8443,winrm-https
+expect "--print-filter says what it cannot see" 0 "needs --all-tcp, -d tcp.port==PORT,NAME or -f EXPR" \
+	"$HS" --print-filter
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

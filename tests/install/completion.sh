@@ -4,7 +4,8 @@
 #   "-"                 every option of `hopsniff --help`, and nothing else;
 #   "-i "               the interfaces of `hopsniff --list-interfaces` (lo, any);
 #   "-r ", "--keylog ", "--keytab "  the files of the current folder;
-#   "hopsniff "         the command word decode.
+#   "hopsniff "         the command word decode;
+#   "-d ", "-d tcp.port==8443,winrm"  the rule's forms, the names of --help.
 set -uo pipefail
 hs=$(readlink -f "$1") comp=$(readlink -f "$2")
 bc=/usr/share/bash-completion/bash_completion
@@ -48,4 +49,7 @@ check "--keytab k" "keys.txt" "$(complete_line 'hopsniff --keytab k')"
 check "decode -r s" "$(printf '%s\n' srv1.keytab srv1.pcapng)" "$(complete_line 'hopsniff decode -r s')"
 check "command word" "decode" "$(complete_line 'hopsniff d')"
 check "--count takes a number" "" "$(complete_line 'hopsniff -i lo -c ')"
+check "-d rule" "$(printf '%s\n' tcp.port== udp.port==)" "$(complete_line 'hopsniff -d ')"
+check "-d names of --help" "$(printf '%s\n' tcp.port==8443,winrm-http tcp.port==8443,winrm-https)" \
+	"$(complete_line 'hopsniff -d tcp.port==8443,winrm')"
 exit $fail
