@@ -78,7 +78,7 @@ test_all() {
 	log "the same tests under ASan+UBSan"
 	(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j"$(nproc)" -LE 'lab|debroot')
-	log "lab: build it, record one scenario end to end, tear down, check with tshark (needs root)"
+	log "lab: build it, record one scenario end to end, tear down, check with tshark and its sealed bodies (needs root)"
 	as_root bash tests/lab/ci_one_scenario.sh
 	log "tests that need root and network namespaces (ctest label lab: live capture, live in the lab)"
 	(cd build && as_root ctest --output-on-failure -L lab)

@@ -27,6 +27,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab"))
+from tshark_opts import tshark_opts  # noqa: E402  (the scenario's decode-as for tshark)
+
 # (capture basename, field or "*", frame or None) -> why hopsniff and tshark legitimately differ
 EXPLAINED = {
     ("krb_smb2_krb.pcap", "*", 43):
@@ -76,7 +79,7 @@ SYSTIME = "smb2.current_time"
 
 
 def tshark(path):
-    cmd = ["tshark", "-r", path, "-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
+    cmd = ["tshark", "-r", path] + tshark_opts(path) + ["-T", "fields", "-E", "separator=\t", "-E", "occurrence=a",
            "-E", "aggregator=\x1f", "-e", "frame.number"]
     for f in TSHARK_FIELDS:
         cmd += ["-e", SYSTIME if f == "smb2.current_time" else f]

@@ -53,6 +53,9 @@ import subprocess
 import sys
 from collections import defaultdict
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab"))
+from tshark_opts import tshark_opts  # noqa: E402  (a lab scenario's decode-as for tshark)
+
 AGG = "\x1f"
 
 BASE_FIELDS = [
@@ -148,7 +151,7 @@ def regroup(strings, counts):
 
 def tshark_frames(path, kdc_fields):
     fields = BASE_FIELDS + [f for f, _ in kdc_fields]
-    cmd = ["tshark", "-r", path, "-Y", "kerberos", "-T", "fields", "-E", "aggregator=" + AGG,
+    cmd = ["tshark", "-r", path] + tshark_opts(path) + ["-Y", "kerberos", "-T", "fields", "-E", "aggregator=" + AGG,
            "-E", "occurrence=a"]
     for f in fields:
         cmd += ["-e", f]

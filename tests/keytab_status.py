@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """keytab_status: a decryption that cannot succeed says why, never guesses.
 
-On lab scenario 05 (srv1.pcapng, frame 6: alice's AP-REQ for HTTP/srv1,
-ticket etype 23 kvno 2), the hop-1 ticket's status with keytabs built here
+On lab scenario 05 (srv1.pcapng, the first AP-REQ carried in HTTP: alice's
+AP-REQ for HTTP/srv1, ticket etype 23 kvno 2; frame 4 since the re-recording
+with sealed bodies, where pywinrm authenticates preemptively), the hop-1 ticket's status with keytabs built here
 from srv1.keytab's real entries (klist -k -K is the oracle for them):
   the right keytab            -> ok, cname alice
   svc_runas.keytab only       -> no_key (no key of that account)
@@ -45,7 +46,7 @@ def status(hs, pcap, kt):
                          check=True).stdout
     for line in out.splitlines():
         m = json.loads(line)
-        if m["frame"] == 6 and m["proto"] == "kerberos" and m.get("msg") == "AP-REQ":
+        if m.get("proto") == "kerberos" and m.get("carrier") == "http" and m.get("msg") == "AP-REQ":
             t = m.get("decrypted", {}).get("ticket", {})
             return t.get("status"), t.get("cname")
     return None, None

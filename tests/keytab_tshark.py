@@ -26,6 +26,9 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab"))
+from tshark_opts import tshark_opts  # noqa: E402  (a lab scenario's decode-as for tshark)
+
 
 import jsonschema
 
@@ -52,7 +55,7 @@ def fields(el, name):
 
 
 def tshark_frames(pcap, keytab):
-    xml = subprocess.run(["tshark", "-r", pcap, "-o", "kerberos.decrypt:TRUE", "-o", "kerberos.file:" + keytab,
+    xml = subprocess.run(["tshark", "-r", pcap] + tshark_opts(pcap) + ["-o", "kerberos.decrypt:TRUE", "-o", "kerberos.file:" + keytab,
                           "-o", "tcp.desegment_tcp_streams:TRUE", "-T", "pdml", "-Y", "kerberos"],
                          capture_output=True, text=True, check=True).stdout
     frames = {}

@@ -36,7 +36,10 @@ ALICE_PW='Al1ce-HopLab!'
 BOB_PW='B0b-HopLab!'
 RUNAS_PW='Svc-RunAs-HopLab1!'
 SRV1_PW='Srv1-Machine-HopLab1!'   # srv1 is not joined by Samba; its account password is set by samba-tool
+# the standard ports, then the non-standard ones of scenarios 27-33 (issue 20: WinRM on 443 and 61985/61986,
+# SMB on 4455, LDAP on 10389; 61985/61986 lie above Linux's ephemeral range, so no client port collides)
 CAP_FILTER='tcp port 88 or udp port 88 or tcp port 389 or tcp port 445 or tcp port 5985 or tcp port 5986 or tcp port 135'
+CAP_FILTER+=' or tcp port 443 or tcp port 61985 or tcp port 61986 or tcp port 4455 or tcp port 10389'
 T0=$(date +%s)
 
 log() { printf '[lab %4ss] %s\n' $(( $(date +%s) - T0 )) "$*" >&2; }
@@ -206,6 +209,8 @@ srv2_up() {
     disable spoolss = yes
     load printers = no
     server min protocol = SMB2
+    # 4455: the non-standard SMB port of scenario 31 (nothing else connects to it)
+    smb ports = 445 4455
 [share]
     path = $d/share
     read only = yes
@@ -302,18 +307,48 @@ record_stop() {
 }
 
 SRV1_PID=
-winrm_start() { # extra args for winrm_server.py (--port 5986 --tls-cert ... for HTTPS)
-  local d=$LAB/srv1 port=5985 a
+# Every sealed body's plaintext goes to srv1-plaintext.jsonl (the oracle of tests/winrm/sealed.py); the file is
+# removed afterwards when nothing was sealed (clear-text, CredSSP and HTTPS scenarios).
+winrm_start() { # extra args for winrm_server.py (--tls-cert ... for HTTPS on 5986, --port N for another port)
+  local d=$LAB/srv1 port=5985 a prev=
   for a in "$@"; do [ "$a" = --tls-cert ] && port=5986; done
-  rm -f "$d/hop2-results.jsonl"
+  for a in "$@"; do [ "$prev" = --port ] && port=$a; prev=$a; done
+  rm -f "$d/hop2-results.jsonl" "$CUR/srv1-plaintext.jsonl"
   (bg_ns srv1 env KRB5_KTNAME="FILE:$d/srv1.keytab" NTLM_USER_FILE="$d/ntlm_users" \
     $PY "$HERE/winrm_server.py" --bind "${IP[srv1]}" --port $port --realm $REALM --domain $DOMAIN \
     --keytab "$d/srv1.keytab" --machine 'SRV1$' --workdir "$d" --smbconf "$d/smb.conf" \
-    --runas-keytab "$d/svc_runas.keytab" "$@" >"$CUR/srv1-winrm.log" 2>&1) &
+    --runas-keytab "$d/svc_runas.keytab" --plain-log "$CUR/srv1-plaintext.jsonl" "$@" >"$CUR/srv1-winrm.log" 2>&1) &
   SRV1_PID=$!
   wait_port srv1 "${IP[srv1]}" $port 20
 }
+# A TCP relay on HOST from LISTEN_PORT to TARGET_IP:TARGET_PORT (scenario 33: the DC's LDAP on 10389; Samba's
+# LDAP server listens on 389 only). The relay's own leg stays on the host's loopback route, off eth0's capture.
+RELAY_PID=
+relay_start() { # host listen-port target-ip target-port
+  (bg_ns "$1" $PY -c 'import socket, sys, threading
+def pump(a, b):
+    try:
+        while True:
+            d = a.recv(65536)
+            if not d: break
+            b.sendall(d)
+    except OSError: pass
+    finally:
+        for s in (a, b):
+            try: s.shutdown(socket.SHUT_RDWR)
+            except OSError: pass
+ls = socket.create_server((sys.argv[1], int(sys.argv[2])), reuse_port=True)
+while True:
+    c, _ = ls.accept()
+    u = socket.create_connection((sys.argv[3], int(sys.argv[4])))
+    for a, b in ((c, u), (u, c)): threading.Thread(target=pump, args=(a, b), daemon=True).start()' \
+    "${IP[$1]}" "$2" "$3" "$4" >"$LAB/relay.log" 2>&1) &
+  RELAY_PID=$!
+  wait_port "$1" "${IP[$1]}" "$2" 20
+}
 winrm_stop() {
+  if [ -n "$RELAY_PID" ]; then kill "$RELAY_PID" 2>/dev/null || true; wait "$RELAY_PID" 2>/dev/null || true; fi
+  RELAY_PID=
   if [ -n "$SRV1_PID" ]; then kill "$SRV1_PID" 2>/dev/null || true; wait "$SRV1_PID" 2>/dev/null || true; fi
   SRV1_PID=
   if [ -n "$SRV2_WINRM_PID" ]; then kill "$SRV2_WINRM_PID" 2>/dev/null || true; wait "$SRV2_WINRM_PID" 2>/dev/null || true; fi
@@ -435,6 +470,7 @@ for s in "${sel[@]}"; do
   tail -c +$((smbdlog_at + 1)) "$LAB/srv2/logs/smbd.out" | grep -E 'gss_accept_sec_context|NT_STATUS_LOGON_FAILURE' > "$CUR/srv2-smbd.log" || true
   [ -s "$CUR/srv2-smbd.log" ] || rm -f "$CUR/srv2-smbd.log"
   cp "$LAB/srv1/hop2-results.jsonl" "$CUR/srv1-hop2.jsonl" 2>/dev/null || true
+  [ -s "$CUR/srv1-plaintext.jsonl" ] || rm -f "$CUR/srv1-plaintext.jsonl"
   $PY "$HERE/observed.py" "$CUR"
   secrets_file
   chmod -R a+rX "$CUR"   # dumpcap and exportkeytab write 0600; the committed files are read by tests run as nobody

@@ -6,7 +6,14 @@ HS_LAB_ALL_SCENARIOS=(01-kerberos-nothing-configured 02-ntlm-first-hop 03-credss
   09-constrained-no-protocol-transition 10-rbcd 11-fresh-credentials 12-runas 13-target-without-spn
   14-https-keylog 15-two-users 16-rbcd-granted 17-rbcd-refused 18-protected-users-unconstrained
   19-protected-users-constrained 20-sensitive-unconstrained 21-sensitive-constrained 22-etype-nosupp
-  23-refusal-cache 24-winrm-hop2-unconstrained 25-winrm-hop2-target-not-allowed 26-clock-skew)
+  23-refusal-cache 24-winrm-hop2-unconstrained 25-winrm-hop2-target-not-allowed 26-clock-skew
+  27-winrm-http-port-443 28-winrm-http-port-61985 29-winrm-https-port-443 30-winrm-https-port-61986
+  31-smb-port-4455 32-ldap-hop2 33-ldap-port-10389 34-winrm-401-new-connection 35-ntlm-401-new-connection)
+
+# pywinrm's default message_encryption='auto' (winrm_client.py): every hop-1 body over HTTP after authentication
+# is sealed with hop 1's Kerberos or NTLM context, as Windows does with AllowUnencrypted=false (the default).
+# Scenario 01 keeps clear SOAP (--encryption never, AllowUnencrypted=true), the seeds' baseline; 06 and 23 (curl)
+# and 34 (curl's 401 on a closed connection) are clear too, 03/04 (CredSSP) and 14 (HTTPS) need no sealing.
 
 SRV1_URL=http://srv1.hop.test:5985/wsman
 SHARE=//srv2.hop.test/share
@@ -17,7 +24,7 @@ scn_01() {
   winrm_start --hop2 auto
   record_start "$CUR"
   client_kinit alice "$ALICE_PW"
-  pywinrm alice --endpoint $SRV1_URL --transport kerberos hop2 smb $SHARE
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos --encryption never hop2 smb $SHARE
 }
 
 # 2. NTLM first hop (srv1 addressed by IP): nothing to delegate -> anonymous SMB, denied.
@@ -282,6 +289,83 @@ scn_26() {
   deleg for-any-service 'SRV1$' on
   smbd_restart +15m; SMBD_SKEWED=1
   alice_via_srv1 auto --delegate hop2 smb $SHARE
+}
+
+# ---- issue 20: the same double hops on other ports (hopsniff must find the protocols by content) ----
+# Each is scenario 05 (unconstrained delegation, alice's TGT forwarded, hop 2 ok) or 14 (the same over HTTPS with
+# key logs) with one port changed; their chains must equal 05's / 14's chains, port numbers aside.
+
+# 27 / 28. WinRM over HTTP (sealed bodies) on 443 (a compatibility listener or a reverse proxy in front) and on a
+#          random high port (Set-Item WSMan:\localhost\Listener\*\Port 61985).
+winrm_on_port() { # port
+  deleg for-any-service 'SRV1$' on
+  winrm_start --hop2 auto --port "$1"
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint "http://srv1.hop.test:$1/wsman" --transport kerberos --delegate hop2 smb $SHARE
+}
+scn_27() { winrm_on_port 443; }
+scn_28() { winrm_on_port 61985; }
+
+# 29 / 30. WinRM over HTTPS on 443 and on 61986, key logs of both ends (as 14).
+winrms_on_port() { # port
+  deleg for-any-service 'SRV1$' on
+  winrm_start --hop2 auto --tls-cert "$LAB/srv1/winrm-https.pem" --keylog "$CUR/tls-keylog-srv1.txt" --port "$1"
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  rm -f "$CUR/tls-keylog-client1.txt"
+  CLIENT_KEYLOG=$CUR/tls-keylog-client1.txt pywinrm alice --endpoint "https://srv1.hop.test:$1/wsman" \
+    --ca "$LAB/srv1/winrm-https.crt" --transport kerberos --delegate hop2 smb $SHARE
+  cp "$LAB/srv1/winrm-https.pem" "$CUR/srv1-winrm-https-cert-and-key.pem"
+}
+scn_29() { winrms_on_port 443; }
+scn_30() { winrms_on_port 61986; }
+
+# 31. As 05, hop 2 to srv2's smbd on 4455 (smb ports = 445 4455; smbclient -p 4455).
+scn_31() {
+  deleg for-any-service 'SRV1$' on
+  alice_via_srv1 auto --delegate hop2 smb //srv2.hop.test:4455/share
+}
+
+# 32. As 05, hop 2 over LDAP on 389: srv1 binds to the DC with SASL GSSAPI (ldapsearch -Y GSSAPI) with alice's
+#     forwarded TGT (a TGS-REQ for ldap/dc.hop.test) and reads alice's entry. The standard-port run for 33.
+scn_32() {
+  deleg for-any-service 'SRV1$' on
+  alice_via_srv1 auto --delegate hop2 ldap ldap://dc.hop.test
+}
+
+# 33. As 32 on 10389: a relay on the DC forwards 10389 to Samba's LDAP (Samba listens on 389 only); the relay's
+#     own leg runs on the DC's loopback, so every capture shows LDAP on 10389 only.
+scn_33() {
+  deleg for-any-service 'SRV1$' on
+  relay_start dc 10389 "${IP[dc]}" 389
+  alice_via_srv1 auto --delegate hop2 ldap ldap://dc.hop.test:10389
+}
+
+# ---- issue 15 / 17: the 401 answered on one connection, authentication on a new one ----
+# The endpoint answers a request without credentials 401 with "Connection: close" (--close-after-401), as a front
+# end that does not keep the connection across the first 401 would: the client authenticates on a new TCP
+# connection. (pywinrm's Kerberos transport authenticates preemptively, so it never meets that 401.)
+# 34. As 05 with curl --anyauth --negotiate --delegation always (curl sends each request first without
+#     credentials; each of its four WS-Man requests is one curl process: 401 on one connection, Negotiate with the
+#     forwarded TGT on the next). Clear bodies (curl does not seal).
+scn_34() {
+  deleg for-any-service 'SRV1$' on
+  winrm_start --hop2 auto --close-after-401
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  in_ns client1 env KRB5CCNAME="$CLIENT_CC" WINRM_CURL_ANYAUTH=1 bash "$HERE/winrm_curl.sh" $SRV1_URL always hop2 smb $SHARE \
+    > "$CUR/client-alice.json" 2>"$CUR/client-alice.stderr" || true
+  log "client alice: $(tr -d '\n' < "$CUR/client-alice.json" | cut -c1-300)"
+}
+# 35. As 02 (NTLM by address, sealed bodies): requests-ntlm sends its first request without credentials, gets the
+#     401 and its connection closed, and runs NEGOTIATE / CHALLENGE / AUTHENTICATE on a new connection.
+scn_35() {
+  winrm_start --hop2 auto --close-after-401
+  record_start "$CUR"
+  CLIENT_CC=
+  pywinrm alice --endpoint "http://${IP[srv1]}:5985/wsman" --transport ntlm --user "HOP\\alice" \
+    --password "$ALICE_PW" hop2 smb $SHARE
 }
 
 # ---- live capture (not in HS_LAB_ALL_SCENARIOS: run with HS_LAB_EXTRA, by tests/live/lab_live.sh) ----

@@ -20,14 +20,16 @@ ap.add_argument('--delegate', action='store_true', help='pywinrm kerberos_delega
 ap.add_argument('--user', default='')
 ap.add_argument('--password', default='')
 ap.add_argument('--ca', help='HTTPS: validate srv1 against this certificate (ca_trust_path)')
-ap.add_argument('--encryption', choices=['never', 'auto'], default='never',
-                help="pywinrm message_encryption ('auto': bodies sealed over http, as by default)")
+ap.add_argument('--encryption', choices=['never', 'auto'], default='auto',
+                help="pywinrm message_encryption: 'auto' (pywinrm's default: bodies sealed over http, as Windows "
+                     "does with AllowUnencrypted=false), 'never' (clear SOAP, as AllowUnencrypted=true)")
 ap.add_argument('command', nargs=argparse.REMAINDER)
 a = ap.parse_args()
 res = {'client': 'pywinrm %s' % getattr(winrm, '__version__', '0.3.0'), 'endpoint': a.endpoint,
        'transport': a.transport, 'kerberos_delegation': a.delegate, 'command': a.command}
-if a.encryption != 'never' and a.transport == 'kerberos':
-    # Debian's pykerberos cannot seal: pywinrm's kerberos transport gets the python3-gssapi auth instead
+if a.encryption != 'never' and a.transport == 'kerberos' and a.endpoint.startswith('http:'):
+    # Debian's pykerberos cannot seal: pywinrm's kerberos transport gets the python3-gssapi auth instead (over
+    # https pywinrm does not seal with 'auto', and keeps requests-kerberos' Negotiate as it ships)
     winrm.transport.HTTPKerberosAuth = winrm_seal.GssKerberosAuth
 res['message_encryption'] = a.encryption
 try:

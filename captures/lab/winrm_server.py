@@ -8,9 +8,10 @@ NTLM through gss-ntlmssp (NTLM_USER_FILE). WS-Management SOAP answers that pywin
 AllowUnencrypted=true) when the client sends them so, else sealed as Windows seals them (MS-WSMV 2.2.9.1,
 winrm_seal.py: Kerberos and NTLM through GSS-API wrap/unwrap); --plain-log writes each sealed body's plaintext.
 
-The one command it runs is the second hop:  hop2 smb //srv2.hop.test/share [--cred USER PASSWORD]
+The one command it runs is the second hop:  hop2 smb //srv2.hop.test[:PORT]/share [--cred USER PASSWORD]
 or, over WinRM, hop2 winrm http://srv2.hop.test:5985/wsman (pywinrm on srv1 running 'whoami' on srv2's own
-endpoint, which answers the principal it authenticated); and, for large sealed bodies, lab-echo N: N bytes of text
+endpoint, which answers the principal it authenticated), or over LDAP, hop2 ldap ldap://dc.hop.test[:PORT]
+(ldapsearch -Y GSSAPI reading the user's own entry); and, for large sealed bodies, lab-echo N: N bytes of text
 on stdout.
 srv1 performs it with whatever credential it really holds, chosen by --hop2:
   auto     forwarded TGT (delegated GSS creds) if the client sent one, else the password given with
@@ -105,11 +106,12 @@ def run(cmd, env, log_to):
 
 def hop2(argv, conn):
     """Performs the second hop; returns (rc, stdout, stderr). conn: authenticated connection state."""
-    if len(argv) < 2 or argv[0] not in ('smb', 'winrm'):
-        return 2, '', 'usage: hop2 smb //host/share | winrm http://host:5985/wsman [--cred USER PASSWORD]\n'
+    if len(argv) < 2 or argv[0] not in ('smb', 'winrm', 'ldap'):
+        return 2, '', 'usage: hop2 smb //host[:port]/share | winrm http://host:5985/wsman | ldap ldap://host[:port] [--cred USER PASSWORD]\n'
     proto, target = argv[0], argv[1]
-    # the hop-2 host: //host/share (SMB) or http://host:5985/wsman (WinRM)
-    host = target.split('//', 1)[1].split('/')[0].split(':')[0]
+    # the hop-2 host: //host[:port]/share (SMB), http://host:5985/wsman (WinRM), ldap://host[:port] (LDAP)
+    hostport = target.split('//', 1)[1].split('/')[0]
+    host, _, port = hostport.partition(':')
     cred = None
     if '--cred' in argv:
         i = argv.index('--cred')
@@ -145,7 +147,7 @@ def hop2(argv, conn):
         # sent a plain TGS-REQ with SRV1$'s TGT, so the lab does not use that route.)
         how, smb_user = 'S4U2Self + S4U2Proxy for %s as %s (kvno -U -P)' % (principal, ARGS.machine), user
         svc_cc = 'FILE:' + os.path.join(work, 'svc.ccache')
-        spn = ('cifs/' if proto == 'smb' else 'HTTP/') + host
+        spn = {'smb': 'cifs/', 'winrm': 'HTTP/', 'ldap': 'ldap/'}[proto] + host
         for cmd in (['kinit', '-k', '-t', ARGS.keytab, '-c', svc_cc, '%s@%s' % (ARGS.machine, ARGS.realm)],
                     ['kvno', '-c', svc_cc, '-U', principal.split('@')[0], '-P', '--out-cache', ccache, spn]):
             p = run(cmd, env, steps)
@@ -171,7 +173,10 @@ def hop2(argv, conn):
 
     if proto == 'winrm':
         return _hop2_winrm(principal, conn, how, target, ccache, env, steps)
-    base = ['smbclient', '-s', ARGS.smbconf, target, '-c', 'ls']
+    if proto == 'ldap':
+        return _hop2_ldap(principal, conn, how, target, ccache, env, steps, user)
+    # smbclient takes a non-standard SMB port with -p (a //host:port/share name is not accepted)
+    base = ['smbclient', '-s', ARGS.smbconf, target.replace(hostport, host, 1), '-c', 'ls'] + (['-p', port] if port else [])
     if smb_user is None:
         cmd = base + ['-N']
     elif cred and ARGS.hop2 == 'auto' and conn.get('delegated') is None:
@@ -201,6 +206,19 @@ def _hop2_winrm(principal, conn, how, target, ccache, env, steps):
     out = 'srv1 second hop using: %s\n%s' % (how, p.stdout.decode(errors='replace'))
     err = p.stderr.decode(errors='replace')
     log('hop2 winrm rc', p.returncode, 'via', how, '|', (out + err).replace('\n', ' ')[:300])
+    _record(principal, conn, how, target, p.returncode, steps)
+    return p.returncode, out, err
+
+
+def _hop2_ldap(principal, conn, how, target, ccache, env, steps, user):
+    """Hop 2 over LDAP (srv1 -> the DC, SASL GSSAPI bind with the ccache srv1 holds): the caller's own entry."""
+    if how is None:
+        how = 'no credential of the caller on srv1: LDAP without a Kerberos ticket'
+    p = run(['ldapsearch', '-LLL', '-Y', 'GSSAPI', '-N', '-H', target, '-b', 'DC=hop,DC=test',
+             '(sAMAccountName=%s)' % (user or 'nobody'), 'distinguishedName'], env, steps)
+    out = 'srv1 second hop using: %s\n%s' % (how, p.stdout.decode(errors='replace'))
+    err = p.stderr.decode(errors='replace')
+    log('hop2 ldap rc', p.returncode, 'via', how, '|', (out + err).replace('\n', ' ')[:300])
     _record(principal, conn, how, target, p.returncode, steps)
     return p.returncode, out, err
 
@@ -249,6 +267,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             hdrs = [('WWW-Authenticate', 'Negotiate'), ('WWW-Authenticate', 'Kerberos')]
             if ARGS.credssp_cert:
                 hdrs.append(('WWW-Authenticate', 'CredSSP'))
+            if ARGS.close_after_401:
+                # as a front end that does not keep a connection alive across the first 401 (a reverse proxy,
+                # HTTP.sys under load): the client must authenticate on a new TCP connection
+                hdrs.append(('Connection', 'close'))
+                self.close_connection = True
         self.send(401, b'', hdrs)
 
     def credssp_leg(self, token):
@@ -446,6 +469,8 @@ def main():
     ap.add_argument('--tls-cert', help='serve HTTPS (WinRM 5986) with this PEM cert+key')
     ap.add_argument('--keylog', help='TLS key log file (NSS format) written by the server')
     ap.add_argument('--credssp-cert', help='enable CredSSP (PEM cert+key for its TLS channel)')
+    ap.add_argument('--close-after-401', action='store_true',
+                    help='close the connection after the first 401 (the client retries on a new connection)')
     ap.add_argument('--plain-log', help='append the plaintext of each sealed body (JSON lines)')
     ap.add_argument('--multi-chunk', type=int, default=16384,
                     help='sealed responses longer than this go as several parts (multipart/x-multi-encrypted)')

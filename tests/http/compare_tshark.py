@@ -5,14 +5,19 @@ URI, response status code, the request a response answers (tshark
 http.request_in), Authorization scheme, the WWW-Authenticate schemes, and the
 NTLM user/domain of tokens carried in HTTP.  Usage: compare_tshark.py HOPSNIFF PCAP"""
 import json
+import os
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
+from tshark_opts import tshark_opts  # noqa: E402  (the scenario's decode-as for tshark)
+
 
 hopsniff, pcap = sys.argv[1], sys.argv[2]
 F = ['frame.number', 'http.request.method', 'http.request.uri', 'http.response.code', 'http.request_in',
      'http.authorization', 'http.www_authenticate', 'ntlmssp.auth.username', 'ntlmssp.auth.domain',
      'ntlmssp.messagetype']
-out = subprocess.run(['tshark', '-r', pcap, '-Y', 'http', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a',
+out = subprocess.run(['tshark', '-r', pcap] + tshark_opts(pcap) + ['-Y', 'http', '-T', 'fields', '-E', 'separator=\t', '-E', 'occurrence=a',
                       '-E', 'aggregator=|'] + sum((['-e', f] for f in F), []), capture_output=True, text=True,
                      check=True).stdout
 ts = {}

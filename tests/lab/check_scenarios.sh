@@ -12,8 +12,9 @@ command -v tshark >/dev/null || { echo "tshark missing"; echo "0 passed, 1 faile
 
 # count FILE FILTER: number of frames matching a display filter
 # (TSOPTS: extra tshark options, e.g. decryption with a scenario keytab)
-TSOPTS=()
-count() { tshark -n -r "$1" "${TSOPTS[@]}" -Y "$2" -T fields -e frame.number 2>/dev/null | grep -c . ; }
+# (SCN_OPTS: the scenario's tshark-opts.txt, the decode-as of its non-standard ports, scenarios 27-33)
+TSOPTS=() SCN_OPTS=()
+count() { tshark -n -r "$1" "${SCN_OPTS[@]}" "${TSOPTS[@]}" -Y "$2" -T fields -e frame.number 2>/dev/null | grep -c . ; }
 with_keytab() { TSOPTS=(-o kerberos.decrypt:TRUE -o "kerberos.file:$CUR/$1"); }
 # at_least N WHAT FILE FILTER
 at_least() {
@@ -49,7 +50,13 @@ skew_seen() {
   if [ -n "$line" ] && [ "$d" -ge "$1" ]; then echo "ok   $S: srv2's SMB2 time $d s ahead of the capture"; PASS=$((PASS + 1))
   else echo "FAIL $S: srv2's SMB2 time ${d:-?} s ahead of the capture, want >= $1"; FAIL=$((FAIL + 1)); fi
 }
-HOP1_KRB='tcp.dstport == 5985 && http.authorization contains "Negotiate"'
+# hop 1 Kerberos: "Negotiate" (requests-kerberos, curl) or "Kerberos" (the lab's sealing auth for pywinrm, MS-WSMV)
+KRB_AUTHZ='(http.authorization contains "Negotiate" || http.authorization contains "Kerberos")'
+HOP1_KRB="tcp.dstport == 5985 && $KRB_AUTHZ"
+# WinRM message encryption (MS-WSMV 2.2.9.1): a sealed body's Content-Type
+SEALED='http.content_type contains "multipart/encrypted" || http.content_type contains "multipart/x-multi-encrypted"'
+SYN_TO='tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.dstport =='
+CLOSE_401='http.response.code == 401 && http.connection == "close"'
 TGS_REQ='kerberos.msg_type == 12'
 FWD_TGT='kerberos.msg_type == 12 && kerberos.KDCOptions.forwarded == 1'
 ANON_SMB='tcp.dstport == 445 && ntlmssp.messagetype == 3 && ntlmssp.auth.username == "NULL"'
@@ -182,7 +189,7 @@ check() {
   24-*)
     at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
     at_least 1 "srv1 TGS-REQ for HTTP/srv2" srv1.pcapng "$TGS_REQ && kerberos.SNameString == \"HTTP\" && kerberos.SNameString == \"srv2.hop.test\""
-    at_least 1 "hop 2 WinRM Negotiate from srv1 to srv2:5985" srv1.pcapng 'ip.src == 10.200.0.11 && tcp.dstport == 5985 && http.authorization contains "Negotiate"'
+    at_least 1 "hop 2 WinRM Kerberos from srv1 to srv2:5985" srv1.pcapng "ip.src == 10.200.0.11 && tcp.dstport == 5985 && $KRB_AUTHZ"
     at_least 1 "hop 2 WinRM answered 200" srv1.pcapng 'ip.src == 10.200.0.12 && tcp.srcport == 5985 && http.response.code == 200'
     client_rc alice 0 ;;
   25-*)
@@ -236,8 +243,59 @@ check() {
     none "no KRB-ERROR on the wire" srv1.pcapng 'kerberos.msg_type == 30'
     skew_seen 600 srv1.pcapng
     client_rc alice 1 ;;
+  # ---- issue 20: the same double hops on other ports (tshark told the port by tshark-opts.txt)
+  27-*|28-*)
+    P=${S#*-port-}
+    at_least 1 "hop 1 Kerberos to WinRM over HTTP on $P" client1.pcapng "tcp.dstport == $P && $KRB_AUTHZ"
+    none "nothing on 5985" client1.pcapng 'tcp.port == 5985'
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 1 "srv1 TGS-REQ for cifs/srv2" srv1.pcapng "$TGS_REQ && kerberos.SNameString == \"cifs\""
+    at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    client_rc alice 0 ;;
+  29-*|30-*)
+    P=${S#*-port-}
+    at_least 1 "TLS ClientHello on $P" client1.pcapng "tcp.dstport == $P && tls.handshake.type == 1"
+    none "no clear-text HTTP without the key log" client1.pcapng 'http.request'
+    TSOPTS=(-o "tls.keylog_file:$CUR/tls-keylog-client1.txt")
+    at_least 1 "key log decrypts the Negotiate Authorization on $P" client1.pcapng "tcp.dstport == $P && http.authorization contains \"Negotiate\""
+    TSOPTS=()
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    client_rc alice 0 ;;
+  31-*)
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 1 "hop 2 Kerberos session setup ok on 4455" srv1.pcapng "$SMB_SESS_OK && tcp.srcport == 4455"
+    at_least 1 "hop 2 tree connect ok on 4455" srv1.pcapng "$SMB_TREE_OK && tcp.srcport == 4455"
+    none "nothing on 445" srv1.pcapng 'tcp.port == 445'
+    client_rc alice 0 ;;
+  32-*|33-*)
+    case $S in 32-*) P=389 ;; *) P=10389 ;; esac
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 1 "srv1 TGS-REQ for ldap/dc with alice's TGT" srv1.pcapng "$TGS_REQ && kerberos.SNameString == \"ldap\""
+    at_least 1 "hop 2 LDAP SASL GSSAPI bind on $P" srv1.pcapng "tcp.dstport == $P && ldap.protocolOp == 0 && ldap.mechanism == \"GSSAPI\""
+    at_least 1 "hop 2 LDAP bind succeeded (resultCode 0) on $P" srv1.pcapng "tcp.srcport == $P && ldap.protocolOp == 1 && ldap.resultCode == 0"
+    [ $P = 389 ] || none "no LDAP on 389 from srv1" srv1.pcapng 'tcp.port == 389'
+    client_rc alice 0 ;;
+  # ---- issues 15 / 17: the 401 on a connection of its own
+  34-*)
+    at_least 4 "401 with Connection: close" client1.pcapng "$CLOSE_401"
+    at_least 8 "eight connections to 5985 (four 401s, four authenticated)" client1.pcapng "$SYN_TO 5985"
+    at_least 4 "Negotiate on the new connections" client1.pcapng "$HOP1_KRB"
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 1 "hop 2 tree connect ok" srv1.pcapng "$SMB_TREE_OK"
+    client_rc alice 0 ;;
+  35-*)
+    at_least 1 "401 with Connection: close" client1.pcapng "$CLOSE_401"
+    at_least 2 "two connections to 5985" client1.pcapng "$SYN_TO 5985"
+    at_least 1 "NTLMSSP AUTHENTICATE as alice on the new connection" client1.pcapng 'tcp.dstport == 5985 && ntlmssp.messagetype == 3 && ntlmssp.auth.username contains "alice"'
+    at_least 1 "hop 2 anonymous" srv1.pcapng "$ANON_SMB"
+    at_least 1 "hop 2 ACCESS_DENIED" srv1.pcapng "$SMB_DENIED"
+    client_rc alice 1 ;;
   *) echo "skip $S: no checks defined" ;;
   esac
+  # issue 16: hop-1 bodies sealed exactly where the endpoint sealed them (its plaintext log, run.sh)
+  if [ -f "$CUR/srv1-plaintext.jsonl" ]; then at_least 1 "hop-1 bodies sealed (multipart/encrypted)" client1.pcapng "$SEALED"
+  else none "hop-1 bodies not sealed" client1.pcapng "$SEALED"; fi
 }
 
 for CUR in "$ROOT"/*/; do
@@ -246,6 +304,8 @@ for CUR in "$ROOT"/*/; do
     m=; for o in "${ONLY[@]}"; do [[ $S == "$o"* ]] && m=1; done; [ -n "$m" ] || continue
   fi
   ls "$CUR"/*.pcapng >/dev/null 2>&1 || { echo "skip $S: no captures"; continue; }
+  SCN_OPTS=()
+  [ ! -f "$CUR/tshark-opts.txt" ] || read -r -a SCN_OPTS < <(grep -v '^#' "$CUR/tshark-opts.txt" | tr '\n' ' ')
   check
 done
 echo "$PASS passed, $FAIL failed"

@@ -9,7 +9,8 @@ recorded):
   dc        the DC's capture alone (dc.pcapng);
   srv1-88   srv1's capture filtered to Kerberos (tcp/udp port 88);
   srv1-late srv1's capture without hop 1's first packets: every packet of
-            the hop-1 connections (srv1's port 5985) up to the first HTTP 200
+            the hop-1 connections (srv1's WinRM port, 5985 unless
+            expected.json's hop 1 says otherwise) up to the first HTTP 200
             srv1 sent (the end of the authentication round trips) is cut, as
             a capture started after the session opened;
   client1   client1's capture alone.
@@ -19,7 +20,10 @@ views.json: {"views": {VIEW: {"chains": N or [MIN, MAX],
                                "routine_only": bool,
                                "causes": [CAUSE, ...],
                                "verdicts": ["VERDICT/CAUSE", ...],
-                               "exit": 0 | 1 | null, "why": "..."}}}
+                               "exit": 0 | 1 | null, "why": "...",
+                               "known_limitation": "..."}}}
+("known_limitation": hopsniff is known not to reach the truth in that view,
+with the evidence; reported as XFAIL, not hidden, and the truth is unchanged.)
 Checked per view: the report is valid against the schema; the number of
 chains; a view that shows a refused S4U2Proxy never exits 0 (and some chain
 is "failed"); a view with only routine Kerberos (machine accounts, PAC
@@ -44,9 +48,20 @@ def tshark_filter(src, flt, dst):
     subprocess.run(["tshark", "-n", "-r", src, "-Y", flt, "-w", dst], check=True, capture_output=True)
 
 
-def first_200(src):
+def winrm_port(scn_dir):
+    """srv1's WinRM port from the scenario's configuration (expected.json's hop 1): 5985 unless the scenario
+    moved the listener (27, 28: 443, 61985). tshark decodes HTTP there with -d."""
+    try:
+        exp = json.load(open(os.path.join(scn_dir, "expected.json")))
+        return int(exp["chains"][0]["hops"][0]["server"]["port"])
+    except (OSError, KeyError, IndexError, TypeError, ValueError):
+        return 5985
+
+
+def first_200(src, port=5985):
     """The frame of the first HTTP 200 srv1 sent on its WinRM port, or None."""
-    out = subprocess.run(["tshark", "-n", "-r", src, "-Y", "tcp.srcport == 5985 && http.response.code == 200",
+    out = subprocess.run(["tshark", "-n", "-r", src, "-d", f"tcp.port=={port},http",
+                          "-Y", f"tcp.srcport == {port} && http.response.code == 200",
                           "-T", "fields", "-e", "frame.number"], capture_output=True, text=True).stdout.split()
     return int(out[0]) if out else None
 
@@ -61,10 +76,11 @@ def make_view(scn_dir, view, tmp):
     if view == "srv1-88":
         tshark_filter(srv1, "tcp.port == 88 || udp.port == 88", dst)
     elif view == "srv1-late":
-        f = first_200(srv1)
+        port = winrm_port(scn_dir)
+        f = first_200(srv1, port)
         if f is None:
-            raise RuntimeError("no HTTP 200 from srv1:5985 to cut at")
-        tshark_filter(srv1, f"!(tcp.port == 5985 && frame.number <= {f})", dst)
+            raise RuntimeError(f"no HTTP 200 from srv1:{port} to cut at")
+        tshark_filter(srv1, f"!(tcp.port == {port} && frame.number <= {f})", dst)
     else:
         raise RuntimeError(f"unknown view {view}")
     return dst
@@ -135,7 +151,7 @@ def main():
         print("SKIP: no tshark")
         return 77
     schema = json.load(open(schema_path))
-    npass = nfail = 0
+    npass = nfail = nxfail = 0
     with tempfile.TemporaryDirectory() as tmp:
         for name in sorted(os.listdir(scn_root)):
             d = os.path.join(scn_root, name)
@@ -149,13 +165,17 @@ def main():
                     errs, got = check(hs, make_view(d, view, vt), view, truth, schema)
                 except Exception as ex:  # noqa: BLE001 - report and go on
                     errs, got = [f"error: {ex}"], ""
-                if errs:
+                if errs and truth.get("known_limitation"):
+                    nxfail += 1
+                    print(f"XFAIL {name} [{view}] ({got}): " + "; ".join(errs) + " - " + truth["known_limitation"])
+                elif errs:
                     nfail += 1
                     print(f"FAIL  {name} [{view}] ({got}): " + "; ".join(errs))
                 else:
                     npass += 1
-                    print(f"PASS  {name} [{view}] ({got})")
-    print(f"{npass} passed, {nfail} failed")
+                    print(f"PASS  {name} [{view}] ({got})" + (" (known limitation no longer seen: drop it)"
+                                                             if truth.get("known_limitation") else ""))
+    print(f"{npass} passed, {nfail} failed, {nxfail} known limitations")
     return 1 if nfail or not npass else 0
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """HTTPS WinRM (lab scenario 14, pywinrm over TLS 1.3 against the lab's
-endpoint): with either key log, hopsniff decodes the same HTTP messages as
+endpoint; also 29 and 30, the same on 443 and 61986): with either key log, hopsniff decodes the same HTTP messages as
 tshark (-o tls.keylog_file) - frame, method, status, Content-Length - plus
 the Kerberos AP-REQ / AP-REP of the Negotiate header and the WinRM
 operations; without a key log it decodes none and says why.
@@ -12,6 +12,9 @@ import os
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
+from tshark_opts import tshark_opts  # noqa: E402  (the scenario's decode-as for tshark)
+
 
 def hopsniff(exe, pcap, keylogs):
     cmd = [exe, "decode", "--json", "-r", pcap] + sum((["--keylog", k] for k in keylogs), [])
@@ -20,7 +23,7 @@ def hopsniff(exe, pcap, keylogs):
 
 
 def tshark_http(pcap, keylog):
-    out = subprocess.run(["tshark", "-o", "tls.keylog_file:" + keylog, "-r", pcap, "-Y", "http", "-T", "fields",
+    out = subprocess.run(["tshark", "-o", "tls.keylog_file:" + keylog, "-r", pcap] + tshark_opts(pcap) + ["-Y", "http", "-T", "fields",
                           "-e", "frame.number", "-e", "http.request.method", "-e", "http.response.code", "-e",
                           "http.content_length"], check=True, capture_output=True, text=True).stdout
     rows = []

@@ -23,7 +23,7 @@ PY
 }
 
 sealed_start() { # extra endpoint args
-  winrm_start --plain-log "$CUR/srv1-plaintext.jsonl" "$@"
+  winrm_start "$@"   # run.sh always logs the plaintexts to srv1-plaintext.jsonl
   record_start "$CUR"
 }
 
