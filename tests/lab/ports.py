@@ -29,11 +29,10 @@ import sys
 HS, ROOT = sys.argv[1], sys.argv[2]
 
 # Known limitations (XFAIL, with the evidence; the same as lab_reports'): views where hopsniff does not reach the
-# standard-port chains. 27 / 28 without the keys: HTTP and the AP-REQ are found on 443 / 61985 by content, but the
-# sealed bodies hide WinRM (it shows only in the URI /wsman and the multipart/encrypted protocol), so no chain or a
-# hop 1 of carrier "other". 29 / 30 without the key logs: nothing ties TLS on 443 / 61986 to WinRM (on 5986 the port
-# does). With the keys / key logs they equal 05's / 14's.
-KNOWN = {(s, v) for s in ("27", "28", "29", "30") for v in ("client1", "srv1", "merged")}
+# standard-port chains. 29 / 30 without the key logs: nothing ties TLS on 443 / 61986 to WinRM (on 5986 the port
+# does). With the key logs they equal 14's. (27 / 28, sealed WinRM over HTTP on 443 / 61985 without keys, are
+# WinRM by their URL /wsman and their sealed-body media type, MS-WSMV 2.2.1 / 2.2.9.1.)
+KNOWN = {(s, v) for s in ("29", "30") for v in ("client1", "srv1", "merged")}
 
 
 def hop_key(h):
