@@ -11,7 +11,7 @@
 #include "model.h"
 #include "chain_store.h"
 #include "engine.h"
-#include "psrp.h"
+#include "psrp_winrm.h"
 #include "redact.h"
 #include "krb5_dec.h"
 
