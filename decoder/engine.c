@@ -47,6 +47,9 @@ static void host_account(void *ud, ssize_t delta)
 	hs_engine_account(ud, delta);
 }
 
+static void net_anomaly(void *ud, uint32_t input, uint64_t frame, hs_anom kind, const char *fmt, va_list ap)
+	__attribute__((format(printf, 5, 0)));
+
 const hs_host *hs_engine_host(hs_engine *e)
 {
 	return e ? &e->host : NULL;
@@ -68,15 +71,20 @@ hs_engine *hs_engine_new(const hs_config *cfg)
 		e->cfg.max_ip_fragments = 1;
 	if (e->cfg.flow_idle_timeout <= 0)
 		e->cfg.flow_idle_timeout = 600.0;
-	e->idle_ns = (int64_t)(e->cfg.flow_idle_timeout * 1e9);
-	e->resolve = hs_app_for_ports;
+	e->net.idle_ns = (int64_t)(e->cfg.flow_idle_timeout * 1e9);
+	e->net.resolve = hs_app_for_ports;
 	e->host.emit = host_emit;
 	e->host.anomaly = host_anomaly;
 	e->host.account = host_account;
 	e->host.ud = e;
 	e->host.cfg = &e->cfg;
-	e->defrag = hs_ip_defrag_new(e->cfg.max_ip_fragments);
-	hs_flows_init(&e->flows);
+	e->net.caps = &e->cfg;
+	e->net.stats = &e->st;
+	e->net.host = &e->host;
+	e->net.anomaly = net_anomaly;
+	e->net.ud = e;
+	e->net.defrag = hs_ip_defrag_new(e->cfg.max_ip_fragments);
+	hs_flows_init(&e->net.flows);
 	return e;
 }
 
@@ -84,8 +92,8 @@ void hs_engine_free(hs_engine *e)
 {
 	if (!e)
 		return;
-	hs_flows_free(e);
-	hs_ip_defrag_free(e->defrag);
+	hs_flows_free(&e->net);
+	hs_ip_defrag_free(e->net.defrag);
 	hs_keylog_free(e->host.keylog);
 	hs_krb_keys_free(e->host.krbkeys);
 	hs_ntlm_creds_free(e->host.ntlmcreds);
@@ -109,7 +117,7 @@ void hs_engine_set_anomaly_sink(hs_engine *e, hs_anomaly_fn fn, void *ud)
 
 void hs_engine_set_resolver(hs_engine *e, hs_resolver_fn fn)
 {
-	e->resolve = fn ? fn : hs_app_for_ports;
+	e->net.resolve = fn ? fn : hs_app_for_ports;
 }
 
 /* Key logs (hs.h); the store is tls_crypt.c. */
@@ -216,11 +224,17 @@ static void anomaly_v(hs_engine *e, uint32_t input, uint64_t frame, hs_anom kind
 	e->anom(e->anom_ud, &a);
 }
 
+/* The network layers' anomaly sink (net.h). */
+static void net_anomaly(void *ud, uint32_t input, uint64_t frame, hs_anom kind, const char *fmt, va_list ap)
+{
+	anomaly_v(ud, input, frame, kind, fmt, ap);
+}
+
 void hs_engine_anomaly(hs_engine *e, hs_anom kind, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	anomaly_v(e, e->input, e->frame, kind, fmt, ap);
+	anomaly_v(e, e->net.input, e->net.frame, kind, fmt, ap);
 	va_end(ap);
 }
 
@@ -234,10 +248,7 @@ void hs_engine_anomaly_at(hs_engine *e, uint32_t input, uint64_t frame, hs_anom 
 
 hs_deliver hs_engine_stream(hs_engine *e, const hs_app *app, hs_app_ctx *ctx, const uint8_t *data, size_t len)
 {
-	hs_deliver r = hs_app_deliver(app, ctx, data, len, HS_FROM_TCP);
-	if (r.over_cap)
-		e->st.cap_hits++;
-	return r;
+	return hs_net_deliver(&e->net, app, ctx, data, len);
 }
 
 hs_err hs_engine_feed(hs_engine *e, const hs_frame *f)
@@ -248,10 +259,10 @@ hs_err hs_engine_feed(hs_engine *e, const hs_frame *f)
 		e->st.undecodable++;
 		return HS_E_UNSUPPORTED;
 	}
-	e->input = f->input;
-	e->frame = f->frame;
-	e->ts_sec = f->ts_sec;
-	e->ts_nsec = f->ts_nsec;
+	e->net.input = f->input;
+	e->net.frame = f->frame;
+	e->net.ts_sec = f->ts_sec;
+	e->net.ts_nsec = f->ts_nsec;
 	/* Merged inputs can step back a little; time used for expiry only
 	 * moves forward. */
 	if (!hs_ts_in_range(f->ts_sec) || f->ts_nsec > 999999999u) {
@@ -264,10 +275,10 @@ hs_err hs_engine_feed(hs_engine *e, const hs_frame *f)
 					  (long long)f->ts_sec, f->ts_nsec);
 	}
 	int64_t t = hs_ts_ns(f->ts_sec, f->ts_nsec);
-	if (t > e->now_ns)
-		e->now_ns = t;
-	if (e->flows.head)
-		hs_flows_expire(e);
+	if (t > e->net.now_ns)
+		e->net.now_ns = t;
+	if (e->net.flows.head)
+		hs_flows_expire(&e->net);
 
 	hs_link l;
 	if (hs_link_decode(f->linktype, f->data, f->caplen, &l) != HS_OK) {
@@ -277,7 +288,7 @@ hs_err hs_engine_feed(hs_engine *e, const hs_frame *f)
 	if (l.ethertype != HS_ETH_IPV4 && l.ethertype != HS_ETH_IPV6)
 		return HS_OK; /* ARP, LLDP ...: not ours, not an error */
 	hs_ip_pkt ip;
-	hs_ip_status s = hs_ip_input(e, l.ethertype, f->data + l.offset, f->caplen - l.offset, &ip);
+	hs_ip_status s = hs_ip_input(&e->net, l.ethertype, f->data + l.offset, f->caplen - l.offset, &ip);
 	if (s == HS_IP_BAD) {
 		e->st.undecodable++;
 		return HS_OK;
@@ -285,14 +296,14 @@ hs_err hs_engine_feed(hs_engine *e, const hs_frame *f)
 	if (s == HS_IP_HELD)
 		return HS_OK;
 	if (ip.proto == 6)
-		hs_tcp_input(e, &ip);
+		hs_tcp_input(&e->net, &ip);
 	else if (ip.proto == 17)
-		hs_udp_input(e, &ip);
+		hs_udp_input(&e->net, &ip);
 	return HS_OK;
 }
 
 void hs_engine_finish(hs_engine *e)
 {
-	hs_flows_finish(e);
-	hs_ip_expire(e, true);
+	hs_flows_finish(&e->net);
+	hs_ip_expire(&e->net, true);
 }

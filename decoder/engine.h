@@ -1,4 +1,4 @@
-/* engine.h - engine internals shared by engine.c, ip.c and tcp.c.
+/* engine.h - engine internals (engine.c; ip.c and tcp.c see only its hs_net, net.h).
  * Not part of the public API (front ends use hs.h only); tests and the flow
  * fuzz target use hs_engine_set_resolver() to plug in their own hs_app.
  * Parsers never include this: they see the engine as an hs_host (app.h).
@@ -11,11 +11,10 @@
 
 #include "app.h"
 #include "ip.h"
+#include "net.h"
 #include "tcp.h"
 
 #define HS_MAX_SINKS 8
-
-typedef const hs_app *(*hs_resolver_fn)(uint8_t ipproto, uint16_t sport, uint16_t dport, bool *server_is_src);
 
 struct hs_engine {
 	hs_config cfg;
@@ -24,18 +23,8 @@ struct hs_engine {
 	unsigned nsinks;
 	hs_anomaly_fn anom;
 	void *anom_ud;
-	hs_resolver_fn resolve;
 
-	/* the frame being fed */
-	uint32_t input;
-	uint64_t frame;
-	int64_t ts_sec;
-	uint32_t ts_nsec;
-	int64_t now_ns;        /* capture time of the newest frame seen */
-	int64_t idle_ns;       /* cfg.flow_idle_timeout in ns */
-
-	hs_ip_defrag *defrag;
-	hs_flows flows;
+	hs_net net;            /* what ip.c and tcp.c see: the frame being fed, fragments, flows */
 
 	char detail[512];      /* anomaly detail, formatted here: bounded */
 	hs_host host;          /* what parsers see: sinks, caps, key stores (keylog, krbkeys, ntlmcreds) */
@@ -53,11 +42,8 @@ void hs_engine_anomaly_at(hs_engine *e, uint32_t input, uint64_t frame, hs_anom 
  * they allocate beyond their app's state_size (tls.c: the inner parser's). */
 static inline void hs_engine_account(hs_engine *e, ssize_t delta)
 {
-	if (!e)
-		return;
-	e->st.buffered_bytes = (size_t)((ssize_t)e->st.buffered_bytes + delta);
-	if (e->st.buffered_bytes > e->st.peak_buffered_bytes)
-		e->st.peak_buffered_bytes = e->st.buffered_bytes;
+	if (e)
+		hs_net_account(&e->st, delta);
 }
 
 /* Replace the port -> parser lookup (default hs_app_for_ports).  For tests

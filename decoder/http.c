@@ -3,7 +3,7 @@
 #include "http.h"
 
 #include "credssp.h"
-#include "psrp.h"
+#include "psrp_winrm.h"
 #include "winrm_seal.h"
 
 #include <glib.h>

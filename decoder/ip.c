@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cursor.h"
-#include "engine.h"
+#include "net.h"
 #include "link.h"
 
 #define MAX_DGRAM 65535u          /* largest reassembled payload (IPv4 total length limit) */
@@ -116,18 +116,18 @@ static const char *key_str(const frag_key *k, char *buf, size_t n)
 	return buf;
 }
 
-static void drop_dgram(hs_engine *e, dgram *g, hs_anom kind, const char *why)
+static void drop_dgram(hs_net *e, dgram *g, hs_anom kind, const char *why)
 {
 	hs_ip_defrag *d = e->defrag;
 	char k[160];
 	unlink_dgram(d, g);
-	e->st.dropped += g->nfrags;
-	hs_engine_anomaly_at(e, g->input, g->frame, kind, "IP datagram %s: %s (%u fragments dropped)",
-			     key_str(&g->key, k, sizeof k), why, g->nfrags);
+	e->stats->dropped += g->nfrags;
+	hs_net_anomaly_at(e, g->input, g->frame, kind, "IP datagram %s: %s (%u fragments dropped)",
+			  key_str(&g->key, k, sizeof k), why, g->nfrags);
 	dgram_free(g);
 }
 
-void hs_ip_expire(hs_engine *e, bool all)
+void hs_ip_expire(hs_net *e, bool all)
 {
 	hs_ip_defrag *d = e->defrag;
 	int64_t limit = (int64_t)HS_IP_FRAG_TIMEOUT * 1000000000LL;
@@ -140,15 +140,15 @@ static void bit_set(dgram *g, uint32_t b) { g->bits[b >> 3] |= (uint8_t)(1u << (
 
 /* Add one fragment [off, off+len) to its datagram.  Returns the completed
  * datagram (moved to d->done) or NULL. */
-static dgram *add_fragment(hs_engine *e, const frag_key *key, uint32_t off, const uint8_t *data, uint32_t len,
+static dgram *add_fragment(hs_net *e, const frag_key *key, uint32_t off, const uint8_t *data, uint32_t len,
 			   bool more, uint8_t next_hdr)
 {
 	hs_ip_defrag *d = e->defrag;
 	dgram *g = g_hash_table_lookup(d->tab, key);
-	e->st.ip_fragments++;
+	e->stats->ip_fragments++;
 	if (!g) {
 		if (d->count >= d->max) {
-			e->st.cap_hits++;
+			e->stats->cap_hits++;
 			drop_dgram(e, d->head, HS_ANOM_IP_FRAG_CAP, "max_ip_fragments datagrams in progress; oldest dropped");
 		}
 		g = g_new0(dgram, 1);
@@ -218,8 +218,8 @@ static dgram *add_fragment(hs_engine *e, const frag_key *key, uint32_t off, cons
 	}
 	if (overlap_differs) {
 		char k[160];
-		hs_engine_anomaly(e, HS_ANOM_IP_FRAG_OVERLAP, "IP datagram %s: overlapping fragment at offset %u differs; first data kept",
-				  key_str(key, k, sizeof k), off);
+		hs_net_anomaly(e, HS_ANOM_IP_FRAG_OVERLAP, "IP datagram %s: overlapping fragment at offset %u differs; first data kept",
+				key_str(key, k, sizeof k), off);
 	}
 	if (!g->have_last || !g->have_first || g->blocks_set != (g->total + 7) / 8)
 		return NULL;
@@ -238,7 +238,7 @@ typedef struct v6frag {
 	uint8_t next_hdr;
 } v6frag;
 
-static bool v6_walk(hs_engine *e, uint8_t nh, hs_cur *c, hs_ip_pkt *out, v6frag *frag)
+static bool v6_walk(hs_net *e, uint8_t nh, hs_cur *c, hs_ip_pkt *out, v6frag *frag)
 {
 	for (int i = 0; i < MAX_EXT_HEADERS; i++) {
 		switch (nh) {
@@ -275,7 +275,7 @@ static bool v6_walk(hs_engine *e, uint8_t nh, hs_cur *c, hs_ip_pkt *out, v6frag 
 			if (!hs_cur_ok(c))
 				return false;
 			if (!frag || frag->present) {
-				hs_engine_anomaly(e, HS_ANOM_IP_MALFORMED, "IPv6 Fragment header where none may be");
+				hs_net_anomaly(e, HS_ANOM_IP_MALFORMED, "IPv6 Fragment header where none may be");
 				return false;
 			}
 			/* An atomic fragment (offset 0, M=0, RFC 6946) is a whole datagram. */
@@ -296,11 +296,11 @@ static bool v6_walk(hs_engine *e, uint8_t nh, hs_cur *c, hs_ip_pkt *out, v6frag 
 			return true;
 		}
 	}
-	hs_engine_anomaly(e, HS_ANOM_IP_MALFORMED, "more than %d IPv6 extension headers", MAX_EXT_HEADERS);
+	hs_net_anomaly(e, HS_ANOM_IP_MALFORMED, "more than %d IPv6 extension headers", MAX_EXT_HEADERS);
 	return false;
 }
 
-static hs_ip_status ipv4(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pkt *out)
+static hs_ip_status ipv4(hs_net *e, const uint8_t *p, size_t caplen, hs_ip_pkt *out)
 {
 	hs_cur c = hs_cur_make(p, caplen);
 	uint8_t vihl = hs_cur_u8(&c);
@@ -317,7 +317,7 @@ static hs_ip_status ipv4(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pk
 		return HS_IP_BAD;
 	size_t ihl = (size_t)(vihl & 15) * 4;
 	if (vihl >> 4 != 4 || ihl < 20) {
-		hs_engine_anomaly(e, HS_ANOM_IP_MALFORMED, "IPv4 header: version %u, header length %zu", vihl >> 4, ihl);
+		hs_net_anomaly(e, HS_ANOM_IP_MALFORMED, "IPv4 header: version %u, header length %zu", vihl >> 4, ihl);
 		return HS_IP_BAD;
 	}
 	if (caplen < ihl) /* options cut by snaplen */
@@ -326,7 +326,7 @@ static hs_ip_status ipv4(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pk
 	 * taken on the sender: take the frame's length. */
 	size_t wire = total ? total : caplen;
 	if (wire < ihl) {
-		hs_engine_anomaly(e, HS_ANOM_IP_MALFORMED, "IPv4 total length %zu shorter than its header (%zu)", wire, ihl);
+		hs_net_anomaly(e, HS_ANOM_IP_MALFORMED, "IPv4 total length %zu shorter than its header (%zu)", wire, ihl);
 		return HS_IP_BAD;
 	}
 	memset(&out->src, 0, sizeof out->src);
@@ -346,9 +346,9 @@ static hs_ip_status ipv4(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pk
 	if (!off && !more)
 		return HS_IP_PACKET;
 	if (out->truncated) {
-		e->st.dropped++;
-		hs_engine_anomaly(e, HS_ANOM_IP_FRAG_TRUNCATED, "IPv4 fragment cut by the capture (%zu of %zu bytes); not reassembled",
-				  out->len, out->wire_len);
+		e->stats->dropped++;
+		hs_net_anomaly(e, HS_ANOM_IP_FRAG_TRUNCATED, "IPv4 fragment cut by the capture (%zu of %zu bytes); not reassembled",
+				out->len, out->wire_len);
 		return HS_IP_HELD;
 	}
 	frag_key k;
@@ -367,7 +367,7 @@ static hs_ip_status ipv4(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pk
 	return HS_IP_PACKET;
 }
 
-static hs_ip_status ipv6(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pkt *out)
+static hs_ip_status ipv6(hs_net *e, const uint8_t *p, size_t caplen, hs_ip_pkt *out)
 {
 	hs_cur c = hs_cur_make(p, caplen);
 	uint8_t v = hs_cur_u8(&c);
@@ -380,7 +380,7 @@ static hs_ip_status ipv6(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pk
 	if (!hs_cur_ok(&c))
 		return HS_IP_BAD;
 	if (v >> 4 != 6) {
-		hs_engine_anomaly(e, HS_ANOM_IP_MALFORMED, "IPv6 header with version %u", v >> 4);
+		hs_net_anomaly(e, HS_ANOM_IP_MALFORMED, "IPv6 header with version %u", v >> 4);
 		return HS_IP_BAD;
 	}
 	/* Payload length 0 is a jumbogram (RFC 2675) or offload: use the frame. */
@@ -403,9 +403,9 @@ static hs_ip_status ipv6(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pk
 	if (!fr.present)
 		return HS_IP_PACKET;
 	if (out->truncated) {
-		e->st.dropped++;
-		hs_engine_anomaly(e, HS_ANOM_IP_FRAG_TRUNCATED, "IPv6 fragment cut by the capture (%zu of %zu bytes); not reassembled",
-				  out->len, out->wire_len);
+		e->stats->dropped++;
+		hs_net_anomaly(e, HS_ANOM_IP_FRAG_TRUNCATED, "IPv6 fragment cut by the capture (%zu of %zu bytes); not reassembled",
+				out->len, out->wire_len);
 		return HS_IP_HELD;
 	}
 	frag_key k;
@@ -428,7 +428,7 @@ static hs_ip_status ipv6(hs_engine *e, const uint8_t *p, size_t caplen, hs_ip_pk
 	return HS_IP_PACKET;
 }
 
-hs_ip_status hs_ip_input(hs_engine *e, uint16_t ethertype, const uint8_t *p, size_t caplen, hs_ip_pkt *out)
+hs_ip_status hs_ip_input(hs_net *e, uint16_t ethertype, const uint8_t *p, size_t caplen, hs_ip_pkt *out)
 {
 	hs_ip_defrag *d = e->defrag;
 	if (d->done) {

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "hs.h"
+#include "net.h"
 
 #define HS_IP_FRAG_TIMEOUT 30 /* seconds, as Linux's ipfrag_time */
 
@@ -36,20 +37,18 @@ typedef enum hs_ip_status {
 	HS_IP_BAD         /* not decodable (counted; anomaly when it is malformed) */
 } hs_ip_status;
 
-typedef struct hs_ip_defrag hs_ip_defrag;
-
 hs_ip_defrag *hs_ip_defrag_new(size_t max_datagrams);
 /* Frees every datagram in progress silently. */
 void hs_ip_defrag_free(hs_ip_defrag *d);
 
 /* Decode one network-layer packet (ethertype HS_ETH_IPV4/6) of caplen bytes
  * present.  Anomalies go to e at its current frame. */
-hs_ip_status hs_ip_input(hs_engine *e, uint16_t ethertype, const uint8_t *p, size_t caplen,
+hs_ip_status hs_ip_input(hs_net *e, uint16_t ethertype, const uint8_t *p, size_t caplen,
 			 hs_ip_pkt *out);
 
 /* Drop datagrams older than the timeout at e->now_ns (all of them when
  * all), each with anomaly "ip_frag_incomplete". */
-void hs_ip_expire(hs_engine *e, bool all);
+void hs_ip_expire(hs_net *e, bool all);
 
 /* Datagrams in progress. */
 size_t hs_ip_defrag_count(const hs_ip_defrag *d);

@@ -15,7 +15,7 @@
 #include "ldap.h"
 #include "ntlm.h"
 #include "protos.h"
-#include "psrp.h"
+#include "psrp_winrm.h"
 #include "rules.h"
 #include "smb2.h"
 #include "tds.h"

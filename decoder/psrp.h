@@ -73,10 +73,6 @@ typedef struct hs_psrp_clixml {
  * is no well-formed XML (DOCTYPEs refused, size capped as for SOAP). */
 hs_err hs_psrp_clixml_read(const hs_psrp_message *m, hs_psrp_clixml *x);
 
-/* The message text of the first complete ERROR_RECORD in a base64 PSRP
- * blob (a PowerShell stream), into out (n bytes); false when there is none. */
-bool hs_psrp_first_error(hs_slice b64, char *out, size_t n);
-
 /* ---- Reassembly (2.2.4) ----
  * A message larger than the peer's fragment size (MaxEnvelopeSize minus the
  * envelope, 3.1.5.3.x) is sent as fragments of one ObjectId, FragmentId 0
@@ -123,7 +119,8 @@ hs_psrp_reasm_res hs_psrp_reasm_add(hs_psrp_reasm *r, uint64_t key, const hs_psr
 				    unsigned *nfrag);
 
 /* A message completed from several fragments, as the WinRM message that
- * carried its last fragment keeps it (hs_winrm_msg.psrp_joined). */
+ * carried its last fragment keeps it (hs_winrm_msg.psrp_joined,
+ * hs_psrp_winrm_feed in psrp_winrm.h). */
 typedef struct hs_psrp_joined {
 	uint64_t object_id;
 	unsigned fragments;
@@ -131,30 +128,14 @@ typedef struct hs_psrp_joined {
 } hs_psrp_joined;
 
 struct hs_app_ctx;
-struct hs_winrm_msg;
-
-/* Feed the PSRP fragments a PowerShell WinRM message carries (creationXml,
- * command arguments, stream contents) into *r (created on first use with
- * max_bytes), in document order, under a key made of the direction and the
- * shell id.  Messages that complete go to m->psrp_joined (freed by
- * hs_winrm_release).  Fragments that do not follow are anomalies
- * ("psrp_fragment_orphan", "psrp_fragment_gap", "psrp_fragment_restart",
- * "psrp_reassembly_cap", "psrp_fragment_truncated", "psrp_fragment_malformed"),
- * never a crash.  Nothing is done for other shells. */
-void hs_psrp_winrm_feed(hs_psrp_reasm **r, struct hs_app_ctx *ctx, struct hs_winrm_msg *m, bool from_server,
-			size_t max_bytes);
 
 /* At the end of a connection: one "psrp_fragment_incomplete" anomaly when
  * messages were left unfinished; then frees r. */
 void hs_psrp_reasm_close(hs_psrp_reasm *r, struct hs_app_ctx *ctx);
 
-/* The message joined for object_id in m (NULL when none). */
-const hs_psrp_joined *hs_psrp_joined_find(const struct hs_winrm_msg *m, uint64_t object_id);
-/* What the user saw in a PowerShell ReceiveResponse: the message text of
- * the first ERROR_RECORD in w's streams, whole or reassembled
- * (hs_psrp_winrm_feed ran on w), else of the error record of a failed
- * PIPELINE_STATE; into out (n bytes), false when there is none. */
-bool hs_psrp_winrm_first_error(const struct hs_winrm_msg *w, char *out, size_t n);
+/* The message joined for object_id in a list of joined messages (a
+ * GPtrArray: hs_winrm_msg.psrp_joined; NULL is fine); NULL when none. */
+const hs_psrp_joined *hs_psrp_joined_find(const void *list, uint64_t object_id);
 
 /* Free a list of joined messages (a GPtrArray; NULL is fine). */
 void hs_psrp_joined_free(void *list);

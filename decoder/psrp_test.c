@@ -7,7 +7,7 @@
  * decoded blob inside a WinRM ReceiveResponse, and the reassembler (2.2.4).
  * A recorded Windows exchange (pypsrp's test suite) is replayed end to end
  * by tests/winrm/psrp_reassembly.py. */
-#include "psrp.h"
+#include "psrp_winrm.h"
 
 #include <glib.h>
 #include <string.h>

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 #include "cursor.h"
-#include "engine.h"
+#include "net.h"
 #include "protos.h"
 
 #define TH_FIN 0x01
@@ -126,7 +126,7 @@ static void lru_append(hs_flows *t, hs_flow *f)
 	t->tail = f;
 }
 
-static void touch(hs_engine *e, hs_flow *f)
+static void touch(hs_net *e, hs_flow *f)
 {
 	f->last_ns = e->now_ns;
 	f->last_sec = e->ts_sec;
@@ -157,9 +157,9 @@ static void make_meta(const hs_flow *f, int dir, hs_meta *m)
 	m->carrier = f->carrier;
 }
 
-static void make_ctx(hs_engine *e, hs_flow *f, int dir, const hs_meta *m, bool eof, hs_app_ctx *c)
+static void make_ctx(hs_net *e, hs_flow *f, int dir, const hs_meta *m, bool eof, hs_app_ctx *c)
 {
-	c->host = hs_engine_host(e);
+	c->host = e->host;
 	c->meta = m;
 	c->state = f->state;
 	c->dir = (uint8_t)dir;
@@ -167,9 +167,9 @@ static void make_ctx(hs_engine *e, hs_flow *f, int dir, const hs_meta *m, bool e
 	c->resync = f->d[dir].resync;
 }
 
-static void flow_anomaly(hs_engine *e, const hs_flow *f, hs_anom kind, const char *fmt, ...)
+static void flow_anomaly(hs_net *e, const hs_flow *f, hs_anom kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-static void flow_anomaly(hs_engine *e, const hs_flow *f, hs_anom kind, const char *fmt, ...)
+static void flow_anomaly(hs_net *e, const hs_flow *f, hs_anom kind, const char *fmt, ...)
 {
 	char a[64], b[64], msg[320];
 	va_list ap;
@@ -178,18 +178,18 @@ static void flow_anomaly(hs_engine *e, const hs_flow *f, hs_anom kind, const cha
 	va_end(ap);
 	hs_addr_str(&f->addr[0], a, sizeof a);
 	hs_addr_str(&f->addr[1], b, sizeof b);
-	hs_engine_anomaly_at(e, f->last_input, f->last_frame, kind, "%s %s:%u -> %s:%u (flow %llu): %s",
-			     f->app->name, a, f->port[0], b, f->port[1], (unsigned long long)f->id, msg);
+	hs_net_anomaly_at(e, f->last_input, f->last_frame, kind, "%s %s:%u -> %s:%u (flow %llu): %s",
+			  f->app->name, a, f->port[0], b, f->port[1], (unsigned long long)f->id, msg);
 }
 
 /* ---- buffers ---- */
 
-static void buf_clear(hs_engine *e, tdir *d, bool release)
+static void buf_clear(hs_net *e, tdir *d, bool release)
 {
 	d->off = d->len = 0;
 	d->needed = 0;
 	if (d->buf && (release || d->cap > BUF_KEEP)) {
-		hs_engine_account(e, -(ssize_t)d->cap);
+		hs_net_account(e->stats, -(ssize_t)d->cap);
 		g_free(d->buf);
 		d->buf = NULL;
 		d->cap = 0;
@@ -204,13 +204,13 @@ static gboolean seg_free(gpointer key, gpointer value, gpointer ud)
 	return FALSE;
 }
 
-static void ooo_clear(hs_engine *e, tdir *d)
+static void ooo_clear(hs_net *e, tdir *d)
 {
 	if (d->ooo) {
 		g_tree_foreach(d->ooo, seg_free, NULL);
 		g_tree_destroy(d->ooo);
 	}
-	hs_engine_account(e, -(ssize_t)d->ooo_bytes);
+	hs_net_account(e->stats, -(ssize_t)d->ooo_bytes);
 	d->ooo = NULL;
 	d->ooo_bytes = 0;
 }
@@ -230,10 +230,10 @@ static seg *ooo_first(const tdir *d)
 }
 
 /* Room for n more bytes in d->buf within the caps; false when a cap says no. */
-static bool buf_reserve(hs_engine *e, tdir *d, size_t n)
+static bool buf_reserve(hs_net *e, tdir *d, size_t n)
 {
 	size_t want = d->len + n;
-	if (want + d->ooo_bytes > e->cfg.max_stream_buffer)
+	if (want + d->ooo_bytes > e->caps->max_stream_buffer)
 		return false;
 	if (d->off + want <= d->cap)
 		return true;
@@ -245,15 +245,15 @@ static bool buf_reserve(hs_engine *e, tdir *d, size_t n)
 	size_t ncap = d->cap ? d->cap : BUF_MIN;
 	while (ncap < want)
 		ncap *= 2;
-	if (ncap > e->cfg.max_stream_buffer)
-		ncap = want > e->cfg.max_stream_buffer ? want : e->cfg.max_stream_buffer;
-	if (e->st.buffered_bytes + (ncap - d->cap) > e->cfg.max_total_buffer)
+	if (ncap > e->caps->max_stream_buffer)
+		ncap = want > e->caps->max_stream_buffer ? want : e->caps->max_stream_buffer;
+	if (e->stats->buffered_bytes + (ncap - d->cap) > e->caps->max_total_buffer)
 		return false;
 	uint8_t *nb = g_malloc(ncap);
 	if (d->len)
 		memcpy(nb, d->buf + d->off, d->len);
 	g_free(d->buf);
-	hs_engine_account(e, (ssize_t)ncap - (ssize_t)d->cap);
+	hs_net_account(e->stats, (ssize_t)ncap - (ssize_t)d->cap);
 	d->buf = nb;
 	d->cap = ncap;
 	d->off = 0;
@@ -262,7 +262,7 @@ static bool buf_reserve(hs_engine *e, tdir *d, size_t n)
 
 /* ---- delivery ---- */
 
-static void call_gap(hs_engine *e, hs_flow *f, int dir)
+static void call_gap(hs_net *e, hs_flow *f, int dir)
 {
 	f->d[dir].resync = true;
 	if (!f->app->gap)
@@ -275,28 +275,28 @@ static void call_gap(hs_engine *e, hs_flow *f, int dir)
 }
 
 /* Drop what the parser holds in dir and tell it to resynchronise. */
-static void drop_and_gap(hs_engine *e, hs_flow *f, int dir)
+static void drop_and_gap(hs_net *e, hs_flow *f, int dir)
 {
 	buf_clear(e, &f->d[dir], false);
 	call_gap(e, f, dir);
 }
 
-static void cap_hit(hs_engine *e, hs_flow *f, int dir, size_t dropped)
+static void cap_hit(hs_net *e, hs_flow *f, int dir, size_t dropped)
 {
 	tdir *d = &f->d[dir];
-	bool total = d->len + d->ooo_bytes + dropped <= e->cfg.max_stream_buffer;
-	e->st.cap_hits++;
-	e->st.dropped += d->len + dropped;
+	bool total = d->len + d->ooo_bytes + dropped <= e->caps->max_stream_buffer;
+	e->stats->cap_hits++;
+	e->stats->dropped += d->len + dropped;
 	flow_anomaly(e, f, total ? HS_ANOM_MEMORY_CAP : HS_ANOM_STREAM_CAP,
 		     "%s: %zu bytes buffered would pass %s (%zu); buffered data dropped", dir_name(dir),
 		     d->len + d->ooo_bytes + dropped, total ? "max_total_buffer" : "max_stream_buffer",
-		     total ? e->cfg.max_total_buffer : e->cfg.max_stream_buffer);
+		     total ? e->caps->max_total_buffer : e->caps->max_stream_buffer);
 	drop_and_gap(e, f, dir);
 }
 
 /* Run the parser over data, which is either d->buf+off (buffered) or a
  * segment's bytes (nothing buffered). */
-static hs_deliver run_parser(hs_engine *e, hs_flow *f, int dir, const uint8_t *data, size_t len, bool eof)
+static hs_deliver run_parser(hs_net *e, hs_flow *f, int dir, const uint8_t *data, size_t len, bool eof)
 {
 	hs_meta m;
 	hs_app_ctx c;
@@ -306,7 +306,7 @@ static hs_deliver run_parser(hs_engine *e, hs_flow *f, int dir, const uint8_t *d
 	}
 	make_meta(f, dir, &m);
 	make_ctx(e, f, dir, &m, eof, &c);
-	hs_deliver r = hs_engine_stream(e, f->app, &c, data, len);
+	hs_deliver r = hs_net_deliver(e, f->app, &c, data, len);
 	if (r.consumed && !r.drop)
 		f->d[dir].resync = false;
 	return r;
@@ -314,7 +314,7 @@ static hs_deliver run_parser(hs_engine *e, hs_flow *f, int dir, const uint8_t *d
 
 /* In-order bytes for dir: zero-copy when nothing is buffered and the parser
  * takes them all; what it leaves is kept for the next call. */
-static void push_bytes(hs_engine *e, hs_flow *f, int dir, const uint8_t *data, size_t len)
+static void push_bytes(hs_net *e, hs_flow *f, int dir, const uint8_t *data, size_t len)
 {
 	tdir *d = &f->d[dir];
 	hs_deliver r;
@@ -335,7 +335,7 @@ static void push_bytes(hs_engine *e, hs_flow *f, int dir, const uint8_t *data, s
 			return;
 		r = run_parser(e, f, dir, d->buf + d->off, d->len, false);
 		if (r.drop) {
-			e->st.dropped += d->len;
+			e->stats->dropped += d->len;
 			drop_and_gap(e, f, dir);
 			return;
 		}
@@ -348,7 +348,7 @@ static void push_bytes(hs_engine *e, hs_flow *f, int dir, const uint8_t *data, s
 	}
 	r = run_parser(e, f, dir, data, len, false);
 	if (r.drop) {
-		e->st.dropped += len;
+		e->stats->dropped += len;
 		drop_and_gap(e, f, dir);
 		return;
 	}
@@ -364,14 +364,14 @@ static void push_bytes(hs_engine *e, hs_flow *f, int dir, const uint8_t *data, s
 }
 
 /* Deliver out-of-order segments that have become contiguous. */
-static void drain(hs_engine *e, hs_flow *f, int dir)
+static void drain(hs_net *e, hs_flow *f, int dir)
 {
 	tdir *d = &f->d[dir];
 	seg *s;
 	while ((s = ooo_first(d)) && seq_leq(s->seq, d->next_seq)) {
 		g_tree_remove(d->ooo, GUINT_TO_POINTER(s->seq));
 		d->ooo_bytes -= SEG_COST(s);
-		hs_engine_account(e, -(ssize_t)SEG_COST(s));
+		hs_net_account(e->stats, -(ssize_t)SEG_COST(s));
 		uint32_t skip = d->next_seq - s->seq;
 		if (skip < s->len) {
 			d->next_seq += s->len - skip;
@@ -384,13 +384,13 @@ static void drain(hs_engine *e, hs_flow *f, int dir)
 }
 
 /* The bytes [next_seq, to) will never be seen: say so and resume at to. */
-static void skip_to(hs_engine *e, hs_flow *f, int dir, uint32_t to, const char *why)
+static void skip_to(hs_net *e, hs_flow *f, int dir, uint32_t to, const char *why)
 {
 	tdir *d = &f->d[dir];
 	uint32_t n = to - d->next_seq;
-	e->st.tcp_gaps++;
+	e->stats->tcp_gaps++;
 	flow_anomaly(e, f, HS_ANOM_TCP_GAP, "%s: %u bytes missing at seq %u (%s)", dir_name(dir), n, d->next_seq, why);
-	e->st.dropped += d->len;
+	e->stats->dropped += d->len;
 	d->next_seq = to;
 	d->pickup = false;
 	drop_and_gap(e, f, dir);
@@ -399,7 +399,7 @@ static void skip_to(hs_engine *e, hs_flow *f, int dir, uint32_t to, const char *
 
 /* Queue the bytes [seq, seq+len) as a run of their own, or at the end of
  * the run that ends at seq. */
-static void ooo_put(hs_engine *e, tdir *d, uint32_t seq, const uint8_t *data, uint32_t len)
+static void ooo_put(hs_net *e, tdir *d, uint32_t seq, const uint8_t *data, uint32_t len)
 {
 	if (!d->ooo)
 		d->ooo = g_tree_new(seq_cmp);
@@ -413,7 +413,7 @@ static void ooo_put(hs_engine *e, tdir *d, uint32_t seq, const uint8_t *data, ui
 			p = g_realloc(p, sizeof(seg) + ncap);
 			p->cap = ncap;
 			d->ooo_bytes += SEG_COST(p) - old;
-			hs_engine_account(e, (ssize_t)(SEG_COST(p) - old));
+			hs_net_account(e->stats, (ssize_t)(SEG_COST(p) - old));
 			g_tree_insert(d->ooo, GUINT_TO_POINTER(p->seq), p);
 		}
 		memcpy(p->data + p->len, data, len);
@@ -425,7 +425,7 @@ static void ooo_put(hs_engine *e, tdir *d, uint32_t seq, const uint8_t *data, ui
 	s->len = s->cap = len;
 	memcpy(s->data, data, len);
 	d->ooo_bytes += SEG_COST(s);
-	hs_engine_account(e, (ssize_t)SEG_COST(s));
+	hs_net_account(e->stats, (ssize_t)SEG_COST(s));
 	g_tree_insert(d->ooo, GUINT_TO_POINTER(seq), s);
 }
 
@@ -442,19 +442,19 @@ static seg *ooo_at(const tdir *d, uint32_t seq)
 	return n ? g_tree_node_value(n) : NULL;
 }
 
-static bool ooo_over_cap(hs_engine *e, const tdir *d, uint32_t len)
+static bool ooo_over_cap(hs_net *e, const tdir *d, uint32_t len)
 {
-	return d->len + d->ooo_bytes + len + SEG_OVERHEAD > e->cfg.max_stream_buffer;
+	return d->len + d->ooo_bytes + len + SEG_OVERHEAD > e->caps->max_stream_buffer;
 }
 
 /* Queue [seq, seq+len) out of order; bytes already queued win.  Each step
  * is a lookup in the tree: O(log n) per segment plus the bytes compared. */
-static void ooo_insert(hs_engine *e, hs_flow *f, int dir, uint32_t seq, const uint8_t *data, uint32_t len)
+static void ooo_insert(hs_net *e, hs_flow *f, int dir, uint32_t seq, const uint8_t *data, uint32_t len)
 {
 	tdir *d = &f->d[dir];
-	if (ooo_over_cap(e, d, len) || e->st.buffered_bytes + len + SEG_OVERHEAD > e->cfg.max_total_buffer) {
+	if (ooo_over_cap(e, d, len) || e->stats->buffered_bytes + len + SEG_OVERHEAD > e->caps->max_total_buffer) {
 		/* The hole is not being filled within the budget: give it up. */
-		e->st.cap_hits++;
+		e->stats->cap_hits++;
 		flow_anomaly(e, f, ooo_over_cap(e, d, len) ? HS_ANOM_STREAM_CAP : HS_ANOM_MEMORY_CAP,
 			     "%s: out-of-order data would pass the buffer cap; hole skipped", dir_name(dir));
 		seg *first = ooo_first(d);
@@ -471,8 +471,8 @@ static void ooo_insert(hs_engine *e, hs_flow *f, int dir, uint32_t seq, const ui
 			}
 			return;
 		}
-		if (ooo_over_cap(e, d, len) || e->st.buffered_bytes + len + SEG_OVERHEAD > e->cfg.max_total_buffer) {
-			e->st.dropped += len;
+		if (ooo_over_cap(e, d, len) || e->stats->buffered_bytes + len + SEG_OVERHEAD > e->caps->max_total_buffer) {
+			e->stats->dropped += len;
 			return;
 		}
 	}
@@ -501,7 +501,7 @@ static void ooo_insert(hs_engine *e, hs_flow *f, int dir, uint32_t seq, const ui
 			     dir_name(dir));
 }
 
-static void segment_data(hs_engine *e, hs_flow *f, int dir, uint32_t seq, const uint8_t *data, uint32_t len)
+static void segment_data(hs_net *e, hs_flow *f, int dir, uint32_t seq, const uint8_t *data, uint32_t len)
 {
 	tdir *d = &f->d[dir];
 	if (d->eof)
@@ -528,7 +528,7 @@ static void segment_data(hs_engine *e, hs_flow *f, int dir, uint32_t seq, const 
 
 /* End of dir: give up remaining holes, hand the parser its last bytes
  * with eof. */
-static void dir_eof(hs_engine *e, hs_flow *f, int dir)
+static void dir_eof(hs_net *e, hs_flow *f, int dir)
 {
 	tdir *d = &f->d[dir];
 	if (d->eof || !d->started)
@@ -540,7 +540,7 @@ static void dir_eof(hs_engine *e, hs_flow *f, int dir)
 	if (f->app->stream) {
 		hs_deliver r = run_parser(e, f, dir, d->buf ? d->buf + d->off : NULL, d->len, true);
 		if (!r.drop && r.consumed < d->len) {
-			e->st.dropped += d->len - r.consumed;
+			e->stats->dropped += d->len - r.consumed;
 			flow_anomaly(e, f, HS_ANOM_TRUNCATED_PDU, "%s: stream ended inside a PDU (%zu bytes unparsed)",
 				     dir_name(dir), d->len - r.consumed);
 		}
@@ -555,7 +555,7 @@ static void dir_eof(hs_engine *e, hs_flow *f, int dir)
 #define FLOW_COST (sizeof(hs_flow) + 4 * sizeof(void *) + 16)
 static size_t state_cost(const hs_app *app) { return app->state_size ? app->state_size : 1; }
 
-static void close_flow(hs_engine *e, hs_flow *f)
+static void close_flow(hs_net *e, hs_flow *f)
 {
 	if (f->closed)
 		return;
@@ -573,14 +573,14 @@ static void close_flow(hs_engine *e, hs_flow *f)
 	f->closed = true;
 	g_free(f->state);
 	f->state = NULL;
-	hs_engine_account(e, -(ssize_t)state_cost(f->app));
+	hs_net_account(e->stats, -(ssize_t)state_cost(f->app));
 	for (int i = 0; i < 2; i++) {
 		buf_clear(e, &f->d[i], true);
 		ooo_clear(e, &f->d[i]);
 	}
 }
 
-static void flow_remove(hs_engine *e, hs_flow *f)
+static void flow_remove(hs_net *e, hs_flow *f)
 {
 	close_flow(e, f);
 	g_hash_table_remove(e->flows.tab, &f->key);
@@ -588,23 +588,23 @@ static void flow_remove(hs_engine *e, hs_flow *f)
 	e->flows.count--;
 	if (f->probed && !--e->flows.probed)
 		memset(e->flows.probed_ports, 0, sizeof e->flows.probed_ports);
-	hs_engine_account(e, -(ssize_t)FLOW_COST);
+	hs_net_account(e->stats, -(ssize_t)FLOW_COST);
 	g_free(f);
 }
 
-void hs_flows_expire(hs_engine *e)
+void hs_flows_expire(hs_net *e)
 {
 	while (e->flows.head && e->now_ns - e->flows.head->last_ns > e->idle_ns)
 		flow_remove(e, e->flows.head);
 }
 
-void hs_flows_finish(hs_engine *e)
+void hs_flows_finish(hs_net *e)
 {
 	while (e->flows.head)
 		flow_remove(e, e->flows.head);
 }
 
-void hs_flows_free(hs_engine *e)
+void hs_flows_free(hs_net *e)
 {
 	hs_flow *f = e->flows.head;
 	while (f) {
@@ -624,29 +624,29 @@ void hs_flows_free(hs_engine *e)
 
 /* ---- lookup and creation ---- */
 
-static hs_flow *flow_new(hs_engine *e, const flow_key *k, const hs_app *app, uint8_t proto, const hs_addr *cli,
+static hs_flow *flow_new(hs_net *e, const flow_key *k, const hs_app *app, uint8_t proto, const hs_addr *cli,
 			 uint16_t cport, const hs_addr *srv, uint16_t sport)
 {
 	/* Under pressure the least recently active flows go first: an
 	 * attacker's never-closed connections cannot hold the budget. */
 	size_t cost = FLOW_COST + state_cost(app);
 	while (e->flows.head &&
-	       (e->flows.count >= e->cfg.max_flows || e->st.buffered_bytes + cost > e->cfg.max_total_buffer)) {
+	       (e->flows.count >= e->caps->max_flows || e->stats->buffered_bytes + cost > e->caps->max_total_buffer)) {
 		hs_flow *old = e->flows.head;
-		e->st.cap_hits++;
-		e->st.evicted_flows++;
-		if (e->flows.count >= e->cfg.max_flows)
+		e->stats->cap_hits++;
+		e->stats->evicted_flows++;
+		if (e->flows.count >= e->caps->max_flows)
 			flow_anomaly(e, old, HS_ANOM_FLOW_CAP, "%zu flows tracked (max_flows); least recently active flow evicted",
 				     e->flows.count);
 		else
 			flow_anomaly(e, old, HS_ANOM_MEMORY_CAP,
 				     "%zu bytes held by flows and buffers would pass max_total_buffer (%zu); "
 				     "least recently active flow evicted",
-				     e->st.buffered_bytes + cost, e->cfg.max_total_buffer);
+				     e->stats->buffered_bytes + cost, e->caps->max_total_buffer);
 		flow_remove(e, old);
 	}
 	hs_flow *f = g_new0(hs_flow, 1);
-	hs_engine_account(e, (ssize_t)cost);
+	hs_net_account(e->stats, (ssize_t)cost);
 	f->key = *k;
 	f->id = e->flows.next_id++;
 	f->app = app;
@@ -659,12 +659,12 @@ static hs_flow *flow_new(hs_engine *e, const flow_key *k, const hs_app *app, uin
 	g_hash_table_insert(e->flows.tab, &f->key, f);
 	lru_append(&e->flows, f);
 	e->flows.count++;
-	e->st.flows++;
+	e->stats->flows++;
 	return f;
 }
 
 /* Which side initiated, when no SYN says so. */
-static bool server_is_src_by_port(hs_engine *e, uint8_t proto, uint16_t sp, uint16_t dp, bool hint)
+static bool server_is_src_by_port(hs_net *e, uint8_t proto, uint16_t sp, uint16_t dp, bool hint)
 {
 	bool x;
 	bool s_known = e->resolve(proto, sp, 0, &x) != NULL;
@@ -676,11 +676,11 @@ static bool server_is_src_by_port(hs_engine *e, uint8_t proto, uint16_t sp, uint
 
 /* The parser by the decode-as rules (and the carrier a rule names), else
  * by the well-known ports; NULL when neither names one. */
-static const hs_app *resolve(hs_engine *e, uint8_t ipproto, uint16_t sp, uint16_t dp, bool *srv_src,
+static const hs_app *resolve(hs_net *e, uint8_t ipproto, uint16_t sp, uint16_t dp, bool *srv_src,
 			     hs_carrier *carrier)
 {
 	*carrier = HS_CAR_OTHER;
-	const hs_app *app = e->cfg.n_decode_as ? hs_decode_as_app(&e->cfg, ipproto, sp, dp, srv_src, carrier) : NULL;
+	const hs_app *app = e->caps->n_decode_as ? hs_decode_as_app(e->caps, ipproto, sp, dp, srv_src, carrier) : NULL;
 	return app ? app : e->resolve(ipproto, sp, dp, srv_src);
 }
 
@@ -704,7 +704,7 @@ static const hs_app *probe_first(const uint8_t *p, size_t len, bool *srv_src, hs
 	return v == HS_PROBE_MORE ? &hs_probe_app : NULL;
 }
 
-void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
+void hs_tcp_input(hs_net *e, const hs_ip_pkt *ip)
 {
 	hs_cur c = hs_cur_make(ip->payload, ip->len);
 	uint16_t sp = hs_cur_u16be(&c);
@@ -714,16 +714,16 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 	uint8_t doff = hs_cur_u8(&c);
 	uint8_t flags = hs_cur_u8(&c);
 	if (!hs_cur_ok(&c)) {
-		e->st.undecodable++;
+		e->stats->undecodable++;
 		return;
 	}
 	size_t hl = (size_t)(doff >> 4) * 4;
 	if (hl < 20 || hl > ip->wire_len) {
-		e->st.undecodable++;
+		e->stats->undecodable++;
 		return;
 	}
 	if (hl > ip->len) { /* options cut by snaplen: nothing usable */
-		e->st.undecodable++;
+		e->stats->undecodable++;
 		return;
 	}
 
@@ -746,7 +746,7 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 		if (f) {
 			app = f->app;
 		} else {
-			if (flags & (TH_SYN | TH_RST) || ip->len <= hl || e->cfg.no_probes)
+			if (flags & (TH_SYN | TH_RST) || ip->len <= hl || e->caps->no_probes)
 				return;
 			app = probe_first(ip->payload + hl, ip->len - hl, &srv_src, &carrier);
 			if (!app)
@@ -864,7 +864,7 @@ void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip)
 		close_flow(e, f);
 }
 
-void hs_udp_input(hs_engine *e, const hs_ip_pkt *ip)
+void hs_udp_input(hs_net *e, const hs_ip_pkt *ip)
 {
 	hs_cur c = hs_cur_make(ip->payload, ip->len);
 	uint16_t sp = hs_cur_u16be(&c);
@@ -872,7 +872,7 @@ void hs_udp_input(hs_engine *e, const hs_ip_pkt *ip)
 	uint16_t ulen = hs_cur_u16be(&c);
 	hs_cur_skip(&c, 2);
 	if (!hs_cur_ok(&c)) {
-		e->st.undecodable++;
+		e->stats->undecodable++;
 		return;
 	}
 	bool srv_src;

@@ -33,31 +33,19 @@
 
 #include "hs.h"
 #include "ip.h"
-
-typedef struct hs_flow hs_flow;
-
-typedef struct hs_flows {
-	GHashTable *tab;
-	hs_flow *head, *tail; /* least recently active first */
-	size_t count;
-	size_t probed;        /* flows found by hs_app_probe */
-	/* The ports of those flows (a bit per port, cleared when the last one
-	 * goes): traffic on other unknown ports needs no table lookup. */
-	uint64_t probed_ports[65536 / 64];
-	uint64_t next_id;
-} hs_flows;
+#include "net.h"
 
 void hs_flows_init(hs_flows *t);
 /* Flush and close every flow (parsers get eof and close()), then free. */
-void hs_flows_finish(hs_engine *e);
+void hs_flows_finish(hs_net *e);
 /* Free everything without calling parsers (engine teardown). */
-void hs_flows_free(hs_engine *e);
+void hs_flows_free(hs_net *e);
 /* Close flows idle longer than the timeout at e->now_ns. */
-void hs_flows_expire(hs_engine *e);
+void hs_flows_expire(hs_net *e);
 
 /* One TCP segment / UDP datagram from the IP layer, at the engine's
  * current frame. */
-void hs_tcp_input(hs_engine *e, const hs_ip_pkt *ip);
-void hs_udp_input(hs_engine *e, const hs_ip_pkt *ip);
+void hs_tcp_input(hs_net *e, const hs_ip_pkt *ip);
+void hs_udp_input(hs_net *e, const hs_ip_pkt *ip);
 
 #endif

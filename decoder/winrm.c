@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "mask.h"
+#include "xml.h"
 
 /* Namespaces (MS-WSMV 2.2.1) */
 #define NS_SOAP12 "http://www.w3.org/2003/05/soap-envelope"
@@ -107,36 +108,7 @@ static size_t b64_len(hs_slice s)
 	return total / 4 * 3 - (pad > 2 ? 2 : pad) + (total % 4 ? (total % 4) * 3 / 4 : 0);
 }
 
-/* Element depth check: libxml2 stops at 256 levels itself; we refuse to
- * look at anything deeper than HS_WINRM_MAX_DEPTH. */
-static bool too_deep(const xmlNode *n, unsigned depth)
-{
-	if (depth > HS_WINRM_MAX_DEPTH)
-		return true;
-	/* iterative walk: siblings in a loop, recursion only downwards */
-	for (const xmlNode *c = n->children; c; c = c->next)
-		if (c->type == XML_ELEMENT_NODE && c->children && too_deep(c, depth + 1))
-			return true;
-	return false;
-}
-
 /* ------------------------------------------------------- init / parse */
-
-static void silent(void *ud, xmlErrorPtr err)
-{
-	(void)ud;
-	(void)err;
-}
-
-static gsize xml_once;
-
-static void xml_init(void)
-{
-	if (g_once_init_enter(&xml_once)) {
-		xmlInitParser();
-		g_once_init_leave(&xml_once, 1);
-	}
-}
 
 static void set_operation(hs_winrm_msg *m)
 {
@@ -496,69 +468,16 @@ static void parse_body(hs_winrm_msg *m, const xmlNode *b)
 	}
 }
 
-static bool has_doctype(const uint8_t *p, size_t len)
-{
-	static const char pat[] = "<!DOCTYPE";
-	for (size_t i = 0; i + sizeof pat - 1 <= len; i++)
-		if (p[i] == '<' && memcmp(p + i, pat, sizeof pat - 1) == 0)
-			return true;
-	return false;
-}
-
-typedef enum xml_fail { X_OK = 0, X_TOO_LARGE, X_DOCTYPE, X_MALFORMED, X_TOO_DEEP } xml_fail;
-
-/* Read an XML document with every dangerous feature off: no DTD at all
- * (SOAP 1.2 part 1, 5: "MUST NOT contain a Document Type Declaration";
- * refusing it up front rules out entity expansion and external loads), no
- * entity substitution (no XML_PARSE_NOENT / DTDLOAD / DTDATTR / HUGE), no
- * network (NONET), a size cap before parsing and a depth cap after.  NULL
- * with *why on failure (the document freed). */
-static xmlDocPtr safe_read(const uint8_t *p, size_t len, xml_fail *why)
-{
-	*why = X_OK;
-	if (len > HS_WINRM_MAX_XML) {
-		*why = X_TOO_LARGE;
-		return NULL;
-	}
-	if (len > INT32_MAX || has_doctype(p, len)) {
-		*why = X_DOCTYPE;
-		return NULL;
-	}
-	xml_init();
-	xmlStructuredErrorFunc old_fn = xmlStructuredError;
-	void *old_ctx = xmlStructuredErrorContext;
-	xmlSetStructuredErrorFunc(NULL, silent);
-	xmlDocPtr doc = xmlReadMemory((const char *)p, (int)len, "winrm.xml", NULL,
-				      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
-	xmlSetStructuredErrorFunc(old_ctx, old_fn);
-	const xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-	*why = !doc || !root ? X_MALFORMED : doc->intSubset || doc->extSubset ? X_DOCTYPE : too_deep(root, 1) ? X_TOO_DEEP : X_OK;
-	if (*why != X_OK && doc) {
-		xmlFreeDoc(doc);
-		doc = NULL;
-	}
-	return doc;
-}
-
-void *hs_winrm_xml_read(const uint8_t *p, size_t len, const char **error)
-{
-	static const char *const names[] = { NULL, "xml_too_large", "xml_doctype", "xml_malformed", "xml_too_deep" };
-	xml_fail why;
-	xmlDocPtr doc = safe_read(p, len, &why);
-	*error = names[why];
-	return doc;
-}
-
 hs_err hs_winrm_parse(const uint8_t *p, size_t len, hs_winrm_msg *m)
 {
 	static const hs_anom names[] = { HS_ANOM_NONE, HS_ANOM_WINRM_TOO_LARGE, HS_ANOM_WINRM_DOCTYPE,
 					 HS_ANOM_WINRM_MALFORMED_XML, HS_ANOM_WINRM_TOO_DEEP };
 	memset(m, 0, sizeof *m);
-	xml_fail why;
-	xmlDocPtr doc = safe_read(p, len, &why);
+	hs_xml_fail why;
+	xmlDocPtr doc = hs_xml_read(p, len, &why);
 	if (!doc) {
 		m->error = names[why];
-		return why == X_TOO_LARGE || why == X_TOO_DEEP ? HS_E_LIMIT : HS_E_MALFORMED;
+		return why == HS_XML_TOO_LARGE || why == HS_XML_TOO_DEEP ? HS_E_LIMIT : HS_E_MALFORMED;
 	}
 	m->doc = doc;
 	const xmlNode *root = xmlDocGetRootElement(doc);
@@ -679,7 +598,7 @@ static void psrp_list(hs_out *o, const hs_winrm_msg *m, hs_slice b64, bool *open
 		hs_out_begin(o, NULL);
 		hs_out_uint(o, "object_id", f.object_id);
 		hs_out_uint(o, "fragment_id", f.fragment_id);
-		const hs_psrp_joined *j = f.end && !f.start ? hs_psrp_joined_find(m, f.object_id) : NULL;
+		const hs_psrp_joined *j = f.end && !f.start ? hs_psrp_joined_find(m->psrp_joined, f.object_id) : NULL;
 		if (f.start && f.end) {
 			psrp_message(o, f.blob.p, f.blob.len, show_secrets);
 		} else {

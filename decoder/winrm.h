@@ -25,9 +25,10 @@
 #include "cursor.h"
 #include "out.h"
 #include "status.h"
+#include "xml.h"
 
-#define HS_WINRM_MAX_XML (4u * 1024u * 1024u) /* envelopes larger than this are not parsed */
-#define HS_WINRM_MAX_DEPTH 48                  /* element nesting walked */
+#define HS_WINRM_MAX_XML HS_XML_MAX_BYTES /* envelopes larger than this are not parsed */
+#define HS_WINRM_MAX_DEPTH HS_XML_MAX_DEPTH /* element nesting walked */
 #define HS_WINRM_MAX_OPTIONS 16
 #define HS_WINRM_MAX_ARGS 16
 #define HS_WINRM_MAX_STREAMS 16
@@ -110,10 +111,6 @@ typedef struct hs_winrm_msg {
  * set).  Always call hs_winrm_release(m) afterwards, whatever the result.
  * Thread-safe after the first call initialised libxml2. */
 hs_err hs_winrm_parse(const uint8_t *p, size_t len, hs_winrm_msg *m);
-
-/* The same safe libxml2 read for other XML (MS-PSRP CLIXML): an xmlDocPtr
- * (free with xmlFreeDoc) or NULL with *error set ("xml_doctype" ...). */
-void *hs_winrm_xml_read(const uint8_t *p, size_t len, const char **error);
 
 /* Free the document behind m; m's slices become invalid.  Idempotent. */
 void hs_winrm_release(hs_winrm_msg *m);

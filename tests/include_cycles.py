@@ -17,11 +17,6 @@ FOLDERS = ["decoder", "standalone", "plugin"]
 
 # Known cycles: members -> reason.  Do not add to this list without a reason.
 KNOWN = {
-    frozenset({"engine", "ip", "tcp"}):
-        "the engine's own layers share struct hs_engine (engine.h); the way out is an hs_net "
-        "{caps, stats, anomaly} for ip.c / tcp.c",
-    frozenset({"psrp", "winrm"}):
-        "PSRP fragments ride WinRM's SOAP and winrm.c hands them to psrp.c (WinRM work in progress)",
 }
 
 
