@@ -5,7 +5,7 @@
  * timer are all looked at between batches), the streamed verdicts, the
  * pcapng writer and the summary. */
 #include "live.h"
-#include "pcapng.h"
+#include "pcapng_write.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -441,7 +441,7 @@ static bool set_filter(pcap_t *p, const hs_live_options *o)
 	/* VLAN tags exist on Ethernet frames only; on "any" (Linux cooked) the
 	 * kernel has removed them and libpcap refuses `vlan`. */
 	hs_config rules;
-	engine_config(&rules, o->report);
+	hs_cli_engine_config(&rules, o->report);
 	char *def = o->filter ? NULL
 			      : hs_live_default_filter(o->rpc_dynamic, o->all_tcp, pcap_datalink(p) == DLT_EN10MB, &rules);
 	const char *f = o->filter ? o->filter : def;
@@ -583,9 +583,9 @@ int hs_live_run(const hs_live_options *o)
 	}
 
 	hs_config cfg;
-	engine_config(&cfg, ro);
+	hs_cli_engine_config(&cfg, ro);
 	L.e = hs_engine_new(&cfg);
-	L.m = report_model(L.e);
+	L.m = hs_cli_report_model(L.e);
 	L.pr = (printer){ hs_out_new(HS_OUT_JSON), ro->json, cfg.describe_flags, 0, 0, true,
 			  g_array_new(FALSE, TRUE, sizeof(hs_anomaly_copy)), 0,
 			  ro->messages ? g_ptr_array_new_with_free_func(g_free) : NULL, 0, NULL, false };
@@ -595,14 +595,14 @@ int hs_live_run(const hs_live_options *o)
 	for (guint i = 0; ro->keylogs && ro->keylogs[i]; i++)
 		if (access(ro->keylogs[i], F_OK) != 0)
 			fprintf(stderr, "hopsniff: %s: does not exist yet; read once the client creates it\n", ro->keylogs[i]);
-	printer_redact(&L.pr, L.m, ro);
-	hs_engine_set_anomaly_sink(L.e, on_anomaly, &L.pr); /* before the key files: they raise anomalies */
-	if (!engine_inputs(L.e, ro, true))
+	hs_cli_printer_redact(&L.pr, L.m, ro);
+	hs_engine_set_anomaly_sink(L.e, hs_cli_on_anomaly, &L.pr); /* before the key files: they raise anomalies */
+	if (!hs_cli_engine_inputs(L.e, ro, true))
 		status = EXIT_USAGE;
 	hs_engine_add_msg_sink(L.e, hs_model_sink, L.m);
 	hs_engine_add_msg_sink(L.e, on_live_msg, &L);
 	if (ro->messages)
-		hs_engine_add_msg_sink(L.e, on_msg, &L.pr);
+		hs_engine_add_msg_sink(L.e, hs_cli_on_msg, &L.pr);
 
 	char why[160] = "stopped";
 	int64_t t0 = mono_ns();
@@ -639,7 +639,7 @@ int hs_live_run(const hs_live_options *o)
 	snprintf(name, sizeof name, "live:%s", o->iface);
 	hs_report_input ri = { name, L.frames, L.has_ts, L.first_ns / 1000000000LL, L.last_ns / 1000000000LL,
 			       (uint32_t)(L.first_ns % 1000000000LL), (uint32_t)(L.last_ns % 1000000000LL) };
-	int rs = report_out(&L.pr, &ri, 1, L.m, hs_engine_stats(L.e), ro);
+	int rs = hs_cli_report_out(&L.pr, &ri, 1, L.m, hs_engine_stats(L.e), ro);
 	fflush(stdout);
 	if (status == EXIT_OK)
 		status = rs;
@@ -714,7 +714,7 @@ int hs_live_main(hs_live_cli *c, const options *opt, bool have_files, bool decod
 		if (c->iface || have_files || decode || c->filter)
 			return usage(c, "--print-filter takes no other input");
 		hs_config rules;
-		engine_config(&rules, opt);
+		hs_cli_engine_config(&rules, opt);
 		char *f = hs_live_default_filter(c->rpc_dynamic, c->all_tcp, true, &rules);
 		printf("%s\n", f);
 		if (!c->all_tcp) /* on stderr: the filter alone stays on stdout for $(...) */
