@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "anomalies.h"
+
 /* ------------------------------------------------------------------ */
 /* JSON, through the one structured writer (out.h) */
 
@@ -166,13 +168,13 @@ static hs_anomaly_copy *all_anomalies(const hs_report *r, size_t *n)
 		if (!caps[i].hits)
 			continue;
 		hs_anomaly_copy *a = &all[(*n)++];
-		snprintf(a->kind, sizeof a->kind, "model_cap");
+		snprintf(a->kind, sizeof a->kind, "%s", hs_anom_name(HS_ANOM_MODEL_CAP));
 		snprintf(a->detail, sizeof a->detail, "the correlation model's cap of %zu was reached: %llu %s", caps[i].cap,
 			 (unsigned long long)caps[i].hits, caps[i].what);
 	}
 	if (c->memory) {
 		hs_anomaly_copy *a = &all[(*n)++];
-		snprintf(a->kind, sizeof a->kind, "memory_cap");
+		snprintf(a->kind, sizeof a->kind, "%s", hs_anom_name(HS_ANOM_MEMORY_CAP));
 		snprintf(a->detail, sizeof a->detail,
 			 "the memory budget (--memory-limit) was reached %llu times: the correlation model settled %llu "
 			 "connections and KDC exchanges early; their chains were judged with the evidence seen until then",

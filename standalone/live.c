@@ -5,6 +5,7 @@
  * timer are all looked at between batches), the streamed verdicts, the
  * pcapng writer and the summary. */
 #include "live.h"
+#include "anomalies.h"
 #include "pcapng_write.h"
 
 #include <arpa/inet.h>
@@ -623,7 +624,7 @@ int hs_live_run(const hs_live_options *o)
 		/* in the report too (JSON and text), not only on stderr */
 		hs_anomaly_copy a;
 		memset(&a, 0, sizeof a);
-		snprintf(a.kind, sizeof a.kind, "capture_dropped");
+		snprintf(a.kind, sizeof a.kind, "%s", hs_anom_name(HS_ANOM_CAPTURE_DROPPED));
 		snprintf(a.detail, sizeof a.detail,
 			 "%s: the kernel dropped %u packets (buffer full) and the interface %u (pcap_stats): evidence may be "
 			 "missing",

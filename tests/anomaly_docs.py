@@ -4,8 +4,10 @@
 The anomaly kinds of decoder/anomalies.def against docs/engine.md's table:
 the table between the two markers must be exactly the one generated from
 the list (kind, severity, meaning, in the list's order).  --write rewrites
-it.  Also: every anomaly kind the front ends and the report still write as a
-string literal (`snprintf(x.kind, ..., "kind")`) must be in the list.
+it.  Also: no anomaly kind is written as a string literal
+(`snprintf(x.kind, ..., "kind")`, `x.kind = "kind"`) in the decoder, the
+command or the plugin: kinds are hs_anom_name(HS_ANOM_<ID>), so a misspelt
+one does not compile.
 Exit 0 when they agree, 1 with a diff when not."""
 import difflib
 import glob
@@ -17,15 +19,34 @@ BEGIN = "<!-- anomaly table: generated from decoder/anomalies.def (tests/anomaly
 END = "<!-- end of anomaly table -->"
 
 
+def sources(src, pattern):
+    """Files matching pattern under decoder/, standalone/ and plugin/, in any sub-folder."""
+    out = []
+    for d in ("decoder", "standalone", "plugin"):
+        out += glob.glob(os.path.join(src, d, "**", pattern), recursive=True)
+    return sorted(out)
+
+
+def find(src, name):
+    hits = sources(src, name)
+    if len(hits) != 1:
+        sys.exit(f"{name}: expected one under decoder/, found {len(hits)}")
+    return hits[0]
+
+
+ids = []  # the HS_ANOM_<ID> of each row
+
+
 def kinds(src):
     rows = []
     pat = re.compile(r'^HS_ANOM\((\w+), "([a-z0-9_]+)", (NOTE|WARN|ERROR), "(.*)"\)\s*$')
-    for line in open(os.path.join(src, "decoder", "anomalies.def"), encoding="utf-8"):
+    for line in open(find(src, "anomalies.def"), encoding="utf-8"):
         if line.startswith("HS_ANOM("):
             m = pat.match(line)
             if not m:
                 sys.exit(f"anomalies.def: line not in the HS_ANOM(ID, \"kind\", SEVERITY, \"meaning\") form: {line.strip()}")
             rows.append((m.group(2), m.group(3).lower(), m.group(4).replace('\\"', '"')))
+            ids.append(m.group(1))
     return rows
 
 
@@ -62,15 +83,17 @@ def main():
             print(f"{doc} disagrees with decoder/anomalies.def (run tests/anomaly_docs.py SRC --write):")
             sys.stdout.writelines(l + "\n" for l in difflib.unified_diff(have, want, "docs/engine.md", "anomalies.def", lineterm=""))
             bad = 1
-    # kinds still written as literals outside the decoder's typed calls
-    lit = re.compile(r'snprintf\(\s*\w+(?:\.|->)kind\s*,[^,]+,\s*"([a-z0-9_]+)"')
-    for f in sorted(glob.glob(os.path.join(src, "decoder", "*.c")) + glob.glob(os.path.join(src, "standalone", "*.c"))
-                    + glob.glob(os.path.join(src, "plugin", "*.c"))):
+    # kinds written as literals instead of hs_anom_name(HS_ANOM_<ID>)
+    lit = re.compile(r'snprintf\(\s*\w+(?:\.|->)kind\s*,[^,]+,\s*"([a-z0-9_]+)"|\w(?:\.|->)kind\s*=\s*"([a-z0-9_]+)"')
+    for f in sources(src, "*.c"):
+        if f.endswith("_test.c"):
+            continue
         for n, line in enumerate(open(f, encoding="utf-8"), 1):
-            for k in lit.findall(line):
-                if k not in names:
-                    print(f"{os.path.relpath(f, src)}:{n}: anomaly kind {k!r} is not in decoder/anomalies.def")
-                    bad = 1
+            for k in filter(None, sum(lit.findall(line), ())):
+                known = "HS_ANOM_" + ids[names.index(k)] if k in names else "HS_ANOM_<NEW>"
+                print(f"{os.path.relpath(f, src)}:{n}: anomaly kind {k!r} as a string literal; use hs_anom_name({known})"
+                      + ("" if k in names else f" (and add {k!r} to anomalies.def)"))
+                bad = 1
     if not bad:
         print(f"ok: {len(rows)} anomaly kinds, docs/engine.md agrees")
     return bad
