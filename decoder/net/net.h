@@ -1,8 +1,8 @@
 /* net.h - the engine as its network layers see it.  ip.c and tcp.c get an
  * hs_net: the caps, the counters, the frame being fed, their own tables,
- * an anomaly sink and the delivery to a flow's parser.  Only engine.c
- * knows struct hs_engine (it embeds one hs_net and fills it in); the
- * network layers never include engine.h, so engine -> ip/tcp is one-way.
+ * an anomaly sink and the delivery to a flow's parser.  The engine
+ * (engine.c) embeds one hs_net and fills it in; the network layers never
+ * include engine.h, so engine -> ip/tcp is one-way.
  * Internal to the decoder library (front ends use hs.h only). */
 #ifndef HS_NET_H
 #define HS_NET_H
