@@ -12,6 +12,7 @@
 #include "engine.h"
 #include "frame_fuzz.h"
 #include "model.h"
+#include "redact.h"
 #include "msginfo.h"
 
 typedef struct sink {
@@ -56,7 +57,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		hs_engine_feed(e, &f);
 	}
 	hs_engine_finish(e);
-	hs_model_finish(m, flags & 2);
+	hs_redact *red = flags & 2 ? hs_redact_new() : NULL;
+	if (red)
+		hs_model_set_chain_filter(m, hs_redact_chain_filter, red);
+	hs_model_finish(m);
 	for (size_t i = 0; i < hs_model_chain_count(m); i++) {
 		const hs_chain *c = hs_model_chain(m, i);
 		hs_ref d = hs_chain_decisive(c);
@@ -73,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	hs_out_free(s.o);
 	hs_model_free(m);
+	hs_redact_free(red);
 	hs_engine_free(e);
 	return 0;
 }

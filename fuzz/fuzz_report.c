@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "frame_fuzz.h"
 #include "model.h"
+#include "redact.h"
 #include "report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -48,7 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	hs_engine_finish(e);
-	hs_model_finish(m, flags & 1);
+	hs_redact *red = flags & 1 ? hs_redact_new() : NULL;
+	if (red)
+		hs_model_set_chain_filter(m, hs_redact_chain_filter, red);
+	hs_model_finish(m);
 
 	hs_report_input in[2] = { { "fuzz0", fs.frame, false, 0, 0, 0, 0 }, { "fuzz1", fs.frame, false, 0, 0, 0, 0 } };
 	hs_anomaly_copy an = { 0, 1, "fuzz", "an anomaly" };
@@ -66,6 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc != 0 && rc != 1)
 		abort();
 	hs_model_free(m);
+	hs_redact_free(red);
 	hs_engine_free(e);
 	return 0;
 }

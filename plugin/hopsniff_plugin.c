@@ -300,7 +300,7 @@ static void state_init(void)
 		 * first field that carried it */
 		st.redact = hs_redact_new();
 		hs_out_set_filter(st.nodes, hs_redact_learn_filter, st.redact);
-		hs_model_set_redactor(st.model, st.redact);
+		hs_model_set_chain_filter(st.model, hs_redact_chain_filter, st.redact);
 	}
 	st.frames = wmem_map_new(wmem_file_scope(), g_direct_hash, g_direct_equal);
 	if (!st.engine || !st.model) {
@@ -388,7 +388,7 @@ static void state_finish(void)
 		return;
 	st.finished = TRUE;
 	hs_engine_finish(st.engine);
-	hs_model_finish(st.model, pref_redact_names);
+	hs_model_finish(st.model);
 	if (st.redact)
 		wmem_map_foreach(st.frames, redact_frame, NULL);
 	size_t n = hs_model_chain_count(st.model);

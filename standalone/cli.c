@@ -56,7 +56,7 @@ void hs_cli_printer_redact(printer *pr, hs_model *model, const options *opt)
 	pr->redact = opt->redact;
 	hs_out_set_filter(pr->o, hs_redact_out_filter, opt->redact);
 	if (model)
-		hs_model_set_redactor(model, opt->redact);
+		hs_model_set_chain_filter(model, hs_redact_chain_filter, opt->redact);
 }
 
 void hs_cli_print_anomaly(printer *pr, uint32_t in, uint64_t frame, const char *kind, const char *detail)

@@ -317,7 +317,7 @@ int hs_files_run(char **files, const options *opt)
 				(unsigned long long)is->truncated);
 	}
 	if (opt->report && !fatal && !opt->learn_only) {
-		hs_model_finish(model, opt->redact_names);
+		hs_model_finish(model);
 		hs_progress_done(prog, bytes_read(in, n), fed, model);
 		prog = NULL;
 		hs_report_input *ri = g_new0(hs_report_input, n);

@@ -287,7 +287,7 @@ static void snapshot(live *L)
 	hs_model *c = hs_model_copy(L->m);
 	if (!c)
 		return;
-	hs_model_finish(c, L->o->report->redact_names);
+	hs_model_finish(c); /* the copy shares the chain filter (the redactor) */
 	judge(L, c);
 	size_t chains = hs_model_chain_count(c);
 	hs_model_free(c);
@@ -633,7 +633,7 @@ int hs_live_run(const hs_live_options *o)
 		L.pr.cli_anomalies++;
 	}
 	hs_engine_finish(L.e);
-	hs_model_finish(L.m, ro->redact_names);
+	hs_model_finish(L.m);
 	judge(&L, L.m); /* the final word on every chain streamed so far */
 	summary(&L, why, secs, have_stats, &ps);
 	char name[256];

@@ -97,7 +97,7 @@ void hs_progress_update(hs_progress *p, uint64_t bytes, uint64_t packets, const 
 	if (m && (!p->have_chains || now - p->last_snap > 20 * p->snap_cost)) {
 		hs_model *c = hs_model_copy(m);
 		if (c) {
-			hs_model_finish(c, false);
+			hs_model_finish(c);
 			p->chains = hs_model_chain_count(c) + hs_model_stored(m); /* the copy has no store */
 			p->have_chains = true;
 			hs_model_free(c);

@@ -25,8 +25,6 @@ KNOWN = {
 # Known cycles between folders (paths relative to the source), each the
 # shadow of a known module cycle above.
 KNOWN_FOLDERS = {
-    frozenset({"decoder/model", "decoder/render"}):
-        "model <-> redact above: the model calls render/redact.c while it builds chains",
 }
 
 

@@ -3,6 +3,8 @@
 #include "vocab.h"
 
 #include <glib.h>
+#include <stdio.h>
+#include <string.h>
 
 const char *hs_carrier_name(hs_carrier c)
 {
@@ -34,4 +36,21 @@ const char *hs_verdict_name(hs_verdict v)
 {
 	static const char *const n[] = { "unknown", "delegated", "failed", "not_attempted" };
 	return (unsigned)v < G_N_ELEMENTS(n) ? n[v] : "unknown";
+}
+
+/* "DOM\user" / "user@REALM" / "user" (vocab.h) */
+void hs_split_principal(const char *p, char *user, size_t un, char *dom, size_t dn)
+{
+	const char *bs = strchr(p, '\\');
+	const char *at = strrchr(p, '@');
+	if (bs) {
+		snprintf(dom, dn, "%.*s", (int)(bs - p), p);
+		snprintf(user, un, "%s", bs + 1);
+	} else if (at) {
+		snprintf(user, un, "%.*s", (int)(at - p), p);
+		snprintf(dom, dn, "%s", at + 1);
+	} else {
+		snprintf(user, un, "%s", p);
+		dom[0] = 0;
+	}
 }

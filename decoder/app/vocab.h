@@ -243,4 +243,8 @@ typedef struct hs_chain {
 	hs_diag diag;
 } hs_chain;
 
+/* The user part and the realm / domain of "alice@HOP.TEST" or "HOP\\alice"
+ * (dom "" when there is none). */
+void hs_split_principal(const char *p, char *user, size_t un, char *dom, size_t dn);
+
 #endif

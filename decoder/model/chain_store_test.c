@@ -140,7 +140,7 @@ static hs_model *feed_runs(const hs_model_config *cfg, int64_t gap_sec, size_t b
 		pf_close(&f);
 	}
 	hs_engine_finish(e);
-	hs_model_finish(m, false);
+	hs_model_finish(m);
 	*ep = e;
 	return m;
 }
@@ -289,7 +289,7 @@ static size_t all_scenarios(size_t max_chains, size_t spill_after, uint64_t *cap
 		pf_close(&f);
 	}
 	hs_engine_finish(e);
-	hs_model_finish(m, false);
+	hs_model_finish(m);
 	size_t n = hs_model_chain_count(m);
 	*cap_hits = hs_model_cap_hits(m)->chains;
 	hs_model_free(m);

@@ -68,16 +68,17 @@ void hs_model_free(hs_model *m);
 void hs_model_sink(void *ud, const hs_msg *msg);
 
 /* Build hops and chains and diagnose them (rules.h).  Call once, after
- * hs_engine_finish().  redact_names: user and host names are replaced by
- * stable pseudonyms (user1, host1 ...) before the diagnosis, so the texts
- * carry the pseudonyms too.  The chains belong to the model. */
-void hs_model_finish(hs_model *m, bool redact_names);
+ * hs_engine_finish().  The chains belong to the model. */
+void hs_model_finish(hs_model *m);
 
-/* The redactor (redact.h) hs_model_finish uses with redact_names, so that the
- * chains get the pseudonyms the rest of the output uses; without one it
- * uses its own.  r is not owned and must outlive hs_model_finish. */
-struct hs_redact;
-void hs_model_set_redactor(hs_model *m, struct hs_redact *r);
+/* A rewrite of every chain before its diagnosis is written, so the texts
+ * carry what it wrote.  The front ends pass redact.h's hs_redact_chain_filter
+ * for --redact-names (ud: the one redactor of the whole output, so a name
+ * gets the same pseudonym everywhere); the model knows nothing of
+ * redaction.  ud is not owned and must outlive hs_model_finish; copies
+ * (hs_model_copy) share it. */
+typedef void (*hs_chain_filter_fn)(void *ud, hs_chain *ch);
+void hs_model_set_chain_filter(hs_model *m, hs_chain_filter_fn fn, void *ud);
 
 /* A deep copy of m's collected state, for a snapshot while messages keep
  * coming (live capture): finish the copy, read its chains, free it; m is
@@ -98,7 +99,7 @@ size_t hs_model_stored(const hs_model *m);
 
 /* Called for each chain as its session settles (retirement), judged with
  * what is known then (cross-chain trust from the chains settled so far,
- * the redactor of hs_model_set_redactor); c lives during the call.  The
+ * the chain filter of hs_model_set_chain_filter); c lives during the call.  The
  * chain is kept (in the store) and judged again by hs_model_finish, which
  * numbers every chain.  Live capture streams verdicts with it. */
 typedef void (*hs_model_retired_fn)(void *ud, const hs_chain *c);

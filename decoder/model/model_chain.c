@@ -5,7 +5,6 @@
 
 #include "protos.h"
 #include "ntstatus.h"
-#include "redact.h"
 #include "rules.h"
 
 #include <stdlib.h>

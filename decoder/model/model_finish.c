@@ -7,7 +7,6 @@
 
 #include "chain_store.h"
 #include "engine.h"
-#include "redact.h"
 #include "rules.h"
 
 /* ------------------------------------------------------------------ */
@@ -18,7 +17,7 @@
  * connection still active on), is built into chains now, as the finish
  * would, in a model of its own that shares the tickets, hosts and NetBIOS
  * domains learned so far; the chains wait in m->chains for the finish (which
- * judges, numbers and redacts all of them together) and the working state
+ * judges, numbers and filters all of them together) and the working state
  * is freed.  A session settled this way takes no later evidence: what
  * comes after the settle window starts a new chain. */
 #define TICKET_LIFE_NS (10 * 3600 * 1000000000LL)
@@ -161,8 +160,8 @@ static void stream_retired(hs_model *m, GArray *built)
 	for (guint i = 0; i < built->len; i++) {
 		*ch = g_array_index(built, hs_chain, i);
 		apply_trust(m->delegating, ch);
-		if (m->redact)
-			hs_redact_chain(m->redact, ch);
+		if (m->filter)
+			m->filter(m->filter_ud, ch);
 		hs_rules_diagnose(&ch->facts, &ch->diag);
 		m->on_retired(m->on_retired_ud, ch);
 	}
@@ -215,10 +214,10 @@ static void keep_retired(hs_model *m, GArray *built)
 }
 
 /* The finish of a model whose chains are in the store: the same order
- * (by first hop's start, stable), trust, numbering, redaction and diagnosis
+ * (by first hop's start, stable), trust, numbering, the chain filter and diagnosis
  * as the in-memory finish, one chain in memory at a time; each judged chain
  * replaces its record. */
-static void finish_stored(hs_model *m, bool redact_names)
+static void finish_stored(hs_model *m)
 {
 	spill_chains(m);
 	if (m->chains->len) { /* the disk is full: what could not be stored is not reported, and said so */
@@ -233,17 +232,15 @@ static void finish_stored(hs_model *m, bool redact_names)
 	for (size_t i = 0; i < n; i++)
 		if (hs_chain_store_get(m->store, i, ch))
 			count_delegation(deleg, ch);
-	hs_redact *own = redact_names && !m->redact ? hs_redact_new() : NULL;
 	for (size_t i = 0; i < n; i++) {
 		hs_chain_store_get(m->store, i, ch);
 		apply_trust(deleg, ch);
 		ch->id = (unsigned)(i + 1);
-		if (redact_names)
-			hs_redact_chain(m->redact ? m->redact : own, ch);
+		if (m->filter)
+			m->filter(m->filter_ud, ch);
 		hs_rules_diagnose(&ch->facts, &ch->diag);
 		hs_chain_store_set(m->store, i, ch);
 	}
-	hs_redact_free(own);
 	g_free(ch);
 	g_hash_table_destroy(deleg);
 	m->cache_at = 0;
@@ -329,9 +326,13 @@ void hsm_budget_check(hs_model *m, int64_t t)
 	m->charged = now;
 }
 
-void hs_model_set_redactor(hs_model *m, hs_redact *r) { m->redact = r; }
+void hs_model_set_chain_filter(hs_model *m, hs_chain_filter_fn fn, void *ud)
+{
+	m->filter = fn;
+	m->filter_ud = ud;
+}
 
-void hs_model_finish(hs_model *m, bool redact_names)
+void hs_model_finish(hs_model *m)
 {
 	if (m->finished)
 		return;
@@ -343,7 +344,7 @@ void hs_model_finish(hs_model *m, bool redact_names)
 	 * trusted for delegation: another user's missing TGT is then the
 	 * client's choice, not the server's configuration. */
 	if (m->store) {
-		finish_stored(m, redact_names);
+		finish_stored(m);
 		return;
 	}
 	GHashTable *deleg = trust_new();
@@ -352,14 +353,12 @@ void hs_model_finish(hs_model *m, bool redact_names)
 	for (guint i = 0; i < m->chains->len; i++)
 		apply_trust(deleg, &g_array_index(m->chains, hs_chain, i));
 	g_hash_table_destroy(deleg);
-	hs_redact *own = redact_names && !m->redact ? hs_redact_new() : NULL;
 	for (guint i = 0; i < m->chains->len; i++) {
 		hs_chain *ch = &g_array_index(m->chains, hs_chain, i);
 		ch->id = i + 1;
-		if (redact_names)
-			hs_redact_chain(m->redact ? m->redact : own, ch);
+		if (m->filter)
+			m->filter(m->filter_ud, ch);
 		hs_rules_diagnose(&ch->facts, &ch->diag);
 	}
-	hs_redact_free(own);
 }
 

@@ -38,7 +38,6 @@
 #pragma GCC diagnostic ignored "-Wformat-truncation"
 #endif
 
-struct hs_redact;
 struct hs_engine;
 struct hs_chain_store;
 
@@ -201,7 +200,8 @@ typedef struct vantage {
 struct hs_model {
 	hs_model_config cfg;
 	vantage vp[VANTAGE_INPUTS];
-	struct hs_redact *redact;           /* the output's redactor (hs_model_set_redactor), not owned */
+	hs_chain_filter_fn filter;          /* hs_model_set_chain_filter (the output's redactor), or NULL */
+	void *filter_ud;
 	GPtrArray *conns;            /* conn* */
 	GHashTable *conn_by_flow;    /* flow_id -> conn* */
 	GArray *kxs;                 /* kx */

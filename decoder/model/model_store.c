@@ -7,7 +7,6 @@
 #include "model_int.h"
 
 #include "chain_store.h"
-#include "redact.h"
 
 #include <ctype.h>
 #include <stddef.h>
@@ -113,6 +112,8 @@ hs_model *hs_model_copy(const hs_model *m)
 	c->dups = m->dups;
 	c->next_retire = m->next_retire;
 	c->retired_chains = m->retired_chains;
+	c->filter = m->filter;
+	c->filter_ud = m->filter_ud;
 	g_array_append_vals(c->chains, m->chains->data, m->chains->len); /* retired, not judged yet */
 	return c;
 }

@@ -78,8 +78,8 @@ static void test_copy_equals_original(void)
 	hs_engine_finish(r.e);
 	hs_model *c = hs_model_copy(r.m);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	hs_model_finish(c, false);
-	hs_model_finish(r.m, false);
+	hs_model_finish(c);
+	hs_model_finish(r.m);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(r.m), 1);
 	const hs_chain *ch = hs_model_chain(c, 0);
 	CU_ASSERT_EQUAL(ch->diag.verdict, HS_VERDICT_FAILED);
@@ -104,7 +104,7 @@ static void test_snapshots_leave_original(void)
 	run ref = run_open(cap);
 	size_t total = pf_feed(ref.e, &ref.f, SIZE_MAX);
 	hs_engine_finish(ref.e);
-	hs_model_finish(ref.m, false);
+	hs_model_finish(ref.m);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(ref.m), 2); /* alice and bob (expected.json) */
 
 	run r = run_open(cap);
@@ -113,7 +113,7 @@ static void test_snapshots_leave_original(void)
 		fed += pf_feed(r.e, &r.f, 7);
 		hs_model *c = hs_model_copy(r.m);
 		CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-		hs_model_finish(c, false);
+		hs_model_finish(c);
 		size_t n = hs_model_chain_count(c);
 		CU_ASSERT(n <= 2);
 		grew += n > last;
@@ -124,7 +124,7 @@ static void test_snapshots_leave_original(void)
 		hs_model_free(c);
 	}
 	hs_engine_finish(r.e);
-	hs_model_finish(r.m, false);
+	hs_model_finish(r.m);
 	CU_ASSERT(snaps > 10);
 	CU_ASSERT(grew >= 1); /* chains appeared along the way, not only at the end */
 	same_chains(r.m, ref.m);
@@ -143,7 +143,7 @@ static void test_cap_reported(void)
 	run r = run_open_with("lab/scenarios/08-constrained-target-not-allowed/srv1.pcapng", &cfg);
 	CU_ASSERT(pf_feed(r.e, &r.f, SIZE_MAX) > 0);
 	hs_engine_finish(r.e);
-	hs_model_finish(r.m, false);
+	hs_model_finish(r.m);
 	CU_ASSERT_EQUAL(hs_model_chain_count(r.m), 0);
 	const hs_model_caps *c = hs_model_cap_hits(r.m);
 	CU_ASSERT(c->chains >= 1);
@@ -175,7 +175,7 @@ static void test_settled_sessions_retire(void)
 	run one = run_open(rel), a = run_open(rel);
 	CU_ASSERT(pf_feed(one.e, &one.f, SIZE_MAX) > 0);
 	hs_engine_finish(one.e);
-	hs_model_finish(one.m, false);
+	hs_model_finish(one.m);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(one.m), 1);
 	for (int i = 0; i < RUNS; i++) {
 		if (i) {
@@ -187,7 +187,7 @@ static void test_settled_sessions_retire(void)
 		CU_ASSERT_EQUAL(hs_model_retired(a.m), (uint64_t)i);
 	}
 	hs_engine_finish(a.e);
-	hs_model_finish(a.m, false);
+	hs_model_finish(a.m);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(a.m), RUNS);
 	for (size_t i = 0; i < RUNS; i++) {
 		const hs_chain *ch = hs_model_chain(a.m, i);
@@ -239,7 +239,7 @@ static void test_tickets_expire(void)
 	CU_ASSERT(after[1] > 0);
 	CU_ASSERT_EQUAL(after[2], 0);
 	hs_engine_finish(a.e);
-	hs_model_finish(a.m, false);
+	hs_model_finish(a.m);
 	CU_ASSERT_EQUAL(hs_model_chain_count(a.m), 3);
 	run_close(&a);
 }
@@ -406,7 +406,7 @@ static void test_sessions_not_connections(void)
 	ap(&y, 400, 4000, 2, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
 	ap(&y, 900, 4800, 3, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
 	ap(&y, 20000, 21000, 4, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
-	hs_model_finish(y.m, false);
+	hs_model_finish(y.m);
 	CU_ASSERT_EQUAL(hs_model_chain_count(y.m), 2);
 	const hs_chain *c = hs_model_chain(y.m, 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
@@ -440,7 +440,7 @@ static void test_401_round_trip_folds(void)
 	feed_body(&y, 12, 7, CLIENT, 50007, SRV1, 5985, 1, HS_PROTO_HTTP, HS_PROTO_NONE, &rep);
 	ap(&y, 600, 3000, 8, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
 	ap(&y, 30000, 31000, 9, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
-	hs_model_finish(y.m, false);
+	hs_model_finish(y.m);
 	CU_ASSERT_EQUAL(hs_model_chain_count(y.m), 2);
 	for (size_t i = 0; i < hs_model_chain_count(y.m); i++)
 		CU_ASSERT_STRING_EQUAL(hs_model_chain(y.m, i)->user, "alice@HOP.TEST");
@@ -468,7 +468,7 @@ static void forwarded_case(bool for_winrm)
 		kdc(&y, 1000, CLIENT, &h, "alice", "HTTP-srv1-alice", 0);
 	}
 	ap(&y, 1020, 3000, 2, CLIENT, SRV1, 5985, HS_PROTO_HTTP, "HTTP", "srv1.hop.test", "HTTP-srv1-alice");
-	hs_model_finish(y.m, false);
+	hs_model_finish(y.m);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(y.m), 1);
 	const hs_chain *c = hs_model_chain(y.m, 0);
 	CU_ASSERT_EQUAL(c->facts.forwarded_tgt, for_winrm);
@@ -500,7 +500,7 @@ static void test_routine_s4u2self(void)
 		s.for_user.user = kname("alice", NULL);
 		s.for_user.realm = sl("HOP.TEST");
 		kdc(&y, 100, SRV1, &s, NULL, NULL, 6);
-		hs_model_finish(y.m, false);
+		hs_model_finish(y.m);
 		CU_ASSERT_EQUAL(hs_model_chain_count(y.m), (size_t)with_hop1);
 		for (size_t i = 0; i < hs_model_chain_count(y.m); i++)
 			CU_ASSERT_NOT_EQUAL(hs_model_chain(y.m, i)->diag.verdict, HS_VERDICT_FAILED);
@@ -525,7 +525,7 @@ static void test_partial_chain(void)
 	p.n_addl = 1;
 	p.addl[0] = tkt("S4U-alice-srv1");
 	uint64_t proxy = kdc(&y, 20, SRV1, &p, NULL, NULL, 13);
-	hs_model_finish(y.m, false);
+	hs_model_finish(y.m);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(y.m), 1);
 	const hs_chain *c = hs_model_chain(y.m, 0);
 	CU_ASSERT(c->hops[0].unseen);
@@ -724,7 +724,7 @@ static void test_obs_double_hop_delegated(void)
 	obs_hop1(&y, 0, 100, 5000, 10, client_n(0), "alice@HOP.TEST", 1, true);
 	obs_kdc(&y, 200, 20, O_SRV1, obs_tgs("cifs/srv2.hop.test", 0x7300000001ull), "alice@HOP.TEST", 0x7700000001ull, 0);
 	obs_ap(&y, 210, 220, 22, O_SRV1, O_SRV2, 445, HS_CAR_SMB2, "cifs/srv2.hop.test", 0x7700000001ull, false, true);
-	hs_model_finish(y.m, false);
+	hs_model_finish(y.m);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(y.m), 1);
 	const hs_chain *c = hs_model_chain(y.m, 0);
 	CU_ASSERT_STRING_EQUAL(c->user, "alice@HOP.TEST");
@@ -756,7 +756,7 @@ static void test_obs_double_hop_delegated(void)
 	r->u.outcome.open = true;
 	r->u.outcome.frame = HS_OBS_FRAME_ALWAYS;
 	obs_feed(&n, &o);
-	hs_model_finish(n.m, false);
+	hs_model_finish(n.m);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(n.m), 1);
 	c = hs_model_chain(n.m, 0);
 	CU_ASSERT_STRING_EQUAL(c->user, "alice@HOP.TEST");
@@ -779,7 +779,7 @@ static void test_obs_double_hop_refused(void)
 		obs_run y = { hs_model_new(NULL), 0, 0 };
 		obs_hop1(&y, 0, 100, 5000, 10, client_n(0), "alice@HOP.TEST", 1, false);
 		uint64_t refusal = obs_s4u(&y, 200, 20, "alice@HOP.TEST", 1, granted);
-		hs_model_finish(y.m, false);
+		hs_model_finish(y.m);
 		CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(y.m), 1);
 		const hs_chain *c = hs_model_chain(y.m, 0);
 		CU_ASSERT_STRING_EQUAL(c->user, "alice@HOP.TEST");
@@ -823,7 +823,7 @@ static void test_obs_jump_server(void)
 		snprintf(u, sizeof u, "user%u@HOP.TEST", i);
 		obs_s4u(&y, 10000 + (int64_t)k * 5, 500000 + 10ull * i, u, 1000 + i, i % 3 != 0);
 	}
-	hs_model_finish(y.m, false);
+	hs_model_finish(y.m);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(y.m), JUMP_USERS);
 	CU_ASSERT_EQUAL(hs_model_dropped(y.m), 0);
 	unsigned right = 0, delegated = 0, failed = 0;
@@ -891,7 +891,7 @@ static void test_obs_retirement(void)
 	CU_ASSERT_EQUAL(h.conns, 1); /* bob's hop 1 */
 	CU_ASSERT_EQUAL(h.kdc, 1);   /* bob's TGS */
 	obs_s4u(&y, 405200, 40, "bob@HOP.TEST", 2, false);
-	hs_model_finish(y.m, false);
+	hs_model_finish(y.m);
 	CU_ASSERT_EQUAL(retired_calls, 1);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(y.m), 2);
 	const hs_chain *a = hs_model_chain(y.m, 0);

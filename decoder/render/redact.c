@@ -23,22 +23,6 @@ static void first_label(const char *name, char *out, size_t n)
 	snprintf(out, n, "%.*s", (int)strcspn(name, "."), name);
 }
 
-/* "DOM\user" / "user@REALM" / "user" (redact.h) */
-void hs_split_principal(const char *p, char *user, size_t un, char *dom, size_t dn)
-{
-	const char *bs = strchr(p, '\\');
-	const char *at = strrchr(p, '@');
-	if (bs) {
-		snprintf(dom, dn, "%.*s", (int)(bs - p), p);
-		snprintf(user, un, "%s", bs + 1);
-	} else if (at) {
-		snprintf(user, un, "%.*s", (int)(at - p), p);
-		snprintf(dom, dn, "%s", at + 1);
-	} else {
-		snprintf(user, un, "%s", p);
-		dom[0] = 0;
-	}
-}
 
 struct hs_redact {
 	GHashTable *map; /* "kind:lower-case original" -> pseudonym (kinds u, h, d) */
@@ -145,6 +129,8 @@ void hs_redact_spn(hs_redact *p, char *s, size_t n)
 	hs_redact_host(p, hostp, sizeof hostp);
 	snprintf(s, n, "%s/%s", cls, hostp);
 }
+
+void hs_redact_chain_filter(void *ud, hs_chain *ch) { hs_redact_chain(ud, ch); }
 
 void hs_redact_chain(hs_redact *p, hs_chain *ch)
 {

@@ -1,8 +1,9 @@
 /* redact.h - --redact-names: stable pseudonyms for user, host and domain names.
  *
  * One redactor serves every output of a run, so a name gets the same
- * pseudonym everywhere: the report's chains (hs_redact_chain, applied by
- * hs_model_finish before the diagnosis is written), and every string the
+ * pseudonym everywhere: the report's chains (hs_redact_chain, which the
+ * front ends hand to the model as its chain filter, so it runs before the
+ * diagnosis is written), and every string the
  * output layer writes (hs_redact_out_filter on an hs_out: decode text and
  * JSON, --messages, HTML, the plugin's fields), names inside free text too
  * (SOAP, command lines, URLs, certificate subjects).
@@ -39,12 +40,11 @@ void hs_redact_host(hs_redact *r, char *s, size_t n);
 void hs_redact_principal(hs_redact *r, char *s, size_t n);
 void hs_redact_spn(hs_redact *r, char *s, size_t n);
 
-/* The user part and the realm / domain of "alice@HOP.TEST" or "HOP\\alice"
- * (dom "" when there is none). */
-void hs_split_principal(const char *p, char *user, size_t un, char *dom, size_t dn);
-
 /* Every name field of a chain (user, hops' hosts, principals, targets, facts). */
 void hs_redact_chain(hs_redact *r, hs_chain *ch);
+/* hs_redact_chain as the model's chain filter (hs_model_set_chain_filter:
+ * ud is the hs_redact), so the diagnosis is written with the pseudonyms. */
+void hs_redact_chain_filter(void *ud, hs_chain *ch);
 
 /* Learn the names in a field: key says what value is (cname, realm, host ...;
  * other keys teach nothing).  value need not be NUL-terminated. */
