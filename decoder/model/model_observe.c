@@ -361,6 +361,20 @@ static void on_http(hs_obs_msg *o, const hs_http_msg *h)
 	char buf[HS_NAME_MAX];
 	if (http_is_winrm(h))
 		conn_flags(o, HS_OBS_WINRM);
+	/* A body sealed by CredSSP (MS-WSMV 2.2.9.1.2: the TLS channel the
+	 * CredSSP exchange set up) shows that hop 1 authenticated with CredSSP,
+	 * even when the exchange itself is not in the capture (a capture
+	 * started after the logon): the same observation as a CredSSP
+	 * Authorization header that resumes the exchange. */
+	if (h->content_type.len && hs_winrm_is_encrypted(h->content_type) &&
+	    slice_has_icase(h->content_type, "HTTP-CredSSP-session-encrypted")) {
+		hs_obs *x = hs_obs_add(o, HS_OBS_AUTH);
+		if (x) {
+			x->u.auth.auth = HS_AUTH_CREDSSP;
+			x->u.auth.leg = HS_OBS_LEG_RESUME;
+			x->u.auth.final = true;
+		}
+	}
 	if (!h->response) {
 		on_http_request(o, h);
 		return;

@@ -13,11 +13,17 @@ and the scenario's configuration (the client asks for CredSSP as HOP\\alice):
  - errorCode in the server's last TSRequest (badpass): failed,
    credssp_auth_failed; with the key log the detail names the NTSTATUS.
 Without the key log the user name is inside TLS: principal must be null.
+A capture that starts after the logon (the enabled capture cut before its
+first CredSSP-sealed body, found by tshark's http.content_type): the sealed
+bodies alone (MS-WSMV 2.2.9.1.2, "HTTP-CredSSP-session-encrypted") still say
+that hop 1 is CredSSP (issue 15: a CredSSP exchange starts a chain when the
+logon is not in the capture).
 """
 import json
 import os
 import subprocess
 import sys
+import tempfile
 
 NTSTATUS = {0xC000006D: "STATUS_LOGON_FAILURE"}  # MS-ERREF 2.3.1
 
@@ -83,6 +89,26 @@ def main():
                 print(f"FAIL {label}: " + "; ".join(errs))
             else:
                 print(f"PASS {label}: {dl['verdict']} / {dl['cause']}")
+    # the session seen only after its logon
+    base = os.path.join(d, "credssp-enabled")
+    first = subprocess.run(["tshark", "-r", base + ".pcap", "-Y", 'http.content_type contains "CredSSP-session-encrypted"',
+                            "-T", "fields", "-e", "frame.number"], capture_output=True, text=True).stdout.split()
+    if not first:
+        print("FAIL late: tshark finds no CredSSP-sealed body in credssp-enabled.pcap")
+        return 1
+    with tempfile.TemporaryDirectory() as tmp:
+        late = os.path.join(tmp, "late.pcap")
+        subprocess.run(["tshark", "-r", base + ".pcap", "-Y", f"frame.number >= {first[0]}", "-w", late],
+                       check=True, capture_output=True)
+        rep = report(hs, late, None)
+    checks += 1
+    ch = rep["chains"]
+    got = [(c["hops"][0]["auth"], c["delegation"]["method"], c["delegation"]["verdict"]) for c in ch]
+    if got != [("credssp", "credssp", "not_attempted")]:
+        fails += 1
+        print(f"FAIL late (from frame {first[0]}): got {got}, want [('credssp', 'credssp', 'not_attempted')]")
+    else:
+        print(f"PASS late (from frame {first[0]}): CredSSP from the sealed bodies alone")
     print(f"{checks} checks, {fails} failed")
     return 1 if fails or not checks else 0
 
