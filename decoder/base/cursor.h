@@ -172,4 +172,18 @@ static inline bool hs_slice_eq(hs_slice s, const char *lit)
 	return s.len == n && (n == 0 || memcmp(s.p, lit, n) == 0);
 }
 
+/* s starts with lit, ASCII letters in either case (HTTP tokens, media types). */
+static inline bool hs_slice_iprefix(hs_slice s, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (s.len < n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t a = s.p[i], b = (uint8_t)lit[i];
+		if ((a >= 'A' && a <= 'Z' ? a + 32 : a) != (b >= 'A' && b <= 'Z' ? b + 32 : b))
+			return false;
+	}
+	return true;
+}
+
 #endif

@@ -333,27 +333,17 @@ static void on_http_request(hs_obs_msg *o, const hs_http_msg *h)
 
 /* WinRM whose SOAP stays closed (sealed bodies and no key, or a port a probe
  * found as HTTP): its URL (MS-WSMV 2.2.1: http://server:port/wsman, the
- * listener's default URLPrefix) or its sealed-body media type (2.2.9.1:
- * multipart/encrypted; protocol="application/HTTP-...-session-encrypted")
- * still names it. */
-static bool slice_has_icase(hs_slice s, const char *needle)
-{
-	size_t n = strlen(needle);
-	for (size_t i = 0; i + n <= s.len; i++)
-		if (g_ascii_strncasecmp((const char *)s.p + i, needle, n) == 0)
-			return true;
-	return false;
-}
-
+ * listener's default URLPrefix) or its sealed body (2.2.9.1: multipart/
+ * encrypted, protocol="application/HTTP-...-session-encrypted", which http.c
+ * parsed into h->enc) still names it. */
 static bool http_is_winrm(const hs_http_msg *h)
 {
 	static const char wsman[] = "/wsman";
+	const size_t n = sizeof wsman - 1;
 	hs_slice u = h->uri;
-	if (u.len >= sizeof wsman - 1 && g_ascii_strncasecmp((const char *)u.p, wsman, sizeof wsman - 1) == 0 &&
-	    (u.len == sizeof wsman - 1 || u.p[sizeof wsman - 1] == '?' || u.p[sizeof wsman - 1] == '/'))
+	if (hs_slice_iprefix(u, wsman) && (u.len == n || u.p[n] == '?' || u.p[n] == '/'))
 		return true;
-	return h->content_type.len && hs_winrm_is_encrypted(h->content_type) &&
-	       slice_has_icase(h->content_type, "-session-encrypted");
+	return h->enc && hs_slice_iprefix(h->enc->protocol, "application/HTTP-");
 }
 
 static void on_http(hs_obs_msg *o, const hs_http_msg *h)
@@ -366,8 +356,7 @@ static void on_http(hs_obs_msg *o, const hs_http_msg *h)
 	 * even when the exchange itself is not in the capture (a capture
 	 * started after the logon): the same observation as a CredSSP
 	 * Authorization header that resumes the exchange. */
-	if (h->content_type.len && hs_winrm_is_encrypted(h->content_type) &&
-	    slice_has_icase(h->content_type, "HTTP-CredSSP-session-encrypted")) {
+	if (h->enc && hs_slice_iprefix(h->enc->protocol, "application/HTTP-CredSSP-session-encrypted")) {
 		hs_obs *x = hs_obs_add(o, HS_OBS_AUTH);
 		if (x) {
 			x->u.auth.auth = HS_AUTH_CREDSSP;

@@ -44,17 +44,6 @@ static bool slice_ieq(hs_slice s, const char *lit)
 	return true;
 }
 
-static bool slice_iprefix(hs_slice s, const char *lit)
-{
-	size_t n = strlen(lit);
-	if (s.len < n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower(s.p[i]) != lower((uint8_t)lit[i]))
-			return false;
-	return true;
-}
-
 static hs_slice trim_ows(hs_slice s)
 {
 	while (s.len && (s.p[0] == ' ' || s.p[0] == '\t')) {
@@ -1024,8 +1013,8 @@ static bool body_is_interesting(const hs_http_head *h)
 	hs_slice ct;
 	if (!hs_http_header_get(h, "Content-Type", &ct))
 		return false;
-	return slice_iprefix(ct, "application/soap+xml") || slice_iprefix(ct, "text/xml") ||
-	       slice_iprefix(ct, "application/xml") || hs_winrm_is_encrypted(ct);
+	return hs_slice_iprefix(ct, "application/soap+xml") || hs_slice_iprefix(ct, "text/xml") ||
+	       hs_slice_iprefix(ct, "application/xml") || hs_winrm_is_encrypted(ct);
 }
 
 static void gather_auth(hs_app_ctx *ctx, const hs_http_head *h, hs_http_msg *m)
@@ -1230,9 +1219,9 @@ static void emit_message(hs_app_ctx *ctx, http_state *st, http_dir *d, const hs_
 			if (hs_winrm_parse_encrypted(m.content_type, body.p, body.len, &enc) != HS_OK)
 				hs_report_anomaly(ctx, enc.error ? enc.error : HS_ANOM_WINRM_BAD_ENCRYPTED,
 						  "multipart/encrypted WinRM body does not follow MS-WSMV 2.2.9.1");
-			else if (st->credssp && slice_iprefix(enc.protocol, "application/HTTP-CredSSP-session-encrypted"))
+			else if (st->credssp && hs_slice_iprefix(enc.protocol, "application/HTTP-CredSSP-session-encrypted"))
 				have_soap = credssp_unseal(ctx, st, &enc, &soap);
-			else if (!slice_iprefix(enc.protocol, "application/HTTP-CredSSP-session-encrypted"))
+			else if (!hs_slice_iprefix(enc.protocol, "application/HTTP-CredSSP-session-encrypted"))
 				have_soap = gss_unseal(ctx, st, &enc, h->response, &soap);
 			m.enc = &enc;
 		} else {
