@@ -14,11 +14,19 @@ t0=$(date +%s)
 root=$("$src/scripts/debroot.sh" root trixie trixie-ws gcc libc6-dev make cmake pkg-config libwireshark-dev tshark \
 	libglib2.0-dev libxml2-dev libssl-dev libpcap-dev libcunit1-dev python3)
 t1=$(date +%s)
-# the build tree is kept between runs (incremental); the root is not written
-mkdir -p "$cache/trixie-build"
+# the build tree is kept between runs (incremental); the root is not written.
+# make trusts file times, which hold only within one checkout: another
+# checkout (a worktree, an older clone) can be older than the cached objects
+# and would link them, so the tree is kept only for the checkout that made it.
+build=$cache/trixie-build
+if [ "$(cat "$build.src" 2>/dev/null)" != "$src" ]; then
+	rm -rf "$build"
+	printf '%s\n' "$src" >"$build.src"
+fi
+mkdir -p "$build"
 upper=$(mktemp -d /tmp/hs-trixie.XXXXXX)
 trap 'rm -rf "$upper"' EXIT
-"$src/scripts/debroot.sh" run "$root" "$upper" --bind "$src:/src:ro" --bind "$cache/trixie-build:/build" -- sh -ec '
+"$src/scripts/debroot.sh" run "$root" "$upper" --bind "$src:/src:ro" --bind "$build:/build" -- sh -ec '
 	echo "in the trixie root: $(tshark --version | head -1), libwireshark-dev $(dpkg-query -W -f="\${Version}" libwireshark-dev)"
 	cmake -S /src -B /build -DHS_WERROR=ON >/build/cmake.log
 	grep "Wireshark plugin" /build/cmake.log
