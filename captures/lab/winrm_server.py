@@ -20,6 +20,9 @@ srv1 performs it with whatever credential it really holds, chosen by --hop2:
            when smbclient asks for cifs/srv2 with the impersonation ccache)
   runas    a fixed account (svc_runas, from its keytab), whoever the caller is
   machine  srv1's machine account SRV1$ (keytab)
+--ntlm-fallback anonymous|user: when smbclient with a ticket cache could build no Kerberos token (the TGS exchange
+failed), a second smbclient does Negotiate's NTLM fallback with what a ticket-only logon holds: anonymous, or the
+user's name with no password (scenarios 36, 37).
 """
 import argparse
 import base64
