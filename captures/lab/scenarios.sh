@@ -374,22 +374,17 @@ scn_35() {
 # setup; the lab endpoint then does what Windows' Negotiate does when Kerberos yields no token, NTLM with what the
 # logon session holds: a forwarded TGT, no password or NT hash (winrm_server.py --ntlm-fallback, a second
 # smbclient on a new connection; Windows falls back inside one SPNEGO exchange: docs/lab.md).
+ntlm_fallback() { # anonymous | user
+  deleg for-any-service 'SRV1$' on
+  winrm_start --hop2 auto --ntlm-fallback "$1"
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos --delegate hop2 smb //files.hop.test/share
+}
 # 36. The fallback is the anonymous NULL session (Windows' "ANONYMOUS LOGON"): session ok, share ACCESS_DENIED.
-scn_36() {
-  deleg for-any-service 'SRV1$' on
-  winrm_start --hop2 auto --ntlm-fallback anonymous
-  record_start "$CUR"
-  client_kinit alice "$ALICE_PW"
-  pywinrm alice --endpoint $SRV1_URL --transport kerberos --delegate hop2 smb //files.hop.test/share
-}
+scn_36() { ntlm_fallback anonymous; }
 # 37. The fallback is NTLM under alice's name with no password: the session setup is refused (LOGON_FAILURE).
-scn_37() {
-  deleg for-any-service 'SRV1$' on
-  winrm_start --hop2 auto --ntlm-fallback user
-  record_start "$CUR"
-  client_kinit alice "$ALICE_PW"
-  pywinrm alice --endpoint $SRV1_URL --transport kerberos --delegate hop2 smb //files.hop.test/share
-}
+scn_37() { ntlm_fallback user; }
 
 # ---- live capture (not in HS_LAB_ALL_SCENARIOS: run with HS_LAB_EXTRA, by tests/live/lab_live.sh) ----
 # hopsniff -i eth0 runs on srv1 (HS_LIVE_HOPSNIFF: the binary) while a scenario runs, then gets SIGINT;
