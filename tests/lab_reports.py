@@ -147,6 +147,16 @@ SPECIFIC = {
     # The DC sees the failed TGS for cifs/files.hop.test but not the NTLM
     # fallback to srv2 that succeeded.
     ("13", "dc"): {"verdict": ["unknown"], "cause": ["spn_unknown"], "hop2.result": ["failed"]},
+    # 36 / 37: as 22, srv1 alone does not show the forwarded TGT (inside the
+    # encrypted authenticator; srv1's FAST-armored TGS-REQ names nobody); with
+    # srv1.keytab the authenticator's KRB-CRED does (no "no-keytab" key there).
+    ("36", "srv1 no-keytab"): {"method": ["unknown"]},
+    ("37", "srv1 no-keytab"): {"method": ["unknown"]},
+    # The DC sees hop 2 only as srv1's failed Kerberos attempt, made with
+    # alice's forwarded TGT (dc-kdc.log names alice); the NTLM fallback to
+    # srv2 never reaches it.
+    ("36", "dc"): {"hop2.principal": ["alice@HOP.TEST"]},
+    ("37", "dc"): {"hop2.principal": ["alice@HOP.TEST"]},
     # TLS (WinRM HTTPS) without its key log: hop-1 authentication is not
     # visible (expected.json: needs_for_hop1); the "+keylog" views must show it.
     ("14", "no-keylog"): {"hop1.auth": ["unknown"], "hop1.result": ["unknown"], "hop1.principal": [None]},
@@ -218,12 +228,14 @@ SAME_AS = {}
 def spec_keys(scn, vantage):
     """SPECIFIC entries that apply to a view: every view's (scn, "*"), its
     vantage point's, and (scn, "no-keylog") for the views run without the
-    scenario's TLS key logs ("srv1+keylog" is srv1 with them); the same for
-    the scenario it repeats on other ports."""
+    scenario's TLS key logs ("srv1+keylog" is srv1 with them), (scn, "srv1
+    no-keytab") for srv1's views without the keys; the same for the scenario
+    it repeats on other ports."""
     base, _, extra = vantage.partition("+")
     keys = ()
     for s in (scn,) + ((SAME_AS[scn],) if scn in SAME_AS else ()):
         keys += ((s, "*"), (s, base)) + (() if "keylog" in extra else ((s, "no-keylog"),))
+        keys += () if "keytab" in extra else ((s, base + " no-keytab"),)
     return keys
 
 

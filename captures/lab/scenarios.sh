@@ -8,7 +8,8 @@ HS_LAB_ALL_SCENARIOS=(01-kerberos-nothing-configured 02-ntlm-first-hop 03-credss
   19-protected-users-constrained 20-sensitive-unconstrained 21-sensitive-constrained 22-etype-nosupp
   23-refusal-cache 24-winrm-hop2-unconstrained 25-winrm-hop2-target-not-allowed 26-clock-skew
   27-winrm-http-port-443 28-winrm-http-port-61985 29-winrm-https-port-443 30-winrm-https-port-61986
-  31-smb-port-4455 32-ldap-hop2 33-ldap-port-10389 34-winrm-401-new-connection 35-ntlm-401-new-connection)
+  31-smb-port-4455 32-ldap-hop2 33-ldap-port-10389 34-winrm-401-new-connection 35-ntlm-401-new-connection
+  36-unconstrained-ntlm-fallback 37-unconstrained-ntlm-fallback-refused)
 
 # pywinrm's default message_encryption='auto' (winrm_client.py): every hop-1 body over HTTP after authentication
 # is sealed with hop 1's Kerberos or NTLM context, as Windows does with AllowUnencrypted=false (the default).
@@ -186,7 +187,6 @@ alice_via_srv1() { # MODE pywinrm-args...
   pywinrm alice --endpoint $SRV1_URL --transport kerberos "$@"
 }
 
-# Not recorded (docs/lab.md): a Kerberos-to-NTLM fallback on hop 2 with a ticket-only credential.
 # Samba's KDC checks that the S4U2Proxy evidence ticket is forwardable BEFORE it looks at RBCD (a Windows KDC
 # accepts a non-forwardable S4U2Self ticket for RBCD): so RBCD with protocol transition needs SRV1$ trusted to
 # authenticate for delegation (for-any-protocol) here, which makes S4U2Self forwardable; 10 shows the other case.
@@ -367,6 +367,24 @@ scn_35() {
   pywinrm alice --endpoint "http://${IP[srv1]}:5985/wsman" --transport ntlm --user "HOP\\alice" \
     --password "$ALICE_PW" hop2 smb $SHARE
 }
+
+# ---- issue 17: Kerberos on hop 2 impossible, then Negotiate's NTLM fallback with a ticket-only credential ----
+# As 05 (alice's TGT forwarded to a trusted srv1), hop 2 to //files.hop.test (no SPN, as 13): smbclient with her
+# ticket cache asks the KDC for cifs/files.hop.test, gets KDC_ERR_S_PRINCIPAL_UNKNOWN and sends srv2 no session
+# setup; the lab endpoint then does what Windows' Negotiate does when Kerberos yields no token, NTLM with what the
+# logon session holds: a forwarded TGT, no password or NT hash (winrm_server.py --ntlm-fallback, a second
+# smbclient on a new connection; Windows falls back inside one SPNEGO exchange: docs/lab.md).
+ntlm_fallback() { # anonymous | user
+  deleg for-any-service 'SRV1$' on
+  winrm_start --hop2 auto --ntlm-fallback "$1"
+  record_start "$CUR"
+  client_kinit alice "$ALICE_PW"
+  pywinrm alice --endpoint $SRV1_URL --transport kerberos --delegate hop2 smb //files.hop.test/share
+}
+# 36. The fallback is the anonymous NULL session (Windows' "ANONYMOUS LOGON"): session ok, share ACCESS_DENIED.
+scn_36() { ntlm_fallback anonymous; }
+# 37. The fallback is NTLM under alice's name with no password: the session setup is refused (LOGON_FAILURE).
+scn_37() { ntlm_fallback user; }
 
 # ---- live capture (not in HS_LAB_ALL_SCENARIOS: run with HS_LAB_EXTRA, by tests/live/lab_live.sh) ----
 # hopsniff -i eth0 runs on srv1 (HS_LIVE_HOPSNIFF: the binary) while a scenario runs, then gets SIGINT;

@@ -20,6 +20,9 @@ srv1 performs it with whatever credential it really holds, chosen by --hop2:
            when smbclient asks for cifs/srv2 with the impersonation ccache)
   runas    a fixed account (svc_runas, from its keytab), whoever the caller is
   machine  srv1's machine account SRV1$ (keytab)
+--ntlm-fallback anonymous|user: when smbclient with a ticket cache could build no Kerberos token (the TGS exchange
+failed), a second smbclient does Negotiate's NTLM fallback with what a ticket-only logon holds: anonymous, or the
+user's name with no password (scenarios 36, 37).
 """
 import argparse
 import base64
@@ -188,11 +191,34 @@ def hop2(argv, conn):
         # KRB5CCNAME and prompts ("No password for user principal"), so the ccache is passed explicitly.
         cmd = base + ['--use-kerberos=required', '--use-krb5-ccache=' + ccache]
     p = run(cmd, env, steps)
+    if ARGS.ntlm_fallback and smb_user is not None and not cred and _krb_token_failed(p):
+        how, p = _ntlm_fallback(how, base, host, smb_user, work, env, steps)
     out = 'srv1 second hop using: %s\n%s' % (how, p.stdout.decode(errors='replace'))
     err = p.stderr.decode(errors='replace')
     log('hop2 rc', p.returncode, 'via', how, '|', (out + err).replace('\n', ' ')[:300])
     _record(principal, conn, how, target, p.returncode, steps)
     return p.returncode, out, err
+
+
+def _krb_token_failed(p):
+    """smbclient could not build its Kerberos token (the TGS exchange failed), so it sent the server no
+    session setup at all: the point where Windows' Negotiate package falls back to NTLM."""
+    return p.returncode != 0 and b'creating NEG_TOKEN_INIT' in p.stderr
+
+
+def _ntlm_fallback(how, base, host, user, work, env, steps):
+    """Negotiate's NTLM fallback after Kerberos produced no token (--ntlm-fallback, scenario 36), with what a
+    network logon holding only a ticket has for NTLM: no password or NT hash. 'anonymous': the NULL session
+    Windows sends then (ANONYMOUS LOGON at the target); 'user': NTLM under the user's name with no password.
+    A second smbclient on a new connection: Samba's smbclient cannot fall back inside one SPNEGO exchange
+    with a ticket-only credential (docs/lab.md)."""
+    env = dict(env, KRB5CCNAME='FILE:' + os.path.join(work, 'none'))   # no ticket cache: NTLM only
+    if ARGS.ntlm_fallback == 'anonymous':
+        cmd, what = base + ['--use-kerberos=off', '-U%', '-N'], 'anonymous'
+    else:
+        cmd, what = base + ['--use-kerberos=off', '-U', user, '-N'], 'as %s with no password' % user
+    how += '; no Kerberos ticket for cifs/%s, NTLM fallback %s' % (host, what)
+    return how, run(cmd, env, steps)
 
 
 def _hop2_winrm(principal, conn, how, target, ccache, env, steps):
@@ -466,6 +492,8 @@ def main():
     ap.add_argument('--smbconf', required=True)
     ap.add_argument('--hop2', choices=['auto', 's4u', 'runas', 'machine'], default='auto')
     ap.add_argument('--no-ntlm', dest='ntlm', action='store_false')
+    ap.add_argument('--ntlm-fallback', choices=['anonymous', 'user'],
+                    help='hop 2 over SMB with a ticket: when Kerberos yields no token, NTLM as Negotiate would')
     ap.add_argument('--tls-cert', help='serve HTTPS (WinRM 5986) with this PEM cert+key')
     ap.add_argument('--keylog', help='TLS key log file (NSS format) written by the server')
     ap.add_argument('--credssp-cert', help='enable CredSSP (PEM cert+key for its TLS channel)')

@@ -932,6 +932,13 @@ static void x_s4u2proxy(const ctx *c, hs_diag *d)
 		need(d, "the DC's event 4769 for this request (the failure code and the accounts it names)");
 }
 
+/* The user's TGT reached the first server: srv1 presented it, the client
+ * asked for it, or it rode in the decrypted authenticator (--keytab). */
+static bool tgt_forwarded(const hs_facts *f)
+{
+	return f->tgt_forwarded_used || f->hop1_krb_cred || f->forwarded_tgt;
+}
+
 static bool m_spn_unknown(const ctx *c, const char *cause)
 {
 	(void)cause;
@@ -946,13 +953,25 @@ static void x_spn_unknown(const ctx *c, hs_diag *d)
 	/* Seen only at the KDC, the client may still have fallen back to NTLM
 	 * with fresh credentials: then the hop itself is unknown. */
 	bool only_kdc = !f->hop2_seen;
-	set(d, f->fresh_as ? HS_METHOD_FRESH : (f->tgt_forwarded_used ? HS_METHOD_UNCONSTRAINED : HS_METHOD_UNKNOWN),
+	/* a forwarded TGT (no fresh logon) leaves srv1 no password or NT hash:
+	 * Negotiate's NTLM fallback is anonymous or refused (lab 36, 37) */
+	bool ticket_only = !f->fresh_as && tgt_forwarded(f);
+	set(d, f->fresh_as ? HS_METHOD_FRESH : (ticket_only ? HS_METHOD_UNCONSTRAINED : HS_METHOD_UNKNOWN),
 	    only_kdc && f->fresh_as && f->fresh_as_ok ? HS_VERDICT_UNKNOWN : HS_VERDICT_FAILED);
 	detail(d, "The KDC does not know the SPN %s (KDC_ERR_S_PRINCIPAL_UNKNOWN): Kerberos to that name is impossible%s.", sname,
 	       only_kdc && f->fresh_as && f->fresh_as_ok ? "; with the fresh credentials an NTLM fallback may still have reached the target" : "");
+	if (!only_kdc && c->hop2_failed && (c->anon || f->hop2_auth == HS_AUTH_NTLM)) {
+		size_t l = strlen(d->detail);
+		if (l)
+			d->detail[l - 1] = 0;   /* the full stop */
+		append(d->detail, sizeof d->detail, "; %s fell back to NTLM as %s and was refused%s%s.", hop2_what(f),
+		       c->anon ? "ANONYMOUS LOGON" : or_words(f->hop2_principal, "the user"),
+		       f->hop2_status_name[0] ? " with " : "", f->hop2_status_name);
+	}
 	if (only_kdc && !f->at_server1)
 		need(d, "%s's capture (whether the second hop fell back to NTLM and succeeded)", n->ss);
-	explain(d, "%s asked for a service ticket for %s and the KDC has no account with that SPN. This happens when the second server is addressed by an IP address, an alias (CNAME) or a name its account does not register. Without a ticket the second hop falls back to NTLM, which cannot carry delegated identity.", n->ss, sname);
+	explain(d, "%s asked for a service ticket for %s and the KDC has no account with that SPN. This happens when the second server is addressed by an IP address, an alias (CNAME) or a name its account does not register. Without a ticket the second hop falls back to NTLM, which cannot carry delegated identity.%s", n->ss, sname,
+		ticket_only ? " The user's forwarded TGT gives the first server no password or NT hash of the user, so that NTLM is anonymous (ANONYMOUS LOGON) or refused." : "");
 	remedy_for_code(d, n, 7, f->user, f->tgs_error_sname);
 }
 
@@ -970,8 +989,7 @@ static void x_etype(const ctx *c, hs_diag *d)
 	const hs_facts *f = c->f;
 	const names *n = &c->n;
 	const char *sname = or_words(f->tgs_error_sname, n->spn);
-	bool fwd = f->tgt_forwarded_used || f->hop1_krb_cred || f->forwarded_tgt;
-	set(d, f->fresh_as ? HS_METHOD_FRESH : (fwd ? HS_METHOD_UNCONSTRAINED : HS_METHOD_UNKNOWN), HS_VERDICT_FAILED);
+	set(d, f->fresh_as ? HS_METHOD_FRESH : (tgt_forwarded(f) ? HS_METHOD_UNCONSTRAINED : HS_METHOD_UNKNOWN), HS_VERDICT_FAILED);
 	detail(d, "The KDC cannot issue a ticket for %s in an encryption type both it and the requester accept (KDC_ERR_ETYPE_NOSUPP).", sname);
 	explain(d, "%s asked for a service ticket for %s and the KDC refused with KDC_ERR_ETYPE_NOSUPP: the target's account allows only encryption types the KDC or %s no longer use (DES only, or RC4 only where RC4 is disabled), or it has no AES keys because its password was never changed since AES was enabled. Delegation itself was not the problem.", n->ss, sname, n->ss);
 	hs_remedy *r = remedy_for_code(d, n, 14, f->user, f->tgs_error_sname);

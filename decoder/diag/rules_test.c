@@ -262,6 +262,20 @@ static void test_spn_skew_credssp_winrm(void)
 	hs_diag d = run(&f);
 	CU_ASSERT_STRING_EQUAL(d.cause, "spn_unknown");
 	CU_ASSERT(has_cmd(&d, "setspn -S cifs/files.hop.test srv2"));
+	CU_ASSERT_EQUAL(d.method, HS_METHOD_UNKNOWN);
+
+	/* lab 36: the TGS-REQ was made with the user's forwarded TGT (seen only
+	 * in the decrypted authenticator), then Negotiate fell back to anonymous
+	 * NTLM and the share was denied */
+	f.hop1_krb_cred = true;
+	f.hop2_auth = HS_AUTH_ANONYMOUS;
+	strcpy(f.hop2_status_name, "STATUS_ACCESS_DENIED");
+	d = run(&f);
+	CU_ASSERT_STRING_EQUAL(d.cause, "spn_unknown");
+	CU_ASSERT_EQUAL(d.method, HS_METHOD_UNCONSTRAINED);
+	CU_ASSERT_EQUAL(d.verdict, HS_VERDICT_FAILED);
+	CU_ASSERT(strstr(d.detail, "fell back to NTLM as ANONYMOUS LOGON and was refused with STATUS_ACCESS_DENIED.") != NULL);
+	CU_ASSERT(strstr(d.explanation, "no password or NT hash") != NULL);
 
 	f = base();
 	f.skew = true;

@@ -291,6 +291,29 @@ check() {
     at_least 1 "hop 2 anonymous" srv1.pcapng "$ANON_SMB"
     at_least 1 "hop 2 ACCESS_DENIED" srv1.pcapng "$SMB_DENIED"
     client_rc alice 1 ;;
+  # ---- issue 17: Kerberos for a name without SPN, then Negotiate's NTLM fallback with a forwarded TGT only
+  36-*|37-*)
+    at_least 1 "client asks the KDC for a forwarded TGT" client1.pcapng "$FWD_TGT"
+    at_least 1 "srv1 TGS-REQ for cifs/files.hop.test" srv1.pcapng "$TGS_REQ && ip.src == 10.200.0.11 && kerberos.SNameString == \"files.hop.test\""
+    with_keytab krbtgt.keytab
+    at_least 1 "... made with alice's forwarded TGT (krbtgt.keytab: cname alice, forwarded)" srv1.pcapng "$TGS_REQ && ip.src == 10.200.0.11 && kerberos.SNameString == \"files.hop.test\" && kerberos.CNameString == \"alice\" && kerberos.TicketFlags.forwarded == 1"
+    TSOPTS=()
+    none "no AS-REQ from srv1 (no password of alice on srv1)" srv1.pcapng 'kerberos.msg_type == 10 && ip.src == 10.200.0.11'
+    at_least 1 "KDC_ERR_S_PRINCIPAL_UNKNOWN (7) to srv1" dc.pcapng 'kerberos.error_code == 7 && ip.dst == 10.200.0.11'
+    kdc_says "cifs/files.hop.test unknown" 'TGS-REQ ERR_S_PRINCIPAL_UNKNOWN .* alice@HOP.TEST cifs/files.hop.test@HOP.TEST'
+    none "no Kerberos token reached srv2 (no AP-REQ on 445)" srv1.pcapng 'tcp.dstport == 445 && kerberos'
+    at_least 2 "two SMB connections: the Kerberos attempt's, then the NTLM fallback's" srv1.pcapng "$SYN_TO 445"
+    case $S in
+    36-*)
+      at_least 1 "NTLM fallback anonymous (NTLMSSP AUTHENTICATE, NULL user)" srv1.pcapng "$ANON_SMB"
+      at_least 1 "anonymous session accepted" srv1.pcapng "$SMB_SESS_OK"
+      at_least 1 "tree connect to the share ACCESS_DENIED" srv1.pcapng "$SMB_DENIED" ;;
+    *)
+      at_least 1 "NTLM fallback as alice (NTLMSSP AUTHENTICATE)" srv1.pcapng 'tcp.dstport == 445 && ntlmssp.messagetype == 3 && ntlmssp.auth.username == "alice"'
+      at_least 1 "session setup refused: STATUS_LOGON_FAILURE" srv1.pcapng 'smb2.cmd == 1 && smb2.nt_status == 0xc000006d'
+      none "no tree connect" srv1.pcapng 'smb2.cmd == 3' ;;
+    esac
+    client_rc alice 1 ;;
   *) echo "skip $S: no checks defined" ;;
   esac
   # issue 16: hop-1 bodies sealed exactly where the endpoint sealed them (its plaintext log, run.sh)
