@@ -128,6 +128,7 @@ struct hs_etl {
 	void *ud;
 	const uint8_t *mem;      /* hs_etl_new_buffer: the input, and what is left of it */
 	size_t mem_left;
+	uint64_t consumed;       /* bytes of the input taken so far */
 	uint8_t *prefix;
 	size_t prefix_len, prefix_at;
 	bool all_copies;
@@ -230,7 +231,23 @@ static long take(hs_etl *e, uint8_t *buf, size_t n)
 			break;
 		got += (size_t)r;
 	}
+	e->consumed += got;
 	return (long)got;
+}
+
+/* The next n bytes of an input in memory, in place (compressed buffers are
+ * inflated from there, not copied first); *got says how many there are
+ * (fewer only at the end).  NULL when the input is read through rd. */
+static const uint8_t *take_in_place(hs_etl *e, size_t n, size_t *got)
+{
+	if (!e->mem || e->prefix_at < e->prefix_len)
+		return NULL;
+	const uint8_t *p = e->mem;
+	*got = n < e->mem_left ? n : e->mem_left;
+	e->mem += *got;
+	e->mem_left -= *got;
+	e->consumed += *got;
+	return p;
 }
 
 /* ---------------------------------------------------------- MS-XCA */
@@ -1338,7 +1355,11 @@ static int next_buffer(hs_etl *e)
 	if (!b)
 		return fail(e, "out of memory for a %u-byte buffer", size);
 	uint8_t *dst = b->data;
-	if (compressed) {
+	const uint8_t *in_place = NULL;
+	size_t got = 0;
+	if (compressed && (in_place = take_in_place(e, size - WMI_BUFFER_HEADER, &got))) {
+		n = (long)got;
+	} else if (compressed) {
 		if (size > e->raw_cap) {
 			uint8_t *raw = g_try_realloc(e->raw, size);
 			if (!raw) {
@@ -1350,8 +1371,10 @@ static int next_buffer(hs_etl *e)
 		}
 		dst = e->raw;
 	}
-	memcpy(dst, hdr, WMI_BUFFER_HEADER);
-	n = take(e, dst + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER);
+	if (!in_place) {
+		memcpy(dst, hdr, WMI_BUFFER_HEADER);
+		n = take(e, dst + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER);
+	}
 	if (n < 0 || (size_t)n < size - WMI_BUFFER_HEADER) {
 		ebuf_unref(e, b);
 		if (n < 0)
@@ -1361,7 +1384,8 @@ static int next_buffer(hs_etl *e)
 	}
 	uint8_t *payload = b->data + WMI_BUFFER_HEADER;
 	if (compressed) {
-		if (decompress(e, e->raw + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER, b->data, plen) < 0) {
+		if (decompress(e, in_place ? in_place : e->raw + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER, b->data,
+			       plen) < 0) {
 			ebuf_unref(e, b);
 			return -1;
 		}
@@ -1482,6 +1506,11 @@ int hs_etl_next(hs_etl *e, hs_etl_packet *p)
 const char *hs_etl_error(const hs_etl *e)
 {
 	return e->err;
+}
+
+uint64_t hs_etl_consumed(const hs_etl *e)
+{
+	return e->consumed;
 }
 
 const hs_etl_stats *hs_etl_stats_get(const hs_etl *e)

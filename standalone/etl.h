@@ -68,7 +68,10 @@ hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t pr
 		   size_t mem_cap);
 
 /* The same over len bytes at data (which the caller keeps valid while the
- * reader lives): the fuzz target and the unit tests. */
+ * reader lives): a mapped file, the fuzz target and the unit tests.
+ * Compressed buffers are inflated from data in place; no packet handed out
+ * points into data (the caller may let the pages before
+ * hs_etl_consumed() go). */
 hs_etl *hs_etl_new_buffer(const uint8_t *data, size_t len, bool all_copies, size_t mem_cap);
 
 /* The next packet or drop in time order: 1, 0 at the end, -1 on an error
@@ -81,6 +84,10 @@ int hs_etl_next(hs_etl *e, hs_etl_packet *p);
 const char *hs_etl_error(const hs_etl *e);
 
 const hs_etl_stats *hs_etl_stats_get(const hs_etl *e);
+
+/* Bytes of the input taken so far (the prefix included): the offset in
+ * the file of the next buffer. */
+uint64_t hs_etl_consumed(const hs_etl *e);
 
 void hs_etl_free(hs_etl *e);
 
