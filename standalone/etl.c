@@ -88,6 +88,8 @@ static const uint8_t GUID_NDISCAP[16] = { 0x6e, 0x00, 0xd6, 0x2e, 0x29, 0x47, 0x
 typedef struct ebuf {
 	uint32_t refs;
 	uint32_t cap;
+	bool in_place;           /* an uncompressed buffer of an input in memory: its events are read where they
+				  * are (read-only), data[] is empty; cap still counts them against mem_cap */
 	uint8_t data[];
 } ebuf;
 
@@ -180,6 +182,7 @@ struct hs_etl {
 	guint next_release;      /* queued count at which the watermark is tried again */
 	uint64_t seq;
 	ebuf *parsing;           /* the buffer whose events are being parsed */
+	GByteArray *scratch;     /* an 802.11 frame of an in-place buffer whose Protected flag is cleared */
 
 	struct frag {            /* NDIS 1001: the fragments of the packet being joined, per processor */
 		GByteArray *bytes;
@@ -616,8 +619,18 @@ static gboolean key_equal(gconstpointer a, gconstpointer b)
 	return x[0] == y[0] && x[1] == y[1];
 }
 
-static ebuf *ebuf_get(hs_etl *e, uint32_t size)
+static ebuf *ebuf_get(hs_etl *e, uint32_t size, bool in_place)
 {
+	if (in_place) { /* a header only: not kept for reuse (a spare's data would be wasted on it) */
+		ebuf *b = g_try_new0(ebuf, 1);
+		if (b) {
+			b->refs = 1;
+			b->cap = size;
+			b->in_place = true;
+			e->queue_bytes += size;
+		}
+		return b;
+	}
 	while (e->nspare) {
 		ebuf *b = e->spare[--e->nspare];
 		if (b->cap >= size) {
@@ -631,6 +644,7 @@ static ebuf *ebuf_get(hs_etl *e, uint32_t size)
 	if (b) {
 		b->refs = 1;
 		b->cap = size;
+		b->in_place = false;
 		e->queue_bytes += size;
 	}
 	return b;
@@ -641,7 +655,7 @@ static void ebuf_unref(hs_etl *e, ebuf *b)
 	if (!b || --b->refs)
 		return;
 	e->queue_bytes -= b->cap;
-	if (e->nspare < EBUF_KEEP)
+	if (e->nspare < EBUF_KEEP && !b->in_place)
 		e->spare[e->nspare++] = b;
 	else
 		g_free(b);
@@ -973,17 +987,34 @@ static void release(hs_etl *e, enum release_mode mode)
  * miniport (and ndiscap's filter) already decrypted, yet with the Protected
  * flag still set: where a data frame's body starts with the LLC/SNAP header
  * (which a CCMP/TKIP header, whose 4th byte has ExtIV 0x20, never does) the
- * flag is cleared, so that the frame reads as what it is.  b is in the
- * uncompressed buffer, or joined fragments: the reader's own. */
-static bool unprotect_80211(uint8_t *b, size_t len)
+ * flag is cleared, so that the frame reads as what it is. */
+static bool decrypted_80211(const uint8_t *b, size_t len)
 {
 	if (len < 2 || !(b[1] & 0x40) || ((b[0] >> 2) & 3) != 2)
 		return false;
 	size_t hdr = 24 + ((b[1] & 3) == 3 ? 6 : 0) + ((b[0] & 0x80) ? 2 + ((b[1] & 0x80) ? 4 : 0) : 0);
-	if (len < hdr + 6 || b[hdr] != 0xaa || b[hdr + 1] != 0xaa || b[hdr + 2] != 0x03 || b[hdr + 3] != 0)
-		return false;
+	return len >= hdr + 6 && b[hdr] == 0xaa && b[hdr + 1] == 0xaa && b[hdr + 2] == 0x03 && b[hdr + 3] == 0;
+}
+
+/* The frame m as handed out, its Protected flag cleared where
+ * decrypted_80211 says: in place in a buffer of the reader's own (joined
+ * fragments, an uncompressed copy), in a copy (*own) when the buffer being
+ * parsed is the input itself (read-only). */
+static uint8_t *unprotect_80211(hs_etl *e, hs_etl_packet *m, uint8_t *b, bool own_bytes, bool *own)
+{
+	if (!decrypted_80211(b, m->caplen))
+		return b;
+	m->unprotected = true;
+	if (!own_bytes && e->parsing->in_place) {
+		if (!e->scratch)
+			e->scratch = g_byte_array_new();
+		g_byte_array_set_size(e->scratch, 0);
+		g_byte_array_append(e->scratch, b, m->caplen);
+		b = e->scratch->data;
+		*own = true;
+	}
 	b[1] &= (uint8_t)~0x40;
-	return true;
+	return b;
 }
 
 static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, uint8_t *u, size_t n, uint16_t cpu)
@@ -1022,15 +1053,16 @@ static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, uint8_t *u, size_t 
 	uint8_t *b = u + PKTMON_META;
 	if (m.linktype == LINKTYPE_IEEE802_11 && logged >= 14 && ((b[0] >> 2) & 3) == 3 && (b[12] << 8 | b[13]) >= 0x0600)
 		m.linktype = LINKTYPE_ETHERNET;
+	bool own = false;
 	if (m.linktype == LINKTYPE_IEEE802_11)
-		m.unprotected = unprotect_80211(b, logged);
+		b = unprotect_80211(e, &m, b, false, &own);
 	m.ts_ns = to_unix_ns(e, ts);
 	m.processor = cpu;
 	if (m.drop)
 		e->st.drops++;
 	else
 		e->st.packet_events++;
-	queue_packet(e, &m, b, false, 0);
+	queue_packet(e, &m, b, own, 0);
 }
 
 /* ndiscap logs no original length of a packet it truncated
@@ -1138,15 +1170,16 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, uint8_t 
 		m.linktype = ndis_link(kw);
 		m.caplen = size;
 		m.wirelen = ndis_wirelen(m.linktype, fragment, size);
+		bool own = false;
 		if (m.linktype == LINKTYPE_IEEE802_11)
-			m.unprotected = unprotect_80211(fragment, size);
+			fragment = unprotect_80211(e, &m, fragment, false, &own);
 		m.direction = direction;
 		m.ts_ns = to_unix_ns(e, ts);
 		m.processor = cpu;
 		e->st.packet_events++;
 		if (e->frag[cpu & 0xff].bytes)
 			g_byte_array_set_size(e->frag[cpu & 0xff].bytes, 0);
-		queue_packet(e, &m, fragment, false, where);
+		queue_packet(e, &m, fragment, own, where);
 		return;
 	}
 	/* a packet's fragments are logged one after the other by one
@@ -1177,8 +1210,9 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, uint8_t 
 	m.linktype = f->link;
 	m.caplen = f->bytes->len;
 	m.wirelen = ndis_wirelen(m.linktype, f->bytes->data, m.caplen);
+	bool own = true;
 	if (m.linktype == LINKTYPE_IEEE802_11)
-		m.unprotected = unprotect_80211(f->bytes->data, m.caplen);
+		unprotect_80211(e, &m, f->bytes->data, true, &own);
 	m.direction = f->direction;
 	m.ts_ns = to_unix_ns(e, f->ts);
 	m.processor = cpu;
@@ -1349,47 +1383,57 @@ static int next_buffer(hs_etl *e)
 	if (compressed && first)
 		return fail(e, "the header buffer is compressed");
 	/* the events end up in an ebuf (packets are slices of it): read there
-	 * directly, or into raw and decompressed there */
-	size_t plen = saved - WMI_BUFFER_HEADER;
-	ebuf *b = ebuf_get(e, compressed ? (uint32_t)plen : size);
+	 * directly, or into raw and decompressed there; an input in memory is
+	 * read in place: compressed buffers are inflated from it, and the
+	 * events of uncompressed ones are its own bytes (an in-place ebuf) */
+	size_t plen = saved - WMI_BUFFER_HEADER, got = 0;
+	const uint8_t *in_place = take_in_place(e, size - WMI_BUFFER_HEADER, &got);
+	if (in_place && got < size - WMI_BUFFER_HEADER)
+		return fail(e, "truncated file: buffer %llu has %zu of its %u bytes", (unsigned long long)e->st.buffers,
+			    got + WMI_BUFFER_HEADER, size);
+	ebuf *b = ebuf_get(e, compressed ? (uint32_t)plen : size, in_place && !compressed);
 	if (!b)
 		return fail(e, "out of memory for a %u-byte buffer", size);
-	uint8_t *dst = b->data;
-	const uint8_t *in_place = NULL;
-	size_t got = 0;
-	if (compressed && (in_place = take_in_place(e, size - WMI_BUFFER_HEADER, &got))) {
-		n = (long)got;
-	} else if (compressed) {
-		if (size > e->raw_cap) {
-			uint8_t *raw = g_try_realloc(e->raw, size);
-			if (!raw) {
-				ebuf_unref(e, b);
-				return fail(e, "out of memory for a %u-byte buffer", size);
-			}
-			e->raw = raw;
-			e->raw_cap = size;
-		}
-		dst = e->raw;
-	}
-	if (!in_place) {
-		memcpy(dst, hdr, WMI_BUFFER_HEADER);
-		n = take(e, dst + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER);
-	}
-	if (n < 0 || (size_t)n < size - WMI_BUFFER_HEADER) {
-		ebuf_unref(e, b);
-		if (n < 0)
-			return fail(e, "read error");
-		return fail(e, "truncated file: buffer %llu has %ld of its %u bytes", (unsigned long long)e->st.buffers,
-			    n + WMI_BUFFER_HEADER, size);
-	}
-	uint8_t *payload = b->data + WMI_BUFFER_HEADER;
-	if (compressed) {
-		if (decompress(e, in_place ? in_place : e->raw + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER, b->data,
-			       plen) < 0) {
+	uint8_t *payload;
+	if (in_place && !compressed) {
+		payload = (uint8_t *)in_place; /* read-only: unprotect_80211 copies what it changes */
+	} else if (in_place) {
+		payload = b->data;
+		if (decompress(e, in_place, size - WMI_BUFFER_HEADER, payload, plen) < 0) {
 			ebuf_unref(e, b);
 			return -1;
 		}
-		payload = b->data;
+	} else {
+		uint8_t *dst = b->data;
+		if (compressed) {
+			if (size > e->raw_cap) {
+				uint8_t *raw = g_try_realloc(e->raw, size);
+				if (!raw) {
+					ebuf_unref(e, b);
+					return fail(e, "out of memory for a %u-byte buffer", size);
+				}
+				e->raw = raw;
+				e->raw_cap = size;
+			}
+			dst = e->raw;
+		}
+		memcpy(dst, hdr, WMI_BUFFER_HEADER);
+		n = take(e, dst + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER);
+		if (n < 0 || (size_t)n < size - WMI_BUFFER_HEADER) {
+			ebuf_unref(e, b);
+			if (n < 0)
+				return fail(e, "read error");
+			return fail(e, "truncated file: buffer %llu has %ld of its %u bytes", (unsigned long long)e->st.buffers,
+				    n + WMI_BUFFER_HEADER, size);
+		}
+		payload = b->data + WMI_BUFFER_HEADER;
+		if (compressed) {
+			if (decompress(e, e->raw + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER, b->data, plen) < 0) {
+				ebuf_unref(e, b);
+				return -1;
+			}
+			payload = b->data;
+		}
 	}
 	e->st.buffers++;
 	e->parsing = b;
@@ -1525,6 +1569,8 @@ void hs_etl_free(hs_etl *e)
 	g_free(e->prefix);
 	g_free(e->raw);
 	g_free(e->huff_table);
+	if (e->scratch)
+		g_byte_array_free(e->scratch, TRUE);
 	pending_free(e, e->current);
 	for (guint i = e->out_at; i < e->out->len; i++)
 		pending_free(e, e->out->pdata[i]);

@@ -33,6 +33,11 @@
 /* The mapping's pages behind the reader are let go in steps of this much:
  * file pages stay in the page cache, but not in the process's RSS. */
 #define MAP_DROP_STEP (8u << 20)
+/* The ETL reader's queued packets of uncompressed buffers are slices of the
+ * mapping, up to a second of trace behind what it has read: pages dropped
+ * under them would come back from the page cache (a minor fault each), so
+ * they are dropped this far behind. */
+#define MAP_ETL_LAG (32u << 20)
 
 enum kind { IN_PCAP, IN_PCAPNG, IN_ETL };
 
@@ -70,8 +75,10 @@ struct hs_input {
 	hs_etl *etl;
 };
 
-/* Let the mapped pages before offset upto go (not needed again: every
- * reader copies what it keeps, or has inflated it). */
+/* Let the mapped pages before offset upto go: the readers copy what they
+ * keep (pcap, pcapng) or have inflated it (ETL); what the ETL reader still
+ * points to would be read again from the page cache (the mapping is
+ * read-only: no page of it is the process's own). */
 static void map_drop_behind(hs_input *in, size_t upto)
 {
 	if (upto - in->map_dropped < MAP_DROP_STEP)
@@ -329,8 +336,8 @@ int hs_input_next(hs_input *in, hs_input_pkt *p)
 		if (e.wirelen > e.caplen && !e.drop)
 			in->st.truncated++;
 		in->st.folded = hs_etl_stats_get(in->etl)->folded;
-		if (in->map)
-			map_drop_behind(in, (size_t)hs_etl_consumed(in->etl));
+		if (in->map && hs_etl_consumed(in->etl) > MAP_ETL_LAG)
+			map_drop_behind(in, (size_t)hs_etl_consumed(in->etl) - MAP_ETL_LAG);
 		return 1;
 	}
 	while (in->ng) {
