@@ -90,6 +90,8 @@ typedef struct ebuf {
 	uint32_t cap;
 	bool in_place;           /* an uncompressed buffer of an input in memory: its events are read where they
 				  * are (read-only), data[] is empty; cap still counts them against mem_cap */
+	uint64_t at;             /* in place: its offset in the input */
+	struct ebuf *prev, *next;/* in place: the live ones, in input order (hs_etl_needed_from) */
 	uint8_t data[];
 } ebuf;
 
@@ -182,6 +184,7 @@ struct hs_etl {
 	guint next_release;      /* queued count at which the watermark is tried again */
 	uint64_t seq;
 	ebuf *parsing;           /* the buffer whose events are being parsed */
+	ebuf *inplace_first, *inplace_last; /* the live in-place buffers, in input order */
 	GByteArray *scratch;     /* an 802.11 frame of an in-place buffer whose Protected flag is cleared */
 
 	struct frag {            /* NDIS 1001: the fragments of the packet being joined, per processor */
@@ -627,6 +630,13 @@ static ebuf *ebuf_get(hs_etl *e, uint32_t size, bool in_place)
 			b->refs = 1;
 			b->cap = size;
 			b->in_place = true;
+			b->at = e->consumed - size;
+			b->prev = e->inplace_last;
+			if (b->prev)
+				b->prev->next = b;
+			else
+				e->inplace_first = b;
+			e->inplace_last = b;
 			e->queue_bytes += size;
 		}
 		return b;
@@ -655,7 +665,19 @@ static void ebuf_unref(hs_etl *e, ebuf *b)
 	if (!b || --b->refs)
 		return;
 	e->queue_bytes -= b->cap;
-	if (e->nspare < EBUF_KEEP && !b->in_place)
+	if (b->in_place) {
+		if (b->prev)
+			b->prev->next = b->next;
+		else
+			e->inplace_first = b->next;
+		if (b->next)
+			b->next->prev = b->prev;
+		else
+			e->inplace_last = b->prev;
+		g_free(b);
+		return;
+	}
+	if (e->nspare < EBUF_KEEP)
 		e->spare[e->nspare++] = b;
 	else
 		g_free(b);
@@ -1555,6 +1577,11 @@ const char *hs_etl_error(const hs_etl *e)
 uint64_t hs_etl_consumed(const hs_etl *e)
 {
 	return e->consumed;
+}
+
+uint64_t hs_etl_needed_from(const hs_etl *e)
+{
+	return e->inplace_first ? e->inplace_first->at : e->consumed;
 }
 
 const hs_etl_stats *hs_etl_stats_get(const hs_etl *e)

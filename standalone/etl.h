@@ -69,9 +69,9 @@ hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t pr
 
 /* The same over len bytes at data (which the caller keeps valid while the
  * reader lives): a mapped file, the fuzz target and the unit tests.
- * Compressed buffers are inflated from data in place; no packet handed out
- * points into data (the caller may let the pages before
- * hs_etl_consumed() go). */
+ * Buffers are read in place: compressed ones inflated from data, the
+ * packets of uncompressed ones are slices of it (hs_etl_needed_from()
+ * says where the caller may let pages go). */
 hs_etl *hs_etl_new_buffer(const uint8_t *data, size_t len, bool all_copies, size_t mem_cap);
 
 /* The next packet or drop in time order: 1, 0 at the end, -1 on an error
@@ -88,6 +88,11 @@ const hs_etl_stats *hs_etl_stats_get(const hs_etl *e);
 /* Bytes of the input taken so far (the prefix included): the offset in
  * the file of the next buffer. */
 uint64_t hs_etl_consumed(const hs_etl *e);
+
+/* The offset in the input from which packets queued or handed out may
+ * point into it (hs_etl_new_buffer: uncompressed buffers are read in
+ * place); hs_etl_consumed() when none does. */
+uint64_t hs_etl_needed_from(const hs_etl *e);
 
 void hs_etl_free(hs_etl *e);
 

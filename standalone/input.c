@@ -32,12 +32,7 @@
 #define DUP_RING 64
 /* The mapping's pages behind the reader are let go in steps of this much:
  * file pages stay in the page cache, but not in the process's RSS. */
-#define MAP_DROP_STEP (8u << 20)
-/* The ETL reader's queued packets of uncompressed buffers are slices of the
- * mapping, up to a second of trace behind what it has read: pages dropped
- * under them would come back from the page cache (a minor fault each), so
- * they are dropped this far behind. */
-#define MAP_ETL_LAG (32u << 20)
+#define MAP_DROP_STEP (2u << 20)
 
 enum kind { IN_PCAP, IN_PCAPNG, IN_ETL };
 
@@ -336,8 +331,8 @@ int hs_input_next(hs_input *in, hs_input_pkt *p)
 		if (e.wirelen > e.caplen && !e.drop)
 			in->st.truncated++;
 		in->st.folded = hs_etl_stats_get(in->etl)->folded;
-		if (in->map && hs_etl_consumed(in->etl) > MAP_ETL_LAG)
-			map_drop_behind(in, (size_t)hs_etl_consumed(in->etl) - MAP_ETL_LAG);
+		if (in->map) /* the packets of uncompressed buffers are slices of the mapping */
+			map_drop_behind(in, (size_t)hs_etl_needed_from(in->etl));
 		return 1;
 	}
 	while (in->ng) {
