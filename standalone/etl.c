@@ -106,6 +106,7 @@ typedef struct pending {
 	uint64_t seq;            /* arrival order: ties keep the file's order */
 	hs_etl_packet meta;
 	bool dead;               /* a closer copy replaced it (queued on the closer copy's processor) */
+	bool in_table;           /* by_key holds it (NDIS: a later frame of equal bytes may have taken its key) */
 } pending;
 
 /* Entries are carved in turn from chunks (the next one is next to the
@@ -831,8 +832,11 @@ static bool ndis_closer(const hs_etl_packet *a, const hs_etl_packet *b)
 }
 
 /* The queued copy of packet m that this appearance folds into, or NULL
- * when it is a packet of its own (then key holds its key). */
-static pending *copy_of(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes, uint64_t where, uint64_t key[2])
+ * when it is a packet of its own (then key holds its key, and *holder is
+ * the entry by_key holds for it, if any: a frame of equal bytes, whose key
+ * the new one takes). */
+static pending *copy_of(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes, uint64_t where, uint64_t key[2],
+			pending **holder)
 {
 	if (m->pktmon) {
 		key[0] = m->group;
@@ -844,7 +848,7 @@ static pending *copy_of(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes,
 		return g_hash_table_lookup(e->by_key, key);
 	}
 	ndis_key(m, bytes, key);
-	pending *old = g_hash_table_lookup(e->by_key, key);
+	pending *old = *holder = g_hash_table_lookup(e->by_key, key);
 	if (!old || (old->where_seen & where_bit(where)) || llabs(m->ts_ns - old->ts_ns) > NDIS_COPY_WINDOW_NS ||
 	    memcmp(old->meta.data, bytes, m->caplen) != 0)
 		return NULL;
@@ -858,8 +862,9 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 	uint32_t copies = 1;
 	uint64_t key[2] = { 0, 0 }, seen = where_bit(where);
 	bool fold = !m->drop && !e->all_copies;
+	pending *holder = NULL;
 	if (fold) {
-		pending *old = copy_of(e, m, bytes, where, key);
+		pending *old = copy_of(e, m, bytes, where, key, &holder);
 		if (old) {
 			e->st.folded++;
 			old->meta.copies++;
@@ -872,6 +877,7 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 			seen = old->where_seen;
 			seq = old->seq;
 			old->dead = true;
+			old->in_table = false; /* q takes its key */
 			pending_drop_bytes(e, old);
 			e->queued--;
 		} else if (m->pktmon && m->ts_ns <= e->released_upto && g_hash_table_contains(e->released, key)) {
@@ -889,10 +895,14 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 	q->meta = *m;
 	q->meta.copies = copies;
 	q->dead = false;
+	q->in_table = fold;
 	hold_bytes(e, q, bytes, m->caplen, own);
 	enqueue(e, q, m->processor);
-	if (fold)
+	if (fold) {
+		if (holder)
+			holder->in_table = false; /* q takes its key */
 		g_hash_table_replace(e->by_key, q->key, q);
+	}
 	if (fold && m->pktmon) {
 		e->last_pktmon[m->processor & 0xff] = q;
 		e->last_gen[m->processor & 0xff] = e->release_gen;
@@ -981,9 +991,8 @@ static void release(hs_etl *e, enum release_mode mode)
 		e->queued--;
 		n--;
 		g_ptr_array_add(e->out, best);
-		if (mode != RELEASE_ALL && !best->meta.pktmon && !best->meta.drop && !e->all_copies &&
-		    g_hash_table_lookup(e->by_key, best->key) == best) {
-			/* NDIS: equal bytes at one place are two frames, which share a key */
+		if (mode != RELEASE_ALL && !best->meta.pktmon && best->in_table) {
+			/* NDIS: equal bytes at one place are two frames, which share a key: the later one holds it */
 			g_hash_table_remove(e->by_key, best->key);
 		} else if (mode != RELEASE_ALL && best->meta.pktmon && !best->meta.drop && !e->all_copies) {
 			g_hash_table_remove(e->by_key, best->key);
