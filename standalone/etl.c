@@ -1322,6 +1322,15 @@ static int parse_records(hs_etl *e, uint8_t *p, size_t len, uint16_t cpu, bool f
 				    at + WMI_BUFFER_HEADER);
 		uint8_t *r = p + at;
 		e->st.records++;
+		/* the next record: its header and first bytes come in (from the
+		 * mapped file, or a buffer inflated a while ago) while this one
+		 * is parsed and queued */
+		if (len - at > size + 256) {
+			__builtin_prefetch(r + size);
+			__builtin_prefetch(r + size + 64);
+			__builtin_prefetch(r + size + 128);
+			__builtin_prefetch(r + size + 192);
+		}
 		if (first && at == 0) {
 			if (parse_log_header(e, r, size, state) < 0)
 				return -1;
