@@ -798,21 +798,26 @@ static void hold_bytes(hs_etl *e, pending *q, const uint8_t *bytes, uint32_t len
 #define NDIS_COPY_WINDOW_NS 10000000LL
 #define NDIS_KEY_MARK (1ULL << 63)
 
-static void ndis_key(const hs_etl_packet *m, const uint8_t *bytes, uint64_t key[2])
+uint64_t hs_frame_hash(const uint8_t *d, size_t n, uint64_t seed)
 {
-	/* the first 128 bytes tell frames apart (addresses, IP id, ports,
-	 * sequence numbers, checksums); equal keys are compared whole */
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ m->caplen;
-	size_t n = m->caplen < 128 ? m->caplen : 128, i = 0;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ seed;
+	size_t i = 0;
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
-		memcpy(&w, bytes + i, 8);
+		memcpy(&w, d + i, 8);
 		h = (h ^ w) * 0xff51afd7ed558ccdULL;
 		h ^= h >> 29;
 	}
 	for (; i < n; i++)
-		h = (h ^ bytes[i]) * 0x100000001b3ULL;
-	key[0] = h;
+		h = (h ^ d[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static void ndis_key(const hs_etl_packet *m, const uint8_t *bytes, uint64_t key[2])
+{
+	/* the first 128 bytes tell frames apart (addresses, IP id, ports,
+	 * sequence numbers, checksums); equal keys are compared whole */
+	key[0] = hs_frame_hash(bytes, m->caplen < 128 ? m->caplen : 128, m->caplen);
 	key[1] = NDIS_KEY_MARK | (uint64_t)(uint32_t)m->linktype << 32 | m->caplen;
 }
 

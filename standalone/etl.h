@@ -96,6 +96,10 @@ uint64_t hs_etl_needed_from(const hs_etl *e);
 
 void hs_etl_free(hs_etl *e);
 
+/* A 64-bit hash of n bytes at d, eight at a time: the key of a frame for
+ * recognising its copies (NDIS events here, pktmon's pcapng in input.c). */
+uint64_t hs_frame_hash(const uint8_t *d, size_t n, uint64_t seed);
+
 /* MS-XCA 2.4: plain LZ77 ("XPRESS", COMPRESSION_FORMAT_XPRESS) into out;
  * returns the bytes written, or -1 on a malformed stream (a match before
  * the start of the output).  Stops when out is full. */

@@ -150,7 +150,8 @@ static hs_input *open_fail(hs_input *in, char *err, size_t errlen, const char *f
 static bool map_file(hs_input *in)
 {
 	uint8_t magic[2];
-	if (in->size == 0 || in->size > SIZE_MAX || pread(in->fd, magic, 2, 0) != 2 || (magic[0] == 0x1f && magic[1] == 0x8b))
+	if (in->size == 0 || in->size > SIZE_MAX || pread(in->fd, magic, 2, 0) != 2 ||
+	    (magic[0] == 0x1f && magic[1] == 0x8b))
 		return false;
 	void *m = mmap(NULL, (size_t)in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
 	if (m == MAP_FAILED)
@@ -246,27 +247,11 @@ hs_input *hs_input_open(const char *path, bool all_copies, char *err, size_t err
 	return in;
 }
 
-/* A 64-bit hash of a frame, eight bytes at a time (every frame of a
- * pktmon pcapng is hashed: byte-at-a-time FNV-1a was most of its reading). */
-static uint64_t frame_hash(const uint8_t *d, size_t n)
-{
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
-	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, d + i, 8);
-		h = (h ^ w) * 0xff51afd7ed558ccdULL;
-		h ^= h >> 29;
-	}
-	for (; i < n; i++)
-		h = (h ^ d[i]) * 0x100000001b3ULL;
-	return h;
-}
-
 /* pktmon's pcapng: a packet equal to one of the last few within the window is a copy. */
 static bool pcapng_copy(hs_input *in, const hs_input_pkt *p)
 {
-	uint64_t h = frame_hash(p->data, p->caplen);
+	/* eight bytes at a time: byte-at-a-time FNV-1a was most of reading such a file */
+	uint64_t h = hs_frame_hash(p->data, p->caplen, p->caplen);
 	for (unsigned i = 0; i < DUP_RING; i++) {
 		dup_entry *d = &in->ring[i];
 		if (d->len == p->caplen && d->hash == h && d->len && p->ts_ns - d->ts_ns >= 0 &&
