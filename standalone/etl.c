@@ -88,6 +88,10 @@ static const uint8_t GUID_NDISCAP[16] = { 0x6e, 0x00, 0xd6, 0x2e, 0x29, 0x47, 0x
 typedef struct ebuf {
 	uint32_t refs;
 	uint32_t cap;
+	bool in_place;           /* an uncompressed buffer of an input in memory: its events are read where they
+				  * are (read-only), data[] is empty; cap still counts them against mem_cap */
+	uint64_t at;             /* in place: its offset in the input */
+	struct ebuf *prev, *next;/* in place: the live ones, in input order (hs_etl_needed_from) */
 	uint8_t data[];
 } ebuf;
 
@@ -102,6 +106,7 @@ typedef struct pending {
 	uint64_t seq;            /* arrival order: ties keep the file's order */
 	hs_etl_packet meta;
 	bool dead;               /* a closer copy replaced it (queued on the closer copy's processor) */
+	bool in_table;           /* by_key holds it (NDIS: a later frame of equal bytes may have taken its key) */
 } pending;
 
 /* Entries are carved in turn from chunks (the next one is next to the
@@ -128,6 +133,7 @@ struct hs_etl {
 	void *ud;
 	const uint8_t *mem;      /* hs_etl_new_buffer: the input, and what is left of it */
 	size_t mem_left;
+	uint64_t consumed;       /* bytes of the input taken so far */
 	uint8_t *prefix;
 	size_t prefix_len, prefix_at;
 	bool all_copies;
@@ -179,6 +185,8 @@ struct hs_etl {
 	guint next_release;      /* queued count at which the watermark is tried again */
 	uint64_t seq;
 	ebuf *parsing;           /* the buffer whose events are being parsed */
+	ebuf *inplace_first, *inplace_last; /* the live in-place buffers, in input order */
+	GByteArray *scratch;     /* an 802.11 frame of an in-place buffer whose Protected flag is cleared */
 
 	struct frag {            /* NDIS 1001: the fragments of the packet being joined, per processor */
 		GByteArray *bytes;
@@ -230,7 +238,23 @@ static long take(hs_etl *e, uint8_t *buf, size_t n)
 			break;
 		got += (size_t)r;
 	}
+	e->consumed += got;
 	return (long)got;
+}
+
+/* The next n bytes of an input in memory, in place (compressed buffers are
+ * inflated from there, not copied first); *got says how many there are
+ * (fewer only at the end).  NULL when the input is read through rd. */
+static const uint8_t *take_in_place(hs_etl *e, size_t n, size_t *got)
+{
+	if (!e->mem || e->prefix_at < e->prefix_len)
+		return NULL;
+	const uint8_t *p = e->mem;
+	*got = n < e->mem_left ? n : e->mem_left;
+	e->mem += *got;
+	e->mem_left -= *got;
+	e->consumed += *got;
+	return p;
 }
 
 /* ---------------------------------------------------------- MS-XCA */
@@ -599,8 +623,25 @@ static gboolean key_equal(gconstpointer a, gconstpointer b)
 	return x[0] == y[0] && x[1] == y[1];
 }
 
-static ebuf *ebuf_get(hs_etl *e, uint32_t size)
+static ebuf *ebuf_get(hs_etl *e, uint32_t size, bool in_place)
 {
+	if (in_place) { /* a header only: not kept for reuse (a spare's data would be wasted on it) */
+		ebuf *b = g_try_new0(ebuf, 1);
+		if (b) {
+			b->refs = 1;
+			b->cap = size;
+			b->in_place = true;
+			b->at = e->consumed - size;
+			b->prev = e->inplace_last;
+			if (b->prev)
+				b->prev->next = b;
+			else
+				e->inplace_first = b;
+			e->inplace_last = b;
+			e->queue_bytes += size;
+		}
+		return b;
+	}
 	while (e->nspare) {
 		ebuf *b = e->spare[--e->nspare];
 		if (b->cap >= size) {
@@ -614,6 +655,7 @@ static ebuf *ebuf_get(hs_etl *e, uint32_t size)
 	if (b) {
 		b->refs = 1;
 		b->cap = size;
+		b->in_place = false;
 		e->queue_bytes += size;
 	}
 	return b;
@@ -624,6 +666,18 @@ static void ebuf_unref(hs_etl *e, ebuf *b)
 	if (!b || --b->refs)
 		return;
 	e->queue_bytes -= b->cap;
+	if (b->in_place) {
+		if (b->prev)
+			b->prev->next = b->next;
+		else
+			e->inplace_first = b->next;
+		if (b->next)
+			b->next->prev = b->prev;
+		else
+			e->inplace_last = b->prev;
+		g_free(b);
+		return;
+	}
 	if (e->nspare < EBUF_KEEP)
 		e->spare[e->nspare++] = b;
 	else
@@ -744,21 +798,26 @@ static void hold_bytes(hs_etl *e, pending *q, const uint8_t *bytes, uint32_t len
 #define NDIS_COPY_WINDOW_NS 10000000LL
 #define NDIS_KEY_MARK (1ULL << 63)
 
-static void ndis_key(const hs_etl_packet *m, const uint8_t *bytes, uint64_t key[2])
+uint64_t hs_frame_hash(const uint8_t *d, size_t n, uint64_t seed)
 {
-	/* the first 128 bytes tell frames apart (addresses, IP id, ports,
-	 * sequence numbers, checksums); equal keys are compared whole */
-	uint64_t h = 0x9e3779b97f4a7c15ULL ^ m->caplen;
-	size_t n = m->caplen < 128 ? m->caplen : 128, i = 0;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ seed;
+	size_t i = 0;
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
-		memcpy(&w, bytes + i, 8);
+		memcpy(&w, d + i, 8);
 		h = (h ^ w) * 0xff51afd7ed558ccdULL;
 		h ^= h >> 29;
 	}
 	for (; i < n; i++)
-		h = (h ^ bytes[i]) * 0x100000001b3ULL;
-	key[0] = h;
+		h = (h ^ d[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+static void ndis_key(const hs_etl_packet *m, const uint8_t *bytes, uint64_t key[2])
+{
+	/* the first 128 bytes tell frames apart (addresses, IP id, ports,
+	 * sequence numbers, checksums); equal keys are compared whole */
+	key[0] = hs_frame_hash(bytes, m->caplen < 128 ? m->caplen : 128, m->caplen);
 	key[1] = NDIS_KEY_MARK | (uint64_t)(uint32_t)m->linktype << 32 | m->caplen;
 }
 
@@ -778,8 +837,11 @@ static bool ndis_closer(const hs_etl_packet *a, const hs_etl_packet *b)
 }
 
 /* The queued copy of packet m that this appearance folds into, or NULL
- * when it is a packet of its own (then key holds its key). */
-static pending *copy_of(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes, uint64_t where, uint64_t key[2])
+ * when it is a packet of its own (then key holds its key, and *holder is
+ * the entry by_key holds for it, if any: a frame of equal bytes, whose key
+ * the new one takes). */
+static pending *copy_of(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes, uint64_t where, uint64_t key[2],
+			pending **holder)
 {
 	if (m->pktmon) {
 		key[0] = m->group;
@@ -791,7 +853,7 @@ static pending *copy_of(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes,
 		return g_hash_table_lookup(e->by_key, key);
 	}
 	ndis_key(m, bytes, key);
-	pending *old = g_hash_table_lookup(e->by_key, key);
+	pending *old = *holder = g_hash_table_lookup(e->by_key, key);
 	if (!old || (old->where_seen & where_bit(where)) || llabs(m->ts_ns - old->ts_ns) > NDIS_COPY_WINDOW_NS ||
 	    memcmp(old->meta.data, bytes, m->caplen) != 0)
 		return NULL;
@@ -805,8 +867,9 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 	uint32_t copies = 1;
 	uint64_t key[2] = { 0, 0 }, seen = where_bit(where);
 	bool fold = !m->drop && !e->all_copies;
+	pending *holder = NULL;
 	if (fold) {
-		pending *old = copy_of(e, m, bytes, where, key);
+		pending *old = copy_of(e, m, bytes, where, key, &holder);
 		if (old) {
 			e->st.folded++;
 			old->meta.copies++;
@@ -819,6 +882,7 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 			seen = old->where_seen;
 			seq = old->seq;
 			old->dead = true;
+			old->in_table = false; /* q takes its key */
 			pending_drop_bytes(e, old);
 			e->queued--;
 		} else if (m->pktmon && m->ts_ns <= e->released_upto && g_hash_table_contains(e->released, key)) {
@@ -836,10 +900,14 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 	q->meta = *m;
 	q->meta.copies = copies;
 	q->dead = false;
+	q->in_table = fold;
 	hold_bytes(e, q, bytes, m->caplen, own);
 	enqueue(e, q, m->processor);
-	if (fold)
+	if (fold) {
+		if (holder)
+			holder->in_table = false; /* q takes its key */
 		g_hash_table_replace(e->by_key, q->key, q);
+	}
 	if (fold && m->pktmon) {
 		e->last_pktmon[m->processor & 0xff] = q;
 		e->last_gen[m->processor & 0xff] = e->release_gen;
@@ -928,9 +996,8 @@ static void release(hs_etl *e, enum release_mode mode)
 		e->queued--;
 		n--;
 		g_ptr_array_add(e->out, best);
-		if (mode != RELEASE_ALL && !best->meta.pktmon && !best->meta.drop && !e->all_copies &&
-		    g_hash_table_lookup(e->by_key, best->key) == best) {
-			/* NDIS: equal bytes at one place are two frames, which share a key */
+		if (mode != RELEASE_ALL && !best->meta.pktmon && best->in_table) {
+			/* NDIS: equal bytes at one place are two frames, which share a key: the later one holds it */
 			g_hash_table_remove(e->by_key, best->key);
 		} else if (mode != RELEASE_ALL && best->meta.pktmon && !best->meta.drop && !e->all_copies) {
 			g_hash_table_remove(e->by_key, best->key);
@@ -956,17 +1023,34 @@ static void release(hs_etl *e, enum release_mode mode)
  * miniport (and ndiscap's filter) already decrypted, yet with the Protected
  * flag still set: where a data frame's body starts with the LLC/SNAP header
  * (which a CCMP/TKIP header, whose 4th byte has ExtIV 0x20, never does) the
- * flag is cleared, so that the frame reads as what it is.  b is in the
- * uncompressed buffer, or joined fragments: the reader's own. */
-static bool unprotect_80211(uint8_t *b, size_t len)
+ * flag is cleared, so that the frame reads as what it is. */
+static bool decrypted_80211(const uint8_t *b, size_t len)
 {
 	if (len < 2 || !(b[1] & 0x40) || ((b[0] >> 2) & 3) != 2)
 		return false;
 	size_t hdr = 24 + ((b[1] & 3) == 3 ? 6 : 0) + ((b[0] & 0x80) ? 2 + ((b[1] & 0x80) ? 4 : 0) : 0);
-	if (len < hdr + 6 || b[hdr] != 0xaa || b[hdr + 1] != 0xaa || b[hdr + 2] != 0x03 || b[hdr + 3] != 0)
-		return false;
+	return len >= hdr + 6 && b[hdr] == 0xaa && b[hdr + 1] == 0xaa && b[hdr + 2] == 0x03 && b[hdr + 3] == 0;
+}
+
+/* The frame m as handed out, its Protected flag cleared where
+ * decrypted_80211 says: in place in a buffer of the reader's own (joined
+ * fragments, an uncompressed copy), in a copy (*own) when the buffer being
+ * parsed is the input itself (read-only). */
+static uint8_t *unprotect_80211(hs_etl *e, hs_etl_packet *m, uint8_t *b, bool own_bytes, bool *own)
+{
+	if (!decrypted_80211(b, m->caplen))
+		return b;
+	m->unprotected = true;
+	if (!own_bytes && e->parsing->in_place) {
+		if (!e->scratch)
+			e->scratch = g_byte_array_new();
+		g_byte_array_set_size(e->scratch, 0);
+		g_byte_array_append(e->scratch, b, m->caplen);
+		b = e->scratch->data;
+		*own = true;
+	}
 	b[1] &= (uint8_t)~0x40;
-	return true;
+	return b;
 }
 
 static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, uint8_t *u, size_t n, uint16_t cpu)
@@ -1005,15 +1089,16 @@ static void pktmon_event(hs_etl *e, uint16_t id, int64_t ts, uint8_t *u, size_t 
 	uint8_t *b = u + PKTMON_META;
 	if (m.linktype == LINKTYPE_IEEE802_11 && logged >= 14 && ((b[0] >> 2) & 3) == 3 && (b[12] << 8 | b[13]) >= 0x0600)
 		m.linktype = LINKTYPE_ETHERNET;
+	bool own = false;
 	if (m.linktype == LINKTYPE_IEEE802_11)
-		m.unprotected = unprotect_80211(b, logged);
+		b = unprotect_80211(e, &m, b, false, &own);
 	m.ts_ns = to_unix_ns(e, ts);
 	m.processor = cpu;
 	if (m.drop)
 		e->st.drops++;
 	else
 		e->st.packet_events++;
-	queue_packet(e, &m, b, false, 0);
+	queue_packet(e, &m, b, own, 0);
 }
 
 /* ndiscap logs no original length of a packet it truncated
@@ -1121,15 +1206,16 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, uint8_t 
 		m.linktype = ndis_link(kw);
 		m.caplen = size;
 		m.wirelen = ndis_wirelen(m.linktype, fragment, size);
+		bool own = false;
 		if (m.linktype == LINKTYPE_IEEE802_11)
-			m.unprotected = unprotect_80211(fragment, size);
+			fragment = unprotect_80211(e, &m, fragment, false, &own);
 		m.direction = direction;
 		m.ts_ns = to_unix_ns(e, ts);
 		m.processor = cpu;
 		e->st.packet_events++;
 		if (e->frag[cpu & 0xff].bytes)
 			g_byte_array_set_size(e->frag[cpu & 0xff].bytes, 0);
-		queue_packet(e, &m, fragment, false, where);
+		queue_packet(e, &m, fragment, own, where);
 		return;
 	}
 	/* a packet's fragments are logged one after the other by one
@@ -1160,8 +1246,9 @@ static void ndis_event(hs_etl *e, uint16_t id, uint64_t kw, int64_t ts, uint8_t 
 	m.linktype = f->link;
 	m.caplen = f->bytes->len;
 	m.wirelen = ndis_wirelen(m.linktype, f->bytes->data, m.caplen);
+	bool own = true;
 	if (m.linktype == LINKTYPE_IEEE802_11)
-		m.unprotected = unprotect_80211(f->bytes->data, m.caplen);
+		unprotect_80211(e, &m, f->bytes->data, true, &own);
 	m.direction = f->direction;
 	m.ts_ns = to_unix_ns(e, f->ts);
 	m.processor = cpu;
@@ -1240,6 +1327,15 @@ static int parse_records(hs_etl *e, uint8_t *p, size_t len, uint16_t cpu, bool f
 				    at + WMI_BUFFER_HEADER);
 		uint8_t *r = p + at;
 		e->st.records++;
+		/* the next record: its header and first bytes come in (from the
+		 * mapped file, or a buffer inflated a while ago) while this one
+		 * is parsed and queued */
+		if (len - at > size + 256) {
+			__builtin_prefetch(r + size);
+			__builtin_prefetch(r + size + 64);
+			__builtin_prefetch(r + size + 128);
+			__builtin_prefetch(r + size + 192);
+		}
 		if (first && at == 0) {
 			if (parse_log_header(e, r, size, state) < 0)
 				return -1;
@@ -1332,40 +1428,57 @@ static int next_buffer(hs_etl *e)
 	if (compressed && first)
 		return fail(e, "the header buffer is compressed");
 	/* the events end up in an ebuf (packets are slices of it): read there
-	 * directly, or into raw and decompressed there */
-	size_t plen = saved - WMI_BUFFER_HEADER;
-	ebuf *b = ebuf_get(e, compressed ? (uint32_t)plen : size);
+	 * directly, or into raw and decompressed there; an input in memory is
+	 * read in place: compressed buffers are inflated from it, and the
+	 * events of uncompressed ones are its own bytes (an in-place ebuf) */
+	size_t plen = saved - WMI_BUFFER_HEADER, got = 0;
+	const uint8_t *in_place = take_in_place(e, size - WMI_BUFFER_HEADER, &got);
+	if (in_place && got < size - WMI_BUFFER_HEADER)
+		return fail(e, "truncated file: buffer %llu has %zu of its %u bytes", (unsigned long long)e->st.buffers,
+			    got + WMI_BUFFER_HEADER, size);
+	ebuf *b = ebuf_get(e, compressed ? (uint32_t)plen : size, in_place && !compressed);
 	if (!b)
 		return fail(e, "out of memory for a %u-byte buffer", size);
-	uint8_t *dst = b->data;
-	if (compressed) {
-		if (size > e->raw_cap) {
-			uint8_t *raw = g_try_realloc(e->raw, size);
-			if (!raw) {
-				ebuf_unref(e, b);
-				return fail(e, "out of memory for a %u-byte buffer", size);
-			}
-			e->raw = raw;
-			e->raw_cap = size;
-		}
-		dst = e->raw;
-	}
-	memcpy(dst, hdr, WMI_BUFFER_HEADER);
-	n = take(e, dst + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER);
-	if (n < 0 || (size_t)n < size - WMI_BUFFER_HEADER) {
-		ebuf_unref(e, b);
-		if (n < 0)
-			return fail(e, "read error");
-		return fail(e, "truncated file: buffer %llu has %ld of its %u bytes", (unsigned long long)e->st.buffers,
-			    n + WMI_BUFFER_HEADER, size);
-	}
-	uint8_t *payload = b->data + WMI_BUFFER_HEADER;
-	if (compressed) {
-		if (decompress(e, e->raw + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER, b->data, plen) < 0) {
+	uint8_t *payload;
+	if (in_place && !compressed) {
+		payload = (uint8_t *)in_place; /* read-only: unprotect_80211 copies what it changes */
+	} else if (in_place) {
+		payload = b->data;
+		if (decompress(e, in_place, size - WMI_BUFFER_HEADER, payload, plen) < 0) {
 			ebuf_unref(e, b);
 			return -1;
 		}
-		payload = b->data;
+	} else {
+		uint8_t *dst = b->data;
+		if (compressed) {
+			if (size > e->raw_cap) {
+				uint8_t *raw = g_try_realloc(e->raw, size);
+				if (!raw) {
+					ebuf_unref(e, b);
+					return fail(e, "out of memory for a %u-byte buffer", size);
+				}
+				e->raw = raw;
+				e->raw_cap = size;
+			}
+			dst = e->raw;
+		}
+		memcpy(dst, hdr, WMI_BUFFER_HEADER);
+		n = take(e, dst + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER);
+		if (n < 0 || (size_t)n < size - WMI_BUFFER_HEADER) {
+			ebuf_unref(e, b);
+			if (n < 0)
+				return fail(e, "read error");
+			return fail(e, "truncated file: buffer %llu has %ld of its %u bytes", (unsigned long long)e->st.buffers,
+				    n + WMI_BUFFER_HEADER, size);
+		}
+		payload = b->data + WMI_BUFFER_HEADER;
+		if (compressed) {
+			if (decompress(e, e->raw + WMI_BUFFER_HEADER, size - WMI_BUFFER_HEADER, b->data, plen) < 0) {
+				ebuf_unref(e, b);
+				return -1;
+			}
+			payload = b->data;
+		}
 	}
 	e->st.buffers++;
 	e->parsing = b;
@@ -1484,6 +1597,16 @@ const char *hs_etl_error(const hs_etl *e)
 	return e->err;
 }
 
+uint64_t hs_etl_consumed(const hs_etl *e)
+{
+	return e->consumed;
+}
+
+uint64_t hs_etl_needed_from(const hs_etl *e)
+{
+	return e->inplace_first ? e->inplace_first->at : e->consumed;
+}
+
 const hs_etl_stats *hs_etl_stats_get(const hs_etl *e)
 {
 	return &e->st;
@@ -1496,6 +1619,8 @@ void hs_etl_free(hs_etl *e)
 	g_free(e->prefix);
 	g_free(e->raw);
 	g_free(e->huff_table);
+	if (e->scratch)
+		g_byte_array_free(e->scratch, TRUE);
 	pending_free(e, e->current);
 	for (guint i = e->out_at; i < e->out->len; i++)
 		pending_free(e, e->out->pdata[i]);

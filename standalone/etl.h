@@ -68,7 +68,10 @@ hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t pr
 		   size_t mem_cap);
 
 /* The same over len bytes at data (which the caller keeps valid while the
- * reader lives): the fuzz target and the unit tests. */
+ * reader lives): a mapped file, the fuzz target and the unit tests.
+ * Buffers are read in place: compressed ones inflated from data, the
+ * packets of uncompressed ones are slices of it (hs_etl_needed_from()
+ * says where the caller may let pages go). */
 hs_etl *hs_etl_new_buffer(const uint8_t *data, size_t len, bool all_copies, size_t mem_cap);
 
 /* The next packet or drop in time order: 1, 0 at the end, -1 on an error
@@ -82,7 +85,20 @@ const char *hs_etl_error(const hs_etl *e);
 
 const hs_etl_stats *hs_etl_stats_get(const hs_etl *e);
 
+/* Bytes of the input taken so far (the prefix included): the offset in
+ * the file of the next buffer. */
+uint64_t hs_etl_consumed(const hs_etl *e);
+
+/* The offset in the input from which packets queued or handed out may
+ * point into it (hs_etl_new_buffer: uncompressed buffers are read in
+ * place); hs_etl_consumed() when none does. */
+uint64_t hs_etl_needed_from(const hs_etl *e);
+
 void hs_etl_free(hs_etl *e);
+
+/* A 64-bit hash of n bytes at d, eight at a time: the key of a frame for
+ * recognising its copies (NDIS events here, pktmon's pcapng in input.c). */
+uint64_t hs_frame_hash(const uint8_t *d, size_t n, uint64_t seed);
 
 /* MS-XCA 2.4: plain LZ77 ("XPRESS", COMPRESSION_FORMAT_XPRESS) into out;
  * returns the bytes written, or -1 on a malformed stream (a match before

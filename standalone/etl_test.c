@@ -6,6 +6,7 @@
  * past the cap. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "etl.h"
 #include "unit.h"
@@ -274,7 +275,9 @@ static size_t ndis_record(uint8_t *b, uint32_t ifx, uint64_t kw, const uint8_t *
 /* netsh's copies of one packet (the same bytes at two interfaces) fold
  * into one, the same bytes twice at one interface are two frames; a frame
  * ndiscap truncated gets its length from the IP header; a native 802.11
- * data frame logged decrypted loses its Protected flag. */
+ * data frame logged decrypted loses its Protected flag.  The trace is read
+ * from read-only memory, as a mapped file is (its uncompressed buffer in
+ * place): the flag is cleared in a copy, the input is left as it was. */
 static void test_ndis(void)
 {
 	static uint8_t b[8192];
@@ -294,8 +297,12 @@ static void test_ndis(void)
 	at += ndis_record(b + at, 7, rx | 0x10000, wifi, sizeof wifi);
 	put32(b + n, 4096);
 	put32(b + n + 4, (uint32_t)at - (uint32_t)n);
+	uint8_t *ro = mmap(NULL, sizeof b, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CU_ASSERT_FATAL(ro != MAP_FAILED);
+	memcpy(ro, b, sizeof b);
+	CU_ASSERT_FATAL(mprotect(ro, sizeof b, PROT_READ) == 0);
 	for (int all = 0; all < 2; all++) {
-		hs_etl *e = hs_etl_new_buffer(b, n + 4096, all, 0);
+		hs_etl *e = hs_etl_new_buffer(ro, n + 4096, all, 0);
 		hs_etl_packet p[5];
 		int k = 0;
 		while (k < 5 && hs_etl_next(e, &p[k]) == 1) {
@@ -315,6 +322,7 @@ static void test_ndis(void)
 		CU_ASSERT_EQUAL(p[k - 1].wirelen, sizeof wifi);
 		hs_etl_free(e);
 	}
+	munmap(ro, sizeof b);
 }
 
 /* A 1003 (Hyper-V switch) event whose one destination is 8 bytes (the

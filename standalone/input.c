@@ -1,8 +1,12 @@
-/* input.c - capture inputs opened by content (see input.h).  Every input is
- * read through zlib's gzFile, which passes plain bytes through unchanged
- * (gzip "transparent" mode) and inflates gzip: so a path, a FIFO and
- * standard input read alike, with no seek and no size check before
- * reading.  libpcap reads pcap from a stdio stream made over the gzFile
+/* input.c - capture inputs opened by content (see input.h).  A regular
+ * file that is not gzip is mapped (mmap) and read from the mapping: one copy
+ * of its bytes fewer than read() into a buffer and out of it again, and the
+ * ETL reader inflates its compressed buffers straight from the mapping.
+ * Every other input (a FIFO, standard input, gzip, a file that cannot be
+ * mapped) is read through zlib's gzFile, which passes plain bytes through
+ * unchanged (gzip "transparent" mode) and inflates gzip: so a path, a FIFO
+ * and standard input read alike, with no seek and no size check before
+ * reading.  libpcap reads pcap from a stdio stream made over either source
  * (fopencookie); pcapng goes to pcapng.c (libpcap refuses a pcapng whose
  * interfaces differ in link type), ETL to etl.c. */
 #define _GNU_SOURCE
@@ -14,6 +18,7 @@
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -25,6 +30,9 @@
 #define PEEK 512
 #define DUP_WINDOW_NS 1000000 /* pktmon's pcapng: copies of one packet are logged within microseconds */
 #define DUP_RING 64
+/* The mapping's pages behind the reader are let go in steps of this much:
+ * file pages stay in the page cache, but not in the process's RSS. */
+#define MAP_DROP_STEP (2u << 20)
 
 enum kind { IN_PCAP, IN_PCAPNG, IN_ETL };
 
@@ -37,6 +45,8 @@ typedef struct dup_entry {
 struct hs_input {
 	int fd;
 	gzFile gz;
+	const uint8_t *map;      /* a regular file, mapped: map_len bytes, read up to map_at */
+	size_t map_len, map_at, map_dropped;
 	bool gzip;
 	enum kind kind;
 	uint64_t size;
@@ -60,6 +70,21 @@ struct hs_input {
 	hs_etl *etl;
 };
 
+/* Let the mapped pages before offset upto go: the readers copy what they
+ * keep (pcap, pcapng) or have inflated it (ETL); what the ETL reader still
+ * points to would be read again from the page cache (the mapping is
+ * read-only: no page of it is the process's own). */
+static void map_drop_behind(hs_input *in, size_t upto)
+{
+	if (upto - in->map_dropped < MAP_DROP_STEP)
+		return;
+	size_t end = upto & ~(size_t)(MAP_DROP_STEP - 1); /* page-aligned: the mapping starts on a page */
+	if (end > in->map_dropped) {
+		madvise((void *)(in->map + in->map_dropped), end - in->map_dropped, MADV_DONTNEED);
+		in->map_dropped = end;
+	}
+}
+
 static long gz_take(hs_input *in, void *buf, size_t n)
 {
 	size_t got = 0;
@@ -67,6 +92,13 @@ static long gz_take(hs_input *in, void *buf, size_t n)
 		got = in->peek_len - in->peek_at < n ? in->peek_len - in->peek_at : n;
 		memcpy(buf, in->peek + in->peek_at, got);
 		in->peek_at += got;
+	}
+	if (in->map) {
+		size_t k = n - got < in->map_len - in->map_at ? n - got : in->map_len - in->map_at;
+		memcpy((uint8_t *)buf + got, in->map + in->map_at, k);
+		in->map_at += k;
+		map_drop_behind(in, in->map_at);
+		return (long)(got + k);
 	}
 	while (got < n) {
 		size_t want = n - got > (1u << 30) ? (1u << 30) : n - got;
@@ -112,6 +144,26 @@ static hs_input *open_fail(hs_input *in, char *err, size_t errlen, const char *f
 	return NULL;
 }
 
+/* Map a regular file that is not gzip (which zlib must inflate): true
+ * when mapped (the descriptor is closed then); false to read it through
+ * the gzFile instead (empty, gzip, or the mapping failed). */
+static bool map_file(hs_input *in)
+{
+	uint8_t magic[2];
+	if (in->size == 0 || in->size > SIZE_MAX || pread(in->fd, magic, 2, 0) != 2 ||
+	    (magic[0] == 0x1f && magic[1] == 0x8b))
+		return false;
+	void *m = mmap(NULL, (size_t)in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
+	if (m == MAP_FAILED)
+		return false;
+	madvise(m, (size_t)in->size, MADV_SEQUENTIAL);
+	in->map = m;
+	in->map_len = (size_t)in->size;
+	close(in->fd);
+	in->fd = -1;
+	return true;
+}
+
 hs_input *hs_input_open(const char *path, bool all_copies, char *err, size_t errlen)
 {
 	hs_input *in = g_new0(hs_input, 1);
@@ -136,11 +188,13 @@ hs_input *hs_input_open(const char *path, bool all_copies, char *err, size_t err
 		if (S_ISREG(st.st_mode))
 			in->size = (uint64_t)st.st_size;
 	}
-	in->gz = gzdopen(in->fd, "rb");
-	if (!in->gz)
-		return open_fail(in, err, errlen, "out of memory");
-	in->fd = -1; /* the gzFile owns it */
-	gzbuffer(in->gz, 1u << 20);
+	if (!regular || !map_file(in)) {
+		in->gz = gzdopen(in->fd, "rb");
+		if (!in->gz)
+			return open_fail(in, err, errlen, "out of memory");
+		in->fd = -1; /* the gzFile owns it */
+		gzbuffer(in->gz, 1u << 20);
+	}
 	long n = gz_take(in, in->peek, sizeof in->peek);
 	if (n < 0) {
 		int zerr;
@@ -148,14 +202,17 @@ hs_input *hs_input_open(const char *path, bool all_copies, char *err, size_t err
 		return open_fail(in, err, errlen, "%s", zerr == Z_ERRNO ? strerror(errno) : m);
 	}
 	in->peek_len = (size_t)n;
-	in->gzip = !gzdirect(in->gz);
+	in->gzip = in->gz && !gzdirect(in->gz);
 	if (n == 0)
 		return open_fail(in, err, errlen, "empty %s, not a pcap, pcapng or ETL capture",
 				 in->gzip ? "gzip stream" : regular ? "file" : "input");
 	uint32_t magic = rd32(in->peek, false);
 	if (hs_etl_detect(in->peek, in->peek_len)) {
 		in->kind = IN_ETL;
-		in->etl = hs_etl_new(reader_read, in, in->peek, in->peek_len, all_copies, 0);
+		if (in->map) /* read (and inflated) in place */
+			in->etl = hs_etl_new_buffer(in->map, in->map_len, all_copies, 0);
+		else
+			in->etl = hs_etl_new(reader_read, in, in->peek, in->peek_len, all_copies, 0);
 		in->peek_at = in->peek_len; /* the reader keeps its own copy */
 		if (!in->etl)
 			return open_fail(in, err, errlen, "out of memory");
@@ -190,18 +247,11 @@ hs_input *hs_input_open(const char *path, bool all_copies, char *err, size_t err
 	return in;
 }
 
-static uint64_t fnv1a(const uint8_t *d, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ d[i]) * 0x100000001b3ULL;
-	return h;
-}
-
 /* pktmon's pcapng: a packet equal to one of the last few within the window is a copy. */
 static bool pcapng_copy(hs_input *in, const hs_input_pkt *p)
 {
-	uint64_t h = fnv1a(p->data, p->caplen);
+	/* eight bytes at a time: byte-at-a-time FNV-1a was most of reading such a file */
+	uint64_t h = hs_frame_hash(p->data, p->caplen, p->caplen);
 	for (unsigned i = 0; i < DUP_RING; i++) {
 		dup_entry *d = &in->ring[i];
 		if (d->len == p->caplen && d->hash == h && d->len && p->ts_ns - d->ts_ns >= 0 &&
@@ -275,6 +325,8 @@ int hs_input_next(hs_input *in, hs_input_pkt *p)
 		if (e.wirelen > e.caplen && !e.drop)
 			in->st.truncated++;
 		in->st.folded = hs_etl_stats_get(in->etl)->folded;
+		if (in->map) /* the packets of uncompressed buffers are slices of the mapping */
+			map_drop_behind(in, (size_t)hs_etl_needed_from(in->etl));
 		return 1;
 	}
 	while (in->ng) {
@@ -328,6 +380,8 @@ int hs_input_linktype(const hs_input *in)
 
 uint64_t hs_input_consumed(const hs_input *in)
 {
+	if (in->map)
+		return in->etl ? hs_etl_consumed(in->etl) : in->map_at;
 	z_off_t o = gzoffset(in->gz);
 	return o > 0 ? (uint64_t)o : 0;
 }
@@ -359,6 +413,8 @@ void hs_input_close(hs_input *in)
 	hs_etl_free(in->etl);
 	if (in->gz)
 		gzclose(in->gz);
+	if (in->map)
+		munmap((void *)in->map, in->map_len);
 	if (in->fd >= 0)
 		close(in->fd);
 	g_free(in);

@@ -294,17 +294,29 @@ def to_80211(eth):
     return hdr + b"\xaa\xaa\x03\x00\x00\x00" + et + eth[14:]
 
 
+def unprotected(frame):
+    """An 802.11 frame of to_80211 as hopsniff reads it: the Protected flag cleared (decrypted)."""
+    return frame[:1] + bytes([frame[1] & ~0x40]) + frame[2:]
+
+
 def pktmon_payload(group, number, appearance, direction, ptype, comp, data, orig, drop=False):
     return struct.pack("<QHHHHHHHIIHH", group, number, appearance, direction, ptype, comp, 1, 0,
                        1204 if drop else 0, 0xe0004500 if drop else 0, orig, len(data)) + data
 
 
-def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
+def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384, style="test", appearances=None, compress=True):
+    """style "test": the mix above (the tests' traces); "pktmon": the same, with every copy of a packet whole
+    (as `pktmon start --capture --pkt-size 0` logs them); "netsh": every packet as one NDIS-PacketCapture
+    1001 event, Ethernet, whole, no copies (as `netsh trace start capture=yes` on a host without Hyper-V).
+    appearances: a list to which each packet event is added as (ts_ns, linktype, bytes as hopsniff reads
+    them): what `pktmon etl2pcap` writes, one frame per appearance (bench/make_etl.py).  compress=False: no
+    buffer compressed, whatever the variant."""
+    assert style in ("test", "pktmon", "netsh")
     rnd = random.Random(1000 + variant)
     ptr = 4 if variant == 1 else 8
     clock = {1: 2, 3: 3}.get(variant, 1)  # QPC, system time, CPU cycles (at CpuSpeedInMHz 2400)
     freq = 20000000 if variant == 2 else 10000000
-    compression = {0: 3, 1: 2, 2: 0, 3: 3, 4: 4, 5: 4}[variant]  # XPRESS, LZNT1, none, XPRESS Huffman
+    compression = {0: 3, 1: 2, 2: 0, 3: 3, 4: 4, 5: 4}[variant] if compress else 0  # XPRESS, LZNT1, none, XPRESS Huffman
     huffman = None
     if compression == 4:
         huffman = _huffman_compressor("samba" if variant == 4 else "wimlib")
@@ -336,6 +348,16 @@ def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
         cpu = by_ts.setdefault(ts, rnd.randrange(nproc))  # equal times stay on one processor, in order
         q = per[cpu]
         mode = n % 5
+        if style == "netsh":
+            t = clk(ts)
+            q.append((t, event_header(NDISCAP, 1001, t, struct.pack("<III", 8, 8, len(eth)) + eth,
+                                      kw=1 | 0x200000000 | 0xc0000000)))
+            if appearances is not None:
+                appearances.append((ts, 1, eth))
+            if n % 7 == 0:
+                q.append((clk(ts), filler(FILLERS[fill_i % len(FILLERS)], clk(ts))))
+                fill_i += 1
+            continue
         if mode == 4:  # NDIS-PacketCapture 1001 (1003 for every other one: the Hyper-V switch), in 1-3 fragments
             vmswitch = n % 10 == 9
             # every other plain 1001 from a Wi-Fi adapter: native 802.11, Protected set (decrypted, as logged)
@@ -355,6 +377,9 @@ def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
             wire = places.index(7) if vmswitch else 0
             for k, place in enumerate(places):
                 t = clk(ts) + (k - wire) * tick
+                if appearances is not None:
+                    appearances.append((ts + (k - wire) * 1000, 105 if wifi and place == 8 else 1,
+                                        unprotected(frame) if wifi and place == 8 else eth))
                 if place in (7, 9):
                     q.append((t, event_header(NDISCAP, 1001, t, struct.pack("<III", place, place, len(eth)) + eth,
                                               kw=1 | direction | 0xc0000000)))
@@ -374,8 +399,11 @@ def write(packets, out, variant, drops=0, nproc=4, buffer_size=16384):
             tx = n % 2 == 0
             wire = copies if tx else 1
             for a in range(1, copies + 1):
-                full = a == wire
+                full = a == wire or style == "pktmon"
                 d = data if full else data[:34]
+                if appearances is not None:
+                    appearances.append((ts + (a - wire) * 100, [1, 105, 101, 1][mode],
+                                        unprotected(d) if ptype == 2 else d))
                 # the copies are logged a few 100 ns around the wire's
                 t = clk(ts) + (a - wire) * (1 if clock == 2 else freq // 10 ** 7)
                 q.append((t, event_header(PKTMON, 160, t, pktmon_payload(group, 1, a, 4 if tx else 3, ptype, 10 + a, d,
