@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <pcap/pcap.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -144,9 +145,65 @@ static hs_input *open_fail(hs_input *in, char *err, size_t errlen, const char *f
 	return NULL;
 }
 
+/* A mapped file that another program truncates while it is read faults
+ * (SIGBUS) on the pages past its new end.  The handler turns that into the
+ * clear error a read() would have given ("the file shrank"), exit status 2,
+ * for faults inside a mapping of ours; any other SIGBUS keeps its default
+ * action.  The table is written before the signal can concern a range and
+ * read only by the handler (async-signal-safe: no locks, write(2), _exit). */
+#define MAP_SLOTS 64
+static struct { uintptr_t lo, hi; } map_slot[MAP_SLOTS];
+static volatile sig_atomic_t map_sigbus_set;
+
+static void map_sigbus(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	uintptr_t a = (uintptr_t)si->si_addr;
+	for (int i = 0; i < MAP_SLOTS; i++)
+		if (a >= map_slot[i].lo && a < map_slot[i].hi) {
+			static const char msg[] = "hopsniff: an input file was truncated by another program while being read; "
+			                          "what it held past that point was not read\n";
+			ssize_t r = write(2, msg, sizeof msg - 1);
+			(void)r;
+			_exit(2);
+		}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static bool map_slot_take(const void *m, size_t len)
+{
+	for (int i = 0; i < MAP_SLOTS; i++)
+		if (!map_slot[i].hi) {
+			map_slot[i].lo = (uintptr_t)m;
+			map_slot[i].hi = (uintptr_t)m + len;
+			if (!map_sigbus_set) {
+				struct sigaction sa;
+				memset(&sa, 0, sizeof sa);
+				sa.sa_sigaction = map_sigbus;
+				sa.sa_flags = SA_SIGINFO;
+				sigemptyset(&sa.sa_mask);
+				sigaction(SIGBUS, &sa, NULL);
+				map_sigbus_set = 1;
+			}
+			return true;
+		}
+	return false;
+}
+
+static void map_slot_free(const void *m)
+{
+	for (int i = 0; i < MAP_SLOTS; i++)
+		if (map_slot[i].lo == (uintptr_t)m && map_slot[i].hi) {
+			map_slot[i].hi = 0;
+			map_slot[i].lo = 0;
+		}
+}
+
 /* Map a regular file that is not gzip (which zlib must inflate): true
  * when mapped (the descriptor is closed then); false to read it through
- * the gzFile instead (empty, gzip, or the mapping failed). */
+ * the gzFile instead (empty, gzip, the mapping failed, or MAP_SLOTS files
+ * are mapped already). */
 static bool map_file(hs_input *in)
 {
 	uint8_t magic[2];
@@ -156,6 +213,10 @@ static bool map_file(hs_input *in)
 	void *m = mmap(NULL, (size_t)in->size, PROT_READ, MAP_PRIVATE, in->fd, 0);
 	if (m == MAP_FAILED)
 		return false;
+	if (!map_slot_take(m, (size_t)in->size)) {
+		munmap(m, (size_t)in->size);
+		return false;
+	}
 	madvise(m, (size_t)in->size, MADV_SEQUENTIAL);
 	in->map = m;
 	in->map_len = (size_t)in->size;
@@ -413,8 +474,10 @@ void hs_input_close(hs_input *in)
 	hs_etl_free(in->etl);
 	if (in->gz)
 		gzclose(in->gz);
-	if (in->map)
+	if (in->map) {
+		map_slot_free(in->map);
 		munmap((void *)in->map, in->map_len);
+	}
 	if (in->fd >= 0)
 		close(in->fd);
 	g_free(in);

@@ -3,10 +3,14 @@
  * it with the capture tool's own outputs (tests/input/etl_pktmon.py):
  *   ts_ns linktype caplen wirelen drop copies group number appearance
  *   direction type component edge filter drop_reason hex
- * usage: input_dump [--all-copies | --count] FILE|-
- * --count: only count the packets and their bytes (the reader's own cost, bench/etl.sh). */
+ * usage: input_dump [--all-copies | --count | --truncate-after N] FILE|-
+ * --count: only count the packets and their bytes (the reader's own cost, bench/etl.sh).
+ * --truncate-after N: after N packets, truncate FILE to nothing and read on, as
+ *   when another program truncates a capture hopsniff is reading (truncated_test.sh). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "input.h"
 
@@ -14,8 +18,13 @@ int main(int argc, char **argv)
 {
 	bool all = argc > 2 && strcmp(argv[1], "--all-copies") == 0;
 	bool count = argc > 2 && strcmp(argv[1], "--count") == 0;
-	if (argc != 2 + (all || count)) {
-		fprintf(stderr, "usage: input_dump [--all-copies | --count] FILE|-\n");
+	long truncate_after = -1;
+	if (argc == 4 && strcmp(argv[1], "--truncate-after") == 0) {
+		truncate_after = atol(argv[2]);
+		count = true;
+	}
+	if (argc != 2 + (all || count) + (truncate_after >= 0)) {
+		fprintf(stderr, "usage: input_dump [--all-copies | --count | --truncate-after N] FILE|-\n");
 		return 2;
 	}
 	char err[512];
@@ -30,6 +39,10 @@ int main(int argc, char **argv)
 	while ((r = hs_input_next(in, &p)) == 1) {
 		packets++;
 		bytes += p.caplen;
+		if (truncate_after >= 0 && packets == (uint64_t)truncate_after && truncate(argv[argc - 1], 0) != 0) {
+			perror("input_dump: truncate");
+			return 2;
+		}
 		if (count)
 			continue;
 		printf("%lld %d %u %u %d %u %llu %u %u %u %u %u %u %u %u ", (long long)p.ts_ns, p.linktype, p.caplen,
