@@ -129,6 +129,7 @@ typedef struct kx {
 	char s4u_user[HS_NAME_MAX];
 	bool proxy, rbcd_bit;
 	uint64_t addl_fp, tgt_fp;
+	char tgs_client[HS_NAME_MAX]; /* --keytab: the PA-TGS-REQ authenticator's client (whose TGT) */
 	bool preauth;
 	bool forwarded_req;          /* TGS-REQ for krbtgt with the forwarded option */
 	bool answered, ok;

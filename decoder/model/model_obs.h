@@ -145,6 +145,7 @@ typedef struct hs_obs_kdc {
 	bool proxy;                /* S4U2Proxy: cname-in-addl-tkt with an additional ticket (addl_fp) */
 	bool rbcd_bit;             /* PA-PAC-OPTIONS resource-based constrained delegation */
 	uint64_t addl_fp, tgt_fp;  /* the additional ticket, the TGT in PA-TGS-REQ */
+	char tgs_client[HS_NAME_MAX]; /* --keytab: the PA-TGS-REQ authenticator's client, decrypted (whose TGT) */
 	bool forwarded_req;        /* TGS-REQ for krbtgt with the forwarded option */
 	/* REP */
 	bool error;                /* KRB-ERROR */

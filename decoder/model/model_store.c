@@ -741,6 +741,7 @@ static void apply_kdc(hs_model *m, const hs_meta *mt, const hs_obs_kdc *r)
 		}
 		x->rbcd_bit = r->rbcd_bit;
 		x->tgt_fp = r->tgt_fp;
+		snprintf(x->tgs_client, sizeof x->tgs_client, "%s", r->tgs_client);
 		x->forwarded_req = r->forwarded_req;
 		if (x->msg == KX_AS_REQ && hsm_is_machine(x->cname)) {
 			/* SRV1$ asking for its own TGT: the address is srv1 */
