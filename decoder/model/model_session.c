@@ -447,10 +447,12 @@ static const char *partial_evidence(const kx *x, GHashTable *remoting, const cha
  * second hop of a session whose hop 1 is not in the input (filtered out,
  * or before the capture started).  Only from a remoting server, for the
  * reason fresh_logon() gives; one unseen session per (server, user) within
- * PARTIAL_NS. */
-static void partial_from_logons(hs_model *m, GHashTable *remoting)
+ * PARTIAL_NS, counting those the server's KDC exchanges already started
+ * (sessions from first on: lab 11 from srv1 without session 1's WinRM
+ * connection has both the fresh logon and its SMB logon as alice, one
+ * session). */
+static void partial_from_logons(hs_model *m, GHashTable *remoting, guint first)
 {
-	guint first = m->sessions->len;
 	for (guint i = 0; i < m->conns->len; i++) {
 		const conn *c = g_ptr_array_index(m->conns, i);
 		if (c->session >= 0 || c->owner >= 0 || c->carrier == HS_CAR_KERBEROS || !g_hash_table_contains(remoting, &c->c))
@@ -514,7 +516,7 @@ bool hsm_partial_sessions(hs_model *m)
 			y->t1 = x->ts;
 	}
 	g_hash_table_destroy(by_server);
-	partial_from_logons(m, remoting);
+	partial_from_logons(m, remoting, first);
 	g_hash_table_destroy(remoting);
 	return m->sessions->len > first;
 }

@@ -14,6 +14,13 @@ recorded):
             srv1 sent (the end of the authentication round trips) is cut, as
             a capture started after the session opened;
   client1   client1's capture alone.
+A view may also be derived from one capture by a documented display filter
+and hand the keys the admin holds ("from": "srv1" | "dc" | "client1",
+"filter": a tshark display filter, in which {hop1_stream} stands for the
+tcp.stream of the first hop-1 connection (the first SYN to srv1's WinRM
+port, as Wireshark's "Filter out this conversation" would name it),
+"keytabs": [file names in the scenario folder]); its vantage point is
+the capture's host.
 
 views.json: {"views": {VIEW: {"chains": N or [MIN, MAX],
                                "refused_s4u2proxy": bool,
@@ -42,6 +49,7 @@ import tempfile
 
 
 VANTAGE = {"dc": "dc", "srv1-88": "server1", "srv1-late": "server1", "client1": "client"}
+HOST_VANTAGE = {"dc": "dc", "srv1": "server1", "client1": "client"}
 
 
 def tshark_filter(src, flt, dst):
@@ -64,6 +72,35 @@ def first_200(src, port=5985):
                           "-Y", f"tcp.srcport == {port} && http.response.code == 200",
                           "-T", "fields", "-e", "frame.number"], capture_output=True, text=True).stdout.split()
     return int(out[0]) if out else None
+
+
+def first_hop1_stream(src, port):
+    """tcp.stream of the first connection opened to srv1's WinRM port (its SYN), or None."""
+    out = subprocess.run(["tshark", "-n", "-r", src, "-Y", f"tcp.dstport == {port} && tcp.flags.syn == 1 && "
+                          "tcp.flags.ack == 0", "-T", "fields", "-e", "tcp.stream"],
+                         capture_output=True, text=True).stdout.split()
+    return int(out[0]) if out else None
+
+
+def derived_view(scn_dir, view, truth, tmp):
+    """A view derived by a display filter (see the module text): (pcap, extra hopsniff arguments)."""
+    src = os.path.join(scn_dir, truth["from"] + ".pcapng")
+    flt = truth["filter"]
+    if "{hop1_stream}" in flt:
+        st = first_hop1_stream(src, winrm_port(scn_dir))
+        if st is None:
+            raise RuntimeError("no hop-1 connection in " + src)
+        flt = flt.replace("{hop1_stream}", str(st))
+    dst = os.path.join(tmp, view + ".pcapng")
+    tshark_filter(src, flt, dst)
+    extra = []
+    for k in truth.get("keytabs", []):
+        extra += ["--keytab", os.path.join(scn_dir, k)]
+    return dst, extra
+
+
+def vantage_of(view, truth):
+    return HOST_VANTAGE[truth["from"]] if "from" in truth else VANTAGE[view]
 
 
 def make_view(scn_dir, view, tmp):
@@ -96,8 +133,8 @@ def check_schema(rep, schema):
     jsonschema.validate(rep, schema)
 
 
-def check(hs, path, view, truth, schema):
-    p = subprocess.run([hs, "--json", "-r", path], capture_output=True, text=True)
+def check(hs, path, view, truth, schema, extra=()):
+    p = subprocess.run([hs, "--json", "-r", path] + list(extra), capture_output=True, text=True)
     if p.returncode not in (0, 1):
         return [f"exit {p.returncode}: {p.stderr.strip()[:200]}"], ""
     rep = json.loads(p.stdout)
@@ -129,7 +166,7 @@ def check(hs, path, view, truth, schema):
         errs.append(f"exit {p.returncode}, want {truth['exit']}")
     # where the view was taken (the host whose capture it is): never claimed
     # wrongly, and what is there is never asked for
-    at = VANTAGE[view]
+    at = vantage_of(view, truth)
     for c in chains:
         wrong = set(c.get("captured_at", [])) - {at}
         if wrong:
@@ -162,7 +199,11 @@ def main():
                 vt = os.path.join(tmp, name)
                 os.makedirs(vt, exist_ok=True)
                 try:
-                    errs, got = check(hs, make_view(d, view, vt), view, truth, schema)
+                    if "from" in truth:
+                        path, extra = derived_view(d, view, truth, vt)
+                    else:
+                        path, extra = make_view(d, view, vt), []
+                    errs, got = check(hs, path, view, truth, schema, extra)
                 except Exception as ex:  # noqa: BLE001 - report and go on
                     errs, got = [f"error: {ex}"], ""
                 if errs and truth.get("known_limitation"):
