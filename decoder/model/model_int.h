@@ -97,6 +97,7 @@ typedef struct conn {
 	hs_ref clock_ref;
 	/* HTTP / WinRM */
 	bool winrm, tls;
+	char sni[HS_OBS_SNI_MAX];    /* TLS: the ClientHello's server_name */
 	bool credssp_asked, credssp_offered, offers_seen, credssp_failed, deleg_flag;
 	uint32_t credssp_status;     /* TSRequest errorCode (NTSTATUS), 0 = none */
 	char offers[96];

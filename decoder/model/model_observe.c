@@ -19,6 +19,7 @@
 #include "rules.h"
 #include "smb2.h"
 #include "tds.h"
+#include "tls.h"
 #include "winrm.h"
 
 #include <assert.h>
@@ -86,6 +87,18 @@ static void conn_flags(hs_obs_msg *o, unsigned flags)
 	hs_obs *x = hs_obs_add(o, HS_OBS_CONN);
 	if (x)
 		x->u.conn.flags = flags;
+}
+
+/* The connection is TLS; its ClientHello names the server it is for (SNI):
+ * without the key log, what ties it to a WinRM ticket (hsm_infer_sessions). */
+static void on_tls(hs_obs_msg *o, const hs_tls_msg *t)
+{
+	hs_obs *x = hs_obs_add(o, HS_OBS_CONN);
+	if (!x)
+		return;
+	x->u.conn.flags = HS_OBS_TLS | HS_OBS_FRAME;
+	if (t->kind == HS_TLS_MSG_HANDSHAKE && t->hello && !t->hello->server && t->hello->sni.len && o->meta.dir == 0)
+		copy_slice(x->u.conn.sni, sizeof x->u.conn.sni, t->hello->sni);
 }
 
 static void host_name(hs_obs_msg *o, bool client, const char *name, int score)
@@ -837,7 +850,7 @@ static void on_conn_msg(hs_model *m, hs_obs_msg *o, const hs_msg *msg)
 		/* TLS of the connection itself (WinRM HTTPS); the TLS that CredSSP
 		 * tunnels inside HTTP headers (carrier "http") is not transport. */
 		if (msg->carrier == HS_PROTO_NONE)
-			conn_flags(o, HS_OBS_TLS | HS_OBS_FRAME);
+			on_tls(o, msg->body);
 		break;
 	default:
 		break;

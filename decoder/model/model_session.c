@@ -254,6 +254,56 @@ static GHashTable *tickets_used_by_conns(hs_model *m)
 	return h;
 }
 
+/* The TLS connection an inferred hop 1 went over, when the input holds it
+ * without its key log (WinRM over HTTPS on any port): a TLS connection of
+ * the session's client, opened within SLACK_NS of its ticket exchange, to
+ * the session's server (by address when known, else by the ClientHello's
+ * server name against the SPN's host), that nothing decoded as HTTP.
+ * Evidence for winrm-https; the server's address with it.
+ * *by_client: client address -> those TLS connections, built on first use. */
+static void inferred_over_tls(hs_model *m, GHashTable **by_client, session *z)
+{
+	if (!*by_client) {
+		*by_client = g_hash_table_new_full(hsm_addr_hash, hsm_addr_equal, NULL, hsm_array_free);
+		for (guint i = 0; i < m->conns->len; i++) {
+			conn *c = g_ptr_array_index(m->conns, i);
+			if (!c->tls || c->natt || c->winrm || c->session >= 0 ||
+			    (c->carrier != HS_CAR_OTHER && c->carrier != HS_CAR_WINRM_HTTPS))
+				continue;
+			GArray *l = g_hash_table_lookup(*by_client, &c->c);
+			if (!l) {
+				l = g_array_new(FALSE, FALSE, sizeof(guint));
+				g_hash_table_insert(*by_client, &c->c, l); /* conns do not move */
+			}
+			g_array_append_val(l, i);
+		}
+	}
+	const GArray *l = g_hash_table_lookup(*by_client, &z->c);
+	const conn *best = NULL;
+	int64_t bd = 0;
+	for (guint n = 0; l && n < l->len; n++) {
+		const conn *c = g_ptr_array_index(m->conns, g_array_index(l, guint, n));
+		int64_t d = c->t0 > z->t0 ? c->t0 - z->t0 : z->t0 - c->t0;
+		if (d > SLACK_NS || (best && d >= bd))
+			continue;
+		const char *h = c->sni;
+		size_t hl = strcspn(z->s_spn_host, ".");
+		bool named = h[0] && hl && !strncasecmp(h, z->s_spn_host, hl) && (h[hl] == 0 || h[hl] == '.');
+		if (z->s_known ? !hsm_addr_eq(&c->s, &z->s) : !named)
+			continue;
+		best = c;
+		bd = d;
+	}
+	if (!best)
+		return;
+	z->carrier = HS_CAR_WINRM_HTTPS;
+	if (!z->s_known) {
+		z->s = best->s;
+		z->s_known = true;
+		hsm_host_learn(m, &z->s, z->s_spn_host, 3);
+	}
+}
+
 /* From the KDC's view only: the client's TGS-REQ for HTTP/ or WSMAN/ is
  * the trace of a hop 1 whose connection was not captured.  One presenting
  * a forwarded TGT is a server acting for the TGT's owner: a nested WinRM
@@ -262,6 +312,7 @@ void hsm_infer_sessions(hs_model *m)
 {
 	guint real = m->sessions->len;
 	GHashTable *used = tickets_used_by_conns(m);
+	GHashTable *tls = NULL;
 	for (guint i = 0; i < m->kxs->len; i++) {
 		const kx *x = &g_array_index(m->kxs, kx, i);
 		if (x->msg != KX_TGS_REQ || !x->ok || x->s4u || x->proxy || x->tgt_forwarded || !hsm_spn_is_winrm(x->sname))
@@ -292,9 +343,12 @@ void hsm_infer_sessions(hs_model *m)
 			z.s = h->addr;
 			z.s_known = true;
 		}
+		inferred_over_tls(m, &tls, &z);
 		g_array_append_val(m->sessions, z);
 	}
 	g_hash_table_destroy(used);
+	if (tls)
+		g_hash_table_destroy(tls);
 	/* An inferred session's server: whoever later acts for its user with a
 	 * strong link (S4U2Self for the user, the user's forwarded TGT, an
 	 * AS exchange for the user from another address). */

@@ -485,6 +485,8 @@ static void apply_conn(conn *c, const hs_meta *mt, const hs_obs_conn *r)
 		c->deleg_flag = true;
 	if (r->flags & HS_OBS_TLS)
 		c->tls = true;
+	if (r->sni[0] && !c->sni[0])
+		snprintf(c->sni, sizeof c->sni, "%s", r->sni);
 	if (r->flags & HS_OBS_OFFERS) {
 		c->offers_seen = true;
 		snprintf(c->offers, sizeof c->offers, "%s", r->offers);

@@ -28,6 +28,7 @@ views.json: {"views": {VIEW: {"chains": N or [MIN, MAX],
                                "causes": [CAUSE, ...],
                                "verdicts": ["VERDICT/CAUSE", ...],
                                "exit": 0 | 1 | null, "why": "...",
+                               "hop1_observed": "...", "hop1_carrier": "...",
                                "known_limitation": "..."}}}
 ("known_limitation": hopsniff is known not to reach the truth in that view,
 with the evidence; reported as XFAIL, not hidden, and the truth is unchanged.)
@@ -36,7 +37,8 @@ chains; a view that shows a refused S4U2Proxy never exits 0 (and some chain
 is "failed"); a view with only routine Kerberos (machine accounts, PAC
 reads, logons without delegation) has no "failed" chain and exits 0; the
 exit status when the truth names it; hop 1 marked "observed": "none" where
-the truth says so (chains from partial evidence); "captured_at" never names
+the truth says so (chains from partial evidence), and its carrier where the
+truth names it; "captured_at" never names
 another host than the one the view was captured on, and "needs" never asks
 for the capture the view is (the DC's port 88 at the DC, srv1's at srv1).
 Exits 77 without tshark."""
@@ -178,6 +180,8 @@ def check(hs, path, view, truth, schema, extra=()):
         h1 = c["hops"][0] if c["hops"] else {}
         if truth.get("hop1_observed") and h1.get("observed") != truth["hop1_observed"]:
             errs.append(f"chain {c['id']}: hop 1 observed {h1.get('observed')!r}, want {truth['hop1_observed']!r}")
+        if truth.get("hop1_carrier") and h1.get("carrier") != truth["hop1_carrier"]:
+            errs.append(f"chain {c['id']}: hop 1 carrier {h1.get('carrier')!r}, want {truth['hop1_carrier']!r}")
     got = "; ".join(f"{c['delegation']['verdict']}/{c['delegation']['cause']}" for c in chains) or "no chain"
     return errs, f"exit {p.returncode}, {got}"
 
