@@ -400,11 +400,12 @@ static bool fresh_logon(const kx *x)
  * ordinary logon (a user at a workstation, a service account). */
 static GHashTable *remoting_servers(hs_model *m)
 {
-	GHashTable *h = g_hash_table_new(hsm_addr_hash, hsm_addr_equal);
+	/* copies: the partial sessions added while it is in use move m->sessions */
+	GHashTable *h = g_hash_table_new_full(hsm_addr_hash, hsm_addr_equal, g_free, NULL);
 	for (guint s = 0; s < m->sessions->len; s++) {
 		session *y = &g_array_index(m->sessions, session, s);
-		if (y->s_known && !y->unseen)
-			g_hash_table_add(h, &y->s);
+		if (y->s_known && !y->unseen && !g_hash_table_contains(h, &y->s))
+			g_hash_table_add(h, g_memdup2(&y->s, sizeof y->s));
 	}
 	return h;
 }
