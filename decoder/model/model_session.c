@@ -54,8 +54,9 @@ static bool conn_authenticated(const conn *c)
  * session of the same client, server and port when their shell ids do not
  * differ, their principals do not differ, and it opens while the session
  * is still active - or within SLACK_NS of a session that so far only got
- * 401s (the client authenticates on its next connection). */
-static bool session_takes(hs_model *m, const session *x, const conn *c, const char *cp, bool x_auth)
+ * 401s (the client authenticates on its next connection; a connection
+ * whose start is not in the capture got none, and is no such session). */
+static bool session_takes(hs_model *m, const session *x, const conn *c, const char *cp, bool only_401)
 {
 	if (x->nconns >= SESS_CONNS || !hsm_addr_eq(&x->c, &c->c) || !hsm_addr_eq(&x->s, &c->s) || x->sport != c->sport)
 		return false;
@@ -66,7 +67,7 @@ static bool session_takes(hs_model *m, const session *x, const conn *c, const ch
 	(void)m;
 	if (c->t0 <= x->t1)
 		return true;
-	return !x_auth && c->t0 <= x->t1 + SLACK_NS;
+	return only_401 && c->t0 <= x->t1 + SLACK_NS;
 }
 
 /* A WinRM connection that a session's server opens while that session is
@@ -89,7 +90,9 @@ void hsm_build_sessions(hs_model *m)
 	GHashTable *shells = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, hsm_array_free);
 	GHashTable *pairs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, hsm_array_free);
 	GHashTable *by_server = g_hash_table_new_full(hsm_addr_hash, hsm_addr_equal, NULL, hsm_array_free);
-	GArray *authed = g_array_new(FALSE, TRUE, sizeof(bool)); /* per session: some connection logged on */
+	/* per session: AUTHED some connection logged on, GOT_401 some got a 401 with offers */
+	enum { AUTHED = 1, GOT_401 = 2 };
+	GArray *authed = g_array_new(FALSE, TRUE, sizeof(uint8_t));
 	for (guint i = 0; i < m->conns->len; i++) {
 		conn *c = g_ptr_array_index(m->conns, i);
 		if (!hsm_is_hop1_carrier(c->carrier))
@@ -115,7 +118,8 @@ void hsm_build_sessions(hs_model *m)
 		GArray *pl = g_hash_table_lookup(pairs, pk);
 		for (guint n = pl ? pl->len : 0; si < 0 && n-- > 0 && pl->len - n <= 8;) {
 			guint s = g_array_index(pl, guint, n);
-			if (session_takes(m, &g_array_index(m->sessions, session, s), c, cp, g_array_index(authed, bool, s)))
+			if (session_takes(m, &g_array_index(m->sessions, session, s), c, cp,
+					  g_array_index(authed, uint8_t, s) == GOT_401))
 				si = (int)s;
 		}
 		if (si < 0 && nested_hop(m, by_server, c))
@@ -132,7 +136,7 @@ void hsm_build_sessions(hs_model *m)
 			z.carrier = c->carrier;
 			z.sport = c->sport;
 			g_array_append_val(m->sessions, z);
-			bool no = false;
+			uint8_t no = 0;
 			g_array_append_val(authed, no);
 			si = (int)m->sessions->len - 1;
 			if (!pl) {
@@ -160,7 +164,9 @@ void hsm_build_sessions(hs_model *m)
 		if (!x->principal[0] && cp[0])
 			snprintf(x->principal, sizeof x->principal, "%s", cp);
 		if (conn_authenticated(c))
-			g_array_index(authed, bool, si) = true;
+			g_array_index(authed, uint8_t, si) |= AUTHED;
+		if (c->offers_seen)
+			g_array_index(authed, uint8_t, si) |= GOT_401;
 		x->conns[x->nconns++] = (int)i;
 		c->session = si;
 		if (c->t0 < x->t0)
