@@ -15,7 +15,13 @@ apart) a reply hopsniff marks "fast_armored" (its FAST armor key could not be
 derived) that tshark opened, and tickets tshark decrypts inside the armoured
 request body (enc-fast-req), which hopsniff does not open.
 
-usage: keytab_tshark.py HOPSNIFF SCENARIOS_DIR...   (exit 1 on any mismatch)
+With --srv1: srv1's capture with srv1.keytab alone, on both sides (what
+srv1's admin holds: no krbtgt key, so the forwarded TGT's session key comes
+only from the KRB-CRED in the hop-1 authenticator, and from there srv1's
+PA-TGS-REQ authenticator, the FAST-armoured TGS-REP and the hop-2 AP-REQ
+authenticator; tshark follows that chain too).
+
+usage: keytab_tshark.py [--srv1] HOPSNIFF SCENARIOS_DIR...   (exit 1 on any mismatch)
 """
 import collections
 import glob
@@ -167,15 +173,21 @@ def hopsniff_frames(hopsniff, pcap, keytabs):
 
 
 def main():
-    hopsniff, scen_dirs = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    srv1_only = args[:1] == ["--srv1"]
+    if srv1_only:
+        args = args[1:]
+    hopsniff, scen_dirs = args[0], args[1:]
     totals = collections.Counter()
     with tempfile.TemporaryDirectory() as tmp:
         for scen in sorted(g for d in scen_dirs for g in glob.glob(os.path.join(d, "*/"))):
             keytabs = sorted(glob.glob(os.path.join(scen, "*.keytab")))
+            if srv1_only:
+                keytabs = [k for k in keytabs if os.path.basename(k) == "srv1.keytab"]
             if not keytabs:
                 continue
-            merged = merged_keytab(scen, tmp)
-            for vp in ("client1", "srv1", "dc"):
+            merged = keytabs[0] if srv1_only else merged_keytab(scen, tmp)
+            for vp in ("srv1",) if srv1_only else ("client1", "srv1", "dc"):
                 pcap = os.path.join(scen, vp + ".pcapng")
                 if not os.path.exists(pcap):
                     continue

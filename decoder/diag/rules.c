@@ -604,7 +604,11 @@ static void x_ok_unconstrained(const ctx *c, hs_diag *d)
 {
 	const names *n = &c->n;
 	set(d, HS_METHOD_UNCONSTRAINED, HS_VERDICT_DELEGATED);
-	detail(d, "The client forwarded %s's TGT to %s (TGS-REQ with the forwarded option); %s used it for %s and reached %s as %s.", n->user, n->ss, n->ss, n->spn, n->t, n->user);
+	/* srv1's view with its keytab holds no forwarded-TGT request, but the
+	 * TGT itself in hop 1's authenticator */
+	const char *how = !c->f->forwarded_tgt && c->f->hop1_krb_cred ? "a KRB-CRED in hop 1's decrypted authenticator"
+								      : "TGS-REQ with the forwarded option";
+	detail(d, "The client forwarded %s's TGT to %s (%s); %s used it for %s and reached %s as %s.", n->user, n->ss, how, n->ss, n->spn, n->t, n->user);
 	explain(d, "Kerberos unconstrained delegation worked: %s is trusted for delegation, the client sent %s's TGT along with hop 1, and %s used that TGT to get a ticket for %s. It works, but %s can now act as %s anywhere in the domain; resource-based constrained delegation limits that to %s.", n->ss, n->uname, n->ss, n->spn, n->ss, n->uname, n->ts);
 	remedies_std(d, n, c->f->hop2_is_winrm, true, false, false, false);
 }

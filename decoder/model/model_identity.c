@@ -195,6 +195,10 @@ void hsm_resolve_kdc(hs_model *m)
 				x->tgt_known = true;
 				x->tgt_forwarded = t->forwarded;
 				snprintf(x->tgt_owner, sizeof x->tgt_owner, "%s", t->principal);
+			} else if (x->tgs_client[0]) {
+				/* --keytab: the TGT not obtained in the input, its owner
+				 * named by the decrypted PA-TGS-REQ authenticator */
+				snprintf(x->tgt_owner, sizeof x->tgt_owner, "%s", x->tgs_client);
 			}
 			if (x->s4u) {
 				snprintf(x->principal, sizeof x->principal, "%s", x->s4u_user);
@@ -208,6 +212,8 @@ void hsm_resolve_kdc(hs_model *m)
 				snprintf(x->principal, sizeof x->principal, "%s", x->rep_cname);
 			} else if (t) {
 				snprintf(x->principal, sizeof x->principal, "%s", t->principal);
+			} else if (x->tgs_client[0]) {
+				snprintf(x->principal, sizeof x->principal, "%s", x->tgs_client);
 			}
 		}
 		if (x->ok)
@@ -248,6 +254,47 @@ void hsm_resolve_conns(hs_model *m)
 /* ------------------------------------------------------------------ */
 /* finish: the forwarded TGT and what carries it */
 
+/* --keytab: a TGS-REQ whose TGT was not obtained in the input, its
+ * authenticator naming the user (hsm_resolve_kdc), from a host the user's
+ * decrypted AP-REQ delegated a TGT to (GSS_C_DELEG_FLAG with a KRB-CRED)
+ * before: that forwarded TGT, with certainty (the authenticator opened only
+ * with its session key, which the KRB-CRED carried). */
+static void tgt_from_krb_cred(hs_model *m)
+{
+	GHashTable *fwd = NULL; /* "server|user" -> earliest ts (int64 *) */
+	for (guint i = 0; i < m->conns->len; i++) {
+		const conn *c = g_ptr_array_index(m->conns, i);
+		for (unsigned j = 0; j < c->natt; j++) {
+			const attempt *a = &c->att[j];
+			if (!a->dec_auth || !a->deleg || !a->krb_cred || !a->principal[0])
+				continue;
+			char k[48 + HS_NAME_MAX + 2], ip[48];
+			snprintf(k, sizeof k, "%s|%s", hs_addr_str(&c->s, ip, sizeof ip), a->principal);
+			hsm_lower(k);
+			if (!fwd)
+				fwd = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+			int64_t *t = g_hash_table_lookup(fwd, k);
+			if (!t)
+				g_hash_table_insert(fwd, g_strdup(k), g_memdup2(&a->ts, sizeof a->ts));
+			else if (a->ts < *t)
+				*t = a->ts;
+		}
+	}
+	for (guint i = 0; fwd && i < m->kxs->len; i++) {
+		kx *x = &g_array_index(m->kxs, kx, i);
+		if (x->msg != KX_TGS_REQ || x->tgt_known || !x->tgs_client[0])
+			continue;
+		char k[48 + HS_NAME_MAX + 2], ip[48];
+		snprintf(k, sizeof k, "%s|%s", hs_addr_str(&x->c, ip, sizeof ip), x->tgs_client);
+		hsm_lower(k);
+		const int64_t *t = g_hash_table_lookup(fwd, k);
+		if (t && *t <= x->ts)
+			x->tgt_known = x->tgt_forwarded = true;
+	}
+	if (fwd)
+		g_hash_table_destroy(fwd);
+}
+
 static bool tgs_for_service(const kx *p)
 {
 	return p->msg == KX_TGS_REQ && !p->s4u && !p->proxy && !p->forwarded_req &&
@@ -280,6 +327,7 @@ static int service_before(hs_model *m, guint i)
  * none is tied to nothing and is evidence for no chain. */
 void hsm_tie_forwarded(hs_model *m)
 {
+	tgt_from_krb_cred(m);
 	GHashTable *by_client = NULL; /* hs_addr * -> GArray guint: connections, ascending */
 	for (guint i = 0; i < m->kxs->len; i++) {
 		kx *x = &g_array_index(m->kxs, kx, i);

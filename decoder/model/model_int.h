@@ -97,6 +97,7 @@ typedef struct conn {
 	hs_ref clock_ref;
 	/* HTTP / WinRM */
 	bool winrm, tls;
+	char sni[HS_OBS_SNI_MAX];    /* TLS: the ClientHello's server_name */
 	bool credssp_asked, credssp_offered, offers_seen, credssp_failed, deleg_flag;
 	uint32_t credssp_status;     /* TSRequest errorCode (NTSTATUS), 0 = none */
 	char offers[96];
@@ -129,6 +130,7 @@ typedef struct kx {
 	char s4u_user[HS_NAME_MAX];
 	bool proxy, rbcd_bit;
 	uint64_t addl_fp, tgt_fp;
+	char tgs_client[HS_NAME_MAX]; /* --keytab: the PA-TGS-REQ authenticator's client (whose TGT) */
 	bool preauth;
 	bool forwarded_req;          /* TGS-REQ for krbtgt with the forwarded option */
 	bool answered, ok;

@@ -46,9 +46,12 @@ typedef enum hs_obs_kind {
 #define HS_OBS_TREE 0x100u       /* a tree connect to a share and its result (tree_result, tree_status) */
 #define HS_OBS_CLOCK 0x200u      /* the server's own clock at this frame (server_time_ns: SMB2 NEGOTIATE SystemTime) */
 
+#define HS_OBS_SNI_MAX 96
+
 typedef struct hs_obs_conn {
 	unsigned flags;
 	char shell_id[64];
+	char sni[HS_OBS_SNI_MAX];    /* HS_OBS_TLS from a ClientHello: its server_name (RFC 6066 3) */
 	char saw[HS_SAW_MAX];
 	char offers[96];
 	bool credssp_offered;
@@ -145,6 +148,7 @@ typedef struct hs_obs_kdc {
 	bool proxy;                /* S4U2Proxy: cname-in-addl-tkt with an additional ticket (addl_fp) */
 	bool rbcd_bit;             /* PA-PAC-OPTIONS resource-based constrained delegation */
 	uint64_t addl_fp, tgt_fp;  /* the additional ticket, the TGT in PA-TGS-REQ */
+	char tgs_client[HS_NAME_MAX]; /* --keytab: the PA-TGS-REQ authenticator's client, decrypted (whose TGT) */
 	bool forwarded_req;        /* TGS-REQ for krbtgt with the forwarded option */
 	/* REP */
 	bool error;                /* KRB-ERROR */

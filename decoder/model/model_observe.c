@@ -19,6 +19,7 @@
 #include "rules.h"
 #include "smb2.h"
 #include "tds.h"
+#include "tls.h"
 #include "winrm.h"
 
 #include <assert.h>
@@ -88,6 +89,18 @@ static void conn_flags(hs_obs_msg *o, unsigned flags)
 		x->u.conn.flags = flags;
 }
 
+/* The connection is TLS; its ClientHello names the server it is for (SNI):
+ * without the key log, what ties it to a WinRM ticket (hsm_infer_sessions). */
+static void on_tls(hs_obs_msg *o, const hs_tls_msg *t)
+{
+	hs_obs *x = hs_obs_add(o, HS_OBS_CONN);
+	if (!x)
+		return;
+	x->u.conn.flags = HS_OBS_TLS | HS_OBS_FRAME;
+	if (t->kind == HS_TLS_MSG_HANDSHAKE && t->hello && !t->hello->server && t->hello->sni.len && o->meta.dir == 0)
+		copy_slice(x->u.conn.sni, sizeof x->u.conn.sni, t->hello->sni);
+}
+
 static void host_name(hs_obs_msg *o, bool client, const char *name, int score)
 {
 	hs_obs *x = hs_obs_add(o, HS_OBS_HOST);
@@ -103,11 +116,20 @@ static void host_name(hs_obs_msg *o, bool client, const char *name, int score)
 
 /* With --keytab: the hop-1 ticket names its client (EncTicketPart cname),
  * carries ok-as-delegate, and the authenticator's RFC 4121 4.1.1 checksum
- * says whether a TGT was delegated (GSS_C_DELEG_FLAG + KRB-CRED). */
+ * says whether a TGT was delegated (GSS_C_DELEG_FLAG + KRB-CRED).  Without
+ * the service's key, an authenticator opened with a session key learnt on
+ * the way (the TGS reply that issued the ticket) still names the client:
+ * only the ticket's holder has that key (srv1's hop 2 with a forwarded TGT). */
 static void auth_decrypted(hs_obs_auth *a, const hs_krb_msg *k)
 {
 	const hs_krb_dec *d = k->dec;
 	char r[HS_NAME_MAX];
+	if (d && d->ticket.status != HS_KRB_DEC_OK && d->auth.status == HS_KRB_DEC_OK && d->auth.cname[0]) {
+		snprintf(r, sizeof r, "%s", d->auth.crealm);
+		hsm_upper(r);
+		hsm_principal_of(a->principal, sizeof a->principal, d->auth.cname, r);
+		return;
+	}
 	if (!d || d->ticket.status != HS_KRB_DEC_OK || !d->ticket.cname[0])
 		return;
 	snprintf(r, sizeof r, "%s", d->ticket.crealm);
@@ -721,8 +743,19 @@ static void kdc_req(hs_obs_kdc *x, const hs_krb_msg *k)
 	}
 	/* MS-KILE 2.2.10 PA-PAC-OPTIONS: resource-based-constrained-delegation */
 	x->rbcd_bit = k->has_pac_options && (k->pac_options & 0x10000000u);
-	if (k->msg_type == HS_KRB_TGS_REQ && k->tgs_ap_req.present)
+	if (k->msg_type == HS_KRB_TGS_REQ && k->tgs_ap_req.present) {
 		x->tgt_fp = ticket_fp(&k->tgs_ap_req.ticket);
+		/* --keytab: the authenticator opened (with the krbtgt key's
+		 * ticket, or the TGT's session key a KRB-CRED forwarded) names
+		 * whose TGT this is, whatever the reply's cname says (FAST
+		 * replies may give the anonymous one) */
+		if (k->dec && k->dec->auth.status == HS_KRB_DEC_OK && k->dec->auth.cname[0]) {
+			char r[64];
+			snprintf(r, sizeof r, "%s", k->dec->auth.crealm);
+			hsm_upper(r);
+			hsm_principal_of(x->tgs_client, sizeof x->tgs_client, k->dec->auth.cname, r);
+		}
+	}
 	/* RFC 4120 5.4.1: forwarded = bit 2 */
 	x->forwarded_req = k->msg_type == HS_KRB_TGS_REQ && (k->kdc_options & (0x80000000u >> 2)) &&
 			   !strncasecmp(x->sname, "krbtgt/", 7);
@@ -817,7 +850,7 @@ static void on_conn_msg(hs_model *m, hs_obs_msg *o, const hs_msg *msg)
 		/* TLS of the connection itself (WinRM HTTPS); the TLS that CredSSP
 		 * tunnels inside HTTP headers (carrier "http") is not transport. */
 		if (msg->carrier == HS_PROTO_NONE)
-			conn_flags(o, HS_OBS_TLS | HS_OBS_FRAME);
+			on_tls(o, msg->body);
 		break;
 	default:
 		break;

@@ -54,8 +54,9 @@ static bool conn_authenticated(const conn *c)
  * session of the same client, server and port when their shell ids do not
  * differ, their principals do not differ, and it opens while the session
  * is still active - or within SLACK_NS of a session that so far only got
- * 401s (the client authenticates on its next connection). */
-static bool session_takes(hs_model *m, const session *x, const conn *c, const char *cp, bool x_auth)
+ * 401s (the client authenticates on its next connection; a connection
+ * whose start is not in the capture got none, and is no such session). */
+static bool session_takes(hs_model *m, const session *x, const conn *c, const char *cp, bool only_401)
 {
 	if (x->nconns >= SESS_CONNS || !hsm_addr_eq(&x->c, &c->c) || !hsm_addr_eq(&x->s, &c->s) || x->sport != c->sport)
 		return false;
@@ -66,7 +67,7 @@ static bool session_takes(hs_model *m, const session *x, const conn *c, const ch
 	(void)m;
 	if (c->t0 <= x->t1)
 		return true;
-	return !x_auth && c->t0 <= x->t1 + SLACK_NS;
+	return only_401 && c->t0 <= x->t1 + SLACK_NS;
 }
 
 /* A WinRM connection that a session's server opens while that session is
@@ -89,7 +90,9 @@ void hsm_build_sessions(hs_model *m)
 	GHashTable *shells = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, hsm_array_free);
 	GHashTable *pairs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, hsm_array_free);
 	GHashTable *by_server = g_hash_table_new_full(hsm_addr_hash, hsm_addr_equal, NULL, hsm_array_free);
-	GArray *authed = g_array_new(FALSE, TRUE, sizeof(bool)); /* per session: some connection logged on */
+	/* per session: AUTHED some connection logged on, GOT_401 some got a 401 with offers */
+	enum { AUTHED = 1, GOT_401 = 2 };
+	GArray *authed = g_array_new(FALSE, TRUE, sizeof(uint8_t));
 	for (guint i = 0; i < m->conns->len; i++) {
 		conn *c = g_ptr_array_index(m->conns, i);
 		if (!hsm_is_hop1_carrier(c->carrier))
@@ -115,7 +118,8 @@ void hsm_build_sessions(hs_model *m)
 		GArray *pl = g_hash_table_lookup(pairs, pk);
 		for (guint n = pl ? pl->len : 0; si < 0 && n-- > 0 && pl->len - n <= 8;) {
 			guint s = g_array_index(pl, guint, n);
-			if (session_takes(m, &g_array_index(m->sessions, session, s), c, cp, g_array_index(authed, bool, s)))
+			if (session_takes(m, &g_array_index(m->sessions, session, s), c, cp,
+					  g_array_index(authed, uint8_t, s) == GOT_401))
 				si = (int)s;
 		}
 		if (si < 0 && nested_hop(m, by_server, c))
@@ -132,7 +136,7 @@ void hsm_build_sessions(hs_model *m)
 			z.carrier = c->carrier;
 			z.sport = c->sport;
 			g_array_append_val(m->sessions, z);
-			bool no = false;
+			uint8_t no = 0;
 			g_array_append_val(authed, no);
 			si = (int)m->sessions->len - 1;
 			if (!pl) {
@@ -160,7 +164,9 @@ void hsm_build_sessions(hs_model *m)
 		if (!x->principal[0] && cp[0])
 			snprintf(x->principal, sizeof x->principal, "%s", cp);
 		if (conn_authenticated(c))
-			g_array_index(authed, bool, si) = true;
+			g_array_index(authed, uint8_t, si) |= AUTHED;
+		if (c->offers_seen)
+			g_array_index(authed, uint8_t, si) |= GOT_401;
 		x->conns[x->nconns++] = (int)i;
 		c->session = si;
 		if (c->t0 < x->t0)
@@ -254,6 +260,56 @@ static GHashTable *tickets_used_by_conns(hs_model *m)
 	return h;
 }
 
+/* The TLS connection an inferred hop 1 went over, when the input holds it
+ * without its key log (WinRM over HTTPS on any port): a TLS connection of
+ * the session's client, opened within SLACK_NS of its ticket exchange, to
+ * the session's server (by address when known, else by the ClientHello's
+ * server name against the SPN's host), that nothing decoded as HTTP.
+ * Evidence for winrm-https; the server's address with it.
+ * *by_client: client address -> those TLS connections, built on first use. */
+static void inferred_over_tls(hs_model *m, GHashTable **by_client, session *z)
+{
+	if (!*by_client) {
+		*by_client = g_hash_table_new_full(hsm_addr_hash, hsm_addr_equal, NULL, hsm_array_free);
+		for (guint i = 0; i < m->conns->len; i++) {
+			conn *c = g_ptr_array_index(m->conns, i);
+			if (!c->tls || c->natt || c->winrm || c->session >= 0 ||
+			    (c->carrier != HS_CAR_OTHER && c->carrier != HS_CAR_WINRM_HTTPS))
+				continue;
+			GArray *l = g_hash_table_lookup(*by_client, &c->c);
+			if (!l) {
+				l = g_array_new(FALSE, FALSE, sizeof(guint));
+				g_hash_table_insert(*by_client, &c->c, l); /* conns do not move */
+			}
+			g_array_append_val(l, i);
+		}
+	}
+	const GArray *l = g_hash_table_lookup(*by_client, &z->c);
+	const conn *best = NULL;
+	int64_t bd = 0;
+	for (guint n = 0; l && n < l->len; n++) {
+		const conn *c = g_ptr_array_index(m->conns, g_array_index(l, guint, n));
+		int64_t d = c->t0 > z->t0 ? c->t0 - z->t0 : z->t0 - c->t0;
+		if (d > SLACK_NS || (best && d >= bd))
+			continue;
+		const char *h = c->sni;
+		size_t hl = strcspn(z->s_spn_host, ".");
+		bool named = h[0] && hl && !strncasecmp(h, z->s_spn_host, hl) && (h[hl] == 0 || h[hl] == '.');
+		if (z->s_known ? !hsm_addr_eq(&c->s, &z->s) : !named)
+			continue;
+		best = c;
+		bd = d;
+	}
+	if (!best)
+		return;
+	z->carrier = HS_CAR_WINRM_HTTPS;
+	if (!z->s_known) {
+		z->s = best->s;
+		z->s_known = true;
+		hsm_host_learn(m, &z->s, z->s_spn_host, 3);
+	}
+}
+
 /* From the KDC's view only: the client's TGS-REQ for HTTP/ or WSMAN/ is
  * the trace of a hop 1 whose connection was not captured.  One presenting
  * a forwarded TGT is a server acting for the TGT's owner: a nested WinRM
@@ -262,6 +318,7 @@ void hsm_infer_sessions(hs_model *m)
 {
 	guint real = m->sessions->len;
 	GHashTable *used = tickets_used_by_conns(m);
+	GHashTable *tls = NULL;
 	for (guint i = 0; i < m->kxs->len; i++) {
 		const kx *x = &g_array_index(m->kxs, kx, i);
 		if (x->msg != KX_TGS_REQ || !x->ok || x->s4u || x->proxy || x->tgt_forwarded || !hsm_spn_is_winrm(x->sname))
@@ -292,9 +349,12 @@ void hsm_infer_sessions(hs_model *m)
 			z.s = h->addr;
 			z.s_known = true;
 		}
+		inferred_over_tls(m, &tls, &z);
 		g_array_append_val(m->sessions, z);
 	}
 	g_hash_table_destroy(used);
+	if (tls)
+		g_hash_table_destroy(tls);
 	/* An inferred session's server: whoever later acts for its user with a
 	 * strong link (S4U2Self for the user, the user's forwarded TGT, an
 	 * AS exchange for the user from another address). */
@@ -346,11 +406,12 @@ static bool fresh_logon(const kx *x)
  * ordinary logon (a user at a workstation, a service account). */
 static GHashTable *remoting_servers(hs_model *m)
 {
-	GHashTable *h = g_hash_table_new(hsm_addr_hash, hsm_addr_equal);
+	/* copies: the partial sessions added while it is in use move m->sessions */
+	GHashTable *h = g_hash_table_new_full(hsm_addr_hash, hsm_addr_equal, g_free, NULL);
 	for (guint s = 0; s < m->sessions->len; s++) {
 		session *y = &g_array_index(m->sessions, session, s);
-		if (y->s_known && !y->unseen)
-			g_hash_table_add(h, &y->s);
+		if (y->s_known && !y->unseen && !g_hash_table_contains(h, &y->s))
+			g_hash_table_add(h, g_memdup2(&y->s, sizeof y->s));
 	}
 	return h;
 }
@@ -447,10 +508,12 @@ static const char *partial_evidence(const kx *x, GHashTable *remoting, const cha
  * second hop of a session whose hop 1 is not in the input (filtered out,
  * or before the capture started).  Only from a remoting server, for the
  * reason fresh_logon() gives; one unseen session per (server, user) within
- * PARTIAL_NS. */
-static void partial_from_logons(hs_model *m, GHashTable *remoting)
+ * PARTIAL_NS, counting those the server's KDC exchanges already started
+ * (sessions from first on: lab 11 from srv1 without session 1's WinRM
+ * connection has both the fresh logon and its SMB logon as alice, one
+ * session). */
+static void partial_from_logons(hs_model *m, GHashTable *remoting, guint first)
 {
-	guint first = m->sessions->len;
 	for (guint i = 0; i < m->conns->len; i++) {
 		const conn *c = g_ptr_array_index(m->conns, i);
 		if (c->session >= 0 || c->owner >= 0 || c->carrier == HS_CAR_KERBEROS || !g_hash_table_contains(remoting, &c->c))
@@ -514,7 +577,7 @@ bool hsm_partial_sessions(hs_model *m)
 			y->t1 = x->ts;
 	}
 	g_hash_table_destroy(by_server);
-	partial_from_logons(m, remoting);
+	partial_from_logons(m, remoting, first);
 	g_hash_table_destroy(remoting);
 	return m->sessions->len > first;
 }

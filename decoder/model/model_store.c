@@ -485,6 +485,8 @@ static void apply_conn(conn *c, const hs_meta *mt, const hs_obs_conn *r)
 		c->deleg_flag = true;
 	if (r->flags & HS_OBS_TLS)
 		c->tls = true;
+	if (r->sni[0] && !c->sni[0])
+		snprintf(c->sni, sizeof c->sni, "%s", r->sni);
 	if (r->flags & HS_OBS_OFFERS) {
 		c->offers_seen = true;
 		snprintf(c->offers, sizeof c->offers, "%s", r->offers);
@@ -741,6 +743,7 @@ static void apply_kdc(hs_model *m, const hs_meta *mt, const hs_obs_kdc *r)
 		}
 		x->rbcd_bit = r->rbcd_bit;
 		x->tgt_fp = r->tgt_fp;
+		snprintf(x->tgs_client, sizeof x->tgs_client, "%s", r->tgs_client);
 		x->forwarded_req = r->forwarded_req;
 		if (x->msg == KX_AS_REQ && hsm_is_machine(x->cname)) {
 			/* SRV1$ asking for its own TGT: the address is srv1 */

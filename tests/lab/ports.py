@@ -28,9 +28,11 @@ import sys
 
 HS, ROOT = sys.argv[1], sys.argv[2]
 
-# Known limitations (XFAIL, with the evidence; the same as lab_reports'): views where hopsniff does not reach the
-# standard-port chains. 29 / 30 without the key logs: nothing ties TLS on 443 / 61986 to WinRM (on 5986 the port
-# does). With the key logs they equal 14's. (27 / 28, sealed WinRM over HTTP on 443 / 61985 without keys, are
+# Known limitations (XFAIL, with the evidence): views where hopsniff does not reach the standard-port chains. 29 / 30
+# without the key logs: on 5986 the port makes the TLS connection a WinRM hop 1; on 443 / 61986 nothing does, so
+# srv1 alone gives no chain (as lab_reports says) and client1 / merged infer hop 1 from the TGS for HTTP/srv1
+# (carrier winrm-https by client1's TLS connection to srv1 then, as 14; auth kerberos and srv1's name from the
+# ticket, where 14's connection shows neither). With the key logs they equal 14's. (27 / 28, sealed WinRM over HTTP on 443 / 61985 without keys, are
 # WinRM by their URL /wsman and their sealed-body media type, MS-WSMV 2.2.1 / 2.2.9.1.)
 KNOWN = {(s, v) for s in ("29", "30") for v in ("client1", "srv1", "merged")}
 

@@ -14,6 +14,13 @@ recorded):
             srv1 sent (the end of the authentication round trips) is cut, as
             a capture started after the session opened;
   client1   client1's capture alone.
+A view may also be derived from one capture by a documented display filter
+and hand the keys the admin holds ("from": "srv1" | "dc" | "client1",
+"filter": a tshark display filter, in which {hop1_stream} stands for the
+tcp.stream of the first hop-1 connection (the first SYN to srv1's WinRM
+port, as Wireshark's "Filter out this conversation" would name it),
+"keytabs": [file names in the scenario folder]); its vantage point is
+the capture's host.
 
 views.json: {"views": {VIEW: {"chains": N or [MIN, MAX],
                                "refused_s4u2proxy": bool,
@@ -21,6 +28,7 @@ views.json: {"views": {VIEW: {"chains": N or [MIN, MAX],
                                "causes": [CAUSE, ...],
                                "verdicts": ["VERDICT/CAUSE", ...],
                                "exit": 0 | 1 | null, "why": "...",
+                               "hop1_observed": "...", "hop1_carrier": "...",
                                "known_limitation": "..."}}}
 ("known_limitation": hopsniff is known not to reach the truth in that view,
 with the evidence; reported as XFAIL, not hidden, and the truth is unchanged.)
@@ -29,7 +37,8 @@ chains; a view that shows a refused S4U2Proxy never exits 0 (and some chain
 is "failed"); a view with only routine Kerberos (machine accounts, PAC
 reads, logons without delegation) has no "failed" chain and exits 0; the
 exit status when the truth names it; hop 1 marked "observed": "none" where
-the truth says so (chains from partial evidence); "captured_at" never names
+the truth says so (chains from partial evidence), and its carrier where the
+truth names it; "captured_at" never names
 another host than the one the view was captured on, and "needs" never asks
 for the capture the view is (the DC's port 88 at the DC, srv1's at srv1).
 Exits 77 without tshark."""
@@ -42,6 +51,7 @@ import tempfile
 
 
 VANTAGE = {"dc": "dc", "srv1-88": "server1", "srv1-late": "server1", "client1": "client"}
+HOST_VANTAGE = {"dc": "dc", "srv1": "server1", "client1": "client"}
 
 
 def tshark_filter(src, flt, dst):
@@ -64,6 +74,35 @@ def first_200(src, port=5985):
                           "-Y", f"tcp.srcport == {port} && http.response.code == 200",
                           "-T", "fields", "-e", "frame.number"], capture_output=True, text=True).stdout.split()
     return int(out[0]) if out else None
+
+
+def first_hop1_stream(src, port):
+    """tcp.stream of the first connection opened to srv1's WinRM port (its SYN), or None."""
+    out = subprocess.run(["tshark", "-n", "-r", src, "-Y", f"tcp.dstport == {port} && tcp.flags.syn == 1 && "
+                          "tcp.flags.ack == 0", "-T", "fields", "-e", "tcp.stream"],
+                         capture_output=True, text=True).stdout.split()
+    return int(out[0]) if out else None
+
+
+def derived_view(scn_dir, view, truth, tmp):
+    """A view derived by a display filter (see the module text): (pcap, extra hopsniff arguments)."""
+    src = os.path.join(scn_dir, truth["from"] + ".pcapng")
+    flt = truth["filter"]
+    if "{hop1_stream}" in flt:
+        st = first_hop1_stream(src, winrm_port(scn_dir))
+        if st is None:
+            raise RuntimeError("no hop-1 connection in " + src)
+        flt = flt.replace("{hop1_stream}", str(st))
+    dst = os.path.join(tmp, view + ".pcapng")
+    tshark_filter(src, flt, dst)
+    extra = []
+    for k in truth.get("keytabs", []):
+        extra += ["--keytab", os.path.join(scn_dir, k)]
+    return dst, extra
+
+
+def vantage_of(view, truth):
+    return HOST_VANTAGE[truth["from"]] if "from" in truth else VANTAGE[view]
 
 
 def make_view(scn_dir, view, tmp):
@@ -96,8 +135,8 @@ def check_schema(rep, schema):
     jsonschema.validate(rep, schema)
 
 
-def check(hs, path, view, truth, schema):
-    p = subprocess.run([hs, "--json", "-r", path], capture_output=True, text=True)
+def check(hs, path, view, truth, schema, extra=()):
+    p = subprocess.run([hs, "--json", "-r", path] + list(extra), capture_output=True, text=True)
     if p.returncode not in (0, 1):
         return [f"exit {p.returncode}: {p.stderr.strip()[:200]}"], ""
     rep = json.loads(p.stdout)
@@ -129,7 +168,7 @@ def check(hs, path, view, truth, schema):
         errs.append(f"exit {p.returncode}, want {truth['exit']}")
     # where the view was taken (the host whose capture it is): never claimed
     # wrongly, and what is there is never asked for
-    at = VANTAGE[view]
+    at = vantage_of(view, truth)
     for c in chains:
         wrong = set(c.get("captured_at", [])) - {at}
         if wrong:
@@ -141,6 +180,8 @@ def check(hs, path, view, truth, schema):
         h1 = c["hops"][0] if c["hops"] else {}
         if truth.get("hop1_observed") and h1.get("observed") != truth["hop1_observed"]:
             errs.append(f"chain {c['id']}: hop 1 observed {h1.get('observed')!r}, want {truth['hop1_observed']!r}")
+        if truth.get("hop1_carrier") and h1.get("carrier") != truth["hop1_carrier"]:
+            errs.append(f"chain {c['id']}: hop 1 carrier {h1.get('carrier')!r}, want {truth['hop1_carrier']!r}")
     got = "; ".join(f"{c['delegation']['verdict']}/{c['delegation']['cause']}" for c in chains) or "no chain"
     return errs, f"exit {p.returncode}, {got}"
 
@@ -162,7 +203,11 @@ def main():
                 vt = os.path.join(tmp, name)
                 os.makedirs(vt, exist_ok=True)
                 try:
-                    errs, got = check(hs, make_view(d, view, vt), view, truth, schema)
+                    if "from" in truth:
+                        path, extra = derived_view(d, view, truth, vt)
+                    else:
+                        path, extra = make_view(d, view, vt), []
+                    errs, got = check(hs, path, view, truth, schema, extra)
                 except Exception as ex:  # noqa: BLE001 - report and go on
                     errs, got = [f"error: {ex}"], ""
                 if errs and truth.get("known_limitation"):

@@ -634,7 +634,12 @@ static void auth_plain(trial *t, const uint8_t *plain, size_t plen, const hs_krb
 		gss_cksum(t, w.cks.value, used, a);
 }
 
-static void dec_auth(trial *t, const hs_krb_enc *e, uint32_t usage, const hs_krb_key *sess, hs_krb_dec_auth *a)
+/* An authenticator, with the ticket's session key when the ticket opened,
+ * else a learnt one (the key of a forwarded TGT, learnt from the KRB-CRED
+ * that carried it); *key_out (may be NULL) gets the key that opened it:
+ * the ticket's session key either way. */
+static void dec_auth(trial *t, const hs_krb_enc *e, uint32_t usage, const hs_krb_key *sess, hs_krb_dec_auth *a,
+		     hs_krb_key *key_out)
 {
 	if (!e->present)
 		return;
@@ -644,6 +649,8 @@ static void dec_auth(trial *t, const hs_krb_enc *e, uint32_t usage, const hs_krb
 	a->status = with_session(t, e, usage, sess, &used);
 	if (a->status != HS_KRB_DEC_OK)
 		return;
+	if (key_out)
+		*key_out = used;
 	/* the KRB-CRED inside is decrypted through t->buf: the authenticator
 	 * moves to the second half of the work buffer */
 	uint8_t *plain = t->buf + t->buf_len;
@@ -743,12 +750,12 @@ out:
  * ticket session key, "subkeyarmor", "ticketarmor") from the explicit armor
  * AP-REQ (AS) or the PA-TGS-REQ itself (TGS, implicit armor); learnt so
  * that the reply's enc-fast-rep opens. */
-static void learn_armor(trial *t, const hs_krb_dec_ticket *tk, const hs_krb_dec_auth *a)
+static void learn_armor(trial *t, const hs_krb_key *ticket_key, const hs_krb_dec_auth *a)
 {
 	hs_krb_key ak;
-	if (tk->status != HS_KRB_DEC_OK || a->status != HS_KRB_DEC_OK || !a->has_subkey)
+	if (!ticket_key->len || a->status != HS_KRB_DEC_OK || !a->has_subkey)
 		return;
-	if (hs_krb_cf2(&a->subkey, &tk->session_key, "subkeyarmor", "ticketarmor", &ak))
+	if (hs_krb_cf2(&a->subkey, ticket_key, "subkeyarmor", "ticketarmor", &ak))
 		learn(t->k, &ak);
 	hs_krb_key_wipe(&ak);
 }
@@ -838,23 +845,30 @@ bool hs_krb_dec_run(hs_krb_keys *k, hs_krb_msg *m, hs_krb_dec *d)
 	const hs_krb_ap_req *ap = m->msg_type == HS_KRB_AP_REQ ? &m->ap_req
 				  : m->tgs_ap_req.present    ? &m->tgs_ap_req
 							     : NULL;
+	/* the session keys of the AP-REQ's ticket and of the armor ticket, as
+	 * the authenticators proved them: without the krbtgt key, the TGT's
+	 * comes from the KRB-CRED that forwarded it (the implicit TGS armor,
+	 * RFC 6113 s5.4.1.1, then still opens the FAST reply) */
+	hs_krb_key tkey = { 0, 0, { 0 } }, akey = { 0, 0, { 0 } };
 	if (ap) {
 		dec_ticket(&t, &ap->ticket, &d->ticket);
 		/* RFC 4120 s7.5.1: 7 = PA-TGS-REQ authenticator, 11 = AP-REQ */
 		dec_auth(&t, &ap->authenticator, m->msg_type == HS_KRB_AP_REQ ? 11 : 7,
-			 d->ticket.status == HS_KRB_DEC_OK ? &d->ticket.session_key : NULL, &d->auth);
+			 d->ticket.status == HS_KRB_DEC_OK ? &d->ticket.session_key : NULL, &d->auth, &tkey);
 	}
 	if (m->fast.armor_ap_req.present) {
 		dec_ticket(&t, &m->fast.armor_ap_req.ticket, &d->armor);
 		hs_krb_dec_auth aa;
 		memset(&aa, 0, sizeof aa);
 		dec_auth(&t, &m->fast.armor_ap_req.authenticator, 11,
-			 d->armor.status == HS_KRB_DEC_OK ? &d->armor.session_key : NULL, &aa);
-		learn_armor(&t, &d->armor, &aa);
+			 d->armor.status == HS_KRB_DEC_OK ? &d->armor.session_key : NULL, &aa, &akey);
+		learn_armor(&t, &akey, &aa);
 		OPENSSL_cleanse(&aa, sizeof aa);
 	} else if (m->fast.present && !m->fast.reply && ap) {
-		learn_armor(&t, &d->ticket, &d->auth);
+		learn_armor(&t, &tkey, &d->auth);
 	}
+	hs_krb_key_wipe(&tkey);
+	hs_krb_key_wipe(&akey);
 	if (m->msg_type == HS_KRB_AS_REP || m->msg_type == HS_KRB_TGS_REP) {
 		dec_rep(&t, m, &d->rep);
 		dec_ticket(&t, &m->ticket, &d->rep_ticket);
