@@ -112,6 +112,7 @@ typedef struct hs_facts {
 	char s_ip[48];
 	char t_name[HS_NAME_MAX];        /* hop-2 target host name */
 	char t_short[64];
+	char t_account[64];              /* its computer account as it names itself (NTLM CHALLENGE NetBIOS name: "SRV2"; "" unknown) */
 	char t_ip[48];                   /* hop-2 target address ("" unknown, or hop 2 is only a KDC exchange) */
 	char t_spn[HS_NAME_MAX];         /* hop-2 SPN (from the ticket / TGS) */
 	char hop2_principal[HS_NAME_MAX];

@@ -57,6 +57,7 @@ typedef struct names {
 	char ps_ss[HS_NAME_MAX];  /* its AD identity: srv1 | $FirstServer */
 	char ps_t[HS_NAME_MAX];   /* UNC host inside a remote script block: srv2.hop.test | $($using:SecondServer) */
 	char ps_ts[HS_NAME_MAX];  /* AD identity of the second server: srv2 | $SecondServer */
+	bool ts_named_itself;     /* ps_ts is the account it named itself with (NTLM), not a label of a name */
 	char ps_spn[HS_NAME_MAX]; /* quoted: 'cifs/srv2.hop.test' | "cifs/$SecondServer" */
 	char ps_cred[HS_NAME_MAX]; /* -Credential argument: alice@HOP.TEST | (Get-Credential) */
 	char ps_getcred[HS_NAME_MAX]; /* Get-Credential alice@HOP.TEST | Get-Credential */
@@ -105,11 +106,17 @@ static void fill_names(const hs_facts *f, names *n)
 	n->t_known = f->t_name[0] || f->t_ip[0];
 	snprintf(n->t, sizeof n->t, "%s", f->t_name[0] ? f->t_name : (f->t_ip[0] ? f->t_ip : W_T));
 	snprintf(n->ts, sizeof n->ts, "%s", f->t_short[0] ? f->t_short : (f->t_ip[0] ? f->t_ip : W_T));
-	if (f->t_short[0]) {
+	if (f->t_account[0] || f->t_short[0]) {
+		/* the account the server names itself with, else the first label
+		 * of the name it was reached by (wrong for an alias: lab 36) */
+		const char *acct = f->t_account[0] ? f->t_account : f->t_short;
+		n->ts_named_itself = f->t_account[0] != 0;
 		char TS[HS_NAME_MAX];
-		upper(TS, sizeof TS, f->t_short);
+		upper(TS, sizeof TS, acct);
 		snprintf(n->TSacct, sizeof n->TSacct, "%s$", TS);
-		snprintf(n->ps_ts, sizeof n->ps_ts, "%s", f->t_short);
+		snprintf(n->ps_ts, sizeof n->ps_ts, "%s", acct);
+		for (char *p = n->ps_ts; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
 	} else {
 		snprintf(n->TSacct, sizeof n->TSacct, "the account of %s", n->ts);
 		snprintf(n->ps_ts, sizeof n->ps_ts, PS_T);
@@ -322,6 +329,21 @@ static const char *code_why(int32_t code, unsigned step)
 /* ---- the standard remedies ---- */
 
 /* Commands that name an unknown server get a first line that asks for it. */
+/* setspn for an SPN no account has (KDC_ERR_S_PRINCIPAL_UNKNOWN): on the
+ * target's own account when it named itself (its NTLM CHALLENGE), else the
+ * account is asked for: the name it was reached by may be an alias (lab 36:
+ * files.hop.test is srv2), whose first label is no account. */
+static void cmd_setspn(hs_remedy *r, const names *n, const char *spn)
+{
+	if (n->ts_named_itself) {
+		cmd(r, "setspn -S %s %s", spn, n->ps_ts);
+		return;
+	}
+	cmd(r, "$TargetAccount = Read-Host 'Computer account of the server that answers as %s (%s if that is its own name, not an alias: no account has %s)'",
+	    n->t, n->ps_ts, spn);
+	cmd(r, "setspn -S %s $TargetAccount", spn);
+}
+
 static void ask_missing(hs_remedy *r, const names *n)
 {
 	if (!r)
@@ -425,7 +447,7 @@ static hs_remedy *remedy_for_code(hs_diag *d, const names *n, int32_t code, cons
 	case 7:
 		r = remedy(d, HS_METHOD_UNKNOWN, "Register the SPN on the target's account, or use the registered host name", "No security trade-off; duplicate SPNs break Kerberos, so check first with setspn -Q.");
 		cmd(r, "setspn -Q %s", ps_spn);
-		cmd(r, "setspn -S %s %s", ps_spn, n->ps_ts);
+		cmd_setspn(r, n, ps_spn);
 		break;
 	case 8:
 		r = remedy(d, HS_METHOD_UNKNOWN, "Find and remove the duplicate SPN", "No security trade-off; keep the SPN on the account that runs the service.");
@@ -573,7 +595,7 @@ static void x_ok_fresh(const ctx *c, hs_diag *d)
 	if (no_spn) {
 		hs_remedy *r = remedy(d, HS_METHOD_FRESH, "Register the SPN (or use the registered name) so the second hop keeps Kerberos instead of NTLM",
 				      "NTLM works here but cannot be delegated further and is weaker than Kerberos.");
-		cmd(r, "setspn -S %s %s", or_words(f->tgs_error_sname, "cifs/" PS_T), n->ps_ts);
+		cmd_setspn(r, n, or_words(f->tgs_error_sname, "cifs/" PS_T));
 		ask_missing(r, n);
 	}
 }

@@ -261,8 +261,19 @@ static void test_spn_skew_credssp_winrm(void)
 	strcpy(f.tgs_error_sname, "cifs/files.hop.test");
 	hs_diag d = run(&f);
 	CU_ASSERT_STRING_EQUAL(d.cause, "spn_unknown");
-	CU_ASSERT(has_cmd(&d, "setspn -S cifs/files.hop.test srv2"));
+	/* the account is not known (the target never named itself): asked for,
+	 * the name's first label only offered */
+	CU_ASSERT(has_cmd(&d, "$TargetAccount = Read-Host 'Computer account of the server that answers as srv2.hop.test (srv2 if"));
+	CU_ASSERT(has_cmd(&d, "setspn -S cifs/files.hop.test $TargetAccount"));
 	CU_ASSERT_EQUAL(d.method, HS_METHOD_UNKNOWN);
+	/* lab 36: reached as files.hop.test (an alias), the server's NTLM
+	 * CHALLENGE names it SRV2: its account, not "files" */
+	strcpy(f.t_name, "files.hop.test");
+	strcpy(f.t_short, "files");
+	strcpy(f.t_account, "SRV2");
+	d = run(&f);
+	CU_ASSERT(has_cmd(&d, "setspn -S cifs/files.hop.test srv2"));
+	CU_ASSERT_FALSE(has_cmd(&d, "files$") || has_cmd(&d, "hop.test files") || has_cmd(&d, "Read-Host"));
 
 	/* lab 36: the TGS-REQ was made with the user's forwarded TGT (seen only
 	 * in the decrypted authenticator), then Negotiate fell back to anonymous
@@ -698,6 +709,10 @@ static void test_kdc_code_wording(void)
 	f.s4u2proxy_error = 7;
 	d = run(&f);
 	CU_ASSERT(says(&d, "KDC_ERR_S_PRINCIPAL_UNKNOWN"));
+	CU_ASSERT(has_cmd(&d, "setspn -S cifs/srv2.hop.test $TargetAccount"));
+	f.hop2_auth = HS_AUTH_NTLM;
+	strcpy(f.t_account, "SRV2");
+	d = run(&f);
 	CU_ASSERT(has_cmd(&d, "setspn -S cifs/srv2.hop.test srv2"));
 
 	/* a ticket for the second hop refused for another reason than its SPN */

@@ -474,6 +474,7 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 		}
 		if (a && a->sname[0])
 			snprintf(f->t_spn, sizeof f->t_spn, "%s", a->sname);
+		snprintf(f->t_account, sizeof f->t_account, "%s", hsm_host_account(m, &h2c->s));
 		f->hop2_clock_known = h2c->clock_known;
 		f->hop2_clock_offset_ns = h2c->clock_offset_ns;
 		f->hop2_clock_ref = h2c->clock_ref;
@@ -507,6 +508,8 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 		endpoint_set(m, &h2->server, h ? &h->addr : &x->k, h != NULL, port_of_carrier(h2->carrier));
 		if (!h2->server.name[0])
 			snprintf(h2->server.name, sizeof h2->server.name, "%s", th);
+		if (h)
+			snprintf(f->t_account, sizeof f->t_account, "%s", h->account);
 		h2->auth = HS_AUTH_KERBEROS;
 		snprintf(h2->principal, sizeof h2->principal, "%s", x->principal);
 		h2->result = HS_RES_UNKNOWN;

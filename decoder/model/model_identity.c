@@ -64,6 +64,24 @@ void hsm_host_learn(hs_model *m, const hs_addr *a, const char *name_in, int scor
 	}
 }
 
+/* The computer account a server names itself with (its NTLM CHALLENGE's
+ * NetBIOS computer name): what setspn and Set-ADComputer take, which the
+ * name a client reached it by (an alias) is not. */
+void hsm_host_account_learn(hs_model *m, const hs_addr *a, const char *netbios)
+{
+	host *h = netbios[0] ? host_get(m, a, true) : NULL;
+	if (!h)
+		return;
+	snprintf(h->account, sizeof h->account, "%s", netbios);
+	hsm_upper(h->account);
+}
+
+const char *hsm_host_account(hs_model *m, const hs_addr *a)
+{
+	const host *h = host_get(m, a, false);
+	return h ? h->account : "";
+}
+
 /* Best name: highest score, a fully qualified one preferred. */
 const char *hsm_host_name(hs_model *m, const hs_addr *a)
 {

@@ -166,6 +166,7 @@ typedef struct host {
 		int score;
 	} n[HOST_NAMES];
 	unsigned nn;
+	char account[64];  /* the computer account the host names itself with (NTLM CHALLENGE), upper case */
 } host;
 
 typedef struct session {
@@ -277,6 +278,8 @@ void hsm_upper(char *s);
 /* model_identity.c: who is who */
 const host *hsm_host_by_name(hs_model *m, const char *name);
 void hsm_host_learn(hs_model *m, const hs_addr *a, const char *name_in, int score);
+void hsm_host_account_learn(hs_model *m, const hs_addr *a, const char *netbios);
+const char *hsm_host_account(hs_model *m, const hs_addr *a);
 const char *hsm_host_name(hs_model *m, const hs_addr *a);
 void hsm_learn_spn(hs_model *m, const hs_addr *a, const char *sname);
 void hsm_mark_routine(hs_model *m);

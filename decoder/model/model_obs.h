@@ -121,6 +121,7 @@ typedef struct hs_obs_host {
 	bool client;             /* a name of the connection's client (else of its server) */
 	char name[HS_NAME_MAX];  /* as seen: "srv2.hop.test", "SRV2:5985" (lower-cased, port cut by the model) */
 	int score;               /* 3 SPN / Host header / tree path / NTLM DNS name, 2 NetBIOS name, 1 machine account */
+	bool account;            /* the server's own NetBIOS computer name (NTLM CHALLENGE): its account, not a name to show */
 } hs_obs_host;
 
 typedef struct hs_obs_domain {

@@ -208,6 +208,13 @@ static void on_ntlm_token(hs_obs_msg *o, const hs_ntlm_msg *n)
 			hs_ntlm_text(n->av.nb_computer, true, buf, sizeof buf);
 			host_name(o, false, buf, 2);
 		}
+		/* the NetBIOS computer name is the server's account (SRV2$),
+		 * whatever name the client used to reach it (an alias: lab 36) */
+		hs_obs *acct = n->av.nb_computer.len ? hs_obs_add(o, HS_OBS_HOST) : NULL;
+		if (acct) {
+			hs_ntlm_text(n->av.nb_computer, true, acct->u.host.name, sizeof acct->u.host.name);
+			acct->u.host.account = true;
+		}
 		if (n->av.nb_domain.len && n->av.dns_domain.len) {
 			hs_ntlm_text(n->av.nb_domain, true, buf, sizeof buf);
 			hs_ntlm_text(n->av.dns_domain, true, dom, sizeof dom);

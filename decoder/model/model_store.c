@@ -797,7 +797,9 @@ void hsm_observe_records(hs_model *m, const hs_obs_msg *o)
 				apply_outcome(c, mt, &r->u.outcome);
 			break;
 		case HS_OBS_HOST:
-			if (c)
+			if (c && r->u.host.account)
+				hsm_host_account_learn(m, r->u.host.client ? &c->c : &c->s, r->u.host.name);
+			else if (c)
 				hsm_host_learn(m, r->u.host.client ? &c->c : &c->s, r->u.host.name, r->u.host.score);
 			break;
 		case HS_OBS_DOMAIN:
