@@ -148,6 +148,7 @@ void hs_redact_chain(hs_redact *p, hs_chain *ch)
 	hs_redact_host(p, f->s_short, sizeof f->s_short);
 	hs_redact_host(p, f->t_name, sizeof f->t_name);
 	hs_redact_host(p, f->t_short, sizeof f->t_short);
+	hs_redact_host(p, f->t_account, sizeof f->t_account);
 	hs_redact_spn(p, f->t_spn, sizeof f->t_spn);
 	hs_redact_spn(p, f->tgs_error_sname, sizeof f->tgs_error_sname);
 	hs_redact_principal(p, f->hop2_principal, sizeof f->hop2_principal);
