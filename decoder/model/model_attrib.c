@@ -375,10 +375,8 @@ static guint concurrent_open(attr_ctx *a, const srv_ix *v, const item *it, int o
 			const session *y = &g_array_index(m->sessions, session, s);
 			if ((int)s == own || it->ts < y->t0 - SLACK_NS / 4 || it->ts > y->t1)
 				continue;
-			if (part && session_reach(m, y) - LONG_NS <= y->t0)
-				continue;
 			if (!part && session_reach(m, y) - LONG_NS > y->t0)
-				continue; /* the open list holds it */
+				continue; /* the open list (part 1) holds it */
 			if (cmd_window(m, y, it->ts) != INT64_MAX)
 				return 0;
 			/* a session whose second hop its user's name already ties

@@ -712,6 +712,27 @@ static uint64_t obs_s4u(obs_run *y, int64_t ms, uint64_t flow, const char *u, ui
 	return f;
 }
 
+/* srv1's anonymous SMB session to srv2 (NTLM AUTHENTICATE with no user) on
+ * flow at ms, refused with STATUS_ACCESS_DENIED 10 ms later.  Returns the
+ * AUTHENTICATE's frame (the refused attempt the chain cites). */
+static uint64_t obs_anon_refused(obs_run *y, int64_t ms, uint64_t flow)
+{
+	hs_obs_msg o = obs_at(y, ms, flow, O_SRV1, 50022, O_SRV2, 445, 0, HS_CAR_SMB2);
+	hs_obs *r = hs_obs_add(&o, HS_OBS_AUTH);
+	r->u.auth.auth = HS_AUTH_ANONYMOUS;
+	r->u.auth.leg = HS_OBS_LEG_FINISH;
+	r->u.auth.final = r->u.auth.frame = true;
+	uint64_t f = obs_feed(y, &o);
+	o = obs_at(y, ms + 10, flow, O_SRV1, 50022, O_SRV2, 445, 1, HS_CAR_SMB2);
+	r = hs_obs_add(&o, HS_OBS_OUTCOME);
+	r->u.outcome.result = HS_RES_FAILED;
+	r->u.outcome.status = 0xC0000022u; /* STATUS_ACCESS_DENIED */
+	r->u.outcome.open = true;
+	r->u.outcome.frame = HS_OBS_FRAME_ALWAYS;
+	obs_feed(y, &o);
+	return f;
+}
+
 /* Unconstrained delegation (RFC 4120 2.6, 2.8): alice's client sends srv1
  * a forwarded TGT inside hop 1's AP-REQ; srv1 presents it to the KDC for
  * cifs/srv2 and opens SMB on srv2 with the ticket it got, accepted: one
@@ -743,19 +764,7 @@ static void test_obs_double_hop_delegated(void)
 
 	obs_run n = { hs_model_new(NULL), 0, 0 };
 	obs_hop1(&n, 0, 100, 5000, 10, client_n(0), "alice@HOP.TEST", 1, false);
-	hs_obs_msg o = obs_at(&n, 210, 22, O_SRV1, 50022, O_SRV2, 445, 0, HS_CAR_SMB2);
-	hs_obs *r = hs_obs_add(&o, HS_OBS_AUTH); /* NTLM AUTHENTICATE, anonymous */
-	r->u.auth.auth = HS_AUTH_ANONYMOUS;
-	r->u.auth.leg = HS_OBS_LEG_FINISH;
-	r->u.auth.final = r->u.auth.frame = true;
-	obs_feed(&n, &o);
-	o = obs_at(&n, 220, 22, O_SRV1, 50022, O_SRV2, 445, 1, HS_CAR_SMB2);
-	r = hs_obs_add(&o, HS_OBS_OUTCOME);
-	r->u.outcome.result = HS_RES_FAILED;
-	r->u.outcome.status = 0xC0000022u; /* STATUS_ACCESS_DENIED */
-	r->u.outcome.open = true;
-	r->u.outcome.frame = HS_OBS_FRAME_ALWAYS;
-	obs_feed(&n, &o);
+	obs_anon_refused(&n, 210, 22);
 	hs_model_finish(n.m);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(n.m), 1);
 	c = hs_model_chain(n.m, 0);
@@ -821,19 +830,7 @@ static void test_obs_concurrent_untied(void)
 			obs_cmd(&y, 100, 11, client_n(0), true);
 			obs_cmd(&y, 900, 11, client_n(0), false);
 		}
-		hs_obs_msg o = obs_at(&y, 300, 22, O_SRV1, 50022, O_SRV2, 445, 0, HS_CAR_SMB2);
-		hs_obs *r = hs_obs_add(&o, HS_OBS_AUTH); /* NTLM AUTHENTICATE, anonymous */
-		r->u.auth.auth = HS_AUTH_ANONYMOUS;
-		r->u.auth.leg = HS_OBS_LEG_FINISH;
-		r->u.auth.final = r->u.auth.frame = true;
-		uint64_t refusal = obs_feed(&y, &o); /* the refused attempt (a failed tree connect would be cited instead) */
-		o = obs_at(&y, 310, 22, O_SRV1, 50022, O_SRV2, 445, 1, HS_CAR_SMB2);
-		r = hs_obs_add(&o, HS_OBS_OUTCOME);
-		r->u.outcome.result = HS_RES_FAILED;
-		r->u.outcome.status = 0xC0000022u; /* STATUS_ACCESS_DENIED */
-		r->u.outcome.open = true;
-		r->u.outcome.frame = HS_OBS_FRAME_ALWAYS;
-		obs_feed(&y, &o);
+		uint64_t refusal = obs_anon_refused(&y, 300, 22);
 		/* both sessions stay open past the second hop */
 		obs_ap(&y, 1000, 1010, 10, client_n(0), O_SRV1, 5985, HS_CAR_WINRM_HTTP, "HTTP/srv1.hop.test",
 		       0x7200000001ull, false, true);
