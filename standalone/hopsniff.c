@@ -70,8 +70,8 @@ static const char *summary =
 	"  one JSON object per line; anomalies too (text: lines starting with \"! \").\n"
 	"  Input numbers follow the order of -r from 0; frame numbers count from 1 in each input.\n"
 	"\n"
-	"Exit status: 0 no failed delegation found, 1 at least one chain failed (report mode),\n"
-	"2 usage or input error.";
+	"Exit status: 0 no failed delegation found, 1 at least one chain failed or a refused second hop\n"
+	"of concurrent sessions the input cannot tell apart (report mode), 2 usage or input error.";
 
 /* The option strings of --ntlm-password / --nt-hash, wiped before freed. */
 static void free_secrets(gchar **a, gchar **b)

@@ -124,6 +124,13 @@ typedef struct hs_facts {
 	bool client_kdc_visible;         /* the hop-1 client's KDC exchanges are in the input */
 	bool hop2_seen;                  /* a hop-2 connection was seen */
 	bool hop2_inferred;              /* only a KDC exchange for the hop-2 target */
+	/* second-hop items of the hop-1 server that more than one of its
+	 * concurrent sessions could own and nothing ties to one (model_attrib.c):
+	 * attributed to none of them */
+	unsigned hop2_ambiguous;         /* how many such items this session was a candidate for */
+	unsigned hop2_ambiguous_sessions; /* the most sessions one of them could belong to */
+	bool hop2_ambiguous_refused;     /* one of them was refused (some session failed) */
+	hs_ref hop2_ambiguous_ref;       /* the refusal, else the first such item */
 	/* where the input was captured (every message of one input involves
 	 * that host's address): several may hold with several inputs */
 	bool at_client, at_server1, at_dc;

@@ -1479,6 +1479,34 @@ static void x_hop2_unseen(const ctx *c, hs_diag *d)
 		need(d, "the TLS key log of the hop-1 connection to see its authentication");
 }
 
+/* Concurrent sessions into one server with nothing to tell them apart
+ * (model_attrib.c concurrent_open): the second hops it made then belong to
+ * one of them, which one is a guess, so this chain's verdict is not known.
+ * A refusal among them is still a refusal: the exit status says so
+ * (hs_report_exit_status), the texts say it belongs to one of them. */
+static bool m_ambiguous(const ctx *c, const char *cause)
+{
+	(void)cause;
+	return c->f->hop2_ambiguous && !c->f->hop2_seen && !c->f->hop2_inferred;
+}
+
+static void x_ambiguous(const ctx *c, hs_diag *d)
+{
+	const hs_facts *f = c->f;
+	const names *n = &c->n;
+	set(d, f->hop1_auth == HS_AUTH_CREDSSP ? HS_METHOD_CREDSSP : f->forwarded_tgt ? HS_METHOD_UNCONSTRAINED : HS_METHOD_UNKNOWN,
+	    HS_VERDICT_UNKNOWN);
+	ev(d, f->hop2_ambiguous_ref);
+	detail(d, "%u sessions into %s were open at once when %s made %s; nothing in this input (a user name, a key, a shell or a Command) ties %s to one session, so this session's second hop is not known.%s",
+	       f->hop2_ambiguous_sessions, n->s, n->ss, f->hop2_ambiguous > 1 ? "its second-hop connections and KDC requests" : "a second hop",
+	       f->hop2_ambiguous > 1 ? "them" : "it",
+	       f->hop2_ambiguous_refused ? " One of them was refused: some session failed (exit status 1), which one cannot be told from here." : "");
+	explain(d, "The hop-1 bodies and tickets that would name each session's user are encrypted, and the sessions ran at the same time, so giving the second hop to one of them would be a guess.");
+	need(d, "%s's keytab: it opens each session's hop-1 ticket (its user) and the forwarded TGT or S4U request that ties a second hop to it", n->ss);
+	if (!f->at_client && !f->at_dc)
+		need(d, "the client's or the DC's capture of the same time: the KDC exchange that issued each session's hop-1 ticket names its user");
+}
+
 static bool m_any(const ctx *c, const char *cause)
 {
 	(void)c;
@@ -1523,6 +1551,7 @@ typedef enum ev_kind {
 	EV_CLOCK,
 	EV_TICKET,
 	EV_SAW,
+	EV_AMBIG,
 	EV_LAST
 } ev_kind;
 
@@ -1543,6 +1572,8 @@ typedef struct rule {
 } rule;
 
 static const rule rules[] = {
+	/* 0. which session a second hop belongs to is not known */
+	{ "unknown", m_ambiguous, x_ambiguous, { EV_AMBIG }, SAW_THIS },
 	/* 1. what worked */
 	{ "ok", m_ok_credssp, x_ok_credssp, { EV_HOP2, EV_LAST }, SAW_THIS },
 	{ "ok", m_ok_fresh, x_ok_fresh, { EV_HOP2, EV_LAST }, SAW_THIS },
@@ -1610,6 +1641,7 @@ static hs_ref ev_ref(const hs_facts *f, const hs_diag *d, ev_kind k)
 	case EV_CLOCK: return f->hop2_clock_ref;
 	case EV_TICKET: return f->hop1_ticket_first_ref;
 	case EV_SAW: return f->user_saw_ref;
+	case EV_AMBIG: return f->hop2_ambiguous_ref;
 	case EV_LAST: return d->nevidence ? d->evidence[d->nevidence - 1] : (hs_ref){ 0, 0 };
 	default: return (hs_ref){ 0, 0 };
 	}

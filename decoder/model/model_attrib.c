@@ -350,13 +350,91 @@ static int link_session(attr_ctx *a, const srv_ix *v, const kx *x)
 	return best;
 }
 
-static void take(hs_model *m, int *owner, int s, const item *it)
+/* Concurrent sessions, nothing to tell them apart: the sessions of the
+ * item's server that were open when it happened (started by it, not ended
+ * before it), none of them running a Command that contains it (with
+ * readable bodies the Command window ties a second hop to its session), the
+ * item naming no user (pass 1 and 2 tie those).  With two or more such
+ * sessions the item is given to none of them: which session a second hop
+ * belongs to is then a guess (two users at once with sealed bodies, lab 15
+ * from srv1 alone), and the chains say so (rules.c m_ambiguous).  Returns
+ * how many; their indexes in out (up to max). */
+static guint concurrent_open(attr_ctx *a, const srv_ix *v, const item *it, int own, guint *out, guint max)
+{
+	hs_model *m = a->m;
+	if (it->named_user)
+		return 0;
+	guint n = 0;
+	guint hi = started_by(m, v->by_t0, it->ts, SLACK_NS / 4);
+	for (int part = 0; part < 2; part++) {
+		const GArray *l = part ? v->open : v->by_t0;
+		for (guint p = part ? l->len : hi; p-- > 0;) {
+			if (!part && g_array_index(v->reach, int64_t, p) < it->ts)
+				break;
+			guint s = g_array_index(l, guint, p);
+			const session *y = &g_array_index(m->sessions, session, s);
+			if ((int)s == own || it->ts < y->t0 - SLACK_NS / 4 || it->ts > y->t1)
+				continue;
+			if (!part && session_reach(m, y) - LONG_NS > y->t0)
+				continue; /* the open list (part 1) holds it */
+			if (cmd_window(m, y, it->ts) != INT64_MAX)
+				return 0;
+			/* a session whose second hop its user's name already ties
+			 * (a forwarded TGT, S4U) is not the owner of an unnamed
+			 * connection beside it: the others are (lab 15 merged) */
+			if (it->is_conn && y->nconn_tied)
+				continue;
+			if (n < max)
+				out[n] = s;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* A refused item (a hop-2 connection that failed, a KDC refusal) and the
+ * frame that shows it, else the item's first frame. */
+static bool item_refused(hs_model *m, const item *it, hs_ref *ref)
+{
+	if (it->is_conn) {
+		const conn *c = g_ptr_array_index(m->conns, it->index);
+		const attempt *at = hsm_conn_final(c);
+		bool refused = hsm_conn_result(c) == HS_RES_FAILED;
+		*ref = c->tree_seen && c->tree_result == HS_RES_FAILED ? c->tree_ref : at ? at->ref : c->frames[0];
+		return refused;
+	}
+	const kx *x = &g_array_index(m->kxs, kx, it->index);
+	bool refused = x->answered && !x->ok && !x->s4u_routine;
+	*ref = refused ? x->rep : x->req;
+	return refused;
+}
+
+#define AMBIG_MAX 16
+
+static void leave_ambiguous(hs_model *m, const guint *ss, guint n, const item *it)
+{
+	hs_ref ref;
+	bool refused = item_refused(m, it, &ref);
+	for (guint k = 0; k < n && k < AMBIG_MAX; k++) {
+		session *y = &g_array_index(m->sessions, session, ss[k]);
+		if (!y->ambig || (refused && !y->ambig_refused))
+			y->ambig_ref = ref;
+		y->ambig++;
+		y->ambig_refused |= refused;
+		if (n > y->ambig_max)
+			y->ambig_max = n;
+	}
+}
+
+static void take(hs_model *m, int *owner, int s, const item *it, bool tied)
 {
 	session *y = &g_array_index(m->sessions, session, s);
 	*owner = s;
 	y->nitems++;
 	if (it->is_conn)
 		y->nconn_items++;
+	if (it->is_conn && tied)
+		y->nconn_tied++;
 }
 
 /* Plain HTTP without WS-Management and without any authentication (an
@@ -427,10 +505,16 @@ void hsm_attribute(hs_model *m)
 				best = latest_of_user(&a, g_hash_table_lookup(v->by_link, GUINT_TO_POINTER(it->key.user)),
 						      a.lk, it, own);
 			} else {
+				guint cand[AMBIG_MAX];
+				guint nc = concurrent_open(&a, v, it, own, cand, AMBIG_MAX);
+				if (nc >= 2) {
+					leave_ambiguous(m, cand, nc, it);
+					continue;
+				}
 				best = by_window(&a, v, it, own);
 			}
 			if (best >= 0)
-				take(m, owner, best, it);
+				take(m, owner, best, it, pass < 3);
 		}
 	}
 	g_array_free(items, TRUE);

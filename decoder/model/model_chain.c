@@ -316,6 +316,10 @@ static void build_chain(hs_model *m, const chain_index *ix, int si, hs_chain *ch
 
 	/* visibility */
 	vantage_facts(m, ix, y, f);
+	f->hop2_ambiguous = y->ambig;
+	f->hop2_ambiguous_sessions = y->ambig_max;
+	f->hop2_ambiguous_refused = y->ambig_refused;
+	f->hop2_ambiguous_ref = y->ambig_ref;
 	if (y->s_known && g_hash_table_contains(ix->clients, &y->s))
 		f->s_outbound_visible = true;
 	if (g_hash_table_contains(ix->kdc_clients, &y->c))

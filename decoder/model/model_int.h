@@ -184,6 +184,13 @@ typedef struct session {
 	int kx_index;                /* inferred: the TGS exchange */
 	int nitems;
 	int nconn_items;             /* hop-2 connections attributed */
+	int nconn_tied;              /* ... of them by identity (attribution's passes 1 and 2) */
+	uint64_t ticket_fp;          /* the first Kerberos service ticket its connections presented (0 none) */
+	bool logon_unseen;           /* its first connection logged on before the capture (model_session.c) */
+	unsigned ambig;              /* hop-2 items it could own with other concurrent sessions, owned by none */
+	unsigned ambig_max;          /* the most sessions one of them could belong to */
+	bool ambig_refused;          /* one of them was refused */
+	hs_ref ambig_ref;            /* the refusal, else the first of them */
 	hs_carrier carrier;
 	uint16_t sport;
 	char link_user[HS_NAME_MAX]; /* from S4U2Self / forwarded TGT when principal unknown */

@@ -56,6 +56,27 @@ static bool conn_authenticated(const conn *c)
  * is still active - or within SLACK_NS of a session that so far only got
  * 401s (the client authenticates on its next connection; a connection
  * whose start is not in the capture got none, and is no such session). */
+/* The first Kerberos service ticket a connection presented (0: none). */
+static uint64_t conn_ticket(const conn *c)
+{
+	for (unsigned j = 0; j < c->natt; j++)
+		if (c->att[j].auth == HS_AUTH_KERBEROS && c->att[j].ticket_fp)
+			return c->att[j].ticket_fp;
+	return 0;
+}
+
+/* An authenticated WinRM connection (over plain HTTP, where the logon
+ * would show) with no logon and no 401 in the input: it logged on before
+ * the capture started. */
+static bool logon_unseen(const conn *c)
+{
+	return !c->natt && !c->offers_seen && !c->tls && c->carrier == HS_CAR_WINRM_HTTP && c->winrm;
+}
+
+/* Two different service tickets are two logons: the client caches its
+ * ticket for the server and presents it on every connection of a session,
+ * so a connection with another ticket while the session is open is another
+ * session (two users at once, lab 15: their names are inside the tickets). */
 static bool session_takes(hs_model *m, const session *x, const conn *c, const char *cp, bool only_401)
 {
 	if (x->nconns >= SESS_CONNS || !hsm_addr_eq(&x->c, &c->c) || !hsm_addr_eq(&x->s, &c->s) || x->sport != c->sport)
@@ -63,6 +84,15 @@ static bool session_takes(hs_model *m, const session *x, const conn *c, const ch
 	if (x->shell_id[0] && c->shell_id[0] && strcmp(x->shell_id, c->shell_id))
 		return false;
 	if (x->principal[0] && cp[0] && !hsm_principal_eq(x->principal, cp))
+		return false;
+	uint64_t tk = conn_ticket(c);
+	if (x->ticket_fp && tk && x->ticket_fp != tk)
+		return false;
+	/* a connection whose logon is before the capture and one that logs on
+	 * in it: nothing says the unseen logon was the same (srv1's capture
+	 * started late, lab 15 srv1-late: alice's connection mid-stream, bob's
+	 * logging on); only a shell id joins them */
+	if (!(x->shell_id[0] && c->shell_id[0]) && (x->logon_unseen != logon_unseen(c)))
 		return false;
 	(void)m;
 	if (c->t0 <= x->t1)
@@ -163,6 +193,10 @@ void hsm_build_sessions(hs_model *m)
 		}
 		if (!x->principal[0] && cp[0])
 			snprintf(x->principal, sizeof x->principal, "%s", cp);
+		if (!x->ticket_fp)
+			x->ticket_fp = conn_ticket(c);
+		if (x->nconns == 0)
+			x->logon_unseen = logon_unseen(c);
 		if (conn_authenticated(c))
 			g_array_index(authed, uint8_t, si) |= AUTHED;
 		if (c->offers_seen)

@@ -712,6 +712,27 @@ static uint64_t obs_s4u(obs_run *y, int64_t ms, uint64_t flow, const char *u, ui
 	return f;
 }
 
+/* srv1's anonymous SMB session to srv2 (NTLM AUTHENTICATE with no user) on
+ * flow at ms, refused with STATUS_ACCESS_DENIED 10 ms later.  Returns the
+ * AUTHENTICATE's frame (the refused attempt the chain cites). */
+static uint64_t obs_anon_refused(obs_run *y, int64_t ms, uint64_t flow)
+{
+	hs_obs_msg o = obs_at(y, ms, flow, O_SRV1, 50022, O_SRV2, 445, 0, HS_CAR_SMB2);
+	hs_obs *r = hs_obs_add(&o, HS_OBS_AUTH);
+	r->u.auth.auth = HS_AUTH_ANONYMOUS;
+	r->u.auth.leg = HS_OBS_LEG_FINISH;
+	r->u.auth.final = r->u.auth.frame = true;
+	uint64_t f = obs_feed(y, &o);
+	o = obs_at(y, ms + 10, flow, O_SRV1, 50022, O_SRV2, 445, 1, HS_CAR_SMB2);
+	r = hs_obs_add(&o, HS_OBS_OUTCOME);
+	r->u.outcome.result = HS_RES_FAILED;
+	r->u.outcome.status = 0xC0000022u; /* STATUS_ACCESS_DENIED */
+	r->u.outcome.open = true;
+	r->u.outcome.frame = HS_OBS_FRAME_ALWAYS;
+	obs_feed(y, &o);
+	return f;
+}
+
 /* Unconstrained delegation (RFC 4120 2.6, 2.8): alice's client sends srv1
  * a forwarded TGT inside hop 1's AP-REQ; srv1 presents it to the KDC for
  * cifs/srv2 and opens SMB on srv2 with the ticket it got, accepted: one
@@ -743,19 +764,7 @@ static void test_obs_double_hop_delegated(void)
 
 	obs_run n = { hs_model_new(NULL), 0, 0 };
 	obs_hop1(&n, 0, 100, 5000, 10, client_n(0), "alice@HOP.TEST", 1, false);
-	hs_obs_msg o = obs_at(&n, 210, 22, O_SRV1, 50022, O_SRV2, 445, 0, HS_CAR_SMB2);
-	hs_obs *r = hs_obs_add(&o, HS_OBS_AUTH); /* NTLM AUTHENTICATE, anonymous */
-	r->u.auth.auth = HS_AUTH_ANONYMOUS;
-	r->u.auth.leg = HS_OBS_LEG_FINISH;
-	r->u.auth.final = r->u.auth.frame = true;
-	obs_feed(&n, &o);
-	o = obs_at(&n, 220, 22, O_SRV1, 50022, O_SRV2, 445, 1, HS_CAR_SMB2);
-	r = hs_obs_add(&o, HS_OBS_OUTCOME);
-	r->u.outcome.result = HS_RES_FAILED;
-	r->u.outcome.status = 0xC0000022u; /* STATUS_ACCESS_DENIED */
-	r->u.outcome.open = true;
-	r->u.outcome.frame = HS_OBS_FRAME_ALWAYS;
-	obs_feed(&n, &o);
+	obs_anon_refused(&n, 210, 22);
 	hs_model_finish(n.m);
 	CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(n.m), 1);
 	c = hs_model_chain(n.m, 0);
@@ -797,6 +806,51 @@ static void test_obs_double_hop_refused(void)
 			CU_ASSERT_EQUAL(c->diag.verdict, HS_VERDICT_FAILED);
 			CU_ASSERT(cites(c, refusal));
 		}
+		hs_model_free(y.m);
+	}
+}
+
+/* Two users at once from one client (lab 15 from srv1 alone): two WinRM
+ * connections with two different service tickets are two sessions; srv1's
+ * anonymous SMB to srv2, refused, while both are open and neither names
+ * its user nor runs a readable Command, belongs to one of them - which is
+ * not known: both chains "unknown" with a need for the keytab, the refusal
+ * kept (the exit status).  With a Command window on one session only, the
+ * refusal is that session's (failed) and the other's chain is not
+ * attempted. */
+static void test_obs_concurrent_untied(void)
+{
+	for (int cmd = 0; cmd < 2; cmd++) {
+		obs_run y = { hs_model_new(NULL), 0, 0 };
+		obs_ap(&y, 0, 10, 10, client_n(0), O_SRV1, 5985, HS_CAR_WINRM_HTTP, "HTTP/srv1.hop.test", 0x7200000001ull,
+		       false, true);
+		obs_ap(&y, 50, 60, 11, client_n(0), O_SRV1, 5985, HS_CAR_WINRM_HTTP, "HTTP/srv1.hop.test", 0x7200000002ull,
+		       false, true);
+		if (cmd) {
+			obs_cmd(&y, 100, 11, client_n(0), true);
+			obs_cmd(&y, 900, 11, client_n(0), false);
+		}
+		uint64_t refusal = obs_anon_refused(&y, 300, 22);
+		/* both sessions stay open past the second hop */
+		obs_ap(&y, 1000, 1010, 10, client_n(0), O_SRV1, 5985, HS_CAR_WINRM_HTTP, "HTTP/srv1.hop.test",
+		       0x7200000001ull, false, true);
+		obs_ap(&y, 1000, 1010, 11, client_n(0), O_SRV1, 5985, HS_CAR_WINRM_HTTP, "HTTP/srv1.hop.test",
+		       0x7200000002ull, false, true);
+		hs_model_finish(y.m);
+		CU_ASSERT_EQUAL_FATAL(hs_model_chain_count(y.m), 2);
+		unsigned failed = 0, unknown = 0, needs_keytab = 0, refused = 0;
+		for (size_t i = 0; i < 2; i++) {
+			const hs_chain *c = hs_model_chain(y.m, i);
+			failed += c->diag.verdict == HS_VERDICT_FAILED;
+			unknown += c->diag.verdict == HS_VERDICT_UNKNOWN && c->nhops == 1;
+			refused += c->facts.hop2_ambiguous_refused && cites(c, refusal);
+			for (unsigned k = 0; k < c->diag.nneeds; k++)
+				needs_keytab += strstr(c->diag.needs[k], "keytab") != NULL;
+		}
+		CU_ASSERT_EQUAL(failed, cmd ? 1u : 0u);
+		CU_ASSERT_EQUAL(unknown, cmd ? 0u : 2u);
+		CU_ASSERT_EQUAL(refused, cmd ? 0u : 2u);
+		CU_ASSERT(cmd || needs_keytab == 2);
 		hs_model_free(y.m);
 	}
 }
@@ -917,5 +971,6 @@ HS_UNIT_MAIN("model", { "a finished copy gives the original's chains (08, srv1)"
 	     { "a refused S4U2Proxy without hop 1 makes a failed chain (synthetic)", test_partial_chain },
 	     { "observations: a delegated Kerberos double hop, and one without delegation", test_obs_double_hop_delegated },
 	     { "observations: a refused (and a granted) constrained delegation", test_obs_double_hop_refused },
+	     { "observations: concurrent sessions, a second hop tied to neither", test_obs_concurrent_untied },
 	     { "observations: 3,000 concurrent sessions to one server, KDC exchanges interleaved", test_obs_jump_server },
 	     { "observations: settled chains retire, are emitted once, their state freed", test_obs_retirement })

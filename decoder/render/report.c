@@ -258,7 +258,10 @@ void hs_report_json(const hs_report *r, GString *out)
 int hs_report_exit_status(const hs_model *m)
 {
 	for (size_t i = 0; i < hs_model_chain_count(m); i++)
-		if (hs_model_chain(m, i)->diag.verdict == HS_VERDICT_FAILED)
+		/* a refused second hop of concurrent sessions that nothing ties to
+		 * one of them (their verdicts "unknown") is still a refusal */
+		if (hs_model_chain(m, i)->diag.verdict == HS_VERDICT_FAILED ||
+		    hs_model_chain(m, i)->facts.hop2_ambiguous_refused)
 			return 1;
 	return 0;
 }
@@ -355,7 +358,9 @@ static void chain_text(GString *out, const hs_chain *c, const pal *k)
 		g_string_append(out, "\n");
 		g_string_append_printf(out, "    %sv\n  %s\n", h->result == HS_RES_FAILED ? "X" : "", ep_label(&h->server, b, sizeof b));
 	}
-	if (c->nhops < 2)
+	if (c->nhops < 2 && c->facts.hop2_ambiguous)
+		g_string_append(out, "    :  hop 2: in this input, not tied to this session (see Detail)\n");
+	else if (c->nhops < 2)
 		g_string_append(out, "    :  hop 2: not in this input\n");
 	bool any = false;
 	for (int i = 0; i < 4; i++)
