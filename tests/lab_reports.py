@@ -298,9 +298,10 @@ def run(files, keylogs=(), keytabs=(), refused=False):
     return rep
 
 
-def compare_ambiguous(exp_chains, got_chains):
+def compare_ambiguous(exp_chains, got_chains, want):
     """AMBIGUOUS views: as many chains as sessions, each with its hop 1 as expected (the user may be unknown), verdict
-    and cause "unknown", no hop 2 attributed, and a need for the first server's keytab."""
+    and cause "unknown", no hop 2 attributed, a need for the first server's keytab, and untied_second_hop naming
+    as many sessions as the scenario ran and whether one was refused."""
     errs = []
     if len(got_chains) != len(exp_chains):
         errs.append(f"{len(got_chains)} chains, want {len(exp_chains)}")
@@ -315,6 +316,11 @@ def compare_ambiguous(exp_chains, got_chains):
                 errs.append(f"chain {g['id']}: hop1.{k} {g['hops'][0][k]!r}, want {h1[k]!r}")
         if not any("keytab" in n for n in g["needs"]):
             errs.append(f"chain {g['id']}: no need for the keytab ({g['needs']})")
+        u = g.get("untied_second_hop")
+        if not u:
+            errs.append(f"chain {g['id']}: no untied_second_hop")
+        elif u["sessions"] != len(exp_chains) or u["refused"] != want["refused"]:
+            errs.append(f"chain {g['id']}: untied_second_hop {u}, want sessions {len(exp_chains)}, refused {want['refused']}")
     return errs
 
 
@@ -442,7 +448,7 @@ def main():
                 for key in spec_keys(scn, vantage):
                     spec.update(SPECIFIC.get(key, {}))
                 if amb:
-                    errs += compare_ambiguous(exp["chains"], rep["chains"])
+                    errs += compare_ambiguous(exp["chains"], rep["chains"], amb)
                 elif spec.get("chains") == "none":
                     if rep["chains"]:
                         errs.append(f"expected no chain, got {len(rep['chains'])}")

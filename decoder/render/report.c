@@ -109,6 +109,17 @@ static void chain_json(hs_out *o, const hs_chain *c)
 		hs_out_uint(o, "frame", c->facts.user_saw_ref.frame);
 		hs_out_end(o);
 	}
+	if (c->facts.hop2_ambiguous) {
+		/* second-hop items this session could own, like others of the
+		 * same server open at the time, that nothing ties to one of them */
+		hs_out_begin(o, "untied_second_hop");
+		hs_out_uint(o, "items", c->facts.hop2_ambiguous);
+		hs_out_uint(o, "sessions", c->facts.hop2_ambiguous_sessions);
+		hs_out_bool(o, "refused", c->facts.hop2_ambiguous_refused);
+		hs_out_uint(o, "input", c->facts.hop2_ambiguous_ref.input);
+		hs_out_uint(o, "frame", c->facts.hop2_ambiguous_ref.frame);
+		hs_out_end(o);
+	}
 	hs_out_cstr(o, "explanation", d->explanation);
 	hs_out_begin_list(o, "remedies");
 	for (unsigned i = 0; i < d->nremedies; i++) {
