@@ -161,7 +161,12 @@ struct hs_etl {
 	ebuf *spare[EBUF_KEEP];  /* buffers no packet refers to, for reuse */
 	unsigned nspare;
 	size_t queue_bytes;      /* buffers held by packets, and the entries */
-	GHashTable *by_key;      /* (group, number) -> pending, for folding */
+	GHashTable *by_key;      /* (group, number) -> pending, for folding pktmon's copies */
+	struct ndis_slot {       /* NDIS keys -> pending, for folding: open addressing, linear probing */
+		uint64_t k0;
+		pending *p;      /* NULL: empty */
+	} *ndis_tab;
+	size_t ndis_mask, ndis_used; /* slots - 1 (0: none yet), slots in use */
 	GHashTable *released;    /* keys already handed out (before the end of the input) */
 	uint64_t (*released_ring)[2];
 	uint64_t released_at;
@@ -821,6 +826,99 @@ static void ndis_key(const hs_etl_packet *m, const uint8_t *bytes, uint64_t key[
 	key[1] = NDIS_KEY_MARK | (uint64_t)(uint32_t)m->linktype << 32 | m->caplen;
 }
 
+/* The NDIS fold table: a key's first half (a hash already) picks the
+ * slot, so a look-up is one probe into an array of 16-byte slots, with no
+ * allocation per entry (GHashTable's chained nodes and callbacks were a
+ * fifth of reading a netsh trace). */
+static size_t ndis_slot_of(const hs_etl *e, uint64_t k0)
+{
+	return (size_t)(k0 >> 17) & e->ndis_mask;
+}
+
+static bool ndis_slot_is(const struct ndis_slot *s, const uint64_t key[2])
+{
+	return s->k0 == key[0] && s->p->key[1] == key[1];
+}
+
+static pending *ndis_lookup(const hs_etl *e, const uint64_t key[2])
+{
+	if (!e->ndis_mask)
+		return NULL;
+	for (size_t i = ndis_slot_of(e, key[0]);; i = (i + 1) & e->ndis_mask) {
+		const struct ndis_slot *s = &e->ndis_tab[i];
+		if (!s->p)
+			return NULL;
+		if (ndis_slot_is(s, key))
+			return s->p;
+	}
+}
+
+static void ndis_put(hs_etl *e, pending *q);
+
+static void ndis_grow(hs_etl *e)
+{
+	struct ndis_slot *old = e->ndis_tab;
+	size_t n = e->ndis_mask ? e->ndis_mask + 1 : 0;
+	size_t slots = n ? n * 2 : 1024;
+	e->ndis_tab = g_new0(struct ndis_slot, slots);
+	e->ndis_mask = slots - 1;
+	e->ndis_used = 0;
+	for (size_t i = 0; i < n; i++)
+		if (old[i].p)
+			ndis_put(e, old[i].p);
+	g_free(old);
+}
+
+/* q takes its key's slot (from a frame of equal bytes, if one holds it). */
+static void ndis_put(hs_etl *e, pending *q)
+{
+	if ((e->ndis_used + 1) * 2 > e->ndis_mask + 1 || !e->ndis_mask)
+		ndis_grow(e);
+	for (size_t i = ndis_slot_of(e, q->key[0]);; i = (i + 1) & e->ndis_mask) {
+		struct ndis_slot *s = &e->ndis_tab[i];
+		if (!s->p) {
+			s->k0 = q->key[0];
+			s->p = q;
+			e->ndis_used++;
+			return;
+		}
+		if (ndis_slot_is(s, q->key)) {
+			s->p = q;
+			return;
+		}
+	}
+}
+
+/* Remove q's key (q holds it); the entries after it in its run move back
+ * so that no look-up stops early at the hole. */
+static void ndis_remove(hs_etl *e, const pending *q)
+{
+	size_t i = ndis_slot_of(e, q->key[0]);
+	while (e->ndis_tab[i].p != q)
+		i = (i + 1) & e->ndis_mask;
+	for (size_t j = i;;) {
+		j = (j + 1) & e->ndis_mask;
+		struct ndis_slot *s = &e->ndis_tab[j];
+		if (!s->p)
+			break;
+		size_t home = ndis_slot_of(e, s->k0);
+		/* s may fill the hole at i unless its home lies in (i, j] */
+		if (((j - home) & e->ndis_mask) >= ((j - i) & e->ndis_mask)) {
+			e->ndis_tab[i] = *s;
+			i = j;
+		}
+	}
+	e->ndis_tab[i].p = NULL;
+	e->ndis_used--;
+}
+
+static void ndis_clear(hs_etl *e)
+{
+	if (e->ndis_used)
+		memset(e->ndis_tab, 0, (e->ndis_mask + 1) * sizeof *e->ndis_tab);
+	e->ndis_used = 0;
+}
+
 static uint64_t where_bit(uint64_t where)
 {
 	return 1ULL << ((where * 0x9e3779b97f4a7c15ULL) >> 58);
@@ -853,7 +951,7 @@ static pending *copy_of(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes,
 		return g_hash_table_lookup(e->by_key, key);
 	}
 	ndis_key(m, bytes, key);
-	pending *old = *holder = g_hash_table_lookup(e->by_key, key);
+	pending *old = *holder = ndis_lookup(e, key);
 	if (!old || (old->where_seen & where_bit(where)) || llabs(m->ts_ns - old->ts_ns) > NDIS_COPY_WINDOW_NS ||
 	    memcmp(old->meta.data, bytes, m->caplen) != 0)
 		return NULL;
@@ -906,7 +1004,10 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 	if (fold) {
 		if (holder)
 			holder->in_table = false; /* q takes its key */
-		g_hash_table_replace(e->by_key, q->key, q);
+		if (m->pktmon)
+			g_hash_table_replace(e->by_key, q->key, q);
+		else
+			ndis_put(e, q);
 	}
 	if (fold && m->pktmon) {
 		e->last_pktmon[m->processor & 0xff] = q;
@@ -975,8 +1076,10 @@ static void release(hs_etl *e, enum release_mode mode)
 		w = to_unix_ns(e, w) - 1000000000LL;
 	}
 	guint n = mode == RELEASE_HALF ? e->queued / 2 + 1 : e->queued;
-	if (mode == RELEASE_ALL)
+	if (mode == RELEASE_ALL) {
 		g_hash_table_remove_all(e->by_key);
+		ndis_clear(e);
+	}
 	while (n > 0) {
 		pending *best = NULL;
 		unsigned bk = 0;
@@ -998,7 +1101,7 @@ static void release(hs_etl *e, enum release_mode mode)
 		g_ptr_array_add(e->out, best);
 		if (mode != RELEASE_ALL && !best->meta.pktmon && best->in_table) {
 			/* NDIS: equal bytes at one place are two frames, which share a key: the later one holds it */
-			g_hash_table_remove(e->by_key, best->key);
+			ndis_remove(e, best);
 		} else if (mode != RELEASE_ALL && best->meta.pktmon && !best->meta.drop && !e->all_copies) {
 			g_hash_table_remove(e->by_key, best->key);
 			if (mode != RELEASE_HALF && !e->disorder)
@@ -1639,6 +1742,7 @@ void hs_etl_free(hs_etl *e)
 	for (unsigned i = 0; i < e->nspare; i++)
 		g_free(e->spare[i]);
 	g_hash_table_destroy(e->by_key);
+	g_free(e->ndis_tab);
 	g_hash_table_destroy(e->released);
 	g_free(e->released_ring);
 	for (unsigned i = 0; i < G_N_ELEMENTS(e->frag); i++)
