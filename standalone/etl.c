@@ -107,6 +107,7 @@ typedef struct pending {
 	hs_etl_packet meta;
 	bool dead;               /* a closer copy replaced it (queued on the closer copy's processor) */
 	bool in_table;           /* by_key holds it (NDIS: a later frame of equal bytes may have taken its key) */
+	bool lazy;               /* NDIS, queued while no copy was possible (ndis_lazy): keyed, not in the table */
 } pending;
 
 /* Entries are carved in turn from chunks (the next one is next to the
@@ -167,6 +168,20 @@ struct hs_etl {
 		pending *p;      /* NULL: empty */
 	} *ndis_tab;
 	size_t ndis_mask, ndis_used; /* slots - 1 (0: none yet), slots in use */
+	/* While every NDIS packet so far was logged at one interface (a
+	 * netsh trace of a host without Hyper-V: one 1001 event a packet), no
+	 * copy can exist, so packets are queued with their key (hashed while
+	 * their bytes are in the cache) but not put in the table, whose probes
+	 * miss the cache.  The first packet logged elsewhere (another
+	 * interface, a switch port) ends that: the queued ones go into the
+	 * table then, as if they had been there all along (ndis_wake). */
+	bool ndis_lazy, ndis_where_set;
+	uint64_t ndis_where;
+	/* what the table needs from the packets handed out meanwhile: the key
+	 * and arrival rank of those that arrived after a packet of the same
+	 * key still queued (which they would have taken the key from) */
+	GArray *ndis_gone;
+	uint8_t *ndis_count;     /* NDIS_COUNT counters: lazy packets queued per key[0] % NDIS_COUNT (255: many) */
 	GHashTable *released;    /* keys already handed out (before the end of the input) */
 	uint64_t (*released_ring)[2];
 	uint64_t released_at;
@@ -802,6 +817,8 @@ static void hold_bytes(hs_etl *e, pending *q, const uint8_t *bytes, uint32_t len
  * same bytes twice at one place are two frames (a retransmission). */
 #define NDIS_COPY_WINDOW_NS 10000000LL
 #define NDIS_KEY_MARK (1ULL << 63)
+#define NDIS_GONE_MAX 65536 /* keys kept for ndis_wake (24 bytes each) */
+#define NDIS_COUNT 65536
 
 uint64_t hs_frame_hash(const uint8_t *d, size_t n, uint64_t seed)
 {
@@ -818,11 +835,30 @@ uint64_t hs_frame_hash(const uint8_t *d, size_t n, uint64_t seed)
 	return h;
 }
 
+/* hs_frame_hash's rounds in four independent lanes, 32 bytes a step: the
+ * multiplications of one lane wait for each other, four lanes do not
+ * (every NDIS packet is hashed; one lane was a tenth of reading them). */
+static uint64_t ndis_hash(const uint8_t *d, size_t n, uint64_t seed)
+{
+	uint64_t h[4] = { 0x9e3779b97f4a7c15ULL ^ seed, 0xc2b2ae3d27d4eb4fULL ^ seed, 0x165667b19e3779f9ULL ^ seed,
+			  0x27d4eb2f165667c5ULL ^ seed };
+	size_t i = 0;
+	for (; i + 32 <= n; i += 32)
+		for (unsigned l = 0; l < 4; l++) {
+			uint64_t w;
+			memcpy(&w, d + i + 8 * l, 8);
+			h[l] = (h[l] ^ w) * 0xff51afd7ed558ccdULL;
+			h[l] ^= h[l] >> 29;
+		}
+	uint64_t x = h[0] ^ (h[1] * 0x9e3779b97f4a7c15ULL) ^ (h[2] * 0xc2b2ae3d27d4eb4fULL) ^ (h[3] * 0x165667b19e3779f9ULL);
+	return hs_frame_hash(d + i, n - i, x);
+}
+
 static void ndis_key(const hs_etl_packet *m, const uint8_t *bytes, uint64_t key[2])
 {
 	/* the first 128 bytes tell frames apart (addresses, IP id, ports,
 	 * sequence numbers, checksums); equal keys are compared whole */
-	key[0] = hs_frame_hash(bytes, m->caplen < 128 ? m->caplen : 128, m->caplen);
+	key[0] = ndis_hash(bytes, m->caplen < 128 ? m->caplen : 128, m->caplen);
 	key[1] = NDIS_KEY_MARK | (uint64_t)(uint32_t)m->linktype << 32 | m->caplen;
 }
 
@@ -934,6 +970,100 @@ static bool ndis_closer(const hs_etl_packet *a, const hs_etl_packet *b)
 	return a->ts_ns < b->ts_ns;
 }
 
+struct ndis_gone { uint64_t key[2], seq; };
+
+static int cmp_seq(gconstpointer a, gconstpointer b)
+{
+	const pending *x = *(pending *const *)a, *y = *(pending *const *)b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The arrival rank of the earliest entry still queued (dead ones count:
+ * a bound), while every processor's queue is in arrival order (no
+ * disorder); UINT64_MAX when none is queued. */
+static uint64_t ndis_oldest_queued(const hs_etl *e)
+{
+	uint64_t m = UINT64_MAX;
+	for (unsigned k = 0; k < e->nactive; k++) {
+		const cpuq *c = &e->cq[e->active[k]];
+		if (c->head < c->q->len) {
+			const pending *q = c->q->pdata[c->head];
+			if (q->seq < m)
+				m = q->seq;
+		}
+	}
+	return m;
+}
+
+/* A packet handed out without a key while lazy: the table would have
+ * held its key, taken from any earlier queued packet of equal bytes, and
+ * removed it now; that matters to the packets still queued that arrived
+ * before it, if a copy comes later, so its key is kept while one is. */
+static void ndis_gone(hs_etl *e, const pending *q)
+{
+	uint8_t *c = &e->ndis_count[q->key[0] % NDIS_COUNT];
+	if (*c < 255)
+		--*c;
+	if (*c == 0 || q->seq < ndis_oldest_queued(e))
+		return; /* no queued packet of its key arrived before it */
+	struct ndis_gone g = { .key = { q->key[0], q->key[1] }, .seq = q->seq };
+	g_array_append_val(e->ndis_gone, g);
+}
+
+/* Forget what no queued packet arrived before. */
+static void ndis_gone_prune(hs_etl *e)
+{
+	uint64_t oldest = ndis_oldest_queued(e);
+	guint keep = 0;
+	for (guint i = 0; i < e->ndis_gone->len; i++) {
+		struct ndis_gone *g = &g_array_index(e->ndis_gone, struct ndis_gone, i);
+		if (g->seq > oldest)
+			g_array_index(e->ndis_gone, struct ndis_gone, keep++) = *g;
+	}
+	g_array_set_size(e->ndis_gone, keep);
+}
+
+/* The end of ndis_lazy: the queued packets get their keys, in arrival
+ * order (the later of equal bytes holds the key), and a key stays out of
+ * the table when a packet that arrived later took it and was handed out. */
+static void ndis_wake(hs_etl *e)
+{
+	e->ndis_lazy = false;
+	GPtrArray *all = g_ptr_array_new();
+	for (unsigned k = 0; k < e->nactive; k++) {
+		cpuq *c = &e->cq[e->active[k]];
+		for (guint i = c->head; i < c->q->len; i++) {
+			pending *q = c->q->pdata[i];
+			if (q->lazy && !q->dead)
+				g_ptr_array_add(all, q);
+		}
+	}
+	g_ptr_array_sort(all, cmp_seq);
+	GHashTable *gone = g_hash_table_new(key_hash, key_equal); /* key -> the latest arrival handed out */
+	for (guint i = 0; i < e->ndis_gone->len; i++) {
+		struct ndis_gone *g = &g_array_index(e->ndis_gone, struct ndis_gone, i);
+		struct ndis_gone *had = g_hash_table_lookup(gone, g->key);
+		if (!had || had->seq < g->seq)
+			g_hash_table_replace(gone, g->key, g);
+	}
+	for (guint i = 0; i < all->len; i++) {
+		pending *q = all->pdata[i];
+		q->lazy = false;
+		struct ndis_gone *g = g_hash_table_lookup(gone, q->key);
+		if (g && g->seq > q->seq)
+			continue; /* a later frame of these bytes took the key and is gone with it */
+		pending *holder = ndis_lookup(e, q->key);
+		if (holder)
+			holder->in_table = false;
+		q->in_table = true;
+		ndis_put(e, q);
+	}
+	g_hash_table_destroy(gone);
+	g_ptr_array_free(all, TRUE);
+	g_array_set_size(e->ndis_gone, 0);
+	memset(e->ndis_count, 0, NDIS_COUNT);
+}
+
 /* The queued copy of packet m that this appearance folds into, or NULL
  * when it is a packet of its own (then key holds its key, and *holder is
  * the entry by_key holds for it, if any: a frame of equal bytes, whose key
@@ -966,7 +1096,23 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 	uint64_t key[2] = { 0, 0 }, seen = where_bit(where);
 	bool fold = !m->drop && !e->all_copies;
 	pending *holder = NULL;
-	if (fold) {
+	bool lazy = false;
+	if (fold && !m->pktmon && e->ndis_lazy) {
+		if (!e->ndis_where_set) {
+			e->ndis_where_set = true;
+			e->ndis_where = where;
+		}
+		if (where == e->ndis_where) {
+			lazy = true; /* logged where every packet so far was: not a copy */
+			ndis_key(m, bytes, key);
+			uint8_t *c = &e->ndis_count[key[0] % NDIS_COUNT];
+			if (*c < 255)
+				++*c;
+		} else {
+			ndis_wake(e);
+		}
+	}
+	if (fold && !lazy) {
 		pending *old = copy_of(e, m, bytes, where, key, &holder);
 		if (old) {
 			e->st.folded++;
@@ -998,10 +1144,11 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 	q->meta = *m;
 	q->meta.copies = copies;
 	q->dead = false;
-	q->in_table = fold;
+	q->in_table = fold && !lazy;
+	q->lazy = lazy;
 	hold_bytes(e, q, bytes, m->caplen, own);
 	enqueue(e, q, m->processor);
-	if (fold) {
+	if (fold && !lazy) {
 		if (holder)
 			holder->in_table = false; /* q takes its key */
 		if (m->pktmon)
@@ -1062,6 +1209,8 @@ static pending *queue_head(hs_etl *e, unsigned k)
 static void release(hs_etl *e, enum release_mode mode)
 {
 	e->release_gen++; /* entries may be freed: last_pktmon is stale */
+	if (e->ndis_lazy && e->disorder)
+		ndis_wake(e); /* the queues may be sorted out of arrival order (ndis_oldest_queued) */
 	if (e->out_at > 0) { /* what was handed out already */
 		g_ptr_array_remove_range(e->out, 0, e->out_at);
 		e->out_at = 0;
@@ -1099,7 +1248,10 @@ static void release(hs_etl *e, enum release_mode mode)
 		e->queued--;
 		n--;
 		g_ptr_array_add(e->out, best);
-		if (mode != RELEASE_ALL && !best->meta.pktmon && best->in_table) {
+		if (best->lazy) {
+			if (mode != RELEASE_ALL)
+				ndis_gone(e, best);
+		} else if (mode != RELEASE_ALL && !best->meta.pktmon && best->in_table) {
 			/* NDIS: equal bytes at one place are two frames, which share a key: the later one holds it */
 			ndis_remove(e, best);
 		} else if (mode != RELEASE_ALL && best->meta.pktmon && !best->meta.drop && !e->all_copies) {
@@ -1117,6 +1269,11 @@ static void release(hs_etl *e, enum release_mode mode)
 			if (best->ts_ns + 1000000000LL > e->released_upto)
 				e->released_upto = best->ts_ns + 1000000000LL;
 		}
+	}
+	if (e->ndis_lazy && e->ndis_gone->len) {
+		ndis_gone_prune(e);
+		if (e->ndis_gone->len > NDIS_GONE_MAX)
+			ndis_wake(e); /* memory: hash and look up from here on */
 	}
 }
 
@@ -1620,6 +1777,9 @@ hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t pr
 	e->mem_cap = mem_cap ? mem_cap : DEFAULT_MEM_CAP;
 	e->out = g_ptr_array_new();
 	e->by_key = g_hash_table_new(key_hash, key_equal);
+	e->ndis_lazy = !all_copies;
+	e->ndis_gone = g_array_new(FALSE, FALSE, sizeof(struct ndis_gone));
+	e->ndis_count = g_malloc0(NDIS_COUNT);
 	e->released_upto = INT64_MIN;
 	for (unsigned i = 0; i < G_N_ELEMENTS(e->cpu_last); i++)
 		e->cpu_last[i] = INT64_MIN;
@@ -1743,6 +1903,8 @@ void hs_etl_free(hs_etl *e)
 		g_free(e->spare[i]);
 	g_hash_table_destroy(e->by_key);
 	g_free(e->ndis_tab);
+	g_array_free(e->ndis_gone, TRUE);
+	g_free(e->ndis_count);
 	g_hash_table_destroy(e->released);
 	g_free(e->released_ring);
 	for (unsigned i = 0; i < G_N_ELEMENTS(e->frag); i++)
