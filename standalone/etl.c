@@ -29,6 +29,7 @@
 #define EVENT_HEADER_SIZE 80
 #define FILETIME_UNIX_EPOCH 116444736000000000LL /* 100 ns ticks from 1601 to 1970 */
 #define DEFAULT_MEM_CAP (64u << 20)
+#define PREFETCH_AHEAD 2048 /* bytes of a mapped file's events fetched ahead of the parser */
 
 #define BUFFER_FLAG_COMPRESSED 0x40
 #define COMPRESSION_FORMAT_NONE 0
@@ -1576,7 +1577,8 @@ static int parse_log_header(hs_etl *e, const uint8_t *r, size_t size, uint32_t s
 
 static int parse_records(hs_etl *e, uint8_t *p, size_t len, uint16_t cpu, bool first, uint32_t state)
 {
-	size_t at = 0;
+	size_t at = 0, pf = PREFETCH_AHEAD < len ? PREFETCH_AHEAD : len;
+	bool ahead = e->parsing && e->parsing->in_place;
 	while (len - at >= 8) {
 		if (le32(p + at) == 0xffffffffu)
 			break;
@@ -1596,6 +1598,11 @@ static int parse_records(hs_etl *e, uint8_t *p, size_t len, uint16_t cpu, bool f
 			__builtin_prefetch(r + size + 128);
 			__builtin_prefetch(r + size + 192);
 		}
+		/* and every line PREFETCH_AHEAD further on, in a mapped file
+		 * (an inflated buffer was just written: in the cache) */
+		size_t pf_end = at + size + PREFETCH_AHEAD < len ? at + size + PREFETCH_AHEAD : len;
+		for (; ahead && pf < pf_end; pf += 64)
+			__builtin_prefetch(p + pf);
 		if (first && at == 0) {
 			if (parse_log_header(e, r, size, state) < 0)
 				return -1;
