@@ -1856,7 +1856,9 @@ int hs_etl_next(hs_etl *e, hs_etl_packet *p)
 		__builtin_prefetch(e->out->pdata[e->out_at + 1]);
 	if (e->out_at < e->out->len) {
 		const pending *n = e->out->pdata[e->out_at];
-		__builtin_prefetch(n->meta.data);
+		/* all of it (up to 2 KiB): the caller reads it whole, as it would a copy a pcapng reader made */
+		for (uint32_t i = 0; i < n->meta.caplen && i < 2048; i += 64)
+			__builtin_prefetch(n->meta.data + i);
 		__builtin_prefetch(n->buf);
 	}
 	return 1;
