@@ -24,7 +24,7 @@
 # is timed in the same rounds when perf is installed).  At the end
 # bench/xpress_bench.c: the ETL's XPRESS decompression alone against
 # libfwnt's decoder (when libfwnt-dev is installed) and memcpy.
-# BASELINE=/path/to/hopsniff: also time that build on (a) in the same rounds
+# BASELINE=/path/to/hopsniff: also time that build on (a) and (b) in the same rounds
 # (before/after figures of a change, measured under the same load).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -47,15 +47,15 @@ dump=$build/tests/input_dump
 perf=""
 if perf stat -x, -e task-clock true >/dev/null 2>&1; then perf=1; fi
 declare -A file=([etl]=big.etl [etl_whole]=big_pktmon.etl [netsh]=big_netsh.etl [pktmon_ng]=big_pktmon.pcapng
-	[pcapng]=big_etl.pcapng [pcap_loop]=big_etl.pcapng [etl_base]=big.etl)
+	[pcapng]=big_etl.pcapng [pcap_loop]=big_etl.pcapng [etl_base]=big.etl [netsh_base]=big_netsh.etl)
 declare -A best rss reader delivered
 kinds="etl etl_whole netsh pktmon_ng pcapng pcap_loop"
-if [ -n "${BASELINE:-}" ]; then kinds="$kinds etl_base"; fi
+if [ -n "${BASELINE:-}" ]; then kinds="$kinds etl_base netsh_base"; fi
 cmd() { # KIND: the command line timed
 	local f=$data/${file[$1]}
 	case $1 in
 	pcap_loop) echo "$build/pcap_loop $f" ;;
-	etl_base) echo "$BASELINE decode --json -r $f" ;;
+	etl_base | netsh_base) echo "$BASELINE decode --json -r $f" ;;
 	*) echo "$build/standalone/hopsniff decode --json -r $f" ;;
 	esac
 }
@@ -85,7 +85,7 @@ for _ in $(seq "$rounds"); do
 	for k in $kinds; do
 		t=$(run "$k")
 		best[$k]=$(min "$t" "${best[$k]:-}")
-		if [ -n "$perf" ] && [ "$k" != pcap_loop ] && [ "$k" != etl_base ]; then
+		if [ -n "$perf" ] && [ "$k" != pcap_loop ] && [ "$k" != etl_base ] && [ "$k" != netsh_base ]; then
 			t=$(perf stat -x, -e task-clock "$dump" --count "$data/${file[$k]}" 2>&1 >/dev/null |
 				awk -F, '/task-clock/{print $1}')
 			reader[$k]=$(min "$t" "${reader[$k]:-}")
@@ -112,6 +112,9 @@ ratio "(c)  pktmon-style ETL, copies whole / pktmon's pcapng" etl_whole pktmon_n
 awk -v a="${best[etl_whole]}" -v b="${best[pktmon_ng]}" \
 	'BEGIN{ printf "%-58s %.2f\n", "(c)  the same, whole run (its pcapng folds more, see docs)", a/b }'
 ratio "     de-duplicated pcapng / bare libpcap loop" pcapng pcap_loop
-if [ -n "${BASELINE:-}" ]; then ratio "(a)  with BASELINE / de-duplicated pcapng" etl_base pcapng; fi
+if [ -n "${BASELINE:-}" ]; then
+	ratio "(a)  with BASELINE / de-duplicated pcapng" etl_base pcapng
+	ratio "(b)  with BASELINE / de-duplicated pcapng" netsh_base pcapng
+fi
 "$build/xpress_bench" "$data/big.etl" "$rounds"
 rm -f "$data/time" "$data/err" "$data/perf"

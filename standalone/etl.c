@@ -29,6 +29,7 @@
 #define EVENT_HEADER_SIZE 80
 #define FILETIME_UNIX_EPOCH 116444736000000000LL /* 100 ns ticks from 1601 to 1970 */
 #define DEFAULT_MEM_CAP (64u << 20)
+#define PREFETCH_AHEAD 2048 /* bytes of a mapped file's events fetched ahead of the parser */
 
 #define BUFFER_FLAG_COMPRESSED 0x40
 #define COMPRESSION_FORMAT_NONE 0
@@ -107,6 +108,7 @@ typedef struct pending {
 	hs_etl_packet meta;
 	bool dead;               /* a closer copy replaced it (queued on the closer copy's processor) */
 	bool in_table;           /* by_key holds it (NDIS: a later frame of equal bytes may have taken its key) */
+	bool lazy;               /* NDIS, queued while no copy was possible (ndis_lazy): keyed, not in the table */
 } pending;
 
 /* Entries are carved in turn from chunks (the next one is next to the
@@ -161,7 +163,26 @@ struct hs_etl {
 	ebuf *spare[EBUF_KEEP];  /* buffers no packet refers to, for reuse */
 	unsigned nspare;
 	size_t queue_bytes;      /* buffers held by packets, and the entries */
-	GHashTable *by_key;      /* (group, number) -> pending, for folding */
+	GHashTable *by_key;      /* (group, number) -> pending, for folding pktmon's copies */
+	struct ndis_slot {       /* NDIS keys -> pending, for folding: open addressing, linear probing */
+		uint64_t k0;
+		pending *p;      /* NULL: empty */
+	} *ndis_tab;
+	size_t ndis_mask, ndis_used; /* slots - 1 (0: none yet), slots in use */
+	/* While every NDIS packet so far was logged at one interface (a
+	 * netsh trace of a host without Hyper-V: one 1001 event a packet), no
+	 * copy can exist, so packets are queued with their key (hashed while
+	 * their bytes are in the cache) but not put in the table, whose probes
+	 * miss the cache.  The first packet logged elsewhere (another
+	 * interface, a switch port) ends that: the queued ones go into the
+	 * table then, as if they had been there all along (ndis_wake). */
+	bool ndis_lazy, ndis_where_set;
+	uint64_t ndis_where;
+	/* what the table needs from the packets handed out meanwhile: the key
+	 * and arrival rank of those that arrived after a packet of the same
+	 * key still queued (which they would have taken the key from) */
+	GArray *ndis_gone;
+	uint8_t *ndis_count;     /* NDIS_COUNT counters: lazy packets queued per key[0] % NDIS_COUNT (255: many) */
 	GHashTable *released;    /* keys already handed out (before the end of the input) */
 	uint64_t (*released_ring)[2];
 	uint64_t released_at;
@@ -797,6 +818,8 @@ static void hold_bytes(hs_etl *e, pending *q, const uint8_t *bytes, uint32_t len
  * same bytes twice at one place are two frames (a retransmission). */
 #define NDIS_COPY_WINDOW_NS 10000000LL
 #define NDIS_KEY_MARK (1ULL << 63)
+#define NDIS_GONE_MAX 65536 /* keys kept for ndis_wake (24 bytes each) */
+#define NDIS_COUNT 65536
 
 uint64_t hs_frame_hash(const uint8_t *d, size_t n, uint64_t seed)
 {
@@ -813,12 +836,124 @@ uint64_t hs_frame_hash(const uint8_t *d, size_t n, uint64_t seed)
 	return h;
 }
 
+/* hs_frame_hash's rounds in four independent lanes, 32 bytes a step: the
+ * multiplications of one lane wait for each other, four lanes do not
+ * (every NDIS packet is hashed; one lane was a tenth of reading them). */
+static uint64_t ndis_hash(const uint8_t *d, size_t n, uint64_t seed)
+{
+	uint64_t h[4] = { 0x9e3779b97f4a7c15ULL ^ seed, 0xc2b2ae3d27d4eb4fULL ^ seed, 0x165667b19e3779f9ULL ^ seed,
+			  0x27d4eb2f165667c5ULL ^ seed };
+	size_t i = 0;
+	for (; i + 32 <= n; i += 32)
+		for (unsigned l = 0; l < 4; l++) {
+			uint64_t w;
+			memcpy(&w, d + i + 8 * l, 8);
+			h[l] = (h[l] ^ w) * 0xff51afd7ed558ccdULL;
+			h[l] ^= h[l] >> 29;
+		}
+	uint64_t x = h[0] ^ (h[1] * 0x9e3779b97f4a7c15ULL) ^ (h[2] * 0xc2b2ae3d27d4eb4fULL) ^ (h[3] * 0x165667b19e3779f9ULL);
+	return hs_frame_hash(d + i, n - i, x);
+}
+
 static void ndis_key(const hs_etl_packet *m, const uint8_t *bytes, uint64_t key[2])
 {
 	/* the first 128 bytes tell frames apart (addresses, IP id, ports,
 	 * sequence numbers, checksums); equal keys are compared whole */
-	key[0] = hs_frame_hash(bytes, m->caplen < 128 ? m->caplen : 128, m->caplen);
+	key[0] = ndis_hash(bytes, m->caplen < 128 ? m->caplen : 128, m->caplen);
 	key[1] = NDIS_KEY_MARK | (uint64_t)(uint32_t)m->linktype << 32 | m->caplen;
+}
+
+/* The NDIS fold table: a key's first half (a hash already) picks the
+ * slot, so a look-up is one probe into an array of 16-byte slots, with no
+ * allocation per entry (GHashTable's chained nodes and callbacks were a
+ * fifth of reading a netsh trace). */
+static size_t ndis_slot_of(const hs_etl *e, uint64_t k0)
+{
+	return (size_t)(k0 >> 17) & e->ndis_mask;
+}
+
+static bool ndis_slot_is(const struct ndis_slot *s, const uint64_t key[2])
+{
+	return s->k0 == key[0] && s->p->key[1] == key[1];
+}
+
+static pending *ndis_lookup(const hs_etl *e, const uint64_t key[2])
+{
+	if (!e->ndis_mask)
+		return NULL;
+	for (size_t i = ndis_slot_of(e, key[0]);; i = (i + 1) & e->ndis_mask) {
+		const struct ndis_slot *s = &e->ndis_tab[i];
+		if (!s->p)
+			return NULL;
+		if (ndis_slot_is(s, key))
+			return s->p;
+	}
+}
+
+static void ndis_put(hs_etl *e, pending *q);
+
+static void ndis_grow(hs_etl *e)
+{
+	struct ndis_slot *old = e->ndis_tab;
+	size_t n = e->ndis_mask ? e->ndis_mask + 1 : 0;
+	size_t slots = n ? n * 2 : 1024;
+	e->ndis_tab = g_new0(struct ndis_slot, slots);
+	e->ndis_mask = slots - 1;
+	e->ndis_used = 0;
+	for (size_t i = 0; i < n; i++)
+		if (old[i].p)
+			ndis_put(e, old[i].p);
+	g_free(old);
+}
+
+/* q takes its key's slot (from a frame of equal bytes, if one holds it). */
+static void ndis_put(hs_etl *e, pending *q)
+{
+	if ((e->ndis_used + 1) * 2 > e->ndis_mask + 1 || !e->ndis_mask)
+		ndis_grow(e);
+	for (size_t i = ndis_slot_of(e, q->key[0]);; i = (i + 1) & e->ndis_mask) {
+		struct ndis_slot *s = &e->ndis_tab[i];
+		if (!s->p) {
+			s->k0 = q->key[0];
+			s->p = q;
+			e->ndis_used++;
+			return;
+		}
+		if (ndis_slot_is(s, q->key)) {
+			s->p = q;
+			return;
+		}
+	}
+}
+
+/* Remove q's key (q holds it); the entries after it in its run move back
+ * so that no look-up stops early at the hole. */
+static void ndis_remove(hs_etl *e, const pending *q)
+{
+	size_t i = ndis_slot_of(e, q->key[0]);
+	while (e->ndis_tab[i].p != q)
+		i = (i + 1) & e->ndis_mask;
+	for (size_t j = i;;) {
+		j = (j + 1) & e->ndis_mask;
+		struct ndis_slot *s = &e->ndis_tab[j];
+		if (!s->p)
+			break;
+		size_t home = ndis_slot_of(e, s->k0);
+		/* s may fill the hole at i unless its home lies in (i, j] */
+		if (((j - home) & e->ndis_mask) >= ((j - i) & e->ndis_mask)) {
+			e->ndis_tab[i] = *s;
+			i = j;
+		}
+	}
+	e->ndis_tab[i].p = NULL;
+	e->ndis_used--;
+}
+
+static void ndis_clear(hs_etl *e)
+{
+	if (e->ndis_used)
+		memset(e->ndis_tab, 0, (e->ndis_mask + 1) * sizeof *e->ndis_tab);
+	e->ndis_used = 0;
 }
 
 static uint64_t where_bit(uint64_t where)
@@ -834,6 +969,100 @@ static bool ndis_closer(const hs_etl_packet *a, const hs_etl_packet *b)
 	if (a->direction == PKTMON_DIR_TX || b->direction == PKTMON_DIR_TX)
 		return a->ts_ns >= b->ts_ns; /* a tie: the later logged */
 	return a->ts_ns < b->ts_ns;
+}
+
+struct ndis_gone { uint64_t key[2], seq; };
+
+static int cmp_seq(gconstpointer a, gconstpointer b)
+{
+	const pending *x = *(pending *const *)a, *y = *(pending *const *)b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The arrival rank of the earliest entry still queued (dead ones count:
+ * a bound), while every processor's queue is in arrival order (no
+ * disorder); UINT64_MAX when none is queued. */
+static uint64_t ndis_oldest_queued(const hs_etl *e)
+{
+	uint64_t m = UINT64_MAX;
+	for (unsigned k = 0; k < e->nactive; k++) {
+		const cpuq *c = &e->cq[e->active[k]];
+		if (c->head < c->q->len) {
+			const pending *q = c->q->pdata[c->head];
+			if (q->seq < m)
+				m = q->seq;
+		}
+	}
+	return m;
+}
+
+/* A packet handed out without a key while lazy: the table would have
+ * held its key, taken from any earlier queued packet of equal bytes, and
+ * removed it now; that matters to the packets still queued that arrived
+ * before it, if a copy comes later, so its key is kept while one is. */
+static void ndis_gone(hs_etl *e, const pending *q)
+{
+	uint8_t *c = &e->ndis_count[q->key[0] % NDIS_COUNT];
+	if (*c < 255)
+		--*c;
+	if (*c == 0 || q->seq < ndis_oldest_queued(e))
+		return; /* no queued packet of its key arrived before it */
+	struct ndis_gone g = { .key = { q->key[0], q->key[1] }, .seq = q->seq };
+	g_array_append_val(e->ndis_gone, g);
+}
+
+/* Forget what no queued packet arrived before. */
+static void ndis_gone_prune(hs_etl *e)
+{
+	uint64_t oldest = ndis_oldest_queued(e);
+	guint keep = 0;
+	for (guint i = 0; i < e->ndis_gone->len; i++) {
+		struct ndis_gone *g = &g_array_index(e->ndis_gone, struct ndis_gone, i);
+		if (g->seq > oldest)
+			g_array_index(e->ndis_gone, struct ndis_gone, keep++) = *g;
+	}
+	g_array_set_size(e->ndis_gone, keep);
+}
+
+/* The end of ndis_lazy: the queued packets get their keys, in arrival
+ * order (the later of equal bytes holds the key), and a key stays out of
+ * the table when a packet that arrived later took it and was handed out. */
+static void ndis_wake(hs_etl *e)
+{
+	e->ndis_lazy = false;
+	GPtrArray *all = g_ptr_array_new();
+	for (unsigned k = 0; k < e->nactive; k++) {
+		cpuq *c = &e->cq[e->active[k]];
+		for (guint i = c->head; i < c->q->len; i++) {
+			pending *q = c->q->pdata[i];
+			if (q->lazy && !q->dead)
+				g_ptr_array_add(all, q);
+		}
+	}
+	g_ptr_array_sort(all, cmp_seq);
+	GHashTable *gone = g_hash_table_new(key_hash, key_equal); /* key -> the latest arrival handed out */
+	for (guint i = 0; i < e->ndis_gone->len; i++) {
+		struct ndis_gone *g = &g_array_index(e->ndis_gone, struct ndis_gone, i);
+		struct ndis_gone *had = g_hash_table_lookup(gone, g->key);
+		if (!had || had->seq < g->seq)
+			g_hash_table_replace(gone, g->key, g);
+	}
+	for (guint i = 0; i < all->len; i++) {
+		pending *q = all->pdata[i];
+		q->lazy = false;
+		struct ndis_gone *g = g_hash_table_lookup(gone, q->key);
+		if (g && g->seq > q->seq)
+			continue; /* a later frame of these bytes took the key and is gone with it */
+		pending *holder = ndis_lookup(e, q->key);
+		if (holder)
+			holder->in_table = false;
+		q->in_table = true;
+		ndis_put(e, q);
+	}
+	g_hash_table_destroy(gone);
+	g_ptr_array_free(all, TRUE);
+	g_array_set_size(e->ndis_gone, 0);
+	memset(e->ndis_count, 0, NDIS_COUNT);
 }
 
 /* The queued copy of packet m that this appearance folds into, or NULL
@@ -853,7 +1082,7 @@ static pending *copy_of(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes,
 		return g_hash_table_lookup(e->by_key, key);
 	}
 	ndis_key(m, bytes, key);
-	pending *old = *holder = g_hash_table_lookup(e->by_key, key);
+	pending *old = *holder = ndis_lookup(e, key);
 	if (!old || (old->where_seen & where_bit(where)) || llabs(m->ts_ns - old->ts_ns) > NDIS_COPY_WINDOW_NS ||
 	    memcmp(old->meta.data, bytes, m->caplen) != 0)
 		return NULL;
@@ -868,7 +1097,23 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 	uint64_t key[2] = { 0, 0 }, seen = where_bit(where);
 	bool fold = !m->drop && !e->all_copies;
 	pending *holder = NULL;
-	if (fold) {
+	bool lazy = false;
+	if (fold && !m->pktmon && e->ndis_lazy) {
+		if (!e->ndis_where_set) {
+			e->ndis_where_set = true;
+			e->ndis_where = where;
+		}
+		if (where == e->ndis_where) {
+			lazy = true; /* logged where every packet so far was: not a copy */
+			ndis_key(m, bytes, key);
+			uint8_t *c = &e->ndis_count[key[0] % NDIS_COUNT];
+			if (*c < 255)
+				++*c;
+		} else {
+			ndis_wake(e);
+		}
+	}
+	if (fold && !lazy) {
 		pending *old = copy_of(e, m, bytes, where, key, &holder);
 		if (old) {
 			e->st.folded++;
@@ -900,13 +1145,17 @@ static void queue_packet(hs_etl *e, const hs_etl_packet *m, const uint8_t *bytes
 	q->meta = *m;
 	q->meta.copies = copies;
 	q->dead = false;
-	q->in_table = fold;
+	q->in_table = fold && !lazy;
+	q->lazy = lazy;
 	hold_bytes(e, q, bytes, m->caplen, own);
 	enqueue(e, q, m->processor);
-	if (fold) {
+	if (fold && !lazy) {
 		if (holder)
 			holder->in_table = false; /* q takes its key */
-		g_hash_table_replace(e->by_key, q->key, q);
+		if (m->pktmon)
+			g_hash_table_replace(e->by_key, q->key, q);
+		else
+			ndis_put(e, q);
 	}
 	if (fold && m->pktmon) {
 		e->last_pktmon[m->processor & 0xff] = q;
@@ -961,6 +1210,8 @@ static pending *queue_head(hs_etl *e, unsigned k)
 static void release(hs_etl *e, enum release_mode mode)
 {
 	e->release_gen++; /* entries may be freed: last_pktmon is stale */
+	if (e->ndis_lazy && e->disorder)
+		ndis_wake(e); /* the queues may be sorted out of arrival order (ndis_oldest_queued) */
 	if (e->out_at > 0) { /* what was handed out already */
 		g_ptr_array_remove_range(e->out, 0, e->out_at);
 		e->out_at = 0;
@@ -975,8 +1226,10 @@ static void release(hs_etl *e, enum release_mode mode)
 		w = to_unix_ns(e, w) - 1000000000LL;
 	}
 	guint n = mode == RELEASE_HALF ? e->queued / 2 + 1 : e->queued;
-	if (mode == RELEASE_ALL)
+	if (mode == RELEASE_ALL) {
 		g_hash_table_remove_all(e->by_key);
+		ndis_clear(e);
+	}
 	while (n > 0) {
 		pending *best = NULL;
 		unsigned bk = 0;
@@ -996,9 +1249,12 @@ static void release(hs_etl *e, enum release_mode mode)
 		e->queued--;
 		n--;
 		g_ptr_array_add(e->out, best);
-		if (mode != RELEASE_ALL && !best->meta.pktmon && best->in_table) {
+		if (best->lazy) {
+			if (mode != RELEASE_ALL)
+				ndis_gone(e, best);
+		} else if (mode != RELEASE_ALL && !best->meta.pktmon && best->in_table) {
 			/* NDIS: equal bytes at one place are two frames, which share a key: the later one holds it */
-			g_hash_table_remove(e->by_key, best->key);
+			ndis_remove(e, best);
 		} else if (mode != RELEASE_ALL && best->meta.pktmon && !best->meta.drop && !e->all_copies) {
 			g_hash_table_remove(e->by_key, best->key);
 			if (mode != RELEASE_HALF && !e->disorder)
@@ -1014,6 +1270,11 @@ static void release(hs_etl *e, enum release_mode mode)
 			if (best->ts_ns + 1000000000LL > e->released_upto)
 				e->released_upto = best->ts_ns + 1000000000LL;
 		}
+	}
+	if (e->ndis_lazy && e->ndis_gone->len) {
+		ndis_gone_prune(e);
+		if (e->ndis_gone->len > NDIS_GONE_MAX)
+			ndis_wake(e); /* memory: hash and look up from here on */
 	}
 }
 
@@ -1316,7 +1577,8 @@ static int parse_log_header(hs_etl *e, const uint8_t *r, size_t size, uint32_t s
 
 static int parse_records(hs_etl *e, uint8_t *p, size_t len, uint16_t cpu, bool first, uint32_t state)
 {
-	size_t at = 0;
+	size_t at = 0, pf = PREFETCH_AHEAD < len ? PREFETCH_AHEAD : len;
+	bool ahead = e->parsing && e->parsing->in_place;
 	while (len - at >= 8) {
 		if (le32(p + at) == 0xffffffffu)
 			break;
@@ -1336,6 +1598,11 @@ static int parse_records(hs_etl *e, uint8_t *p, size_t len, uint16_t cpu, bool f
 			__builtin_prefetch(r + size + 128);
 			__builtin_prefetch(r + size + 192);
 		}
+		/* and every line PREFETCH_AHEAD further on, in a mapped file
+		 * (an inflated buffer was just written: in the cache) */
+		size_t pf_end = at + size + PREFETCH_AHEAD < len ? at + size + PREFETCH_AHEAD : len;
+		for (; ahead && pf < pf_end; pf += 64)
+			__builtin_prefetch(p + pf);
 		if (first && at == 0) {
 			if (parse_log_header(e, r, size, state) < 0)
 				return -1;
@@ -1517,6 +1784,9 @@ hs_etl *hs_etl_new(hs_etl_read_fn rd, void *ud, const uint8_t *prefix, size_t pr
 	e->mem_cap = mem_cap ? mem_cap : DEFAULT_MEM_CAP;
 	e->out = g_ptr_array_new();
 	e->by_key = g_hash_table_new(key_hash, key_equal);
+	e->ndis_lazy = !all_copies;
+	e->ndis_gone = g_array_new(FALSE, FALSE, sizeof(struct ndis_gone));
+	e->ndis_count = g_malloc0(NDIS_COUNT);
 	e->released_upto = INT64_MIN;
 	for (unsigned i = 0; i < G_N_ELEMENTS(e->cpu_last); i++)
 		e->cpu_last[i] = INT64_MIN;
@@ -1586,7 +1856,9 @@ int hs_etl_next(hs_etl *e, hs_etl_packet *p)
 		__builtin_prefetch(e->out->pdata[e->out_at + 1]);
 	if (e->out_at < e->out->len) {
 		const pending *n = e->out->pdata[e->out_at];
-		__builtin_prefetch(n->meta.data);
+		/* all of it (up to 2 KiB): the caller reads it whole, as it would a copy a pcapng reader made */
+		for (uint32_t i = 0; i < n->meta.caplen && i < 2048; i += 64)
+			__builtin_prefetch(n->meta.data + i);
 		__builtin_prefetch(n->buf);
 	}
 	return 1;
@@ -1639,6 +1911,9 @@ void hs_etl_free(hs_etl *e)
 	for (unsigned i = 0; i < e->nspare; i++)
 		g_free(e->spare[i]);
 	g_hash_table_destroy(e->by_key);
+	g_free(e->ndis_tab);
+	g_array_free(e->ndis_gone, TRUE);
+	g_free(e->ndis_count);
 	g_hash_table_destroy(e->released);
 	g_free(e->released_ring);
 	for (unsigned i = 0; i < G_N_ELEMENTS(e->frag); i++)

@@ -4,6 +4,7 @@
  * unmapped page; and a small trace made in memory: the
  * reader's errors for a header alone, a truncated buffer and a buffer size
  * past the cap. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -325,6 +326,190 @@ static void test_ndis(void)
 	munmap(ro, sizeof b);
 }
 
+/* ---------------------------------------------------------- NDIS folding while one interface logs */
+
+/* One NDIS 1001 event of a trace made by ndis_trace(): its time (QPC
+ * ticks at 10 MHz), processor, interface, which of four frames (they
+ * differ at byte 30; 0xee: the waker's own), and the buffer (in file order)
+ * it is written in; a buffer holds one processor's events. */
+typedef struct nev {
+	int64_t ts;
+	uint8_t cpu, frame;
+	uint32_t ifx;
+	unsigned buf;
+} nev;
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+#define NT_BUF 2048 /* 12 events of a 60-byte frame fit, ndis_trace's callers put at most 9 */
+
+/* The trace of n events over nbuf buffers of nproc processors (each
+ * processor's events in time order); waker: written first, at interface
+ * 11, with a frame of its own (the reader's fold table on from the start). */
+static size_t ndis_trace(uint8_t *b, unsigned nproc, const nev *ev, size_t n, unsigned nbuf, const nev *waker)
+{
+	size_t len = header_buffer(b, NT_BUF);
+	uint8_t *h = b + 72 + 32;
+	put32(h + 12, nproc);
+	put64(h + 264, 116444736000000000ULL + 17000000000000000ULL); /* StartTime: 2023 */
+	const uint64_t rx = 0x200000000ULL | 0xc0000000ULL;
+	for (unsigned k = 0; k < nbuf; k++) {
+		uint8_t *w = b + len;
+		memset(w, 0, NT_BUF);
+		size_t at = 72;
+		for (size_t i = 0; i <= n; i++) {
+			const nev *v = i == 0 ? (k == 0 ? waker : NULL) : &ev[i - 1];
+			if (!v || (i > 0 && v->buf != k))
+				continue;
+			uint8_t frame[60] = { 0 };
+			frame[12] = 0x08;
+			frame[14] = 0x45;
+			frame[30] = v->frame;
+			w[0x28] = v->cpu;
+			size_t r = ndis_record(w + at, v->ifx, rx, frame, sizeof frame);
+			put64(w + at + 16, (uint64_t)v->ts);
+			at += r;
+		}
+		put32(w, NT_BUF);
+		put32(w + 4, (uint32_t)at);
+		len += NT_BUF;
+	}
+	return len;
+}
+
+typedef struct npkt {
+	int64_t ts;
+	uint8_t frame;
+	uint32_t copies;
+} npkt;
+
+/* The packets read from a trace (max 512), the waker's left out; folded: the copies folded. */
+static size_t ndis_read(const uint8_t *b, size_t len, npkt *out, uint64_t *folded)
+{
+	hs_etl *e = hs_etl_new_buffer(b, len, false, 0);
+	hs_etl_packet p;
+	size_t k = 0;
+	while (hs_etl_next(e, &p) == 1)
+		if (p.data[30] != 0xee && k < 512)
+			out[k++] = (npkt){ p.ts_ns, p.data[30], p.copies };
+	CU_ASSERT_STRING_EQUAL(hs_etl_error(e), "");
+	*folded = hs_etl_stats_get(e)->folded;
+	hs_etl_free(e);
+	return k;
+}
+
+/* Every packet of a netsh trace is queued out of the fold table while
+ * all came from one interface: a copy from a second interface, after the
+ * first one's packets went that way (and some were handed out), must
+ * still fold into its packet; and a frame of the same bytes logged again
+ * at the first interface, which took the key (the later one holds it) and
+ * was handed out before the copy came, leaves nothing to fold into. */
+static void test_ndis_lazy(void)
+{
+	static uint8_t b[64 * NT_BUF];
+	npkt p[512];
+	uint64_t folded;
+	const int64_t s = 10000000; /* a second of ticks */
+	/* X at 7; 2 s later Y (other bytes) pushes the watermark; then X's copy at 9, 1 ms after X */
+	const nev copy[] = { { 10 * s, 0, 0, 7, 0 }, { 12 * s, 0, 1, 7, 0 }, { 10 * s + 10000, 0, 0, 9, 1 } };
+	/* the copy goes into a buffer of processor 1, logged late (processors log in their own order) */
+	nev c1[3];
+	memcpy(c1, copy, sizeof c1);
+	c1[2].cpu = 1;
+	size_t len = ndis_trace(b, 2, c1, 3, 2, NULL);
+	CU_ASSERT_EQUAL(ndis_read(b, len, p, &folded), 2);
+	CU_ASSERT_EQUAL(folded, 1);
+	CU_ASSERT_EQUAL(p[0].frame, 0);
+	CU_ASSERT_EQUAL(p[0].copies, 2);
+	/* X at 7 on processor 0; on processor 1 the same bytes again at 7 but
+	 * earlier (Y, another frame: it takes the key), and a later frame;
+	 * Y is handed out (the watermark passed it), then the copy of X at 9 */
+	const nev gone[] = { { 10 * s, 0, 0, 7, 0 }, { 5 * s, 1, 0, 7, 1 }, { 20 * s, 1, 1, 7, 1 },
+			     { 10 * s + 10000, 0, 0, 9, 2 } };
+	len = ndis_trace(b, 2, gone, 4, 3, NULL);
+	CU_ASSERT_EQUAL(ndis_read(b, len, p, &folded), 4);
+	CU_ASSERT_EQUAL(folded, 0);
+}
+
+/* Random traces of a few frames at interface 7, then at 7 and 9 from a
+ * random event on (or never), over two to four processors, with gaps of
+ * a second and more (so that packets are handed out while the lazy ones
+ * are queued): read as they are, and with a first event at interface 11
+ * that puts every packet in the fold table from the start, the packets
+ * and their copies are the same. */
+static void test_ndis_lazy_random(void)
+{
+	static uint8_t b[2][128 * NT_BUF];
+	static npkt pa[512], pb[512];
+	uint64_t seed = 0x2545f4914f6cdd1dULL, total_folded = 0;
+	for (int round = 0; round < 3000; round++) {
+#define RND() (seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17, seed)
+		unsigned nproc = 2 + (unsigned)(RND() % 3);
+		size_t n = 20 + RND() % 150, wake = RND() % (n + n / 2);
+		unsigned frames = 1 + (unsigned)(RND() % 4), per_buf = 2 + (unsigned)(RND() % 8), gaps = 3 + (unsigned)(RND() % 20);
+		nev ev[200];
+		int64_t t = 10000000;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t r = RND() % 100;
+			t += r < gaps ? 6000000 + (int64_t)(RND() % 10000000) : r < 60 ? (int64_t)(RND() % 20000) : (int64_t)(RND() % 200000);
+			ev[i] = (nev){ t, (uint8_t)(RND() % nproc), (uint8_t)(RND() % frames), i >= wake && RND() % 2 ? 9 : 7, 0 };
+		}
+		/* each processor's events into buffers of up to 9, the buffers in the order they fill (their last event) */
+		int64_t last[128];
+		unsigned nbuf = 0, cur[4] = { 0 }, fill[4] = { 0 };
+		bool open[4] = { false };
+		for (size_t i = 0; i < n; i++) {
+			unsigned c = ev[i].cpu;
+			if (!open[c] || fill[c] == per_buf) {
+				cur[c] = nbuf++;
+				fill[c] = 0;
+				open[c] = true;
+			}
+			ev[i].buf = cur[c];
+			fill[c]++;
+			last[cur[c]] = ev[i].ts;
+		}
+		unsigned order[128], rank[128];
+		for (unsigned k = 0; k < nbuf; k++)
+			order[k] = k;
+		for (unsigned k = 1; k < nbuf; k++) /* by last event, ties as made */
+			for (unsigned j = k; j > 0 && last[order[j]] < last[order[j - 1]]; j--) {
+				unsigned x = order[j];
+				order[j] = order[j - 1];
+				order[j - 1] = x;
+			}
+		for (unsigned k = 0; k < nbuf; k++)
+			rank[order[k]] = k;
+		for (size_t i = 0; i < n; i++)
+			ev[i].buf = rank[ev[i].buf];
+		nev waker = { 0, 0, 0xee, 11, 0 };
+		for (size_t i = 0; i < n; i++)
+			if (ev[i].buf == 0) {
+				waker.ts = ev[i].ts;
+				waker.cpu = ev[i].cpu;
+				break;
+			}
+		size_t la = ndis_trace(b[0], nproc, ev, n, nbuf, NULL), lb = ndis_trace(b[1], nproc, ev, n, nbuf, &waker);
+		uint64_t fa, fb;
+		size_t ka = ndis_read(b[0], la, pa, &fa), kb = ndis_read(b[1], lb, pb, &fb);
+		CU_ASSERT_EQUAL(ka, kb);
+		CU_ASSERT_EQUAL(fa, fb);
+		CU_ASSERT(ka == kb && memcmp(pa, pb, ka * sizeof *pa) == 0);
+		if (ka != kb || fa != fb || memcmp(pa, pb, ka * sizeof *pa) != 0) {
+			fprintf(stderr, "round %d: %zu/%zu packets, %llu/%llu folded\n", round, ka, kb,
+				(unsigned long long)fa, (unsigned long long)fb);
+			break;
+		}
+		total_folded += fa;
+#undef RND
+	}
+	CU_ASSERT(total_folded > 100); /* copies were there to fold */
+}
+
 /* A 1003 (Hyper-V switch) event whose one destination is 8 bytes (the
  * manifest's "Destination" as published), not a PortId and three strings:
  * its fragment is found by the event's exact end. */
@@ -400,4 +585,7 @@ HS_UNIT_MAIN("etl",
 #endif
 	{ "NDIS: netsh's copies folded, truncated length, 802.11 Protected flag", test_ndis },
 	{ "NDIS 1003 with 8-byte destinations", test_vmswitch_flat },
+	{ "NDIS: copies from a second interface after packets queued out of the fold table", test_ndis_lazy },
+	{ "NDIS: random traces read with the fold table from the start and from a second interface on",
+	  test_ndis_lazy_random },
 	{ "errors: no network events, truncated, oversized buffers", test_errors })
