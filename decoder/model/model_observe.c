@@ -114,6 +114,15 @@ static void host_name(hs_obs_msg *o, bool client, const char *name, int score)
 /* ------------------------------------------------------------------ */
 /* tokens carried by a connection */
 
+/* "cname@CREALM" of a decrypted ticket or authenticator (realm upper case) */
+static void dec_principal(char *dst, size_t n, const char *cname, const char *crealm)
+{
+	char r[HS_NAME_MAX];
+	snprintf(r, sizeof r, "%s", crealm);
+	hsm_upper(r);
+	hsm_principal_of(dst, n, cname, r);
+}
+
 /* With --keytab: the hop-1 ticket names its client (EncTicketPart cname),
  * carries ok-as-delegate, and the authenticator's RFC 4121 4.1.1 checksum
  * says whether a TGT was delegated (GSS_C_DELEG_FLAG + KRB-CRED).  Without
@@ -123,18 +132,13 @@ static void host_name(hs_obs_msg *o, bool client, const char *name, int score)
 static void auth_decrypted(hs_obs_auth *a, const hs_krb_msg *k)
 {
 	const hs_krb_dec *d = k->dec;
-	char r[HS_NAME_MAX];
 	if (d && d->ticket.status != HS_KRB_DEC_OK && d->auth.status == HS_KRB_DEC_OK && d->auth.cname[0]) {
-		snprintf(r, sizeof r, "%s", d->auth.crealm);
-		hsm_upper(r);
-		hsm_principal_of(a->principal, sizeof a->principal, d->auth.cname, r);
+		dec_principal(a->principal, sizeof a->principal, d->auth.cname, d->auth.crealm);
 		return;
 	}
 	if (!d || d->ticket.status != HS_KRB_DEC_OK || !d->ticket.cname[0])
 		return;
-	snprintf(r, sizeof r, "%s", d->ticket.crealm);
-	hsm_upper(r);
-	hsm_principal_of(a->principal, sizeof a->principal, d->ticket.cname, r);
+	dec_principal(a->principal, sizeof a->principal, d->ticket.cname, d->ticket.crealm);
 	a->dec_ticket = true;
 	a->ok_as_delegate = (d->ticket.flags & HS_KRB_TF_OK_AS_DELEGATE) != 0;
 	if (d->auth.status == HS_KRB_DEC_OK) {
@@ -756,12 +760,8 @@ static void kdc_req(hs_obs_kdc *x, const hs_krb_msg *k)
 		 * ticket, or the TGT's session key a KRB-CRED forwarded) names
 		 * whose TGT this is, whatever the reply's cname says (FAST
 		 * replies may give the anonymous one) */
-		if (k->dec && k->dec->auth.status == HS_KRB_DEC_OK && k->dec->auth.cname[0]) {
-			char r[64];
-			snprintf(r, sizeof r, "%s", k->dec->auth.crealm);
-			hsm_upper(r);
-			hsm_principal_of(x->tgs_client, sizeof x->tgs_client, k->dec->auth.cname, r);
-		}
+		if (k->dec && k->dec->auth.status == HS_KRB_DEC_OK && k->dec->auth.cname[0])
+			dec_principal(x->tgs_client, sizeof x->tgs_client, k->dec->auth.cname, k->dec->auth.crealm);
 	}
 	/* RFC 4120 5.4.1: forwarded = bit 2 */
 	x->forwarded_req = k->msg_type == HS_KRB_TGS_REQ && (k->kdc_options & (0x80000000u >> 2)) &&

@@ -47,15 +47,6 @@ static bool conn_authenticated(const conn *c)
 	return false;
 }
 
-/* Sessions, not connections: Windows' WinRM client opens a TCP connection
- * per stream of one session (shell, command, receive: three within a
- * second, interleaved in time) and starts each with a 401 round trip; with
- * the SOAP encrypted the shell id is not readable.  A connection joins a
- * session of the same client, server and port when their shell ids do not
- * differ, their principals do not differ, and it opens while the session
- * is still active - or within SLACK_NS of a session that so far only got
- * 401s (the client authenticates on its next connection; a connection
- * whose start is not in the capture got none, and is no such session). */
 /* The first Kerberos service ticket a connection presented (0: none). */
 static uint64_t conn_ticket(const conn *c)
 {
@@ -73,7 +64,16 @@ static bool logon_unseen(const conn *c)
 	return !c->natt && !c->offers_seen && !c->tls && c->carrier == HS_CAR_WINRM_HTTP && c->winrm;
 }
 
-/* Two different service tickets are two logons: the client caches its
+/* Sessions, not connections: Windows' WinRM client opens a TCP connection
+ * per stream of one session (shell, command, receive: three within a
+ * second, interleaved in time) and starts each with a 401 round trip; with
+ * the SOAP encrypted the shell id is not readable.  A connection joins a
+ * session of the same client, server and port when their shell ids do not
+ * differ, their principals do not differ, and it opens while the session
+ * is still active - or within SLACK_NS of a session that so far only got
+ * 401s (the client authenticates on its next connection; a connection
+ * whose start is not in the capture got none, and is no such session).
+ * Two different service tickets are two logons: the client caches its
  * ticket for the server and presents it on every connection of a session,
  * so a connection with another ticket while the session is open is another
  * session (two users at once, lab 15: their names are inside the tickets). */
